@@ -150,7 +150,7 @@ public sealed class SshFleet : IAsyncDisposable
     }
 
     void WriteHostConfig(SshHost host) =>
-        File.WriteAllText(host.ConfigFile, SshHost.SshdConfig(host.Directory, host.HostName, host.Port, AuthorizedKeysFile));
+        File.WriteAllText(host.ConfigFile, SshHost.SshdConfig(host.HostDirectory, host.HostName, host.Port, AuthorizedKeysFile));
 
     /// <summary>(Re)writes known_hosts and ssh_config atomically from the hosts' current ports.</summary>
     void WriteClientFiles()

@@ -19,7 +19,7 @@ public class SshHost
         Name = name;
         HostName = hostName;
         Port = port;
-        Directory = directory;
+        HostDirectory = directory;
         IdentityFile = identityFile;
         KnownHostsFile = knownHostsFile;
         SrvRoot = srvRoot;
@@ -68,11 +68,11 @@ public class SshHost
     public string KnownHostsPattern => Port == 22 ? HostName : $"[{HostName}]:{Port}";
 
     /// <summary>Per-host folder holding sshd_config, host key, pid file and log.</summary>
-    public string Directory { get; }
+    public string HostDirectory { get; }
 
-    public string ConfigFile => Path.Combine(Directory, "sshd_config");
-    public string LogFile => Path.Combine(Directory, "sshd.log");
-    public string PidFile => Path.Combine(Directory, "sshd.pid");
+    public string ConfigFile => Path.Combine(HostDirectory, "sshd_config");
+    public string LogFile => Path.Combine(HostDirectory, "sshd.log");
+    public string PidFile => Path.Combine(HostDirectory, "sshd.pid");
 
     /// <summary>"root@127.0.0.1:PORT" (display / host-item form; not an ssh(1) argument).</summary>
     public string Target => $"{User}@{HostName}:{Port}";
