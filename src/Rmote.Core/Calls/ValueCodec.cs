@@ -1,0 +1,84 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Rmote.Wire;
+
+namespace Rmote.Calls;
+
+/// <summary>Encodes CALL bodies and decodes RESULT/CHUNK values with the wire JSON options.</summary>
+internal static class ValueCodec
+{
+    /// <summary>Serializes one argument with its declared type (bytes become raw binary segments).</summary>
+    public static void WriteArgument<T>(Utf8JsonWriter writer, T value) => JsonSerializer.Serialize(writer, value, WireJson.Options);
+
+    /// <summary>Builds a CALL frame: <c>{"tool","method","args"|"kwargs"}</c> plus the raw bytes the arguments reference.</summary>
+    public static OutgoingFrame EncodeCall(uint id, ToolMethodBase method, Action<Utf8JsonWriter>? writeArguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using var binary = new BinaryWriterScope();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("tool"u8, method.Tool.Key);
+            writer.WriteString("method"u8, method.Name);
+            if (method.KeywordArguments)
+            {
+                writer.WritePropertyName("kwargs"u8);
+                writeArguments!(writer);
+            }
+            else
+            {
+                writer.WritePropertyName("args"u8);
+                writer.WriteStartArray();
+                writeArguments?.Invoke(writer);
+                writer.WriteEndArray();
+            }
+            writer.WriteEndObject();
+        }
+        return OutgoingFrame.Create(FrameType.Call, id, buffer.WrittenMemory, binary.Segments, binary.Length);
+    }
+
+    /// <summary>Reads the <c>"value"</c> member of a RESULT or CHUNK body as <typeparamref name="T"/>.</summary>
+    public static T Decode<T>(Frame frame, string what, string host)
+    {
+        using var scope = new BinaryReaderScope(frame.Binary);
+        try
+        {
+            var reader = new Utf8JsonReader(frame.Json, new JsonReaderOptions { MaxDepth = 64 });
+            if (frame.Json.Length == 0 || !reader.Read()) return default!;
+            if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("the frame body is not a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isValue = reader.ValueTextEquals("value"u8);
+                reader.Read();
+                if (isValue) return JsonSerializer.Deserialize<T>(ref reader, WireJson.Options)!;
+                reader.Skip();
+            }
+            return default!;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new RemoteResultException(
+                $"[{host}] {what} returned a value that does not fit {FriendlyName(typeof(T))}: {Snippet(frame.Json)}. " +
+                $"({e.Message}) Declare the handle's result type to match what the Python method returns (dict → a record or " +
+                "Dictionary<string, JsonElement>, list → array, bytes → byte[]), or use JsonElement to inspect it.", e);
+        }
+    }
+
+    /// <summary>Reads a whole body (ERROR, LOG) as <typeparamref name="T"/>.</summary>
+    public static T DecodeBody<T>(Frame frame) where T : new()
+    {
+        if (frame.Json.Length == 0) return new T();
+        using var scope = new BinaryReaderScope(frame.Binary);
+        return JsonSerializer.Deserialize<T>(frame.Json, WireJson.Options) ?? new T();
+    }
+
+    static string Snippet(byte[] json)
+    {
+        var text = Encoding.UTF8.GetString(json, 0, Math.Min(json.Length, 200));
+        return json.Length > 200 ? text + "…" : text;
+    }
+
+    static string FriendlyName(Type type) =>
+        type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(FriendlyName))}>" : type.Name;
+}

@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Rmote.Calls;
+using Rmote.Wire;
+
+namespace Rmote;
+
+public sealed partial class Protocol
+{
+    /// <summary>Calls a remote method that takes no arguments.</summary>
+    /// <exception cref="RemoteConnectionLostException">The connection ended before the result came.</exception>
+    /// <exception cref="TimeoutException">The handle's or the connection's time limit passed; the remote task was cancelled.</exception>
+    public Task<TResult> CallAsync<TResult>(ToolMethod<TResult> method, CancellationToken cancellationToken = default) =>
+        InvokeAsync<TResult>(method, null, cancellationToken);
+
+    /// <summary>Calls a remote method with one argument (or keyword arguments, for a <see cref="PythonTool.KwMethod{TArgs, TResult}"/> handle).</summary>
+    public Task<TResult> CallAsync<T1, TResult>(ToolMethod<T1, TResult> method, T1 arg1, CancellationToken cancellationToken = default) =>
+        InvokeAsync<TResult>(method, w => ValueCodec.WriteArgument(w, arg1), cancellationToken);
+
+    /// <summary>Calls a remote method with two arguments.</summary>
+    public Task<TResult> CallAsync<T1, T2, TResult>(ToolMethod<T1, T2, TResult> method, T1 arg1, T2 arg2, CancellationToken cancellationToken = default) =>
+        InvokeAsync<TResult>(method, w => { ValueCodec.WriteArgument(w, arg1); ValueCodec.WriteArgument(w, arg2); }, cancellationToken);
+
+    /// <summary>Calls a remote method with three arguments.</summary>
+    public Task<TResult> CallAsync<T1, T2, T3, TResult>(ToolMethod<T1, T2, T3, TResult> method, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default) =>
+        InvokeAsync<TResult>(method, w => { ValueCodec.WriteArgument(w, arg1); ValueCodec.WriteArgument(w, arg2); ValueCodec.WriteArgument(w, arg3); }, cancellationToken);
+
+    /// <summary>Calls a remote method with four arguments.</summary>
+    public Task<TResult> CallAsync<T1, T2, T3, T4, TResult>(ToolMethod<T1, T2, T3, T4, TResult> method, T1 arg1, T2 arg2, T3 arg3, T4 arg4, CancellationToken cancellationToken = default) =>
+        InvokeAsync<TResult>(method, w => { ValueCodec.WriteArgument(w, arg1); ValueCodec.WriteArgument(w, arg2); ValueCodec.WriteArgument(w, arg3); ValueCodec.WriteArgument(w, arg4); }, cancellationToken);
+
+    /// <summary>Streams the items a remote generator yields, as they are produced. Stopping early or cancelling cancels the remote generator.</summary>
+    public IAsyncEnumerable<TChunk> StreamAsync<TChunk>(StreamMethod<TChunk> method, CancellationToken cancellationToken = default) =>
+        StreamCoreAsync<TChunk>(method, null, cancellationToken);
+
+    /// <summary>Streams the items of a remote generator taking one argument (or keyword arguments).</summary>
+    public IAsyncEnumerable<TChunk> StreamAsync<T1, TChunk>(StreamMethod<T1, TChunk> method, T1 arg1, CancellationToken cancellationToken = default) =>
+        StreamCoreAsync<TChunk>(method, w => ValueCodec.WriteArgument(w, arg1), cancellationToken);
+
+    /// <summary>Streams the items of a remote generator taking two arguments.</summary>
+    public IAsyncEnumerable<TChunk> StreamAsync<T1, T2, TChunk>(StreamMethod<T1, T2, TChunk> method, T1 arg1, T2 arg2, CancellationToken cancellationToken = default) =>
+        StreamCoreAsync<TChunk>(method, w => { ValueCodec.WriteArgument(w, arg1); ValueCodec.WriteArgument(w, arg2); }, cancellationToken);
+
+    /// <summary>Waits while the connection has more than 16 MiB queued for sending; bulk senders call it to bound memory.</summary>
+    public Task WaitForSendRoomAsync(CancellationToken cancellationToken = default) => writer.WaitForRoomAsync(cancellationToken);
+
+    Task<TResult> InvokeAsync<TResult>(ToolMethodBase method, Action<Utf8JsonWriter>? arguments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<TResult>(cancellationToken);
+        var call = new PendingCall<TResult>(method.ToString(), Name);
+        if (!TryStart(method, arguments, call, out var id, out var error)) return Task.FromException<TResult>(error);
+        var timeout = method.Timeout ?? defaultCallTimeout;
+        return !cancellationToken.CanBeCanceled && timeout is null
+            ? call.Task
+            : AwaitCancellableAsync(call.Task, id, method, timeout, cancellationToken);
+    }
+
+    async IAsyncEnumerable<TChunk> StreamCoreAsync<TChunk>(ToolMethodBase method, Action<Utf8JsonWriter>? arguments, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        cancellationToken.ThrowIfCancellationRequested();
+        var call = new StreamingCall<TChunk>(method.ToString(), Name);
+        if (!TryStart(method, arguments, call, out var id, out var error)) throw error;
+        var timeout = method.Timeout ?? defaultCallTimeout;
+        using var limit = new CallLimit(this, id, method, timeout, cancellationToken);
+        try
+        {
+            while (await limit.Guard(call.Reader.WaitToReadAsync(limit.Token).AsTask()).ConfigureAwait(false))
+                while (call.Reader.TryRead(out var item))
+                    yield return item;
+        }
+        finally
+        {
+            if (!call.Finished) CancelRemote(id, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Registers the call, then queues it (with its tool's source in front on first use).</summary>
+    bool TryStart(ToolMethodBase method, Action<Utf8JsonWriter>? arguments, PendingCall call, out uint id, out Exception error)
+    {
+        id = 0;
+        error = null!;
+        if (closedReason is not null)
+        {
+            error = ClosedError();
+            return false;
+        }
+        id = NextId();
+        var frame = ValueCodec.EncodeCall(id, method, arguments);
+        pending[id] = call;
+        try
+        {
+            lock (writer.Gate)
+            {
+                if (!syncedTools.Contains(method.Tool.Key))
+                {
+                    writer.Enqueue(method.Tool.SyncFrame);
+                    syncedTools.Add(method.Tool.Key);
+                }
+                writer.Enqueue(frame);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            pending.TryRemove(id, out _);
+            error = ClosedError();
+            return false;
+        }
+        // The connection may have closed between the check and the registration: never leave a call hanging.
+        if (closedReason is not null && pending.TryRemove(id, out _)) call.Fail(ClosedError());
+        return true;
+    }
+
+    Exception ClosedError() => closedReason switch
+    {
+        ProtocolException p => new ProtocolException(p.Message, p),
+        RemoteConnectionLostException lost => new RemoteConnectionLostException(Name, "the connection is closed", lost.ExitCode, lost.StderrTail, lost),
+        { } other => new RemoteConnectionLostException(Name, "the connection is closed", inner: other),
+        null => new RemoteConnectionLostException(Name, "the connection is closed"),
+    };
+
+    async Task<TResult> AwaitCancellableAsync<TResult>(Task<TResult> task, uint id, ToolMethodBase method, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var limit = new CallLimit(this, id, method, timeout, cancellationToken);
+        return await limit.Guard(task).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends CANCEL for a pending call and completes it locally at once.</summary>
+    void CancelRemote(uint id, CancellationToken token)
+    {
+        if (!pending.TryRemove(id, out var call)) return;
+        try { writer.Enqueue(OutgoingFrame.Create(FrameType.Cancel, id, ReadOnlyMemory<byte>.Empty)); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        call.Cancel(token);
+    }
+
+    /// <summary>A call's cancellation token combined with its time limit; either one cancels the remote task.</summary>
+    sealed class CallLimit : IDisposable
+    {
+        readonly Protocol protocol;
+        readonly ToolMethodBase method;
+        readonly TimeSpan? timeout;
+        readonly CancellationToken callerToken;
+        readonly CancellationTokenSource? timer;
+        readonly CancellationTokenRegistration registration;
+
+        public CallLimit(Protocol protocol, uint id, ToolMethodBase method, TimeSpan? timeout, CancellationToken callerToken)
+        {
+            (this.protocol, this.method, this.timeout, this.callerToken) = (protocol, method, timeout, callerToken);
+            if (timeout is { } limit)
+            {
+                timer = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+                timer.CancelAfter(limit);
+            }
+            Token = timer?.Token ?? callerToken;
+            registration = Token.Register(() => protocol.CancelRemote(id, Token));
+        }
+
+        public CancellationToken Token { get; }
+
+        public async Task<T> Guard<T>(Task<T> task)
+        {
+            try
+            {
+                return await task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timer is { IsCancellationRequested: true } && !callerToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"[{protocol.Name}] {method} did not finish within {timeout}; the remote call was cancelled.");
+            }
+        }
+
+        public void Dispose()
+        {
+            registration.Dispose();
+            timer?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rmote.Calls;
+using Rmote.Transport;
+using Rmote.Wire;
+
+namespace Rmote;
+
+public sealed partial class Protocol
+{
+    /// <summary>Starts a local <c>python3</c> child (the embedded local target; no SSH needed).</summary>
+    /// <param name="options">Interpreter, logger and limits; all optional.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static Task<Protocol> FromSubprocessAsync(ProtocolOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ProtocolOptions();
+        SshCommand.ValidatePython(options.Python);
+        return StartAsync(options.Name ?? "local", [options.Python, .. Bootstrap.InterpreterArguments], options, viaSsh: false, cancellationToken);
+    }
+
+    /// <summary>Connects through the system OpenSSH client (<c>ssh -T host python3 ...</c>), honouring ~/.ssh/config, the agent and jump hosts.</summary>
+    /// <param name="host">Host name, <c>user@host</c>, or an alias from ssh_config.</param>
+    /// <param name="options">User, port, key, interpreter, extra ssh arguments; all optional.</param>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    public static Task<Protocol> FromSshAsync(string host, SshOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new SshOptions();
+        var argv = SshCommand.Build(host, options);
+        var name = options.Name ?? host;
+        if (options.HostKeyChecking != HostKeyChecking.Strict || options.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase)))
+            (options.Logger ?? NullLogger.Instance).LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, options.HostKeyChecking);
+        return StartAsync(name, argv, options, viaSsh: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs any command whose stdin/stdout reach a Python interpreter: <c>["docker", "exec", "-i", "web", "python3"]</c>,
+    /// <c>["kubectl", "exec", "-i", "pod", "--", "python3"]</c>, <c>["chroot", "/srv/root", "python3"]</c>, <c>["sudo", "-n", "python3"]</c>.
+    /// The interpreter arguments (<c>-I -c FirstStage</c>) are appended to the command.
+    /// </summary>
+    /// <param name="command">Program and arguments, ending with the interpreter.</param>
+    /// <param name="options">Logger and limits; <see cref="ProtocolOptions.Python"/> is not used here.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static Task<Protocol> FromCommandAsync(IReadOnlyList<string> command, ProtocolOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
+            throw new ArgumentException("The command is empty: pass the program and its arguments, ending with the Python interpreter.", nameof(command));
+        options ??= new ProtocolOptions();
+        return StartAsync(options.Name ?? string.Join(' ', command), [.. command, .. Bootstrap.InterpreterArguments], options, viaSsh: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Speaks the protocol over streams to an interpreter you started yourself with
+    /// <c>python3 -I -c '<see cref="FirstStage"/>'</c> (a custom transport). Disposing closes <paramref name="toRemote"/>.
+    /// </summary>
+    public static async Task<Protocol> FromStreamsAsync(Stream toRemote, Stream fromRemote, ProtocolOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ProtocolOptions();
+        var protocol = new Protocol(options.Name ?? "stream", null, toRemote, fromRemote, options);
+        try
+        {
+            await protocol.HandshakeAsync(options, cancellationToken).ConfigureAwait(false);
+            return protocol;
+        }
+        catch (Exception e) when (e is NoMarkerException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            await protocol.DisposeAsync().ConfigureAwait(false);
+            throw new RemoteConnectException(protocol.Name, e is NoMarkerException ? ConnectFailure.Unknown : ConnectFailure.Timeout,
+                e is NoMarkerException m ? $"the stream ended before the runtime was ready; it carried {m.Seen}" : "no ready marker within the connect timeout");
+        }
+        catch
+        {
+            await protocol.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    static async Task<Protocol> StartAsync(string name, IReadOnlyList<string> argv, ProtocolOptions options, bool viaSsh, CancellationToken cancellationToken)
+    {
+        var logger = options.Logger ?? NullLogger.Instance;
+        var process = RemoteProcess.Start(name, argv, options.Environment, line => logger.LogDebug("[{Host}] transport: {Line}", name, line));
+        var protocol = new Protocol(name, process, process.Input, process.Output, options);
+        try
+        {
+            await protocol.HandshakeAsync(options, cancellationToken).ConfigureAwait(false);
+            logger.LogDebug("[{Host}] connected: Python {Python}, pid {Pid}", name, protocol.Info.Python, protocol.Info.Pid);
+            return protocol;
+        }
+        catch (Exception e) when (e is NoMarkerException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            var timedOut = e is OperationCanceledException;
+            if (timedOut) process.Kill();
+            var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            var stderr = process.Stderr.ToString();
+            await protocol.DisposeAsync().ConfigureAwait(false);
+            var noMarker = e as NoMarkerException;
+            if (e is ProtocolException pe)
+                throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, $"the remote answered with something that is not the Rmote protocol: {pe.Message}", exitCode, stderr, pe);
+            throw ConnectFailureClassifier.Classify(name, options.Python, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut);
+        }
+        catch
+        {
+            await protocol.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Sends the runtime, skips any banner up to the ready marker, exchanges HELLO frames, then starts dispatching.</summary>
+    async Task HandshakeAsync(ProtocolOptions options, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        writer.EnqueueRaw(Bootstrap.Payload);
+        var banner = await Bootstrap.WaitForMarkerAsync(pipe, timeout.Token).ConfigureAwait(false);
+        if (banner.Length > 0) logger.LogDebug("[{Host}] skipped {Count} bytes before the ready marker: {Banner}", Name, banner.Length, banner.Trim());
+        var hello = await reader.ReadAsync(timeout.Token).ConfigureAwait(false)
+            ?? throw new NoMarkerException("the ready marker, then end of stream", tooMuch: false);
+        if (hello.Type != FrameType.Hello)
+            throw new ProtocolException($"expected a HELLO frame after the ready marker, got {hello.Type}");
+        Info = ValueCodec.DecodeBody<RemoteInfo>(hello);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, int>
+        {
+            ["max_frame"] = options.MaxFrameSize,
+            ["log_level"] = RemoteLogRecord.FromLogLevel(options.RemoteLogLevel),
+        });
+        writer.Enqueue(OutgoingFrame.Create(FrameType.Hello, 0, body));
+        readLoop = Task.Run(ReadLoopAsync);
+    }
+}

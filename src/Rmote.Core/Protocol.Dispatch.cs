@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using Rmote.Calls;
+using Rmote.Wire;
+
+namespace Rmote;
+
+public sealed partial class Protocol
+{
+    /// <summary>Routes every incoming frame to its call; ends by failing whatever is still pending.</summary>
+    async Task ReadLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            while (await reader.ReadAsync(shutdown.Token).ConfigureAwait(false) is { } frame)
+                Dispatch(frame);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }
+        catch (ProtocolException e)
+        {
+            error = new ProtocolException($"[{Name}] {e.Message}", e);
+            process?.Kill();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            error = e;
+        }
+        if (closedReason is not null) return;
+        if (error is ProtocolException)
+        {
+            logger.LogError("[{Host}] protocol error, connection closed: {Message}", Name, error.Message);
+            Close(error);
+            return;
+        }
+        int? exitCode = null;
+        string? stderr = null;
+        if (process is not null)
+        {
+            exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            stderr = process.Stderr.ToString();
+        }
+        var reason = new RemoteConnectionLostException(Name, error is null ? "the remote closed the connection" : error.Message, exitCode, stderr, error);
+        if (!pending.IsEmpty) logger.LogWarning("{Message}", reason.Message);
+        Close(reason);
+    }
+
+    void Dispatch(Frame frame)
+    {
+        PendingCall? call;
+        switch (frame.Type)
+        {
+            case FrameType.Result:
+                if (pending.TryRemove(frame.Id, out call)) call.OnResult(frame);
+                break;
+            case FrameType.Error:
+                if (pending.TryRemove(frame.Id, out call)) call.OnError(frame);
+                break;
+            case FrameType.Chunk:
+                if (pending.TryGetValue(frame.Id, out call)) call.OnChunk(frame);
+                break;
+            case FrameType.Log:
+                ForwardLog(frame);
+                break;
+            case FrameType.Hello:
+                break;
+            default:
+                throw new ProtocolException($"the remote sent a {frame.Type} frame, which only the controller may send");
+        }
+    }
+
+    void ForwardLog(Frame frame)
+    {
+        RemoteLogRecord record;
+        try { record = ValueCodec.DecodeBody<RemoteLogRecord>(frame); }
+        catch (Exception e) { logger.LogWarning("[{Host}] unreadable remote log record: {Error}", Name, e.Message); return; }
+        var level = RemoteLogRecord.ToLogLevel(record.Level);
+        if (!logger.IsEnabled(level)) return;
+        if (record.Exc is { Length: > 0 } exc)
+            logger.Log(level, "[{Host}] {RemoteLogger}: {Message}{NewLine}{RemoteTraceback}", Name, record.Logger, record.Message, Environment.NewLine, exc);
+        else
+            logger.Log(level, "[{Host}] {RemoteLogger}: {Message}", Name, record.Logger, record.Message);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rmote.Calls;
+using Rmote.Transport;
+using Rmote.Wire;
+
+namespace Rmote;
+
+/// <summary>
+/// One connection to a remote Python runtime: many typed calls in flight at once, multiplexed over the
+/// transport's stdin/stdout. Create it with <see cref="FromSubprocessAsync"/>, <see cref="FromSshAsync"/> or
+/// <see cref="FromCommandAsync"/>; dispose it to close the connection and reap the transport process.
+/// </summary>
+public sealed partial class Protocol : IAsyncDisposable
+{
+    /// <summary>The first-stage program given to <c>python3 -I -c</c>; it reads the runtime from stdin (docs/PROTOCOL.md §1).</summary>
+    public const string FirstStage = Bootstrap.FirstStage;
+
+    readonly RemoteProcess? process;
+    readonly FrameWriter writer;
+    readonly PipeReader pipe;
+    readonly FrameReader reader;
+    readonly ConcurrentDictionary<uint, PendingCall> pending = new();
+    readonly HashSet<string> syncedTools = new();
+    readonly ILogger logger;
+    readonly TimeSpan? defaultCallTimeout;
+    readonly CancellationTokenSource shutdown = new();
+    Task readLoop = Task.CompletedTask;
+    Exception? closedReason;
+    int nextId;
+    int disposed;
+
+    Protocol(string name, RemoteProcess? process, Stream toRemote, Stream fromRemote, ProtocolOptions options)
+    {
+        Name = name;
+        this.process = process;
+        logger = options.Logger ?? NullLogger.Instance;
+        defaultCallTimeout = options.CallTimeout;
+        writer = new FrameWriter(toRemote);
+        pipe = PipeReader.Create(fromRemote, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
+        reader = new FrameReader(pipe, options.MaxFrameSize);
+    }
+
+    /// <summary>Host label used in logs and errors.</summary>
+    public string Name { get; }
+
+    /// <summary>What the remote runtime reported when it started.</summary>
+    public RemoteInfo Info { get; private set; } = new();
+
+    /// <summary>True until the connection ends.</summary>
+    public bool IsConnected => closedReason is null;
+
+    /// <summary>Completes when the connection ends, for whatever reason.</summary>
+    public Task Completion => readLoop;
+
+    /// <summary>Size in bytes of the compressed runtime sent at bootstrap.</summary>
+    public static int BootstrapSize => Bootstrap.CompressedRuntimeSize;
+
+    /// <summary>Closes the connection: the remote exits on end of input; the transport process is killed if it lingers, and reaped. Pending calls fail with <see cref="RemoteConnectionLostException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        Close(new RemoteConnectionLostException(Name, "the connection was closed by DisposeAsync while the call was pending"));
+        await writer.CompleteAsync().ConfigureAwait(false);
+        await Task.WhenAny(readLoop, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+        shutdown.Cancel();
+        if (process is not null) await process.DisposeAsync().ConfigureAwait(false);
+        try { await readLoop.ConfigureAwait(false); } catch (Exception) { }
+        shutdown.Dispose();
+    }
+
+    /// <summary>Fails every pending call at once; later calls fail immediately with the same reason.</summary>
+    void Close(Exception reason)
+    {
+        Interlocked.CompareExchange(ref closedReason, reason, null);
+        foreach (var id in pending.Keys)
+            if (pending.TryRemove(id, out var call)) call.Fail(closedReason);
+    }
+
+    uint NextId()
+    {
+        while (true)
+        {
+            var id = (uint)Interlocked.Increment(ref nextId);
+            if (id != 0 && !pending.ContainsKey(id)) return id;
+        }
+    }
+}

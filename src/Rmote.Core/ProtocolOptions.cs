@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+
+namespace Rmote;
+
+/// <summary>Options common to every transport.</summary>
+public class ProtocolOptions
+{
+    /// <summary>Receives the connection's diagnostics and the remote's forwarded <c>logging</c> records.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Host label used in logs and error messages (defaults to the host, "local" or the command).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Python interpreter to start: a name on PATH or a full path (default <c>python3</c>).</summary>
+    public string Python { get; init; } = "python3";
+
+    /// <summary>Largest frame accepted from the remote, in bytes (default 64 MiB).</summary>
+    public int MaxFrameSize { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>Time allowed from starting the transport to the runtime being ready (default 30 s).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default time limit for each call; null (the default) means none. A handle's own timeout wins.</summary>
+    public TimeSpan? CallTimeout { get; init; }
+
+    /// <summary>Lowest remote log level forwarded (default Information).</summary>
+    public LogLevel RemoteLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Extra environment variables for the local transport process.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
+/// <summary>How the SSH client treats a host key it has not seen or that changed.</summary>
+public enum HostKeyChecking
+{
+    /// <summary>Only hosts whose key is in known_hosts (the default and the safe choice).</summary>
+    Strict,
+    /// <summary>Add unknown hosts' keys on first use; still refuse changed keys (logged as a warning).</summary>
+    AcceptNew,
+    /// <summary>No checking at all (logged as a warning; for throwaway test hosts only).</summary>
+    Off,
+}
+
+/// <summary>Options for <see cref="Protocol.FromSshAsync"/>; the system OpenSSH client honours ~/.ssh/config, the agent and -J jump hosts.</summary>
+public sealed class SshOptions : ProtocolOptions
+{
+    /// <summary>Remote user (ssh -l).</summary>
+    public string? User { get; init; }
+
+    /// <summary>Remote port (ssh -p).</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Private key file (ssh -i); "~/" is expanded.</summary>
+    public string? Identity { get; init; }
+
+    /// <summary>Extra ssh arguments, placed before Rmote's own so they take precedence (e.g. <c>["-J", "bastion"]</c>).</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+
+    /// <summary>known_hosts file to use instead of the user's.</summary>
+    public string? KnownHostsFile { get; init; }
+
+    /// <summary>ssh_config file (ssh -F).</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Host-key policy (default <see cref="HostKeyChecking.Strict"/>).</summary>
+    public HostKeyChecking HostKeyChecking { get; init; } = HostKeyChecking.Strict;
+
+    /// <summary>Run the remote interpreter through <c>sudo -n</c> (passwordless sudo required).</summary>
+    public bool Sudo { get; init; }
+
+    /// <summary>The ssh client program (default <c>ssh</c> on PATH).</summary>
+    public string SshExecutable { get; init; } = "ssh";
+
+    /// <summary>Keep-alive probe interval; a dead link is noticed after three missed probes (default 15 s, null to disable).</summary>
+    public TimeSpan? ServerAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+}

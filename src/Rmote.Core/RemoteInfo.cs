@@ -1,0 +1,18 @@
+namespace Rmote;
+
+/// <summary>What the remote runtime reported about itself when it started (the HELLO frame).</summary>
+public sealed record RemoteInfo
+{
+    /// <summary>Protocol version spoken by the runtime.</summary>
+    public int Protocol { get; init; }
+    /// <summary>Process id of the remote interpreter.</summary>
+    public int Pid { get; init; }
+    /// <summary>Python version, e.g. "3.11.2".</summary>
+    public string Python { get; init; } = "";
+    /// <summary><c>sys.platform</c> of the remote.</summary>
+    public string Platform { get; init; } = "";
+    /// <summary>Path of the remote interpreter.</summary>
+    public string Executable { get; init; } = "";
+    /// <summary>Largest frame the remote accepts.</summary>
+    public int MaxFrame { get; init; }
+}

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Rmote.Transport;
+
+namespace Rmote;
+
+/// <summary>
+/// Python source defining a <c>class Name(Tool)</c>, sent to a remote once per connection on first use
+/// (keyed by a hash of its content) and called through typed handles.
+/// </summary>
+public sealed partial class PythonTool
+{
+    PythonTool(string name, string source)
+    {
+        if (!IdentifierPattern().IsMatch(name))
+            throw new ArgumentException($"Tool name '{name}' must be a Python class name (letters, digits, underscores).", nameof(name));
+        if (string.IsNullOrWhiteSpace(source))
+            throw new ArgumentException($"Tool '{name}' has no source.", nameof(source));
+        Name = name;
+        Source = source;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+        Key = $"{name}:{hash[..16]}";
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex IdentifierPattern();
+
+    /// <summary>The Python class name.</summary>
+    public string Name { get; }
+
+    /// <summary>The Python source.</summary>
+    public string Source { get; }
+
+    /// <summary>Name plus content hash: a changed source is a different tool on the wire.</summary>
+    public string Key { get; }
+
+    /// <summary>The SYNC frame, built once per process and reused by every connection.</summary>
+    internal Wire.OutgoingFrame SyncFrame => syncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0,
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["key"] = Key, ["name"] = Name, ["source"] = Source }));
+    Wire.OutgoingFrame? syncFrame;
+
+    /// <summary>A tool from source text; the source must define <c>class {name}(Tool)</c>.</summary>
+    public static PythonTool FromSource(string name, string source) => new(name, source);
+
+    /// <summary>A tool from a .py file.</summary>
+    public static PythonTool FromFile(string name, string path) => new(name, File.ReadAllText(path));
+
+    /// <summary>A built-in tool shipped inside Rmote.Core.</summary>
+    internal static PythonTool FromResource(string name, string fileName) => new(name, EmbeddedPython.Read(fileName));
+
+    /// <summary>Handle for a method taking no arguments.</summary>
+    public ToolMethod<TResult> Method<TResult>(string name) => new(this, name, null);
+
+    /// <summary>Handle for a method taking one argument.</summary>
+    public ToolMethod<T1, TResult> Method<T1, TResult>(string name) => new(this, name, null, false);
+
+    /// <summary>Handle for a method taking two arguments.</summary>
+    public ToolMethod<T1, T2, TResult> Method<T1, T2, TResult>(string name) => new(this, name, null);
+
+    /// <summary>Handle for a method taking three arguments.</summary>
+    public ToolMethod<T1, T2, T3, TResult> Method<T1, T2, T3, TResult>(string name) => new(this, name, null);
+
+    /// <summary>Handle for a method taking four arguments.</summary>
+    public ToolMethod<T1, T2, T3, T4, TResult> Method<T1, T2, T3, T4, TResult>(string name) => new(this, name, null);
+
+    /// <summary>Handle for a method whose arguments are the properties of <typeparamref name="TArgs"/>, sent as keyword arguments (null properties are left out, so Python defaults apply).</summary>
+    public ToolMethod<TArgs, TResult> KwMethod<TArgs, TResult>(string name) => new(this, name, null, true);
+
+    /// <summary>Handle for a streaming method (a generator) taking no arguments.</summary>
+    public StreamMethod<TChunk> Stream<TChunk>(string name) => new(this, name, null);
+
+    /// <summary>Handle for a streaming method (a generator) taking one argument.</summary>
+    public StreamMethod<T1, TChunk> Stream<T1, TChunk>(string name) => new(this, name, null, false);
+
+    /// <summary>Handle for a streaming method taking two arguments.</summary>
+    public StreamMethod<T1, T2, TChunk> Stream<T1, T2, TChunk>(string name) => new(this, name, null);
+
+    /// <summary>Handle for a streaming method whose arguments are the properties of <typeparamref name="TArgs"/>, sent as keyword arguments.</summary>
+    public StreamMethod<TArgs, TChunk> KwStream<TArgs, TChunk>(string name) => new(this, name, null, true);
+}

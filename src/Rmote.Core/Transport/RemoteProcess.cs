@@ -1,0 +1,81 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace Rmote.Transport;
+
+/// <summary>A transport child process (python3, ssh, docker exec...) whose stdin/stdout carry the protocol.</summary>
+internal sealed class RemoteProcess : IAsyncDisposable
+{
+    readonly Process process;
+
+    RemoteProcess(Process process, Action<string>? onStderrLine)
+    {
+        this.process = process;
+        Input = process.StandardInput.BaseStream;
+        Output = process.StandardOutput.BaseStream;
+        Stderr = new StderrTail(process.StandardError.BaseStream, onStderrLine);
+    }
+
+    public Stream Input { get; }
+    public Stream Output { get; }
+    public StderrTail Stderr { get; }
+    public int Pid => process.Id;
+
+    public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, Action<string>? onStderrLine)
+    {
+        var info = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in argv.Skip(1)) info.ArgumentList.Add(arg);
+        if (environment is not null)
+            foreach (var (key, value) in environment) info.Environment[key] = value;
+        try
+        {
+            var process = Process.Start(info) ?? throw new Win32Exception("process did not start");
+            return new RemoteProcess(process, onStderrLine);
+        }
+        catch (Win32Exception e)
+        {
+            throw new RemoteConnectException(host, ConnectFailure.TransportNotFound,
+                $"could not start '{argv[0]}': {e.Message}. Install it or put it on PATH (for SSH: apt-get install openssh-client).", inner: e);
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to exit; returns its exit code, or null while it still runs.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            await Task.WhenAny(Stderr.Completion, Task.Delay(200)).ConfigureAwait(false);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Closes stdin (the runtime exits on EOF), then kills the process tree if it lingers, and reaps it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try { Input.Dispose(); } catch (IOException) { }
+        if (await WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is null)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await WaitForExitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        process.Dispose();
+    }
+
+    /// <summary>Kills the process tree at once (used when the protocol is broken).</summary>
+    public void Kill()
+    {
+        try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+    }
+}

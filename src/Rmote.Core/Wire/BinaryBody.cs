@@ -1,0 +1,65 @@
+namespace Rmote.Wire;
+
+/// <summary>
+/// Collects the raw byte segments referenced by <c>{"__bytes__": [offset, length]}</c> placeholders while a
+/// frame's JSON is written, so file data travels as one raw binary body and never as base64.
+/// Serialization is synchronous, so a thread-static scope is enough.
+/// </summary>
+internal sealed class BinaryWriterScope : IDisposable
+{
+    [ThreadStatic] static BinaryWriterScope? current;
+    readonly BinaryWriterScope? previous;
+    readonly List<ReadOnlyMemory<byte>> segments = new();
+
+    public BinaryWriterScope()
+    {
+        previous = current;
+        current = this;
+    }
+
+    public static BinaryWriterScope Current =>
+        current ?? throw new InvalidOperationException("bytes can only be serialized inside a protocol frame");
+
+    public long Length { get; private set; }
+    public IReadOnlyList<ReadOnlyMemory<byte>> Segments => segments;
+
+    public long Add(ReadOnlyMemory<byte> data)
+    {
+        var offset = Length;
+        segments.Add(data);
+        Length += data.Length;
+        return offset;
+    }
+
+    public void Dispose() => current = previous;
+}
+
+/// <summary>Gives placeholder readers access to the binary body of the frame being decoded.</summary>
+internal sealed class BinaryReaderScope : IDisposable
+{
+    [ThreadStatic] static BinaryReaderScope? current;
+    readonly BinaryReaderScope? previous;
+
+    public BinaryReaderScope(byte[] body)
+    {
+        Body = body;
+        previous = current;
+        current = this;
+    }
+
+    public byte[] Body { get; }
+
+    public static BinaryReaderScope Current =>
+        current ?? throw new InvalidOperationException("bytes can only be deserialized inside a protocol frame");
+
+    /// <summary>Returns the referenced slice; the whole body is handed out without a copy.</summary>
+    public byte[] Slice(long offset, long length)
+    {
+        if (offset < 0 || length < 0 || offset + length > Body.Length)
+            throw new ProtocolException($"bytes placeholder [{offset}, {length}] points outside the frame's {Body.Length}-byte binary body");
+        if (offset == 0 && length == Body.Length) return Body;
+        return Body.AsSpan((int)offset, (int)length).ToArray();
+    }
+
+    public void Dispose() => current = previous;
+}

@@ -1,0 +1,61 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Rmote.Wire;
+
+/// <summary>Reads frames from the remote's stdout, validating every header before allocating for its body.</summary>
+internal sealed class FrameReader(PipeReader reader, int maxFrameSize)
+{
+    /// <summary>Returns the next frame, or null at a clean end of stream.</summary>
+    public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (TryParse(ref buffer, out var frame))
+            {
+                reader.AdvanceTo(buffer.Start);
+                return frame;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (buffer.Length > 0)
+                    throw new ProtocolException($"the stream ended inside a frame ({buffer.Length} bytes of an incomplete frame)");
+                return null;
+            }
+        }
+    }
+
+    bool TryParse(ref ReadOnlySequence<byte> buffer, out Frame frame)
+    {
+        frame = null!;
+        if (buffer.Length < FrameHeader.Size)
+        {
+            // Reject a wrong magic as soon as it shows, rather than waiting for a header that may never come.
+            if (buffer.Length >= 2)
+            {
+                Span<byte> magic = stackalloc byte[2];
+                buffer.Slice(0, 2).CopyTo(magic);
+                if (magic[0] != (byte)'R' || magic[1] != (byte)'M') FrameHeader.Parse([magic[0], magic[1], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], maxFrameSize);
+            }
+            return false;
+        }
+        Span<byte> headerBytes = stackalloc byte[FrameHeader.Size];
+        buffer.Slice(0, FrameHeader.Size).CopyTo(headerBytes);
+        var header = FrameHeader.Parse(headerBytes, maxFrameSize);
+        if (buffer.Length < FrameHeader.Size + header.BodyLength) return false;
+
+        var json = buffer.Slice(FrameHeader.Size, header.JsonLength);
+        var binary = buffer.Slice(FrameHeader.Size + header.JsonLength, header.BinaryLength);
+        frame = new Frame(header.Type, header.Id,
+            Body(json, header.Flags.HasFlag(FrameFlags.JsonCompressed)),
+            Body(binary, header.Flags.HasFlag(FrameFlags.BinaryCompressed)));
+        buffer = buffer.Slice(FrameHeader.Size + header.BodyLength);
+        return true;
+    }
+
+    byte[] Body(ReadOnlySequence<byte> body, bool compressed) =>
+        body.IsEmpty ? [] : compressed ? Compression.Decompress(body, maxFrameSize) : body.ToArray();
+}

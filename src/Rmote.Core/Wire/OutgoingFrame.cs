@@ -1,0 +1,51 @@
+namespace Rmote.Wire;
+
+/// <summary>A frame ready to be queued: header plus (possibly compressed) bodies.</summary>
+internal readonly struct OutgoingFrame
+{
+    public readonly FrameHeader Header;
+    public readonly ReadOnlyMemory<byte> Json;
+    public readonly IReadOnlyList<ReadOnlyMemory<byte>> Binary;
+
+    OutgoingFrame(FrameHeader header, ReadOnlyMemory<byte> json, IReadOnlyList<ReadOnlyMemory<byte>> binary)
+        => (Header, Json, Binary) = (header, json, binary);
+
+    public long Length => FrameHeader.Size + Header.BodyLength;
+
+    /// <summary>Builds a frame, compressing each body when that pays (docs/PROTOCOL.md §2).</summary>
+    public static OutgoingFrame Create(FrameType type, uint id, ReadOnlyMemory<byte> json, IReadOnlyList<ReadOnlyMemory<byte>>? binary = null, long binaryLength = 0)
+    {
+        var flags = FrameFlags.None;
+        if (Compression.TryCompress(json.Span) is { } compressedJson)
+        {
+            json = compressedJson;
+            flags |= FrameFlags.JsonCompressed;
+        }
+        binary ??= [];
+        if (binaryLength >= 1024)
+        {
+            var joined = binary.Count == 1 ? binary[0] : Join(binary, binaryLength);
+            if (Compression.TryCompress(joined.Span) is { } compressedBinary)
+            {
+                binary = [compressedBinary];
+                binaryLength = compressedBinary.Length;
+                flags |= FrameFlags.BinaryCompressed;
+            }
+        }
+        if (json.Length + binaryLength > uint.MaxValue)
+            throw new ArgumentException("a single call cannot carry more than 4 GiB; send large data in chunks");
+        return new OutgoingFrame(new FrameHeader(type, flags, id, (uint)json.Length, (uint)binaryLength), json, binary);
+    }
+
+    static ReadOnlyMemory<byte> Join(IReadOnlyList<ReadOnlyMemory<byte>> parts, long length)
+    {
+        var joined = new byte[length];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            part.Span.CopyTo(joined.AsSpan(offset));
+            offset += part.Length;
+        }
+        return joined;
+    }
+}

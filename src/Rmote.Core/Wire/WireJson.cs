@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Rmote.Wire;
+
+/// <summary>
+/// The one JSON configuration used on the wire: snake_case names (Python) to PascalCase members (C#),
+/// enums as snake_case strings, nulls omitted so Python defaults apply, and raw bytes as placeholders.
+/// Only plain data is ever materialised: no type names, no polymorphic deserialization.
+/// </summary>
+internal static class WireJson
+{
+    public static readonly JsonSerializerOptions Options = Create();
+
+    static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            PropertyNameCaseInsensitive = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            MaxDepth = 64,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        };
+        options.Converters.Add(new BytesConverter());
+        options.Converters.Add(new MemoryBytesConverter());
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.MakeReadOnly();
+        return options;
+    }
+}

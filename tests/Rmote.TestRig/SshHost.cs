@@ -1,0 +1,319 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Rmote.TestRig;
+
+/// <summary>
+/// One real OpenSSH server started by the rig (a host of an <see cref="SshFleet"/>, or a <see cref="NetNamespaceHost"/>).
+/// Strict host-key checking is always on: use <see cref="SshOptions"/> (or <see cref="SshArgs"/>) to connect.
+/// </summary>
+public class SshHost
+{
+    readonly Func<SshHost, ProcessStartInfo> _launch;
+    readonly object _gate = new();
+    Process? _process;
+
+    internal SshHost(string name, string hostName, int port, string directory, string identityFile, string knownHostsFile,
+        string srvRoot, string remoteSrv, bool isolatedFilesystem, string hostPublicKey, Func<SshHost, ProcessStartInfo> launch)
+    {
+        Name = name;
+        HostName = hostName;
+        Port = port;
+        HostDirectory = directory;
+        IdentityFile = identityFile;
+        KnownHostsFile = knownHostsFile;
+        SrvRoot = srvRoot;
+        RemoteSrv = remoteSrv;
+        IsolatedFilesystem = isolatedFilesystem;
+        HostPublicKey = hostPublicKey;
+        _launch = launch;
+    }
+
+    /// <summary>"host1", "host2", ... (the alias in the fleet's ssh_config).</summary>
+    public string Name { get; }
+
+    /// <summary>Address to connect to: "127.0.0.1" for fleet hosts, the namespace address for a <see cref="NetNamespaceHost"/>.</summary>
+    public string HostName { get; }
+
+    public int Port { get; internal set; }
+
+    /// <summary>Always "root": the tests run as root and sshd is PermitRootLogin prohibit-password.</summary>
+    public string User => "root";
+
+    /// <summary>Private key (ed25519, no passphrase) accepted by this host.</summary>
+    public string IdentityFile { get; }
+
+    /// <summary>known_hosts file holding this host's key as <c>[127.0.0.1]:PORT ssh-ed25519 ...</c>.</summary>
+    public string KnownHostsFile { get; }
+
+    /// <summary>Local folder that this host sees as <see cref="RemoteSrv"/> ("/srv" when <see cref="IsolatedFilesystem"/>).</summary>
+    public string SrvRoot { get; }
+
+    /// <summary>
+    /// Path of <see cref="SrvRoot"/> as seen by a remote session: "/srv" with mount namespaces, otherwise the
+    /// same as SrvRoot (a per-host folder under /srv/rmote-rig-*). Build remote paths from this to stay portable.
+    /// </summary>
+    public string RemoteSrv { get; }
+
+    /// <summary>True when the host runs in a private mount namespace with SrvRoot bound over /srv.</summary>
+    public bool IsolatedFilesystem { get; }
+
+    /// <summary>The host's public key, "ssh-ed25519 AAAA...".</summary>
+    public string HostPublicKey { get; }
+
+    /// <summary>This host's line for a known_hosts file.</summary>
+    public string KnownHostsLine => $"{KnownHostsPattern} {HostPublicKey}";
+
+    /// <summary>"[127.0.0.1]:PORT" (or "ADDR" when the port is 22).</summary>
+    public string KnownHostsPattern => Port == 22 ? HostName : $"[{HostName}]:{Port}";
+
+    /// <summary>Per-host folder holding sshd_config, host key, pid file and log.</summary>
+    public string HostDirectory { get; }
+
+    public string ConfigFile => Path.Combine(HostDirectory, "sshd_config");
+    public string LogFile => Path.Combine(HostDirectory, "sshd.log");
+    public string PidFile => Path.Combine(HostDirectory, "sshd.pid");
+
+    /// <summary>"root@127.0.0.1:PORT" (display / host-item form; not an ssh(1) argument).</summary>
+    public string Target => $"{User}@{HostName}:{Port}";
+
+    /// <summary>"root@127.0.0.1": the destination argument for ssh together with -p Port.</summary>
+    public string UserAtHost => $"{User}@{HostName}";
+
+    /// <summary>"ssh://root@127.0.0.1:PORT": a destination ssh(1) accepts on its own.</summary>
+    public string SshUri => $"ssh://{User}@{HostName}:{Port}";
+
+    /// <summary>
+    /// ssh options enforcing the rig's trust setup, WITHOUT -i/-p and destination: strict checking against
+    /// <see cref="KnownHostsFile"/> only, this identity only, batch mode, no connection sharing.
+    /// </summary>
+    public IReadOnlyList<string> SshOptions => BuildSshOptions(KnownHostsFile);
+
+    /// <summary>Like <see cref="SshOptions"/> but verifying against another known_hosts file (for negative tests).</summary>
+    public IReadOnlyList<string> BuildSshOptions(string knownHostsFile) =>
+    [
+        "-o", $"UserKnownHostsFile={knownHostsFile}",
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "UpdateHostKeys=no",
+        "-o", "IdentitiesOnly=yes",
+        "-o", "BatchMode=yes",
+        "-o", "PasswordAuthentication=no",
+        "-o", "ControlMaster=no",
+        "-o", "ControlPath=none",
+        "-o", "ConnectTimeout=15",
+        "-o", "LogLevel=ERROR",
+    ];
+
+    /// <summary>Complete ssh(1) argument list: -i, -p, <see cref="SshOptions"/>, -T, destination, then the remote command words.</summary>
+    public IReadOnlyList<string> SshArgs(params string[] remoteCommand) => SshArgsWith(KnownHostsFile, remoteCommand);
+
+    internal IReadOnlyList<string> SshArgsWith(string knownHostsFile, string[] remoteCommand) =>
+        [.. new[] { "-i", IdentityFile, "-p", Port.ToString() }, .. BuildSshOptions(knownHostsFile), "-T", UserAtHost, .. remoteCommand];
+
+    /// <summary>Runs <c>ssh ... root@host remoteCommand</c> (one shell-command string, as ssh sends it).</summary>
+    public Task<ProcessResult> RunSshAsync(string remoteCommand, TimeSpan? timeout = null, string? stdin = null, string? knownHostsFile = null, CancellationToken ct = default) =>
+        ProcessRunner.RunAsync("ssh", SshArgsWith(knownHostsFile ?? KnownHostsFile, [remoteCommand]), timeout: timeout ?? TimeSpan.FromSeconds(60), stdin: stdin, ct: ct);
+
+    /// <summary>PID of the sshd listener (0 when stopped).</summary>
+    public int Pid { get { lock (_gate) return _process is { } p && !HasExited(p) ? p.Id : 0; } }
+
+    public bool IsRunning => Pid != 0;
+
+    /// <summary>Live sshd session processes (children of the listener: one per connection) and their descendants.</summary>
+    public IReadOnlyList<int> SessionPids() => Pid is var pid and > 0 ? ProcessTree.GetDescendants(pid) : [];
+
+    /// <summary>Kills every session (connections drop; the listener keeps accepting). Returns how many processes were signalled.</summary>
+    public int KillSessions()
+    {
+        var pid = Pid;
+        if (pid == 0) return 0;
+        var n = 0;
+        foreach (var child in ProcessTree.GetChildren(pid))
+        {
+            var tree = ProcessTree.GetDescendants(child).Prepend(child).ToList();
+            foreach (var p in tree) if (ProcessTree.Signal(p, ProcessTree.SIGKILL)) n++;
+        }
+        return n;
+    }
+
+    /// <summary>The sshd log so far ("" if none).</summary>
+    public string ReadLog()
+    {
+        try
+        {
+            using var fs = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return new StreamReader(fs).ReadToEnd();
+        }
+        catch (IOException) { return ""; }
+    }
+
+    /// <summary>
+    /// Stops the host like a machine going down: kills the listener and every session process (SIGKILL), so open
+    /// connections break. Port, keys and files stay; <see cref="StartAsync"/> brings it back.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        Process? p;
+        lock (_gate) { p = _process; _process = null; }
+        if (p == null) return;
+        try
+        {
+            if (!HasExited(p)) await ProcessTree.KillTreeAsync(p.Id, ProcessTree.SIGKILL).ConfigureAwait(false);
+            try { await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); } catch (TimeoutException) { }
+        }
+        finally { p.Dispose(); }
+        try { File.Delete(PidFile); } catch (IOException) { }
+    }
+
+    /// <summary>(Re)starts sshd on the same port with the same keys and waits until a strict ssh login works.</summary>
+    public Task StartAsync(CancellationToken ct = default) => StartCoreAsync(ct);
+
+    internal async Task StartCoreAsync(CancellationToken ct)
+    {
+        if (IsRunning) return;
+        var psi = _launch(this);
+        File.AppendAllText(LogFile, $"==== rig: starting {Name} on {HostName}:{Port} at {DateTime.Now:O}: {psi.FileName} {string.Join(' ', psi.ArgumentList.Select(ProcessRunner.Quote))}\n");
+        var p = new Process { StartInfo = psi };
+        p.Start();
+        // stdio goes to the log inside the launch script; close our pipe ends.
+        p.StandardInput.Close();
+        _ = p.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _ = p.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        lock (_gate) _process = p;
+        try
+        {
+            await WaitReadyAsync(p, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    async Task WaitReadyAsync(Process p, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        // 1) the port accepts
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (HasExited(p)) throw StartFailure($"sshd exited with code {p.ExitCode} before listening", isBindFailure: LooksLikeBindFailure());
+            try
+            {
+                using var c = new TcpClient();
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cts.CancelAfter(TimeSpan.FromSeconds(2));
+                await c.ConnectAsync(HostName, Port, cts.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                if (DateTime.UtcNow > deadline) throw StartFailure($"port {HostName}:{Port} never accepted a connection", false);
+                await Task.Delay(20, ct).ConfigureAwait(false);
+            }
+        }
+        // 2) a real strict-checking login works (bounded retries)
+        ProcessResult? last = null;
+        for (var attempt = 1; attempt <= 10; attempt++)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (HasExited(p)) throw StartFailure($"sshd exited with code {p.ExitCode}", LooksLikeBindFailure());
+            last = await ProcessRunner.RunAsync("ssh", SshArgs("true"), timeout: TimeSpan.FromSeconds(20), ct: ct).ConfigureAwait(false);
+            if (last.ExitCode == 0) return;
+            if (DateTime.UtcNow > deadline) break;
+            await Task.Delay(100 * attempt, ct).ConfigureAwait(false);
+        }
+        throw StartFailure($"'ssh {UserAtHost} -p {Port} true' kept failing: exit {last?.ExitCode}: {last?.StdErr.Trim()}", false);
+    }
+
+    bool LooksLikeBindFailure()
+    {
+        var log = ReadLog();
+        return log.Contains("Address already in use") || log.Contains("Cannot bind any address");
+    }
+
+    SshHostStartException StartFailure(string what, bool isBindFailure)
+    {
+        var log = ReadLog();
+        var hint = log.Contains("account is locked") ? "\nHint: root's password field starts with '!' (locked) and UsePAM is no: run `usermod -p '*' root`." : "";
+        return new SshHostStartException($"{Name} ({HostName}:{Port}): {what}.{hint}\n--- {LogFile} (tail) ---\n{ProcessResult.Tail(log, 4000)}", isBindFailure);
+    }
+
+    static bool HasExited(Process p)
+    {
+        try { return p.HasExited; } catch (InvalidOperationException) { return true; }
+    }
+
+    public override string ToString() => $"{Name} {Target}";
+
+    // ---- shared generation helpers ----
+
+    internal static string SshdConfig(string hostDir, string listenAddress, int port, string authorizedKeysFile) => $"""
+        # generated by Rmote.TestRig
+        Port {port}
+        ListenAddress {listenAddress}
+        AddressFamily inet
+        HostKey {Path.Combine(hostDir, "ssh_host_ed25519_key")}
+        PidFile {Path.Combine(hostDir, "sshd.pid")}
+        AuthorizedKeysFile {authorizedKeysFile}
+        StrictModes no
+        UsePAM no
+        PermitRootLogin prohibit-password
+        PubkeyAuthentication yes
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        HostbasedAuthentication no
+        UseDNS no
+        PrintMotd no
+        PrintLastLog no
+        X11Forwarding no
+        AllowTcpForwarding yes
+        PermitTunnel no
+        MaxStartups 200
+        MaxSessions 100
+        LoginGraceTime 30
+        LogLevel VERBOSE
+        Subsystem sftp internal-sftp
+        """ + "\n";
+
+    /// <summary>ssh-keygen -t ed25519; returns the public key line "ssh-ed25519 AAAA..." (comment stripped).</summary>
+    internal static async Task<string> GenerateKeyAsync(string privateKeyPath, string comment, CancellationToken ct)
+    {
+        (await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", privateKeyPath], timeout: TimeSpan.FromSeconds(30), ct: ct).ConfigureAwait(false)).EnsureSuccess();
+        var parts = (await File.ReadAllTextAsync(privateKeyPath + ".pub", ct).ConfigureAwait(false)).Trim().Split(' ');
+        return $"{parts[0]} {parts[1]}";
+    }
+
+    internal static void EnsurePrivsepDir()
+    {
+        // Debian's sshd refuses to start without its privilege separation directory (normally made by systemd).
+        if (!System.IO.Directory.Exists("/run/sshd"))
+            System.IO.Directory.CreateDirectory("/run/sshd", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
+
+    internal static ProcessStartInfo LaunchInfo(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>sh script that binds $1 over /srv (when requested) then execs sshd -D -e -f $2 with stdio into $3.</summary>
+    internal const string SshdScriptWithBind = "mount --bind \"$1\" /srv && exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
+    internal const string SshdScriptPlain = "exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
+}
+
+/// <summary>An sshd could not be started; <see cref="IsBindFailure"/> when its port was taken.</summary>
+public sealed class SshHostStartException(string message, bool isBindFailure) : Exception(message)
+{
+    public bool IsBindFailure { get; } = isBindFailure;
+}
