@@ -139,6 +139,21 @@ class PathSafetyTests(Base):
             D.put_small(self.root, "evil2/x", b"x")
         self.assertEqual(os.listdir(outside), [])
 
+    def test_plan_refuses_implied_parent_symlink_outside_but_replaces_explicit_dir(self):
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.makedirs(self.root)
+        os.symlink(outside, os.path.join(self.root, "etc"))
+        with self.assertRaises(ValueError) as cm:
+            D.sync_plan(self.root, [{"path": "etc/passwd", "type": "file", "size": 1, "mtime_ns": 0}])
+        self.assertIn("etc", str(cm.exception))
+        self.assertTrue(os.path.islink(os.path.join(self.root, "etc")))
+        plan = D.sync_plan(self.root, [{"path": "etc", "type": "dir", "mode": 0o755},
+                                       {"path": "etc/passwd", "type": "file", "size": 1, "mtime_ns": 0}])
+        self.assertEqual(plan["send"], ["etc/passwd"])
+        self.assertFalse(os.path.islink(os.path.join(self.root, "etc")))
+        self.assertEqual(os.listdir(outside), [])
+
     def test_symlink_inside_root_is_allowed(self):
         os.makedirs(os.path.join(self.root, "real"))
         os.symlink("real", os.path.join(self.root, "alias"))

@@ -538,9 +538,13 @@ class Deploy(Tool):
             except FileNotFoundError:
                 st = None
             if st is not None and stat.S_ISLNK(st.st_mode) and e is None:
+                # an implied parent (no folder entry for it): never replace the link, never pass through it outward
                 real = os.path.realpath(target)
-                if _within(real, root_real) and os.path.isdir(real):
-                    continue  # an implied parent that is an in-root symlinked folder: leave it
+                if not _within(real, root_real):
+                    raise ValueError("invalid relative path %r: it is a symlink pointing outside the destination (%s)"
+                                     % (rel, real))
+                if os.path.isdir(real):
+                    continue
             if st is None or not stat.S_ISDIR(st.st_mode):
                 if not apply:
                     continue

@@ -9,14 +9,13 @@ namespace Rmote.Deploy;
 /// (temp name, fsync, rename), and optionally deletes extraneous files.
 /// </summary>
 /// <remarks>
-/// The local side is enumerated and validated once (on first use) and shared by every host; paths that would
-/// escape the destination are refused before anything is sent. One <see cref="Copier"/> may run on many hosts at once.
+/// Each copy reads the local side afresh (a fleet copy reads it once for all hosts) and validates it before
+/// anything is sent: paths that would escape the destination are refused. A copier may be reused and may run
+/// on many hosts at once.
 /// </remarks>
 public sealed class Copier
 {
-    readonly Lazy<Task<SourceManifest>> manifest;
-
-    /// <summary>Creates a copier; nothing is read until the first copy.</summary>
+    /// <summary>Creates a copier; nothing is read until a copy starts.</summary>
     public Copier(CopySource source, CopyOptions options)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -24,7 +23,6 @@ public sealed class Copier
         options.Validate();
         Source = source;
         Options = options;
-        manifest = new Lazy<Task<SourceManifest>>(() => Task.Run(BuildManifestAsync));
     }
 
     /// <summary>What is copied.</summary>
@@ -37,36 +35,39 @@ public sealed class Copier
     public static Task<CopyResult> CopyAsync(Protocol protocol, CopySource source, CopyOptions options, CancellationToken cancellationToken = default) =>
         new Copier(source, options).CopyAsync(protocol, cancellationToken);
 
-    /// <summary>Reads and validates the local side now (it is otherwise done by the first copy). Throws for unsafe paths.</summary>
+    /// <summary>Reads and validates the local side without copying (throws for unsafe or conflicting paths).</summary>
     public async Task PrepareAsync(CancellationToken cancellationToken = default) =>
-        await manifest.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
 
-    async Task<SourceManifest> BuildManifestAsync()
+    internal async Task<SourceManifest> ReadSourceAsync(CancellationToken cancellationToken)
     {
-        var m = SourceManifest.Build(Source, Options);
+        var m = await Task.Run(() => SourceManifest.Build(Source, Options), cancellationToken).ConfigureAwait(false);
         if (Options.Compare == CompareMode.Checksum || Options.VerifyChecksum)
-            await m.EnsureHashesAsync(CancellationToken.None).ConfigureAwait(false);
+            await m.EnsureHashesAsync(cancellationToken).ConfigureAwait(false);
         return m;
     }
 
-    /// <summary>Copies to every connected host of <paramref name="session"/>, under its fan-out options.</summary>
-    public Task<FleetResult<CopyResult>> CopyAsync(FleetSession session, CancellationToken cancellationToken = default)
+    /// <summary>Copies to every connected host of <paramref name="session"/>, under its fan-out options (the source is read once).</summary>
+    public async Task<FleetResult<CopyResult>> CopyAsync(FleetSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return session.RunAsync((p, ct) => CopyAsync(p, ct), cancellationToken);
+        var m = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+        return await session.RunAsync((p, ct) => CopyToAsync(p, m, Options.DestinationFolder, Options.DeleteExtraneous, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Copies to the host behind <paramref name="protocol"/>.</summary>
-    public Task<CopyResult> CopyAsync(Protocol protocol, CancellationToken cancellationToken = default) =>
-        CopyToAsync(protocol, Options.DestinationFolder, Options.DeleteExtraneous, cancellationToken);
-
-    /// <summary>Copies to another folder than <see cref="CopyOptions.DestinationFolder"/> (used for releases).</summary>
-    internal async Task<CopyResult> CopyToAsync(Protocol protocol, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
+    public async Task<CopyResult> CopyAsync(Protocol protocol, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(protocol);
+        var m = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+        return await CopyToAsync(protocol, m, Options.DestinationFolder, Options.DeleteExtraneous, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies an already read source to a folder (used for releases too).</summary>
+    internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
+    {
         DestinationPath.ValidateRoot(destination);
         var sw = Stopwatch.StartNew();
-        var m = await manifest.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         var o = Options;
         var entries = m.Entries
             .Where(e => o.CreateEmptyDirectories || e.Type != "dir")
