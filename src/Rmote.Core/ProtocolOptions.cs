@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Rmote;
 
 /// <summary>Options common to every transport.</summary>
-public class ProtocolOptions
+public record ProtocolOptions
 {
     /// <summary>Receives the connection's diagnostics and the remote's forwarded <c>logging</c> records.</summary>
     public ILogger? Logger { get; init; }
@@ -42,7 +42,7 @@ public enum HostKeyChecking
 }
 
 /// <summary>Options for <see cref="Protocol.FromSshAsync"/>; the system OpenSSH client honours ~/.ssh/config, the agent and -J jump hosts.</summary>
-public sealed class SshOptions : ProtocolOptions
+public sealed record SshOptions : ProtocolOptions
 {
     /// <summary>Remote user (ssh -l).</summary>
     public string? User { get; init; }

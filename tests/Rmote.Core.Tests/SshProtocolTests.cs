@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Rmote.TestRig;
+using Rmote.Tools;
+
+namespace Rmote.Core.Tests;
+
+/// <summary>The SSH transport against the rig's real sshd hosts, strict host-key checking on.</summary>
+[Collection("ssh")]
+public sealed class SshProtocolTests(SshFleetFixture rig)
+{
+    static readonly PythonTool Files = PythonTool.FromSource("TestFiles", """
+        class TestFiles(Tool):
+            @staticmethod
+            def write(path, text):
+                with open(path, "w") as f:
+                    f.write(text)
+                return path
+        """);
+    static readonly ToolMethod<string, string, string> Write = Files.Method<string, string, string>("write");
+
+    static SshOptions OptionsFor(SshHost host) => new()
+    {
+        User = host.User,
+        Port = host.Port,
+        Identity = host.IdentityFile,
+        KnownHostsFile = host.KnownHostsFile,
+        ConnectTimeout = TimeSpan.FromSeconds(20),
+    };
+
+    [Fact]
+    public async Task Three_hosts_connect_concurrently_and_each_sees_its_own_filesystem()
+    {
+        var hosts = rig.Hosts;
+        var protocols = await Task.WhenAll(hosts.Select(h => Protocol.FromSshAsync(h.HostName, OptionsFor(h))));
+        try
+        {
+            await Task.WhenAll(protocols.Select((p, i) => p.CallAsync(Write, "/srv/whoami.txt", hosts[i].Name)));
+            for (var i = 0; i < hosts.Count; i++)
+                Assert.Equal(hosts[i].Name, File.ReadAllText(Path.Combine(hosts[i].SrvRoot, "whoami.txt")));
+        }
+        finally
+        {
+            foreach (var p in protocols) await p.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Pipelined_calls_and_raw_bytes_over_ssh()
+    {
+        var host = rig.Hosts[0];
+        await using var proto = await Protocol.FromSshAsync(host.UserAtHost, OptionsFor(host));
+        var results = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => proto.CallAsync(Diag.EchoString, $"n{i}")));
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => $"n{i}"), results);
+        var data = new byte[4 << 20];
+        Random.Shared.NextBytes(data);
+        Assert.Equal(data, await proto.CallAsync(Diag.EchoBytes, data));
+    }
+
+    [Fact]
+    public async Task Connection_refused_names_the_port_fix()
+    {
+        var port = FreePort();
+        var host = rig.Hosts[0];
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Port = port }));
+        Assert.Equal(ConnectFailure.ConnectionRefused, error.Reason);
+        Assert.Contains("SshOptions.Port", error.Message);
+    }
+
+    [Fact]
+    public async Task A_key_the_server_does_not_accept_is_an_authentication_failure()
+    {
+        using var dir = new TempDir();
+        var key = Path.Combine(dir.Path, "stranger");
+        var keygen = await ProcessRunner.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+        Assert.Equal(0, keygen.ExitCode);
+        var host = rig.Hosts[0];
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Identity = key }));
+        Assert.Equal(ConnectFailure.AuthenticationFailed, error.Reason);
+        Assert.Contains("SshOptions.Identity", error.Message);
+        Assert.Contains("Permission denied", error.Message);
+    }
+
+    [Fact]
+    public async Task An_unknown_host_key_is_refused_with_strict_checking()
+    {
+        using var dir = new TempDir();
+        var empty = Path.Combine(dir.Path, "known_hosts");
+        File.WriteAllText(empty, "");
+        var host = rig.Hosts[0];
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { KnownHostsFile = empty }));
+        Assert.Equal(ConnectFailure.HostKeyUnknown, error.Reason);
+        Assert.Contains("known_hosts", error.Message);
+        Assert.Equal("", File.ReadAllText(empty));
+    }
+
+    [Fact]
+    public async Task A_changed_host_key_is_refused_as_a_mismatch()
+    {
+        using var dir = new TempDir();
+        var wrong = Path.Combine(dir.Path, "known_hosts");
+        var host = rig.Hosts[0];
+        File.WriteAllText(wrong, $"{host.KnownHostsPattern} {rig.Hosts[1].HostPublicKey}\n");
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { KnownHostsFile = wrong }));
+        Assert.Equal(ConnectFailure.HostKeyMismatch, error.Reason);
+        Assert.Contains("ssh-keygen -R", error.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_remote_python_suggests_the_python_option()
+    {
+        var host = rig.Hosts[1];
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Python = "python3.99" }));
+        Assert.Equal(ConnectFailure.PythonNotFound, error.Reason);
+        Assert.Contains("Python = \"python3.x\"", error.Message);
+    }
+
+    [Fact]
+    public async Task Login_noise_on_stdout_is_skipped()
+    {
+        // A wrapper that prints like a chatty .bashrc or motd before the interpreter starts.
+        var host = rig.Hosts[2];
+        var wrapper = WriteScript(host, "noisy-python", "#!/bin/sh\necho 'Last login: Sun Nov 22 from 10.0.0.1'\nprintf 'motd without newline'\nexec python3 \"$@\"\n");
+        await using var proto = await Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Python = wrapper });
+        Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
+    }
+
+    [Fact]
+    public async Task A_remote_crash_during_bootstrap_shows_its_stderr()
+    {
+        var host = rig.Hosts[2];
+        var wrapper = WriteScript(host, "crashing-python", "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'MemoryError: simulated' >&2\nexit 1\n");
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Python = wrapper }));
+        Assert.Equal(ConnectFailure.BootstrapFailed, error.Reason);
+        Assert.Contains("MemoryError: simulated", error.Message);
+    }
+
+    [Fact]
+    public async Task A_host_that_accepts_tcp_but_never_answers_hits_the_connect_timeout()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var host = rig.Hosts[0];
+        var sw = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Port = port, ConnectTimeout = TimeSpan.FromSeconds(2) }));
+        Assert.Equal(ConnectFailure.Timeout, error.Reason);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task Jump_hosts_work_through_ssh_config()
+    {
+        var target = rig.Hosts[1];
+        await using var proto = await Protocol.FromSshAsync("host2", new SshOptions { ConfigFile = rig.Fleet.SshConfigFile, Options = ["-J", "host1"] });
+        await proto.CallAsync(Write, "/srv/jumped.txt", "via host1");
+        Assert.Equal("via host1", File.ReadAllText(Path.Combine(target.SrvRoot, "jumped.txt")));
+    }
+
+    [Fact]
+    public async Task Killing_ssh_fails_pending_calls_and_disposing_reaps_the_remote()
+    {
+        var host = rig.Hosts[0];
+        var proto = await Protocol.FromSshAsync("127.0.0.1", OptionsFor(host));
+        var remotePid = proto.Info.Pid;
+        var sleeping = proto.CallAsync(Diag.Sleep, 60.0);
+        foreach (var pid in ProcessTree.GetDescendants(Environment.ProcessId))
+            if (File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("ssh\0", StringComparison.Ordinal) && File.ReadAllText($"/proc/{pid}/cmdline").Contains($"{host.Port}"))
+                Process.GetProcessById(pid).Kill();
+        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("127.0.0.1", lost.Message);
+        await proto.DisposeAsync();
+        await LocalProtocolTests.WaitUntil(() => !Directory.Exists($"/proc/{remotePid}"));
+    }
+
+    [Fact]
+    public void Shell_metacharacters_in_the_host_are_refused_before_ssh_runs()
+    {
+        Assert.Throws<ArgumentException>(() => { _ = Protocol.FromSshAsync("-oProxyCommand=touch /tmp/pwned"); });
+        Assert.Throws<ArgumentException>(() => { _ = Protocol.FromSshAsync("host; rm -rf /"); });
+        Assert.Throws<ArgumentException>(() => { _ = Protocol.FromSshAsync("host", new SshOptions { Python = "python3; reboot" }); });
+    }
+
+    static string WriteScript(SshHost host, string name, string text)
+    {
+        // The remote sees the host's /srv; the script lives there.
+        var local = Path.Combine(host.SrvRoot, name);
+        File.WriteAllText(local, text);
+        File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return "/srv/" + name;
+    }
+
+    static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
