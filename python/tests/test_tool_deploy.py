@@ -214,6 +214,25 @@ class WriteTests(Base):
             self.assertEqual(os.stat(os.path.join(self.root, path)).st_mtime_ns, 10**18 + len(b))
         self.assertEqual(self.temps(), [])
 
+    def test_compressed_pieces(self):
+        import zlib
+        a, b = b"a" * 5000, b"raw"
+        za = zlib.compress(a, 1)
+        D.put_many(self.root, [{"path": "a", "offset": 0, "size": len(a), "compressed": True, "wire_size": len(za)},
+                               {"path": "b", "offset": len(za), "size": 3}], za + b)
+        self.assertEqual((self.read("a"), self.read("b")), (a, b))
+        with self.assertRaises(ValueError):  # claims fewer bytes than it expands to
+            D.put_many(self.root, [{"path": "c", "offset": 0, "size": 10, "compressed": True, "wire_size": len(za)}], za)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "c")))
+        h = D.open_file(self.root, "big", 10000)
+        D.write_chunk(h, 0, za, 5000)
+        D.write_chunk(h, 5000, a)
+        with self.assertRaises(ValueError):
+            D.write_chunk(h, 5000, za, 6000)
+        D.commit(h)
+        self.assertEqual(self.read("big"), a + a)
+        self.assertEqual(self.temps(), [])
+
     def test_put_many_bad_range_writes_nothing(self):
         with self.assertRaises(ValueError):
             D.put_many(self.root, [{"path": "a", "offset": 0, "size": 1}, {"path": "b", "offset": 1, "size": 5}], b"xy")

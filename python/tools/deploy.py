@@ -31,6 +31,7 @@ import shutil
 import stat
 import threading
 import time
+import zlib
 
 TEMP_MARK = ".rmote-tmp-"
 _RELEASE_ID = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -298,6 +299,18 @@ def _open_temp(root_real, rel, create_parents=True):
     tmp = parent + "/" + _temp_name(name)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     return parent, target, name, tmp, fd
+
+
+def _inflate(data, size, what):
+    """Decompress a zlib piece that must expand to exactly ``size`` bytes (never more: no zip bombs)."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(data, size + 1)
+    except zlib.error as e:
+        raise ValueError("%s: corrupt compressed data (%s)" % (what, e))
+    if len(out) != size or d.unconsumed_tail or not d.eof:
+        raise ValueError("%s: compressed data does not expand to %d bytes" % (what, size))
+    return out
 
 
 def _pwrite_all(fd, data, offset):
@@ -801,8 +814,8 @@ class Deploy(Tool):
     def put_many(root, files, data, owner=None, group=None, durable=True):
         """Write several small files atomically in one call.
 
-        ``files``: ``[{path, offset, size, mode?, mtime_ns?, sha256?}]``, each file's bytes at
-        ``data[offset:offset+size]``. All paths are validated before anything is written. Every file is
+        ``files``: ``[{path, offset, size, mode?, mtime_ns?, sha256?, compressed?, wire_size?}]``, each file's
+        bytes at ``data[offset:offset+size]`` (or zlib-compressed at ``data[offset:offset+wire_size]``). All paths are validated before anything is written. Every file is
         written to its temp name and fsynced first, then all are renamed into place, then each folder
         is fsynced once. Returns ``{written: [paths], bytes: int}``.
         """
@@ -811,8 +824,9 @@ class Deploy(Tool):
         for f in files:
             _check_rel(f.get("path"))
             off, size = int(f.get("offset", 0)), int(f["size"])
-            if off < 0 or size < 0 or off + size > len(view):
-                raise ValueError("file %r: bytes [%d, %d) outside the data (%d bytes)" % (f["path"], off, off + size, len(view)))
+            wire = int(f.get("wire_size", size)) if f.get("compressed") else size
+            if off < 0 or size < 0 or wire < 0 or off + wire > len(view):
+                raise ValueError("file %r: bytes [%d, %d) outside the data (%d bytes)" % (f["path"], off, off + wire, len(view)))
         for f in files:
             _parent(root_real, f["path"])  # symlink escapes refused before anything is written
         uid, gid = _uid(owner), _gid(group)
@@ -823,7 +837,11 @@ class Deploy(Tool):
                 staged.append((f, parent, target, tmp))
                 off, size = int(f.get("offset", 0)), int(f["size"])
                 try:
-                    _pwrite_all(fd, view[off:off + size], 0)
+                    if f.get("compressed"):
+                        piece = _inflate(view[off:off + int(f["wire_size"])], size, f["path"])
+                    else:
+                        piece = view[off:off + size]
+                    _pwrite_all(fd, piece, 0)
                 except BaseException:
                     os.close(fd)
                     raise
@@ -867,10 +885,18 @@ class Deploy(Tool):
         return hid
 
     @staticmethod
-    def write_chunk(handle, offset, data):
-        """Write ``data`` at ``offset`` (pwrite: chunks may arrive in any order). Returns bytes written."""
+    def write_chunk(handle, offset, data, size=None):
+        """Write ``data`` at ``offset`` (pwrite: chunks may arrive in any order). Returns bytes written.
+
+        With ``size``, ``data`` is zlib-compressed and must expand to exactly ``size`` bytes.
+        """
         h = _get_handle(handle)
         offset = int(offset)
+        if size is not None:
+            size = int(size)
+            if size < 0 or offset + size > h.size:
+                raise ValueError("chunk [%d, %d) outside the file size %d" % (offset, offset + size, h.size))
+            data = _inflate(data, size, h.target)
         if offset < 0 or offset + len(data) > h.size:
             raise ValueError("chunk [%d, %d) outside the file size %d" % (offset, offset + len(data), h.size))
         n = _pwrite_all(h.fd, data, offset)

@@ -52,7 +52,8 @@ public sealed class Copier
     {
         ArgumentNullException.ThrowIfNull(session);
         var m = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        return await session.RunAsync((p, ct) => CopyToAsync(p, m, Options.DestinationFolder, Options.DeleteExtraneous, ct), cancellationToken).ConfigureAwait(false);
+        var cache = new ChunkCache(session.Hosts.Count(h => h.IsConnected));
+        return await session.RunAsync((p, ct) => CopyToAsync(p, m, cache, Options.DestinationFolder, Options.DeleteExtraneous, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Copies to the host behind <paramref name="protocol"/>.</summary>
@@ -60,11 +61,11 @@ public sealed class Copier
     {
         ArgumentNullException.ThrowIfNull(protocol);
         var m = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        return await CopyToAsync(protocol, m, Options.DestinationFolder, Options.DeleteExtraneous, cancellationToken).ConfigureAwait(false);
+        return await CopyToAsync(protocol, m, new ChunkCache(1), Options.DestinationFolder, Options.DeleteExtraneous, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Copies an already read source to a folder (used for releases too).</summary>
-    internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
+    internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, ChunkCache cache, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
     {
         DestinationPath.ValidateRoot(destination);
         var sw = Stopwatch.StartNew();
@@ -80,7 +81,7 @@ public sealed class Copier
         var toSend = plan.Send.Select(p => m.ByPath.TryGetValue(p, out var e) && e.Type == "file"
             ? e
             : throw new InvalidOperationException($"[{protocol.Name}] the host asked for '{p}', which is not a file of this copy")).ToList();
-        var sender = new FileSender(protocol, destination, o, toSend, sw);
+        var sender = new FileSender(protocol, destination, o, toSend, sw, cache);
         var bytes = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
         return new CopyResult
         {

@@ -9,6 +9,8 @@ internal static class DeployTool
     public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many");
     public static readonly ToolMethod<OpenFileArgs, string> OpenFile = Tool.KwMethod<OpenFileArgs, string>("open_file");
     public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk");
+    /// <summary>write_chunk with zlib-compressed data and its expanded size.</summary>
+    public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long, long> WriteChunkCompressed = Tool.Method<string, long, ReadOnlyMemory<byte>, long, long>("write_chunk");
     public static readonly ToolMethod<string, string?, long> Commit = Tool.Method<string, string?, long>("commit");
     public static readonly ToolMethod<string, bool> Abort = Tool.Method<string, bool>("abort");
     public static readonly ToolMethod<string, string[]> CleanupTemps = Tool.Method<string, string[]>("cleanup_temps");
@@ -32,7 +34,7 @@ internal sealed record SyncPlanResult(
     IReadOnlyList<string> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
     IReadOnlyList<string> Deleted, int TempsRemoved);
 
-internal sealed record PutManyFile(string Path, long Offset, long Size, int? Mode, long? MtimeNs, string? Sha256);
+internal sealed record PutManyFile(string Path, long Offset, long Size, int? Mode, long? MtimeNs, string? Sha256, bool? Compressed = null, long? WireSize = null);
 
 internal sealed record PutManyArgs(string Root, IReadOnlyList<PutManyFile> Files, ReadOnlyMemory<byte> Data, string? Owner, string? Group, bool Durable);
 

@@ -8,7 +8,7 @@ namespace Rmote.Deploy;
 /// Sends the files a plan asked for to one host: small files batched many per call, large ones in chunks
 /// (pwrite on the remote, so chunks pipeline freely), with a bounded number of files and bytes in flight.
 /// </summary>
-internal sealed class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock)
+internal sealed class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock, ChunkCache cache)
 {
     const int MaxFilesPerBatch = 512;
     long bytesSent;
@@ -92,15 +92,33 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         try
         {
             var specs = new List<PutManyFile>(batch.Count);
-            long offset = 0;
+            var pieces = new List<ReadOnlyMemory<byte>>(batch.Count);
+            long offset = 0, wire = 0;
             foreach (var f in batch)
             {
-                await ReadWholeAsync(f, buffer.AsMemory((int)offset, (int)f.Size), cancellationToken).ConfigureAwait(false);
-                specs.Add(new PutManyFile(f.Path, offset, f.Size, f.Mode, f.MtimeNs, options.VerifyChecksum ? f.Sha256 : null));
+                var raw = buffer.AsMemory((int)offset, (int)f.Size);
+                await ReadWholeAsync(f, raw, cancellationToken).ConfigureAwait(false);
+                var z = cache.Get(f.Path, 0, raw.Span);
+                pieces.Add(z ?? raw);
+                specs.Add(new PutManyFile(f.Path, wire, f.Size, f.Mode, f.MtimeNs, options.VerifyChecksum ? f.Sha256 : null,
+                    z != null ? true : null, z?.Length));
                 offset += f.Size;
+                wire += z?.Length ?? f.Size;
+            }
+            ReadOnlyMemory<byte> data = buffer.AsMemory(0, (int)total);
+            if (wire != total)
+            {
+                var joined = new byte[wire];
+                var at = 0;
+                foreach (var piece in pieces)
+                {
+                    piece.Span.CopyTo(joined.AsSpan(at));
+                    at += piece.Length;
+                }
+                data = joined;
             }
             await protocol.CallAsync(DeployTool.PutMany,
-                new PutManyArgs(root, specs, buffer.AsMemory(0, (int)total), options.Owner, options.Group, options.Durable),
+                new PutManyArgs(root, specs, data, options.Owner, options.Group, options.Durable),
                 cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref bytesSent, total);
             Report(Interlocked.Add(ref filesDone, batch.Count), batch[^1].Path);
@@ -188,7 +206,10 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     {
         try
         {
-            await protocol.CallAsync(DeployTool.WriteChunk, handle, offset, (ReadOnlyMemory<byte>)buffer.AsMemory(0, len), cancellationToken).ConfigureAwait(false);
+            if (cache.Get(path, offset, buffer.AsSpan(0, len)) is { } z)
+                await protocol.CallAsync(DeployTool.WriteChunkCompressed, handle, offset, (ReadOnlyMemory<byte>)z, len, cancellationToken).ConfigureAwait(false);
+            else
+                await protocol.CallAsync(DeployTool.WriteChunk, handle, offset, (ReadOnlyMemory<byte>)buffer.AsMemory(0, len), cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref bytesSent, len);
             Report(Volatile.Read(ref filesDone), path);
         }

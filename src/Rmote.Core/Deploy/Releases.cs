@@ -77,7 +77,7 @@ public sealed partial class Releases
     {
         ArgumentNullException.ThrowIfNull(copier);
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        var staged = await StageAsync(protocol, copier, m, releaseId ?? NewId(), cancellationToken).ConfigureAwait(false);
+        var staged = await StageAsync(protocol, copier, m, new ChunkCache(1), releaseId ?? NewId(), cancellationToken).ConfigureAwait(false);
         var switched = await SwitchAsync(protocol, staged.ReleaseId, cancellationToken).ConfigureAwait(false);
         var pruned = await PruneAsync(protocol, Keep, cancellationToken).ConfigureAwait(false);
         return staged with { Switched = switched, Pruned = pruned };
@@ -93,7 +93,8 @@ public sealed partial class Releases
         ArgumentNullException.ThrowIfNull(copier);
         var id = ValidateId(releaseId ?? NewId());
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        var staged = await session.RunAsync((p, ct) => StageAsync(p, copier, m, id, ct), cancellationToken).ConfigureAwait(false);
+        var cache = new ChunkCache(session.Hosts.Count(h => h.IsConnected));
+        var staged = await session.RunAsync((p, ct) => StageAsync(p, copier, m, cache, id, ct), cancellationToken).ConfigureAwait(false);
         if (!staged.AllSucceeded)
             return staged.WithNote("release not switched: staging failed on " + string.Join(", ", staged.Failures.Select(r => r.Host)));
 
@@ -121,11 +122,11 @@ public sealed partial class Releases
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    async Task<ReleaseDeployResult> StageAsync(Protocol protocol, Copier copier, SourceManifest m, string id, CancellationToken cancellationToken)
+    async Task<ReleaseDeployResult> StageAsync(Protocol protocol, Copier copier, SourceManifest m, ChunkCache cache, string id, CancellationToken cancellationToken)
     {
         var prepared = await PrepareAsync(protocol, id, true, cancellationToken).ConfigureAwait(false);
         // the seed holds the previous release's files: ones the new source lacks must go
-        var copy = await copier.CopyToAsync(protocol, m, ReleasePath(id), deleteExtraneous: true, cancellationToken).ConfigureAwait(false);
+        var copy = await copier.CopyToAsync(protocol, m, cache, ReleasePath(id), deleteExtraneous: true, cancellationToken).ConfigureAwait(false);
         return new ReleaseDeployResult { Host = protocol.Name, ReleaseId = id, Prepared = prepared, Copy = copy };
     }
 }

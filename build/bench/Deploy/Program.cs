@@ -1,0 +1,289 @@
+// Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
+// Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--ansible] [--no-big] [--source DIR]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Rmote;
+using Rmote.Deploy;
+using Rmote.Fleet;
+using Rmote.TestRig;
+
+if (args.Length >= 2 && args[0] == "--fanout-child")
+    return await FanOut.ChildAsync(args[1]);
+
+var rounds = Arg("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+var withAnsible = args.Contains("--ansible");
+var withBig = !args.Contains("--no-big");
+var sourceDir = Arg("--source") ?? "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12";
+
+await using var fleet = await SshFleet.StartAsync(4);
+var hosts = fleet.Hosts;
+using var work = new TempDir("rmote-bench-");
+var src = work.Combine("app");
+(await ProcessRunner.RunAsync("cp", "-a", sourceDir, src)).EnsureSuccess();
+var files = Directory.GetFiles(src, "*", SearchOption.AllDirectories);
+var totalMb = files.Sum(f => new FileInfo(f).Length) / 1e6;
+Console.WriteLine($"Deploy benchmark: {rounds} rounds, medians; {Environment.ProcessorCount} cores; workload {files.Length} files, {totalMb:0.0} MB ({sourceDir}) to {hosts.Count} sshd hosts at once");
+
+string SshE(SshHost h) => string.Join(' ', new[] { "ssh", "-i", h.IdentityFile, "-p", h.Port.ToString(CultureInfo.InvariantCulture) }.Concat(h.SshOptions));
+HostSpec Spec(SshHost h, string? name = null) => new()
+{
+    Host = h.HostName, User = h.User, Port = h.Port, Identity = h.IdentityFile, KnownHostsFile = h.KnownHostsFile, Name = name ?? h.Name,
+};
+void Clean(string name) { foreach (var h in hosts) Rm(Path.Combine(h.SrvRoot, name)); }
+
+var copyOptions = new CopyOptions { DestinationFolder = "/srv/b-rmote" };
+if (Environment.GetEnvironmentVariable("BENCH_DURABLE") == "0") copyOptions = copyOptions with { Durable = false };
+if (Environment.GetEnvironmentVariable("BENCH_INFLIGHT") is { } inflight) copyOptions = copyOptions with { MaxFilesInFlight = int.Parse(inflight, CultureInfo.InvariantCulture) };
+if (Environment.GetEnvironmentVariable("BENCH_SMALL") is { } small) copyOptions = copyOptions with { SmallFileThreshold = int.Parse(small, CultureInfo.InvariantCulture) };
+var copier = new Copier(CopySource.FromFolder(src), copyOptions);
+var only = Arg("--only");
+async Task<double> RmoteDeploy()
+{
+    var sw = Stopwatch.StartNew();
+    await using (var session = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h))))
+        (await copier.CopyAsync(session)).EnsureSuccess();
+    return sw.Elapsed.TotalSeconds;
+}
+await using var warm = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h)));
+async Task<double> RmoteWarm()
+{
+    var sw = Stopwatch.StartNew();
+    (await copier.CopyAsync(warm)).EnsureSuccess();
+    return sw.Elapsed.TotalSeconds;
+}
+async Task<double> Rsync(string dest)
+{
+    var sw = Stopwatch.StartNew();
+    var runs = await Task.WhenAll(hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", SshE(h), src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
+    foreach (var x in runs) x.EnsureSuccess();
+    return sw.Elapsed.TotalSeconds;
+}
+async Task<double> Scp(string dest)
+{
+    var sw = Stopwatch.StartNew();
+    var runs = await Task.WhenAll(hosts.Select(h => ProcessRunner.RunAsync("scp",
+        ["-r", "-q", "-i", h.IdentityFile, "-P", h.Port.ToString(CultureInfo.InvariantCulture), .. h.SshOptions, src, $"{h.UserAtHost}:/srv/{dest}"])));
+    foreach (var x in runs) x.EnsureSuccess();
+    return sw.Elapsed.TotalSeconds;
+}
+var changeTarget = files.OrderBy(f => f, StringComparer.Ordinal).First(f => new FileInfo(f).Length is > 200_000 and < 2_000_000);
+var generation = 0;
+void ChangeOneFile()
+{
+    var bytes = File.ReadAllBytes(changeTarget);
+    bytes[^1] ^= 0x5a;
+    File.WriteAllBytes(changeTarget, bytes);
+    File.SetLastWriteTimeUtc(changeTarget, new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(++generation));
+}
+
+var rows = new List<string[]>();
+void Row(string what, double rmote, double peer, string peerName, string target) =>
+    rows.Add([what, Fmt(rmote), peerName, Fmt(peer), (rmote / peer).ToString("0.00x", CultureInfo.InvariantCulture), target]);
+
+if (only == "connect")
+{
+    for (var i = 0; i < 3; i++)
+    {
+        var sw0 = Stopwatch.StartNew();
+        var s0 = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h)));
+        var tc = sw0.Elapsed.TotalSeconds;
+        var r0 = await s0.RunAsync((p, ct) => Task.FromResult(1));
+        var tr = sw0.Elapsed.TotalSeconds;
+        await s0.DisposeAsync();
+        Console.WriteLine($"connect {tc:0.00}s ({string.Join(", ", s0.Connects.Select(c => c.Duration.TotalSeconds.ToString("0.00")))}), run {tr - tc:0.00}s, dispose {sw0.Elapsed.TotalSeconds - tr:0.00}s");
+        var sw1 = Stopwatch.StartNew();
+        await Task.WhenAll(hosts.Select(h => ProcessRunner.RunAsync("ssh", h.SshArgs("true"))));
+        Console.WriteLine($"4x ssh true {sw1.Elapsed.TotalSeconds:0.00}s");
+    }
+    return 0;
+}
+
+if (only == "profile")
+{
+    static double Cpu(int pid) { try { var st = File.ReadAllText($"/proc/{pid}/stat"); var f = st[(st.LastIndexOf(')') + 2)..].Split(' '); return (long.Parse(f[11]) + long.Parse(f[12])) / 100.0; } catch { return 0; } }
+    static string Comm(int pid) { try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); } catch { return "?"; } }
+    for (var i = 0; i < 3; i++)
+    {
+        Clean("b-rmote");
+        var pids = ProcessTree.GetDescendants(Environment.ProcessId).Concat(hosts.SelectMany(h => h.SessionPids())).Distinct().ToList();
+        var before = pids.ToDictionary(p => p, Cpu);
+        var me = Process.GetCurrentProcess(); me.Refresh(); var c0 = me.TotalProcessorTime.TotalSeconds;
+        var t = await RmoteWarm();
+        me.Refresh();
+        var byComm = pids.GroupBy(Comm).Select(g => $"{g.Key} {g.Sum(p => Cpu(p) - before[p]):0.00}");
+        Console.WriteLine($"warm cold copy {t:0.00}s: controller {me.TotalProcessorTime.TotalSeconds - c0:0.00}s; {string.Join(", ", byComm)}");
+    }
+    return 0;
+}
+
+// --- cold ---
+var cold = new List<(double rm, double warm, double rs, double scp)>();
+for (var i = 0; i < rounds; i++)
+{
+    Clean("b-rmote"); Clean("b-rsync"); Clean("b-scp");
+    var a = await RmoteDeploy();
+    Clean("b-rmote");
+    var w = await RmoteWarm();
+    var b = await Rsync("b-rsync");
+    var c = await Scp("b-scp");
+    cold.Add((a, w, b, c));
+    Console.WriteLine($"  cold round {i + 1}: rmote {a:0.00}s (open connections {w:0.00}s), rsync {b:0.00}s, scp {c:0.00}s");
+}
+Row("cold deploy, 4 hosts", Median(cold.Select(x => x.rm)), Median(cold.Select(x => x.rs)), "rsync -a", "<= 1.0x");
+Row("cold deploy, 4 hosts", Median(cold.Select(x => x.rm)), Median(cold.Select(x => x.scp)), "scp -r", "< 1.0x");
+Row("cold deploy, connections open", Median(cold.Select(x => x.warm)), Median(cold.Select(x => x.rs)), "rsync -a", "(info)");
+VerifySame("b-rmote");
+if (only == "cold") { PrintTable(); return 0; }
+
+// --- no change ---
+var same = new List<(double rm, double warm, double rs)>();
+for (var i = 0; i < rounds; i++)
+{
+    var a = await RmoteDeploy(); var w = await RmoteWarm(); var b = await Rsync("b-rsync");
+    same.Add((a, w, b));
+    Console.WriteLine($"  no-change round {i + 1}: rmote {a:0.00}s (open {w:0.00}s), rsync {b:0.00}s");
+}
+Row("no-change redeploy", Median(same.Select(x => x.rm)), Median(same.Select(x => x.rs)), "rsync -a", "<= 1.0x");
+Row("no-change, connections open", Median(same.Select(x => x.warm)), Median(same.Select(x => x.rs)), "rsync -a", "(info)");
+
+// --- one changed ---
+var one = new List<(double rm, double warm, double rs)>();
+for (var i = 0; i < rounds; i++)
+{
+    ChangeOneFile();
+    var a = await RmoteDeploy(); var b = await Rsync("b-rsync");
+    ChangeOneFile();
+    var w = await RmoteWarm(); var b2 = await Rsync("b-rsync");
+    one.Add((a, w, Math.Min(b, b2)));
+    Console.WriteLine($"  one-changed round {i + 1}: rmote {a:0.00}s (open {w:0.00}s), rsync {b:0.00}s / {b2:0.00}s");
+}
+Row("one-changed redeploy", Median(one.Select(x => x.rm)), Median(one.Select(x => x.rs)), "rsync -a", "<= 1.0x");
+Row("one-changed, connections open", Median(one.Select(x => x.warm)), Median(one.Select(x => x.rs)), "rsync -a", "(info)");
+VerifySame("b-rmote");
+
+// --- one 1 GiB file to one host ---
+if (withBig)
+{
+    var big = work.Combine("big.bin");
+    await using (var fs = File.Create(big))
+    {
+        var block = new byte[1 << 20];
+        for (var i = 0; i < 1024; i++) { Random.Shared.NextBytes(block); fs.Write(block); }
+    }
+    var h = hosts[0];
+    var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), new CopyOptions { DestinationFolder = "/srv/b-big" });
+    var rm = new List<double>(); var raw = new List<double>(); var rmOpen = new List<double>();
+    await using var one1 = await Spec(h).ConnectAsync();
+    for (var i = 0; i < rounds; i++)
+    {
+        Rm(Path.Combine(h.SrvRoot, "b-big"));
+        var sw = Stopwatch.StartNew();
+        await using (var p = await Spec(h).ConnectAsync()) await bigCopier.CopyAsync(p);
+        rm.Add(sw.Elapsed.TotalSeconds);
+        Rm(Path.Combine(h.SrvRoot, "b-big"));
+        sw.Restart();
+        await bigCopier.CopyAsync(one1);
+        rmOpen.Add(sw.Elapsed.TotalSeconds);
+        File.Delete(Path.Combine(h.SrvRoot, "big.raw"));
+        sw.Restart();
+        var psi = new ProcessStartInfo("sh", ["-c", $"{SshE(h)} -T {h.UserAtHost} 'cat > /srv/big.raw' < {big}"]);
+        using (var proc = Process.Start(psi)!) { await proc.WaitForExitAsync(); if (proc.ExitCode != 0) throw new InvalidOperationException("ssh cat failed"); }
+        raw.Add(sw.Elapsed.TotalSeconds);
+        Console.WriteLine($"  1 GiB round {i + 1}: rmote {1024 / rm[^1]:0} MiB/s (open connection {1024 / rmOpen[^1]:0} MiB/s), ssh cat {1024 / raw[^1]:0} MiB/s");
+    }
+    if (!File.ReadAllBytes(big).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(h.SrvRoot, "b-big/big.bin"))))
+        throw new InvalidOperationException("1 GiB copy differs");
+    rows.Add(["1 GiB file, 1 host (MiB/s)", (1024 / Median(rm)).ToString("0", CultureInfo.InvariantCulture), "ssh 'cat > f'",
+        (1024 / Median(raw)).ToString("0", CultureInfo.InvariantCulture), (Median(raw) / Median(rm)).ToString("0.00x", CultureInfo.InvariantCulture) + " thr", ">= 0.80x"]);
+    rows.Add(["1 GiB, connection open (MiB/s)", (1024 / Median(rmOpen)).ToString("0", CultureInfo.InvariantCulture), "ssh 'cat > f'",
+        (1024 / Median(raw)).ToString("0", CultureInfo.InvariantCulture), (Median(raw) / Median(rmOpen)).ToString("0.00x", CultureInfo.InvariantCulture) + " thr", "(info)"]);
+    File.Delete(big);
+}
+
+// --- fan-out of a trivial command to 32 connections ---
+var inventory = work.Combine("fanout.json");
+File.WriteAllText(inventory, JsonSerializer.Serialize(Enumerable.Range(0, 32).Select(i => hosts[i % hosts.Count]).Select((h, i) =>
+    new FanOut.Target($"c{i:00}", h.HostName, h.Port, h.User, h.IdentityFile, h.KnownHostsFile)).ToList()));
+var ansibleInv = work.Combine("inventory.ini");
+File.WriteAllText(ansibleInv, "[all]\n" + string.Concat(Enumerable.Range(0, 32).Select(i =>
+{
+    var h = hosts[i % hosts.Count];
+    return $"c{i:00} ansible_host={h.HostName} ansible_port={h.Port} ansible_user={h.User} ansible_ssh_private_key_file={h.IdentityFile} " +
+           $"ansible_ssh_common_args='-o UserKnownHostsFile={h.KnownHostsFile} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o ControlMaster=no -o ControlPath=none' ansible_python_interpreter=/usr/bin/python3\n";
+})));
+var ansibleEnv = new Dictionary<string, string>
+{
+    ["ANSIBLE_PIPELINING"] = "True", ["ANSIBLE_HOST_KEY_CHECKING"] = "True", ["ANSIBLE_FORKS"] = "32",
+    ["ANSIBLE_SSH_ARGS"] = "-o ControlMaster=no -o ControlPath=none", ["ANSIBLE_LOCAL_TEMP"] = work.Combine("ansible-tmp"),
+    ["ANSIBLE_STDOUT_CALLBACK"] = "minimal", ["ANSIBLE_LOAD_CALLBACK_PLUGINS"] = "1", ["ANSIBLE_GATHERING"] = "explicit",
+};
+var self = Environment.ProcessPath!;
+var selfArgs = self.EndsWith("dotnet", StringComparison.Ordinal) ? new[] { typeof(FanOut).Assembly.Location } : [];
+var fr = new List<(double t, long rss)>(); var fa = new List<(double t, long rss)>();
+for (var i = 0; i < rounds; i++)
+{
+    fr.Add(await FanOut.MeasureAsync(self, [.. selfArgs, "--fanout-child", inventory], null));
+    fa.Add(await FanOut.MeasureAsync("ansible", ["all", "-i", ansibleInv, "-m", "command", "-a", "true", "-f", "32", "-o"], ansibleEnv));
+    Console.WriteLine($"  fan-out round {i + 1}: rmote {fr[^1].t:0.00}s {fr[^1].rss / 1024} MiB, ansible {fa[^1].t:0.00}s {fa[^1].rss / 1024} MiB");
+}
+Row("fan-out `true`, 32 connections (s)", Median(fr.Select(x => x.t)), Median(fa.Select(x => x.t)), "ansible -f 32", "(report)");
+rows.Add(["  controller peak RSS, process tree (MiB)", (Median(fr.Select(x => (double)x.rss)) / 1024).ToString("0", CultureInfo.InvariantCulture), "ansible -f 32",
+    (Median(fa.Select(x => (double)x.rss)) / 1024).ToString("0", CultureInfo.InvariantCulture),
+    (Median(fr.Select(x => (double)x.rss)) / Median(fa.Select(x => (double)x.rss))).ToString("0.00x", CultureInfo.InvariantCulture), "(report)"]);
+
+// --- Ansible copy module, once ---
+if (withAnsible)
+{
+    var inv4 = work.Combine("inventory4.ini");
+    File.WriteAllText(inv4, string.Join('\n', File.ReadAllLines(ansibleInv).Take(1 + hosts.Count)) + "\n");
+    var playbook = work.Combine("copy.yml");
+    File.WriteAllText(playbook, $"- hosts: all\n  gather_facts: false\n  tasks:\n    - copy:\n        src: {src}/\n        dest: /srv/b-ansible/\n        mode: preserve\n");
+    Clean("b-ansible");
+    var env4 = new Dictionary<string, string>(ansibleEnv) { ["ANSIBLE_FORKS"] = "4" };
+    var sw = Stopwatch.StartNew();
+    (await ProcessRunner.RunAsync("ansible-playbook", ["-i", inv4, playbook, "-f", "4"], env: env4, timeout: TimeSpan.FromMinutes(30))).EnsureSuccess();
+    var ansibleCold = sw.Elapsed.TotalSeconds;
+    Row("cold deploy, 4 hosts", Median(cold.Select(x => x.rm)), ansibleCold, "ansible copy", "(report)");
+}
+
+PrintTable();
+return 0;
+
+void PrintTable()
+{
+Console.WriteLine();
+string[] header = ["work", "rmote", "vs", "peer", "ratio", "target"];
+var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(x => x[i].Length).Append(header[i].Length).Max()).ToArray();
+Console.WriteLine(string.Join(" | ", header.Select((c, i) => c.PadRight(widths[i]))));
+Console.WriteLine(string.Join("-|-", widths.Select(w => new string('-', w))));
+foreach (var row in rows) Console.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadRight(widths[i]))));
+Console.WriteLine("(times in seconds unless noted; ratio = rmote / peer, lower is better; \"thr\" rows: peer time / rmote time, higher is better)");
+}
+
+void VerifySame(string dest)
+{
+    foreach (var h in hosts)
+        foreach (var f in files)
+        {
+            var rel = Path.GetRelativePath(src, f);
+            var remote = Path.Combine(h.SrvRoot, dest, rel);
+            if (new FileInfo(remote).Length != new FileInfo(f).Length || !File.ReadAllBytes(remote).AsSpan().SequenceEqual(File.ReadAllBytes(f)))
+                throw new InvalidOperationException($"{h.Name}: {rel} differs after the copy");
+        }
+}
+
+string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+static double Median(IEnumerable<double> values)
+{
+    var v = values.Order().ToArray();
+    return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+}
+
+static string Fmt(double seconds) => seconds.ToString("0.00", CultureInfo.InvariantCulture);
+
+static void Rm(string path)
+{
+    if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+}
