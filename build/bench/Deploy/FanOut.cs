@@ -8,7 +8,7 @@ using Rmote.TestRig;
 /// <summary>The 32-connection fan-out, run in a child process so its peak memory is its own.</summary>
 static class FanOut
 {
-    public sealed record Target(string Name, string Host, int Port, string User, string Identity, string KnownHosts);
+    public sealed record Target(string Name, string Host, int Port, string User, string Identity, string KnownHosts, string Python);
 
     static readonly PythonTool Tool = PythonTool.FromSource("BenchExec", """
         import subprocess
@@ -26,7 +26,7 @@ static class FanOut
         var targets = JsonSerializer.Deserialize<List<Target>>(File.ReadAllText(inventory))!;
         var specs = targets.Select(t => new HostSpec
         {
-            Host = t.Host, Port = t.Port, User = t.User, Identity = t.Identity, KnownHostsFile = t.KnownHosts, Name = t.Name,
+            Host = t.Host, Port = t.Port, User = t.User, Identity = t.Identity, KnownHostsFile = t.KnownHosts, Name = t.Name, Python = t.Python,
         });
         await using var session = await FleetSession.ConnectAsync(specs, new FleetOptions { MaxParallel = 32 });
         var r = await session.RunAsync((p, ct) => p.CallAsync(Run, ["true"], ct));

@@ -26,9 +26,13 @@ var totalMb = files.Sum(f => new FileInfo(f).Length) / 1e6;
 Console.WriteLine($"Deploy benchmark: {rounds} rounds, medians; {Environment.ProcessorCount} cores; workload {files.Length} files, {totalMb:0.0} MB ({sourceDir}) to {hosts.Count} sshd hosts at once");
 
 string SshE(SshHost h) => string.Join(' ', new[] { "ssh", "-i", h.IdentityFile, "-p", h.Port.ToString(CultureInfo.InvariantCulture) }.Concat(h.SshOptions));
+// The interpreter by absolute path, as Ansible's ansible_python_interpreter below: on this box `python3` on the
+// remote PATH is a pyenv shim (a bash script) that costs ~100-300 ms per connection; real hosts have /usr/bin/python3.
+var remotePython = Environment.GetEnvironmentVariable("BENCH_PYTHON") ?? "/usr/bin/python3";
 HostSpec Spec(SshHost h, string? name = null) => new()
 {
     Host = h.HostName, User = h.User, Port = h.Port, Identity = h.IdentityFile, KnownHostsFile = h.KnownHostsFile, Name = name ?? h.Name,
+    Python = remotePython,
 };
 void Clean(string name) { foreach (var h in hosts) Rm(Path.Combine(h.SrvRoot, name)); }
 
@@ -204,7 +208,7 @@ if (withBig)
 // --- fan-out of a trivial command to 32 connections ---
 var inventory = work.Combine("fanout.json");
 File.WriteAllText(inventory, JsonSerializer.Serialize(Enumerable.Range(0, 32).Select(i => hosts[i % hosts.Count]).Select((h, i) =>
-    new FanOut.Target($"c{i:00}", h.HostName, h.Port, h.User, h.IdentityFile, h.KnownHostsFile)).ToList()));
+    new FanOut.Target($"c{i:00}", h.HostName, h.Port, h.User, h.IdentityFile, h.KnownHostsFile, remotePython)).ToList()));
 var ansibleInv = work.Combine("inventory.ini");
 File.WriteAllText(ansibleInv, "[all]\n" + string.Concat(Enumerable.Range(0, 32).Select(i =>
 {

@@ -162,6 +162,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable),
             cancellationToken).ConfigureAwait(false);
         var committed = false;
+        var compressible = true;
         var pending = new List<Task>();
         try
         {
@@ -180,7 +181,10 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
                     ArrayPool<byte>.Shared.Return(buffer);
                     throw;
                 }
-                pending.Add(SendChunkAsync(handle, offset, buffer, len, taken, budget, f.Path, cancellationToken));
+                // a file whose first piece does not compress (media, archives, random data) is sent raw throughout
+                var z = compressible ? cache.Get(f.Path, offset, buffer.AsSpan(0, len)) : null;
+                if (z == null && offset == 0) compressible = false;
+                pending.Add(SendChunkAsync(handle, offset, buffer, len, z, taken, budget, f.Path, cancellationToken));
                 if (pending.Count >= 64 || pending.Any(t => t.IsFaulted))
                 {
                     if (pending.FirstOrDefault(t => t.IsFaulted) is { } bad) await bad.ConfigureAwait(false);
@@ -202,11 +206,11 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         }
     }
 
-    async Task SendChunkAsync(string handle, long offset, byte[] buffer, int len, int taken, ByteBudget budget, string path, CancellationToken cancellationToken)
+    async Task SendChunkAsync(string handle, long offset, byte[] buffer, int len, byte[]? compressed, int taken, ByteBudget budget, string path, CancellationToken cancellationToken)
     {
         try
         {
-            if (cache.Get(path, offset, buffer.AsSpan(0, len)) is { } z)
+            if (compressed is { } z)
                 await protocol.CallAsync(DeployTool.WriteChunkCompressed, handle, offset, (ReadOnlyMemory<byte>)z, len, cancellationToken).ConfigureAwait(false);
             else
                 await protocol.CallAsync(DeployTool.WriteChunk, handle, offset, (ReadOnlyMemory<byte>)buffer.AsMemory(0, len), cancellationToken).ConfigureAwait(false);
