@@ -28,7 +28,9 @@ class StandInTool:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.log = logging.getLogger("rmote." + cls.__name__)
+        # Diag and Logger define an RPC method named ``log``: never clobber it.
+        if "log" not in cls.__dict__:
+            cls.log = logging.getLogger("rmote." + cls.__name__)
 
     @staticmethod
     def cancelled():

@@ -1,0 +1,158 @@
+"""Diag: diagnostics for the core tests and benchmarks (echo, errors, streams, noise)."""
+
+import asyncio
+import builtins
+import errno as _errno
+import logging
+import os
+import platform
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+
+@dataclass
+class ProcessInfo:
+    """Result of ``info``: facts about the remote runtime process."""
+    pid: int
+    python: str  # e.g. '3.11.2'
+    executable: str
+    platform: str  # platform.platform(), e.g. 'Linux-6.1.0-...-x86_64-with-glibc2.36'
+    rss_kib: Optional[int]  # VmRSS from /proc/self/status; None when unavailable
+    cwd: str
+    uid: int
+    hostname: str
+    threads: int  # live Python threads
+    open_fds: Optional[int]  # entries in /proc/self/fd; None when unavailable
+
+
+def _level(level):
+    if isinstance(level, int) and not isinstance(level, bool):
+        return level
+    if isinstance(level, str):
+        value = logging.getLevelName(level.strip().upper())
+        if isinstance(value, int):
+            return value
+    raise ValueError("unknown log level %r (use DEBUG, INFO, WARNING, ERROR, CRITICAL or an int)" % (level,))
+
+
+class Diag(Tool):
+    """Diagnostics: round trips, streaming, cancellation, error mapping, log and stdout hygiene."""
+
+    @staticmethod
+    def echo(value):
+        # type: (Any) -> Any
+        """Return ``value`` unchanged (any JSON value; bytes anywhere inside stay bytes)."""
+        return value
+
+    @staticmethod
+    def ping():
+        # type: () -> str
+        """Return 'pong'."""
+        return "pong"
+
+    @staticmethod
+    def blob(size):
+        # type: (int) -> bytes
+        """Return ``size`` bytes (0,1,..,255,0,1,..) for throughput tests."""
+        if size < 0:
+            raise ValueError("size must be >= 0")
+        pattern = bytes(range(256))
+        return (pattern * (size // 256 + 1))[:size]
+
+    @staticmethod
+    async def sleep(seconds):
+        # type: (float) -> float
+        """Sleep on the event loop (cancellable) and return ``seconds``."""
+        await asyncio.sleep(seconds)
+        return seconds
+
+    @staticmethod
+    def info():
+        # type: () -> ProcessInfo
+        """Describe the remote process: ProcessInfo{pid, python, executable, platform,
+        rss_kib, cwd, uid, hostname, threads, open_fds}."""
+        rss = None
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        rss = int(line.split()[1])
+                        break
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
+            fds = len(os.listdir("/proc/self/fd"))
+        except OSError:
+            fds = None
+        return ProcessInfo(
+            pid=os.getpid(), python=platform.python_version(), executable=sys.executable,
+            platform=platform.platform(), rss_kib=rss, cwd=os.getcwd(), uid=os.getuid(),
+            hostname=socket.gethostname(), threads=threading.active_count(), open_fds=fds,
+        )
+
+    @staticmethod
+    def raise_error(type_name, message, errno=None, filename=None):
+        # type: (str, str, Optional[int], Optional[str]) -> None
+        """Raise a builtin exception named ``type_name`` with ``message``.
+
+        OSError subclasses take ``errno``/``filename`` when given. Also accepts
+        'CalledProcessError' (returncode 3, cmd ['diag'], stdout 'out', stderr
+        ``message``) and 'TimeoutExpired'. Any other name (or a builtin that is not
+        an Exception subclass, like SystemExit) raises ValueError naming it.
+        """
+        if type_name == "CalledProcessError":
+            raise subprocess.CalledProcessError(3, ["diag"], output="out", stderr=message)
+        if type_name == "TimeoutExpired":
+            raise subprocess.TimeoutExpired(["diag"], 1.5, output="out", stderr=message)
+        exc_type = getattr(builtins, type_name, None)
+        if not (isinstance(exc_type, type) and issubclass(exc_type, Exception)):
+            raise ValueError("not a builtin exception type: %r (message: %s)" % (type_name, message))
+        if issubclass(exc_type, OSError) and errno is not None:
+            if filename is not None:
+                raise exc_type(errno, message, filename)
+            raise exc_type(errno, message)
+        raise exc_type(message)
+
+    @staticmethod
+    def count(n, delay=0):
+        """Sync generator: yield 0..n-1 (sleeping ``delay`` s between items),
+        stopping early once the call is cancelled. Result: the number of items yielded."""
+        sent = 0
+        for i in range(n):
+            if Diag.cancelled():
+                break
+            yield i
+            sent += 1
+            if delay:
+                time.sleep(delay)
+        return sent
+
+    @staticmethod
+    async def acount(n, delay=0):
+        """Async generator: yield 0..n-1 (awaiting ``delay`` s between items). Result: null."""
+        for i in range(n):
+            yield i
+            if delay:
+                await asyncio.sleep(delay)
+
+    @staticmethod
+    def log(level, message, logger="rmote.Diag"):
+        # type: (Any, str, str) -> None
+        """Emit ``message`` at ``level`` (name or int) on logger ``logger``."""
+        logging.getLogger(logger).log(_level(level), "%s", message)
+
+    @staticmethod
+    def stdout_noise():
+        # type: () -> str
+        """Write to stdout three ways (print, raw fd 1, a child with inherited stdio)
+        and return 'ok': the protocol stream must survive all of them."""
+        print("noise from print()")
+        sys.stdout.flush()
+        os.write(1, b"noise from fd 1\n")
+        subprocess.run(["echo", "noise"], check=False)
+        return "ok"
