@@ -123,7 +123,7 @@ class TestWithFakeSystemctl(unittest.TestCase):
         with open(script, "w") as f:
             f.write(FAKE_SYSTEMCTL)
         self.saved_env = os.environ.get("RMOTE_SYSTEMCTL")
-        os.environ["RMOTE_SYSTEMCTL"] = "%s %s %s" % (sys.executable, script, self.state)
+        os.environ["RMOTE_SYSTEMCTL"] = "%s -S %s %s" % (sys.executable, script, self.state)
         journal = os.path.join(self._tmp.name, "journalctl")
         with open(journal, "w") as f:
             f.write("#!/bin/sh\necho \"Jan 01 app[1]: fatal: config error ($*)\"\n")
