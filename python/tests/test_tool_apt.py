@@ -123,7 +123,7 @@ class FakeAptCase(unittest.TestCase):
         for tool in ("dpkg-query", "apt-get"):
             wrapper = os.path.join(self._tmp.name, tool)
             with open(wrapper, "w") as f:
-                f.write('#!/bin/sh\nexec %s %s %s %s "$@"\n' % (sys.executable, script, tool, self.state))
+                f.write('#!/bin/sh\nexec %s -S %s %s %s "$@"\n' % (sys.executable, script, tool, self.state))
             os.chmod(wrapper, 0o755)
         mod._DPKG_QUERY = os.path.join(self._tmp.name, "dpkg-query")
         mod._APT_GET = os.path.join(self._tmp.name, "apt-get")

@@ -104,7 +104,7 @@ class TestWithFakePacman(unittest.TestCase):
             f.write(FAKE_PACMAN)
         wrapper = os.path.join(self._tmp.name, "pacman")
         with open(wrapper, "w") as f:
-            f.write('#!/bin/sh\nexec %s %s %s "$@"\n' % (sys.executable, script, self.state))
+            f.write('#!/bin/sh\nexec %s -S %s %s "$@"\n' % (sys.executable, script, self.state))
         os.chmod(wrapper, 0o755)
         mod._PACMAN = wrapper
         self.save({"installed": {"openssh": "9.7p1-2", "linux": "6.9.7-1"},

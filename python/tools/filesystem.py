@@ -286,9 +286,9 @@ class FileSystem(Tool):
         return sorted(_glob.glob(os.path.join(base, pattern), recursive=recursive))
 
     @staticmethod
-    def line_in_file(path, line, regexp=None, state="present", insert_after=None,
-                     insert_before=None, first=False, create=False, mode=None):
-        # type: (str, str, Optional[str], str, Optional[str], Optional[str], bool, bool, _Mode) -> LineInFileResult
+    def line_in_file(path, line, regexp=None, state="present", insert_after=None, first=False, create=False,
+                     mode=None, insert_before=None):
+        # type: (str, str, Optional[str], str, Optional[str], bool, bool, _Mode, Optional[str]) -> LineInFileResult
         """Ensure one line is present in (or absent from) a text file.
 
         state='present':
