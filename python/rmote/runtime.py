@@ -1,0 +1,751 @@
+"""rmote remote runtime, wire protocol 1 (docs/PROTOCOL.md).
+
+The first stage execs this file as __main__: main() protects stdio, writes the
+ready marker and a HELLO, then serves frames. Imported as a module it only
+defines things (tests, tool authors). Stdlib only, Python 3.8+.
+
+Threads: the asyncio loop (main thread) reads and parses frames and runs async
+tool methods; a small pool runs sync methods; one writer thread batches output.
+"""
+import asyncio
+import collections
+import contextvars
+import dataclasses
+import enum
+import inspect
+import json
+import linecache
+import logging
+import os
+import pathlib
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import types
+import zlib
+
+MARKER = b"\nRMOTE-READY/1\n"
+MAX_FRAME = 64 << 20
+HELLO, SYNC, CALL, RESULT, ERROR, CHUNK, CANCEL, LOG = range(1, 9)
+HEADER = struct.Struct(">2sBBBIII")
+HSIZE = HEADER.size
+Z_JSON, Z_BIN = 1, 2
+MIN_ZIP = 1 << 10           # smaller bodies are never compressed
+SAMPLE = 64 << 10           # binary bodies over 4 samples are probed first
+BIG = 64 << 10              # frames above this are read into / written from their own buffers
+READ_SIZE = 256 << 10
+CAP = 64 << 10              # error and log texts are capped at this many characters
+MAX_WORKERS = 64
+
+_current = contextvars.ContextVar("rmote_call", default=None)  # the Call being served
+_runtime = None             # the running Runtime (None when imported)
+_tls = threading.local()    # per-thread state of the value encoder
+
+
+class ProtocolError(Exception):
+    """The peer broke the framing: the runtime logs it and exits 2."""
+
+
+class Tool:
+    """Base class of tools; the controller syncs subclasses as source."""
+
+    log = logging.getLogger("rmote.Tool")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.log = logging.getLogger("rmote." + cls.__name__)
+
+    @staticmethod
+    def cancelled():
+        """True once the call running in this thread/task was cancelled."""
+        call = _current.get()
+        return call is not None and call.cancelled
+
+
+def set_log_level(level):
+    """Forward log records at or above level (int or name such as "DEBUG")."""
+    if isinstance(level, str):
+        level = logging.getLevelName(level.upper())
+    logging.getLogger().setLevel(level)
+    for h in logging.getLogger().handlers:
+        if isinstance(h, _Forward):
+            h.setLevel(level)
+
+
+def request_exit(code=0):
+    """Exit the runtime with code once the current call's reply is flushed."""
+    call = _current.get()
+    if _runtime is None:
+        raise SystemExit(code)
+    if call is not None:
+        call.exit = code  # acted on by Runtime.finish, after the reply is queued
+    else:
+        _runtime.loop.call_soon_threadsafe(_runtime.shutdown, code)
+
+
+def load_tool(key, name, source):
+    """Exec a tool's source into a fresh registered module; return an instance of class `name`."""
+    modname = "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
+    filename = "<rmote tool %s>" % key
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    mod = types.ModuleType(modname)
+    mod.__dict__.update(Tool=Tool, request_exit=request_exit, set_log_level=set_log_level)
+    sys.modules[modname] = mod  # dataclasses and pickle-free introspection look it up here
+    try:
+        exec(compile(source, filename, "exec"), mod.__dict__)
+        cls = mod.__dict__.get(name)
+        if not isinstance(cls, type):
+            raise TypeError("tool source %s does not define a class %s" % (key, name))
+        return cls()
+    except BaseException:
+        del sys.modules[modname]
+        raise
+
+
+# ---------------------------------------------------------------- framing
+
+def _deflate(parts, size, probe):
+    """zlib level 1 of the concatenated parts, or None when it saves less than 1/8."""
+    if size < MIN_ZIP:
+        return None
+    if probe and size > 4 * SAMPLE:
+        sample = bytearray()
+        for p in parts:
+            sample += memoryview(p)[:SAMPLE - len(sample)]
+            if len(sample) >= SAMPLE:
+                break
+        if len(zlib.compress(sample, 1)) >= len(sample):
+            return None  # incompressible data: don't spend time on it
+    co = zlib.compressobj(1)
+    out = [co.compress(p) for p in parts]
+    out.append(co.flush())
+    out = b"".join(out)
+    return out if len(out) <= size - size // 8 else None
+
+
+def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
+    """One frame from an encoded JSON body and binary parts: bytes, or a list of buffers when big."""
+    if len(jbody) > limit or blen > limit:
+        raise ValueError("frame body over the peer's max frame size of %d bytes" % limit)
+    flags = 0
+    z = _deflate((jbody,), len(jbody), False)
+    if z is not None:
+        jbody, flags = z, Z_JSON
+    z = _deflate(bins, blen, True)
+    if z is not None:
+        bins, blen, flags = (z,), len(z), flags | Z_BIN
+    if HSIZE + len(jbody) + blen > limit:
+        raise ValueError("frame of %d bytes over the peer's max frame size of %d bytes"
+                         % (HSIZE + len(jbody) + blen, limit))
+    head = HEADER.pack(b"RM", 1, typ, flags, cid, len(jbody), blen)
+    if blen < BIG:
+        return b"".join((head, jbody) + tuple(bins))
+    return [head + jbody] + list(bins)  # big binaries go to writev without a copy
+
+
+def _default(o):
+    """json hook: the value conversions of PROTOCOL.md section 3."""
+    if isinstance(o, (bytes, bytearray, memoryview)):
+        if type(o) is not bytes:
+            o = memoryview(o).tobytes()  # snapshot: the tool may reuse its buffer
+        st = _tls.state
+        off = st[0]
+        st[0] = off + len(o)
+        st[1].append(o)
+        return {"__bytes__": [off, len(o)]}
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
+    if isinstance(o, (set, frozenset)):
+        return list(o)
+    if isinstance(o, pathlib.PurePath):
+        return str(o)
+    if isinstance(o, enum.Enum):
+        return o.value
+    t = type(o)
+    raise TypeError("cannot send a %s.%s value: return JSON-compatible values (dict, list, str, "
+                    "int, float, bool, None, bytes) or a dataclass" % (t.__module__, t.__qualname__))
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                           default=_default).encode
+
+
+def dumps(obj):
+    return _encode(obj).encode("utf-8")
+
+
+def value_frame(typ, cid, value, limit=MAX_FRAME):
+    """A RESULT or CHUNK frame for value; bytes inside it go to the binary body."""
+    st = _tls.state = [0, []]
+    j = _encode({"value": value}).encode("utf-8")
+    return pack(typ, cid, j, st[1], st[0], limit)
+
+
+def encode_frame(typ, cid=0, obj=None, binary=b""):
+    """A complete frame as bytes (tests and tools; obj must already be JSON-compatible)."""
+    j = dumps(obj) if obj else b""
+    f = pack(typ, cid, j, (binary,) if binary else (), len(binary))
+    return f if type(f) is bytes else b"".join(f)
+
+
+def loads(jbody, binary=b""):
+    """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary."""
+    if not jbody:
+        return {}
+    if not len(binary) and b"__bytes__" not in jbody:  # (b"" is [0, 0] with no body)
+        return json.loads(jbody)
+    n = len(binary)
+
+    def hook(d):
+        if len(d) == 1 and "__bytes__" in d:
+            off, size = d["__bytes__"]
+            if off < 0 or size < 0 or off + size > n:
+                raise ValueError("bytes placeholder [%d, %d] outside the %d byte binary body"
+                                 % (off, size, n))
+            return bytes(binary[off:off + size])
+        return d
+    return json.loads(jbody, object_hook=hook)
+
+
+class FrameDecoder:
+    """Incremental frame parser: feed() bytes, get (type, id, json bytes, binary) tuples.
+
+    A large frame's body is collected in one preallocated buffer; target() exposes
+    the part still missing so the reader can readv() straight into it.
+    """
+
+    def __init__(self, max_frame=MAX_FRAME):
+        self.max_frame = max_frame
+        self._rest = b""        # start of an incomplete small frame
+        self._big = None        # [typ, flags, cid, jlen, body bytearray, filled]
+
+    def target(self):
+        big = self._big
+        return None if big is None else memoryview(big[4])[big[5]:]
+
+    def advance(self, n):
+        """n bytes were read into target()."""
+        big = self._big
+        big[5] += n
+        if big[5] < len(big[4]):
+            return []
+        self._big = None
+        return [self._frame(big[0], big[1], big[2], big[3], memoryview(big[4]))]
+
+    def feed(self, data):
+        frames = []
+        mv = memoryview(data)
+        if self._big is not None:
+            big = self._big
+            k = min(len(big[4]) - big[5], len(mv))
+            big[4][big[5]:big[5] + k] = mv[:k]
+            frames += self.advance(k)
+            mv = mv[k:]
+        if self._rest:
+            mv = memoryview(self._rest + mv)  # only ever a partial frame under BIG bytes
+            self._rest = b""
+        pos, end, unpack = 0, len(mv), HEADER.unpack_from
+        while end - pos >= HSIZE:
+            magic, ver, typ, flags, cid, jl, bl = unpack(mv, pos)
+            if magic != b"RM":
+                raise ProtocolError("bad magic in frame header %r" % bytes(mv[pos:pos + HSIZE]))
+            if ver != 1:
+                raise ProtocolError("unknown protocol version %d" % ver)
+            if not HELLO <= typ <= LOG:
+                raise ProtocolError("unknown frame type %d" % typ)
+            size = HSIZE + jl + bl
+            if size > self.max_frame:
+                raise ProtocolError("frame of %d bytes over the max frame size of %d"
+                                    % (size, self.max_frame))
+            if size > end - pos:
+                if size > BIG:
+                    body = bytearray(jl + bl)
+                    have = end - pos - HSIZE
+                    body[:have] = mv[pos + HSIZE:end]
+                    self._big = [typ, flags, cid, jl, body, have]
+                    pos = end
+                break
+            frames.append(self._frame(typ, flags, cid, jl, mv[pos + HSIZE:pos + size]))
+            pos += size
+        if pos < end:
+            self._rest = bytes(mv[pos:])
+        return frames
+
+    def _frame(self, typ, flags, cid, jl, body):
+        jb, bb = body[:jl], body[jl:]
+        jb = self._inflate(jb) if flags & Z_JSON else bytes(jb)
+        if flags & Z_BIN:
+            bb = self._inflate(bb)
+        return typ, cid, jb, bb
+
+    def _inflate(self, data):
+        d = zlib.decompressobj()
+        try:
+            out = d.decompress(data, self.max_frame)
+        except zlib.error as e:
+            raise ProtocolError("corrupt compressed body: %s" % e)
+        if d.unconsumed_tail:
+            raise ProtocolError("compressed body inflates past the max frame size of %d"
+                                % self.max_frame)
+        if not d.eof:
+            raise ProtocolError("truncated compressed body")
+        return out
+
+
+# ---------------------------------------------------------------- errors
+
+def _text(v, tail=False):
+    if v is None:
+        return None
+    if isinstance(v, (bytes, bytearray)):
+        v = bytes(v).decode("utf-8", "replace")
+    elif not isinstance(v, str):
+        v = str(v)
+    if len(v) <= CAP:
+        return v
+    cut = "\n[... %d characters cut ...]\n" % (len(v) - CAP)
+    return cut + v[-CAP:] if tail else v[:CAP] + cut
+
+
+def error_obj(e):
+    """The ERROR body for exception e (PROTOCOL.md section 6)."""
+    t = type(e)
+    try:
+        msg = str(e.args[0]) if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
+    except Exception:
+        msg = "<unprintable %s>" % t.__name__
+    err = {"type": t.__name__,
+           "mro": [c.__name__ for c in t.__mro__ if c is not object and c is not BaseException],
+           "message": _text(msg),
+           "traceback": _text("".join(traceback.format_exception(t, e, e.__traceback__)), True),
+           "errno": None, "filename": None,
+           "returncode": None, "cmd": None, "stdout": None, "stderr": None}
+    if isinstance(e, OSError):
+        err["errno"] = e.errno if isinstance(e.errno, int) else None
+        err["filename"] = _text(e.filename)
+    elif isinstance(e, (subprocess.CalledProcessError, subprocess.TimeoutExpired)):
+        cmd = e.cmd
+        if isinstance(cmd, (list, tuple)):
+            import shlex
+            cmd = " ".join(shlex.quote(_text(c)) for c in cmd)
+        err.update(returncode=getattr(e, "returncode", None), cmd=_text(cmd),
+                   stdout=_text(e.stdout, True), stderr=_text(e.stderr, True))
+    return err
+
+
+def error_frame(cid, e):
+    return pack(ERROR, cid, dumps(error_obj(e)))
+
+
+# ---------------------------------------------------------------- output
+
+class Writer:
+    """Dedicated writer thread: producers append to a deque (no syscall, no lock
+    while the writer is busy); the writer sends everything pending with writev."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.q = collections.deque()
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.idle = False
+        threading.Thread(target=self._run, name="rmote-writer", daemon=True).start()
+
+    def send(self, data):
+        self.q.append(data)
+        if self.idle:  # re-checked under the lock: the writer sets it before its last look at q
+            with self.lock:
+                if self.idle:
+                    self.idle = False
+                    self.cond.notify()
+
+    def send_for(self, call, data, cancel=False):
+        """Queue data unless call was cancelled (cancel=True: mark it cancelled and queue)."""
+        with self.lock:
+            if call.cancelled and not cancel:
+                return
+            call.cancelled = call.cancelled or cancel
+            self.q.append(data)
+            if self.idle:
+                self.idle = False
+                self.cond.notify()
+
+    def flush(self, timeout):
+        """Wait (polling: shutdown only) until everything queued was written."""
+        end = time.monotonic() + timeout
+        while (self.q or not self.idle) and time.monotonic() < end:
+            time.sleep(0.002)
+
+    def _run(self):
+        q, popleft, fd = self.q, self.q.popleft, self.fd
+        try:
+            while True:
+                with self.lock:
+                    self.idle = True
+                    while not q:
+                        self.cond.wait()
+                        self.idle = True
+                    self.idle = False
+                bufs = []
+                while q and len(bufs) < 1000:
+                    item = popleft()
+                    if type(item) is bytes:
+                        bufs.append(item)
+                    else:
+                        bufs.extend(item)
+                while bufs:
+                    n = os.writev(fd, bufs[:1024])
+                    i = 0
+                    while i < len(bufs) and n >= len(bufs[i]):
+                        n -= len(bufs[i])
+                        i += 1
+                    del bufs[:i]
+                    if n:
+                        bufs[0] = memoryview(bufs[0])[n:]
+        except OSError:
+            os._exit(0)  # the controller went away: nobody is left to answer
+
+
+# ---------------------------------------------------------------- calls
+
+class Call:
+    __slots__ = ("id", "cancelled", "task", "exit")
+
+    def __init__(self, cid):
+        self.id = cid
+        self.cancelled = False
+        self.task = None
+        self.exit = None
+
+
+class _SyncFailed(Exception):
+    """A CALL to a tool whose SYNC failed: carries the SYNC's error body."""
+
+
+class Pool:
+    """Worker threads for sync methods: a deque and a Condition, workers signalled
+    only when idle. Grown on demand up to MAX_WORKERS: at once when empty, else
+    when queued work made no progress for 2 ms (the busy workers are blocked)."""
+
+    def __init__(self, run, loop):
+        self.run, self.loop = run, loop
+        self.q = collections.deque()
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.idle = 0           # workers waiting in cond (decremented by whoever notifies)
+        self.count = 0
+        self.taken = 0          # items taken so far: the progress measure
+        self.checking = False
+
+    def submit(self, item):     # loop thread only
+        with self.lock:
+            self.q.append(item)
+            if self.idle:
+                self.idle -= 1
+                self.cond.notify()
+                return
+            if self.count == 0:
+                self._spawn(1)
+            elif not self.checking and self.count < MAX_WORKERS:
+                self.checking = True
+                self.loop.call_later(0.002, self._check, self.taken)
+
+    def _check(self, taken):
+        with self.lock:
+            self.checking = False
+            backlog = len(self.q) - self.idle
+            if backlog <= 0:
+                return
+            if self.taken == taken:
+                self._spawn(min(backlog, MAX_WORKERS - self.count))
+            if self.count < MAX_WORKERS:
+                self.checking = True
+                self.loop.call_later(0.002, self._check, self.taken)
+
+    def _spawn(self, n):
+        for _ in range(n):
+            self.count += 1
+            threading.Thread(target=self._work, name="rmote-worker-%d" % self.count,
+                             daemon=True).start()
+
+    def _work(self):
+        q, run = self.q, self.run
+        while True:
+            with self.lock:
+                while not q:
+                    self.idle += 1
+                    self.cond.wait()
+                item = q.popleft()
+                self.taken += 1
+            run(item)
+
+
+class _Forward(logging.Handler):
+    """Root handler: log records become LOG frames carrying the current call id."""
+
+    def __init__(self, writer, level):
+        super().__init__(level)
+        self.writer = writer
+
+    def emit(self, record):
+        try:
+            call = _current.get()
+            exc = None
+            if record.exc_info:
+                exc = "".join(traceback.format_exception(*record.exc_info))
+            elif record.exc_text:
+                exc = record.exc_text
+            body = {"level": record.levelno, "logger": record.name,
+                    "message": _text(record.getMessage()), "exc": _text(exc, True)}
+            self.writer.send(pack(LOG, 0 if call is None else call.id, dumps(body)))
+        except Exception:
+            pass  # stderr is /dev/null: nowhere to report a failing log record
+
+
+class Runtime:
+    def __init__(self, in_fd, out_fd, loop, log_level=logging.INFO):
+        self.in_fd, self.loop = in_fd, loop
+        self.writer = Writer(out_fd)
+        self.pool = Pool(self.run_sync, loop)
+        self.decoder = FrameDecoder(MAX_FRAME)
+        self.peer_max = MAX_FRAME
+        self.tools = {}         # key -> tool instance, or the error body of its failed SYNC
+        self.methods = {}       # (key, method) -> (bound method, runs on the loop?)
+        self.calls = {}         # id -> Call in flight; pop() claims the right to answer
+        self.closing = False
+        self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
+                         CANCEL: self.on_cancel}
+        root = logging.getLogger()
+        root.addHandler(_Forward(self.writer, log_level))
+        root.setLevel(log_level)
+        logging.captureWarnings(True)
+
+    def hello(self):
+        return pack(HELLO, 0, dumps({
+            "protocol": 1, "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
+            "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable}))
+
+    # -- input (loop thread)
+
+    def on_readable(self):
+        dec = self.decoder
+        try:
+            t = dec.target()
+            if t is not None:
+                n = os.readv(self.in_fd, [t])
+                frames = dec.advance(n) if n else None
+            else:
+                data = os.read(self.in_fd, READ_SIZE)
+                frames = dec.feed(data) if data else None
+        except ProtocolError as e:
+            return self.fatal(str(e))
+        except OSError as e:
+            return self.fatal("reading the input failed: %s" % e)
+        if frames is None:
+            return self.shutdown(0)  # EOF: the controller is done with us
+        for typ, cid, jb, bb in frames:
+            h = self.handlers.get(typ)
+            if h is None:
+                logging.getLogger("rmote").warning("ignored a frame of type %d sent to the runtime", typ)
+                continue
+            try:
+                h(cid, jb, bb)
+            except Exception:
+                logging.getLogger("rmote").exception("failed to handle a frame of type %d", typ)
+
+    def on_hello(self, cid, jb, bb):
+        msg = loads(jb)
+        mf = msg.get("max_frame")
+        if isinstance(mf, int) and mf > HSIZE:
+            self.peer_max = mf
+        if isinstance(msg.get("log_level"), int):
+            set_log_level(msg["log_level"])
+
+    def on_sync(self, cid, jb, bb):
+        msg = loads(jb)
+        key = msg["key"]
+        if key in self.tools and not isinstance(self.tools[key], dict):
+            return  # same key, same source: already loaded
+        try:
+            self.tools[key] = load_tool(key, msg["name"], msg["source"])
+        except BaseException as e:
+            self.tools[key] = error_obj(e)  # every CALL to this key gets this error
+
+    def resolve(self, key, name):
+        tool = self.tools.get(key)
+        if tool is None:
+            raise KeyError("tool %r was not synced on this connection" % key)
+        if isinstance(tool, dict):
+            raise _SyncFailed(tool)
+        if not isinstance(name, str) or name.startswith("_"):
+            raise AttributeError("%s.%s cannot be called: methods starting with '_' are private"
+                                 % (type(tool).__name__, name))
+        fn = getattr(tool, name)
+        if not callable(fn):
+            raise TypeError("%s.%s is not callable" % (type(tool).__name__, name))
+        ent = self.methods[key, name] = (
+            fn, inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn))
+        return ent
+
+    def on_call(self, cid, jb, bb):
+        try:
+            msg = loads(jb, bb)
+            key, name = msg["tool"], msg["method"]
+            ent = self.methods.get((key, name)) or self.resolve(key, name)
+            args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}
+        except _SyncFailed as e:
+            return self.writer.send(pack(ERROR, cid, dumps(e.args[0])))
+        except Exception as e:
+            return self.writer.send(error_frame(cid, e))
+        call = self.calls[cid] = Call(cid)
+        if ent[1]:
+            call.task = self.loop.create_task(self.run_async(call, ent[0], args, kwargs))
+        else:
+            self.pool.submit((call, ent[0], args, kwargs))
+
+    def on_cancel(self, cid, jb, bb):
+        call = self.calls.pop(cid, None)
+        if call is None:
+            return  # unknown or already answered
+        e = asyncio.CancelledError("call %d was cancelled" % cid)
+        self.writer.send_for(call, error_frame(cid, e), cancel=True)
+        if call.task is not None:
+            call.task.cancel()
+
+    # -- running calls
+
+    def finish(self, call, data):
+        if self.calls.pop(call.id, None) is call:
+            self.writer.send(data)
+        if call.exit is not None:
+            self.loop.call_soon_threadsafe(self.shutdown, call.exit)
+
+    def run_sync(self, item):   # worker thread
+        call, fn, args, kwargs = item
+        if call.cancelled:
+            return
+        _current.set(call)
+        try:
+            r = fn(*args, **kwargs)
+            if type(r) is types.GeneratorType:
+                r = self.stream(call, r)
+            elif inspect.isawaitable(r) or inspect.isasyncgen(r):
+                # a plain function handed back async work: run it on the loop
+                self.loop.call_soon_threadsafe(self.start_task, call, r)
+                return
+            data = value_frame(RESULT, call.id, r, self.peer_max)
+        except BaseException as e:
+            data = error_frame(call.id, e)
+        finally:
+            _current.set(None)
+        self.finish(call, data)
+
+    def stream(self, call, gen):  # worker thread: a sync generator's items as CHUNKs
+        try:
+            while not call.cancelled:
+                try:
+                    item = next(gen)
+                except StopIteration as e:
+                    return e.value
+                self.writer.send_for(call, value_frame(CHUNK, call.id, item, self.peer_max))
+        finally:
+            gen.close()
+
+    def start_task(self, call, obj):
+        call.task = self.loop.create_task(self.run_async(call, lambda: obj, (), {}))
+
+    async def run_async(self, call, fn, args, kwargs):  # loop thread, in the call's own task
+        _current.set(call)
+        try:
+            r = fn(*args, **kwargs)
+            if inspect.isasyncgen(r):
+                try:
+                    async for item in r:
+                        self.writer.send(value_frame(CHUNK, call.id, item, self.peer_max))
+                finally:
+                    await r.aclose()
+                r = None
+            elif inspect.isawaitable(r):
+                r = await r
+            data = value_frame(RESULT, call.id, r, self.peer_max)
+        except BaseException as e:  # CancelledError included: answered once by finish()
+            data = error_frame(call.id, e)
+        self.finish(call, data)
+
+    # -- exit
+
+    def fatal(self, message):
+        body = {"level": logging.CRITICAL, "logger": "rmote", "message": _text(message), "exc": None}
+        self.writer.send(pack(LOG, 0, dumps(body)))
+        self.shutdown(2)
+
+    def shutdown(self, code):
+        """Stop reading, cancel every call, flush the output, exit(code)."""
+        if self.closing:
+            return
+        self.closing = True
+        self.loop.remove_reader(self.in_fd)
+        tasks = []
+        for call in list(self.calls.values()):
+            call.cancelled = True
+            if call.task is not None:
+                call.task.cancel()
+                tasks.append(call.task)
+        self.calls.clear()
+
+        async def exit_soon():
+            if tasks:  # let cancelled tasks run their cleanup (kill children...)
+                await asyncio.wait(tasks, timeout=2)
+            self.writer.flush(5)
+            os._exit(code)
+        self.loop.create_task(exit_soon())
+
+
+def _grow_pipe(fd):
+    try:  # Linux: bigger pipe buffers mean fewer syscalls and wakeups for big frames
+        import fcntl
+        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
+    except (ImportError, OSError):
+        pass
+
+
+def main():
+    global _runtime
+    if sys.version_info < (3, 8):
+        sys.stderr.write("rmote: Python %s is too old, 3.8 or newer is required\n"
+                         % sys.version.split()[0])
+        sys.stderr.flush()
+        os._exit(3)
+    # Private copies of the channel (non-inheritable by default), then /dev/null over
+    # 0, 1, 2: print(), stray writes to fd 1 and child processes can't corrupt frames.
+    in_fd, out_fd = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
+    sys.stdin = open(os.devnull)
+    sys.stdout = open(os.devnull, "w")
+    sys.stderr = open(os.devnull, "w")
+    # A terminal Ctrl+C aimed at the controller must not kill us: closing stdin does.
+    # (A Python-level handler, unlike SIG_IGN, is reset for exec'd children.)
+    signal.signal(signal.SIGINT, lambda *a: None)
+    _grow_pipe(in_fd)
+    _grow_pipe(out_fd)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    rt = _runtime = Runtime(in_fd, out_fd, loop)
+    rt.writer.send(MARKER + rt.hello())
+    loop.add_reader(in_fd, rt.on_readable)
+    try:
+        loop.run_forever()
+    finally:
+        os._exit(1)  # only reached if the loop died
+
+
+if __name__ == "__main__":
+    main()
