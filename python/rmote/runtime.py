@@ -18,6 +18,7 @@ import linecache
 import logging
 import os
 import pathlib
+import select
 import signal
 import struct
 import subprocess
@@ -344,28 +345,59 @@ def error_frame(cid, e):
 # ---------------------------------------------------------------- output
 
 class Writer:
-    """Dedicated writer thread: producers append to a deque (no syscall, no lock
-    while the writer is busy); the writer sends everything pending with writev."""
+    """Output. Producers append frames to a deque (no syscall, no lock while the
+    writer thread is busy) and a writer thread sends all pending frames with one
+    writev. When nothing is queued, send_now() writes at once from the calling
+    thread instead, saving a thread hop per call. The fd is non-blocking so that
+    never stalls the caller: whatever does not fit is left to the writer thread.
+    wlock is held around every write: frames never interleave, and a direct
+    write only happens once all earlier frames are fully on the wire."""
 
     def __init__(self, fd):
         self.fd = fd
+        os.set_blocking(fd, False)
         self.q = collections.deque()
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
+        self.wlock = threading.Lock()
+        self.room = threading.Condition(self.lock)  # for streaming producers waiting on a full queue
+        self.full = 0
         self.idle = False
         threading.Thread(target=self._run, name="rmote-writer", daemon=True).start()
 
     def send(self, data):
         self.q.append(data)
+        self.wake()
+
+    def wake(self):
         if self.idle:  # re-checked under the lock: the writer sets it before its last look at q
             with self.lock:
                 if self.idle:
                     self.idle = False
                     self.cond.notify()
 
+    def send_now(self, data):
+        q = self.q
+        if not q and self.wlock.acquire(False):
+            try:
+                if not q:
+                    bufs = [data] if type(data) is bytes else data
+                    if self._write(bufs, False):
+                        q.appendleft(bufs)  # the pipe is full: the writer finishes it
+                        self.wake()
+                    return
+            finally:
+                self.wlock.release()
+        self.send(data)
+
     def send_for(self, call, data, cancel=False):
-        """Queue data unless call was cancelled (cancel=True: mark it cancelled and queue)."""
+        """Queue data unless call was cancelled (cancel=True: mark it cancelled and queue).
+        A streaming worker waits while the queue is long: memory stays bounded."""
         with self.lock:
+            while not cancel and len(self.q) > 64 and not call.cancelled:
+                self.full += 1
+                self.room.wait(0.5)
+                self.full -= 1
             if call.cancelled and not cancel:
                 return
             call.cancelled = call.cancelled or cancel
@@ -379,9 +411,33 @@ class Writer:
         end = time.monotonic() + timeout
         while (self.q or not self.idle) and time.monotonic() < end:
             time.sleep(0.002)
+        if self.wlock.acquire(timeout=max(0, end - time.monotonic())):
+            self.wlock.release()
+
+    def _write(self, bufs, block):
+        """writev bufs (a list, consumed in place); without block, return what is left."""
+        fd = self.fd
+        while bufs:
+            try:
+                n = os.writev(fd, bufs[:1024])
+            except BlockingIOError:
+                if not block:
+                    return bufs
+                self.poll.poll()
+                continue
+            i = 0
+            while i < len(bufs) and n >= len(bufs[i]):
+                n -= len(bufs[i])
+                i += 1
+            del bufs[:i]
+            if n:
+                bufs[0] = memoryview(bufs[0])[n:]
+        return None
 
     def _run(self):
-        q, popleft, fd = self.q, self.q.popleft, self.fd
+        q, popleft = self.q, self.q.popleft
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLOUT)
         try:
             while True:
                 with self.lock:
@@ -390,27 +446,21 @@ class Writer:
                         self.cond.wait()
                         self.idle = True
                     self.idle = False
-                bufs = []
-                while q and len(bufs) < 1000:
-                    item = popleft()
-                    if type(item) is bytes:
-                        bufs.append(item)
-                    else:
-                        bufs.extend(item)
-                while bufs:
-                    n = os.writev(fd, bufs[:1024])
-                    i = 0
-                    while i < len(bufs) and n >= len(bufs[i]):
-                        n -= len(bufs[i])
-                        i += 1
-                    del bufs[:i]
-                    if n:
-                        bufs[0] = memoryview(bufs[0])[n:]
+                with self.wlock:
+                    bufs = []
+                    while q and len(bufs) < 1000:
+                        item = popleft()
+                        if type(item) is bytes:
+                            bufs.append(item)
+                        else:
+                            bufs.extend(item)
+                    self._write(bufs, True)
+                if self.full:
+                    with self.lock:
+                        self.room.notify_all()
         except OSError:
             os._exit(0)  # the controller went away: nobody is left to answer
 
-
-# ---------------------------------------------------------------- calls
 
 class Call:
     __slots__ = ("id", "cancelled", "task", "exit")
@@ -517,6 +567,7 @@ class Runtime:
         self.methods = {}       # (key, method) -> (bound method, runs on the loop?)
         self.calls = {}         # id -> Call in flight; pop() claims the right to answer
         self.closing = False
+        self.batch = []         # frames made on the loop thread during this loop iteration
         self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
                          CANCEL: self.on_cancel}
         root = logging.getLogger()
@@ -528,6 +579,24 @@ class Runtime:
         return pack(HELLO, 0, dumps({
             "protocol": 1, "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
             "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable}))
+
+    def send_loop(self, data):
+        """Send from the loop thread: frames made in one loop iteration go out in one write."""
+        if not self.batch:
+            self.loop.call_soon(self.flush_loop)
+        self.batch.append(data)
+
+    def flush_loop(self):
+        batch, self.batch = self.batch, []
+        if len(batch) == 1:
+            return self.writer.send_now(batch[0])
+        bufs = []
+        for item in batch:
+            if type(item) is bytes:
+                bufs.append(item)
+            else:
+                bufs.extend(item)
+        self.writer.send_now(bufs)
 
     # -- input (loop thread)
 
@@ -598,9 +667,9 @@ class Runtime:
             ent = self.methods.get((key, name)) or self.resolve(key, name)
             args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}
         except _SyncFailed as e:
-            return self.writer.send(pack(ERROR, cid, dumps(e.args[0])))
+            return self.send_loop(pack(ERROR, cid, dumps(e.args[0])))
         except Exception as e:
-            return self.writer.send(error_frame(cid, e))
+            return self.send_loop(error_frame(cid, e))
         call = self.calls[cid] = Call(cid)
         if ent[1]:
             call.task = self.loop.create_task(self.run_async(call, ent[0], args, kwargs))
@@ -612,15 +681,18 @@ class Runtime:
         if call is None:
             return  # unknown or already answered
         e = asyncio.CancelledError("call %d was cancelled" % cid)
-        self.writer.send_for(call, error_frame(cid, e), cancel=True)
         if call.task is not None:
+            call.cancelled = True
+            self.send_loop(error_frame(cid, e))  # in order with the task's CHUNKs
             call.task.cancel()
+        else:  # atomically with the worker's "not cancelled, send CHUNK"
+            self.writer.send_for(call, error_frame(cid, e), cancel=True)
 
     # -- running calls
 
-    def finish(self, call, data):
+    def finish(self, call, data, send):
         if self.calls.pop(call.id, None) is call:
-            self.writer.send(data)
+            send(data)
         if call.exit is not None:
             self.loop.call_soon_threadsafe(self.shutdown, call.exit)
 
@@ -642,7 +714,8 @@ class Runtime:
             data = error_frame(call.id, e)
         finally:
             _current.set(None)
-        self.finish(call, data)
+        # Write the answer ourselves unless more calls wait: then the writer batches.
+        self.finish(call, data, self.writer.send if self.pool.q else self.writer.send_now)
 
     def stream(self, call, gen):  # worker thread: a sync generator's items as CHUNKs
         try:
@@ -665,7 +738,9 @@ class Runtime:
             if inspect.isasyncgen(r):
                 try:
                     async for item in r:
-                        self.writer.send(value_frame(CHUNK, call.id, item, self.peer_max))
+                        self.send_loop(value_frame(CHUNK, call.id, item, self.peer_max))
+                        while len(self.batch) + len(self.writer.q) > 64:  # bounded memory
+                            await asyncio.sleep(0.001)
                 finally:
                     await r.aclose()
                 r = None
@@ -674,7 +749,7 @@ class Runtime:
             data = value_frame(RESULT, call.id, r, self.peer_max)
         except BaseException as e:  # CancelledError included: answered once by finish()
             data = error_frame(call.id, e)
-        self.finish(call, data)
+        self.finish(call, data, self.send_loop)
 
     # -- exit
 
@@ -700,6 +775,8 @@ class Runtime:
         async def exit_soon():
             if tasks:  # let cancelled tasks run their cleanup (kill children...)
                 await asyncio.wait(tasks, timeout=2)
+            if self.batch:
+                self.flush_loop()
             self.writer.flush(5)
             os._exit(code)
         self.loop.create_task(exit_soon())

@@ -23,6 +23,32 @@ class Bench(Tool):
 '''
 
 
+def cpu(pid):
+    """(CPU seconds, context switches) of the runtime process so far (Linux /proc)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        switches = 0
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if "ctxt_switches" in line:
+                        switches += int(line.split()[1])
+        return (int(fields[11]) + int(fields[12])) / ticks, switches
+    except OSError:
+        return 0.0, 0
+
+
+def measured(c, label, fn, *args):
+    """Run fn, print its rate plus the runtime's CPU time and context switches per call."""
+    before = cpu(c.proc.pid)
+    rate, n = fn(c, *args)
+    after = cpu(c.proc.pid)
+    print("%-17s: %8.0f calls/s   remote %5.1f us CPU/call, %4.2f ctx switches/call"
+          % (label, rate, (after[0] - before[0]) / n * 1e6, (after[1] - before[1]) / n))
+
+
 def sequential(c, key, method, seconds=2.0):
     n, end = 0, time.perf_counter() + seconds
     t0 = time.perf_counter()
@@ -30,7 +56,7 @@ def sequential(c, key, method, seconds=2.0):
         for _ in range(200):
             c.call(key, method, n)
             n += 1
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), n
 
 
 def pipelined(c, key, method, total=100000, window=1000):
@@ -51,7 +77,7 @@ def pipelined(c, key, method, total=100000, window=1000):
                 done += 1
             elif typ == rt.ERROR:
                 raise AssertionError(jb)
-    return total / (time.perf_counter() - t0)
+    return total / (time.perf_counter() - t0), total
 
 
 def echo_rate(c, key, size=16 << 20, rounds=5, pattern=None):
@@ -73,11 +99,11 @@ def main():
     c.call(key, "echo", 0)
     print("runtime: %d bytes, %d compressed" % (os.path.getsize(support.RUNTIME_PATH),
                                               len(support.payload()) - 8))
-    print("sequential sync : %8.0f calls/s" % sequential(c, key, "echo"))
-    print("sequential async: %8.0f calls/s" % sequential(c, key, "aecho"))
+    measured(c, "sequential sync", sequential, key, "echo")
+    measured(c, "sequential async", sequential, key, "aecho")
     for _ in range(2):
-        print("pipelined sync  : %8.0f calls/s (1000 in flight)" % pipelined(c, key, "echo"))
-    print("pipelined async : %8.0f calls/s (1000 in flight)" % pipelined(c, key, "aecho"))
+        measured(c, "pipelined-1000 sync", pipelined, key, "echo")
+    measured(c, "pipelined-1000 async", pipelined, key, "aecho")
     print("16 MiB echo     : %8.0f MiB/s (random)" % echo_rate(c, key))
     print("16 MiB echo     : %8.0f MiB/s (compressible)" % echo_rate(c, key, pattern=b"rmote! "))
     print("exit:", c.close()[0])

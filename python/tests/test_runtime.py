@@ -335,6 +335,17 @@ class Sample(Tool):
         finally:
             STATE["slow_gen"] = i
 
+    def many(self, n, size):
+        block = os.urandom(size)
+        for i in range(n):
+            yield [i, block]
+        return n
+
+    async def amany(self, n, size):
+        block = b"%d" % size * (size // 4)
+        for i in range(n):
+            yield [i, block]
+
     def state(self, key):
         return STATE.get(key)
 
@@ -448,6 +459,16 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(chunks, [{"i": i, "b": bytes([i])} for i in range(4)])
         self.assertEqual(value, "done")
         self.assertEqual(self.c.wait(self.c.start(self.key, "agen", 5)), ([0, 1, 2, 3, 4], None))
+
+    def test_long_streams_arrive_in_order(self):
+        # more than the writer queue bound, with the client reading only at the end
+        for method in ("many", "amany"):
+            cid = self.c.start(self.key, method, 500, 20000)
+            time.sleep(0.3)
+            chunks, value = self.c.wait(cid)
+            self.assertEqual([i for i, _ in chunks], list(range(500)))
+            self.assertEqual(len({b for _, b in chunks}), 1)
+            self.assertEqual(value, 500 if method == "many" else None)
 
     def test_errors(self):
         err = self.error("missing", "/nonexistent/file")
