@@ -5,8 +5,17 @@ ready marker and a HELLO, then serves frames. Imported as a module it only
 defines things (tests, tool authors). Stdlib only, Python 3.8+.
 
 Threads: the asyncio loop (main thread) reads and parses frames and runs async
-tool methods; a small pool runs sync methods; one writer thread batches output.
+tool methods; a small pool runs sync methods; a writer thread batches output
+(a thread with nothing queued ahead of its answer writes it itself).
 """
+import sys
+
+if __name__ == "__main__" and sys.version_info < (3, 8):  # before imports 3.6 lacks
+    sys.stderr.write("rmote: Python %s is too old, 3.8 or newer is required\n"
+                     % sys.version.split()[0])
+    sys.stderr.flush()
+    sys.exit(3)
+
 import asyncio
 import collections
 import contextvars
@@ -22,7 +31,6 @@ import select
 import signal
 import struct
 import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -382,7 +390,11 @@ class Writer:
             try:
                 if not q:
                     bufs = [data] if type(data) is bytes else data
-                    if self._write(bufs, False):
+                    try:
+                        rest = self._write(bufs, False)
+                    except OSError:
+                        os._exit(0)  # the controller went away (EPIPE)
+                    if rest:
                         q.appendleft(bufs)  # the pipe is full: the writer finishes it
                         self.wake()
                     return
@@ -500,7 +512,7 @@ class Pool:
                 return
             if self.count == 0:
                 self._spawn(1)
-            elif not self.checking and self.count < MAX_WORKERS:
+            if not self.checking and self.count < MAX_WORKERS:
                 self.checking = True
                 self.loop.call_later(0.002, self._check, self.taken)
 
@@ -518,9 +530,12 @@ class Pool:
 
     def _spawn(self, n):
         for _ in range(n):
+            try:
+                threading.Thread(target=self._work, name="rmote-worker-%d" % (self.count + 1),
+                                 daemon=True).start()
+            except RuntimeError:  # out of threads: the next check retries
+                return
             self.count += 1
-            threading.Thread(target=self._work, name="rmote-worker-%d" % self.count,
-                             daemon=True).start()
 
     def _work(self):
         q, run = self.q, self.run
@@ -792,11 +807,6 @@ def _grow_pipe(fd):
 
 def main():
     global _runtime
-    if sys.version_info < (3, 8):
-        sys.stderr.write("rmote: Python %s is too old, 3.8 or newer is required\n"
-                         % sys.version.split()[0])
-        sys.stderr.flush()
-        os._exit(3)
     # Private copies of the channel (non-inheritable by default), then /dev/null over
     # 0, 1, 2: print(), stray writes to fd 1 and child processes can't corrupt frames.
     in_fd, out_fd = os.dup(0), os.dup(1)

@@ -661,6 +661,16 @@ class BootstrapTest(unittest.TestCase):
         finally:
             self.assertEqual(c.close()[0], 0)
 
+    def test_old_python_is_refused_with_exit_3(self):
+        old = [p for p in ("/root/.pyenv/versions/3.7.16/bin/python3", "/usr/bin/python3.7")
+               if os.path.exists(p)]
+        if not old:
+            self.skipTest("no Python older than 3.8 here")
+        out = subprocess.run([old[0], "-I", "-c", support.STAGE1], input=support.payload(),
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 3)
+        self.assertIn(b"3.8 or newer is required", out.stderr)
+
     def test_import_does_not_run_main(self):
         out = subprocess.run([sys.executable, "-I", "-c", "import runpy; runpy.run_path(%r, run_name='x')"
                               % support.RUNTIME_PATH], input=b"", capture_output=True, timeout=30)
