@@ -327,10 +327,13 @@ def error_obj(e):
         msg = str(e.args[0]) if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
     except Exception:
         msg = "<unprintable %s>" % t.__name__
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_globals is globals():
+        tb = tb.tb_next  # the runtime's own frames are noise: start at the tool's
     err = {"type": t.__name__,
            "mro": [c.__name__ for c in t.__mro__ if c is not object and c is not BaseException],
            "message": _text(msg),
-           "traceback": _text("".join(traceback.format_exception(t, e, e.__traceback__)), True),
+           "traceback": _text("".join(traceback.format_exception(t, e, tb or e.__traceback__)), True),
            "errno": None, "filename": None,
            "returncode": None, "cmd": None, "stdout": None, "stderr": None}
     if isinstance(e, OSError):
@@ -627,6 +630,8 @@ class Runtime:
                 frames = dec.feed(data) if data else None
         except ProtocolError as e:
             return self.fatal(str(e))
+        except BlockingIOError:
+            return  # fds 0 and 1 share one non-blocking socket: a spurious wakeup
         except OSError as e:
             return self.fatal("reading the input failed: %s" % e)
         if frames is None:
