@@ -16,7 +16,8 @@ import types
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS_DIR = os.path.join(PYTHON_DIR, "tools")
-RUNTIME_PATH = os.path.join(PYTHON_DIR, "rmote", "runtime.py")
+# RMOTE_TEST_RUNTIME points at another runtime.py (e.g. a sibling worktree's).
+RUNTIME_PATH = os.environ.get("RMOTE_TEST_RUNTIME") or os.path.join(PYTHON_DIR, "rmote", "runtime.py")
 
 _cancel = threading.Event()
 
@@ -28,9 +29,9 @@ class StandInTool:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # Diag and Logger define an RPC method named ``log``: never clobber it.
-        if "log" not in cls.__dict__:
-            cls.log = logging.getLogger("rmote." + cls.__name__)
+        # Like the runtime: this clobbers a method named ``log`` (Diag and Logger
+        # restore theirs after the class body).
+        cls.log = logging.getLogger("rmote." + cls.__name__)
 
     @staticmethod
     def cancelled():
