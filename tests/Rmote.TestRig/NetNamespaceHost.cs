@@ -58,7 +58,9 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
         SshHost.EnsurePrivsepDir();
         Directory.CreateDirectory("/srv");
 
+        await StaleReaper.ReapOnceAsync().ConfigureAwait(false);
         var root = Directory.CreateTempSubdirectory("rmote-rig-netns-").FullName;
+        StaleReaper.WriteOwner(root);
         string? ns = null, hostVeth = null, subnet = null;
         try
         {
@@ -75,6 +77,8 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
                 var candidateNs = $"rmrig-{id}";
                 var hv = $"rmr{id[..6]}h";
                 var nv = $"rmr{id[..6]}n";
+                // recorded first, so that StaleReaper can undo all of it if this process dies half-way
+                File.WriteAllText(Path.Combine(root, "netns"), $"{candidateNs} {hv} 10.203.{k / 64}.{baseOctet}/30\n");
                 if ((await Ip(ct, "netns", "add", candidateNs)).ExitCode != 0) { if (attempt < 5) continue; throw new InvalidOperationException("ip netns add failed"); }
                 ns = candidateNs;
                 (await Ip(ct, "link", "add", hv, "type", "veth", "peer", "name", nv)).EnsureSuccess();

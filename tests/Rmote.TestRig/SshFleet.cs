@@ -66,7 +66,9 @@ public sealed class SshFleet : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(hosts, 1);
         RequiresTools.EnsureSsh();
         var sw = Stopwatch.StartNew();
+        await StaleReaper.ReapOnceAsync().ConfigureAwait(false);
         var fleet = new SshFleet(Directory.CreateTempSubdirectory("rmote-rig-").FullName);
+        StaleReaper.WriteOwner(fleet.Root);
         try
         {
             await fleet.InitAsync(hosts, ct).ConfigureAwait(false);
