@@ -94,6 +94,18 @@ public sealed class TestRigTests(SshFleetFixture rig, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Hosts_get_a_fresh_servers_root_bashrc_not_the_ci_machines()
+    {
+        var h = rig.Hosts[0];
+        if (!h.IsolatedFilesystem) { output.WriteLine("no mount namespaces: the machine's own ~/.bashrc is used"); return; }
+        var r = await h.RunSshAsync("cat ~/.bashrc | head -1; echo \"$PATH\"");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.StartsWith("# Rmote.TestRig", r.StdOut);
+        Assert.DoesNotContain(".pyenv", r.StdOut);
+        if (File.Exists("/root/.bashrc")) Assert.DoesNotContain("Rmote.TestRig", File.ReadAllText("/root/.bashrc"));
+    }
+
+    [Fact]
     public async Task Wrong_known_hosts_entry_fails_host_key_verification()
     {
         var (h1, h2) = (rig.Hosts[0], rig.Hosts[1]);

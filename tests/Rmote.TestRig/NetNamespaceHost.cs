@@ -119,7 +119,7 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
             var nsName = ns!;
             var host = new NetNamespaceHost(nsName, address, dir, identity, knownHosts, srvRoot, remoteSrv, mountNs, keys[1],
                 h => mountNs
-                    ? LaunchInfo("ip", ["netns", "exec", nsName, "unshare", "--mount", "--propagation", "private", "sh", "-c", SshdScriptWithBind, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile])
+                    ? LaunchInfo("ip", ["netns", "exec", nsName, "unshare", .. h.IsolatedLaunchArgs()])
                     : LaunchInfo("ip", ["netns", "exec", nsName, "sh", "-c", SshdScriptPlain, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile]),
                 nsName, hostVeth!, $"rmr{nsName[6..12]}n", local, subnet!);
             try

@@ -122,7 +122,7 @@ public sealed class SshFleet : IAsyncDisposable
             var host = new SshHost($"host{i}", "127.0.0.1", AllocatePort(), dir, IdentityFile, KnownHostsFile,
                 srvRoot, remoteSrv, mountNs, keys[i],
                 h => mountNs
-                    ? SshHost.LaunchInfo("unshare", ["--mount", "--propagation", "private", "sh", "-c", SshHost.SshdScriptWithBind, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile])
+                    ? SshHost.LaunchInfo("unshare", h.IsolatedLaunchArgs())
                     : SshHost.LaunchInfo("sh", ["-c", SshHost.SshdScriptPlain, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile]));
             _hosts.Add(host);
             WriteHostConfig(host);

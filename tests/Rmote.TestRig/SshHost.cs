@@ -182,6 +182,7 @@ public class SshHost
     internal async Task StartCoreAsync(CancellationToken ct)
     {
         if (IsRunning) return;
+        if (IsolatedFilesystem) WriteCleanBashrc();
         var psi = _launch(this);
         File.AppendAllText(LogFile, $"==== rig: starting {Name} on {HostName}:{Port} at {DateTime.Now:O}: {psi.FileName} {string.Join(' ', psi.ArgumentList.Select(ProcessRunner.Quote))}\n");
         var p = new Process { StartInfo = psi };
@@ -329,8 +330,32 @@ public class SshHost
         return psi;
     }
 
-    /// <summary>sh script that binds $1 over /srv (when requested) then execs sshd -D -e -f $2 with stdio into $3.</summary>
-    internal const string SshdScriptWithBind = "mount --bind \"$1\" /srv && exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
+    /// <summary>
+    /// sh script run in the host's fresh mount namespace: binds $1 over /srv, binds the clean $4 over root's
+    /// ~/.bashrc (if there is one), then execs sshd -D -e -f $2 with stdio into $3.
+    /// </summary>
+    internal const string SshdScriptWithBind =
+        "mount --bind \"$1\" /srv && if [ -f /root/.bashrc ]; then mount --bind \"$4\" /root/.bashrc; fi && " +
+        "exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
+
+    /// <summary>
+    /// The root ~/.bashrc the host's sessions see (bound over /root/.bashrc in its namespace). bash sources
+    /// ~/.bashrc even for `ssh host cmd`; the CI machine's own one (pyenv init, cargo env ...) is not what a fresh
+    /// remote server has, and pyenv's rehash lock serialises every concurrent login on the machine (measured:
+    /// 30+ s per `ssh host true` under parallel test load). Debian's /etc/skel/.bashrc is used instead.
+    /// </summary>
+    public string CleanBashrcFile => Path.Combine(HostDirectory, "root.bashrc");
+
+    /// <summary>unshare ... argument list (after the program name "unshare") that starts this host's sshd isolated.</summary>
+    internal IReadOnlyList<string> IsolatedLaunchArgs() =>
+        ["--mount", "--propagation", "private", "sh", "-c", SshdScriptWithBind, "rig-sshd", SrvRoot, ConfigFile, LogFile, CleanBashrcFile];
+
+    void WriteCleanBashrc()
+    {
+        if (File.Exists(CleanBashrcFile)) return;
+        var skel = File.Exists("/etc/skel/.bashrc") ? File.ReadAllText("/etc/skel/.bashrc") : "";
+        File.WriteAllText(CleanBashrcFile, "# Rmote.TestRig: a fresh server's root ~/.bashrc (copy of /etc/skel/.bashrc)\n" + skel);
+    }
     internal const string SshdScriptPlain = "exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
 }
 
