@@ -4,7 +4,7 @@
 # Runs as root, or through passwordless sudo; otherwise fails with a clear message if anything is missing.
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client rsync python3 python3-mitogen ansible-core debootstrap iproute2 util-linux procps)
+PACKAGES=(openssh-server openssh-client rsync python3 python3-mitogen ansible-core debootstrap iproute2 util-linux procps sudo zstd)
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '[install-deps] %s\n' "$*"; }
@@ -53,6 +53,21 @@ fi
 # sshd's privilege separation directory (normally created by systemd/tmpfiles; absent in containers).
 if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then
     mkdir -p /run/sshd && chmod 0755 /run/sshd
+fi
+
+# Debian's daemonless systemctl (package "systemctl"), unpacked beside the system rather than installed
+# (it conflicts with systemd): the Service tool's unit tests drive a real unit through it.
+dsr_root=/var/cache/rmote-test/systemctl-replacement
+if [ "$(id -u)" -eq 0 ] && [ ! -x "$dsr_root/usr/bin/systemctl" ]; then
+    tmp="$(mktemp -d)"
+    if (cd "$tmp" && apt-get download systemctl </dev/null >/dev/null 2>&1 || { apt-get update </dev/null >/dev/null && apt-get download systemctl </dev/null >/dev/null; }); then
+        mkdir -p "$dsr_root" && dpkg-deb -x "$tmp"/systemctl_*.deb "$dsr_root"
+        log "unpacked the daemonless systemctl into $dsr_root"
+    else
+        log "ERROR: could not download Debian's 'systemctl' package (needed by the Service tool tests)" >&2
+        exit 1
+    fi
+    rm -rf "$tmp"
 fi
 
 if command -v dotnet >/dev/null 2>&1; then

@@ -21,6 +21,7 @@ mkdir -p "$results"
 status=0
 
 step "python runtime unittest suite"
+export RMOTE_TEST_SYSTEMCTL_REPLACEMENT=/var/cache/rmote-test/systemctl-replacement/usr/bin/systemctl
 if [ -d python/tests ]; then
     declare -A seen=()
     n=0
