@@ -18,16 +18,18 @@ SOURCE_PATH = os.path.join(HERE, "..", "tools", "deploy.py")
 
 def load_tool():
     """Exec the tool's source the way the runtime does: fresh module, ``Tool`` in its namespace."""
-    with open(SOURCE_PATH, encoding="utf-8") as f:
-        source = f.read()
+    sys.path.insert(0, HERE)
     try:
-        sys.path.insert(0, HERE)
-        import tool_support  # provided on main by the runtime/tools work, if present
-        return tool_support.load_tool("Deploy", source) if hasattr(tool_support, "load_tool") else _load_local(source)
+        import tool_support  # the shared loader (uses the real runtime's Tool when present)
     except ImportError:
-        return _load_local(source)
+        tool_support = None
     finally:
         sys.path.remove(HERE)
+    if tool_support is not None and hasattr(tool_support, "load"):
+        mod = tool_support.load("deploy")
+        return mod.Deploy()
+    with open(SOURCE_PATH, encoding="utf-8") as f:
+        return _load_local(f.read())
 
 
 def _load_local(source):
