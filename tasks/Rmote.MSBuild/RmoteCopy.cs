@@ -148,7 +148,8 @@ public sealed class RmoteCopy : RmoteTask
         CopiedFiles = [.. copied];
         ReleaseIdUsed = releaseId ?? "";
         DeployedFolder = releaseId != null ? new Releases(request.Options.DestinationFolder).ReleasePath(releaseId) : request.Options.DestinationFolder;
-        return Report(result, Describe);
+        // A release's row covers only its last step (prune); the copy's own time is what a user wants to see.
+        return Report(result, Describe, o => o.Copy.Duration);
     }
 
     static string Describe(CopyOutcome o)
@@ -158,7 +159,7 @@ public sealed class RmoteCopy : RmoteTask
             ? $"copied {c.Copied}, unchanged {c.Skipped}, deleted {c.Deleted}, {c.BytesSent / 1048576.0:0.00} MiB"
             : $"up to date, no change ({c.Skipped} file(s) unchanged)";
         if (o.Release is { } r)
-            what = $"release {r.ReleaseId}: {what}" + (r.Switched is { } s ? $"; current {s.Previous ?? "-"} -> {s.Current}" : "; not switched")
+            what = $"release {r.ReleaseId}: {what}" + (r.Switched is { } s ? (s.Previous is { } prev ? $"; current {prev} -> {s.Current}" : $"; current -> {s.Current}") : "; not switched")
                 + (r.Pruned.Count > 0 ? $"; pruned {r.Pruned.Count}" : "");
         return what;
     }

@@ -159,7 +159,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// Reports a step: a summary line per host (at minimal verbosity), an error with a code per failed host, a
     /// warning per skipped host; fills <see cref="HostSummary"/>. Returns true when every host succeeded.
     /// </summary>
-    protected bool Report<T>(FleetResult<T> result, Func<T, string> describe)
+    protected bool Report<T>(FleetResult<T> result, Func<T, string> describe, Func<T, TimeSpan>? duration = null)
     {
         var summary = new List<ITaskItem>();
         foreach (var row in result)
@@ -172,7 +172,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             summary.Add(item);
             var host = row.Host;
             if (row.Success)
-                PostMessage(MessageImportance.High, host, $"{TaskLabel}: {detail} ({row.Duration.TotalSeconds:0.00} s)");
+                PostMessage(MessageImportance.High, host, $"{TaskLabel}: {detail} ({(duration != null ? duration(row.Value!) : row.Duration).TotalSeconds:0.00} s)");
             else if (row.Status == HostStatus.Skipped)
                 Post(() => LogCodedWarning(ErrorCodes.Skipped, host, $"{TaskLabel} skipped: {detail}"));
             else
