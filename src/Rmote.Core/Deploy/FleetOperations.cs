@@ -142,6 +142,8 @@ public sealed class FleetOperations
                 catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested && p.IsConnected)
                 {
                     var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
+                    // The exception names the host already; so will ServiceFailedException.
+                    if (reason.StartsWith($"[{p.Name}] ", StringComparison.Ordinal)) reason = reason[(p.Name.Length + 3)..];
                     var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
                         ? "" // the tool already put the journal into stderr
                         : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
