@@ -14,10 +14,10 @@ internal static class HostItems
     public static List<HostSpec> Parse(ITaskItem[] items, string projectDirectory)
     {
         var specs = new List<HostSpec>();
-        foreach (var item in items)
+        // One item may hold several hosts: -p:RmoteHosts="a b" (the command line splits -p values on ';' and ',',
+        // and an escaped %3B stays inside one item).
+        foreach (var (item, text) in items.SelectMany(i => i.ItemSpec.Split([' ', '\t', ';', ','], StringSplitOptions.RemoveEmptyEntries).Select(t => (i, t))))
         {
-            var text = item.ItemSpec.Trim();
-            if (text.Length == 0) continue;
             var spec = HostSpec.Parse(text);
             if (!spec.IsLocal)
             {

@@ -60,7 +60,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         try
         {
             specs = HostItems.Parse(Hosts, ProjectDirectory);
-            if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts=user@host:port;...");
+            if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts='user@host:port user@host2'");
             options = FleetOptionsFromParameters();
             Validate();
         }
@@ -167,7 +167,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             var item = new TaskItem(ItemText.Escape(row.Host));
             item.SetMetadata("Status", row.Status.ToString().ToLowerInvariant());
             item.SetMetadata("Duration", row.Duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture));
-            var detail = row.Success && row.Value is { } v ? describe(v) : Flatten(row.Reason ?? row.Error?.Message ?? "");
+            var detail = row.Success && row.Value is { } v ? describe(v) : Flatten(WithoutHost(row.Reason ?? row.Error?.Message ?? "", row.Host));
             item.SetMetadata("Detail", ItemText.Escape(detail));
             summary.Add(item);
             var host = row.Host;
@@ -188,6 +188,9 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     }
 
     static string Flatten(string s) => s.ReplaceLineEndings(" ").Trim();
+
+    // Every log line already starts with the host: drop the "[host] " that Rmote.Core puts into its messages.
+    static string WithoutHost(string s, string host) => s.Replace($"[{host}] ", "", StringComparison.Ordinal);
 
     // Multi-line messages (journal lines) stay readable; a remote host prefix "[host] " is dropped since the log line already names it.
     static string ErrorText(Exception? e, string fallback)
