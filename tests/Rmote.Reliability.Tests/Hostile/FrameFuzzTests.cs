@@ -42,10 +42,10 @@ public sealed class FrameFuzzTests
         return [.. list];
     }
 
-    internal static byte[] Deflate(byte[] data)
+    internal static byte[] Deflate(byte[] data, CompressionLevel level = CompressionLevel.Fastest)
     {
         using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Fastest, leaveOpen: true)) z.Write(data);
+        using (var z = new ZLibStream(ms, level, leaveOpen: true)) z.Write(data);
         return ms.ToArray();
     }
 
