@@ -94,7 +94,11 @@ internal sealed class FakeRemote : IAsyncDisposable
             }
         }
         catch (Exception) { }
-        finally { received.Writer.TryComplete(); }
+        finally
+        {
+            received.Writer.TryComplete();
+            fromRemote.Writer.Complete(); // like the runtime: EOF on its input, so it exits and its output ends
+        }
     }
 
     public async ValueTask DisposeAsync()
