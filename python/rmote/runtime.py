@@ -5,8 +5,17 @@ ready marker and a HELLO, then serves frames. Imported as a module it only
 defines things (tests, tool authors). Stdlib only, Python 3.8+.
 
 Threads: the asyncio loop (main thread) reads and parses frames and runs async
-tool methods; a small pool runs sync methods; one writer thread batches output.
+tool methods; a small pool runs sync methods; a writer thread batches output
+(a thread with nothing queued ahead of its answer writes it itself).
 """
+import sys
+
+if __name__ == "__main__" and sys.version_info < (3, 8):  # before imports 3.6 lacks
+    sys.stderr.write("rmote: Python %s is too old, 3.8 or newer is required\n"
+                     % sys.version.split()[0])
+    sys.stderr.flush()
+    sys.exit(3)
+
 import asyncio
 import collections
 import contextvars
@@ -18,11 +27,12 @@ import linecache
 import logging
 import os
 import pathlib
+import select
 import signal
 import struct
 import subprocess
-import sys
 import threading
+import time
 import traceback
 import types
 import zlib
@@ -196,7 +206,7 @@ def loads(jbody, binary=b""):
     """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary."""
     if not jbody:
         return {}
-    if not len(binary):
+    if not len(binary) and b"__bytes__" not in jbody:  # (b"" is [0, 0] with no body)
         return json.loads(jbody)
     n = len(binary)
 
@@ -318,10 +328,13 @@ def error_obj(e):
         msg = str(e.args[0]) if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
     except Exception:
         msg = "<unprintable %s>" % t.__name__
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_globals is globals():
+        tb = tb.tb_next  # the runtime's own frames are noise: start at the tool's
     err = {"type": t.__name__,
            "mro": [c.__name__ for c in t.__mro__ if c is not object and c is not BaseException],
            "message": _text(msg),
-           "traceback": _text("".join(traceback.format_exception(t, e, e.__traceback__)), True),
+           "traceback": _text("".join(traceback.format_exception(t, e, tb or e.__traceback__)), True),
            "errno": None, "filename": None,
            "returncode": None, "cmd": None, "stdout": None, "stderr": None}
     if isinstance(e, OSError):
@@ -344,28 +357,63 @@ def error_frame(cid, e):
 # ---------------------------------------------------------------- output
 
 class Writer:
-    """Dedicated writer thread: producers append to a deque (no syscall, no lock
-    while the writer is busy); the writer sends everything pending with writev."""
+    """Output. Producers append frames to a deque (no syscall, no lock while the
+    writer thread is busy) and a writer thread sends all pending frames with one
+    writev. When nothing is queued, send_now() writes at once from the calling
+    thread instead, saving a thread hop per call. The fd is non-blocking so that
+    never stalls the caller: whatever does not fit is left to the writer thread.
+    wlock is held around every write: frames never interleave, and a direct
+    write only happens once all earlier frames are fully on the wire."""
 
     def __init__(self, fd):
         self.fd = fd
+        os.set_blocking(fd, False)
         self.q = collections.deque()
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
+        self.wlock = threading.Lock()
+        self.room = threading.Condition(self.lock)  # for streaming producers waiting on a full queue
+        self.full = 0
         self.idle = False
         threading.Thread(target=self._run, name="rmote-writer", daemon=True).start()
 
     def send(self, data):
         self.q.append(data)
+        self.wake()
+
+    def wake(self):
         if self.idle:  # re-checked under the lock: the writer sets it before its last look at q
             with self.lock:
                 if self.idle:
                     self.idle = False
                     self.cond.notify()
 
+    def send_now(self, data):
+        q = self.q
+        if not q and self.wlock.acquire(False):
+            try:
+                if not q:
+                    bufs = [data] if type(data) is bytes else data
+                    try:
+                        rest = self._write(bufs, False)
+                    except OSError:
+                        os._exit(0)  # the controller went away (EPIPE)
+                    if rest:
+                        q.appendleft(bufs)  # the pipe is full: the writer finishes it
+                        self.wake()
+                    return
+            finally:
+                self.wlock.release()
+        self.send(data)
+
     def send_for(self, call, data, cancel=False):
-        """Queue data unless call was cancelled (cancel=True: mark it cancelled and queue)."""
+        """Queue data unless call was cancelled (cancel=True: mark it cancelled and queue).
+        A streaming worker waits while the queue is long: memory stays bounded."""
         with self.lock:
+            while not cancel and len(self.q) > 64 and not call.cancelled:
+                self.full += 1
+                self.room.wait(0.5)
+                self.full -= 1
             if call.cancelled and not cancel:
                 return
             call.cancelled = call.cancelled or cancel
@@ -376,12 +424,36 @@ class Writer:
 
     def flush(self, timeout):
         """Wait (polling: shutdown only) until everything queued was written."""
-        end = _monotonic() + timeout
-        while (self.q or not self.idle) and _monotonic() < end:
-            _sleep(0.002)
+        end = time.monotonic() + timeout
+        while (self.q or not self.idle) and time.monotonic() < end:
+            time.sleep(0.002)
+        if self.wlock.acquire(timeout=max(0, end - time.monotonic())):
+            self.wlock.release()
+
+    def _write(self, bufs, block):
+        """writev bufs (a list, consumed in place); without block, return what is left."""
+        fd = self.fd
+        while bufs:
+            try:
+                n = os.writev(fd, bufs[:1024])
+            except BlockingIOError:
+                if not block:
+                    return bufs
+                self.poll.poll()
+                continue
+            i = 0
+            while i < len(bufs) and n >= len(bufs[i]):
+                n -= len(bufs[i])
+                i += 1
+            del bufs[:i]
+            if n:
+                bufs[0] = memoryview(bufs[0])[n:]
+        return None
 
     def _run(self):
-        q, popleft, fd = self.q, self.q.popleft, self.fd
+        q, popleft = self.q, self.q.popleft
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLOUT)
         try:
             while True:
                 with self.lock:
@@ -390,30 +462,21 @@ class Writer:
                         self.cond.wait()
                         self.idle = True
                     self.idle = False
-                bufs = []
-                while q and len(bufs) < 1000:
-                    item = popleft()
-                    if type(item) is bytes:
-                        bufs.append(item)
-                    else:
-                        bufs.extend(item)
-                while bufs:
-                    n = os.writev(fd, bufs[:1024])
-                    i = 0
-                    while i < len(bufs) and n >= len(bufs[i]):
-                        n -= len(bufs[i])
-                        i += 1
-                    del bufs[:i]
-                    if n:
-                        bufs[0] = memoryview(bufs[0])[n:]
+                with self.wlock:
+                    bufs = []
+                    while q and len(bufs) < 1000:
+                        item = popleft()
+                        if type(item) is bytes:
+                            bufs.append(item)
+                        else:
+                            bufs.extend(item)
+                    self._write(bufs, True)
+                if self.full:
+                    with self.lock:
+                        self.room.notify_all()
         except OSError:
             os._exit(0)  # the controller went away: nobody is left to answer
 
-
-from time import monotonic as _monotonic, sleep as _sleep  # noqa: E402
-
-
-# ---------------------------------------------------------------- calls
 
 class Call:
     __slots__ = ("id", "cancelled", "task", "exit")
@@ -453,7 +516,7 @@ class Pool:
                 return
             if self.count == 0:
                 self._spawn(1)
-            elif not self.checking and self.count < MAX_WORKERS:
+            if not self.checking and self.count < MAX_WORKERS:
                 self.checking = True
                 self.loop.call_later(0.002, self._check, self.taken)
 
@@ -471,9 +534,12 @@ class Pool:
 
     def _spawn(self, n):
         for _ in range(n):
+            try:
+                threading.Thread(target=self._work, name="rmote-worker-%d" % (self.count + 1),
+                                 daemon=True).start()
+            except RuntimeError:  # out of threads: the next check retries
+                return
             self.count += 1
-            threading.Thread(target=self._work, name="rmote-worker-%d" % self.count,
-                             daemon=True).start()
 
     def _work(self):
         q, run = self.q, self.run
@@ -520,6 +586,7 @@ class Runtime:
         self.methods = {}       # (key, method) -> (bound method, runs on the loop?)
         self.calls = {}         # id -> Call in flight; pop() claims the right to answer
         self.closing = False
+        self.batch = []         # frames made on the loop thread during this loop iteration
         self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
                          CANCEL: self.on_cancel}
         root = logging.getLogger()
@@ -531,6 +598,24 @@ class Runtime:
         return pack(HELLO, 0, dumps({
             "protocol": 1, "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
             "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable}))
+
+    def send_loop(self, data):
+        """Send from the loop thread: frames made in one loop iteration go out in one write."""
+        if not self.batch:
+            self.loop.call_soon(self.flush_loop)
+        self.batch.append(data)
+
+    def flush_loop(self):
+        batch, self.batch = self.batch, []
+        if len(batch) == 1:
+            return self.writer.send_now(batch[0])
+        bufs = []
+        for item in batch:
+            if type(item) is bytes:
+                bufs.append(item)
+            else:
+                bufs.extend(item)
+        self.writer.send_now(bufs)
 
     # -- input (loop thread)
 
@@ -546,6 +631,8 @@ class Runtime:
                 frames = dec.feed(data) if data else None
         except ProtocolError as e:
             return self.fatal(str(e))
+        except BlockingIOError:
+            return  # fds 0 and 1 share one non-blocking socket: a spurious wakeup
         except OSError as e:
             return self.fatal("reading the input failed: %s" % e)
         if frames is None:
@@ -601,9 +688,9 @@ class Runtime:
             ent = self.methods.get((key, name)) or self.resolve(key, name)
             args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}
         except _SyncFailed as e:
-            return self.writer.send(pack(ERROR, cid, dumps(e.args[0])))
+            return self.send_loop(pack(ERROR, cid, dumps(e.args[0])))
         except Exception as e:
-            return self.writer.send(error_frame(cid, e))
+            return self.send_loop(error_frame(cid, e))
         call = self.calls[cid] = Call(cid)
         if ent[1]:
             call.task = self.loop.create_task(self.run_async(call, ent[0], args, kwargs))
@@ -615,15 +702,18 @@ class Runtime:
         if call is None:
             return  # unknown or already answered
         e = asyncio.CancelledError("call %d was cancelled" % cid)
-        self.writer.send_for(call, error_frame(cid, e), cancel=True)
         if call.task is not None:
+            call.cancelled = True
+            self.send_loop(error_frame(cid, e))  # in order with the task's CHUNKs
             call.task.cancel()
+        else:  # atomically with the worker's "not cancelled, send CHUNK"
+            self.writer.send_for(call, error_frame(cid, e), cancel=True)
 
     # -- running calls
 
-    def finish(self, call, data):
+    def finish(self, call, data, send):
         if self.calls.pop(call.id, None) is call:
-            self.writer.send(data)
+            send(data)
         if call.exit is not None:
             self.loop.call_soon_threadsafe(self.shutdown, call.exit)
 
@@ -645,7 +735,8 @@ class Runtime:
             data = error_frame(call.id, e)
         finally:
             _current.set(None)
-        self.finish(call, data)
+        # Write the answer ourselves unless more calls wait: then the writer batches.
+        self.finish(call, data, self.writer.send if self.pool.q else self.writer.send_now)
 
     def stream(self, call, gen):  # worker thread: a sync generator's items as CHUNKs
         try:
@@ -668,7 +759,9 @@ class Runtime:
             if inspect.isasyncgen(r):
                 try:
                     async for item in r:
-                        self.writer.send(value_frame(CHUNK, call.id, item, self.peer_max))
+                        self.send_loop(value_frame(CHUNK, call.id, item, self.peer_max))
+                        while len(self.batch) + len(self.writer.q) > 64:  # bounded memory
+                            await asyncio.sleep(0.001)
                 finally:
                     await r.aclose()
                 r = None
@@ -677,7 +770,7 @@ class Runtime:
             data = value_frame(RESULT, call.id, r, self.peer_max)
         except BaseException as e:  # CancelledError included: answered once by finish()
             data = error_frame(call.id, e)
-        self.finish(call, data)
+        self.finish(call, data, self.send_loop)
 
     # -- exit
 
@@ -703,6 +796,8 @@ class Runtime:
         async def exit_soon():
             if tasks:  # let cancelled tasks run their cleanup (kill children...)
                 await asyncio.wait(tasks, timeout=2)
+            if self.batch:
+                self.flush_loop()
             self.writer.flush(5)
             os._exit(code)
         self.loop.create_task(exit_soon())
@@ -718,11 +813,6 @@ def _grow_pipe(fd):
 
 def main():
     global _runtime
-    if sys.version_info < (3, 8):
-        sys.stderr.write("rmote: Python %s is too old, 3.8 or newer is required\n"
-                         % sys.version.split()[0])
-        sys.stderr.flush()
-        os._exit(3)
     # Private copies of the channel (non-inheritable by default), then /dev/null over
     # 0, 1, 2: print(), stray writes to fd 1 and child processes can't corrupt frames.
     in_fd, out_fd = os.dup(0), os.dup(1)

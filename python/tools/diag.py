@@ -146,6 +146,8 @@ class Diag(Tool):
         """Emit ``message`` at ``level`` (name or int) on logger ``logger``."""
         logging.getLogger(logger).log(_level(level), "%s", message)
 
+    _log_method = log
+
     @staticmethod
     def stdout_noise():
         # type: () -> str
@@ -156,3 +158,8 @@ class Diag(Tool):
         os.write(1, b"noise from fd 1\n")
         subprocess.run(["echo", "noise"], check=False)
         return "ok"
+
+
+# Tool.__init_subclass__ sets ``cls.log`` to the tool's logging.Logger right
+# after the class is created, which would hide the RPC method named ``log``.
+Diag.log = Diag.__dict__["_log_method"]

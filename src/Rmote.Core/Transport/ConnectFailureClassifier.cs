@@ -33,7 +33,7 @@ internal static class ConnectFailureClassifier
         if (timedOut || Has("timed out") || Has("Connection timeout"))
             return (ConnectFailure.Timeout,
                 $"no answer within the connect timeout{(line.Length > 0 ? $" ({line})" : "")}. Check that the host is up and reachable, or raise ConnectTimeout.");
-        if (Has("requires Python 3.8"))
+        if (Has("requires Python 3.8") || Has("3.8 or newer is required"))
             return (ConnectFailure.PythonTooOld, $"{line}. Point Python at a newer interpreter (e.g. Python = \"python3.11\").");
         if (exitCode == 127 || Has("command not found") || Has($"{python}: not found") || Has("No such file or directory") && !Has("Traceback"))
             return (ConnectFailure.PythonNotFound,

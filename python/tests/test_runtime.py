@@ -1,0 +1,683 @@
+"""Unit tests of the runtime's framing/values/errors, and end-to-end tests against a
+real bootstrapped child (python3 -I -c '<stage1>'), stdlib unittest only."""
+import asyncio
+import dataclasses
+import enum
+import json
+import logging
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import unittest
+import zlib
+
+try:
+    from . import support
+except ImportError:
+    import support
+
+rt = support.rt
+
+
+class FramingTest(unittest.TestCase):
+    def decode_all(self, data, max_frame=rt.MAX_FRAME, step=None):
+        dec = rt.FrameDecoder(max_frame)
+        if step is None:
+            return dec.feed(data)
+        out = []
+        for i in range(0, len(data), step):
+            out += dec.feed(data[i:i + step])
+        return out
+
+    def test_header_layout(self):
+        f = rt.encode_frame(rt.CALL, 7, {"a": 1}, b"xyz")
+        self.assertEqual(f[:2], b"RM")
+        self.assertEqual(f[2], 1)
+        self.assertEqual(f[3], rt.CALL)
+        self.assertEqual(f[4], 0)
+        self.assertEqual(int.from_bytes(f[5:9], "big"), 7)
+        self.assertEqual(int.from_bytes(f[9:13], "big"), len(b'{"a":1}'))
+        self.assertEqual(int.from_bytes(f[13:17], "big"), 3)
+        self.assertEqual(f[17:], b'{"a":1}xyz')
+        self.assertEqual(len(rt.encode_frame(rt.CANCEL, 3)), 17)  # empty JSON body means {}
+
+    def test_round_trip_whole_and_bytewise(self):
+        frames = (rt.encode_frame(rt.HELLO, 0, {"max_frame": 5})
+                  + rt.encode_frame(rt.CALL, 1, {"x": [1, "é"]}, b"\x00\x01")
+                  + rt.encode_frame(rt.CANCEL, 2))
+        for step in (None, 1, 5, 17):
+            got = self.decode_all(frames, step=step)
+            self.assertEqual([(t, i) for t, i, _, _ in got], [(1, 0), (3, 1), (7, 2)])
+            self.assertEqual(json.loads(got[1][2]), {"x": [1, "é"]})
+            self.assertEqual(bytes(got[1][3]), b"\x00\x01")
+            self.assertEqual(rt.loads(got[2][2]), {})
+
+    def test_big_frame_via_target(self):
+        blob = os.urandom(3 << 20)
+        f = rt.encode_frame(rt.CALL, 9, {"n": 1}, blob)
+        dec = rt.FrameDecoder()
+        got = dec.feed(f[:100000])
+        self.assertEqual(got, [])
+        pos = 100000
+        while True:
+            t = dec.target()
+            if t is None:
+                break
+            n = min(len(t), 70000)
+            t[:n] = f[pos:pos + n]
+            pos += n
+            got += dec.advance(n)
+        self.assertEqual(pos, len(f))
+        self.assertEqual(bytes(got[0][3]), blob)
+        # and the same frame fed in chunks, followed by a small one
+        got = self.decode_all(f + rt.encode_frame(rt.CANCEL, 1), step=65536)
+        self.assertEqual([(t, i) for t, i, _, _ in got], [(rt.CALL, 9), (rt.CANCEL, 1)])
+        self.assertEqual(bytes(got[0][3]), blob)
+
+    def test_compression_on(self):
+        obj = {"text": "hello world " * 400}
+        f = rt.encode_frame(rt.RESULT, 1, obj, b"ab" * 5000)
+        self.assertEqual(f[4], rt.Z_JSON | rt.Z_BIN)
+        self.assertLess(len(f), 2000)
+        (t, i, jb, bb), = self.decode_all(f)
+        self.assertEqual(json.loads(jb), obj)
+        self.assertEqual(bytes(bb), b"ab" * 5000)
+
+    def test_compression_off(self):
+        self.assertEqual(rt.encode_frame(rt.RESULT, 1, {"t": "a" * 500})[4], 0)  # < 1 KiB
+        f = rt.encode_frame(rt.RESULT, 1, {"t": "x"}, os.urandom(4096))  # saves < 1/8
+        self.assertEqual(f[4], 0)
+        self.assertEqual(len(f), 17 + 9 + 4096)
+
+    def test_incompressible_sample_skips_compression(self):
+        # the 64 KiB sample is random, so the (compressible) rest is not even tried
+        blob = os.urandom(64 << 10) + bytes(600 << 10)
+        self.assertEqual(rt.encode_frame(rt.RESULT, 1, {"v": 1}, blob)[4], 0)
+        self.assertEqual(rt.encode_frame(rt.RESULT, 1, {"v": 1}, bytes(600 << 10))[4], rt.Z_BIN)
+
+    def test_bad_magic_version_type(self):
+        good = rt.encode_frame(rt.CALL, 1, {"a": 1})
+        for bad, what in ((b"XX" + good[2:], "magic"), (good[:2] + b"\x02" + good[3:], "version"),
+                          (good[:3] + b"\x09" + good[4:], "type"), (good[:3] + b"\x00" + good[4:], "type")):
+            with self.assertRaisesRegex(rt.ProtocolError, what):
+                self.decode_all(bad)
+
+    def test_oversize(self):
+        f = rt.encode_frame(rt.CALL, 1, {"a": "b" * 100})
+        with self.assertRaisesRegex(rt.ProtocolError, "max frame"):
+            self.decode_all(f[:17], max_frame=64)  # the header alone is enough to refuse
+        with self.assertRaisesRegex(ValueError, "max frame"):
+            rt.pack(rt.RESULT, 1, b"x" * 100, limit=64)
+
+    def test_zip_bomb_and_corrupt(self):
+        bomb = zlib.compress(bytes(8 << 20), 9)
+        f = rt.HEADER.pack(b"RM", 1, rt.CALL, rt.Z_BIN, 1, 2, len(bomb)) + b"{}" + bomb
+        with self.assertRaisesRegex(rt.ProtocolError, "inflates past"):
+            self.decode_all(f, max_frame=1 << 20)
+        self.assertEqual(len(self.decode_all(f, max_frame=16 << 20)[0][3]), 8 << 20)
+        junk = b"\x78\x9c" + os.urandom(64)
+        f = rt.HEADER.pack(b"RM", 1, rt.CALL, rt.Z_JSON, 1, len(junk), 0) + junk
+        with self.assertRaises(rt.ProtocolError):
+            self.decode_all(f)
+
+    def test_placeholders(self):
+        self.assertEqual(rt.loads(b'{"a":[{"__bytes__":[1,2]},{"__bytes__":[0,0]}]}', b"xyz"),
+                         {"a": [b"yz", b""]})
+        with self.assertRaises(ValueError):
+            rt.loads(b'{"a":{"__bytes__":[2,5]}}', b"xyz")
+
+    def test_value_conversion(self):
+        @dataclasses.dataclass
+        class Inner:
+            p: pathlib.PurePath
+
+        @dataclasses.dataclass
+        class Outer:
+            name: str
+            items: tuple
+            inner: Inner
+
+        class Color(enum.Enum):
+            RED = "red"
+
+        value = {"o": Outer("n", (1, 2), Inner(pathlib.PurePosixPath("/a/b"))), "s": frozenset([3]),
+                 "c": Color.RED, "b": [b"hello", bytearray(b"!"), memoryview(b"mv")]}
+        f = rt.value_frame(rt.RESULT, 4, value)
+        f = f if type(f) is bytes else b"".join(f)
+        (t, i, jb, bb), = self.decode_all(f)
+        self.assertEqual((t, i), (rt.RESULT, 4))
+        self.assertEqual(json.loads(jb)["value"]["b"], [{"__bytes__": [0, 5]}, {"__bytes__": [5, 1]},
+                                                        {"__bytes__": [6, 2]}])
+        self.assertEqual(rt.loads(jb, bb)["value"], {
+            "o": {"name": "n", "items": [1, 2], "inner": {"p": "/a/b"}}, "s": [3], "c": "red",
+            "b": [b"hello", b"!", b"mv"]})
+        with self.assertRaisesRegex(TypeError, "builtins.object.*dataclass"):
+            rt.value_frame(rt.RESULT, 1, {"x": object()})
+
+    def test_big_binary_is_not_copied_into_the_frame(self):
+        blob = os.urandom(1 << 20)
+        parts = rt.value_frame(rt.RESULT, 1, blob)
+        self.assertIsInstance(parts, list)
+        self.assertIs(parts[-1], blob)
+
+
+class ErrorObjectTest(unittest.TestCase):
+    def catch(self, fn):
+        try:
+            fn()
+        except BaseException as e:
+            return rt.error_obj(e)
+
+    def test_file_not_found(self):
+        err = self.catch(lambda: open("/nonexistent/x"))
+        self.assertEqual(err["type"], "FileNotFoundError")
+        self.assertEqual(err["mro"], ["FileNotFoundError", "OSError", "Exception"])
+        self.assertEqual(err["errno"], 2)
+        self.assertEqual(err["filename"], "/nonexistent/x")
+        self.assertEqual(err["message"], "[Errno 2] No such file or directory: '/nonexistent/x'")
+        self.assertIn("Traceback (most recent call last)", err["traceback"])
+        self.assertEqual(set(err), {"type", "mro", "message", "traceback", "errno", "filename",
+                                    "returncode", "cmd", "stdout", "stderr"})
+
+    def test_called_process_error(self):
+        err = self.catch(lambda: subprocess.run(["sh", "-c", "echo out; echo err >&2; exit 3"],
+                                                check=True, capture_output=True))
+        self.assertEqual(err["mro"], ["CalledProcessError", "SubprocessError", "Exception"])
+        self.assertEqual((err["returncode"], err["stdout"], err["stderr"]), (3, "out\n", "err\n"))
+        self.assertEqual(err["cmd"], "sh -c 'echo out; echo err >&2; exit 3'")
+        err = self.catch(lambda: subprocess.run(["sleep", "5"], timeout=0.01))
+        self.assertEqual(err["type"], "TimeoutExpired")
+        self.assertIsNone(err["returncode"])
+
+    def test_key_error_and_caps(self):
+        self.assertEqual(self.catch(lambda: {}["k"])["message"], "k")
+        err = rt.error_obj(subprocess.CalledProcessError(1, "x", b"\xff" + b"a" * 100000))
+        self.assertEqual(len(err["stdout"]) - len(err["stdout"].split("\n")[1]) - 2, 64 << 10)
+        self.assertTrue(err["stdout"].endswith("a" * 100))
+        self.assertLess(len(rt.error_obj(ValueError("m" * 200000))["message"]), (64 << 10) + 100)
+
+    def test_cancelled_error(self):
+        err = rt.error_obj(asyncio.CancelledError("x"))
+        self.assertEqual((err["type"], err["mro"]), ("CancelledError", ["CancelledError"]))
+
+
+class LoadToolTest(unittest.TestCase):
+    SOURCE = '''
+import dataclasses
+
+@dataclasses.dataclass
+class Item:
+    n: int
+
+class Hello(Tool):
+    @staticmethod
+    def item(n):
+        return Item(n)
+'''
+
+    def test_load_tool(self):
+        key = support.tool_key("Hello", self.SOURCE)
+        tool = rt.load_tool(key, "Hello", self.SOURCE)
+        mod = sys.modules["rmote_tool_Hello_" + key.split(":")[1]]
+        self.assertIs(type(tool).__module__, mod.__name__)
+        self.assertIsInstance(tool, rt.Tool)
+        self.assertEqual(tool.log.name, "rmote.Hello")
+        self.assertIsInstance(tool.log, logging.Logger)
+        self.assertEqual(rt.Tool.log.name, "rmote.Tool")
+        self.assertIs(mod.set_log_level, rt.set_log_level)
+        self.assertIs(mod.request_exit, rt.request_exit)
+        self.assertEqual(tool.item(3).n, 3)
+        self.assertFalse(rt.Tool.cancelled())
+
+    def test_load_tool_failures(self):
+        with self.assertRaises(TypeError):
+            rt.load_tool("Nope:1", "Nope", "x = 1")
+        with self.assertRaises(ZeroDivisionError):
+            rt.load_tool("Div:1", "Div", "1/0")
+        self.assertNotIn("rmote_tool_Div_1", sys.modules)
+
+
+TOOL = '''
+import asyncio
+import dataclasses
+import enum
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+STATE = {}
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+    tags: tuple = ()
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+class Boom(ValueError):
+    pass
+
+
+class Sample(Tool):
+    @staticmethod
+    def echo(x):
+        return x
+
+    def add(self, a, b=0):
+        return a + b
+
+    @classmethod
+    def name(cls):
+        return cls.__name__
+
+    async def aecho(self, x, delay=0.0):
+        await asyncio.sleep(delay)
+        return x
+
+    def values(self):
+        return {"p": Point(1, 2, (3,)), "s": {1}, "path": pathlib.PurePosixPath("/a/b"),
+                "c": Color.RED, "t": (1, b"z")}
+
+    def bad_value(self):
+        return object()
+
+    def gen(self, n):
+        for i in range(n):
+            yield {"i": i, "b": bytes([i])}
+        return "done"
+
+    async def agen(self, n):
+        for i in range(n):
+            await asyncio.sleep(0)
+            yield i
+
+    def missing(self, path):
+        with open(path):
+            pass
+
+    def fail_cmd(self):
+        subprocess.run(["sh", "-c", "echo out; echo err >&2; exit 3"], check=True, capture_output=True)
+
+    def custom(self):
+        raise Boom("kaboom")
+
+    async def sleep(self, t):
+        try:
+            await asyncio.sleep(t)
+            return "slept"
+        except asyncio.CancelledError:
+            STATE["sleep"] = "cancelled"
+            raise
+
+    def spin(self):
+        end = time.monotonic() + 20
+        while not Tool.cancelled() and time.monotonic() < end:
+            time.sleep(0.005)
+        STATE["spin"] = "cancelled" if Tool.cancelled() else "timeout"
+        return STATE["spin"]
+
+    def slow_gen(self):
+        i = 0
+        try:
+            while True:
+                yield i
+                i += 1
+                time.sleep(0.005)
+        finally:
+            STATE["slow_gen"] = i
+
+    def many(self, n, size):
+        block = os.urandom(size)
+        for i in range(n):
+            yield [i, block]
+        return n
+
+    async def amany(self, n, size):
+        block = b"%d" % size * (size // 4)
+        for i in range(n):
+            yield [i, block]
+
+    def state(self, key):
+        return STATE.get(key)
+
+    def noisy(self):
+        print("junk on stdout")
+        sys.stdout.flush()
+        sys.stderr.write("junk on stderr\\n")
+        os.write(1, b"junk")
+        os.write(2, b"junk2")
+        r = subprocess.run(["echo", "x"])
+        subprocess.run("echo y; echo z >&2; cat", shell=True)
+        return r.returncode
+
+    def logs(self, msg):
+        self.log.info("hello %s", msg)
+        self.log.debug("debug %s", msg)
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            self.log.exception("boom")
+        return 1
+
+    async def alog(self, msg):
+        self.log.warning("async %s", msg)
+        return 2
+
+    def set_level(self, level):
+        set_log_level(level)
+
+    def quit(self, code):
+        request_exit(code)
+        return "bye"
+
+    def _secret(self):
+        return "no"
+'''
+
+
+class EndToEndTest(unittest.TestCase):
+    def setUp(self):
+        self.c = support.Client()
+        self.key = self.c.sync("Sample", TOOL)
+
+    def tearDown(self):
+        if self.c.proc.poll() is None:
+            self.c.proc.kill()
+        self.c.proc.wait()
+        for f in (self.c.inp, self.c.out, self.c.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def call(self, method, *args, **kwargs):
+        return self.c.call(self.key, method, *args, **kwargs)
+
+    def error(self, method, *args, **kwargs):
+        with self.assertRaises(support.RemoteError) as cm:
+            self.call(method, *args, **kwargs)
+        return cm.exception.err
+
+    def test_hello(self):
+        h = self.c.remote_hello
+        self.assertEqual(h["protocol"], 1)
+        self.assertEqual(h["max_frame"], 64 << 20)
+        self.assertEqual(h["platform"], sys.platform)
+        self.assertEqual(h["python"], "%d.%d.%d" % sys.version_info[:3])
+        self.assertEqual(h["pid"], self.c.proc.pid)
+        self.assertTrue(h["executable"])
+        self.assertEqual(self.c.banner, b"")
+
+    def test_sync_and_async_calls(self):
+        self.assertEqual(self.call("echo", {"a": [1, "x", None, True, 2.5]}), {"a": [1, "x", None, True, 2.5]})
+        self.assertEqual(self.call("add", 2, b=3), 5)
+        self.assertEqual(self.call("name"), "Sample")
+        self.assertEqual(self.call("aecho", "é", delay=0.01), "é")
+        self.assertEqual(self.call("values"), {"p": {"x": 1, "y": 2, "tags": [3]}, "s": [1],
+                                               "path": "/a/b", "c": "red", "t": [1, b"z"]})
+        err = self.error("bad_value")
+        self.assertEqual(err["type"], "TypeError")
+        self.assertIn("dataclass", err["message"])
+
+    def test_pipelined_any_order(self):
+        ids = {}
+        for i in range(300):
+            m = ("echo", "aecho", "add")[i % 3]
+            ids[self.c.start(self.key, m, i)] = i
+        slow = self.c.start(self.key, "aecho", "slow", delay=0.3)
+        fast = self.c.start(self.key, "aecho", "fast", delay=0.0)
+        order = []
+        while len(order) < 302:
+            typ, cid = self.c.pump()
+            if typ in (rt.RESULT, rt.ERROR):
+                order.append(cid)
+        self.assertLess(order.index(fast), order.index(slow))
+        for cid, i in ids.items():
+            self.assertEqual(self.c.wait(cid), ([], i))
+        self.assertEqual(self.c.wait(slow)[1], "slow")
+
+    def test_bytes_echo(self):
+        for size in (0, 1, 1000, 70000, 1 << 20):
+            data = os.urandom(size)
+            self.assertEqual(self.call("echo", data), data)
+        data = os.urandom(16 << 20)
+        self.assertEqual(self.call("echo", [data, b"x", {"k": data[:10]}]), [data, b"x", {"k": data[:10]}])
+        zeros = bytes(16 << 20)
+        self.assertEqual(self.call("aecho", zeros), zeros)
+
+    def test_streaming(self):
+        chunks, value = self.c.wait(self.c.start(self.key, "gen", 4))
+        self.assertEqual(chunks, [{"i": i, "b": bytes([i])} for i in range(4)])
+        self.assertEqual(value, "done")
+        self.assertEqual(self.c.wait(self.c.start(self.key, "agen", 5)), ([0, 1, 2, 3, 4], None))
+
+    def test_long_streams_arrive_in_order(self):
+        # more than the writer queue bound, with the client reading only at the end
+        for method in ("many", "amany"):
+            cid = self.c.start(self.key, method, 500, 20000)
+            time.sleep(0.3)
+            chunks, value = self.c.wait(cid)
+            self.assertEqual([i for i, _ in chunks], list(range(500)))
+            self.assertEqual(len({b for _, b in chunks}), 1)
+            self.assertEqual(value, 500 if method == "many" else None)
+
+    def test_errors(self):
+        err = self.error("missing", "/nonexistent/file")
+        self.assertEqual(err["type"], "FileNotFoundError")
+        self.assertEqual(err["mro"], ["FileNotFoundError", "OSError", "Exception"])
+        self.assertEqual((err["errno"], err["filename"]), (2, "/nonexistent/file"))
+        self.assertIn("with open(path)", err["traceback"])  # tool source lines are shown
+        err = self.error("fail_cmd")
+        self.assertEqual(err["type"], "CalledProcessError")
+        self.assertEqual((err["returncode"], err["stdout"], err["stderr"]), (3, "out\n", "err\n"))
+        self.assertIn("exit 3", err["cmd"])
+        err = self.error("custom")
+        self.assertEqual((err["type"], err["mro"], err["message"]),
+                         ("Boom", ["Boom", "ValueError", "Exception"], "kaboom"))
+        err = self.error("add", 1, 2, 3)
+        self.assertEqual(err["type"], "TypeError")
+
+    def test_unknown_tool_private_and_missing_methods(self):
+        with self.assertRaises(support.RemoteError) as cm:
+            self.c.call("Nope:0123456789abcdef", "x")
+        self.assertEqual(cm.exception.err["type"], "KeyError")
+        self.assertEqual(cm.exception.err["message"],
+                         "tool 'Nope:0123456789abcdef' was not synced on this connection")
+        self.assertEqual(self.error("_secret")["type"], "AttributeError")
+        self.assertEqual(self.error("__init__")["type"], "AttributeError")
+        self.assertEqual(self.error("nothing_here")["type"], "AttributeError")
+
+    def test_failing_sync(self):
+        key = self.c.sync("Broken", "import no_such_module_here\nclass Broken(Tool):\n    pass\n")
+        for _ in range(2):  # remembered
+            with self.assertRaises(support.RemoteError) as cm:
+                self.c.call(key, "x")
+            self.assertIn("ModuleNotFoundError", cm.exception.err["mro"])
+            self.assertIn("no_such_module_here", cm.exception.err["message"])
+        key = self.c.sync("Bad", "class Bad(Tool)\n")
+        with self.assertRaises(support.RemoteError) as cm:
+            self.c.call(key, "x")
+        self.assertEqual(cm.exception.err["type"], "SyntaxError")
+        self.assertEqual(self.call("echo", 1), 1)
+
+    def assert_cancelled(self, cid):
+        with self.assertRaises(support.RemoteError) as cm:
+            self.c.wait(cid, timeout=10)
+        self.assertEqual(cm.exception.err["type"], "CancelledError")
+        return cm.exception
+
+    def test_cancel_async(self):
+        cid = self.c.start(self.key, "sleep", 30)
+        self.assertEqual(self.call("echo", 1), 1)  # the sleep has started
+        t0 = time.monotonic()
+        self.c.send(rt.CANCEL, cid)
+        self.assert_cancelled(cid)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(self.call("state", "sleep"), "cancelled")
+        self.c.send(rt.CANCEL, cid)  # unknown now: ignored
+        self.c.send(rt.CANCEL, 12345)
+        self.assertEqual(self.call("echo", 2), 2)
+        self.assertNotIn(cid, self.c.frames)
+
+    def test_cancel_sync_loop(self):
+        cid = self.c.start(self.key, "spin")
+        time.sleep(0.1)
+        self.c.send(rt.CANCEL, cid)
+        self.assert_cancelled(cid)
+        for _ in range(200):
+            if self.call("state", "spin"):
+                break
+            time.sleep(0.01)
+        self.assertEqual(self.call("state", "spin"), "cancelled")
+        self.assertNotIn(cid, self.c.frames)  # the discarded result never shows up
+
+    def test_cancel_sync_generator_stops_early(self):
+        cid = self.c.start(self.key, "slow_gen")
+        while len(self.c.frames.get(cid, [])) < 3:
+            self.c.pump()
+        self.c.send(rt.CANCEL, cid)
+        e = self.assert_cancelled(cid)
+        self.assertGreaterEqual(len(e.chunks), 3)
+        for _ in range(200):
+            stopped = self.call("state", "slow_gen")
+            if stopped is not None:
+                break
+            time.sleep(0.01)
+        self.assertIsNotNone(stopped)
+        time.sleep(0.1)
+        self.assertEqual(self.call("echo", 1), 1)
+        self.assertNotIn(cid, self.c.frames)  # no chunk after the CancelledError
+
+    def test_log_forwarding(self):
+        cid = self.c.start(self.key, "logs", "x")
+        self.c.wait(cid)
+        logs = [b for i, b in self.c.logs if i == cid]
+        self.assertEqual([(b["level"], b["logger"], b["message"]) for b in logs],
+                         [(20, "rmote.Sample", "hello x"), (40, "rmote.Sample", "boom")])
+        self.assertIsNone(logs[0]["exc"])
+        self.assertIn("ZeroDivisionError", logs[1]["exc"])
+        cid = self.c.start(self.key, "alog", "y")
+        self.c.wait(cid)
+        self.assertIn((cid, {"level": 30, "logger": "rmote.Sample", "message": "async y", "exc": None}),
+                      self.c.logs)
+        self.call("set_level", 10)
+        cid = self.c.start(self.key, "logs", "z")
+        self.c.wait(cid)
+        self.assertIn("debug z", [b["message"] for i, b in self.c.logs if i == cid])
+
+    def test_hello_log_level(self):
+        c = support.Client(log_level=40)
+        try:
+            key = c.sync("Sample", TOOL)
+            cid = c.start(key, "logs", "q")
+            c.wait(cid)
+            self.assertEqual([b["message"] for i, b in c.logs if i == cid], ["boom"])
+        finally:
+            c.close()
+
+    def test_peer_max_frame(self):
+        c = support.Client(max_frame=4096)
+        try:
+            key = c.sync("Sample", TOOL)
+            self.assertEqual(c.call(key, "echo", b"x" * 3000 + b"y"), b"x" * 3000 + b"y")  # compressed
+            with self.assertRaises(support.RemoteError) as cm:
+                c.call(key, "echo", os.urandom(5000))
+            self.assertEqual(cm.exception.err["type"], "ValueError")
+            self.assertIn("max frame", cm.exception.err["message"])
+        finally:
+            c.close()
+
+    def test_stray_output_does_not_corrupt_the_stream(self):
+        self.assertEqual(self.call("noisy"), 0)
+        self.assertEqual(self.call("echo", "still fine"), "still fine")
+        code, rest = self.c.close()
+        self.assertEqual((code, rest), (0, b""))
+
+    def test_eof_exits_zero_with_calls_in_flight(self):
+        self.c.start(self.key, "sleep", 30)
+        self.c.start(self.key, "spin")
+        self.assertEqual(self.call("echo", 1), 1)
+        t0 = time.monotonic()
+        code, _ = self.c.close()
+        self.assertEqual(code, 0)
+        self.assertLess(time.monotonic() - t0, 8)
+
+    def test_quit(self):
+        cid = self.c.start(self.key, "quit", 5)
+        self.assertEqual(self.c.wait(cid)[1], "bye")
+        self.assertEqual(self.c.proc.wait(10), 5)
+
+    def test_protocol_error_exits_2(self):
+        self.c.inp.write(b"XX" + b"\0" * 40)
+        with self.assertRaises(EOFError):
+            while True:
+                self.c.pump()
+        self.assertEqual(self.c.proc.wait(10), 2)
+        crit = [b for i, b in self.c.logs if b["level"] == 50]
+        self.assertEqual(len(crit), 1)
+        self.assertIn("bad magic", crit[0]["message"])
+
+    def test_oversize_frame_exits_2(self):
+        self.c.inp.write(rt.HEADER.pack(b"RM", 1, rt.CALL, 0, 1, 0, (64 << 20) + 1))
+        with self.assertRaises(EOFError):
+            while True:
+                self.c.pump()
+        self.assertEqual(self.c.proc.wait(10), 2)
+        self.assertIn("max frame", self.c.logs[-1][1]["message"])
+
+
+class BootstrapTest(unittest.TestCase):
+    def test_banner_before_marker_is_skipped(self):
+        c = support.Client(banner="Welcome to host!\nLast login: never\n")
+        try:
+            self.assertEqual(c.banner, b"Welcome to host!\nLast login: never\n")
+            key = c.sync("Sample", TOOL)
+            self.assertEqual(c.call(key, "echo", "ok"), "ok")
+        finally:
+            self.assertEqual(c.close()[0], 0)
+
+    def test_stage1_is_shell_safe(self):
+        self.assertFalse(set("'\\$") & set(support.STAGE1))
+
+    def test_calls_pipelined_right_after_hello(self):
+        # the controller sends HELLO, SYNC and CALL in one write, before reading anything
+        c = support.Client(hello=False)
+        try:
+            key = support.tool_key("Sample", TOOL)
+            data = (rt.encode_frame(rt.HELLO, 0, {"max_frame": 1 << 20, "log_level": 20})
+                    + rt.encode_frame(rt.SYNC, 0, {"key": key, "name": "Sample", "source": TOOL})
+                    + rt.encode_frame(rt.CALL, 1, {"tool": key, "method": "echo", "args": [7]}))
+            c.inp.write(data)
+            self.assertEqual(c.wait(1), ([], 7))
+        finally:
+            self.assertEqual(c.close()[0], 0)
+
+    def test_old_python_is_refused_with_exit_3(self):
+        old = [p for p in ("/root/.pyenv/versions/3.7.16/bin/python3", "/usr/bin/python3.7")
+               if os.path.exists(p)]
+        if old:
+            argv = [old[0], "-I", "-c", support.STAGE1]
+        else:  # no old interpreter installed: make this one report 3.7 before the runtime runs
+            argv = [sys.executable, "-I", "-c",
+                    "import sys;sys.version_info=(3,7,9,'final',0);" + support.STAGE1]
+        out = subprocess.run(argv, input=support.payload(), capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 3)
+        self.assertIn(b"3.8 or newer is required", out.stderr)
+
+    def test_import_does_not_run_main(self):
+        out = subprocess.run([sys.executable, "-I", "-c", "import runpy; runpy.run_path(%r, run_name='x')"
+                              % support.RUNTIME_PATH], input=b"", capture_output=True, timeout=30)
+        self.assertEqual((out.returncode, out.stdout), (0, b""))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,541 @@
+"""Unit tests for python/tools/deploy.py on real temp folders (stdlib unittest only)."""
+
+import ast
+import hashlib
+import logging
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import threading
+import types
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_PATH = os.path.join(HERE, "..", "tools", "deploy.py")
+
+
+def load_tool():
+    """Exec the tool's source the way the runtime does: fresh module, ``Tool`` in its namespace."""
+    with open(SOURCE_PATH, encoding="utf-8") as f:
+        source = f.read()
+    try:
+        sys.path.insert(0, HERE)
+        import tool_support  # provided on main by the runtime/tools work, if present
+        return tool_support.load_tool("Deploy", source) if hasattr(tool_support, "load_tool") else _load_local(source)
+    except ImportError:
+        return _load_local(source)
+    finally:
+        sys.path.remove(HERE)
+
+
+def _load_local(source):
+    class Tool:
+        log = logging.getLogger("rmote.Deploy")
+
+        @staticmethod
+        def cancelled():
+            return False
+
+    mod = types.ModuleType("rmote_tool_Deploy_test")
+    mod.__dict__["Tool"] = Tool
+    sys.modules[mod.__name__] = mod
+    exec(compile(source, SOURCE_PATH, "exec"), mod.__dict__)
+    return mod.Deploy()
+
+
+D = load_tool()
+MOD = sys.modules[type(D).__module__]
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="rmote-deploy-test-")
+        self.root = os.path.join(self.tmp, "dst")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write(self, rel, data=b"x", base=None, mtime_ns=None, mode=None):
+        p = os.path.join(base or self.root, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(p, mode)
+        if mtime_ns is not None:
+            os.utime(p, ns=(mtime_ns, mtime_ns))
+        return p
+
+    def read(self, rel, base=None):
+        with open(os.path.join(base or self.root, rel), "rb") as f:
+            return f.read()
+
+    def temps(self, base=None):
+        out = []
+        for dp, dn, fn in os.walk(base or self.tmp):
+            out += [os.path.join(dp, n) for n in fn + dn if MOD.TEMP_MARK in n]
+        return out
+
+
+class SyntaxTests(unittest.TestCase):
+    def test_parses_as_python_38(self):
+        with open(SOURCE_PATH, encoding="utf-8") as f:
+            ast.parse(f.read(), feature_version=(3, 8))
+
+    def test_defines_deploy_tool(self):
+        self.assertEqual(type(D).__name__, "Deploy")
+
+
+class PathSafetyTests(Base):
+    BAD = ["/etc/passwd", "../x", "a/../../x", "a/..", "", "a//b", "./a", "a/./b", "a\x00b", "a/"]
+
+    def test_bad_relative_paths_refused_everywhere(self):
+        os.makedirs(self.root)
+        for bad in self.BAD:
+            with self.subTest(path=bad):
+                with self.assertRaises(ValueError) as cm:
+                    D.put_small(self.root, bad, b"x")
+                if bad:
+                    self.assertIn(repr(bad), str(cm.exception))
+                with self.assertRaises(ValueError):
+                    D.open_file(self.root, bad, 1)
+                with self.assertRaises(ValueError):
+                    D.sync_plan(self.root, [{"path": bad, "type": "file", "size": 1, "mtime_ns": 0}])
+                with self.assertRaises(ValueError):
+                    D.put_many(self.root, [{"path": bad, "offset": 0, "size": 1}], b"x")
+                with self.assertRaises(ValueError):
+                    D.mkdirs(self.root, [bad])
+                with self.assertRaises(ValueError):
+                    D.delete_extraneous(self.root, [bad])
+        self.assertEqual(os.listdir(self.tmp), ["dst"])
+
+    def test_relative_root_refused(self):
+        with self.assertRaises(ValueError):
+            D.scan("relative/root")
+
+    def test_symlink_pointing_outside_is_refused(self):
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.makedirs(self.root)
+        os.symlink(outside, os.path.join(self.root, "evil"))
+        with self.assertRaises(ValueError) as cm:
+            D.put_small(self.root, "evil/passwd", b"owned")
+        self.assertIn("evil/passwd", str(cm.exception))
+        with self.assertRaises(ValueError):
+            D.open_file(self.root, "evil/x", 1)
+        with self.assertRaises(ValueError):
+            D.put_many(self.root, [{"path": "ok", "offset": 0, "size": 1}, {"path": "evil/x", "offset": 0, "size": 1}], b"x")
+        self.assertEqual(os.listdir(outside), [])
+        self.assertFalse(os.path.exists(os.path.join(self.root, "ok")))  # all paths checked before any write
+        # relative symlink escaping via ..
+        os.symlink("../outside", os.path.join(self.root, "evil2"))
+        with self.assertRaises(ValueError):
+            D.put_small(self.root, "evil2/x", b"x")
+        self.assertEqual(os.listdir(outside), [])
+
+    def test_plan_refuses_implied_parent_symlink_outside_but_replaces_explicit_dir(self):
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.makedirs(self.root)
+        os.symlink(outside, os.path.join(self.root, "etc"))
+        with self.assertRaises(ValueError) as cm:
+            D.sync_plan(self.root, [{"path": "etc/passwd", "type": "file", "size": 1, "mtime_ns": 0}])
+        self.assertIn("etc", str(cm.exception))
+        self.assertTrue(os.path.islink(os.path.join(self.root, "etc")))
+        plan = D.sync_plan(self.root, [{"path": "etc", "type": "dir", "mode": 0o755},
+                                       {"path": "etc/passwd", "type": "file", "size": 1, "mtime_ns": 0}])
+        self.assertEqual(plan["send"], ["etc/passwd"])
+        self.assertFalse(os.path.islink(os.path.join(self.root, "etc")))
+        self.assertEqual(os.listdir(outside), [])
+
+    def test_symlink_inside_root_is_allowed(self):
+        os.makedirs(os.path.join(self.root, "real"))
+        os.symlink("real", os.path.join(self.root, "alias"))
+        D.put_small(self.root, "alias/f", b"ok")
+        self.assertEqual(self.read("real/f"), b"ok")
+
+    def test_final_component_symlink_is_replaced_not_followed(self):
+        outside = os.path.join(self.tmp, "victim")
+        with open(outside, "wb") as f:
+            f.write(b"precious")
+        os.makedirs(self.root)
+        os.symlink(outside, os.path.join(self.root, "f"))
+        D.put_small(self.root, "f", b"new")
+        self.assertFalse(os.path.islink(os.path.join(self.root, "f")))
+        self.assertEqual(self.read("f"), b"new")
+        with open(outside, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+
+    def test_delete_extraneous_never_follows_symlinks(self):
+        outside = os.path.join(self.tmp, "outside")
+        self.write("keep", base=outside)
+        os.makedirs(self.root)
+        os.symlink(outside, os.path.join(self.root, "link"))
+        deleted = D.delete_extraneous(self.root, [])
+        self.assertEqual(deleted, ["link"])
+        self.assertTrue(os.path.exists(os.path.join(outside, "keep")))
+
+
+class WriteTests(Base):
+    def test_put_small_sets_mode_mtime_and_creates_parents(self):
+        n = D.put_small(self.root, "a/b/c.txt", b"hello", mode=0o640, mtime_ns=1_600_000_000_123_456_789)
+        self.assertEqual(n, 5)
+        p = os.path.join(self.root, "a/b/c.txt")
+        st = os.stat(p)
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o640)
+        self.assertEqual(st.st_mtime_ns, 1_600_000_000_123_456_789)
+        self.assertEqual(self.read("a/b/c.txt"), b"hello")
+        self.assertEqual(self.temps(), [])
+
+    def test_put_small_hash_mismatch_keeps_old(self):
+        self.write("f", b"old")
+        with self.assertRaises(OSError):
+            D.put_small(self.root, "f", b"new", sha256=sha(b"other"))
+        self.assertEqual(self.read("f"), b"old")
+        self.assertEqual(self.temps(), [])
+
+    def test_put_many(self):
+        blobs = [(f"d{i % 3}/f{i}", bytes([i]) * i) for i in range(20)]
+        data = b"".join(b for _, b in blobs)
+        files, off = [], 0
+        for path, b in blobs:
+            files.append({"path": path, "offset": off, "size": len(b), "mode": 0o600, "mtime_ns": 10**18 + len(b)})
+            off += len(b)
+        res = D.put_many(self.root, files, data)
+        self.assertEqual(res["bytes"], len(data))
+        for path, b in blobs:
+            self.assertEqual(self.read(path), b)
+            self.assertEqual(os.stat(os.path.join(self.root, path)).st_mtime_ns, 10**18 + len(b))
+        self.assertEqual(self.temps(), [])
+
+    def test_put_many_bad_range_writes_nothing(self):
+        with self.assertRaises(ValueError):
+            D.put_many(self.root, [{"path": "a", "offset": 0, "size": 1}, {"path": "b", "offset": 1, "size": 5}], b"xy")
+        self.assertFalse(os.path.exists(os.path.join(self.root, "a")))
+
+    def test_chunked_write_out_of_order_and_threads(self):
+        data = os.urandom(1 << 20) + b"tail"
+        h = D.open_file(self.root, "big.bin", len(data), mode=0o755, mtime_ns=1234567890 * 10**9)
+        chunk = 64 * 1024
+        offsets = list(range(0, len(data), chunk))[::-1]
+        threads = [threading.Thread(target=D.write_chunk, args=(h, o, data[o:o + chunk])) for o in offsets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertFalse(os.path.exists(os.path.join(self.root, "big.bin")))
+        self.assertEqual(D.commit(h, sha256=sha(data)), len(data))
+        self.assertEqual(self.read("big.bin"), data)
+        st = os.stat(os.path.join(self.root, "big.bin"))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o755)
+        self.assertEqual(st.st_mtime_ns, 1234567890 * 10**9)
+        self.assertEqual(self.temps(), [])
+        with self.assertRaises(KeyError):
+            D.commit(h)
+
+    def test_chunk_outside_size_refused(self):
+        h = D.open_file(self.root, "f", 4)
+        with self.assertRaises(ValueError):
+            D.write_chunk(h, 2, b"xyz")
+        self.assertTrue(D.abort(h))
+        self.assertEqual(self.temps(), [])
+
+    def test_incomplete_commit_refused_and_old_kept(self):
+        self.write("f", b"old")
+        h = D.open_file(self.root, "f", 10)
+        D.write_chunk(h, 0, b"12345")
+        with self.assertRaises(OSError):
+            D.commit(h)
+        self.assertEqual(self.read("f"), b"old")
+        self.assertEqual(self.temps(), [])
+
+    def test_interrupted_write_keeps_old_and_cleanup_removes_temp(self):
+        self.write("dir/f", b"old version")
+        h = D.open_file(self.root, "dir/f", 1000)
+        D.write_chunk(h, 0, b"n" * 500)
+        # the connection dies here: no commit, no abort; the runtime process goes away
+        with MOD._HANDLES_LOCK:
+            fd = MOD._HANDLES.pop(h).fd
+        os.close(fd)
+        self.assertEqual(self.read("dir/f"), b"old version")
+        self.assertEqual(len(self.temps()), 1)
+        self.assertEqual([e["path"] for e in D.scan(self.root)], ["dir", "dir/f"])  # temps hidden
+        removed = D.cleanup_temps(self.root)
+        self.assertEqual(len(removed), 1)
+        self.assertTrue(removed[0].startswith("dir/.f.rmote-tmp-"))
+        self.assertEqual(self.temps(), [])
+        self.assertEqual(self.read("dir/f"), b"old version")
+
+    def test_cleanup_keeps_temps_of_open_handles(self):
+        h = D.open_file(self.root, "f", 1)
+        self.assertEqual(D.cleanup_temps(self.root), [])
+        D.write_chunk(h, 0, b"z")
+        D.commit(h)
+        self.assertEqual(self.read("f"), b"z")
+
+    def test_hardlinked_file_replaced_not_written_in_place(self):
+        other = self.write("old", b"shared")
+        os.makedirs(self.root, exist_ok=True)
+        os.link(other, os.path.join(self.root, "f"))
+        D.put_small(self.root, "f", b"changed")
+        with open(other, "rb") as f:
+            self.assertEqual(f.read(), b"shared")
+        self.assertEqual(self.read("f"), b"changed")
+
+    def test_empty_dir_in_the_way_is_replaced_nonempty_refused(self):
+        os.makedirs(os.path.join(self.root, "e"))
+        D.put_small(self.root, "e", b"file now")
+        self.assertEqual(self.read("e"), b"file now")
+        self.write("full/x")
+        with self.assertRaises(IsADirectoryError):
+            D.put_small(self.root, "full", b"no")
+        self.assertEqual(self.temps(), [])
+
+
+class PlanTests(Base):
+    def src_entries(self, src):
+        return D.scan(src)
+
+    def make_src(self):
+        src = os.path.join(self.tmp, "src")
+        self.write("a.txt", b"aaa", base=src, mtime_ns=10**18, mode=0o644)
+        self.write("bin/run", b"#!/bin/sh\n", base=src, mtime_ns=10**18, mode=0o755)
+        self.write("lib/x/y.dat", b"y" * 100, base=src, mtime_ns=10**18)
+        os.makedirs(os.path.join(src, "empty"))
+        os.symlink("bin/run", os.path.join(src, "link"))
+        return src
+
+    def push(self, src, entries, **kw):
+        plan = D.sync_plan(self.root, entries, **kw)
+        for rel in plan["send"]:
+            e = next(x for x in entries if x["path"] == rel)
+            with open(os.path.join(src, rel), "rb") as f:
+                D.put_small(self.root, rel, f.read(), mode=e["mode"], mtime_ns=e["mtime_ns"])
+        return plan
+
+    def test_cold_then_nochange_then_one_changed(self):
+        src = self.make_src()
+        entries = self.src_entries(src)
+        plan = self.push(src, entries)
+        self.assertEqual(sorted(plan["send"]), ["a.txt", "bin/run", "lib/x/y.dat"])
+        self.assertEqual(plan["links_changed"], 1)
+        self.assertTrue(os.path.isdir(os.path.join(self.root, "empty")))
+        self.assertEqual(os.readlink(os.path.join(self.root, "link")), "bin/run")
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.root, "bin/run")).st_mode), 0o755)
+        def key(e):
+            return (e["type"], e["size"], e["mode"], e["link"]) + ((e["mtime_ns"],) if e["type"] == "file" else ())
+        self.assertEqual({e["path"]: key(e) for e in D.scan(self.root)}, {e["path"]: key(e) for e in entries})
+        # no change
+        plan = D.sync_plan(self.root, entries)
+        self.assertEqual(plan["send"], [])
+        self.assertEqual(plan["skipped"], 4)
+        self.assertEqual(plan["links_changed"], 0)
+        # one changed (same size, different mtime)
+        self.write("a.txt", b"bbb", base=src, mtime_ns=10**18 + 1)
+        plan = self.push(src, self.src_entries(src))
+        self.assertEqual(plan["send"], ["a.txt"])
+        self.assertEqual(self.read("a.txt"), b"bbb")
+
+    def test_compare_changes_nothing(self):
+        src = self.make_src()
+        res = D.compare(self.root, self.src_entries(src))
+        self.assertEqual(sorted(res["send"]), ["a.txt", "bin/run", "lib/x/y.dat"])
+        self.assertFalse(os.path.exists(self.root))
+
+    def test_checksum_mode(self):
+        src = self.make_src()
+        entries = D.scan(src, with_hash=True)
+        self.push(src, entries, checksum=True)
+        # same size and mtime but different content: only checksum mode notices
+        p = os.path.join(self.root, "a.txt")
+        st = os.stat(p)
+        with open(p, "wb") as f:
+            f.write(b"zzz")
+        os.utime(p, ns=(st.st_mtime_ns, st.st_mtime_ns))
+        self.assertEqual(D.sync_plan(self.root, entries)["send"], [])
+        self.assertEqual(D.sync_plan(self.root, entries, checksum=True)["send"], ["a.txt"])
+        # same content, other mtime: checksum mode fixes the mtime only
+        self.push(src, entries, checksum=True)
+        os.utime(p, ns=(5, 5))
+        plan = D.sync_plan(self.root, entries, checksum=True)
+        self.assertEqual(plan["send"], [])
+        self.assertEqual(plan["meta_fixed"], 1)
+        self.assertEqual(os.stat(p).st_mtime_ns, 10**18)
+
+    def test_mode_change_without_content(self):
+        src = self.make_src()
+        self.push(src, self.src_entries(src))
+        os.chmod(os.path.join(src, "a.txt"), 0o600)
+        plan = D.sync_plan(self.root, self.src_entries(src))
+        self.assertEqual(plan["send"], [])
+        self.assertEqual(plan["meta_fixed"], 1)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.root, "a.txt")).st_mode), 0o600)
+
+    def test_mode_fix_on_hardlinked_file_does_not_touch_the_other_link(self):
+        src = self.make_src()
+        self.push(src, self.src_entries(src))
+        other = os.path.join(self.tmp, "other-link")
+        os.link(os.path.join(self.root, "a.txt"), other)
+        os.chmod(os.path.join(src, "a.txt"), 0o600)
+        D.sync_plan(self.root, self.src_entries(src))
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.root, "a.txt")).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(other).st_mode), 0o644)
+
+    def test_delete_extraneous(self):
+        src = self.make_src()
+        self.write("stale.txt")
+        self.write("old/dir/deep.txt")
+        self.write("lib/x/extra")
+        entries = self.src_entries(src)
+        plan = self.push(src, entries, delete=True)
+        self.assertEqual(sorted(plan["deleted"]), ["lib/x/extra", "old", "old/dir", "old/dir/deep.txt", "stale.txt"])
+        self.assertEqual(sorted(e["path"] for e in D.scan(self.root)), sorted(e["path"] for e in entries))
+
+    def test_no_delete_by_default(self):
+        self.write("stale.txt")
+        src = self.make_src()
+        plan = self.push(src, self.src_entries(src))
+        self.assertEqual(plan["deleted"], [])
+        self.assertTrue(os.path.exists(os.path.join(self.root, "stale.txt")))
+
+    def test_type_changes(self):
+        # dest has a file where a folder is wanted, a folder where a symlink is wanted
+        self.write("empty", b"i am a file")
+        self.write("link/inner")
+        src = self.make_src()
+        self.push(src, self.src_entries(src), delete=True)
+        self.assertTrue(os.path.isdir(os.path.join(self.root, "empty")))
+        self.assertTrue(os.path.islink(os.path.join(self.root, "link")))
+
+    def test_plan_starts_with_temp_cleanup(self):
+        self.write(".a.txt.rmote-tmp-deadbeef", b"partial")
+        src = self.make_src()
+        plan = self.push(src, self.src_entries(src))
+        self.assertEqual(plan["temps_removed"], 1)
+        self.assertEqual(self.temps(self.root), [])
+
+    def test_missing_root_scans_empty(self):
+        self.assertEqual(D.scan(os.path.join(self.tmp, "nope")), [])
+
+    def test_mkdirs_and_symlinks_batched(self):
+        self.assertEqual(D.mkdirs(self.root, ["a/b", {"path": "c", "mode": 0o700}]), ["c", "a/b"])
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.root, "c")).st_mode), 0o700)
+        self.assertEqual(D.symlinks(self.root, [{"path": "a/l", "link": "../c"}]), ["a/l"])
+        self.assertEqual(D.symlinks(self.root, [{"path": "a/l", "link": "../c"}]), [])
+        self.assertEqual(D.symlinks(self.root, [{"path": "a/l", "link": "b"}]), ["a/l"])
+        self.assertEqual(os.readlink(os.path.join(self.root, "a/l")), "b")
+
+    def test_sha256(self):
+        self.write("f", b"abc")
+        self.assertEqual(D.sha256(self.root, ["f", "missing"]), [sha(b"abc"), None])
+
+
+class ReleaseTests(Base):
+    def setUp(self):
+        super().setUp()
+        self.base = os.path.join(self.tmp, "app")
+
+    def deploy(self, rid, files):
+        r = D.release_prepare(self.base, rid)
+        root = r["path"]
+        mt = {k: 10**18 + int(hashlib.sha256(v).hexdigest()[:8], 16) for k, v in files.items()}
+        entries = [{"path": k, "type": "file", "size": len(v), "mtime_ns": mt[k], "mode": 0o644} for k, v in files.items()]
+        plan = D.sync_plan(root, entries, delete=True)
+        for rel in plan["send"]:
+            D.put_small(root, rel, files[rel], mode=0o644, mtime_ns=mt[rel])
+        D.release_switch(self.base, rid)
+        return r, plan
+
+    def current(self, rel):
+        with open(os.path.join(self.base, "current", rel), "rb") as f:
+            return f.read()
+
+    def test_prepare_seed_switch_rollback_prune(self):
+        r1, p1 = self.deploy("20240101000000", {"a": b"1", "b": b"bb"})
+        self.assertEqual(sorted(p1["send"]), ["a", "b"])
+        self.assertIsNone(r1["seeded_from"])
+        r2, p2 = self.deploy("20240102000000", {"a": b"2", "b": b"bb"})
+        self.assertEqual(r2["seeded_from"], "20240101000000")
+        self.assertEqual(r2["linked"], 2)
+        self.assertEqual(p2["send"], ["a"])  # only the changed file crosses the network
+        self.assertEqual(self.current("a"), b"2")
+        # the old release is untouched by the new release's write (hard link replaced by rename)
+        with open(os.path.join(self.base, "releases/20240101000000/a"), "rb") as f:
+            self.assertEqual(f.read(), b"1")
+        self.assertEqual(os.readlink(os.path.join(self.base, "current")), "releases/20240102000000")
+        lst = D.release_list(self.base)
+        self.assertEqual(lst, {"releases": ["20240101000000", "20240102000000"], "current": "20240102000000"})
+        rb = D.rollback(self.base)
+        self.assertEqual(rb, {"previous": "20240102000000", "current": "20240101000000"})
+        self.assertEqual(self.current("a"), b"1")
+        with self.assertRaises(ValueError):
+            D.rollback(self.base)
+        D.release_switch(self.base, "20240102000000")
+        self.deploy("20240103000000", {"a": b"3"})
+        self.assertFalse(os.path.exists(os.path.join(self.base, "current", "b")))
+        self.assertEqual(D.release_prune(self.base, 2), ["20240101000000"])
+        self.assertEqual(D.release_list(self.base)["releases"], ["20240102000000", "20240103000000"])
+        self.assertEqual(self.temps(), [])
+
+    def test_prune_never_removes_current(self):
+        for rid in ["1", "2", "3"]:
+            D.release_prepare(self.base, rid)
+        D.release_switch(self.base, "1")
+        self.assertEqual(D.release_prune(self.base, 1), ["2", "3"])
+        self.assertEqual(D.release_list(self.base)["releases"], ["1"])
+
+    def test_natural_order(self):
+        for rid in ["v10", "v9", "v2"]:
+            D.release_prepare(self.base, rid, seed_from_current=False)
+        self.assertEqual(D.release_list(self.base)["releases"], ["v2", "v9", "v10"])
+
+    def test_invalid_ids(self):
+        for bad in ["", ".", "..", "a/b", "../x", "a b", "x\x00", ".current.rmote-tmp-1"]:
+            with self.subTest(bad=bad):
+                with self.assertRaises(ValueError):
+                    D.release_prepare(self.base, bad)
+                with self.assertRaises(ValueError):
+                    D.release_switch(self.base, bad)
+
+    def test_switch_to_missing_release(self):
+        with self.assertRaises(FileNotFoundError):
+            D.release_switch(self.base, "nope")
+
+    def test_prepare_current_refused(self):
+        self.deploy("r1", {"a": b"1"})
+        with self.assertRaises(ValueError):
+            D.release_prepare(self.base, "r1")
+
+    def test_current_real_dir_refused(self):
+        os.makedirs(os.path.join(self.base, "current"))
+        with self.assertRaises(ValueError):
+            D.release_prepare(self.base, "r1", seed_from_current=False)
+        os.makedirs(os.path.join(self.base, "releases", "r1"))
+        with self.assertRaises(ValueError):
+            D.release_switch(self.base, "r1")
+        self.assertTrue(os.path.isdir(os.path.join(self.base, "current")))
+
+    def test_rollback_without_current(self):
+        with self.assertRaises(ValueError):
+            D.rollback(self.base)
+
+    def test_seed_copies_symlinks_and_dirs(self):
+        r1 = D.release_prepare(self.base, "r1")["path"]
+        D.mkdirs(r1, ["empty"])
+        D.symlinks(r1, [{"path": "l", "link": "empty"}])
+        D.put_small(r1, "f", b"x", mode=0o600)
+        D.release_switch(self.base, "r1")
+        r2 = D.release_prepare(self.base, "r2")["path"]
+        self.assertTrue(os.path.isdir(os.path.join(r2, "empty")))
+        self.assertEqual(os.readlink(os.path.join(r2, "l")), "empty")
+        self.assertEqual(os.stat(os.path.join(r2, "f")).st_ino, os.stat(os.path.join(r1, "f")).st_ino)
+
+
+if __name__ == "__main__":
+    unittest.main()

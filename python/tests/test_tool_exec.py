@@ -1,0 +1,228 @@
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import tool_support
+
+mod = tool_support.load("exec")
+Exec = tool_support.tool_class(mod)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def collect(agen):
+    return [item async for item in agen]
+
+
+def gone(pid):
+    """True once ``pid`` is dead (a zombie counts: nobody may reap it in a container)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def wait_gone(pid, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if gone(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def read_pid(path, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+            if text:
+                return int(text)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.02)
+    raise AssertionError("pid file %s never appeared" % path)
+
+
+class TestCommand(unittest.TestCase):
+    def test_basic(self):
+        r = run(Exec.command(["echo", "hello", 42]))
+        self.assertEqual((r.exit_code, r.stdout, r.stderr), (0, "hello 42\n", ""))
+        self.assertGreaterEqual(r.duration, 0)
+
+    def test_no_shell_involved(self):
+        r = run(Exec.command(["echo", "$HOME; rm -rf /", "`id`"]))
+        self.assertEqual(r.stdout, "$HOME; rm -rf / `id`\n")
+
+    def test_nonzero_exit(self):
+        r = run(Exec.command(["sh", "-c", "echo out; echo err >&2; exit 3"], check=False))
+        self.assertEqual((r.exit_code, r.stdout, r.stderr), (3, "out\n", "err\n"))
+        with self.assertRaises(subprocess.CalledProcessError) as cm:
+            run(Exec.command(["sh", "-c", "echo out; echo err >&2; exit 3"]))
+        e = cm.exception
+        self.assertEqual((e.returncode, e.stdout, e.stderr), (3, "out\n", "err\n"))
+        self.assertEqual(e.cmd, ["sh", "-c", "echo out; echo err >&2; exit 3"])
+
+    def test_stdin_env_cwd_merge(self):
+        self.assertEqual(run(Exec.command(["cat"], stdin="text é")).stdout, "text é")
+        self.assertEqual(run(Exec.command(["cat"], stdin=b"\x00\x01")).stdout, "\x00\x01")
+        self.assertEqual(run(Exec.command(["cat"])).stdout, "")  # /dev/null, never hangs
+        os.environ["RMOTE_EXEC_TEST_INHERITED"] = "yes"
+        try:
+            r = run(Exec.command(["sh", "-c", "echo $FOO-$RMOTE_EXEC_TEST_INHERITED-${PATH:+path}"], env={"FOO": "bar"}))
+            self.assertEqual(r.stdout, "bar-yes-path\n")
+            r = run(Exec.command(["sh", "-c", "echo ${RMOTE_EXEC_TEST_INHERITED:-unset}"], env={"RMOTE_EXEC_TEST_INHERITED": None}))
+            self.assertEqual(r.stdout, "unset\n")
+        finally:
+            del os.environ["RMOTE_EXEC_TEST_INHERITED"]
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(run(Exec.command(["pwd"], cwd=d)).stdout.strip(), os.path.realpath(d))
+        r = run(Exec.command(["sh", "-c", "echo a; echo b >&2"], merge_stderr=True))
+        self.assertEqual((r.stdout, r.stderr), ("a\nb\n", ""))
+
+    def test_binary_output_is_replaced_not_fatal(self):
+        r = run(Exec.command(["printf", "\\377ok"]))
+        self.assertEqual(r.stdout, "\ufffdok")
+
+    def test_argument_errors(self):
+        with self.assertRaisesRegex(TypeError, "Exec.shell"):
+            run(Exec.command("echo hi"))
+        with self.assertRaises(ValueError):
+            run(Exec.command([]))
+        with self.assertRaises(FileNotFoundError):
+            run(Exec.command(["/nonexistent/program-xyz"]))
+
+    def test_timeout_kills_process_group(self):
+        with tempfile.TemporaryDirectory() as d:
+            pidfile = os.path.join(d, "pid")
+            started = time.monotonic()
+            with self.assertRaises(TimeoutError) as cm:
+                run(Exec.command(["sh", "-c", "sleep 30 & echo $! > %s; wait" % pidfile], timeout=0.5))
+            self.assertLess(time.monotonic() - started, 5)
+            self.assertIn("timed out after 0.5 s", str(cm.exception))
+            self.assertIn("sleep 30", str(cm.exception))
+            self.assertTrue(wait_gone(read_pid(pidfile)), "grandchild survived the timeout")
+
+    def test_cancellation_kills_child(self):
+        with tempfile.TemporaryDirectory() as d:
+            pidfile = os.path.join(d, "pid")
+
+            async def main():
+                task = asyncio.ensure_future(Exec.command(["sh", "-c", "echo $$ > %s; sleep 30 & wait" % pidfile]))
+                await asyncio.sleep(0.3)
+                task.cancel()
+                with self.assertRaises(asyncio.CancelledError):
+                    await task
+
+            started = time.monotonic()
+            run(main())
+            self.assertLess(time.monotonic() - started, 5)
+            self.assertTrue(wait_gone(read_pid(pidfile)))
+
+
+class TestShell(unittest.TestCase):
+    def test_shell(self):
+        r = run(Exec.shell("echo one two | wc -w"))
+        self.assertEqual(r.stdout.strip(), "2")
+        r = run(Exec.shell("echo ${BASH_VERSION:+bash}", shell="/bin/bash"))
+        self.assertEqual(r.stdout, "bash\n")
+        with self.assertRaises(subprocess.CalledProcessError) as cm:
+            run(Exec.shell("exit 7"))
+        self.assertEqual((cm.exception.returncode, cm.exception.cmd), (7, "exit 7"))
+        with self.assertRaises(TimeoutError):
+            run(Exec.shell("sleep 10", timeout=0.2))
+
+
+class TestStream(unittest.TestCase):
+    def test_lines_and_exit_item(self):
+        items = run(collect(Exec.stream(["sh", "-c", "echo a; echo b >&2; printf 'c\\r\\nno-newline'"])))
+        by = lambda s: [i.line for i in items if i.stream == s]
+        self.assertEqual(by("stdout"), ["a", "c", "no-newline"])
+        self.assertEqual(by("stderr"), ["b"])
+        last = items[-1]
+        self.assertEqual((last.stream, last.line, last.exit_code), ("exit", None, 0))
+        self.assertTrue(all(i.exit_code is None for i in items[:-1]))
+
+    def test_streams_as_produced(self):
+        async def main():
+            started = time.monotonic()
+            gen = Exec.stream("echo first; sleep 1.5; echo second", shell=True)
+            first = await gen.__anext__()
+            elapsed = time.monotonic() - started
+            rest = [i async for i in gen]
+            return first, elapsed, rest
+
+        first, elapsed, rest = run(main())
+        self.assertEqual(first.line, "first")
+        self.assertLess(elapsed, 1.0)
+        self.assertEqual([i.line for i in rest], ["second", None])
+
+    def test_check_raises_after_exit_item(self):
+        seen = []
+
+        async def main():
+            async for item in Exec.stream("echo out; echo oops >&2; exit 4", shell=True):
+                seen.append(item)
+
+        with self.assertRaises(subprocess.CalledProcessError) as cm:
+            run(main())
+        self.assertEqual(seen[-1].exit_code, 4)
+        self.assertEqual((cm.exception.returncode, cm.exception.stderr, cm.exception.stdout), (4, "oops\n", "out\n"))
+        items = run(collect(Exec.stream("exit 4", shell=True, check=False)))
+        self.assertEqual(items[-1].exit_code, 4)
+
+    def test_long_lines(self):
+        items = run(collect(Exec.stream([sys.executable, "-c", "print('x' * 300000); print('y')"])))
+        self.assertEqual([len(i.line) for i in items[:-1]], [300000, 1])
+
+    def test_timeout(self):
+        with self.assertRaisesRegex(TimeoutError, "timed out after 0.3 s"):
+            run(collect(Exec.stream(["sleep", "20"], timeout=0.3)))
+
+    def test_early_close_kills_child(self):
+        with tempfile.TemporaryDirectory() as d:
+            pidfile = os.path.join(d, "pid")
+
+            async def main():
+                gen = Exec.stream("echo $$ > %s; while true; do echo tick; sleep 0.05; done" % pidfile, shell=True)
+                await gen.__anext__()
+                await gen.aclose()
+
+            run(main())
+            self.assertTrue(wait_gone(read_pid(pidfile)))
+
+    def test_cancel_kills_child(self):
+        with tempfile.TemporaryDirectory() as d:
+            pidfile = os.path.join(d, "pid")
+
+            async def consume():
+                async for _ in Exec.stream("echo $$ > %s; sleep 30" % pidfile, shell=True):
+                    pass
+
+            async def main():
+                task = asyncio.ensure_future(consume())
+                await asyncio.sleep(0.3)
+                task.cancel()
+                with self.assertRaises(asyncio.CancelledError):
+                    await task
+
+            run(main())
+            self.assertTrue(wait_gone(read_pid(pidfile)))
+
+    def test_argument_errors(self):
+        with self.assertRaises(TypeError):
+            run(collect(Exec.stream("echo", shell=False)))
+        with self.assertRaises(TypeError):
+            run(collect(Exec.stream(["echo"], shell=True)))
+
+
+if __name__ == "__main__":
+    unittest.main()

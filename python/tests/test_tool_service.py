@@ -1,0 +1,312 @@
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+
+import tool_support
+
+mod = tool_support.load("service")
+Service = tool_support.tool_class(mod)
+
+# Captured `systemctl show nginx.service` lines (systemd 252), trimmed.
+SHOW_NGINX = """\
+Type=forking
+Restart=on-failure
+MainPID=4242
+Result=success
+Id=nginx.service
+Names=nginx.service
+Description=A high performance web server and a reverse proxy server
+LoadState=loaded
+ActiveState=active
+SubState=running
+UnitFileState=enabled
+ExecStart={ path=/usr/sbin/nginx ; argv[]=/usr/sbin/nginx -g daemon on; master_process on; ; ignore_errors=no }
+Environment=A=1 B=2
+"""
+
+# A stand-in systemctl over a JSON state file. A started unit stays "activating"
+# for `delay` show calls, then becomes active (or failed when `fail` is set).
+FAKE_SYSTEMCTL = textwrap.dedent("""\
+    import json, sys
+    state_path, args = sys.argv[1], sys.argv[2:]
+    with open(state_path) as f:
+        st = json.load(f)
+    st["calls"].append(args)
+    words = [a for a in args if not a.startswith("-")]
+    verb, unit = words[0], (words[1] if len(words) > 1 else None)
+    u = st["units"].get(unit)
+    rc, out, err = 0, "", ""
+    def settle(u):
+        if u["active"] == "activating":
+            if u.get("countdown", 0) > 0:
+                u["countdown"] -= 1
+            else:
+                u.update(active="failed", sub="failed", result="exit-code", pid=0) if u.get("fail") else \\
+                    u.update(active="active", sub="running", result="success", pid=1234)
+    if verb == "show":
+        if u is None:
+            out = "Id=%s\\nLoadState=not-found\\nActiveState=inactive\\nSubState=dead\\nMainPID=0\\n" % unit
+        else:
+            settle(u)
+            out = "Id=%s\\nLoadState=%s\\nActiveState=%s\\nSubState=%s\\nMainPID=%d\\nResult=%s\\n" % (
+                unit, u.get("load", "loaded"), u["active"], u["sub"], u.get("pid", 0), u.get("result", "success"))
+    elif verb == "is-enabled":
+        if u is None:
+            err, rc = "Failed to get unit file state for %s: No such file or directory" % unit, 1
+        else:
+            out = u["enabled"]
+            rc = 0 if u["enabled"] in ("enabled", "static") else 1
+    elif u is None and verb != "daemon-reload":
+        err, rc = "Unit %s not found." % unit, 5
+    elif verb in ("start", "restart"):
+        if u.get("fail_job"):
+            err, rc = "Job for %s failed because the control process exited with error code." % unit, 1
+        else:
+            u.update(active="activating", sub="start", countdown=u.get("delay", 0))
+    elif verb == "stop":
+        u.update(active="inactive", sub="dead", pid=0)
+    elif verb == "reload":
+        u["reloaded"] = u.get("reloaded", 0) + 1
+    elif verb == "enable":
+        u["enabled"] = "enabled"
+    elif verb == "disable":
+        u["enabled"] = "disabled"
+    elif verb == "daemon-reload":
+        st["daemon_reloads"] = st.get("daemon_reloads", 0) + 1
+    with open(state_path, "w") as f:
+        json.dump(st, f)
+    sys.stdout.write(out + ("\\n" if out and not out.endswith("\\n") else ""))
+    sys.stderr.write(err)
+    sys.exit(rc)
+""")
+
+
+class TestPure(unittest.TestCase):
+    def test_parse_show(self):
+        p = mod.parse_show(SHOW_NGINX)
+        self.assertEqual((p["Id"], p["ActiveState"], p["SubState"], p["MainPID"]),
+                         ("nginx.service", "active", "running", "4242"))
+        self.assertEqual(p["Environment"], "A=1 B=2")
+
+    def test_unit_validation(self):
+        for bad in ("", "-x", "a b", "a;b", "$(id)", None):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                Service.status(bad)
+
+    def test_no_systemd_message(self):
+        saved = os.environ.pop("RMOTE_SYSTEMCTL", None)
+        mod._SYSTEMD_RUNNING = "/nonexistent/run/systemd/system"
+        try:
+            with self.assertRaises(mod.SystemdUnavailableError) as cm:
+                Service.status("nginx")
+            self.assertIsInstance(cm.exception, RuntimeError)
+            with open("/proc/1/comm") as f:
+                comm = f.read().strip()
+            self.assertEqual(str(cm.exception),
+                             "systemd is not running on this host (PID 1 is %s); Service needs systemd" % comm)
+        finally:
+            mod._SYSTEMD_RUNNING = "/run/systemd/system"
+            if saved is not None:
+                os.environ["RMOTE_SYSTEMCTL"] = saved
+
+
+class TestWithFakeSystemctl(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.state = os.path.join(self._tmp.name, "state.json")
+        script = os.path.join(self._tmp.name, "systemctl.py")
+        with open(script, "w") as f:
+            f.write(FAKE_SYSTEMCTL)
+        self.saved_env = os.environ.get("RMOTE_SYSTEMCTL")
+        os.environ["RMOTE_SYSTEMCTL"] = "%s -S %s %s" % (sys.executable, script, self.state)
+        journal = os.path.join(self._tmp.name, "journalctl")
+        with open(journal, "w") as f:
+            f.write("#!/bin/sh\necho \"Jan 01 app[1]: fatal: config error ($*)\"\n")
+        os.chmod(journal, 0o755)
+        mod._JOURNALCTL = journal
+        self.save({"calls": [], "units": {
+            "web.service": {"active": "inactive", "sub": "dead", "enabled": "disabled"},
+            "slow.service": {"active": "inactive", "sub": "dead", "enabled": "enabled", "delay": 3},
+            "broken.service": {"active": "inactive", "sub": "dead", "enabled": "disabled", "fail": True},
+            "jobfail.service": {"active": "inactive", "sub": "dead", "enabled": "disabled", "fail_job": True},
+            "static.service": {"active": "inactive", "sub": "dead", "enabled": "static"},
+            "masked.service": {"active": "inactive", "sub": "dead", "enabled": "masked", "load": "masked"},
+        }})
+
+    def tearDown(self):
+        if self.saved_env is None:
+            os.environ.pop("RMOTE_SYSTEMCTL", None)
+        else:
+            os.environ["RMOTE_SYSTEMCTL"] = self.saved_env
+        mod._JOURNALCTL = "journalctl"
+        self._tmp.cleanup()
+
+    def save(self, st):
+        with open(self.state, "w") as f:
+            json.dump(st, f)
+
+    def load(self):
+        with open(self.state) as f:
+            return json.load(f)
+
+    def verbs(self):
+        return [c[0] for c in self.load()["calls"] if c[0] not in ("show", "is-enabled")]
+
+    def test_status(self):
+        s = Service.status("web.service")
+        self.assertEqual((s.unit, s.load_state, s.active_state, s.sub_state, s.enabled, s.main_pid),
+                         ("web.service", "loaded", "inactive", "dead", "disabled", 0))
+        missing = Service.status("nope.service")
+        self.assertEqual((missing.load_state, missing.enabled), ("not-found", "not-found"))
+
+    def test_start_stop_idempotent(self):
+        r = Service.start("web.service")
+        self.assertTrue(r.changed)
+        self.assertEqual((r.status.active_state, r.status.sub_state, r.status.main_pid), ("active", "running", 1234))
+        self.assertFalse(Service.start("web.service").changed)
+        r = Service.stop("web.service")
+        self.assertEqual((r.changed, r.status.active_state), (True, "inactive"))
+        self.assertFalse(Service.stop("web.service").changed)
+        self.assertFalse(Service.stop("nope.service").changed)
+        self.assertEqual(self.verbs(), ["start", "stop"])
+
+    def test_start_waits_for_activation(self):
+        r = Service.start("slow.service")
+        self.assertEqual(r.status.active_state, "active")
+        shows = [c for c in self.load()["calls"] if c[0] == "show"]
+        self.assertGreaterEqual(len(shows), 4)
+
+    def test_start_no_wait(self):
+        r = Service.start("slow.service", wait=False)
+        self.assertTrue(r.changed)
+        self.assertEqual(r.status.active_state, "activating")
+        self.assertIn(["start", "--no-block", "slow.service"], self.load()["calls"])
+
+    def test_start_timeout(self):
+        st = self.load()
+        st["units"]["slow.service"]["delay"] = 10 ** 6
+        self.save(st)
+        with self.assertRaisesRegex(TimeoutError, "slow.service is still activating/start 0.3 s after start"):
+            Service.start("slow.service", timeout=0.3)
+
+    def test_failed_unit_raises_with_journal(self):
+        with self.assertRaises(subprocess.CalledProcessError) as cm:
+            Service.start("broken.service")
+        e = cm.exception
+        self.assertIn("ActiveState=failed", e.stderr)
+        self.assertIn("Result=exit-code", e.stderr)
+        self.assertIn("fatal: config error (-u broken.service -n 20 --no-pager -q)", e.stderr)
+        with self.assertRaises(subprocess.CalledProcessError) as cm:
+            Service.restart("jobfail.service")
+        self.assertEqual(cm.exception.returncode, 1)
+        self.assertIn("Job for jobfail.service failed", cm.exception.stderr)
+        self.assertIn("last journal lines", cm.exception.stderr)
+
+    def test_unknown_and_masked_units(self):
+        with self.assertRaisesRegex(FileNotFoundError, "unit not found"):
+            Service.start("nope.service")
+        with self.assertRaisesRegex(RuntimeError, "masked: unmask it first"):
+            Service.start("masked.service")
+        with self.assertRaisesRegex(FileNotFoundError, "unit not found"):
+            Service.enable("nope.service")
+        self.assertFalse(Service.disable("nope.service"))
+
+    def test_restart_and_reload(self):
+        r = Service.restart("web.service")
+        self.assertEqual((r.changed, r.status.active_state), (True, "active"))
+        r = Service.reload("web.service")
+        self.assertTrue(r.changed)
+        self.assertEqual(self.load()["units"]["web.service"]["reloaded"], 1)
+        Service.stop("web.service")
+        r = Service.reload("web.service")  # not running: started instead
+        self.assertEqual(r.status.active_state, "active")
+        self.assertEqual(self.verbs(), ["restart", "reload", "stop", "start"])
+
+    def test_enable_disable(self):
+        self.assertTrue(Service.enable("web.service"))
+        self.assertFalse(Service.enable("web.service"))
+        self.assertFalse(Service.enable("static.service"))
+        self.assertTrue(Service.disable("web.service"))
+        self.assertFalse(Service.disable("web.service"))
+        self.assertTrue(Service.enable("web.service", now=True))
+        self.assertEqual(Service.status("web.service").active_state, "active")
+        self.assertTrue(Service.disable("web.service", now=True))
+        self.assertEqual(Service.status("web.service").active_state, "inactive")
+
+    def test_converge(self):
+        r = Service.converge("web.service", started=True, enabled=True)
+        self.assertTrue(r.changed)
+        self.assertEqual((r.status.active_state, r.status.enabled), ("active", "enabled"))
+        self.assertFalse(Service.converge("web.service", started=True, enabled=True).changed)
+        self.assertFalse(Service.converge("web.service").changed)
+        r = Service.converge("web.service", started=False, enabled=False)
+        self.assertEqual((r.changed, r.status.active_state, r.status.enabled), (True, "inactive", "disabled"))
+
+    def test_daemon_reload(self):
+        self.assertIsNone(Service.daemon_reload())
+        self.assertEqual(self.load()["daemon_reloads"], 1)
+
+
+def _gone(pid, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+DSR = os.environ.get("RMOTE_TEST_SYSTEMCTL_REPLACEMENT")  # path to docker-systemctl-replacement's systemctl
+
+
+@unittest.skipUnless(DSR and os.path.exists(DSR), "set RMOTE_TEST_SYSTEMCTL_REPLACEMENT to the daemonless "
+                                                  "systemctl script (Debian package 'systemctl') to run")
+class TestWithDaemonlessSystemctl(unittest.TestCase):
+    """End to end against docker-systemctl-replacement in a private --root: real processes."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        root = self._tmp.name
+        units = os.path.join(root, "etc", "systemd", "system")
+        os.makedirs(units)
+        with open(os.path.join(units, "rmote-demo.service"), "w") as f:
+            f.write("[Unit]\nDescription=demo\n[Service]\nExecStart=/bin/sleep 300\n"
+                    "[Install]\nWantedBy=multi-user.target\n")
+        self.saved_env = os.environ.get("RMOTE_SYSTEMCTL")
+        os.environ["RMOTE_SYSTEMCTL"] = "%s %s --root=%s" % (sys.executable, DSR, root)
+
+    def tearDown(self):
+        try:
+            Service.stop("rmote-demo.service")
+        finally:
+            if self.saved_env is None:
+                os.environ.pop("RMOTE_SYSTEMCTL", None)
+            else:
+                os.environ["RMOTE_SYSTEMCTL"] = self.saved_env
+            self._tmp.cleanup()
+
+    def test_lifecycle(self):
+        s = Service.status("rmote-demo.service")
+        self.assertEqual((s.load_state, s.active_state, s.enabled), ("loaded", "inactive", "disabled"))
+        r = Service.converge("rmote-demo.service", started=True, enabled=True)
+        self.assertTrue(r.changed)
+        self.assertEqual((r.status.active_state, r.status.enabled), ("active", "enabled"))
+        self.assertGreater(r.status.main_pid, 0)
+        pid = r.status.main_pid
+        self.assertFalse(Service.converge("rmote-demo.service", started=True, enabled=True).changed)
+        r = Service.stop("rmote-demo.service")
+        self.assertEqual((r.changed, r.status.active_state), (True, "inactive"))
+        self.assertTrue(_gone(pid), "the service's process survived stop")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,259 @@
+import hashlib
+import os
+import stat
+import tempfile
+import textwrap
+import unittest
+
+import tool_support
+
+mod = tool_support.load("template")
+T = tool_support.tool_class(mod)
+
+
+def r(template, **variables):
+    return T.render(template, variables)
+
+
+def d(text):
+    return textwrap.dedent(text).lstrip("\n")
+
+
+class TestExpressions(unittest.TestCase):
+    def test_plain_text_is_verbatim(self):
+        text = "a $b {c} % not-at-start 100%\\n \\\n\ttab \\x $ {}\n\n"
+        self.assertEqual(r(text), text)
+        self.assertEqual(r(""), "")
+        self.assertEqual(r("no newline"), "no newline")
+
+    def test_substitution(self):
+        self.assertEqual(r("Hello ${name}!", name="World"), "Hello World!")
+        self.assertEqual(r("${a}${b} ${a + b}", a=1, b=2), "12 3")
+        self.assertEqual(r("${x}", x=None), "None")
+        self.assertEqual(r("${ ', '.join(sorted(hosts)) }", hosts=["b", "a"]), "a, b")
+        self.assertEqual(r("${len(xs)} ${xs[-1].upper()}", xs=["q", "z"]), "2 Z")
+
+    def test_nested_braces_and_strings_with_braces(self):
+        self.assertEqual(r("${ {'a': 1}['a'] }"), "1")
+        self.assertEqual(r("${ {'a': {'b': 2}}['a']['b'] }"), "2")
+        self.assertEqual(r('${ "}" }'), "}")
+        self.assertEqual(r("${ '{' + '}' }"), "{}")
+        self.assertEqual(r("x=${ {1, 2} == {2, 1} }}"), "x=True}")
+        self.assertEqual(r("${ f'{n:03d}' }", n=7), "007")
+        self.assertEqual(r("${ [k for k in {'z': 0}] }"), "['z']")
+
+    def test_escape(self):
+        self.assertEqual(r("\\${not_an_expr}"), "${not_an_expr}")
+        self.assertEqual(r("cost: \\${ ${price} }", price=5), "cost: ${ 5 }")
+        self.assertEqual(r("$ {x} $$"), "$ {x} $$")
+
+    def test_expression_errors_name_the_line(self):
+        with self.assertRaisesRegex(ValueError, "template line 2: unterminated"):
+            r("ok\n${oops\n")
+        with self.assertRaisesRegex(ValueError, "template line 1: empty expression"):
+            r("${ }")
+        with self.assertRaisesRegex(ValueError, "template line 3: invalid expression"):
+            r("a\nb\n${ 1 + }\n")
+
+
+class TestControlLines(unittest.TestCase):
+    def test_for_loop_and_no_blank_lines_from_control(self):
+        t = d("""
+            [hosts]
+            % for h in hosts:
+            ${h} ansible_port=${ports[h]}
+            % endfor
+            end
+        """)
+        self.assertEqual(r(t, hosts=["a", "b"], ports={"a": 22, "b": 2222}),
+                         "[hosts]\na ansible_port=22\nb ansible_port=2222\nend\n")
+        self.assertEqual(r(t, hosts=[], ports={}), "[hosts]\nend\n")
+
+    def test_if_elif_else(self):
+        t = d("""
+            % if x > 10:
+            big
+            % elif x > 5:
+            medium
+            % else:
+            small
+            % endif
+        """)
+        self.assertEqual([r(t, x=v) for v in (11, 6, 1)], ["big\n", "medium\n", "small\n"])
+
+    def test_nesting_and_indented_control_lines(self):
+        t = d("""
+            % for s in servers:
+            server ${s['name']} {
+                % for p in s['ports']:
+                    % if p != 0:
+                listen ${p};
+                    % else:
+                # port zero skipped
+                    % endif
+                % endfor
+            }
+            % endfor
+        """)
+        out = r(t, servers=[{"name": "a", "ports": [80, 0, 443]}, {"name": "b", "ports": []}])
+        self.assertEqual(out, "server a {\n    listen 80;\n    # port zero skipped\n    listen 443;\n}\n"
+                              "server b {\n}\n")
+
+    def test_while_break_continue_end(self):
+        t = d("""
+            % while n > 0:
+            <% n = 0 %>
+            % break
+            % end
+            % for i in range(5):
+            % if i % 2:
+            % continue
+            % end
+            ${i}
+            % end
+        """)
+        self.assertEqual(r(t, n=1), "<% n = 0 %>\n0\n2\n4\n")
+
+    def test_while_loop_terminates_via_variables(self):
+        t = "% while items:\n${items.pop()}\n% endwhile\n"
+        self.assertEqual(r(t, items=[1, 2]), "2\n1\n")
+
+    def test_for_else_and_unpacking(self):
+        t = "% for k, v in sorted(d.items()):\n${k}=${v}\n% else:\n(done)\n% endfor\n"
+        self.assertEqual(r(t, d={"b": 2, "a": 1}), "a=1\nb=2\n(done)\n")
+
+    def test_colon_optional(self):
+        self.assertEqual(r("% if True\nyes\n% endif"), "yes\n")
+        self.assertEqual(r("% for x in [1]\n${x}\n% end\n"), "1\n")
+
+    def test_empty_blocks(self):
+        self.assertEqual(r("% if True:\n% endif\n% for x in []:\n% else:\n% end\nz"), "z")
+
+    def test_literal_percent_and_comments(self):
+        t = d("""
+            ## a comment line, dropped with its newline
+            %% literal percent
+              %%d indented
+            value: 100%
+              ## indented comment
+            x ## not a comment mid-line
+        """)
+        self.assertEqual(r(t), "% literal percent\n  %d indented\nvalue: 100%\nx ## not a comment mid-line\n")
+        self.assertEqual(r("%% ${x}\n", x=5), "% 5\n")
+
+    def test_crlf_template(self):
+        t = "% for x in xs:\r\n${x}\r\n% endfor\r\n## c\r\nend\r\n"
+        self.assertEqual(r(t, xs=[1, 2]), "1\r\n2\r\nend\r\n")
+
+    def test_last_line_without_newline_and_trailing_control(self):
+        self.assertEqual(r("a\n% if True:\nb\n% endif"), "a\nb\n")
+        self.assertEqual(r("${x}", x=1), "1")
+
+    def test_loop_variable_assignment_visible_later(self):
+        self.assertEqual(r("% for x in [1, 2]:\n% endfor\nlast=${x}\n"), "last=2\n")
+
+
+class TestSyntaxErrors(unittest.TestCase):
+    def check(self, template, pattern):
+        with self.assertRaisesRegex(ValueError, pattern):
+            r(template)
+
+    def test_block_structure(self):
+        self.check("a\n% for x in y:\nb\n", r"template line 2: '% for' block is never closed \(add '% endfor'\)")
+        self.check("% endif\n", r"line 1: '% endif' without an open block")
+        self.check("% if x:\n% endfor\n", r"line 2: '% endfor' closes the '% if' opened on line 1")
+        self.check("% for x in y:\n% elif z:\n% end\n", r"line 2: '% elif' must follow")
+        self.check("% if x:\n% else:\n% else:\n% end\n", r"line 3: second '% else'")
+        self.check("% else:\n", r"line 1: '% else' without an open block")
+        self.check("% break\n", r"line 1: '% break' outside a loop")
+        self.check("ok\n% frobnicate\n", r"line 2: unknown control line .*'%%' for a literal")
+        self.check("% x = 1\n", r"line 1: unknown control line")
+        self.check("% endif extra\n", r"line 1: '% endif' takes nothing after it")
+
+    def test_python_syntax_in_control_lines(self):
+        self.check("% if x ==:\n% endif\n", r"template line 1: invalid control line")
+        self.check("% for in y:\n% endfor\n", r"template line 1: invalid control line")
+        self.check("% if a:\n% elif :\n% endif\n", r"template line 2: invalid control line")
+
+
+class TestRuntimeErrors(unittest.TestCase):
+    def test_name_error_names_template_line(self):
+        with self.assertRaises(NameError) as cm:
+            r("line one\n% for i in [1]:\nvalue ${undefined_var}\n% endfor\n")
+        self.assertIn("name 'undefined_var' is not defined", str(cm.exception))
+        self.assertIn("template line 3: value ${undefined_var}", str(cm.exception))
+
+    def test_other_exception_types_keep_their_type(self):
+        with self.assertRaisesRegex(ZeroDivisionError, "template line 2"):
+            r("a\n${1 / 0}\n")
+        with self.assertRaisesRegex(KeyError, "template line 1"):
+            r("${d['missing']}", d={})
+        with self.assertRaisesRegex(TypeError, "template line 1: % for x in 5:"):
+            r("% for x in 5:\n% endfor\n")
+
+    def test_bad_arguments(self):
+        with self.assertRaises(TypeError):
+            T.render(b"bytes", {})
+        with self.assertRaises(TypeError):
+            T.render("x", ["not", "a", "dict"])
+        with self.assertRaises(ValueError):
+            T.render("x", {"__rmote_w": 1})
+        self.assertEqual(T.render("plain"), "plain")
+
+
+class TestCompileCache(unittest.TestCase):
+    def test_compiled_once_and_variables_isolated(self):
+        t = "% for i in range(n):\n${i}\n% endfor\n"
+        first = mod._compile(t)
+        self.assertIs(mod._compile(t), first)
+        self.assertEqual(r(t, n=2), "0\n1\n")
+        self.assertEqual(r(t, n=1), "0\n")  # no state leaks between renders
+        with self.assertRaises(NameError):
+            r("${i}")
+
+
+class TestFiles(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.dir = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def test_render_file(self):
+        path = os.path.join(self.dir, "unit.tmpl")
+        with open(path, "w") as f:
+            f.write("[Service]\nExecStart=${bin} \\\n    --flag\n% if user:\nUser=${user}\n% endif\n")
+        out = T.render_file(path, {"bin": "/usr/bin/app", "user": "app"})
+        self.assertEqual(out, "[Service]\nExecStart=/usr/bin/app \\\n    --flag\nUser=app\n")
+        with open(path, "w") as f:
+            f.write("ok\n${missing}\n")
+        with self.assertRaisesRegex(NameError, "template %s line 2" % path):
+            T.render_file(path, {})
+        with self.assertRaises(FileNotFoundError):
+            T.render_file(os.path.join(self.dir, "nope"), {})
+
+    def test_render_to_file_is_atomic_and_idempotent(self):
+        path = os.path.join(self.dir, "out.conf")
+        res = T.render_to_file("port=${port}\n", {"port": 80}, path, mode="0640")
+        self.assertTrue(res.changed)
+        self.assertEqual(res.sha256, hashlib.sha256(b"port=80\n").hexdigest())
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)
+        self.assertFalse(T.render_to_file("port=${port}\n", {"port": 80}, path, mode="0640").changed)
+        self.assertTrue(T.render_to_file("port=${port}\n", {"port": 81}, path).changed)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)  # kept
+        self.assertTrue(T.render_to_file("port=${port}\n", {"port": 81}, path, mode=0o600).changed)
+        with open(path) as f:
+            self.assertEqual(f.read(), "port=81\n")
+        # A rendering error never touches the destination.
+        with self.assertRaises(NameError):
+            T.render_to_file("${nope}", {}, path)
+        with open(path) as f:
+            self.assertEqual(f.read(), "port=81\n")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["out.conf"])
+        with self.assertRaisesRegex(FileNotFoundError, "parent directory"):
+            T.render_to_file("x", {}, os.path.join(self.dir, "missing", "f"))
+
+
+if __name__ == "__main__":
+    unittest.main()

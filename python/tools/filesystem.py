@@ -1,0 +1,542 @@
+"""FileSystem: read, atomic write, glob, line-in-file, stat and friends.
+
+Every mutating method is idempotent and reports whether it changed anything.
+Writes never leave a half-written file behind: data goes to a temporary file in
+the destination directory, is fsync'ed, gets its mode/owner, and is renamed
+over the destination (then the directory is fsync'ed).
+"""
+
+import difflib
+import errno
+import glob as _glob
+import grp
+import hashlib
+import os
+import pwd
+import re
+import shutil
+import stat as _stat
+from dataclasses import dataclass
+from typing import List, Optional, Tuple, Union
+
+_Mode = Union[int, str, None]
+_Id = Union[int, str, None]
+
+
+@dataclass
+class WriteResult:
+    """Result of ``write``/``write_str``."""
+    path: str
+    changed: bool
+    sha256: str
+
+
+@dataclass
+class LineInFileResult:
+    """Result of ``line_in_file``: ``diff`` is a unified diff ('' when unchanged)."""
+    path: str
+    changed: bool
+    diff: str
+
+
+@dataclass
+class StatResult:
+    """Result of ``stat``. When ``exists`` is false every other field but ``path`` is None."""
+    path: str
+    exists: bool
+    type: Optional[str] = None  # 'file' | 'dir' | 'symlink' | 'other'
+    size: Optional[int] = None
+    mode: Optional[int] = None  # permission bits incl. setuid/setgid/sticky (S_IMODE)
+    uid: Optional[int] = None
+    gid: Optional[int] = None
+    owner: Optional[str] = None  # None when the uid has no passwd entry
+    group: Optional[str] = None
+    mtime: Optional[float] = None
+    link_target: Optional[str] = None  # only for symlinks
+
+
+# ----------------------------------------------------------------- helpers
+
+def _parse_mode(mode):
+    # type: (_Mode) -> Optional[int]
+    """Accept 0o644, 420, '0644', '644' or '0o644'."""
+    if mode is None:
+        return None
+    if isinstance(mode, bool):
+        raise TypeError("mode must be an int or an octal string like '0644', not bool")
+    if isinstance(mode, int):
+        value = mode
+    elif isinstance(mode, str):
+        text = mode.strip().lower()
+        if text.startswith("0o"):
+            text = text[2:]
+        if not text or not re.match(r"^[0-7]+$", text):
+            raise ValueError("invalid mode %r: use an octal string like '0644' or an int" % (mode,))
+        value = int(text, 8)
+    else:
+        raise TypeError("mode must be an int or an octal string like '0644', not %s" % type(mode).__name__)
+    if not 0 <= value <= 0o7777:
+        raise ValueError("invalid mode %s: must be between 0 and 0o7777" % oct(value))
+    return value
+
+
+def _uid(owner):
+    # type: (_Id) -> Optional[int]
+    if owner is None:
+        return None
+    if isinstance(owner, int) and not isinstance(owner, bool):
+        return owner
+    if isinstance(owner, str) and owner.isdigit():
+        return int(owner)
+    try:
+        return pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise ValueError("unknown user %r on this host: create it first (User.user)" % (owner,)) from None
+
+
+def _gid(group):
+    # type: (_Id) -> Optional[int]
+    if group is None:
+        return None
+    if isinstance(group, int) and not isinstance(group, bool):
+        return group
+    if isinstance(group, str) and group.isdigit():
+        return int(group)
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ValueError("unknown group %r on this host: create it first (User.group)" % (group,)) from None
+
+
+def _umask():
+    # os.umask() can only be read by setting it, which races with other threads;
+    # Linux >= 4.7 reports it in /proc.
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory or ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on directories; the rename is still done
+    finally:
+        os.close(fd)
+
+
+def _tmp_name(path):
+    directory, name = os.path.split(path)
+    return os.path.join(directory, ".%s.rmote-tmp-%s" % (name, os.urandom(6).hex()))
+
+
+def _atomic_write(path, data, mode=None, uid=None, gid=None):
+    # type: (str, bytes, Optional[int], Optional[int], Optional[int]) -> Tuple[bool, str]
+    """Write ``data`` to ``path`` atomically and idempotently; return (changed, sha256).
+
+    Without an explicit mode/owner an existing file keeps its own, a new file
+    gets 0666 & ~umask and the caller's identity.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    # Follow a symlink so the link keeps pointing at the (updated) file.
+    real = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    if st is not None and _stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "cannot write file contents: path is a directory", path)
+    if st is not None and _stat.S_ISREG(st.st_mode):
+        same_content = st.st_size == len(data) and _file_equals(real, data)
+        mode_ok = mode is None or _stat.S_IMODE(st.st_mode) == mode
+        owner_ok = (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid)
+        if same_content:
+            if mode_ok and owner_ok:
+                return False, digest
+            # Only metadata differs: fix it in place, no rewrite needed.
+            if not owner_ok:
+                os.chown(real, -1 if uid is None else uid, -1 if gid is None else gid)
+            if mode is not None:
+                os.chmod(real, mode)
+            return True, digest
+    directory = os.path.dirname(real) or "."
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "parent directory does not exist (create it first with FileSystem.mkdir)", directory)
+    if mode is None:
+        mode = _stat.S_IMODE(st.st_mode) if st is not None else (0o666 & ~_umask())
+    explicit_owner = uid is not None or gid is not None
+    if st is not None and _stat.S_ISREG(st.st_mode):
+        uid = st.st_uid if uid is None else uid
+        gid = st.st_gid if gid is None else gid
+    tmp = _tmp_name(real)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if uid is not None or gid is not None:
+            try:
+                os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
+            except PermissionError:
+                # Keeping an existing file's owner is best effort for unprivileged
+                # callers; an explicitly requested owner is not.
+                if explicit_owner:
+                    raise
+        # chmod after chown: chown clears setuid/setgid bits.
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+    return True, digest
+
+
+def _file_equals(path, data):
+    with open(path, "rb") as f:
+        return f.read(len(data) + 1) == data
+
+
+def _walk(path):
+    """Yield path and, for directories, everything below it (symlinks not followed)."""
+    yield path
+    if os.path.isdir(path) and not os.path.islink(path):
+        for root, dirs, files in os.walk(path):
+            for name in dirs + files:
+                yield os.path.join(root, name)
+
+
+def _decode_lines(raw):
+    # surrogateescape keeps bytes that are not UTF-8 intact through an edit.
+    text = raw.decode("utf-8", "surrogateescape")
+    return text.splitlines(keepends=True) if text else []
+
+
+def _strip_eol(line):
+    return line.rstrip("\r\n")
+
+
+# -------------------------------------------------------------------- tool
+
+class FileSystem(Tool):
+    """Remote filesystem operations. Modes are ints or octal strings ('0644');
+    owner/group are names or numeric ids."""
+
+    @staticmethod
+    def read(path):
+        # type: (str) -> bytes
+        """Return the contents of ``path`` as bytes."""
+        with open(path, "rb") as f:
+            return f.read()
+
+    @staticmethod
+    def read_str(path, encoding="utf-8"):
+        # type: (str, str) -> str
+        """Return the contents of ``path`` decoded with ``encoding`` (strict)."""
+        with open(path, "r", encoding=encoding, newline="") as f:
+            return f.read()
+
+    @staticmethod
+    def write(path, data, mode=None, owner=None, group=None):
+        # type: (str, bytes, _Mode, _Id, _Id) -> WriteResult
+        """Atomically write ``data`` (bytes) to ``path``.
+
+        Unchanged content with the right mode/owner is left alone (``changed`` false).
+        A symlink at ``path`` is followed. Without ``mode``/``owner``/``group`` an
+        existing file keeps its own; a new one gets 0666 & ~umask.
+        Returns WriteResult{path, changed, sha256}.
+        """
+        if isinstance(data, str):
+            raise TypeError("write() takes bytes; use write_str() for text")
+        data = bytes(data)
+        changed, digest = _atomic_write(path, data, _parse_mode(mode), _uid(owner), _gid(group))
+        if changed:
+            FileSystem.log.debug("wrote %s (%d bytes)", path, len(data))
+        return WriteResult(path=path, changed=changed, sha256=digest)
+
+    @staticmethod
+    def write_str(path, text, mode=None, owner=None, group=None, encoding="utf-8"):
+        # type: (str, str, _Mode, _Id, _Id, str) -> WriteResult
+        """Like ``write`` with ``text`` encoded as ``encoding``."""
+        return FileSystem.write(path, text.encode(encoding), mode=mode, owner=owner, group=group)
+
+    @staticmethod
+    def glob(directory, pattern, recursive=False):
+        # type: (str, str, bool) -> List[str]
+        """Sorted paths under ``directory`` matching ``pattern`` (``glob.glob`` rules:
+        ``*`` does not match a leading dot; ``**`` spans directories when ``recursive``)."""
+        base = _glob.escape(directory)
+        return sorted(_glob.glob(os.path.join(base, pattern), recursive=recursive))
+
+    @staticmethod
+    def line_in_file(path, line, regexp=None, state="present", insert_after=None, first=False, create=False,
+                     mode=None, insert_before=None):
+        # type: (str, str, Optional[str], str, Optional[str], bool, bool, _Mode, Optional[str]) -> LineInFileResult
+        """Ensure one line is present in (or absent from) a text file.
+
+        state='present':
+          * with ``regexp``: lines matching it (all, or only the first when
+            ``first``) are replaced by ``line``; if none match and ``line`` is not
+            already there it is inserted;
+          * without: ``line`` is inserted unless an identical line exists.
+          Insertion goes after the last line matching the regex ``insert_after``
+          (first match when ``first``), or before the first line matching
+          ``insert_before``; 'EOF'/'BOF' are accepted; default end of file.
+        state='absent': lines matching ``regexp`` (or equal to ``line`` when no
+          regexp) are removed (only the first when ``first``).
+        Lines compare without their line terminator. A missing file is an error
+        unless ``create`` (present) or state is 'absent' (nothing to do).
+        ``mode`` applies to a created file or fixes an existing one.
+        Returns LineInFileResult{path, changed, diff}.
+        """
+        if state not in ("present", "absent"):
+            raise ValueError("state must be 'present' or 'absent', not %r" % (state,))
+        if "\n" in line or "\r" in line:
+            raise ValueError("line must be a single line without newline characters")
+        if insert_after is not None and insert_before is not None:
+            raise ValueError("give insert_after or insert_before, not both")
+        want_mode = _parse_mode(mode)
+        rx = re.compile(regexp) if regexp is not None else None
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+            exists = True
+        except FileNotFoundError:
+            if state == "absent":
+                return LineInFileResult(path=path, changed=False, diff="")
+            if not create:
+                raise FileNotFoundError(errno.ENOENT, "file does not exist (pass create=True to create it)", path) from None
+            raw, exists = b"", False
+        old = _decode_lines(raw)
+        new = list(old)
+
+        if state == "absent":
+            kept, removed = [], False
+            for item in new:
+                body = _strip_eol(item)
+                hit = rx.search(body) if rx is not None else body == line
+                if hit and not (removed and first):
+                    removed = True
+                    continue
+                kept.append(item)
+            new = kept
+        else:
+            replaced = False
+            if rx is not None:
+                for i, item in enumerate(new):
+                    if rx.search(_strip_eol(item)):
+                        eol = item[len(_strip_eol(item)):]
+                        new[i] = line + (eol or "")
+                        replaced = True
+                        if first:
+                            break
+            if not replaced and not any(_strip_eol(item) == line for item in new):
+                index = len(new)
+                if insert_before is not None and insert_before != "EOF":
+                    if insert_before == "BOF":
+                        index = 0
+                    else:
+                        brx = re.compile(insert_before)
+                        hits = [i for i, item in enumerate(new) if brx.search(_strip_eol(item))]
+                        if hits:
+                            index = hits[0]
+                elif insert_after is not None and insert_after != "EOF":
+                    if insert_after == "BOF":
+                        index = 0
+                    else:
+                        arx = re.compile(insert_after)
+                        hits = [i for i, item in enumerate(new) if arx.search(_strip_eol(item))]
+                        if hits:
+                            index = (hits[0] if first else hits[-1]) + 1
+                if index > 0 and not new[index - 1].endswith("\n"):
+                    new[index - 1] += "\n"  # don't glue onto an unterminated last line
+                new.insert(index, line + "\n")
+
+        content = "".join(new)
+        before = "".join(old)
+        if content == before and exists:
+            # Content is right; still honour an explicit mode.
+            changed = False
+            if want_mode is not None:
+                changed, _ = _atomic_write(path, raw, want_mode)
+            return LineInFileResult(path=path, changed=changed, diff="")
+        _atomic_write(path, content.encode("utf-8", "surrogateescape"), want_mode)
+        diff = "".join(difflib.unified_diff(
+            old, new, fromfile=path + " (before)", tofile=path + " (after)"))
+        if diff and not diff.endswith("\n"):
+            diff += "\n"
+        return LineInFileResult(path=path, changed=True, diff=diff)
+
+    @staticmethod
+    def stat(path, follow_symlinks=True):
+        # type: (str, bool) -> StatResult
+        """Describe ``path``; a missing path gives ``exists`` false (never an error).
+        With ``follow_symlinks`` false a symlink itself is described (type 'symlink')."""
+        try:
+            st = os.stat(path, follow_symlinks=follow_symlinks)
+        except FileNotFoundError:
+            return StatResult(path=path, exists=False)
+        m = st.st_mode
+        if _stat.S_ISLNK(m):
+            kind = "symlink"
+        elif _stat.S_ISREG(m):
+            kind = "file"
+        elif _stat.S_ISDIR(m):
+            kind = "dir"
+        else:
+            kind = "other"
+        try:
+            owner = pwd.getpwuid(st.st_uid).pw_name
+        except KeyError:
+            owner = None
+        try:
+            group = grp.getgrgid(st.st_gid).gr_name
+        except KeyError:
+            group = None
+        return StatResult(
+            path=path, exists=True, type=kind, size=st.st_size, mode=_stat.S_IMODE(m),
+            uid=st.st_uid, gid=st.st_gid, owner=owner, group=group, mtime=st.st_mtime,
+            link_target=os.readlink(path) if kind == "symlink" else None,
+        )
+
+    @staticmethod
+    def exists(path):
+        # type: (str) -> bool
+        """True if ``path`` exists (a dangling symlink counts as not existing)."""
+        return os.path.exists(path)
+
+    @staticmethod
+    def mkdir(path, mode=None, parents=True):
+        # type: (str, _Mode, bool) -> bool
+        """Ensure ``path`` is a directory (with ``mode`` if given). Returns changed.
+        Missing parents are created when ``parents`` (with the default mode)."""
+        want = _parse_mode(mode)
+        if os.path.isdir(path):
+            if want is not None and _stat.S_IMODE(os.stat(path).st_mode) != want:
+                os.chmod(path, want)
+                return True
+            return False
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "path exists and is not a directory", path)
+        if parents:
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                os.makedirs(parent, exist_ok=True)
+        try:
+            os.mkdir(path, 0o777 if want is None else want)
+        except FileExistsError:
+            if not os.path.isdir(path):
+                raise
+        if want is not None:
+            os.chmod(path, want)  # mkdir's mode is filtered by the umask
+        return True
+
+    @staticmethod
+    def chmod(path, mode, recursive=False):
+        # type: (str, _Mode, bool) -> bool
+        """Set permission bits on ``path`` (and everything below it when ``recursive``;
+        symlinks are skipped). Returns changed."""
+        want = _parse_mode(mode)
+        if want is None:
+            raise ValueError("mode is required")
+        changed = False
+        for p in (_walk(path) if recursive else [path]):
+            if p != path and os.path.islink(p):
+                continue
+            if _stat.S_IMODE(os.stat(p).st_mode) != want:
+                os.chmod(p, want)
+                changed = True
+        return changed
+
+    @staticmethod
+    def chown(path, owner=None, group=None, recursive=False):
+        # type: (str, _Id, _Id, bool) -> bool
+        """Set owner and/or group of ``path`` (recursively when ``recursive``; symlinks
+        below ``path`` are changed themselves, not followed). Returns changed."""
+        uid, gid = _uid(owner), _gid(group)
+        if uid is None and gid is None:
+            raise ValueError("give owner and/or group")
+        changed = False
+        for p in (_walk(path) if recursive else [path]):
+            follow = p == path
+            st = os.stat(p, follow_symlinks=follow)
+            if (uid is not None and st.st_uid != uid) or (gid is not None and st.st_gid != gid):
+                os.chown(p, -1 if uid is None else uid, -1 if gid is None else gid, follow_symlinks=follow)
+                changed = True
+        return changed
+
+    @staticmethod
+    def remove(path, recursive=False, missing_ok=True):
+        # type: (str, bool, bool) -> bool
+        """Remove a file, symlink (never its target) or directory. A non-empty
+        directory needs ``recursive``. Returns changed (False if already absent)."""
+        if not os.path.lexists(path):
+            if missing_ok:
+                return False
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            if recursive:
+                shutil.rmtree(path)
+            else:
+                try:
+                    os.rmdir(path)
+                except OSError as e:
+                    if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                        raise OSError(e.errno, "directory is not empty (pass recursive=True to remove its contents)", path) from None
+                    raise
+        else:
+            os.unlink(path)
+        return True
+
+    @staticmethod
+    def sha256(path):
+        # type: (str) -> str
+        """Hex SHA-256 of the file's contents."""
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+
+    @staticmethod
+    def symlink(target, link_path, force=False):
+        # type: (str, str, bool) -> bool
+        """Make ``link_path`` a symlink to ``target`` (atomically replacing an existing
+        symlink). An existing regular file is replaced only when ``force``; a
+        directory never is. Returns changed."""
+        if os.path.islink(link_path):
+            if os.readlink(link_path) == target:
+                return False
+        elif os.path.isdir(link_path):
+            raise IsADirectoryError(errno.EISDIR, "a directory is in the way of the symlink (remove it first)", link_path)
+        elif os.path.lexists(link_path) and not force:
+            raise FileExistsError(errno.EEXIST, "a file is in the way of the symlink (pass force=True to replace it)", link_path)
+        tmp = _tmp_name(link_path)
+        os.symlink(target, tmp)
+        try:
+            os.replace(tmp, link_path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        _fsync_dir(os.path.dirname(link_path) or ".")
+        return True

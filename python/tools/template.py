@@ -1,0 +1,423 @@
+"""Template: a small Mako-like template engine rendered on the remote host.
+
+Syntax (one construct per line kind, like Mako):
+
+* ``${expr}`` anywhere in a text line inserts ``str(expr)``; ``expr`` is any
+  Python expression on one line (nested braces and strings containing ``}``
+  are fine: ``${ {'a': 1}['a'] }``, ``${ "}" }``).
+* ``\\${`` is a literal ``${``.
+* A line whose first non-blank character is ``%`` is a control line and
+  produces no output: ``% for x in xs:`` / ``% endfor``, ``% if c:`` /
+  ``% elif d:`` / ``% else:`` / ``% endif``, ``% while c:`` / ``% endwhile``,
+  ``% end`` (closes any block), ``% break``, ``% continue``, ``% pass``.
+  The trailing colon of an opening line is optional.
+* ``%%`` at the start of a line (after optional blanks) is a literal ``%``.
+* A line whose first non-blank characters are ``##`` is a comment: dropped
+  entirely, newline included.
+* Every other character, newline and backslash is output as is.
+
+Templates are compiled to Python once (cached by SHA-256 of the source) and
+executed with the variables as globals (plus builtins). Syntax errors raise
+ValueError naming the template line; errors while rendering are re-raised as
+the same exception type with the template line appended to the message.
+"""
+
+import builtins
+import errno
+import grp
+import hashlib
+import os
+import pwd
+import re
+import stat as _stat
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+_OUT = "__rmote_w"
+_STR = "__rmote_str"
+_CACHE_MAX = 256
+_cache = {}  # type: Dict[str, _Program]
+_cache_lock = threading.Lock()
+
+_CONTROL = re.compile(r"^[ \t]*%(.*?)[ \t]*$")
+_OPENERS = ("for", "if", "while")
+
+
+@dataclass
+class RenderResult:
+    """Result of ``render_to_file``."""
+    path: str
+    changed: bool
+    sha256: str
+
+
+class _Program(object):
+    __slots__ = ("code", "linemap", "lines", "name")
+
+    def __init__(self, code, linemap, lines, name):
+        self.code = code
+        self.linemap = linemap  # generated python line (1-based) -> template line
+        self.lines = lines  # template source lines, for messages
+        self.name = name
+
+
+def _where(name, lineno):
+    return ("template %s line %d" % (name, lineno)) if name else ("template line %d" % lineno)
+
+
+def _syntax(name, lineno, message, line_text=None):
+    text = "%s: %s" % (_where(name, lineno), message)
+    if line_text is not None:
+        text += ": %s" % line_text.strip()
+    return ValueError(text)
+
+
+def _split_lines(source):
+    # Split on '\n' only: str.splitlines() would also split on \f, \x1c, \u2028...
+    parts = source.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _scan_text(text, lineno, name):
+    """Split a text line into ('text', str) and ('expr', source) parts."""
+    parts = []  # type: List[Tuple[str, str]]
+    literal = []
+    i = 0
+    while True:
+        j = text.find("${", i)
+        if j < 0:
+            literal.append(text[i:])
+            break
+        if j > 0 and text[j - 1] == "\\":
+            literal.append(text[i:j - 1] + "${")
+            i = j + 2
+            continue
+        literal.append(text[i:j])
+        start = j + 2
+        end = text.find("}", start)
+        if end < 0:
+            raise _syntax(name, lineno, "unterminated '${' (expressions must close on the same line)", text)
+        error = None
+        while end >= 0:
+            expr = text[start:end].strip()
+            if not expr:
+                raise _syntax(name, lineno, "empty expression '${}'", text)
+            try:
+                compile(expr, "<expr>", "eval")
+                break
+            except SyntaxError as e:
+                # The '}' may belong to the expression (dict, set, string): try the next one.
+                error = e
+                end = text.find("}", end + 1)
+        else:
+            raise _syntax(name, lineno, "invalid expression in '${...}' (%s)" % (error.msg if error else "syntax error"), text)
+        if literal:
+            parts.append(("text", "".join(literal)))
+            literal = []
+        parts.append(("expr", expr))
+        i = end + 1
+    if literal and "".join(literal):
+        parts.append(("text", "".join(literal)))
+    return parts
+
+
+def _check_python(snippet, lineno, name, line_text):
+    try:
+        compile(snippet, "<control>", "exec")
+    except SyntaxError as e:
+        raise _syntax(name, lineno, "invalid control line (%s)" % e.msg, line_text) from None
+
+
+def _compile(source, name=None):
+    # type: (str, Optional[str]) -> _Program
+    key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    program = _cache.get(key)
+    if program is not None:
+        if program.name == name:
+            return program
+        return _Program(program.code, program.linemap, program.lines, name)
+
+    lines = _split_lines(source)
+    out = []  # type: List[Tuple[str, int]]
+    stack = []  # type: List[List[Any]]  # [keyword, opening line, has_else]
+    depth = 0
+
+    def emit(stmt, lineno):
+        out.append(("    " * depth + stmt, lineno))
+
+    for lineno, raw in enumerate(lines, 1):
+        body_text = raw.rstrip("\n")
+        stripped = body_text.lstrip(" \t")
+        if stripped.startswith("##"):
+            continue
+        if stripped.startswith("%%"):
+            # Literal '%': drop one of the two and treat the rest as text.
+            indent = body_text[:len(body_text) - len(stripped)]
+            raw = indent + stripped[1:] + raw[len(body_text):]
+        elif stripped.startswith("%"):
+            m = _CONTROL.match(body_text.rstrip("\r"))
+            stmt = m.group(1).strip() if m else stripped[1:].strip()
+            word = re.match(r"[A-Za-z_]+", stmt)
+            kw = word.group(0) if word else ""
+            if kw in _OPENERS:
+                if not stmt.endswith(":"):
+                    stmt += ":"
+                _check_python(stmt + "\n    pass\n", lineno, name, body_text)
+                emit(stmt, lineno)
+                stack.append([kw, lineno, False])
+                depth += 1
+                emit("pass", lineno)
+            elif kw in ("elif", "else"):
+                if not stack:
+                    raise _syntax(name, lineno, "'%% %s' without an open block" % kw, body_text)
+                top = stack[-1]
+                if kw == "elif":
+                    if top[0] != "if" or top[2]:
+                        raise _syntax(name, lineno, "'% elif' must follow '% if' (or '% elif') of an open if block", body_text)
+                    if not stmt.endswith(":"):
+                        stmt += ":"
+                    _check_python("if 0:\n    pass\n" + stmt + "\n    pass\n", lineno, name, body_text)
+                else:
+                    if stmt.rstrip(":").strip() != "else":
+                        raise _syntax(name, lineno, "'% else' takes nothing after it", body_text)
+                    if top[2]:
+                        raise _syntax(name, lineno, "second '%% else' in the block opened on line %d" % top[1], body_text)
+                    top[2] = True
+                    stmt = "else:"
+                depth -= 1
+                emit(stmt, lineno)
+                depth += 1
+                emit("pass", lineno)
+            elif kw == "end" or kw in ("endfor", "endif", "endwhile"):
+                if stmt.rstrip(":").rstrip() != kw:
+                    raise _syntax(name, lineno, "'%% %s' takes nothing after it" % kw, body_text)
+                if not stack:
+                    raise _syntax(name, lineno, "'%% %s' without an open block" % kw, body_text)
+                if kw != "end" and stack[-1][0] != kw[3:]:
+                    raise _syntax(name, lineno, "'%% %s' closes the '%% %s' opened on line %d (expected '%% end%s')"
+                                  % (kw, stack[-1][0], stack[-1][1], stack[-1][0]), body_text)
+                stack.pop()
+                depth -= 1
+            elif stmt in ("break", "continue", "pass"):
+                if stmt != "pass" and not any(b[0] in ("for", "while") for b in stack):
+                    raise _syntax(name, lineno, "'%% %s' outside a loop" % stmt, body_text)
+                emit(stmt, lineno)
+            else:
+                raise _syntax(name, lineno, "unknown control line (control lines are for/if/elif/else/while/end...; "
+                                            "write '%%' for a literal '%')", body_text)
+            continue
+        for kind, value in _scan_text(raw, lineno, name):
+            if kind == "text":
+                emit("%s(%r)" % (_OUT, value), lineno)
+            else:
+                emit("%s(%s((%s)))" % (_OUT, _STR, value), lineno)
+
+    if stack:
+        kw, opened, _ = stack[-1]
+        raise _syntax(name, opened, "'%% %s' block is never closed (add '%% end%s')" % (kw, kw), lines[opened - 1])
+
+    code_text = "\n".join(stmt for stmt, _ in out) + "\n"
+    filename = "<rmote-template-%s>" % key[:16]
+    try:
+        code = compile(code_text, filename, "exec")
+    except SyntaxError as e:
+        lineno = out[e.lineno - 1][1] if e.lineno and 0 < e.lineno <= len(out) else 1
+        raise _syntax(name, lineno, "invalid template (%s)" % e.msg, lines[lineno - 1] if lines else "") from None
+    program = _Program(code, [t for _, t in out], lines, name)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = program
+    return program
+
+
+def _render(source, variables, name=None):
+    # type: (str, Optional[Dict[str, Any]], Optional[str]) -> str
+    if not isinstance(source, str):
+        raise TypeError("template must be a string")
+    if variables is None:
+        variables = {}
+    if not isinstance(variables, dict):
+        raise TypeError("variables must be a dict of name -> value")
+    program = _compile(source, name)
+    chunks = []  # type: List[str]
+    scope = {"__builtins__": builtins}
+    for key, value in variables.items():
+        if not isinstance(key, str) or key.startswith("__rmote"):
+            raise ValueError("invalid template variable name %r" % (key,))
+        scope[key] = value
+    scope[_OUT] = chunks.append
+    scope[_STR] = str
+    try:
+        exec(program.code, scope)
+    except Exception as e:
+        lineno = None
+        tb = sys.exc_info()[2]
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == program.code.co_filename:
+                lineno = tb.tb_lineno
+            tb = tb.tb_next
+        if lineno is None or not 0 < lineno <= len(program.linemap):
+            raise
+        tline = program.linemap[lineno - 1]
+        message = "%s (%s: %s)" % (e, _where(name, tline), program.lines[tline - 1].strip())
+        try:
+            new = type(e)(message)
+        except Exception:
+            new = RuntimeError("%s: %s" % (type(e).__name__, message))
+        raise new from e
+    return "".join(chunks)
+
+
+# --- atomic write (kept in sync with filesystem.py; tool files are independent)
+
+def _parse_mode(mode):
+    if mode is None:
+        return None
+    if isinstance(mode, bool):
+        raise TypeError("mode must be an int or an octal string like '0644'")
+    if isinstance(mode, int):
+        value = mode
+    else:
+        text = str(mode).strip().lower()
+        text = text[2:] if text.startswith("0o") else text
+        if not re.match(r"^[0-7]+$", text):
+            raise ValueError("invalid mode %r: use an octal string like '0644' or an int" % (mode,))
+        value = int(text, 8)
+    if not 0 <= value <= 0o7777:
+        raise ValueError("invalid mode %s" % oct(value))
+    return value
+
+
+def _uid(owner):
+    if owner is None or (isinstance(owner, int) and not isinstance(owner, bool)):
+        return owner
+    if str(owner).isdigit():
+        return int(owner)
+    try:
+        return pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise ValueError("unknown user %r on this host: create it first (User.user)" % (owner,)) from None
+
+
+def _gid(group):
+    if group is None or (isinstance(group, int) and not isinstance(group, bool)):
+        return group
+    if str(group).isdigit():
+        return int(group)
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ValueError("unknown group %r on this host: create it first (User.group)" % (group,)) from None
+
+
+def _umask():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def _atomic_write(path, data, mode=None, uid=None, gid=None):
+    """Write atomically (temp file + fsync + rename); return (changed, sha256)."""
+    digest = hashlib.sha256(data).hexdigest()
+    real = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    if st is not None and _stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "cannot write file contents: path is a directory", path)
+    if st is not None and _stat.S_ISREG(st.st_mode) and st.st_size == len(data):
+        with open(real, "rb") as f:
+            same = f.read() == data
+        if same:
+            mode_ok = mode is None or _stat.S_IMODE(st.st_mode) == mode
+            owner_ok = (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid)
+            if mode_ok and owner_ok:
+                return False, digest
+            if not owner_ok:
+                os.chown(real, -1 if uid is None else uid, -1 if gid is None else gid)
+            if mode is not None:
+                os.chmod(real, mode)
+            return True, digest
+    directory = os.path.dirname(real) or "."
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "parent directory does not exist (create it first with FileSystem.mkdir)", directory)
+    explicit_owner = uid is not None or gid is not None
+    if st is not None and _stat.S_ISREG(st.st_mode):
+        mode = _stat.S_IMODE(st.st_mode) if mode is None else mode
+        uid = st.st_uid if uid is None else uid
+        gid = st.st_gid if gid is None else gid
+    elif mode is None:
+        mode = 0o666 & ~_umask()
+    tmp = os.path.join(directory, ".%s.rmote-tmp-%s" % (os.path.basename(real), os.urandom(6).hex()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if uid is not None or gid is not None:
+            try:
+                os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
+            except PermissionError:
+                if explicit_owner:
+                    raise
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+    return True, digest
+
+
+class Template(Tool):
+    """Render Mako-like templates on the remote host (syntax in the module docstring)."""
+
+    @staticmethod
+    def render(template, variables=None):
+        # type: (str, Optional[Dict[str, Any]]) -> str
+        """Render the template source ``template`` with ``variables`` (name -> value)."""
+        return _render(template, variables)
+
+    @staticmethod
+    def render_file(template_path, variables=None):
+        # type: (str, Optional[Dict[str, Any]]) -> str
+        """Render the template stored at ``template_path`` on the remote host (UTF-8)."""
+        with open(template_path, encoding="utf-8") as f:
+            source = f.read()
+        return _render(source, variables, name=template_path)
+
+    @staticmethod
+    def render_to_file(template, variables, path, mode=None, owner=None, group=None):
+        # type: (str, Optional[Dict[str, Any]], str, Any, Any, Any) -> RenderResult
+        """Render ``template`` and write the result (UTF-8) to ``path`` atomically,
+        only if it differs (or mode/owner/group differ). Returns RenderResult{path,
+        changed, sha256}."""
+        text = _render(template, variables)
+        changed, digest = _atomic_write(path, text.encode("utf-8"), _parse_mode(mode), _uid(owner), _gid(group))
+        return RenderResult(path=path, changed=changed, sha256=digest)

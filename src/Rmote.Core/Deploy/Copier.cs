@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Rmote.Fleet;
+
+namespace Rmote.Deploy;
+
+/// <summary>
+/// Copies a local folder or file set to a folder on one host or many: compares first (size+mtime or SHA-256),
+/// sends only what differs as raw binary frames with several files in flight, writes every file atomically
+/// (temp name, fsync, rename), and optionally deletes extraneous files.
+/// </summary>
+/// <remarks>
+/// Each copy reads the local side afresh (a fleet copy reads it once for all hosts) and validates it before
+/// anything is sent: paths that would escape the destination are refused. A copier may be reused and may run
+/// on many hosts at once.
+/// </remarks>
+public sealed class Copier
+{
+    /// <summary>Creates a copier; nothing is read until a copy starts.</summary>
+    public Copier(CopySource source, CopyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Source = source;
+        Options = options;
+    }
+
+    /// <summary>What is copied.</summary>
+    public CopySource Source { get; }
+
+    /// <summary>How it is copied.</summary>
+    public CopyOptions Options { get; }
+
+    /// <summary>Copies <paramref name="source"/> to one host.</summary>
+    public static Task<CopyResult> CopyAsync(Protocol protocol, CopySource source, CopyOptions options, CancellationToken cancellationToken = default) =>
+        new Copier(source, options).CopyAsync(protocol, cancellationToken);
+
+    /// <summary>Reads and validates the local side without copying (throws for unsafe or conflicting paths).</summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken = default) =>
+        await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+
+    internal async Task<SourceManifest> ReadSourceAsync(CancellationToken cancellationToken)
+    {
+        var m = await Task.Run(() => SourceManifest.Build(Source, Options), cancellationToken).ConfigureAwait(false);
+        if (Options.Compare == CompareMode.Checksum || Options.VerifyChecksum)
+            await m.EnsureHashesAsync(cancellationToken).ConfigureAwait(false);
+        return m;
+    }
+
+    /// <summary>Copies to every connected host of <paramref name="session"/>, under its fan-out options (the source is read once).</summary>
+    public async Task<FleetResult<CopyResult>> CopyAsync(FleetSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var m = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+        return await session.RunAsync((p, ct) => CopyToAsync(p, m, Options.DestinationFolder, Options.DeleteExtraneous, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies to the host behind <paramref name="protocol"/>.</summary>
+    public async Task<CopyResult> CopyAsync(Protocol protocol, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        var m = await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+        return await CopyToAsync(protocol, m, Options.DestinationFolder, Options.DeleteExtraneous, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies an already read source to a folder (used for releases too).</summary>
+    internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
+    {
+        DestinationPath.ValidateRoot(destination);
+        var sw = Stopwatch.StartNew();
+        var o = Options;
+        var entries = m.Entries
+            .Where(e => o.CreateEmptyDirectories || e.Type != "dir")
+            .Select(e => e.ToWire())
+            .ToList();
+        var plan = await protocol.CallAsync(DeployTool.SyncPlan, new SyncPlanArgs(
+            destination, entries, o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
+            SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles, Durable: o.Durable), cancellationToken).ConfigureAwait(false);
+
+        var toSend = plan.Send.Select(p => m.ByPath.TryGetValue(p, out var e) && e.Type == "file"
+            ? e
+            : throw new InvalidOperationException($"[{protocol.Name}] the host asked for '{p}', which is not a file of this copy")).ToList();
+        var sender = new FileSender(protocol, destination, o, toSend, sw);
+        var bytes = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
+        return new CopyResult
+        {
+            Host = protocol.Name,
+            DestinationFolder = destination,
+            CopiedFiles = plan.Send,
+            DeletedFiles = plan.Deleted,
+            Skipped = plan.Skipped,
+            DirectoriesCreated = plan.DirsCreated,
+            LinksChanged = plan.LinksChanged,
+            MetadataFixed = plan.MetaFixed,
+            TempFilesRemoved = plan.TempsRemoved,
+            BytesSent = bytes,
+            Duration = sw.Elapsed,
+        };
+    }
+}

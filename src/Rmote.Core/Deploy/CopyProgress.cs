@@ -1,0 +1,18 @@
+namespace Rmote.Deploy;
+
+/// <summary>Progress of one host's copy.</summary>
+/// <param name="Host">The host's name.</param>
+/// <param name="FilesDone">Files written so far.</param>
+/// <param name="FilesToSend">Files that differ and must be sent (known after the compare step).</param>
+/// <param name="BytesSent">File bytes acknowledged by the host so far.</param>
+/// <param name="BytesToSend">Total bytes of the files to send.</param>
+/// <param name="Elapsed">Time since the copy started.</param>
+/// <param name="CurrentFile">A file being sent now, if any.</param>
+public sealed record CopyProgress(string Host, int FilesDone, int FilesToSend, long BytesSent, long BytesToSend, TimeSpan Elapsed, string? CurrentFile)
+{
+    /// <summary>Average rate so far, in bytes per second.</summary>
+    public double BytesPerSecond => Elapsed.TotalSeconds > 0 ? BytesSent / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Fraction of bytes done, 0..1 (1 when nothing needs sending).</summary>
+    public double Fraction => BytesToSend > 0 ? (double)BytesSent / BytesToSend : 1;
+}

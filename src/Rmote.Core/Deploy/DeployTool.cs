@@ -1,0 +1,51 @@
+namespace Rmote.Deploy;
+
+/// <summary>Typed handles to the remote half of the deploy engine (<c>python/tools/deploy.py</c>).</summary>
+internal static class DeployTool
+{
+    static readonly PythonTool Tool = PythonTool.FromResource("Deploy", "deploy.py");
+
+    public static readonly ToolMethod<SyncPlanArgs, SyncPlanResult> SyncPlan = Tool.KwMethod<SyncPlanArgs, SyncPlanResult>("sync_plan");
+    public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many");
+    public static readonly ToolMethod<OpenFileArgs, string> OpenFile = Tool.KwMethod<OpenFileArgs, string>("open_file");
+    public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk");
+    public static readonly ToolMethod<string, string?, long> Commit = Tool.Method<string, string?, long>("commit");
+    public static readonly ToolMethod<string, bool> Abort = Tool.Method<string, bool>("abort");
+    public static readonly ToolMethod<string, string[]> CleanupTemps = Tool.Method<string, string[]>("cleanup_temps");
+    public static readonly ToolMethod<string, bool, bool, RemoteEntry[]> Scan = Tool.Method<string, bool, bool, RemoteEntry[]>("scan");
+
+    public static readonly ToolMethod<string, string, bool, ReleasePrepared> ReleasePrepare = Tool.Method<string, string, bool, ReleasePrepared>("release_prepare");
+    public static readonly ToolMethod<string, string, ReleaseSwitched> ReleaseSwitch = Tool.Method<string, string, ReleaseSwitched>("release_switch");
+    public static readonly ToolMethod<string, ReleaseListing> ReleaseList = Tool.Method<string, ReleaseListing>("release_list");
+    public static readonly ToolMethod<string, int, string[]> ReleasePrune = Tool.Method<string, int, string[]>("release_prune");
+    public static readonly ToolMethod<string, ReleaseSwitched> Rollback = Tool.Method<string, ReleaseSwitched>("rollback");
+}
+
+/// <summary>One desired destination entry, as <c>sync_plan</c> takes it.</summary>
+internal sealed record WireEntry(string Path, string Type, long Size, long? MtimeNs, int? Mode, string? Sha256, string? Link);
+
+internal sealed record SyncPlanArgs(
+    string Root, IReadOnlyList<WireEntry> Entries, bool Checksum, bool Delete, string? Owner, string? Group,
+    bool SetMode, bool Apply, bool Cleanup, bool Durable);
+
+internal sealed record SyncPlanResult(
+    IReadOnlyList<string> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
+    IReadOnlyList<string> Deleted, int TempsRemoved);
+
+internal sealed record PutManyFile(string Path, long Offset, long Size, int? Mode, long? MtimeNs, string? Sha256);
+
+internal sealed record PutManyArgs(string Root, IReadOnlyList<PutManyFile> Files, ReadOnlyMemory<byte> Data, string? Owner, string? Group, bool Durable);
+
+internal sealed record PutManyResult(IReadOnlyList<string> Written, long Bytes);
+
+internal sealed record OpenFileArgs(string Root, string RelPath, long Size, int? Mode, long? MtimeNs, string? Owner, string? Group, bool Durable);
+
+/// <summary>An entry of a remote folder as <c>Deploy.scan</c> reports it.</summary>
+/// <param name="Path">Path relative to the scanned folder, '/'-separated.</param>
+/// <param name="Type"><c>file</c>, <c>dir</c>, <c>symlink</c> or <c>other</c>.</param>
+/// <param name="Size">Size in bytes (files).</param>
+/// <param name="MtimeNs">Modification time, nanoseconds since the Unix epoch.</param>
+/// <param name="Mode">Permission bits.</param>
+/// <param name="Link">Symlink target (symlinks).</param>
+/// <param name="Sha256">SHA-256 in hex, when asked for.</param>
+public sealed record RemoteEntry(string Path, string Type, long Size, long MtimeNs, int Mode, string? Link, string? Sha256);

@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
+
+namespace Rmote.Deploy;
+
+/// <summary>
+/// Sends the files a plan asked for to one host: small files batched many per call, large ones in chunks
+/// (pwrite on the remote, so chunks pipeline freely), with a bounded number of files and bytes in flight.
+/// </summary>
+internal sealed class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock)
+{
+    const int MaxFilesPerBatch = 512;
+    long bytesSent;
+    int filesDone;
+    readonly long bytesToSend = files.Sum(f => f.Size);
+
+    public async Task<long> SendAsync(CancellationToken cancellationToken)
+    {
+        if (files.Count == 0) return 0;
+        using var budget = new ByteBudget(options.MaxBytesInFlight);
+        using var slots = new SemaphoreSlim(options.MaxFilesInFlight, options.MaxFilesInFlight);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = new List<Task>();
+        try
+        {
+            foreach (var unit in Units())
+            {
+                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                var task = unit.Count == 1 && unit[0].Size > options.SmallFileThreshold
+                    ? SendLargeAsync(unit[0], budget, failed.Token)
+                    : SendBatchAsync(unit, budget, failed.Token);
+                running.Add(task.ContinueWith(t =>
+                {
+                    slots.Release();
+                    if (!t.IsCompletedSuccessfully) failed.Cancel();
+                    return t;
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap());
+                running.RemoveAll(t => t.IsCompletedSuccessfully);
+            }
+        }
+        catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // a unit failed: its exception is rethrown below
+        }
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        catch
+        {
+            // prefer the real failure over the cancellations it caused in its siblings
+            var real = running.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            if (real != null && !cancellationToken.IsCancellationRequested)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(real);
+            throw;
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return Interlocked.Read(ref bytesSent);
+    }
+
+    /// <summary>Large files alone, small ones grouped up to the batch size; in the plan's (path) order.</summary>
+    IEnumerable<List<SourceEntry>> Units()
+    {
+        var batch = new List<SourceEntry>();
+        long batchBytes = 0;
+        foreach (var f in files)
+        {
+            if (f.Size > options.SmallFileThreshold)
+            {
+                yield return [f];
+                continue;
+            }
+            if (batch.Count > 0 && (batchBytes + f.Size > options.BatchSize || batch.Count >= MaxFilesPerBatch))
+            {
+                yield return batch;
+                batch = [];
+                batchBytes = 0;
+            }
+            batch.Add(f);
+            batchBytes += f.Size;
+        }
+        if (batch.Count > 0) yield return batch;
+    }
+
+    async Task SendBatchAsync(List<SourceEntry> batch, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var total = batch.Sum(f => f.Size);
+        var taken = await budget.AcquireAsync(total, cancellationToken).ConfigureAwait(false);
+        var buffer = total == 0 ? [] : ArrayPool<byte>.Shared.Rent((int)total);
+        try
+        {
+            var specs = new List<PutManyFile>(batch.Count);
+            long offset = 0;
+            foreach (var f in batch)
+            {
+                await ReadWholeAsync(f, buffer.AsMemory((int)offset, (int)f.Size), cancellationToken).ConfigureAwait(false);
+                specs.Add(new PutManyFile(f.Path, offset, f.Size, f.Mode, f.MtimeNs, options.VerifyChecksum ? f.Sha256 : null));
+                offset += f.Size;
+            }
+            await protocol.CallAsync(DeployTool.PutMany,
+                new PutManyArgs(root, specs, buffer.AsMemory(0, (int)total), options.Owner, options.Group, options.Durable),
+                cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref bytesSent, total);
+            Report(Interlocked.Add(ref filesDone, batch.Count), batch[^1].Path);
+        }
+        finally
+        {
+            budget.Release(taken);
+            if (total > 0) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    static async Task ReadWholeAsync(SourceEntry f, Memory<byte> target, CancellationToken cancellationToken)
+    {
+        if (target.Length == 0) return;
+        using var handle = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (RandomAccess.GetLength(handle) != f.Size)
+            throw ChangedWhileCopying(f);
+        await ReadExactlyAtAsync(handle, f, target, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    static async Task ReadExactlyAtAsync(SafeFileHandle handle, SourceEntry f, Memory<byte> target, long offset, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        while (done < target.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, target[done..], offset + done, cancellationToken).ConfigureAwait(false);
+            if (n == 0) throw ChangedWhileCopying(f);
+            done += n;
+        }
+    }
+
+    static IOException ChangedWhileCopying(SourceEntry f) =>
+        new($"Source file '{f.LocalPath}' changed size while being copied (expected {f.Size} bytes).");
+
+    async Task SendLargeAsync(SourceEntry f, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        using var local = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (RandomAccess.GetLength(local) != f.Size)
+            throw ChangedWhileCopying(f);
+        var handle = await protocol.CallAsync(DeployTool.OpenFile,
+            new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable),
+            cancellationToken).ConfigureAwait(false);
+        var committed = false;
+        var pending = new List<Task>();
+        try
+        {
+            for (long offset = 0; offset < f.Size; offset += options.ChunkSize)
+            {
+                var len = (int)Math.Min(options.ChunkSize, f.Size - offset);
+                var taken = await budget.AcquireAsync(len, cancellationToken).ConfigureAwait(false);
+                var buffer = ArrayPool<byte>.Shared.Rent(len);
+                try
+                {
+                    await ReadExactlyAtAsync(local, f, buffer.AsMemory(0, len), offset, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    budget.Release(taken);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
+                pending.Add(SendChunkAsync(handle, offset, buffer, len, taken, budget, f.Path, cancellationToken));
+                if (pending.Count >= 64 || pending.Any(t => t.IsFaulted))
+                {
+                    if (pending.FirstOrDefault(t => t.IsFaulted) is { } bad) await bad.ConfigureAwait(false);
+                    pending.RemoveAll(t => t.IsCompletedSuccessfully);
+                }
+            }
+            await Task.WhenAll(pending).ConfigureAwait(false);
+            await protocol.CallAsync(DeployTool.Commit, handle, options.VerifyChecksum ? f.Sha256 : null, cancellationToken).ConfigureAwait(false);
+            committed = true;
+            Report(Interlocked.Increment(ref filesDone), f.Path);
+        }
+        finally
+        {
+            if (!committed)
+            {
+                try { await Task.WhenAll(pending).ConfigureAwait(false); } catch { /* reported by the caller */ }
+                await AbortQuietlyAsync(handle).ConfigureAwait(false);
+            }
+        }
+    }
+
+    async Task SendChunkAsync(string handle, long offset, byte[] buffer, int len, int taken, ByteBudget budget, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await protocol.CallAsync(DeployTool.WriteChunk, handle, offset, (ReadOnlyMemory<byte>)buffer.AsMemory(0, len), cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref bytesSent, len);
+            Report(Volatile.Read(ref filesDone), path);
+        }
+        finally
+        {
+            budget.Release(taken);
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    async Task AbortQuietlyAsync(string handle)
+    {
+        if (!protocol.IsConnected) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await protocol.CallAsync(DeployTool.Abort, handle, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The temp file stays; the next copy's cleanup removes it.
+        }
+    }
+
+    void Report(int done, string? current) =>
+        options.Progress?.Report(new CopyProgress(protocol.Name, done, files.Count, Interlocked.Read(ref bytesSent), bytesToSend, clock.Elapsed, current));
+}

@@ -1,0 +1,112 @@
+using Rmote.Fleet;
+using Rmote.TestRig;
+
+namespace Rmote.Deploy.Tests;
+
+[Collection("ssh")]
+public sealed class FleetTests(SshFleetFixture rig)
+{
+    IEnumerable<HostSpec> RigSpecs => rig.Hosts.Select(Rig.Spec);
+
+    static HostSpec Dead => HostSpec.Parse("root@127.0.0.1:1") with { Name = "dead", ConnectTimeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task CopyToAllHostsWithOneUnreachable()
+    {
+        using var src = new TempDir("rmote-src-");
+        for (var i = 0; i < 30; i++) Rig.Write(src, $"d{i % 3}/f{i}", new string('x', i * 100));
+        var dest = "/srv/fan-" + Guid.NewGuid().ToString("n")[..8];
+        var group = new HostGroup([.. RigSpecs, Dead], new FleetOptions { MaxParallel = 8 });
+        await using var session = await group.ConnectAsync();
+        Assert.Equal(HostStatus.Unreachable, session.Connects["dead"].Status);
+
+        var result = await new Copier(CopySource.FromFolder(src), new CopyOptions { DestinationFolder = dest }).CopyAsync(session);
+        Assert.Equal(4, result.Count);
+        Assert.Equal(3, result.Successes.Count());
+        var dead = result["dead"];
+        Assert.Equal(HostStatus.Unreachable, dead.Status);
+        Assert.NotNull(dead.Error);
+        Assert.False(string.IsNullOrWhiteSpace(dead.Reason));
+        foreach (var h in rig.Hosts)
+        {
+            Assert.Equal(30, result[h.Name].Value!.Copied);
+            Assert.Equal(30, Directory.GetFiles(Path.Combine(h.SrvRoot, dest[5..]), "*", SearchOption.AllDirectories).Length);
+        }
+        var table = result.ToTable();
+        Assert.Contains("unreachable", table);
+        Assert.Contains("3 succeeded, 1 unreachable", table);
+
+        // second step reuses the same connections: nothing to send
+        var protocols = session.Hosts.Select(h => h.Protocol).ToList();
+        var again = await new Copier(CopySource.FromFolder(src), new CopyOptions { DestinationFolder = dest }).CopyAsync(session);
+        Assert.All(again.Successes, r => Assert.Equal(0, r.Value!.Copied));
+        Assert.Equal(protocols, session.Hosts.Select(h => h.Protocol));
+        Assert.Throws<FleetException>(() => again.EnsureSuccess());
+    }
+
+    [Fact]
+    public async Task SerialBatchesRunOneBatchAtATime()
+    {
+        await using var session = await FleetSession.ConnectAsync(RigSpecs, new FleetOptions { Serial = 1 });
+        var running = 0;
+        var peak = 0;
+        var r = await session.RunAsync(async (p, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            lock (session) peak = Math.Max(peak, now);
+            await Task.Delay(200, ct);
+            Interlocked.Decrement(ref running);
+            return p.Name;
+        });
+        Assert.Equal(1, peak);
+        Assert.Equal([1, 2, 3], r.Select(x => x.Batch));
+        Assert.True(r.AllSucceeded);
+
+        var pct = await session.RunAsync((p, ct) => Task.FromResult(1), new FleetOptions { Serial = "67%" });
+        Assert.Equal([1, 1, 2], pct.Select(x => x.Batch));
+    }
+
+    [Fact]
+    public async Task StopOnFirstSkipsTheRest()
+    {
+        await using var session = await FleetSession.ConnectAsync(RigSpecs, new FleetOptions { Serial = 1, FailurePolicy = FailurePolicy.StopOnFirst });
+        var r = await session.RunAsync<int>((p, ct) => p.Name == rig.Hosts[0].Name ? throw new InvalidOperationException("boom") : Task.FromResult(1));
+        Assert.Equal([HostStatus.Failed, HostStatus.Skipped, HostStatus.Skipped], r.Select(x => x.Status));
+        Assert.Contains("boom", r[0].Reason);
+        Assert.NotNull(r.StopReason);
+        Assert.Contains("stopped", r.ToTable());
+        // the failed host is skipped by later steps; the others run
+        var next = await session.RunAsync((p, ct) => Task.FromResult(2), new FleetOptions());
+        Assert.Equal([HostStatus.Skipped, HostStatus.Succeeded, HostStatus.Succeeded], next.Select(x => x.Status));
+    }
+
+    [Fact]
+    public async Task MaxFailurePercentage()
+    {
+        var options = new FleetOptions { Serial = 1, FailurePolicy = FailurePolicy.MaxFailurePercentage, MaxFailurePercentage = 30 };
+        // dead first (1 of 4 = 25%: tolerated), then host1 fails (50% > 30%): host2 and host3 are not started
+        await using var session = await FleetSession.ConnectAsync([Dead, .. RigSpecs], options);
+        var r = await session.RunAsync<int>((p, ct) => p.Name == rig.Hosts[0].Name ? throw new IOException("disk full") : Task.FromResult(1));
+        Assert.Equal([HostStatus.Unreachable, HostStatus.Failed, HostStatus.Skipped, HostStatus.Skipped], r.Select(x => x.Status));
+        Assert.Contains("disk full", r[1].Reason);
+        Assert.NotNull(r.StopReason);
+
+        await using var s2 = await FleetSession.ConnectAsync([Dead, .. RigSpecs], options);
+        var r2 = await s2.RunAsync((p, ct) => Task.FromResult(1));
+        Assert.Equal([HostStatus.Unreachable, HostStatus.Succeeded, HostStatus.Succeeded, HostStatus.Succeeded], r2.Select(x => x.Status));
+        Assert.Null(r2.StopReason);
+    }
+
+    [Fact]
+    public async Task LocalTarget()
+    {
+        using var src = new TempDir("rmote-src-");
+        using var dst = new TempDir("rmote-dst-");
+        Rig.Write(src, "a/b.txt", "hello");
+        var r = await HostGroup.Parse(["local"]).RunAsync((p, ct) =>
+            Copier.CopyAsync(p, CopySource.FromFolder(src), new CopyOptions { DestinationFolder = dst.Path }, ct));
+        Assert.True(r.AllSucceeded, r.ToTable());
+        Assert.Equal("local", r[0].Host);
+        Assert.Equal("hello", File.ReadAllText(dst.Combine("a/b.txt")));
+    }
+}
