@@ -25,6 +25,12 @@ public sealed partial class Protocol
         {
             error = e;
         }
+        catch (Exception e)
+        {
+            // Whatever went wrong while handling a frame, the pending calls must fail rather than wait forever.
+            error = new ProtocolException($"[{Name}] the connection was closed after an unexpected error while handling a frame from the remote: {e.GetType().Name}: {e.Message}", e);
+            process?.Kill();
+        }
         if (closedReason is not null) return;
         if (error is ProtocolException)
         {

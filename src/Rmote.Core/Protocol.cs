@@ -63,7 +63,14 @@ public sealed partial class Protocol : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1) return;
         Close(new RemoteConnectionLostException(Name, "the connection was closed by DisposeAsync while the call was pending"));
-        await writer.CompleteAsync().ConfigureAwait(false);
+        var flushed = writer.CompleteAsync();
+        if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != flushed)
+        {
+            // The remote stopped reading (frozen process, stalled link) and the writer is stuck in write(2):
+            // do not wait for it to drain; killing the transport breaks the pipe and ends the write.
+            logger.LogWarning("[{Host}] the remote did not take the queued output within 5 s; closing the transport", Name);
+            process?.Kill();
+        }
         await Task.WhenAny(readLoop, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         shutdown.Cancel();
         if (process is not null) await process.DisposeAsync().ConfigureAwait(false);

@@ -16,10 +16,10 @@ internal abstract class PendingCall(string what, string host)
 
     public void OnError(Frame frame)
     {
-        RemoteErrorInfo info;
-        try { info = ValueCodec.DecodeBody<RemoteErrorInfo>(frame); }
-        catch (Exception e) { Fail(new ProtocolException($"[{Host}] {What} failed with an unreadable error frame: {e.Message}", e)); return; }
-        Fail(RemoteErrorMapper.ToException(info, Host));
+        Exception error;
+        try { error = RemoteErrorMapper.ToException(ValueCodec.DecodeBody<RemoteErrorInfo>(frame), Host); }
+        catch (Exception e) { error = new ProtocolException($"[{Host}] {What} failed with an unreadable error frame: {e.Message}", e); }
+        Fail(error);
     }
 }
 

@@ -5,7 +5,16 @@ internal static class RemoteErrorMapper
 {
     public static Exception ToException(RemoteErrorInfo info, string host)
     {
-        IEnumerable<string> names = info.Mro.Count > 0 ? info.Mro : [info.Type];
+        // The body comes from the remote: any member may be null ("mro": null must not crash the read loop),
+        // and callers read Type, Mro, Message and Traceback without null checks.
+        info = info with
+        {
+            Type = info.Type ?? "Exception",
+            Mro = info.Mro ?? [],
+            Message = info.Message ?? "",
+            Traceback = info.Traceback ?? "",
+        };
+        IEnumerable<string?> names = info.Mro.Count > 0 ? info.Mro : [info.Type];
         foreach (var name in names)
         {
             Exception? mapped = name switch

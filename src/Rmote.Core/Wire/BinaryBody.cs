@@ -55,7 +55,8 @@ internal sealed class BinaryReaderScope : IDisposable
     /// <summary>Returns the referenced slice; the whole body is handed out without a copy.</summary>
     public byte[] Slice(long offset, long length)
     {
-        if (offset < 0 || length < 0 || offset + length > Body.Length)
+        // Checked without adding: offset + length can overflow a long and wrap below Body.Length.
+        if (offset < 0 || length < 0 || offset > Body.Length || length > Body.Length - offset)
             throw new ProtocolException($"bytes placeholder [{offset}, {length}] points outside the frame's {Body.Length}-byte binary body");
         if (offset == 0 && length == Body.Length) return Body;
         return Body.AsSpan((int)offset, (int)length).ToArray();

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Rmote.TestRig;
+using Rmote.Tools;
+using static Rmote.Reliability.Tests.Observed;
+
+namespace Rmote.Reliability.Tests.Faults;
+
+/// <summary>Faults that take a host down: each test owns its host (a private fleet or a network-namespace host).</summary>
+public sealed class DestructiveFaultTests
+{
+    [Fact]
+    public async Task Sshd_stopped_mid_call_then_restarted()
+    {
+        await using var fleet = await SshFleet.StartAsync(2);
+        var host = fleet[0];
+        await using var bystander = await Protocol.FromSshAsync(fleet[1].HostName, OptionsFor(fleet[1]));
+        var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host));
+        var remotePid = proto.Info.Pid;
+        var calls = Enumerable.Range(0, 10).Select(_ => proto.CallAsync(Diag.Sleep, 300.0)).ToArray();
+        var sw = Stopwatch.StartNew();
+        await host.StopAsync(); // listener and every session killed, like the machine going down
+        foreach (var call in calls)
+        {
+            var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("[host1] connection lost", lost.Message);
+            if (call == calls[0])
+                Record("sshd stopped mid-call", "SshHost.StopAsync (SIGKILL of sshd and its sessions) with 10 Diag.Sleep(300) calls in flight",
+                    $"{lost.GetType().Name} after {sw.Elapsed.TotalSeconds:F1} s: {lost.Message}", "nothing: the interpreter died with its session");
+        }
+        await proto.DisposeAsync();
+        Assert.Empty(await WaitNoChildrenAsync($"-p {host.Port}"));
+        Assert.True(await WaitGoneAsync(remotePid));
+        Assert.Equal("pong", await bystander.CallAsync(Diag.Ping));
+
+        await host.StartAsync();
+        await using var again = await Protocol.FromSshAsync(host.HostName, OptionsFor(host));
+        Assert.Equal("pong", await again.CallAsync(Diag.Ping));
+    }
+
+    [Fact]
+    public async Task Network_cut_mid_transfer_fails_pending_calls_within_a_minute()
+    {
+        await using var host = await NetNamespaceHost.CreateAsync();
+        await using var fleet = await SshFleet.StartAsync(1);
+        await using var bystander = await Protocol.FromSshAsync(fleet[0].HostName, OptionsFor(fleet[0]));
+        var options = OptionsFor(host) with { Name = "netns-host", ServerAliveInterval = TimeSpan.FromSeconds(2) };
+        var proto = await Protocol.FromSshAsync(host.HostName, options);
+        var remotePid = proto.Info.Pid;
+        var data = new byte[8 << 20];
+        new Random(3).NextBytes(data);
+        Assert.Equal(data.Length, (await proto.CallAsync(Diag.EchoBytes, data)).Length); // the link works
+
+        var transfers = Enumerable.Range(0, 4).Select(_ => proto.CallAsync(Diag.EchoBytes, data)).ToArray();
+        var sleeper = proto.CallAsync(Diag.Sleep, 300.0);
+        await host.CutLinkAsync();
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            foreach (var call in transfers.Cast<Task>().Append(sleeper))
+            {
+                var error = await Assert.ThrowsAnyAsync<Exception>(() => call.WaitAsync(TimeSpan.FromSeconds(60)));
+                if (error is TimeoutException && sw.Elapsed >= TimeSpan.FromSeconds(60)) throw new Xunit.Sdk.XunitException("a call was still pending 60 s after the link was cut");
+                var lost = Assert.IsType<RemoteConnectionLostException>(error);
+                Assert.Contains("[netns-host] connection lost", lost.Message);
+            }
+            var message = (await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeper)).Message;
+            Assert.Contains("Timeout, server", message); // ssh's own diagnosis, from its stderr
+            Assert.Equal("pong", await bystander.CallAsync(Diag.Ping));
+            await proto.DisposeAsync();
+            Assert.Empty(await WaitNoChildrenAsync(host.HostName));
+            var remoteAlive = ProcessTree.IsAlive(remotePid);
+            Record("network cut mid-transfer", "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s",
+                $"RemoteConnectionLostException after {sw.Elapsed.TotalSeconds:F1} s: {message}",
+                remoteAlive ? "the remote interpreter stays until sshd notices the dead TCP connection (no ClientAlive on the rig's sshd); it exits on EOF once the link is back" : "nothing");
+        }
+        finally
+        {
+            await host.RestoreLinkAsync();
+        }
+        // Once the link is back, the server side gives up and the interpreter exits (nothing stays running forever).
+        Assert.True(await WaitGoneAsync(remotePid, TimeSpan.FromSeconds(60)), "the remote interpreter outlived the connection after the link came back");
+    }
+
+    [Fact]
+    public async Task Permission_denied_for_a_non_root_remote_is_an_UnauthorizedAccessException()
+    {
+        using var dir = new TempDir();
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101); // root-owned 0755, readable by nobody
+        await using var proto = await Protocol.FromCommandAsync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3"], new ProtocolOptions { Name = "as-nobody" });
+        var error = await Assert.ThrowsAsync<RemoteUnauthorizedAccessException>(() => proto.CallAsync(AtomicWriter.Write, dir.Combine("app.dll"), 100));
+        Assert.Contains("[as-nobody] PermissionError", error.Message);
+        Assert.Contains("Permission denied", error.Message);
+        Assert.Contains(dir.Path, error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+        Assert.True(proto.IsConnected);
+        Record("permission denied on the destination", "the remote runs as nobody (setpriv --reuid=65534) and writes into a root-owned 0755 folder",
+            $"{error.GetType().Name}: {error.Message}", "nothing");
+    }
+
+    [Fact]
+    public async Task Local_python_killed_mid_call_is_reaped()
+    {
+        var proto = await Protocol.FromSubprocessAsync(new ProtocolOptions { Name = "local" });
+        var pid = proto.Info.Pid;
+        var call = proto.CallAsync(Diag.Sleep, 300.0);
+        ProcessTree.Signal(pid, ProcessTree.SIGKILL);
+        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("[local] connection lost", lost.Message);
+        Assert.Equal(137, lost.ExitCode);
+        await proto.DisposeAsync();
+        Assert.False(ProcessTree.IsAlive(pid));
+        Assert.DoesNotContain(pid, ProcessTree.GetDescendants(Environment.ProcessId));
+    }
+}

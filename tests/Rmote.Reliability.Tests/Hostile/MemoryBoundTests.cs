@@ -1,0 +1,76 @@
+using System.Text;
+using Rmote.Tools;
+using Rmote.Wire;
+
+namespace Rmote.Reliability.Tests.Hostile;
+
+/// <summary>
+/// What a remote declares or sends never makes the controller allocate beyond the maximum frame size.
+/// Measured with the process-wide allocation counter, so these tests run alone.
+/// </summary>
+[Collection("alone")]
+public sealed class MemoryBoundTests
+{
+    static long Allocated() => GC.GetTotalAllocatedBytes(precise: true);
+
+    [Fact]
+    public async Task A_declared_4_GiB_frame_is_refused_without_allocating()
+    {
+        var (remote, proto) = await FakeRemote.ConnectAsync();
+        await using var _ = remote;
+        await using var __ = proto;
+        var call = proto.CallAsync(Diag.Ping);
+        var before = Allocated();
+        await remote.SendAsync(RawFrame.Header((byte)FrameType.Result, 1, uint.MaxValue, uint.MaxValue));
+        var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
+        var delta = Allocated() - before;
+        Assert.Contains("exceeds the maximum frame size", error.Message);
+        Assert.True(delta < 4 << 20, $"allocated {delta} bytes for a refused frame");
+    }
+
+    [Fact]
+    public async Task A_zlib_bomb_stops_at_the_maximum_frame_size()
+    {
+        var (remote, proto) = await FakeRemote.ConnectAsync(new ProtocolOptions { MaxFrameSize = 4 << 20 });
+        await using var _ = remote;
+        await using var __ = proto;
+        var call = proto.CallAsync(Diag.EchoBytes, [1]);
+        var bomb = FrameFuzzTests.Deflate(new byte[1 << 30], System.IO.Compression.CompressionLevel.SmallestSize); // 1 GiB of zeros, ~1 MiB deflated
+        var frame = RawFrame.Build((byte)FrameType.Result, 1, "{\"value\":{\"__bytes__\":[0,1073741824]}}"u8, bomb, flags: 2);
+        var before = Allocated();
+        await remote.SendAsync(frame);
+        var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        var delta = Allocated() - before;
+        Assert.Contains("expands beyond the maximum frame size", error.Message);
+        Assert.True(delta < 64L << 20, $"allocated {delta / (1 << 20)} MiB inflating a bomb against a 4 MiB limit");
+    }
+
+    [Fact]
+    public async Task Deep_json_nesting_is_refused_at_depth_64()
+    {
+        var (remote, proto) = await FakeRemote.ConnectAsync();
+        await using var _ = remote;
+        await using var __ = proto;
+        var call = proto.CallAsync(Diag.Echo<object>(), "x");
+        var json = "{\"value\":" + new string('[', 100_000) + new string(']', 100_000) + "}";
+        var before = Allocated();
+        await remote.SendAsync(RawFrame.Json((byte)FrameType.Result, 1, json));
+        var error = await Assert.ThrowsAsync<RemoteResultException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("depth", error.Message);
+        Assert.True(Allocated() - before < 16 << 20);
+        Assert.True(proto.IsConnected); // a bad value fails its call, not the connection
+    }
+
+    [Fact]
+    public async Task A_remote_flooding_stderr_without_newlines_does_not_grow_controller_memory()
+    {
+        // A compromised host controls its stderr: 64 MiB with no newline must not become one 128 MB string.
+        var before = Allocated();
+        await using var proto = await Protocol.FromCommandAsync(
+            ["sh", "-c", "head -c 67108864 /dev/zero | tr '\\0' x >&2; exec python3 \"$@\"", "flood"],
+            new ProtocolOptions { Name = "flood", ConnectTimeout = TimeSpan.FromSeconds(30) });
+        Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
+        var delta = Allocated() - before;
+        Assert.True(delta < 48L << 20, $"allocated {delta / (1 << 20)} MiB while the remote wrote 64 MiB to stderr");
+    }
+}
