@@ -16,6 +16,9 @@ internal sealed class ConnectionPool : IDisposable
     readonly ConcurrentDictionary<string, Lazy<Task<Protocol>>> connections = new();
     int disposed;
 
+    /// <summary>Where the pooled connections' diagnostics and remote log records go: the running task's log.</summary>
+    public RemoteLogForwarder Logs { get; } = new();
+
     public static ConnectionPool For(IBuildEngine4 engine)
     {
         // Tasks of one build may run at once (parallel projects in the same node): create and register once.
@@ -37,7 +40,7 @@ internal sealed class ConnectionPool : IDisposable
         {
             var lazy = connections.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(
                 // Not the caller's token: the connection outlives the task that opened it.
-                () => spec.ConnectAsync(null, CancellationToken.None)));
+                () => spec.ConnectAsync(Logs, CancellationToken.None)));
             var t = lazy.Value;
             if (t.IsCompletedSuccessfully && !t.Result.IsConnected)
             {

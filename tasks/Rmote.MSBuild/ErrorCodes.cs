@@ -31,6 +31,9 @@ public static class ErrorCodes
     /// <summary>Any other remote or local error.</summary>
     public const string Other = "RMT0012";
 
+    /// <summary>Warning: the remote logged an error or critical record (forwarded Python logging).</summary>
+    public const string RemoteLogError = "RMT0013";
+
     /// <summary>The code for a failed host row; <paramref name="stepCode"/> is the task's own failure code.</summary>
     internal static string For<T>(HostResult<T> row, string stepCode) => row.Status switch
     {

@@ -4,6 +4,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Rmote.Deploy;
 using Rmote.Fleet;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Rmote.MSBuild;
 
@@ -71,6 +72,8 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         }
 
         var pool = BuildEngine is IBuildEngine4 engine4 ? ConnectionPool.For(engine4) : null;
+        var logs = pool?.Logs ?? new RemoteLogForwarder();
+        using var attached = logs.Attach(ForwardRemoteLog);
         // Log calls go through a queue drained here, on the thread MSBuild gave the task (as ToolTask does with
         // process output), while the async work runs on the thread pool.
         var work = System.Threading.Tasks.Task.Run(async () =>
@@ -79,7 +82,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             {
                 var session = pool != null
                     ? await FleetSession.ConnectAsync(specs, options, pool.ConnectAsync, cancel.Token).ConfigureAwait(false)
-                    : await FleetSession.ConnectAsync(specs, options, cancel.Token).ConfigureAwait(false);
+                    : await FleetSession.ConnectAsync(specs, options with { Logger = logs }, cancel.Token).ConfigureAwait(false);
                 try
                 {
                     return await RunAsync(new FleetOperations(session), cancel.Token).ConfigureAwait(false);
@@ -134,6 +137,29 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             return o with { FailurePolicy = Fleet.FailurePolicy.MaxFailurePercentage, MaxFailurePercentage = pct };
         throw new FormatException($"FailurePolicy '{FailurePolicy}' is not Continue, StopOnFirst or a percentage such as 25%.");
     }
+
+    /// <summary>
+    /// Remote Python logging (and transport diagnostics) at the matching MSBuild level. Remote errors are warnings
+    /// (RMT0013): a record a tool logs is information about the host, not by itself a failed build step.
+    /// </summary>
+    void ForwardRemoteLog(LogLevel level, string message) => Post(() =>
+    {
+        switch (level)
+        {
+            case LogLevel.Critical or LogLevel.Error:
+                LogCodedWarning(ErrorCodes.RemoteLogError, null, message);
+                break;
+            case LogLevel.Warning:
+                Log.LogWarning("{0}", message);
+                break;
+            case LogLevel.Information:
+                Log.LogMessage(MessageImportance.Normal, "{0}", message);
+                break;
+            default:
+                Log.LogMessage(MessageImportance.Low, "{0}", message);
+                break;
+        }
+    });
 
     /// <summary>Queues a log call for the task's thread (safe from any thread).</summary>
     protected void Post(Action log)

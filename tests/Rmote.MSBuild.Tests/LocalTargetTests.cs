@@ -83,6 +83,21 @@ public sealed class LocalTargetTests(PackedFeed feed)
     }
 
     [Fact]
+    public async Task ConnectionAndRemoteLogsReachTheBuildLog()
+    {
+        using var p = new TestProject(feed, """
+              <ItemGroup><RmoteHost Include="local" /></ItemGroup>
+              <Target Name="Probe">
+                <RmoteExec Hosts="@(RmoteHost)" ShellCommand="true" />
+              </Target>
+            """);
+        var r = await p.RunAsync("Probe", "diag");
+        Assert.Equal(0, r.ExitCode);
+        // Rmote.Core's ILogger output (here the connection's own record) lands in the task's log.
+        Assert.Contains("[local] connected: Python", TestProject.Log(r));
+    }
+
+    [Fact]
     public async Task InvalidHostIsAParameterError()
     {
         using var p = new TestProject(feed, """
