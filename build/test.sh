@@ -58,6 +58,15 @@ timeout --kill-after=30s 25m \
         --blame-hang-timeout 5m --blame-hang-dump-type none || rc=$?
 [ "$rc" -eq 0 ] || { echo "dotnet test exited $rc"; status=1; }
 
+step "main job (README): build/deploy-sample.sh to the local embedded target"
+rc=0
+bash "$repo_root/build/deploy-sample.sh" -v:m >"$results/deploy-sample.log" 2>&1 || rc=$?
+tail -n 15 "$results/deploy-sample.log"
+if [ "$rc" -ne 0 ] || [ ! -f "$repo_root/artifacts/deploy-local/MSBuildDeploy/shared/app.conf" ]; then
+    echo "build/deploy-sample.sh FAILED (exit $rc): see ${results#"$repo_root"/}/deploy-sample.log"
+    status=1
+fi
+
 step "summary"
 python3 "$repo_root/build/summarize_trx.py" "$results" || status=1
 echo "(total $(( $(date +%s) - start ))s; results in ${results#"$repo_root"/})"
