@@ -1,0 +1,61 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Rmote.Tools;
+
+/// <summary>
+/// Mako-like templates rendered on the remote (python/tools/template.py): <c>${expr}</c>, <c>\${</c>,
+/// <c>% for/if/while ... % endfor/endif/endwhile/end</c>, <c>%%</c>, <c>##</c> comments.
+/// Variables are any JSON-serializable object: a dictionary (keys used as they are) or a record / anonymous
+/// object (property names become snake_case: <c>ServerName</c> is <c>server_name</c> in the template).
+/// </summary>
+/// <example><code>
+/// string text = await proto.CallAsync(Template.Render, "Hello ${name}!", new { Name = "web01" });
+/// await proto.CallAsync(Template.RenderToFile, new RenderToFileOptions(source, vars, "/etc/app.conf") { Mode = "0640" });
+/// </code></example>
+public static class Template
+{
+    /// <summary>The tool's Python source, shipped inside Rmote.Core.</summary>
+    public static readonly PythonTool Tool = PythonTool.FromResource("Template", "template.py");
+
+    /// <summary><c>render(template, variables)</c>: the rendered text. Template errors are <see cref="ArgumentException"/>s naming the template line.</summary>
+    public static readonly ToolMethod<string, object?, string> Render = Tool.Method<string, object?, string>("render");
+
+    /// <summary><c>render_file(template_path, variables)</c>: renders a template stored on the remote.</summary>
+    public static readonly ToolMethod<string, object?, string> RenderFile = Tool.Method<string, object?, string>("render_file");
+
+    /// <summary><c>render_to_file(template, variables, path, mode, owner, group)</c>: renders and writes atomically, only when different.</summary>
+    public static readonly ToolMethod<RenderToFileOptions, RenderResult> RenderToFile = Tool.KwMethod<RenderToFileOptions, RenderResult>("render_to_file");
+}
+
+/// <summary>Arguments of <see cref="Template.RenderToFile"/>.</summary>
+public sealed record RenderToFileOptions
+{
+    /// <summary>Creates the options: render <paramref name="template"/> with <paramref name="variables"/> into <paramref name="path"/>.</summary>
+    [SetsRequiredMembers]
+    public RenderToFileOptions(string template, object? variables, string path) => (Template, Variables, Path) = (template, variables, path);
+
+    /// <summary>Template source text.</summary>
+    public required string Template { get; init; }
+    /// <summary>Variables (dictionary, record or anonymous object); sent even when null because Python requires the argument.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)]
+    public object? Variables { get; init; }
+    /// <summary>Destination path on the remote.</summary>
+    public required string Path { get; init; }
+    /// <summary>Permission bits (<c>"0644"</c>).</summary>
+    public string? Mode { get; init; }
+    /// <summary>Owner name or uid.</summary>
+    public string? Owner { get; init; }
+    /// <summary>Group name or gid.</summary>
+    public string? Group { get; init; }
+}
+
+/// <summary>Result of <see cref="Template.RenderToFile"/>.</summary>
+public sealed record RenderResult
+{
+    /// <summary>The file written.</summary>
+    public string Path { get; init; } = "";
+    /// <summary>False when content, mode and owner were already right.</summary>
+    public bool Changed { get; init; }
+    /// <summary>Hex SHA-256 of the rendered text.</summary>
+    public string Sha256 { get; init; } = "";
+}
