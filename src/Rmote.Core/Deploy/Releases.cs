@@ -87,13 +87,22 @@ public sealed partial class Releases
     /// Every host of <paramref name="session"/>: stage the release everywhere first; switch <c>current</c> only if every
     /// host staged it. If a switch then fails somewhere, hosts already switched are switched back (all or nothing).
     /// </summary>
-    public async Task<FleetResult<ReleaseDeployResult>> DeployAsync(FleetSession session, Copier copier, string? releaseId = null, CancellationToken cancellationToken = default)
+    public Task<FleetResult<ReleaseDeployResult>> DeployAsync(FleetSession session, Copier copier, string? releaseId = null, CancellationToken cancellationToken = default) =>
+        DeployAsync(session, copier, releaseId, null, null, cancellationToken);
+
+    /// <summary>The fleet deploy with the staging step of each host wrapped (retries) and these fan-out options.</summary>
+    internal async Task<FleetResult<ReleaseDeployResult>> DeployAsync(FleetSession session, Copier copier, string? releaseId,
+        Func<Protocol, Func<Task<ReleaseDeployResult>>, CancellationToken, Task<ReleaseDeployResult>>? stageWrapper, FleetOptions? options,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(copier);
+        options ??= session.Options;
         var id = ValidateId(releaseId ?? NewId());
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        var staged = await session.RunAsync((p, ct) => StageAsync(p, copier, m, id, ct), cancellationToken).ConfigureAwait(false);
+        var staged = await session.RunAsync((p, ct) => stageWrapper != null
+            ? stageWrapper(p, () => StageAsync(p, copier, m, id, ct), ct)
+            : StageAsync(p, copier, m, id, ct), options, cancellationToken).ConfigureAwait(false);
         if (!staged.AllSucceeded)
             return staged.WithNote("release not switched: staging failed on " + string.Join(", ", staged.Failures.Select(r => r.Host)));
 
@@ -102,7 +111,7 @@ public sealed partial class Releases
         {
             var s = await SwitchAsync(p, id, ct).ConfigureAwait(false);
             return byHost[p.Name] with { Switched = s };
-        }, cancellationToken).ConfigureAwait(false);
+        }, options, cancellationToken).ConfigureAwait(false);
         if (!switched.AllSucceeded)
         {
             var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!.Switched!);
@@ -118,7 +127,7 @@ public sealed partial class Releases
         {
             var pruned = await PruneAsync(p, Keep, ct).ConfigureAwait(false);
             return switched.First(r => r.Host == p.Name).Value! with { Pruned = pruned };
-        }, cancellationToken).ConfigureAwait(false);
+        }, options, cancellationToken).ConfigureAwait(false);
     }
 
     async Task<ReleaseDeployResult> StageAsync(Protocol protocol, Copier copier, SourceManifest m, string id, CancellationToken cancellationToken)

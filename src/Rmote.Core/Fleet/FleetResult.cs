@@ -38,6 +38,16 @@ public sealed class FleetResult<T> : IReadOnlyList<HostResult<T>>
     /// <inheritdoc/>
     public int Count => rows.Count;
 
+    /// <summary>The same rows with each successful value converted (failed rows keep their error and reason).</summary>
+    public FleetResult<TOut> Map<TOut>(Func<HostResult<T>, TOut> convert)
+    {
+        ArgumentNullException.ThrowIfNull(convert);
+        return new FleetResult<TOut>(rows.Select(r => new HostResult<TOut>
+        {
+            Host = r.Host, Status = r.Status, Value = r.Success ? convert(r) : default, Error = r.Error, Reason = r.Reason, Duration = r.Duration, Batch = r.Batch,
+        }).ToList(), Duration, StopReason, Note);
+    }
+
     /// <summary>The same rows with a note attached.</summary>
     public FleetResult<T> WithNote(string note) => new(rows, Duration, StopReason, note);
 

@@ -10,9 +10,11 @@ namespace Rmote.Fleet;
 public sealed class FleetSession : IAsyncDisposable
 {
     readonly List<HostConnection> hosts;
+    readonly bool ownsConnections;
     int stepNumber;
 
-    FleetSession(List<HostConnection> hosts, FleetOptions options) => (this.hosts, Options) = (hosts, options);
+    FleetSession(List<HostConnection> hosts, FleetOptions options, bool ownsConnections = true) =>
+        (this.hosts, Options, this.ownsConnections) = (hosts, options, ownsConnections);
 
     /// <summary>The hosts, in the order given.</summary>
     public IReadOnlyList<HostConnection> Hosts => hosts;
@@ -24,7 +26,19 @@ public sealed class FleetSession : IAsyncDisposable
     public FleetResult<TimeSpan> Connects { get; private set; } = null!;
 
     /// <summary>Connects to every host in parallel (bounded by <see cref="FleetOptions.MaxParallel"/>).</summary>
-    public static async Task<FleetSession> ConnectAsync(IEnumerable<HostSpec> hosts, FleetOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<FleetSession> ConnectAsync(IEnumerable<HostSpec> hosts, FleetOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(hosts, options, null, cancellationToken);
+
+    /// <summary>
+    /// A session whose connections come from <paramref name="connector"/> (e.g. a per-build cache shared by several
+    /// sessions). Such a session does not own its connections: disposing it leaves them open for the connector's owner to close.
+    /// </summary>
+    public static Task<FleetSession> ConnectAsync(IEnumerable<HostSpec> hosts, FleetOptions? options,
+        Func<HostSpec, CancellationToken, Task<Protocol>>? connector, CancellationToken cancellationToken = default) =>
+        ConnectCoreAsync(hosts, options, connector, cancellationToken);
+
+    static async Task<FleetSession> ConnectCoreAsync(IEnumerable<HostSpec> hosts, FleetOptions? options,
+        Func<HostSpec, CancellationToken, Task<Protocol>>? connector, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         options ??= new FleetOptions();
@@ -33,7 +47,7 @@ public sealed class FleetSession : IAsyncDisposable
         var dup = list.GroupBy(h => h.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup != null)
             throw new ArgumentException($"Host '{dup.Key}' is listed twice; give each host a distinct Name.", nameof(hosts));
-        var session = new FleetSession(list, options);
+        var session = new FleetSession(list, options, ownsConnections: connector == null);
         var sw = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(options.MaxParallel);
         try
@@ -44,7 +58,9 @@ public sealed class FleetSession : IAsyncDisposable
                 var t = Stopwatch.StartNew();
                 try
                 {
-                    h.Protocol = await h.Spec.ConnectAsync(options.Logger, cancellationToken).ConfigureAwait(false);
+                    h.Protocol = connector != null
+                        ? await connector(h.Spec, cancellationToken).ConfigureAwait(false)
+                        : await h.Spec.ConnectAsync(options.Logger, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -173,9 +189,10 @@ public sealed class FleetSession : IAsyncDisposable
         return e is IRemoteError ? msg : $"{e.GetType().Name}: {msg}";
     }
 
-    /// <summary>Closes every connection (in parallel).</summary>
+    /// <summary>Closes every connection (in parallel); a session made with a connector leaves them to the connector's owner.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (!ownsConnections) return;
         await Task.WhenAll(hosts.Select(async h =>
         {
             if (h.Protocol is { } p)

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Rmote.Fleet;
+using Rmote.Tools;
+
+namespace Rmote.Deploy;
+
+/// <summary>
+/// The deploy steps every build integration (MSBuild, Cake, Nuke) runs, over the open connections of a
+/// <see cref="FleetSession"/>: copy (plain or as a release), exec with live output, service restart, template,
+/// release switch and rollback, health wait. Each step runs on every host under the fan-out options
+/// (MaxParallel, Serial, FailurePolicy) and returns a <see cref="FleetResult{T}"/> in which one failing host never
+/// hides the others. Wrappers only translate parameters and logging; the behaviour lives here.
+/// </summary>
+/// <example><code>
+/// await using var session = await FleetSession.ConnectAsync(hosts);
+/// var ops = new FleetOperations(session);
+/// var copy = await ops.CopyAsync(new CopyRequest { Source = CopySource.FromFolder("publish"), Options = new() { DestinationFolder = "/srv/app" }, UseReleases = true });
+/// var run = await ops.ExecAsync(new ExecRequest { Command = ["/srv/app/current/app", "--version"] }, line => Console.WriteLine(line));
+/// </code></example>
+public sealed class FleetOperations
+{
+    /// <summary>Operations over <paramref name="session"/>'s hosts (the session stays the caller's to dispose).</summary>
+    public FleetOperations(FleetSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Session = session;
+    }
+
+    /// <summary>The hosts and their connections.</summary>
+    public FleetSession Session { get; }
+
+    FleetOptions OptionsFor(FleetOptions? requested) => requested ?? Session.Options;
+
+    /// <summary>
+    /// Copies <see cref="CopyRequest.Source"/> to every host (the local side is read once): a delta copy into the
+    /// destination folder, or a release deploy (stage everywhere, switch <c>current</c> everywhere or nowhere, prune).
+    /// A host whose copy fails is retried <see cref="CopyRequest.Retries"/> times while its connection is up.
+    /// </summary>
+    public async Task<FleetResult<CopyOutcome>> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var copier = new Copier(request.Source, request.Options);
+        var options = OptionsFor(request.Fleet);
+        var attempts = new ConcurrentDictionary<string, int>();
+
+        async Task<T> WithRetries<T>(Protocol p, Func<Task<T>> attempt, CancellationToken ct)
+        {
+            for (var n = 1; ; n++)
+            {
+                attempts[p.Name] = n;
+                try
+                {
+                    return await attempt().ConfigureAwait(false);
+                }
+                // A lost connection cannot be retried on (the session does not reconnect); cancellation is not a failure.
+                catch (Exception) when (n <= request.Retries && p.IsConnected && !ct.IsCancellationRequested)
+                {
+                    await Task.Delay(request.RetryDelay, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (!request.UseReleases)
+        {
+            var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+            var o = request.Options;
+            return await Session.RunAsync(async (p, ct) =>
+            {
+                var copy = await WithRetries(p, () => copier.CopyToAsync(p, m, o.DestinationFolder, o.DeleteExtraneous, ct), ct).ConfigureAwait(false);
+                return new CopyOutcome { Copy = copy, Attempts = attempts.GetValueOrDefault(p.Name, 1) };
+            }, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var releases = new Releases(request.Options.DestinationFolder) { Keep = request.KeepReleases };
+        var deployed = await releases.DeployAsync(Session, copier, request.ReleaseId, (p, stage, ct) => WithRetries(p, stage, ct), options, cancellationToken)
+            .ConfigureAwait(false);
+        return deployed.Map(r => new CopyOutcome { Copy = r.Value!.Copy, Release = r.Value, Attempts = attempts.GetValueOrDefault(r.Host, 1) });
+    }
+
+    /// <summary>
+    /// Runs a command on every host. Each output line goes to <paramref name="onLine"/> as it is produced (called
+    /// from several hosts at once: it must be thread-safe), with secret values masked. A non-zero exit fails the host
+    /// with <see cref="RemoteExitCodeException"/> (carrying the outcome) unless <see cref="ExecRequest.IgnoreExitCode"/>.
+    /// </summary>
+    public Task<FleetResult<ExecOutcome>> ExecAsync(ExecRequest request, Action<HostOutputLine>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var masker = SecretMasker.For(request);
+        var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        return Session.RunAsync(async (p, ct) =>
+        {
+            var sw = Stopwatch.StartNew();
+            var lines = new List<HostOutputLine>();
+            int? exit = null;
+            IAsyncEnumerable<OutputLine> stream = request.Command is { } argv
+                ? p.StreamAsync(Exec.Stream, new ExecStreamOptions([.. argv]) { Cwd = request.WorkingDirectory, Env = env, Timeout = request.Timeout, Check = false }, ct)
+                : p.StreamAsync(Exec.StreamShell, new ShellStreamOptions(request.ShellCommand!) { Cwd = request.WorkingDirectory, Env = env, Timeout = request.Timeout, Check = false }, ct);
+            try
+            {
+                await foreach (var item in stream.ConfigureAwait(false))
+                {
+                    if (item.Stream == OutputStream.Exit) { exit = item.ExitCode; continue; }
+                    var line = new HostOutputLine(p.Name, item.Stream, masker.Mask(item.Line ?? ""));
+                    lines.Add(line);
+                    onLine?.Invoke(line);
+                }
+            }
+            catch (Exception e) when (!masker.IsEmpty && e is not OperationCanceledException)
+            {
+                // Remote errors may quote the process's output: never let a secret through in a message.
+                throw new InvalidOperationException(masker.Mask(e.Message));
+            }
+            var outcome = new ExecOutcome { Host = p.Name, ExitCode = exit ?? -1, Output = lines, Duration = sw.Elapsed };
+            if (outcome.ExitCode != 0 && !request.IgnoreExitCode)
+                throw new RemoteExitCodeException(outcome, masker.Mask(request.Display));
+            return outcome;
+        }, OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    /// <summary>
+    /// Restarts (or reloads) the units in order on every host and waits until each is active. A unit that fails or does
+    /// not settle in time fails the host with <see cref="ServiceFailedException"/> carrying its last journal lines.
+    /// </summary>
+    public Task<FleetResult<ServiceRestartOutcome>> RestartServicesAsync(ServiceRestartRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        return Session.RunAsync(async (p, ct) =>
+        {
+            var results = new List<ServiceResult>();
+            foreach (var unit in request.Names)
+            {
+                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout };
+                ServiceResult r;
+                try
+                {
+                    r = await p.CallAsync(request.Reload ? Service.ReloadWith : Service.RestartWith, args, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested && p.IsConnected)
+                {
+                    var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
+                    var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
+                        ? "" // the tool already put the journal into stderr
+                        : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
+                    throw new ServiceFailedException(p.Name, unit, reason, journal, e);
+                }
+                if (!r.Status.IsActive)
+                    throw new ServiceFailedException(p.Name, unit, $"is {r.Status.ActiveState} ({r.Status.SubState}, result {r.Status.Result}) after {(request.Reload ? "reload" : "restart")}",
+                        await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false));
+                results.Add(r);
+            }
+            return new ServiceRestartOutcome(results);
+        }, OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    static async Task<string> JournalAsync(Protocol p, string unit, int lines, CancellationToken ct)
+    {
+        try
+        {
+            var r = await p.CallAsync(Exec.Command, new ExecOptions("journalctl", "--no-pager", "-o", "short", "-n", lines.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", unit)
+            { Check = false, MergeStderr = true, Timeout = TimeSpan.FromSeconds(10) }, ct).ConfigureAwait(false);
+            return r.Stdout.Trim();
+        }
+        // The journal is a courtesy in an error message: its absence must not replace the real error.
+        catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs).</summary>
+    public Task<FleetResult<RenderResult>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var text = request.ReadTemplate();
+        return Session.RunAsync((p, ct) =>
+        {
+            var vars = new Dictionary<string, object?>(request.Variables);
+            vars.TryAdd("rmote_host", p.Name);
+            return p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
+            { Mode = request.Mode, Owner = request.Owner, Group = request.Group }, ct);
+        }, OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    /// <summary>
+    /// Points <c>current</c> at <see cref="ReleaseSwitchRequest.ReleaseId"/> on every host, or on none: if a switch fails
+    /// somewhere, the hosts already switched are switched back. Then prunes to <see cref="ReleaseSwitchRequest.Keep"/>.
+    /// </summary>
+    public async Task<FleetResult<ReleaseSwitched>> SwitchReleaseAsync(ReleaseSwitchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var releases = new Releases(request.BaseFolder);
+        var id = Releases.ValidateId(request.ReleaseId);
+        var options = OptionsFor(request.Fleet);
+        var switched = await Session.RunAsync((p, ct) => releases.SwitchAsync(p, id, ct), options, cancellationToken).ConfigureAwait(false);
+        if (!switched.AllSucceeded)
+        {
+            var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!);
+            // Switching back must happen even when the build is being cancelled: a half-switched fleet is worse.
+            await Session.RunAsync(async (p, ct) =>
+            {
+                if (undo.TryGetValue(p.Name, out var s) && s.Previous is { } prev) await releases.SwitchAsync(p, prev, ct).ConfigureAwait(false);
+                return true;
+            }, options, CancellationToken.None).ConfigureAwait(false);
+            return switched.WithNote("switch failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back");
+        }
+        if (request.Keep is { } keep)
+            await Session.RunAsync((p, ct) => releases.PruneAsync(p, keep, ct), options, cancellationToken).ConfigureAwait(false);
+        return switched;
+    }
+
+    /// <summary>Switches <c>current</c> back to the previous release on every host (a host with none fails).</summary>
+    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(string baseFolder, FleetOptions? fleet = null, CancellationToken cancellationToken = default)
+    {
+        var releases = new Releases(baseFolder);
+        return Session.RunAsync((p, ct) => releases.RollbackAsync(p, ct), OptionsFor(fleet), cancellationToken);
+    }
+
+    /// <summary>Polls the URL (fetched by each host itself) or the command on every host until it passes or times out.</summary>
+    public Task<FleetResult<HealthCheckResult>> WaitForHealthyAsync(HealthCheckOptions check, FleetOptions? fleet = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        check.Validate();
+        return Session.RunAsync((p, ct) => HealthCheck.WaitAsync(p, check, ct), OptionsFor(fleet), cancellationToken);
+    }
+}

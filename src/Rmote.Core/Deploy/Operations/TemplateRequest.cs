@@ -1,0 +1,35 @@
+using Rmote.Fleet;
+
+namespace Rmote.Deploy;
+
+/// <summary>
+/// A template for <see cref="FleetOperations.RenderTemplateAsync"/>: rendered on each host (Rmote's Mako-like
+/// syntax, <c>${name}</c>) and written atomically to <see cref="Path"/> only when it differs. Set exactly one of
+/// <see cref="Text"/> and <see cref="LocalFile"/>. Each host also sees <c>rmote_host</c> (its label).
+/// </summary>
+public sealed record TemplateRequest
+{
+    /// <summary>Template source text.</summary>
+    public string? Text { get; init; }
+    /// <summary>Local file holding the template (read once, UTF-8).</summary>
+    public string? LocalFile { get; init; }
+    /// <summary>Variables, used as named.</summary>
+    public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+    /// <summary>Destination file on each host.</summary>
+    public required string Path { get; init; }
+    /// <summary>Permission bits (<c>"0644"</c>).</summary>
+    public string? Mode { get; init; }
+    /// <summary>Owner name or uid.</summary>
+    public string? Owner { get; init; }
+    /// <summary>Group name or gid.</summary>
+    public string? Group { get; init; }
+    /// <summary>Fan-out options for this step (null: the session's).</summary>
+    public FleetOptions? Fleet { get; init; }
+
+    internal string ReadTemplate()
+    {
+        if ((Text is null) == (LocalFile is null)) throw new ArgumentException("Give either template Text or a LocalFile (exactly one).");
+        if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("The destination Path is empty.");
+        return Text ?? File.ReadAllText(LocalFile!);
+    }
+}
