@@ -45,6 +45,7 @@ public static partial class RmoteAliases
     static FleetResult<HealthCheckResult> Health(ICakeContext context, string alias, IEnumerable<string> hosts, HealthCheckOptions check, RmoteHealthSettings settings)
     {
         var options = check with { Interval = settings.Interval, Timeout = settings.Timeout, AttemptTimeout = settings.AttemptTimeout };
-        return CakeStep.Run(context, alias, hosts, settings, (ops, fleet, ct) => ops.WaitForHealthyAsync(options, fleet, ct));
+        return CakeStep.Run(context, alias, hosts, settings, (ops, fleet, ct) => ops.WaitForHealthyAsync(options, fleet, ct),
+            r => $"healthy after {r.Attempts} attempt(s): {r.Detail}");
     }
 }

@@ -40,6 +40,6 @@ public static partial class RmoteAliases
             Owner = settings.Owner,
             Group = settings.Group,
             Fleet = fleet,
-        }, ct));
+        }, ct), r => (r.Changed ? "written " : "unchanged ") + r.Path);
     }
 }

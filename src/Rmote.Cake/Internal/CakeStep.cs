@@ -28,7 +28,7 @@ internal static class CakeStep
             options = new FleetOptions
             {
                 MaxParallel = settings.MaxParallel,
-                Serial = string.IsNullOrWhiteSpace(settings.Serial) ? null : BatchSize.Parse(settings.Serial),
+                Serial = string.IsNullOrWhiteSpace(settings.Serial) ? (BatchSize?)null : BatchSize.Parse(settings.Serial),
                 FailurePolicy = settings.FailurePolicy,
                 MaxFailurePercentage = settings.MaxFailurePercentage,
                 Logger = new CakeRemoteLogger(context.Log),

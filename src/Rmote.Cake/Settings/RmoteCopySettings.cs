@@ -1,6 +1,8 @@
+using Cake.Core;
+
 namespace Rmote.Cake;
 
-/// <summary>Settings of <see cref="RmoteAliases.RmoteCopy(Cake.Core.ICakeContext, IEnumerable{string}, string, string, RmoteCopySettings)"/>.</summary>
+/// <summary>Settings of <see cref="RmoteAliases.RmoteCopy(ICakeContext, IEnumerable{string}, string, string, RmoteCopySettings)"/>.</summary>
 public sealed class RmoteCopySettings : RmoteSettings
 {
     /// <summary>Compare files by SHA-256 instead of size and modification time.</summary>

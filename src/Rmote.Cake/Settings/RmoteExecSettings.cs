@@ -1,6 +1,8 @@
+using Cake.Core;
+
 namespace Rmote.Cake;
 
-/// <summary>Settings of <see cref="RmoteAliases.RmoteExec(Cake.Core.ICakeContext, IEnumerable{string}, string, RmoteExecSettings)"/>.</summary>
+/// <summary>Settings of <see cref="RmoteAliases.RmoteExec(ICakeContext, IEnumerable{string}, string, RmoteExecSettings)"/>.</summary>
 public sealed class RmoteExecSettings : RmoteSettings
 {
     /// <summary>Working directory on the host.</summary>

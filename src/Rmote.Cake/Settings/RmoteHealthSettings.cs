@@ -1,6 +1,8 @@
+using Cake.Core;
+
 namespace Rmote.Cake;
 
-/// <summary>Settings of <see cref="RmoteAliases.RmoteWaitForHealthy(Cake.Core.ICakeContext, IEnumerable{string}, string, RmoteHealthSettings)"/>.</summary>
+/// <summary>Settings of <see cref="RmoteAliases.RmoteWaitForHealthy(ICakeContext, IEnumerable{string}, string, RmoteHealthSettings)"/>.</summary>
 public sealed class RmoteHealthSettings : RmoteSettings
 {
     /// <summary>HTTP status codes that count as healthy (default 200).</summary>

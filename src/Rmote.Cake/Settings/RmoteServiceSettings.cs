@@ -1,6 +1,8 @@
+using Cake.Core;
+
 namespace Rmote.Cake;
 
-/// <summary>Settings of <see cref="RmoteAliases.RmoteServiceRestart(Cake.Core.ICakeContext, IEnumerable{string}, string, RmoteServiceSettings)"/>.</summary>
+/// <summary>Settings of <see cref="RmoteAliases.RmoteServiceRestart(ICakeContext, IEnumerable{string}, string, RmoteServiceSettings)"/>.</summary>
 public sealed class RmoteServiceSettings : RmoteSettings
 {
     /// <summary>Reload the unit's configuration instead of restarting it.</summary>

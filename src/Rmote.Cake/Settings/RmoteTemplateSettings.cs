@@ -1,6 +1,8 @@
+using Cake.Core;
+
 namespace Rmote.Cake;
 
-/// <summary>Settings of <see cref="RmoteAliases.RmoteTemplate(Cake.Core.ICakeContext, IEnumerable{string}, string, string, RmoteTemplateSettings)"/>.</summary>
+/// <summary>Settings of <see cref="RmoteAliases.RmoteTemplate(ICakeContext, IEnumerable{string}, string, string, RmoteTemplateSettings)"/>.</summary>
 public sealed class RmoteTemplateSettings : RmoteSettings
 {
     /// <summary>Template variables (<c>${name}</c>); each host also sees <c>rmote_host</c>.</summary>
