@@ -115,10 +115,14 @@ public abstract class MiniBuild
             var sb = new System.Text.StringBuilder();
             foreach (var token in e.MessageTemplate.Tokens)
             {
-                if (token is Serilog.Parsing.PropertyToken p && e.Properties.TryGetValue(p.PropertyName, out var v))
-                    sb.Append(v is ScalarValue { Value: string text } ? text : v.ToString());
-                else if (token is Serilog.Parsing.TextToken t)
-                    sb.Append(t.Text);
+                if (token is Serilog.Parsing.PropertyToken p && e.Properties.TryGetValue(p.PropertyName, out var v) && v is ScalarValue { Value: string text })
+                    sb.Append(text);
+                else
+                {
+                    using var w = new StringWriter();
+                    token.Render(e.Properties, w);
+                    sb.Append(w);
+                }
             }
             return sb.ToString();
         }

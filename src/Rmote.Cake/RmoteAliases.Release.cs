@@ -29,7 +29,7 @@ public static partial class RmoteAliases
             ReleaseId = releaseId,
             Keep = settings.KeepReleases,
             Fleet = fleet,
-        }, ct));
+        }, ct), Describe);
     }
 
     /// <summary>Switches <c>current</c> under <paramref name="baseFolder"/> back to the previous release on every host.</summary>
@@ -46,6 +46,8 @@ public static partial class RmoteAliases
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseFolder);
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, (ops, fleet, ct) => ops.RollbackAsync(baseFolder, fleet, ct));
+        return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, (ops, fleet, ct) => ops.RollbackAsync(baseFolder, fleet, ct), Describe);
     }
+
+    static string Describe(ReleaseSwitched s) => $"current {s.Previous ?? "-"} -> {s.Current}";
 }

@@ -128,7 +128,7 @@ public static class RmoteTasks
             ReleaseId = id,
             Keep = settings.KeepReleases,
             Fleet = fleet,
-        }, ct));
+        }, ct), Describe);
     }
 
     /// <summary>Switches <c>current</c> back to the previous release on every host.</summary>
@@ -140,7 +140,7 @@ public static class RmoteTasks
     {
         ArgumentNullException.ThrowIfNull(settings);
         var baseFolder = Require(nameof(RmoteRollback), settings.BaseFolder, nameof(settings.BaseFolder));
-        return NukeStep.Run(nameof(RmoteRollback), settings, (ops, fleet, ct) => ops.RollbackAsync(baseFolder, fleet, ct));
+        return NukeStep.Run(nameof(RmoteRollback), settings, (ops, fleet, ct) => ops.RollbackAsync(baseFolder, fleet, ct), Describe);
     }
 
     /// <summary>Polls a URL (fetched by each host itself) or a command on every host until it passes or times out.</summary>
@@ -168,6 +168,8 @@ public static class RmoteTasks
 
     /// <summary>Closes every connection the tasks opened (the next task reconnects).</summary>
     public static void RmoteDisconnect() => OperationRunner.Disconnect();
+
+    static string Describe(ReleaseSwitched s) => $"current {s.Previous ?? "-"} -> {s.Current}";
 
     static T Configure<T>(Func<T, T> configurator) where T : RmoteSettings, new()
     {

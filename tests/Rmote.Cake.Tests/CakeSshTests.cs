@@ -18,6 +18,8 @@ public sealed class CakeSshTests(SshFleetFixture rig, ITestOutputHelper output)
         dir.WriteFile("v1/version.txt", "v1");
         dir.WriteFile("v2/version.txt", "v2");
         dir.WriteFile("v2/bin/tool.sh", "#!/bin/sh\necho tool\n");
+        // Two builds a minute apart, as in life: size+mtime compare (rsync's rule) must see version.txt changed.
+        File.SetLastWriteTimeUtc(dir.Combine("v1", "version.txt"), DateTime.UtcNow.AddMinutes(-1));
         dir.WriteFile("host.tmpl", "host=${rmote_host}\n");
         var broken = rig.Hosts[1];
         File.WriteAllText(Path.Combine(broken.SrvRoot, "broken"), "");
