@@ -142,6 +142,8 @@ public sealed class FleetOperations
                 catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested && p.IsConnected)
                 {
                     var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
+                    // The exception names the host already; so will ServiceFailedException.
+                    if (reason.StartsWith($"[{p.Name}] ", StringComparison.Ordinal)) reason = reason[(p.Name.Length + 3)..];
                     var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
                         ? "" // the tool already put the journal into stderr
                         : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
@@ -176,12 +178,14 @@ public sealed class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = request.ReadTemplate();
-        return Session.RunAsync((p, ct) =>
+        var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
+        return Session.RunAsync(async (p, ct) =>
         {
             var vars = new Dictionary<string, object?>(request.Variables);
             vars.TryAdd("rmote_host", p.Name);
-            return p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-            { Mode = request.Mode, Owner = request.Owner, Group = request.Group }, ct);
+            if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
+            return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
+            { Mode = request.Mode, Owner = request.Owner, Group = request.Group }, ct).ConfigureAwait(false);
         }, OptionsFor(request.Fleet), cancellationToken);
     }
 

@@ -26,7 +26,8 @@ public sealed record CopyRequest
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> when the request is incomplete or inconsistent (the operation calls it too).</summary>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Retries, nameof(Retries));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepReleases, 1, nameof(KeepReleases));

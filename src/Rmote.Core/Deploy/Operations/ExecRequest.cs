@@ -36,7 +36,8 @@ public sealed record ExecRequest
     /// <summary>How the command reads in logs (never includes environment values).</summary>
     public string Display => ShellCommand ?? string.Join(' ', Command ?? []);
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> when the request is incomplete or inconsistent (the operation calls it too).</summary>
+    public void Validate()
     {
         if ((Command is null) == (ShellCommand is null))
             throw new ArgumentException("Give either Command (argv) or ShellCommand (exactly one).");

@@ -20,7 +20,8 @@ public sealed record ServiceRestartRequest
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> when the request is incomplete or inconsistent (the operation calls it too).</summary>
+    public void Validate()
     {
         if (Names.Count == 0 || Names.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Give at least one service name, none empty.");
         if (Timeout <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.");

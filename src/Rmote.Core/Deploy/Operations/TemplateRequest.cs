@@ -23,6 +23,8 @@ public sealed record TemplateRequest
     public string? Owner { get; init; }
     /// <summary>Group name or gid.</summary>
     public string? Group { get; init; }
+    /// <summary>Create the destination's folder (and its parents) when missing (default true).</summary>
+    public bool CreateDirectory { get; init; } = true;
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 

@@ -1,0 +1,166 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using Rmote.Deploy;
+
+namespace Rmote.MSBuild;
+
+/// <summary>
+/// Copies files to a folder on every host, like MSBuild's <c>Copy</c> task but remote and incremental: only files
+/// that differ are sent, each written atomically. Optionally as a release (<c>releases/&lt;id&gt;</c> + <c>current</c>).
+/// </summary>
+public sealed class RmoteCopy : RmoteTask
+{
+    /// <summary>Files to copy. Each goes to <c>%(DestinationSubPath)</c> under the destination, else <c>%(RecursiveDir)%(Filename)%(Extension)</c>.</summary>
+    public ITaskItem[]? SourceFiles { get; set; }
+
+    /// <summary>A local folder whose contents are copied (instead of <see cref="SourceFiles"/>).</summary>
+    public string? SourceFolder { get; set; }
+
+    /// <summary>Folder on the hosts (absolute or <c>~/...</c>); with releases, the base folder holding <c>releases/</c> and <c>current</c>.</summary>
+    [Required]
+    public string DestinationFolder { get; set; } = "";
+
+    /// <summary>Skip files whose size and modification time match (default true). False compares content (SHA-256) instead; identical content is never resent.</summary>
+    public bool SkipUnchangedFiles { get; set; } = true;
+
+    /// <summary>Delete files on the host that are not part of the source (always done inside a new release).</summary>
+    public bool DeleteExtraneous { get; set; }
+
+    /// <summary>Octal mode for every copied file (<c>0644</c>); empty keeps the source modes.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Octal mode for every created folder (<c>0755</c>).</summary>
+    public string? DirectoryMode { get; set; }
+
+    /// <summary>Owner (name or uid) of the copied files; needs root on the host.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>Group (name or gid) of the copied files.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>Deploy as a release under <see cref="DestinationFolder"/> (implied by <see cref="ReleaseId"/>).</summary>
+    public bool UseReleases { get; set; }
+
+    /// <summary>Release id (letters, digits, '.', '_', '-'); default a UTC timestamp. The id used is the <see cref="ReleaseIdUsed"/> output.</summary>
+    public string? ReleaseId { get; set; }
+
+    /// <summary>Releases kept after the switch (default 5).</summary>
+    public int KeepReleases { get; set; } = 5;
+
+    /// <summary>Extra attempts for a host whose copy failed (default 0), like Copy's Retries.</summary>
+    public int Retries { get; set; }
+
+    /// <summary>Pause before a retry in milliseconds (default 1000).</summary>
+    public int RetryDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>One item per host and file sent: spec = destination path on the host; metadata Host, RelativePath.</summary>
+    [Output]
+    public ITaskItem[] CopiedFiles { get; private set; } = [];
+
+    /// <summary>The release id deployed (empty without releases).</summary>
+    [Output]
+    public string ReleaseIdUsed { get; private set; } = "";
+
+    /// <summary>The folder the files went to on every host: the release folder with releases, else <see cref="DestinationFolder"/>.</summary>
+    [Output]
+    public string DeployedFolder { get; private set; } = "";
+
+    /// <inheritdoc/>
+    protected override string FailureCode => ErrorCodes.CopyFailed;
+
+    CopySource? source;
+    UnixFileMode? fileMode, directoryMode;
+
+    /// <inheritdoc/>
+    protected override void Validate()
+    {
+        var hasFiles = SourceFiles is { Length: > 0 };
+        if (hasFiles == !string.IsNullOrWhiteSpace(SourceFolder))
+            throw new ArgumentException(hasFiles ? "Give SourceFiles or SourceFolder, not both." : "Give SourceFiles or SourceFolder: there is nothing to copy.");
+        if (string.IsNullOrWhiteSpace(DestinationFolder)) throw new ArgumentException("DestinationFolder is empty.");
+        if (Retries < 0 || RetryDelayMilliseconds < 0) throw new ArgumentException("Retries and RetryDelayMilliseconds must not be negative.");
+        source = hasFiles
+            ? CopySource.FromFiles(SourceFiles!.Select(i => new CopyItem(LocalPath(i.ItemSpec), SubPath(i))))
+            : CopySource.FromFolder(LocalPath(SourceFolder!));
+        fileMode = ParseMode(Mode, nameof(Mode));
+        directoryMode = ParseMode(DirectoryMode, nameof(DirectoryMode));
+    }
+
+    static string SubPath(ITaskItem item)
+    {
+        var sub = item.GetMetadata("DestinationSubPath");
+        if (sub.Length > 0) return sub;
+        return item.GetMetadata("RecursiveDir") + item.GetMetadata("Filename") + item.GetMetadata("Extension");
+    }
+
+    static UnixFileMode? ParseMode(string? text, string name)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var t = text.Trim();
+        if (t.StartsWith("0o", StringComparison.Ordinal)) t = t[2..];
+        if (t.Length is 0 or > 4 || !t.All(c => c is >= '0' and <= '7'))
+            throw new FormatException($"{name} '{text}' is not an octal mode such as 0644.");
+        return (UnixFileMode)Convert.ToInt32(t, 8);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
+    {
+        var useReleases = UseReleases || !string.IsNullOrWhiteSpace(ReleaseId);
+        var releaseId = useReleases ? (string.IsNullOrWhiteSpace(ReleaseId) ? Releases.NewId() : ReleaseId.Trim()) : null;
+        var request = new CopyRequest
+        {
+            Source = source!,
+            Options = new CopyOptions
+            {
+                DestinationFolder = DestinationFolder.Trim(),
+                Compare = SkipUnchangedFiles ? CompareMode.SizeAndTime : CompareMode.Checksum,
+                DeleteExtraneous = DeleteExtraneous,
+                FileMode = fileMode,
+                DirectoryMode = directoryMode,
+                Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),
+                Group = string.IsNullOrWhiteSpace(Group) ? null : Group.Trim(),
+            },
+            UseReleases = useReleases,
+            ReleaseId = releaseId,
+            KeepReleases = KeepReleases,
+            Retries = Retries,
+            RetryDelay = TimeSpan.FromMilliseconds(RetryDelayMilliseconds),
+        };
+        var result = await ops.CopyAsync(request, cancellationToken).ConfigureAwait(false);
+
+        var copied = new List<ITaskItem>();
+        foreach (var row in result.Successes)
+        {
+            var c = row.Value!.Copy;
+            foreach (var rel in c.CopiedFiles)
+            {
+                var item = new TaskItem(ItemText.Escape(c.DestinationFolder.TrimEnd('/') + "/" + rel));
+                item.SetMetadata("Host", ItemText.Escape(row.Host));
+                item.SetMetadata("RelativePath", ItemText.Escape(rel));
+                copied.Add(item);
+                PostMessage(MessageImportance.Normal, row.Host, "copied " + rel);
+            }
+            foreach (var rel in c.DeletedFiles) PostMessage(MessageImportance.Normal, row.Host, "deleted " + rel);
+            if (row.Value.Attempts > 1) PostMessage(MessageImportance.Normal, row.Host, $"copy succeeded on attempt {row.Value.Attempts}");
+        }
+        CopiedFiles = [.. copied];
+        ReleaseIdUsed = releaseId ?? "";
+        DeployedFolder = releaseId != null ? new Releases(request.Options.DestinationFolder).ReleasePath(releaseId) : request.Options.DestinationFolder;
+        // A release's row covers only its last step (prune); the copy's own time is what a user wants to see.
+        return Report(result, Describe, o => o.Copy.Duration);
+    }
+
+    static string Describe(CopyOutcome o)
+    {
+        var c = o.Copy;
+        var what = c.Changed
+            ? $"copied {c.Copied}, unchanged {c.Skipped}, deleted {c.Deleted}, {c.BytesSent / 1048576.0:0.00} MiB"
+            : $"up to date, no change ({c.Skipped} file(s) unchanged)";
+        if (o.Release is { } r)
+            what = $"release {r.ReleaseId}: {what}" + (r.Switched is { } s ? (s.Previous is { } prev ? $"; current {prev} -> {s.Current}" : $"; current -> {s.Current}") : "; not switched")
+                + (r.Pruned.Count > 0 ? $"; pruned {r.Pruned.Count}" : "");
+        return what;
+    }
+}

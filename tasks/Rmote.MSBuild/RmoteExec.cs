@@ -1,0 +1,103 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using Rmote.Deploy;
+using Rmote.Tools;
+
+namespace Rmote.MSBuild;
+
+/// <summary>
+/// Runs a command on every host. Output streams into the build log as it is produced, each line prefixed with its
+/// host; secret environment values are masked everywhere. A non-zero exit fails the task unless <see cref="IgnoreExitCode"/>.
+/// </summary>
+public sealed class RmoteExec : RmoteTask
+{
+    /// <summary>Program and arguments (an item list: <c>Command="dotnet;app.dll;--check"</c>), run without a shell.</summary>
+    public string[]? Command { get; set; }
+
+    /// <summary>A script run by <c>/bin/sh -c</c> (instead of <see cref="Command"/>).</summary>
+    public string? ShellCommand { get; set; }
+
+    /// <summary>Working directory on the hosts.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary><c>NAME=value</c> pairs added to the remote environment (values may be logged).</summary>
+    public string[]? EnvironmentVariables { get; set; }
+
+    /// <summary><c>NAME=value</c> pairs whose values never reach the log: masked as <c>***</c> in output and errors.</summary>
+    public string[]? SecretEnvironmentVariables { get; set; }
+
+    /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
+    public int Timeout { get; set; }
+
+    /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>).</summary>
+    public bool IgnoreExitCode { get; set; }
+
+    /// <summary>Capture the output lines into <see cref="ConsoleOutput"/> (like Exec's ConsoleToMSBuild).</summary>
+    public bool ConsoleToMSBuild { get; set; }
+
+    /// <summary>Importance of the output lines in the log: High (default: visible at minimal verbosity), Normal or Low.</summary>
+    public string StandardOutputImportance { get; set; } = "High";
+
+    /// <summary>The exit code: 0 when every host exited 0, else the first non-zero code (-1 when a host could not run it).</summary>
+    [Output]
+    public int ExitCode { get; private set; }
+
+    /// <summary>With <see cref="ConsoleToMSBuild"/>: one item per output line (spec = the text; metadata Host, Stream).</summary>
+    [Output]
+    public ITaskItem[] ConsoleOutput { get; private set; } = [];
+
+    /// <inheritdoc/>
+    protected override string FailureCode => ErrorCodes.CommandFailed;
+
+    ExecRequest? request;
+    MessageImportance importance;
+
+    /// <inheritdoc/>
+    protected override void Validate()
+    {
+        if (!Enum.TryParse(StandardOutputImportance, true, out importance))
+            throw new ArgumentException($"StandardOutputImportance '{StandardOutputImportance}' is not High, Normal or Low.");
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        var secrets = new List<string>();
+        foreach (var (pairs, secret) in new[] { (EnvironmentVariables, false), (SecretEnvironmentVariables, true) })
+            foreach (var pair in pairs ?? [])
+            {
+                var eq = pair.IndexOf('=');
+                // The message names the variable only: a malformed secret pair must not print its value.
+                if (eq <= 0) throw new ArgumentException($"Environment entry {(secret ? "(secret)" : $"'{pair}'")} is not NAME=value.");
+                env[pair[..eq]] = pair[(eq + 1)..];
+                if (secret) secrets.Add(pair[..eq]);
+            }
+        request = new ExecRequest
+        {
+            Command = Command is { Length: > 0 } ? Command : null,
+            ShellCommand = string.IsNullOrWhiteSpace(ShellCommand) ? null : ShellCommand,
+            WorkingDirectory = string.IsNullOrWhiteSpace(WorkingDirectory) ? null : WorkingDirectory.Trim(),
+            Environment = env.Count > 0 ? env : null,
+            SecretEnvironmentNames = secrets,
+            Timeout = Milliseconds(Timeout),
+            IgnoreExitCode = IgnoreExitCode,
+        };
+        request.Validate();
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
+    {
+        PostMessage(MessageImportance.Normal, null, $"RmoteExec: {request!.Display}");
+        var result = await ops.ExecAsync(request, line => PostMessage(importance, line.Host, line.Text), cancellationToken).ConfigureAwait(false);
+        var codes = result.Select(r => r.Value?.ExitCode ?? (r.Error as RemoteExitCodeException)?.ExitCode ?? -1).ToList();
+        ExitCode = codes.FirstOrDefault(c => c != 0);
+        if (ConsoleToMSBuild)
+            ConsoleOutput = [.. result.Select(r => r.Value?.Output ?? (r.Error as RemoteExitCodeException)?.Outcome.Output ?? [])
+                .SelectMany(lines => lines)
+                .Select(l =>
+                {
+                    var item = new TaskItem(ItemText.Escape(l.Text.Length > 0 ? l.Text : " "));
+                    item.SetMetadata("Host", ItemText.Escape(l.Host));
+                    item.SetMetadata("Stream", l.Stream == OutputStream.Stderr ? "stderr" : "stdout");
+                    return (ITaskItem)item;
+                })];
+        return Report(result, o => o.ExitCode == 0 ? "exit 0" : $"exit {o.ExitCode} (ignored)");
+    }
+}

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using Rmote.Deploy;
+using Rmote.Fleet;
+
+namespace Rmote.MSBuild;
+
+/// <summary>
+/// What every Rmote task shares: the hosts (<c>RmoteHost</c> items), fan-out options, the build-wide connection
+/// pool, Ctrl+C, error codes, per-host summaries. The work itself is async and runs in Rmote.Core's
+/// <see cref="FleetOperations"/>; <see cref="Execute"/> is the only place that blocks on it.
+/// </summary>
+public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTask
+{
+    readonly CancellationTokenSource cancel = new();
+    readonly BlockingCollection<Action> logQueue = new();
+
+    /// <summary>The hosts: <c>@(RmoteHost)</c> items (spec <c>user@host:port</c> or <c>local</c>; metadata User, Port, IdentityFile, KnownHostsFile, SshOptions, Python, Sudo, Name...).</summary>
+    [Required]
+    public ITaskItem[] Hosts { get; set; } = [];
+
+    /// <summary>Hosts running at once (default 32).</summary>
+    public int MaxParallel { get; set; } = 32;
+
+    /// <summary>Rolling batches: a host count (<c>1</c>) or a percentage (<c>25%</c>); empty runs all hosts at once.</summary>
+    public string? Serial { get; set; }
+
+    /// <summary><c>Continue</c> (default: every host runs, failures reported per host), <c>StopOnFirst</c>, or a percentage (<c>30%</c>) of failed hosts that stops starting new ones.</summary>
+    public string? FailurePolicy { get; set; }
+
+    /// <summary>One item per host: spec = the host, metadata Status (succeeded, failed, unreachable, skipped), Duration (seconds), Detail.</summary>
+    [Output]
+    public ITaskItem[] HostSummary { get; private set; } = [];
+
+    /// <summary>Cancels the remote work (MSBuild calls it on Ctrl+C).</summary>
+    public void Cancel() => cancel.Cancel();
+
+    /// <summary>The task's name in log lines.</summary>
+    protected string TaskLabel => GetType().Name;
+
+    /// <summary>The project's folder: relative local paths are resolved against it.</summary>
+    protected string ProjectDirectory => Path.GetDirectoryName(BuildEngine?.ProjectFileOfTaskNode) is { Length: > 0 } d ? d : Environment.CurrentDirectory;
+
+    /// <summary>The error code of a host that failed this task's step.</summary>
+    protected abstract string FailureCode { get; }
+
+    /// <summary>Checks the parameters before anything connects; throws <see cref="ArgumentException"/> or <see cref="FormatException"/> with a readable message.</summary>
+    protected virtual void Validate() { }
+
+    /// <summary>The task's work: run one step of <paramref name="ops"/> and report it; returns false when the task failed.</summary>
+    protected abstract Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public sealed override bool Execute()
+    {
+        List<HostSpec> specs;
+        FleetOptions options;
+        try
+        {
+            specs = HostItems.Parse(Hosts, ProjectDirectory);
+            if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts=user@host:port;...");
+            options = FleetOptionsFromParameters();
+            Validate();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException)
+        {
+            LogCodedError(ErrorCodes.InvalidParameters, null, e.Message);
+            return false;
+        }
+
+        var pool = BuildEngine is IBuildEngine4 engine4 ? ConnectionPool.For(engine4) : null;
+        // Log calls go through a queue drained here, on the thread MSBuild gave the task (as ToolTask does with
+        // process output), while the async work runs on the thread pool.
+        var work = System.Threading.Tasks.Task.Run(async () =>
+        {
+            try
+            {
+                var session = pool != null
+                    ? await FleetSession.ConnectAsync(specs, options, pool.ConnectAsync, cancel.Token).ConfigureAwait(false)
+                    : await FleetSession.ConnectAsync(specs, options, cancel.Token).ConfigureAwait(false);
+                try
+                {
+                    return await RunAsync(new FleetOperations(session), cancel.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Without a pool (no IBuildEngine4) the session owns its connections; with one this is a no-op.
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                logQueue.CompleteAdding();
+            }
+        });
+        foreach (var log in logQueue.GetConsumingEnumerable()) log();
+        try
+        {
+            return work.GetAwaiter().GetResult() && !Log.HasLoggedErrors;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            LogCodedError(ErrorCodes.Cancelled, null, $"{TaskLabel} was cancelled; remote work was stopped.");
+            return false;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            LogCodedError(ErrorCodes.InvalidParameters, null, e.Message);
+            return false;
+        }
+        catch (Exception e)
+        {
+            LogCodedError(ErrorCodes.Other, null, $"{TaskLabel} failed: {e.GetType().Name}: {e.Message}");
+            return false;
+        }
+    }
+
+    FleetOptions FleetOptionsFromParameters()
+    {
+        if (MaxParallel < 1) throw new ArgumentException($"MaxParallel must be at least 1 (was {MaxParallel}).");
+        var o = new FleetOptions
+        {
+            MaxParallel = MaxParallel,
+            Serial = string.IsNullOrWhiteSpace(Serial) ? (BatchSize?)null : BatchSize.Parse(Serial),
+            // Each task is its own step: a host that failed an earlier task of this build was already reported there.
+            SkipFailedHostsInLaterSteps = false,
+        };
+        var p = FailurePolicy?.Trim();
+        if (string.IsNullOrEmpty(p) || p.Equals("Continue", StringComparison.OrdinalIgnoreCase)) return o;
+        if (p.Equals("StopOnFirst", StringComparison.OrdinalIgnoreCase)) return o with { FailurePolicy = Fleet.FailurePolicy.StopOnFirst };
+        if (p.EndsWith('%') && double.TryParse(p[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var pct) && pct is >= 0 and <= 100)
+            return o with { FailurePolicy = Fleet.FailurePolicy.MaxFailurePercentage, MaxFailurePercentage = pct };
+        throw new FormatException($"FailurePolicy '{FailurePolicy}' is not Continue, StopOnFirst or a percentage such as 25%.");
+    }
+
+    /// <summary>Queues a log call for the task's thread (safe from any thread).</summary>
+    protected void Post(Action log)
+    {
+        try { logQueue.Add(log); }
+        catch (InvalidOperationException) { /* the task already returned: too late to log */ }
+    }
+
+    /// <summary>Logs <paramref name="message"/> prefixed with the host, from any thread.</summary>
+    protected void PostMessage(MessageImportance importance, string? host, string message) =>
+        Post(() => Log.LogMessage(importance, "{0}", host != null ? $"{host}: {message}" : message));
+
+    // MSBuild accepts a null subcategory (none); its signature predates nullable annotations.
+    void LogCodedError(string code, string? host, string message) =>
+        Log.LogError(null!, code, null, BuildEngine?.ProjectFileOfTaskNode, BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0, 0, 0,
+            "{0}", host != null ? $"{host}: {message}" : message);
+
+    void LogCodedWarning(string code, string? host, string message) =>
+        Log.LogWarning(null!, code, null, BuildEngine?.ProjectFileOfTaskNode, BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0, 0, 0,
+            "{0}", host != null ? $"{host}: {message}" : message);
+
+    /// <summary>
+    /// Reports a step: a summary line per host (at minimal verbosity), an error with a code per failed host, a
+    /// warning per skipped host; fills <see cref="HostSummary"/>. Returns true when every host succeeded.
+    /// </summary>
+    protected bool Report<T>(FleetResult<T> result, Func<T, string> describe, Func<T, TimeSpan>? duration = null)
+    {
+        var summary = new List<ITaskItem>();
+        foreach (var row in result)
+        {
+            var item = new TaskItem(ItemText.Escape(row.Host));
+            item.SetMetadata("Status", row.Status.ToString().ToLowerInvariant());
+            item.SetMetadata("Duration", row.Duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture));
+            var detail = row.Success && row.Value is { } v ? describe(v) : Flatten(row.Reason ?? row.Error?.Message ?? "");
+            item.SetMetadata("Detail", ItemText.Escape(detail));
+            summary.Add(item);
+            var host = row.Host;
+            if (row.Success)
+                PostMessage(MessageImportance.High, host, $"{TaskLabel}: {detail} ({(duration != null ? duration(row.Value!) : row.Duration).TotalSeconds:0.00} s)");
+            else if (row.Status == HostStatus.Skipped)
+                Post(() => LogCodedWarning(ErrorCodes.Skipped, host, $"{TaskLabel} skipped: {detail}"));
+            else
+            {
+                var code = ErrorCodes.For(row, FailureCode);
+                var text = row.Status == HostStatus.Unreachable ? $"unreachable: {detail}" : $"{TaskLabel} failed: {ErrorText(row.Error, detail)}";
+                Post(() => LogCodedError(code, host, text));
+            }
+        }
+        if (result.Note != null) PostMessage(MessageImportance.High, null, $"{TaskLabel}: {result.Note}");
+        HostSummary = [.. summary];
+        return result.AllSucceeded;
+    }
+
+    static string Flatten(string s) => s.ReplaceLineEndings(" ").Trim();
+
+    // Multi-line messages (journal lines) stay readable; a remote host prefix "[host] " is dropped since the log line already names it.
+    static string ErrorText(Exception? e, string fallback)
+    {
+        var text = e?.Message ?? fallback;
+        if (text.StartsWith('[') && text.IndexOf("] ", StringComparison.Ordinal) is var i and > 0) text = text[(i + 2)..];
+        return text.TrimEnd();
+    }
+
+    /// <summary>A timeout in milliseconds as a TimeSpan (null when 0 or less: no limit).</summary>
+    protected static TimeSpan? Milliseconds(int ms) => ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
+
+    /// <summary>A local path made absolute against the project folder.</summary>
+    protected string LocalPath(string path) => Path.GetFullPath(path, ProjectDirectory);
+}

@@ -1,0 +1,80 @@
+using Microsoft.Build.Framework;
+using Rmote.Deploy;
+
+namespace Rmote.MSBuild;
+
+/// <summary>
+/// Renders a template (<c>${name}</c>, <c>% if</c>/<c>% for</c>) on every host into a file, written atomically and
+/// only when it differs. Variables come from <see cref="Variables"/> items and <see cref="Properties"/> pairs; each
+/// host also sees <c>rmote_host</c>.
+/// </summary>
+public sealed class RmoteTemplate : RmoteTask
+{
+    /// <summary>Template text (instead of <see cref="TemplateFile"/>).</summary>
+    public string? Template { get; set; }
+
+    /// <summary>Local template file.</summary>
+    public string? TemplateFile { get; set; }
+
+    /// <summary>Destination file on the hosts.</summary>
+    [Required]
+    public string DestinationFile { get; set; } = "";
+
+    /// <summary>Variables as items: spec = name, metadata <c>Value</c>.</summary>
+    public ITaskItem[]? Variables { get; set; }
+
+    /// <summary>Variables as <c>Name=Value</c> pairs (<c>Properties="Port=$(Port);Env=$(Configuration)"</c>).</summary>
+    public string[]? Properties { get; set; }
+
+    /// <summary>Octal mode of the file (<c>0640</c>).</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Owner of the file.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>Group of the file.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>True when the file changed on at least one host.</summary>
+    [Output]
+    public bool Changed { get; private set; }
+
+    /// <inheritdoc/>
+    protected override string FailureCode => ErrorCodes.TemplateFailed;
+
+    TemplateRequest? request;
+
+    /// <inheritdoc/>
+    protected override void Validate()
+    {
+        var vars = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var v in Variables ?? []) vars[v.ItemSpec] = v.GetMetadata("Value");
+        foreach (var pair in Properties ?? [])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"Properties entry '{pair}' is not Name=Value.");
+            vars[pair[..eq].Trim()] = pair[(eq + 1)..];
+        }
+        if (string.IsNullOrWhiteSpace(Template) == string.IsNullOrWhiteSpace(TemplateFile))
+            throw new ArgumentException("Give Template (text) or TemplateFile, exactly one.");
+        request = new TemplateRequest
+        {
+            Text = string.IsNullOrWhiteSpace(Template) ? null : Template,
+            LocalFile = string.IsNullOrWhiteSpace(TemplateFile) ? null : LocalPath(TemplateFile),
+            Variables = vars,
+            Path = DestinationFile.Trim(),
+            Mode = string.IsNullOrWhiteSpace(Mode) ? null : Mode.Trim(),
+            Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),
+            Group = string.IsNullOrWhiteSpace(Group) ? null : Group.Trim(),
+        };
+        if (request.LocalFile is { } f && !File.Exists(f)) throw new FileNotFoundException($"TemplateFile '{TemplateFile}' does not exist.", f);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
+    {
+        var result = await ops.RenderTemplateAsync(request!, cancellationToken).ConfigureAwait(false);
+        Changed = result.Successes.Any(r => r.Value!.Changed);
+        return Report(result, r => (r.Changed ? "wrote " : "unchanged ") + r.Path);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using Rmote.TestRig;
+
+namespace Rmote.MSBuild.Tests;
+
+/// <summary>Real <c>dotnet msbuild</c> runs of the packed tasks against the rig's three sshd hosts.</summary>
+[Collection("msbuild-ssh")]
+public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
+{
+    static string Local(SshHost h, string remote) => Path.Combine(h.SrvRoot, remote[(h.RemoteSrv.TrimEnd('/').Length + 1)..]);
+
+    const string Tpl = "port=${port} host=${rmote_host}";
+
+    static int Logins(SshHost h) => Regex.Matches(h.ReadLog(), "Accepted publickey").Count;
+
+    [Fact]
+    public async Task UnreachableHostFailsWithCodeWhileTheOthersDeployOverOneConnectionEach()
+    {
+        var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-" + Guid.NewGuid().ToString("n")[..8];
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {string.Join("\n    ", rig.Hosts.Select(TestProject.HostItem))}
+                <RmoteHost Include="root@127.0.0.1:1" Name="dead" ConnectTimeout="5000" />
+              </ItemGroup>
+              <Target Name="Push">
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="site" DestinationFolder="{dest}" ContinueOnError="ErrorAndContinue" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="cat;{dest}/index.html" ContinueOnError="ErrorAndContinue" />
+              </Target>
+            """);
+        p.Write("site/index.html", "hello fleet");
+        p.Write("site/css/app.css", "body{}");
+        var before = rig.Hosts.Select(Logins).ToList();
+
+        // A plain copy: a release would (rightly) not switch anywhere while one host is down.
+        var r = await p.RunAsync("Push");
+        var log = TestProject.Log(r);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("error RMT0002: dead: unreachable", log);
+        foreach (var h in rig.Hosts)
+        {
+            Assert.Equal("hello fleet", File.ReadAllText(Path.Combine(Local(h, dest), "index.html")));
+            Assert.Contains($"{h.Name}: RmoteCopy: copied 2", log);
+            Assert.Contains($"{h.Name}: hello fleet", log);
+        }
+        // One SSH login per host for the whole build, shared by both tasks.
+        Assert.Equal(before.Select(n => n + 1), rig.Hosts.Select(Logins));
+    }
+
+    [Fact]
+    public async Task ReleaseLifecycleTemplateAndHealthOnEveryHost()
+    {
+        var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-" + Guid.NewGuid().ToString("n")[..8];
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {string.Join("\n    ", rig.Hosts.Select(TestProject.HostItem))}
+              </ItemGroup>
+              <Target Name="Life">
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="v1" DestinationFolder="{dest}" ReleaseId="r1" />
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="v2" DestinationFolder="{dest}" ReleaseId="r2" />
+                <RmoteRollback Hosts="@(RmoteHost)" BaseFolder="{dest}"><Output TaskParameter="CurrentRelease" PropertyName="AfterRollback" /></RmoteRollback>
+                <Message Importance="high" Text="AFTER-ROLLBACK=$(AfterRollback)" />
+                <RmoteReleaseSwitch Hosts="@(RmoteHost)" BaseFolder="{dest}" ReleaseId="r2" KeepReleases="1" Serial="1" />
+                <RmoteTemplate Hosts="@(RmoteHost)" Template="{Tpl}" DestinationFile="{dest}/shared/app.conf" Properties="port=8080" />
+                <RmoteWaitForHealthy Hosts="@(RmoteHost)" Command="test;-f;{dest}/shared/app.conf" Interval="200" Timeout="10000" />
+              </Target>
+            """);
+        p.Write("v1/app.txt", "one");
+        p.Write("v2/app.txt", "two", DateTime.UtcNow.AddHours(1)); // same size: only the time tells them apart
+        var r = await p.RunAsync("Life");
+        var log = TestProject.Log(r);
+        Assert.True(r.ExitCode == 0, log);
+        Assert.Contains("AFTER-ROLLBACK=r1", log);
+        foreach (var h in rig.Hosts)
+        {
+            var local = Local(h, dest);
+            Assert.Equal("two", File.ReadAllText(Path.Combine(local, "current", "app.txt")));
+            Assert.False(Directory.Exists(Path.Combine(local, "releases", "r1")), "KeepReleases=1 pruned r1");
+            Assert.Equal($"port=8080 host={h.Name}", File.ReadAllText(Path.Combine(local, "shared", "app.conf")));
+            Assert.Contains($"{h.Name}: RmoteWaitForHealthy: healthy", log);
+        }
+    }
+}
