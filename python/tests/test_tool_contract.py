@@ -9,7 +9,7 @@ import unittest
 import tool_support
 
 EXPECTED = {
-    "apt": "Apt", "apt_repository": "AptRepository", "diag": "Diag", "exec": "Exec",
+    "apt": "Apt", "apt_repository": "AptRepository", "deploy": "Deploy", "diag": "Diag", "exec": "Exec",
     "filesystem": "FileSystem", "http": "Http", "logger": "Logger", "pacman": "Pacman",
     "pacman_repository": "PacmanRepository", "quit": "Quit", "service": "Service",
     "template": "Template", "user": "User",
@@ -17,7 +17,7 @@ EXPECTED = {
 # Python 3.8's stdlib modules used by the tools (sys.stdlib_module_names needs 3.10).
 STDLIB = {
     "__future__", "asyncio", "ast", "base64", "binascii", "builtins", "dataclasses", "difflib", "errno", "glob",
-    "grp", "hashlib", "http", "logging", "os", "platform", "pwd", "re", "shlex", "shutil", "signal", "socket", "stat",
+    "grp", "hashlib", "http", "logging", "os", "platform", "pwd", "re", "secrets", "shlex", "shutil", "signal", "socket", "stat",
     "subprocess", "sys", "tempfile", "threading", "time", "typing", "urllib",
 }
 

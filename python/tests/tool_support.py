@@ -39,18 +39,23 @@ class StandInTool:
 
 
 def set_cancelled(value):
-    """Flip the stand-in's ``Tool.cancelled()`` flag (no-op with the real runtime)."""
+    """Flip ``Tool.cancelled()`` for the calling thread: the stand-in's flag, or the real
+    runtime's current-call record (which is what its dispatcher sets when a CANCEL arrives)."""
     if value:
         _cancel.set()
     else:
         _cancel.clear()
+    current = getattr(_runtime_module, "_current", None)
+    if current is not None:
+        current.set(types.SimpleNamespace(id=0, cancelled=True) if value else None)
 
 
 _runtime_tool = None
+_runtime_module = None
 
 
 def _find_runtime_tool():
-    global _runtime_tool
+    global _runtime_tool, _runtime_module
     if _runtime_tool is not None:
         return _runtime_tool
     tool = StandInTool
@@ -60,6 +65,7 @@ def _find_runtime_tool():
             mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
             tool = getattr(mod, "Tool", None) or StandInTool
+            _runtime_module = mod if tool is not StandInTool else None
         except Exception:  # a broken runtime must not hide tool test results
             tool = StandInTool
     _runtime_tool = tool

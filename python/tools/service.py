@@ -143,7 +143,8 @@ def _act(unit, verb, timeout, no_block=False):
     args = [verb] + (["--no-block"] if no_block else []) + [unit]
     code, _, err = _run(args, timeout=timeout, check=False)
     if code != 0:
-        _fail(unit, _systemctl() + args, code, err, None)
+        # Name the unit and its state even when systemctl printed nothing (the daemonless replacement is silent).
+        _fail(unit, _systemctl() + args, code, err, _status(unit))
 
 
 def _wait(unit, want, timeout, verb):

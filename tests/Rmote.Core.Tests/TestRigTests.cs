@@ -94,6 +94,18 @@ public sealed class TestRigTests(SshFleetFixture rig, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Hosts_get_a_fresh_servers_root_bashrc_not_the_ci_machines()
+    {
+        var h = rig.Hosts[0];
+        if (!h.IsolatedFilesystem) { output.WriteLine("no mount namespaces: the machine's own ~/.bashrc is used"); return; }
+        var r = await h.RunSshAsync("cat ~/.bashrc | head -1; echo \"$PATH\"");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.StartsWith("# Rmote.TestRig", r.StdOut);
+        Assert.DoesNotContain(".pyenv", r.StdOut);
+        if (File.Exists("/root/.bashrc")) Assert.DoesNotContain("Rmote.TestRig", File.ReadAllText("/root/.bashrc"));
+    }
+
+    [Fact]
     public async Task Wrong_known_hosts_entry_fails_host_key_verification()
     {
         var (h1, h2) = (rig.Hosts[0], rig.Hosts[1]);
@@ -136,6 +148,45 @@ public sealed class TestRigTests(SshFleetFixture rig, ITestOutputHelper output)
 /// <summary>Destructive rig tests on private fleets (not the shared one).</summary>
 public sealed class TestRigLifecycleTests(ITestOutputHelper output)
 {
+    static async Task WaitForRemoteSleepAsync(SshHost h)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!h.SessionPids().Any(p => ProcessTree.GetCommandLine(p)?.StartsWith("sleep") == true))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "remote sleep never appeared");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Stop_mid_handshake_leaves_no_session_behind()
+    {
+        await using var fleet = await SshFleet.StartAsync(1);
+        var h = fleet[0];
+        var mountNs = h.MountNamespace;
+        // connect and stop while the connection is anywhere between accept, auth and session start
+        var clients = Enumerable.Range(0, 4).Select(_ => h.RunSshAsync("sleep 60", timeout: TimeSpan.FromSeconds(90))).ToList();
+        while (h.SessionPids().Count == 0) await Task.Delay(5);
+        await h.StopAsync();
+        var results = await Task.WhenAll(clients);
+        Assert.All(results, r => Assert.NotEqual(0, r.ExitCode));
+        if (mountNs != null) Assert.Empty(ProcessTree.GetProcessesInMountNamespace(mountNs));
+    }
+
+    [Fact]
+    public async Task Stop_kills_daemonized_session_children_in_the_hosts_namespace()
+    {
+        await using var fleet = await SshFleet.StartAsync(1);
+        var h = fleet[0];
+        if (!h.IsolatedFilesystem) { output.WriteLine("no mount namespaces: skipped escape check"); return; }
+        var r = await h.RunSshAsync("setsid nohup sleep 300 >/dev/null 2>&1 < /dev/null & echo $!");
+        var escaped = int.Parse(r.StdOut.Trim());
+        Assert.True(ProcessTree.IsAlive(escaped));
+        Assert.DoesNotContain(escaped, h.SessionPids()); // reparented away from the sshd tree
+        await h.StopAsync();
+        Assert.True(await ProcessTree.WaitForExitAsync(escaped, TimeSpan.FromSeconds(5)));
+    }
+
     [Fact]
     public async Task Stop_then_restart_on_same_port_and_keys()
     {
@@ -143,7 +194,7 @@ public sealed class TestRigLifecycleTests(ITestOutputHelper output)
         var h = fleet[0];
         var (port, pid, key) = (h.Port, h.Pid, h.HostPublicKey);
         var sleeper = h.RunSshAsync("sleep 60", timeout: TimeSpan.FromSeconds(90));
-        while (h.SessionPids().Count == 0) await Task.Delay(50);
+        await WaitForRemoteSleepAsync(h);
 
         await h.StopAsync();
         Assert.False(h.IsRunning);
@@ -173,7 +224,7 @@ public sealed class TestRigLifecycleTests(ITestOutputHelper output)
         output.WriteLine($"2-host fleet started in {fleet.StartupTime.TotalMilliseconds:F0} ms");
         var h = fleet[0];
         var sleeper = h.RunSshAsync("sleep 60", timeout: TimeSpan.FromSeconds(90));
-        while (h.SessionPids().Count == 0) await Task.Delay(50);
+        await WaitForRemoteSleepAsync(h);
         var pids = fleet.Hosts.Select(x => x.Pid).Concat(h.SessionPids()).ToList();
         var root = fleet.Root;
 

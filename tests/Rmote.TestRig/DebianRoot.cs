@@ -108,8 +108,8 @@ public sealed class DebianRoot
     /// <summary>The environment processes in a sandbox see (nothing leaks in from the test process).</summary>
     public const string CleanEnvironment = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8";
 
-    /// <summary>A fresh, private copy-on-write view of the root for one test.</summary>
-    public DebianSandbox CreateSandbox() => new(Path);
+    /// <summary>A fresh, private copy-on-write view of the root for one test; <paramref name="environment"/> adds <c>NAME=value</c> entries to the interpreter's clean environment.</summary>
+    public DebianSandbox CreateSandbox(params string[] environment) => new(Path, environment);
 }
 
 /// <summary>
@@ -121,9 +121,14 @@ public sealed class DebianSandbox : IDisposable
 {
     readonly TempDir dir = new("rmote-debian-");
 
-    internal DebianSandbox(string lower)
+    readonly string environment;
+
+    internal DebianSandbox(string lower, IReadOnlyList<string> environment)
     {
         Lower = lower;
+        if (environment.Any(e => !e.Contains('=') || e.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '\\')))
+            throw new ArgumentException("Sandbox environment entries are NAME=value without whitespace or quotes.", nameof(environment));
+        this.environment = string.Join(' ', environment);
         foreach (var sub in new[] { "upper", "work", "merged" }) Directory.CreateDirectory(dir.Combine(sub));
     }
 
@@ -143,7 +148,7 @@ public sealed class DebianSandbox : IDisposable
         "unshare", "--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
         "l=$1 u=$2 w=$3 m=$4; shift 4; " +
         "mount -t overlay overlay -o \"lowerdir=$l,upperdir=$u,workdir=$w\" \"$m\" && mount -t proc proc \"$m/proc\" && " +
-        "chroot \"$m\" /usr/bin/env -i " + DebianRoot.CleanEnvironment + " python3 \"$@\"",
+        "chroot \"$m\" /usr/bin/env -i " + DebianRoot.CleanEnvironment + " " + environment + " python3 \"$@\"",
         "sh", Lower, Upper, dir.Combine("work"), dir.Combine("merged"),
     ];
 

@@ -58,7 +58,9 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
         SshHost.EnsurePrivsepDir();
         Directory.CreateDirectory("/srv");
 
+        await StaleReaper.ReapOnceAsync().ConfigureAwait(false);
         var root = Directory.CreateTempSubdirectory("rmote-rig-netns-").FullName;
+        StaleReaper.WriteOwner(root);
         string? ns = null, hostVeth = null, subnet = null;
         try
         {
@@ -75,6 +77,8 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
                 var candidateNs = $"rmrig-{id}";
                 var hv = $"rmr{id[..6]}h";
                 var nv = $"rmr{id[..6]}n";
+                // recorded first, so that StaleReaper can undo all of it if this process dies half-way
+                File.WriteAllText(Path.Combine(root, "netns"), $"{candidateNs} {hv} 10.203.{k / 64}.{baseOctet}/30\n");
                 if ((await Ip(ct, "netns", "add", candidateNs)).ExitCode != 0) { if (attempt < 5) continue; throw new InvalidOperationException("ip netns add failed"); }
                 ns = candidateNs;
                 (await Ip(ct, "link", "add", hv, "type", "veth", "peer", "name", nv)).EnsureSuccess();
@@ -115,7 +119,7 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
             var nsName = ns!;
             var host = new NetNamespaceHost(nsName, address, dir, identity, knownHosts, srvRoot, remoteSrv, mountNs, keys[1],
                 h => mountNs
-                    ? LaunchInfo("ip", ["netns", "exec", nsName, "unshare", "--mount", "--propagation", "private", "sh", "-c", SshdScriptWithBind, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile])
+                    ? LaunchInfo("ip", ["netns", "exec", nsName, "unshare", .. h.IsolatedLaunchArgs()])
                     : LaunchInfo("ip", ["netns", "exec", nsName, "sh", "-c", SshdScriptPlain, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile]),
                 nsName, hostVeth!, $"rmr{nsName[6..12]}n", local, subnet!);
             try

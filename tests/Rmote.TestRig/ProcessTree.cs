@@ -26,6 +26,18 @@ public static partial class ProcessTree
     /// <summary>Parent pid from /proc/PID/stat, or null if gone.</summary>
     public static int? GetParent(int pid) => ReadStat(pid)?.PPid;
 
+    /// <summary>Start time (clock ticks since boot, /proc/PID/stat field 22): with the pid, identifies a process.</summary>
+    public static long? GetStartTime(int pid)
+    {
+        try
+        {
+            var s = File.ReadAllText($"/proc/{pid}/stat");
+            var rest = s[(s.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(rest[19]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return null; }
+    }
+
     /// <summary>Command line (argv joined by spaces) from /proc/PID/cmdline, or null if gone.</summary>
     public static string? GetCommandLine(int pid)
     {
@@ -59,27 +71,68 @@ public static partial class ProcessTree
     }
 
     /// <summary>
-    /// Kills pid and all its descendants with <paramref name="signal"/> (snapshot taken first so reparented
-    /// orphans are still found), repeating until nothing of the tree is left or the timeout passes.
-    /// Returns true if everything is gone.
+    /// Kills pid and all its descendants. The tree is first frozen (SIGSTOP, repeated until a snapshot finds no new
+    /// member), so nothing can fork or get reparented away while it is being killed; then every member gets
+    /// <paramref name="signal"/> (and SIGCONT, so a catchable signal is delivered). Returns true if all are gone.
     /// </summary>
     public static async Task<bool> KillTreeAsync(int pid, int signal = SIGKILL, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        var known = new HashSet<int>();
-        while (true)
+        var members = new List<int>();
+        var seen = new HashSet<int>();
+        for (var round = 0; round < 50; round++)
         {
             var tree = new List<int>();
             if (IsAlive(pid)) tree.Add(pid);
             tree.AddRange(GetDescendants(pid));
-            foreach (var k in known.ToList())
-                if (IsAlive(k)) { tree.AddRange(GetDescendants(k)); tree.Add(k); }
-            tree = tree.Distinct().Where(IsAlive).ToList();
-            if (tree.Count == 0) return true;
-            foreach (var p in tree) { known.Add(p); Signal(p, signal); }
+            foreach (var m in members.ToList()) tree.AddRange(GetDescendants(m));
+            var fresh = tree.Where(seen.Add).ToList();
+            if (fresh.Count == 0) break;
+            foreach (var p in fresh) { Signal(p, SIGSTOP); members.Add(p); }
+            await Task.Delay(5).ConfigureAwait(false); // let the stops land before re-reading the tree
+        }
+        foreach (var p in members) { Signal(p, signal); if (signal != SIGKILL) Signal(p, SIGCONT); }
+        while (true)
+        {
+            var alive = members.Where(IsAlive).ToList();
+            if (alive.Count == 0) return true;
             if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(50).ConfigureAwait(false);
-            if (signal != SIGKILL && DateTime.UtcNow > deadline - TimeSpan.FromSeconds(2)) signal = SIGKILL;
+            await Task.Delay(25).ConfigureAwait(false);
+            if (signal != SIGKILL && DateTime.UtcNow > deadline - TimeSpan.FromSeconds(2))
+            {
+                signal = SIGKILL;
+                foreach (var p in alive) Signal(p, SIGKILL);
+            }
+        }
+    }
+
+    /// <summary>The mount namespace of a process ("mnt:[4026532...]"), or null if gone.</summary>
+    public static string? GetMountNamespace(int pid)
+    {
+        try { return new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Every live process in the given mount namespace.</summary>
+    public static IReadOnlyList<int> GetProcessesInMountNamespace(string mountNamespace) =>
+        Snapshot().Where(p => p.State != 'Z' && GetMountNamespace(p.Pid) == mountNamespace).Select(p => p.Pid).ToList();
+
+    /// <summary>
+    /// SIGKILLs every process in a mount namespace (e.g. a host's private one: catches even daemonized session
+    /// children that left the sshd tree). Refuses to touch the caller's own namespace. Returns true if all are gone.
+    /// </summary>
+    public static async Task<bool> KillMountNamespaceAsync(string mountNamespace, TimeSpan? timeout = null)
+    {
+        if (mountNamespace == GetMountNamespace(Environment.ProcessId)) return false;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var procs = GetProcessesInMountNamespace(mountNamespace);
+            if (procs.Count == 0) return true;
+            if (DateTime.UtcNow > deadline) return false;
+            foreach (var p in procs) Signal(p, SIGKILL);
+            await Task.Delay(25).ConfigureAwait(false);
         }
     }
 

@@ -66,7 +66,9 @@ public sealed class SshFleet : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(hosts, 1);
         RequiresTools.EnsureSsh();
         var sw = Stopwatch.StartNew();
+        await StaleReaper.ReapOnceAsync().ConfigureAwait(false);
         var fleet = new SshFleet(Directory.CreateTempSubdirectory("rmote-rig-").FullName);
+        StaleReaper.WriteOwner(fleet.Root);
         try
         {
             await fleet.InitAsync(hosts, ct).ConfigureAwait(false);
@@ -120,7 +122,7 @@ public sealed class SshFleet : IAsyncDisposable
             var host = new SshHost($"host{i}", "127.0.0.1", AllocatePort(), dir, IdentityFile, KnownHostsFile,
                 srvRoot, remoteSrv, mountNs, keys[i],
                 h => mountNs
-                    ? SshHost.LaunchInfo("unshare", ["--mount", "--propagation", "private", "sh", "-c", SshHost.SshdScriptWithBind, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile])
+                    ? SshHost.LaunchInfo("unshare", h.IsolatedLaunchArgs())
                     : SshHost.LaunchInfo("sh", ["-c", SshHost.SshdScriptPlain, "rig-sshd", h.SrvRoot, h.ConfigFile, h.LogFile]));
             _hosts.Add(host);
             WriteHostConfig(host);

@@ -120,6 +120,9 @@ public class SshHost
 
     public bool IsRunning => Pid != 0;
 
+    /// <summary>The private mount namespace of the running sshd ("mnt:[...]"), null when stopped or not isolated.</summary>
+    public string? MountNamespace { get; private set; }
+
     /// <summary>Live sshd session processes (children of the listener: one per connection) and their descendants.</summary>
     public IReadOnlyList<int> SessionPids() => Pid is var pid and > 0 ? ProcessTree.GetDescendants(pid) : [];
 
@@ -128,13 +131,17 @@ public class SshHost
     {
         var pid = Pid;
         if (pid == 0) return 0;
-        var n = 0;
-        foreach (var child in ProcessTree.GetChildren(pid))
+        // freeze first so nothing forks or gets reparented away mid-kill
+        var members = new List<int>();
+        var seen = new HashSet<int>();
+        for (var round = 0; round < 50; round++)
         {
-            var tree = ProcessTree.GetDescendants(child).Prepend(child).ToList();
-            foreach (var p in tree) if (ProcessTree.Signal(p, ProcessTree.SIGKILL)) n++;
+            var fresh = ProcessTree.GetDescendants(pid).Concat(members.SelectMany(ProcessTree.GetDescendants)).Where(seen.Add).ToList();
+            if (fresh.Count == 0) break;
+            foreach (var p in fresh) { ProcessTree.Signal(p, ProcessTree.SIGSTOP); members.Add(p); }
+            Thread.Sleep(5);
         }
-        return n;
+        return members.Count(p => ProcessTree.Signal(p, ProcessTree.SIGKILL));
     }
 
     /// <summary>The sshd log so far ("" if none).</summary>
@@ -155,11 +162,14 @@ public class SshHost
     public async Task StopAsync()
     {
         Process? p;
-        lock (_gate) { p = _process; _process = null; }
+        string? mountNs;
+        lock (_gate) { p = _process; _process = null; mountNs = MountNamespace; MountNamespace = null; }
         if (p == null) return;
         try
         {
             if (!HasExited(p)) await ProcessTree.KillTreeAsync(p.Id, ProcessTree.SIGKILL).ConfigureAwait(false);
+            // anything that escaped the tree (daemonized from a session) but lives in the host's private namespace
+            if (mountNs != null) await ProcessTree.KillMountNamespaceAsync(mountNs).ConfigureAwait(false);
             try { await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); } catch (TimeoutException) { }
         }
         finally { p.Dispose(); }
@@ -172,6 +182,7 @@ public class SshHost
     internal async Task StartCoreAsync(CancellationToken ct)
     {
         if (IsRunning) return;
+        if (IsolatedFilesystem) WriteCleanBashrc();
         var psi = _launch(this);
         File.AppendAllText(LogFile, $"==== rig: starting {Name} on {HostName}:{Port} at {DateTime.Now:O}: {psi.FileName} {string.Join(' ', psi.ArgumentList.Select(ProcessRunner.Quote))}\n");
         var p = new Process { StartInfo = psi };
@@ -184,6 +195,9 @@ public class SshHost
         try
         {
             await WaitReadyAsync(p, ct).ConfigureAwait(false);
+            var ns = ProcessTree.GetMountNamespace(p.Id);
+            if (IsolatedFilesystem && ns != null && ns != ProcessTree.GetMountNamespace(Environment.ProcessId))
+                lock (_gate) MountNamespace = ns;
         }
         catch
         {
@@ -194,7 +208,7 @@ public class SshHost
 
     async Task WaitReadyAsync(Process p, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         // 1) the port accepts
         while (true)
         {
@@ -214,18 +228,27 @@ public class SshHost
                 await Task.Delay(20, ct).ConfigureAwait(false);
             }
         }
-        // 2) a real strict-checking login works (bounded retries)
-        ProcessResult? last = null;
-        for (var attempt = 1; attempt <= 10; attempt++)
+        // 2) a real strict-checking login works (bounded retries; a loaded CI box can be slow)
+        string last = "";
+        for (var attempt = 1; attempt <= 8; attempt++)
         {
             ct.ThrowIfCancellationRequested();
             if (HasExited(p)) throw StartFailure($"sshd exited with code {p.ExitCode}", LooksLikeBindFailure());
-            last = await ProcessRunner.RunAsync("ssh", SshArgs("true"), timeout: TimeSpan.FromSeconds(20), ct: ct).ConfigureAwait(false);
-            if (last.ExitCode == 0) return;
+            var sw = Stopwatch.StartNew();
+            try
+            {
+                var r = await ProcessRunner.RunAsync("ssh", SshArgs("true"), timeout: TimeSpan.FromSeconds(30), ct: ct).ConfigureAwait(false);
+                if (r.ExitCode == 0) return;
+                last = $"exit {r.ExitCode} after {sw.ElapsedMilliseconds} ms: {r.StdErr.Trim()}";
+            }
+            catch (TimeoutException)
+            {
+                last = $"no answer within {sw.ElapsedMilliseconds} ms";
+            }
             if (DateTime.UtcNow > deadline) break;
             await Task.Delay(100 * attempt, ct).ConfigureAwait(false);
         }
-        throw StartFailure($"'ssh {UserAtHost} -p {Port} true' kept failing: exit {last?.ExitCode}: {last?.StdErr.Trim()}", false);
+        throw StartFailure($"'ssh -p {Port} {UserAtHost} true' kept failing; last attempt: {last}", false);
     }
 
     bool LooksLikeBindFailure()
@@ -307,8 +330,32 @@ public class SshHost
         return psi;
     }
 
-    /// <summary>sh script that binds $1 over /srv (when requested) then execs sshd -D -e -f $2 with stdio into $3.</summary>
-    internal const string SshdScriptWithBind = "mount --bind \"$1\" /srv && exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
+    /// <summary>
+    /// sh script run in the host's fresh mount namespace: binds $1 over /srv, binds the clean $4 over root's
+    /// ~/.bashrc (if there is one), then execs sshd -D -e -f $2 with stdio into $3.
+    /// </summary>
+    internal const string SshdScriptWithBind =
+        "mount --bind \"$1\" /srv && if [ -f /root/.bashrc ]; then mount --bind \"$4\" /root/.bashrc; fi && " +
+        "exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
+
+    /// <summary>
+    /// The root ~/.bashrc the host's sessions see (bound over /root/.bashrc in its namespace). bash sources
+    /// ~/.bashrc even for `ssh host cmd`; the CI machine's own one (pyenv init, cargo env ...) is not what a fresh
+    /// remote server has, and pyenv's rehash lock serialises every concurrent login on the machine (measured:
+    /// 30+ s per `ssh host true` under parallel test load). Debian's /etc/skel/.bashrc is used instead.
+    /// </summary>
+    public string CleanBashrcFile => Path.Combine(HostDirectory, "root.bashrc");
+
+    /// <summary>unshare ... argument list (after the program name "unshare") that starts this host's sshd isolated.</summary>
+    internal IReadOnlyList<string> IsolatedLaunchArgs() =>
+        ["--mount", "--propagation", "private", "sh", "-c", SshdScriptWithBind, "rig-sshd", SrvRoot, ConfigFile, LogFile, CleanBashrcFile];
+
+    void WriteCleanBashrc()
+    {
+        if (File.Exists(CleanBashrcFile)) return;
+        var skel = File.Exists("/etc/skel/.bashrc") ? File.ReadAllText("/etc/skel/.bashrc") : "";
+        File.WriteAllText(CleanBashrcFile, "# Rmote.TestRig: a fresh server's root ~/.bashrc (copy of /etc/skel/.bashrc)\n" + skel);
+    }
     internal const string SshdScriptPlain = "exec /usr/sbin/sshd -D -e -f \"$2\" </dev/null >>\"$3\" 2>&1";
 }
 

@@ -1,0 +1,116 @@
+using Rmote.TestRig;
+using Rmote.Tools;
+
+namespace Rmote.Core.Tests.Tools;
+
+/// <summary>Exec over a real local child and a real sshd host.</summary>
+[Collection("ssh")]
+public sealed class ExecToolTests(SshFleetFixture rig)
+{
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task Command_and_shell_with_cwd_env_stdin_and_check(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var p = t.Proto;
+
+        var r = await p.CallAsync(Exec.Command, new ExecOptions("sh", "-c", "pwd; echo \"$GREETING\"; cat; echo oops >&2")
+        {
+            Cwd = t.Dir, Env = new Dictionary<string, string?> { ["GREETING"] = "hi there", ["HOME"] = null }, Stdin = "from stdin\n",
+        });
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal($"{t.Dir}\nhi there\nfrom stdin\n", r.Stdout);
+        Assert.Equal("oops\n", r.Stderr);
+        Assert.True(r.Duration > TimeSpan.Zero);
+
+        // argv never goes through a shell: metacharacters arrive verbatim.
+        Assert.Equal("$HOME; rm -rf /\n", (await p.CallAsync(Exec.Command, new ExecOptions("echo", "$HOME; rm -rf /"))).Stdout);
+
+        var failed = await p.CallAsync(Exec.Shell, new ShellOptions("echo out; echo err >&2; exit 3") { Check = false, MergeStderr = true });
+        Assert.Equal(3, failed.ExitCode);
+        Assert.Equal("out\nerr\n", failed.Stdout);
+
+        var e = await Assert.ThrowsAsync<RemoteCommandException>(() => p.CallAsync(Exec.Shell, new ShellOptions("echo bad >&2; exit 7")));
+        Assert.Equal(7, e.ExitCode);
+        Assert.Contains("bad", e.Stderr);
+        await Assert.ThrowsAsync<RemoteFileNotFoundException>(() => p.CallAsync(Exec.Command, new ExecOptions("/no/such/program")));
+    }
+
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task Stream_yields_lines_as_produced_then_the_exit_code(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var items = new List<OutputLine>();
+        var firstAt = TimeSpan.Zero;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await foreach (var line in t.Proto.StreamAsync(Exec.StreamShell, new ShellStreamOptions("echo one; sleep 0.6; echo two >&2; echo three") { Check = false }))
+        {
+            if (items.Count == 0) firstAt = clock.Elapsed;
+            items.Add(line);
+        }
+        // The first line arrived before the command finished: real streaming, not buffered output.
+        Assert.True(firstAt < clock.Elapsed - TimeSpan.FromMilliseconds(400), $"first line at {firstAt}, end at {clock.Elapsed}");
+        Assert.Equal(["one", "two", "three"], items.Where(i => i.Stream != OutputStream.Exit).Select(i => i.Line));
+        Assert.Equal(OutputStream.Stderr, items.Single(i => i.Line == "two").Stream);
+        Assert.Equal(new OutputLine { Stream = OutputStream.Exit, ExitCode = 0 }, items[^1]);
+
+        var lines = new List<string?>();
+        var e = await Assert.ThrowsAsync<RemoteCommandException>(async () =>
+        {
+            await foreach (var line in t.Proto.StreamAsync(Exec.Stream, new ExecStreamOptions("sh", "-c", "echo partial; exit 4")))
+                lines.Add(line.Line);
+        });
+        Assert.Equal(4, e.ExitCode);
+        Assert.Equal(["partial", null], lines);
+    }
+
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task Timeout_and_cancellation_kill_the_remote_child(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var p = t.Proto;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<RemoteTimeoutException>(() => p.CallAsync(Exec.Command, new ExecOptions("sleep", "30") { Timeout = TimeSpan.FromMilliseconds(300) }));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+
+        // A cancelled call must not leave its child (or the child's children) running.
+        var pidFile = t.Path("child.pid");
+        using var cts = new CancellationTokenSource();
+        var call = p.CallAsync(Exec.Shell, new ShellOptions($"sleep 60 & echo $! > {pidFile}; wait"), cts.Token);
+        var pid = await WaitForPidAsync(p, pidFile);
+        Assert.True(await IsAliveAsync(p, pid));
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await AssertDiesAsync(p, pid);
+
+        // Leaving a stream early kills its process group too.
+        var streamPid = t.Path("stream.pid");
+        await foreach (var line in p.StreamAsync(Exec.StreamShell, new ShellStreamOptions($"sleep 60 & echo $! > {streamPid}; echo started; wait")))
+            break;
+        await AssertDiesAsync(p, await WaitForPidAsync(p, streamPid));
+    }
+
+    static async Task<int> WaitForPidAsync(Protocol p, string pidFile)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var text = await p.CallAsync(Exec.Shell, new ShellOptions($"cat {pidFile} 2>/dev/null") { Check = false });
+            if (int.TryParse(text.Stdout.Trim(), out var pid)) return pid;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"{pidFile} never appeared");
+    }
+
+    static async Task<bool> IsAliveAsync(Protocol p, int pid) =>
+        // A zombie still answers kill -0; its /proc state says Z.
+        (await p.CallAsync(Exec.Shell, new ShellOptions($"kill -0 {pid} 2>/dev/null && ! grep -q '^State:.*Z' /proc/{pid}/status") { Check = false })).ExitCode == 0;
+
+    static async Task AssertDiesAsync(Protocol p, int pid)
+    {
+        for (var i = 0; i < 100 && await IsAliveAsync(p, pid); i++) await Task.Delay(50);
+        Assert.False(await IsAliveAsync(p, pid), $"remote process {pid} survived");
+    }
+}

@@ -1,0 +1,66 @@
+using Rmote.TestRig;
+using Rmote.Tools;
+
+namespace Rmote.Core.Tests.Tools;
+
+/// <summary>Template over a real local child and a real sshd host.</summary>
+[Collection("ssh")]
+public sealed class TemplateToolTests(SshFleetFixture rig)
+{
+    const string Source = """
+        ## a comment line, dropped
+        server ${name} {
+        % for port in ports:
+          listen ${port}${ ";" if port != ports[-1] else "" }
+        % endfor
+        % if tls:
+          ssl on
+        % else:
+          ssl off
+        % endif
+          literal \${not_expanded} and ${ {"a": "{}"}["a"] }
+        %% literal percent
+        }
+        """;
+
+    const string Expected = """
+        server web01 {
+          listen 80;
+          listen 443
+          ssl on
+          literal ${not_expanded} and {}
+        % literal percent
+        }
+        """;
+
+    public sealed record Site(string Name, int[] Ports, bool Tls);
+
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task Render_from_a_dictionary_a_record_and_a_remote_file(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var p = t.Proto;
+
+        var fromDict = await p.CallAsync(Template.Render, Source, new Dictionary<string, object?> { ["name"] = "web01", ["ports"] = new[] { 80, 443 }, ["tls"] = true });
+        Assert.Equal(Expected, fromDict);
+        // Records and anonymous objects work too: property names arrive in snake_case.
+        Assert.Equal(Expected, await p.CallAsync(Template.Render, Source, new Site("web01", [80, 443], true)));
+        Assert.Equal("a-b", await p.CallAsync(Template.Render, "${first_part}-${second}", new { FirstPart = "a", Second = "b" }));
+
+        await p.CallAsync(FileSystem.WriteStr, t.Path("site.tmpl"), Source);
+        Assert.Equal(Expected, await p.CallAsync(Template.RenderFile, t.Path("site.tmpl"), new Site("web01", [80, 443], true)));
+
+        var written = await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(Source, new Site("web01", [80, 443], true), t.Path("site.conf")) { Mode = "0640" });
+        Assert.True(written.Changed);
+        Assert.Equal(Expected, File.ReadAllText(t.LocalPath("site.conf")));
+        Assert.False((await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(Source, new Site("web01", [80, 443], true), t.Path("site.conf")) { Mode = "0640" })).Changed);
+        Assert.Equal("no vars\n", await p.CallAsync(Template.Render, "no vars\n", null));
+
+        var syntax = await Assert.ThrowsAsync<RemoteArgumentException>(() => p.CallAsync(Template.Render, "a\n% for x in xs:\nb\n", null));
+        Assert.Contains("line 2", syntax.Message);
+        var runtime = await Assert.ThrowsAsync<RemoteException>(() => p.CallAsync(Template.Render, "ok\n${missing}\n", null));
+        Assert.Equal("NameError", runtime.PythonType);
+        Assert.Contains("line 2", runtime.Message);
+    }
+}
