@@ -8,7 +8,7 @@
 //              per-project totals and the "N passed, N failed" line); it builds the solution itself
 //   Pack       every package (Rmote.Core, Rmote.MSBuild, Cake.Rmote, Rmote.Nuke) into artifacts/packages
 //   Samples    Pack, then the samples against the packed packages: samples/Cake/build.cake (#addin from the feed),
-//              samples/Nuke (PackageReference from the feed), samples/MSBuildDeploy when present
+//              samples/Nuke (PackageReference from the feed), samples/MSBuildDeploy (build/deploy-sample.sh)
 //   Bench      every benchmark under build/bench/* (Release)
 //   Default    Build, Test, Pack, Samples                       (the default target)
 //   All        Default, then Bench
@@ -95,11 +95,16 @@ Task("Samples").IsDependentOn("Pack").IsDependentOn("ForgetCachedPackages").Does
         Warning("samples/Cake/build.cake pins Cake.Rmote {0}, packed {1}: the sample uses {0}", pinned, packageVersion);
     Run("dotnet", "cake build.cake " + string.Join(' ', SampleArguments("--", "=")), root.Combine("samples/Cake"), sampleEnv);
     Run("dotnet", $"run --project samples/Nuke -c {configuration} -p:RmoteVersion={packageVersion} -- " + string.Join(' ', SampleArguments("--", " ")), root, sampleEnv);
-    var msbuildSample = GetFiles(root.FullPath + "/samples/MSBuildDeploy/*.*proj").FirstOrDefault();
-    if (msbuildSample != null)
-        Run("dotnet", $"msbuild \"{msbuildSample}\" -restore -t:Deploy -p:Configuration={configuration} -p:RmoteVersion={packageVersion} -nologo", root, sampleEnv);
+    if (FileExists(root.CombineWithFilePath("build/deploy-sample.sh")))
+    {
+        // The MSBuild sample's own script; RMOTE_SKIP_PACK: the package was just packed above.
+        var msbuildArgs = hosts == "local" ? "" : $"\"-p:RmoteHosts={hosts.Replace(',', ';')}\""
+            + (identity != null ? $" \"-p:RmoteIdentityFile={identity}\"" : "")
+            + (knownHosts != null ? $" \"-p:RmoteKnownHostsFile={knownHosts}\"" : "");
+        Run("bash", "build/deploy-sample.sh " + msbuildArgs, root, new Dictionary<string, string>(sampleEnv) { ["RMOTE_SKIP_PACK"] = "1" });
+    }
     else
-        Information("samples/MSBuildDeploy is not in this tree: skipped");
+        Information("build/deploy-sample.sh (the MSBuild sample) is not in this tree: skipped");
 });
 
 Task("Bench").Does(() =>

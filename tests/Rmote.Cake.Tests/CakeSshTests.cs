@@ -79,8 +79,7 @@ public sealed class CakeSshTests(SshFleetFixture rig, ITestOutputHelper output)
         var script = Path.Combine(sample, "build.cake");
         var lines = File.ReadAllLines(script).Select(l => l.StartsWith("#addin nuget:?package=Cake.Rmote", StringComparison.Ordinal) ? CakeRunner.AddinLine(feed) : l);
         File.WriteAllLines(script, lines);
-        foreach (var props in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" })
-            File.Copy(Path.Combine(Repo.Root, props), dir.Combine(props));
+        Repo.CopySampleProps(dir.Combine("samples"));
 
         var r = await CakeRunner.RunAsync(feed, script, "--hosts=" + HostList, "--identity=" + rig.Fleet.IdentityFile,
             "--known-hosts=" + rig.Fleet.KnownHostsFile, "--dest=/srv/hello");

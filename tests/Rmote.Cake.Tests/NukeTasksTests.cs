@@ -64,9 +64,8 @@ public sealed class NukeTasksTests(SshFleetFixture rig, ITestOutputHelper output
         Repo.CopyTree(Path.Combine(Repo.Root, "samples", "Nuke"), dir.Combine("samples", "Nuke"));
         Repo.CopyTree(Path.Combine(Repo.Root, "samples", "Cake", "HelloApp"), dir.Combine("samples", "Cake", "HelloApp"));
         File.Copy(Path.Combine(Repo.Root, "samples", "Cake", "hello.conf.tmpl"), dir.Combine("samples", "Cake", "hello.conf.tmpl"));
-        foreach (var props in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" })
-            File.Copy(Path.Combine(Repo.Root, props), dir.Combine(props));
-        File.WriteAllText(dir.Combine("samples", "Nuke", "nuget.config"), feed.NuGetConfig(clear: false));
+        Repo.CopySampleProps(dir.Combine("samples"));
+        File.WriteAllText(dir.Combine("samples", "NuGet.config"), feed.NuGetConfig(clear: false));
 
         var r = await ProcessRunner.RunAsync("dotnet", ["run", "--project", dir.Combine("samples", "Nuke"), "-p:RmoteVersion=" + feed.Version, "--",
             "--hosts", string.Join(',', rig.Hosts.Select(h => h.Target)), "--identity", rig.Fleet.IdentityFile, "--known-hosts", rig.Fleet.KnownHostsFile],

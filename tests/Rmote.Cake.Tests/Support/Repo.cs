@@ -39,6 +39,15 @@ public static class Repo
         return r;
     }
 
+    /// <summary>The samples' own Directory.Build files (they stand alone, as a user's projects would), and the SDK pin.</summary>
+    public static void CopySampleProps(string samplesCopy)
+    {
+        Directory.CreateDirectory(samplesCopy);
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets" })
+            if (File.Exists(Path.Combine(Root, "samples", file))) File.Copy(Path.Combine(Root, "samples", file), Path.Combine(samplesCopy, file), true);
+        File.Copy(Path.Combine(Root, "global.json"), Path.Combine(Path.GetDirectoryName(samplesCopy)!, "global.json"), true);
+    }
+
     /// <summary>Copies a folder (without bin/obj/out/tools) so a test can change it freely.</summary>
     public static void CopyTree(string from, string to)
     {
