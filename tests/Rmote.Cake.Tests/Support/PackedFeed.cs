@@ -33,7 +33,7 @@ public sealed class PackedFeed
         {
             // no-build: the projects were built (in this configuration) as references of this test project; only
             // the package version differs, which does not touch the assemblies.
-            await Repo.DotNetAsync(Repo.Root, TimeSpan.FromMinutes(2), "pack", project, "--no-build", "-c", Repo.Configuration,
+            await Repo.DotNetAsync(Repo.Root, TimeSpan.FromMinutes(2), "pack", project, "--no-build", "--no-restore", "-c", Repo.Configuration,
                 "-o", folder, "-p:PackageVersion=" + version, "-nologo");
         }
         return new PackedFeed(folder, version);
