@@ -16,6 +16,7 @@ namespace Rmote.Cake;
 /// <see cref="CakeException"/> naming every failed host and its cause.
 /// </summary>
 [CakeAliasCategory("Rmote")]
+[CakeNamespaceImport("Rmote")]
 [CakeNamespaceImport("Rmote.Cake")]
 [CakeNamespaceImport("Rmote.Deploy")]
 [CakeNamespaceImport("Rmote.Fleet")]
