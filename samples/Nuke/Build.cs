@@ -1,0 +1,59 @@
+using Rmote.Nuke;
+using static Rmote.Nuke.RmoteTasks;
+
+// Deploys HelloApp (samples/Cake/HelloApp) with Rmote.Nuke tasks, in Nuke's shape.
+//
+//   dotnet run --project samples/Nuke                                  local target
+//   dotnet run --project samples/Nuke -- --hosts root@127.0.0.1:2222,root@127.0.0.1:2223 \
+//       --identity ~/.ssh/id_ed25519 --known-hosts ./known_hosts [--dest /srv/hello-nuke]
+//   dotnet run --project samples/Nuke -- Rollback [--hosts ...]
+class Build : MiniBuild
+{
+    public static int Main(string[] args) => Execute<Build>(args, x => x.Verify);
+
+    [Parameter("Comma-separated hosts: user@host:port or local")] readonly string Hosts = "local";
+    [Parameter("Private key file")] readonly string? Identity = null;
+    [Parameter("known_hosts file")] readonly string? KnownHosts = null;
+    [Parameter("Base folder on the hosts")] readonly string? Dest = null;
+
+    static readonly string SampleRoot = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
+    static readonly string PublishDir = Path.Combine(SampleRoot, "Nuke", "out", "publish");
+    readonly string releaseId = DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+
+    string[] HostList => Hosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    string BaseFolder => Dest ?? (HostList.All(h => h == "local") ? Path.Combine(SampleRoot, "Nuke", "out", "local") : "/srv/hello-nuke");
+
+    // Every task shares these: the tasks reuse one connection per host across targets.
+    T Connect<T>(T s) where T : RmoteSettings => s.SetHosts(HostList).SetIdentity(Identity).SetKnownHostsFile(KnownHosts);
+
+    Target Publish => _ => _
+        .Executes(() => Run("dotnet", "publish", Path.Combine(SampleRoot, "Cake", "HelloApp", "HelloApp.csproj"), "-c", "Release", "-o", PublishDir, "-nologo"));
+
+    Target Deploy => _ => _
+        .DependsOn(Publish)
+        .Executes(() => RmoteCopy(s => Connect(s)
+            .SetSourceFolder(PublishDir)
+            .SetDestinationFolder(BaseFolder)
+            .EnableUseReleases()
+            .SetReleaseId(releaseId)
+            .SetKeepReleases(3)))
+        .Executes(() => RmoteTemplate(s => Connect(s)
+            .SetTemplateFile(Path.Combine(SampleRoot, "Cake", "hello.conf.tmpl"))
+            .SetDestinationPath(BaseFolder + "/hello.conf")
+            .AddVariables("greeting", "hello from Nuke")
+            .AddVariables("release", releaseId)));
+
+    Target Verify => _ => _
+        .DependsOn(Deploy)
+        .Executes(() => RmoteHealthWait(s => Connect(s)
+            .SetCommand("test", "-f", BaseFolder + "/current/HelloApp.dll")
+            .SetTimeout(TimeSpan.FromSeconds(20))))
+        .Executes(() => RmoteExec(s => Connect(s)
+            .SetCommand("dotnet current/HelloApp.dll hello.conf")
+            .SetWorkingDirectory(BaseFolder)
+            .AddEnvironmentVariables("DOTNET_NOLOGO", "1")));
+
+    Target Rollback => _ => _
+        .Executes(() => RmoteRollback(s => Connect(s).SetBaseFolder(BaseFolder)))
+        .Executes(() => RmoteExec(s => Connect(s).SetCommand("readlink current").SetWorkingDirectory(BaseFolder)));
+}

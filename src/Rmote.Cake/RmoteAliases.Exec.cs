@@ -1,0 +1,49 @@
+using Cake.Core;
+using Cake.Core.Annotations;
+using Cake.Core.Diagnostics;
+using Rmote.Cake.Internal;
+using Rmote.Deploy;
+using Rmote.Fleet;
+
+namespace Rmote.Cake;
+
+public static partial class RmoteAliases
+{
+    /// <summary>Runs <paramref name="command"/> (with <c>/bin/sh -c</c>) on every host; output lines go to the log as they come.</summary>
+    /// <example><code>RmoteExec(hosts, "systemctl is-active app");</code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Exec")]
+    public static FleetResult<ExecOutcome> RmoteExec(this ICakeContext context, IEnumerable<string> hosts, string command) =>
+        RmoteExec(context, hosts, command, new RmoteExecSettings());
+
+    /// <summary>Runs <paramref name="command"/> on every host; a non-zero exit fails the host unless <see cref="RmoteExecSettings.IgnoreExitCode"/>.</summary>
+    /// <example><code>
+    /// var r = RmoteExec(hosts, "./migrate.sh", new RmoteExecSettings()
+    ///     .WithWorkingDirectory("/srv/app/current").WithSecretEnvironmentVariable("DB_PASSWORD", pw));
+    /// </code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Exec")]
+    public static FleetResult<ExecOutcome> RmoteExec(this ICakeContext context, IEnumerable<string> hosts, string command, RmoteExecSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrWhiteSpace(command);
+        ArgumentNullException.ThrowIfNull(settings);
+        var gate = new object();
+        void OnLine(HostOutputLine line)
+        {
+            // Hosts stream at once: one line at a time keeps lines whole.
+            lock (gate) context.Log.Information("[{0}] {1}", line.Host, line.Text);
+        }
+        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, (ops, fleet, ct) => ops.ExecAsync(new ExecRequest
+        {
+            Command = settings.NoShell ? command.Split(' ', StringSplitOptions.RemoveEmptyEntries) : null,
+            ShellCommand = settings.NoShell ? null : command,
+            WorkingDirectory = settings.WorkingDirectory,
+            Environment = new Dictionary<string, string>(settings.EnvironmentVariables),
+            SecretEnvironmentNames = [.. settings.SecretEnvironmentVariables],
+            Timeout = settings.Timeout,
+            IgnoreExitCode = settings.IgnoreExitCode,
+            Fleet = fleet,
+        }, OnLine, ct));
+    }
+}

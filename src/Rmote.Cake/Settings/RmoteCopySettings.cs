@@ -1,0 +1,40 @@
+using Cake.Core;
+
+namespace Rmote.Cake;
+
+/// <summary>Settings of <see cref="RmoteAliases.RmoteCopy(ICakeContext, IEnumerable{string}, string, string, RmoteCopySettings)"/>.</summary>
+public sealed class RmoteCopySettings : RmoteSettings
+{
+    /// <summary>Compare files by SHA-256 instead of size and modification time.</summary>
+    public bool Checksum { get; set; }
+
+    /// <summary>Delete files in the destination that the source does not have (rsync <c>--delete</c>).</summary>
+    public bool DeleteExtraneous { get; set; }
+
+    /// <summary>Mode of every copied file, octal (<c>"0644"</c>); null keeps each source file's mode.</summary>
+    public string? FileMode { get; set; }
+
+    /// <summary>Mode of every created folder, octal (<c>"0755"</c>); null keeps the source's.</summary>
+    public string? DirectoryMode { get; set; }
+
+    /// <summary>Owner of copied files (needs root on the host).</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>Group of copied files.</summary>
+    public string? Group { get; set; }
+
+    /// <summary>Have each host verify each written file's SHA-256 before it replaces the old one.</summary>
+    public bool VerifyChecksum { get; set; }
+
+    /// <summary>Deploy as a release: the destination is the base folder; files go to <c>releases/&lt;id&gt;</c> and <c>current</c> is switched on every host or none.</summary>
+    public bool UseReleases { get; set; }
+
+    /// <summary>Release id (default: a UTC timestamp), the same on every host.</summary>
+    public string? ReleaseId { get; set; }
+
+    /// <summary>Releases kept after the switch (default 5).</summary>
+    public int KeepReleases { get; set; } = 5;
+
+    /// <summary>Extra attempts for a host whose copy failed while its connection stayed up (default 0).</summary>
+    public int Retries { get; set; }
+}

@@ -1,0 +1,65 @@
+namespace Rmote.Cake;
+
+/// <summary>Fluent setters of <see cref="RmoteCopySettings"/>.</summary>
+public static class RmoteCopySettingsExtensions
+{
+    /// <summary>Compares files by SHA-256 instead of size and time.</summary>
+    public static RmoteCopySettings WithChecksum(this RmoteCopySettings settings, bool checksum = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Checksum = checksum;
+        return settings;
+    }
+
+    /// <summary>Deletes destination files that the source does not have.</summary>
+    public static RmoteCopySettings WithDeleteExtraneous(this RmoteCopySettings settings, bool delete = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.DeleteExtraneous = delete;
+        return settings;
+    }
+
+    /// <summary>Forces the mode of copied files and, optionally, created folders (octal, <c>"0644"</c>).</summary>
+    public static RmoteCopySettings WithFileMode(this RmoteCopySettings settings, string fileMode, string? directoryMode = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.FileMode = fileMode;
+        settings.DirectoryMode = directoryMode ?? settings.DirectoryMode;
+        return settings;
+    }
+
+    /// <summary>Sets the owner and, optionally, the group of copied files.</summary>
+    public static RmoteCopySettings WithOwner(this RmoteCopySettings settings, string owner, string? group = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Owner = owner;
+        settings.Group = group ?? settings.Group;
+        return settings;
+    }
+
+    /// <summary>Has each host verify each written file's SHA-256.</summary>
+    public static RmoteCopySettings WithVerifyChecksum(this RmoteCopySettings settings, bool verify = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.VerifyChecksum = verify;
+        return settings;
+    }
+
+    /// <summary>Deploys as a release under the destination folder (switch on every host or none), keeping <paramref name="keep"/> releases.</summary>
+    public static RmoteCopySettings WithReleases(this RmoteCopySettings settings, int keep = 5, string? releaseId = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.UseReleases = true;
+        settings.KeepReleases = keep;
+        settings.ReleaseId = releaseId ?? settings.ReleaseId;
+        return settings;
+    }
+
+    /// <summary>Retries a host's failed copy this many times (only what is still missing is sent again).</summary>
+    public static RmoteCopySettings WithRetries(this RmoteCopySettings settings, int retries)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Retries = retries;
+        return settings;
+    }
+}

@@ -1,0 +1,25 @@
+using Cake.Core;
+
+namespace Rmote.Cake;
+
+/// <summary>Settings of <see cref="RmoteAliases.RmoteExec(ICakeContext, IEnumerable{string}, string, RmoteExecSettings)"/>.</summary>
+public sealed class RmoteExecSettings : RmoteSettings
+{
+    /// <summary>Working directory on the host.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Variables added to the command's environment.</summary>
+    public IDictionary<string, string> EnvironmentVariables { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Names of <see cref="EnvironmentVariables"/> whose values are masked (<c>***</c>) in output and errors.</summary>
+    public ISet<string> SecretEnvironmentVariables { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Time limit per host; the remote process group is killed on expiry.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>A non-zero exit code is not a failure (it is still reported).</summary>
+    public bool IgnoreExitCode { get; set; }
+
+    /// <summary>Run the command as a program and arguments split on spaces, without <c>/bin/sh -c</c>.</summary>
+    public bool NoShell { get; set; }
+}

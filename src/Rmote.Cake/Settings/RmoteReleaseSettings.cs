@@ -1,0 +1,10 @@
+using Cake.Core;
+
+namespace Rmote.Cake;
+
+/// <summary>Settings of <see cref="RmoteAliases.RmoteReleaseSwitch(ICakeContext, IEnumerable{string}, string, string, RmoteReleaseSettings)"/> and <see cref="RmoteAliases.RmoteRollback(ICakeContext, IEnumerable{string}, string, RmoteReleaseSettings)"/>.</summary>
+public sealed class RmoteReleaseSettings : RmoteSettings
+{
+    /// <summary>After a switch, delete the oldest releases so that this many remain (null: keep all).</summary>
+    public int? KeepReleases { get; set; }
+}

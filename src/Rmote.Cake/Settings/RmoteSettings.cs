@@ -1,0 +1,46 @@
+using Rmote.Fleet;
+
+namespace Rmote.Cake;
+
+/// <summary>
+/// Connection and fan-out settings every Rmote alias shares. The defaults work: strict host keys from the user's
+/// known_hosts, <c>python3</c> on the host, up to 32 hosts at once, every host runs and failures are reported together.
+/// </summary>
+public abstract class RmoteSettings
+{
+    /// <summary>Private key file (<c>ssh -i</c>); null: the agent / ~/.ssh/config.</summary>
+    public string? Identity { get; set; }
+
+    /// <summary>Extra ssh arguments, e.g. <c>["-J", "bastion.example.com"]</c>.</summary>
+    public string[] SshOptions { get; set; } = [];
+
+    /// <summary>Interpreter on the host (default <c>python3</c>).</summary>
+    public string? Python { get; set; }
+
+    /// <summary>known_hosts file to check host keys against (default: the user's).</summary>
+    public string? KnownHostsFile { get; set; }
+
+    /// <summary>ssh_config file (<c>ssh -F</c>).</summary>
+    public string? SshConfigFile { get; set; }
+
+    /// <summary>Host-key policy (default <see cref="Rmote.HostKeyChecking.Strict"/>).</summary>
+    public HostKeyChecking HostKeyChecking { get; set; } = HostKeyChecking.Strict;
+
+    /// <summary>Run the remote interpreter through <c>sudo -n</c>.</summary>
+    public bool Sudo { get; set; }
+
+    /// <summary>Time allowed to connect to one host (default 30 s).</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Hosts worked on at once (default 32).</summary>
+    public int MaxParallel { get; set; } = 32;
+
+    /// <summary>Rolling batches: a host count (<c>"2"</c>) or a percentage (<c>"25%"</c>); null: all hosts at once.</summary>
+    public string? Serial { get; set; }
+
+    /// <summary>What a failing host does to the hosts not started yet (default: continue, then fail the alias).</summary>
+    public FailurePolicy FailurePolicy { get; set; } = FailurePolicy.Continue;
+
+    /// <summary>With <see cref="FailurePolicy.MaxFailurePercentage"/>: the percentage of failed hosts tolerated before stopping.</summary>
+    public double MaxFailurePercentage { get; set; }
+}

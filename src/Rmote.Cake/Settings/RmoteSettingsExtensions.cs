@@ -1,0 +1,96 @@
+using Rmote.Fleet;
+
+namespace Rmote.Cake;
+
+/// <summary>Fluent setters for the connection and fan-out fields every Rmote settings class has.</summary>
+public static class RmoteSettingsExtensions
+{
+    /// <summary>Sets the private key file (<c>ssh -i</c>).</summary>
+    public static T WithIdentity<T>(this T settings, string identity) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Identity = identity;
+        return settings;
+    }
+
+    /// <summary>Appends extra ssh arguments (e.g. <c>"-J", "bastion"</c>).</summary>
+    public static T WithSshOptions<T>(this T settings, params string[] options) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.SshOptions = [.. settings.SshOptions, .. options];
+        return settings;
+    }
+
+    /// <summary>Sets the interpreter to start on the host (e.g. <c>python3.11</c>).</summary>
+    public static T WithPython<T>(this T settings, string python) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Python = python;
+        return settings;
+    }
+
+    /// <summary>Checks host keys against this known_hosts file.</summary>
+    public static T WithKnownHostsFile<T>(this T settings, string knownHostsFile) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.KnownHostsFile = knownHostsFile;
+        return settings;
+    }
+
+    /// <summary>Uses this ssh_config file (<c>ssh -F</c>).</summary>
+    public static T WithSshConfigFile<T>(this T settings, string sshConfigFile) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.SshConfigFile = sshConfigFile;
+        return settings;
+    }
+
+    /// <summary>Sets the host-key policy.</summary>
+    public static T WithHostKeyChecking<T>(this T settings, HostKeyChecking policy) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.HostKeyChecking = policy;
+        return settings;
+    }
+
+    /// <summary>Runs the remote interpreter through <c>sudo -n</c>.</summary>
+    public static T WithSudo<T>(this T settings, bool sudo = true) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Sudo = sudo;
+        return settings;
+    }
+
+    /// <summary>Sets the time allowed to connect to one host.</summary>
+    public static T WithConnectTimeout<T>(this T settings, TimeSpan timeout) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.ConnectTimeout = timeout;
+        return settings;
+    }
+
+    /// <summary>Sets how many hosts are worked on at once.</summary>
+    public static T WithMaxParallel<T>(this T settings, int maxParallel) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.MaxParallel = maxParallel;
+        return settings;
+    }
+
+    /// <summary>Works in rolling batches: a host count (<c>"2"</c>) or a percentage (<c>"25%"</c>).</summary>
+    public static T WithSerial<T>(this T settings, string serial) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Serial = serial;
+        return settings;
+    }
+
+    /// <summary>Sets what a failing host does to the hosts not started yet.</summary>
+    public static T WithFailurePolicy<T>(this T settings, FailurePolicy policy, double maxFailurePercentage = 0) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.FailurePolicy = policy;
+        settings.MaxFailurePercentage = maxFailurePercentage;
+        return settings;
+    }
+}

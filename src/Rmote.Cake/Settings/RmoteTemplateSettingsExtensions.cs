@@ -1,0 +1,30 @@
+namespace Rmote.Cake;
+
+/// <summary>Fluent setters of <see cref="RmoteTemplateSettings"/>.</summary>
+public static class RmoteTemplateSettingsExtensions
+{
+    /// <summary>Sets a template variable.</summary>
+    public static RmoteTemplateSettings WithVariable(this RmoteTemplateSettings settings, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Variables[name] = value;
+        return settings;
+    }
+
+    /// <summary>Sets the written file's mode (octal, <c>"0644"</c>).</summary>
+    public static RmoteTemplateSettings WithMode(this RmoteTemplateSettings settings, string mode)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Mode = mode;
+        return settings;
+    }
+
+    /// <summary>Sets the written file's owner and, optionally, group.</summary>
+    public static RmoteTemplateSettings WithOwner(this RmoteTemplateSettings settings, string owner, string? group = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Owner = owner;
+        settings.Group = group ?? settings.Group;
+        return settings;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Rmote.Nuke;
+
+/// <summary>Settings of <see cref="RmoteTasks.RmoteCopy(Func{RmoteCopySettings, RmoteCopySettings})"/> (immutable: each setter returns a copy).</summary>
+public sealed record RmoteCopySettings : RmoteSettings
+{
+    /// <summary>The local folder whose contents are copied.</summary>
+    public string? SourceFolder { get; init; }
+
+    /// <summary>The folder on the hosts (the releases' base folder with releases).</summary>
+    public string? DestinationFolder { get; init; }
+
+    /// <summary>Whether files are compared by SHA-256 instead of size and time.</summary>
+    public bool? Checksum { get; init; }
+
+    /// <summary>Whether destination files the source lacks are deleted.</summary>
+    public bool? DeleteExtraneous { get; init; }
+
+    /// <summary>The mode of every copied file, octal (<c>"0644"</c>).</summary>
+    public string? FileMode { get; init; }
+
+    /// <summary>The mode of every created folder, octal (<c>"0755"</c>).</summary>
+    public string? DirectoryMode { get; init; }
+
+    /// <summary>The owner of copied files.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The group of copied files.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Whether each host verifies each written file's SHA-256.</summary>
+    public bool? VerifyChecksum { get; init; }
+
+    /// <summary>Whether the copy is a release (<c>releases/&lt;id&gt;</c>, <c>current</c> switched on every host or none).</summary>
+    public bool? UseReleases { get; init; }
+
+    /// <summary>The release id (default: a UTC timestamp).</summary>
+    public string? ReleaseId { get; init; }
+
+    /// <summary>How many releases are kept (default 5).</summary>
+    public int? KeepReleases { get; init; }
+
+    /// <summary>Extra attempts for a host whose copy failed.</summary>
+    public int? Retries { get; init; }
+}

@@ -1,0 +1,17 @@
+namespace Rmote.Nuke;
+
+/// <summary>Settings of <see cref="RmoteTasks.RmoteServiceRestart(Func{RmoteServiceRestartSettings, RmoteServiceRestartSettings})"/> (immutable: each setter returns a copy).</summary>
+public sealed record RmoteServiceRestartSettings : RmoteSettings
+{
+    /// <summary>The systemd units, restarted in order.</summary>
+    public IReadOnlyList<string> ServiceNames { get; init; } = [];
+
+    /// <summary>Whether units are reloaded instead of restarted.</summary>
+    public bool? Reload { get; init; }
+
+    /// <summary>How long each unit may take to become active (default 30 s).</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Journal lines quoted when a unit does not come up (default 20).</summary>
+    public int? JournalLines { get; init; }
+}

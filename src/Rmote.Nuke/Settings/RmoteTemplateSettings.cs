@@ -1,0 +1,23 @@
+namespace Rmote.Nuke;
+
+/// <summary>Settings of <see cref="RmoteTasks.RmoteTemplate(Func{RmoteTemplateSettings, RmoteTemplateSettings})"/> (immutable: each setter returns a copy).</summary>
+public sealed record RmoteTemplateSettings : RmoteSettings
+{
+    /// <summary>The local template file.</summary>
+    public string? TemplateFile { get; init; }
+
+    /// <summary>The file written on the hosts.</summary>
+    public string? DestinationPath { get; init; }
+
+    /// <summary>Template variables.</summary>
+    public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>The written file's mode, octal.</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>The written file's owner.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>The written file's group.</summary>
+    public string? Group { get; init; }
+}

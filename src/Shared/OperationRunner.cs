@@ -1,0 +1,44 @@
+using Rmote.Deploy;
+using Rmote.Fleet;
+
+namespace Rmote.Integration;
+
+/// <summary>
+/// Runs one deploy step of a build script: parses the host strings, opens a session over the pooled connections,
+/// runs the step through <see cref="FleetOperations"/> (where the deploy logic lives) and returns its per-host result.
+/// This is the synchronous boundary of Cake aliases and Nuke tasks, which are synchronous by contract.
+/// </summary>
+internal static class OperationRunner
+{
+    /// <summary>Parses <paramref name="hosts"/> (<c>user@host:port</c> or <c>local</c>) with <paramref name="defaults"/> for the rest.</summary>
+    /// <exception cref="ArgumentException">No host, or a host string that does not parse (the message names it).</exception>
+    public static IReadOnlyList<HostSpec> ParseHosts(IEnumerable<string>? hosts, HostSpec defaults)
+    {
+        var list = (hosts ?? []).SelectMany(h => (h ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (list.Count == 0) throw new ArgumentException("No hosts given: pass host strings such as \"local\" or \"deploy@web01:22\".", nameof(hosts));
+        return list.Select(h => HostSpec.TryParse(h, defaults, out var spec, out var error) ? spec : throw new ArgumentException(error, nameof(hosts))).ToList();
+    }
+
+    /// <summary>Runs <paramref name="step"/> on <paramref name="hosts"/> and waits for it (blocking the calling thread).</summary>
+    public static FleetResult<T> Run<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options,
+        Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, CancellationToken cancellationToken = default)
+    {
+        // Task.Run: a host with a synchronization context (none today, but scripts can install one) must not deadlock
+        // waiting for continuations that need the blocked thread.
+        return Task.Run(() => RunAsync(hosts, options, step, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+    }
+
+    static async Task<FleetResult<T>> RunAsync<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options,
+        Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, CancellationToken cancellationToken)
+    {
+        var pool = ConnectionPool.Shared;
+        // The session borrows pooled connections: disposing it leaves them open for the next step.
+        await using var session = await FleetSession.ConnectAsync(hosts, options,
+            (spec, ct) => pool.GetAsync(spec, options.Logger, ct), cancellationToken).ConfigureAwait(false);
+        return await step(new FleetOperations(session), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes every pooled connection.</summary>
+    public static void Disconnect() =>
+        Task.Run(() => ConnectionPool.Shared.DisposeAsync().AsTask()).GetAwaiter().GetResult();
+}

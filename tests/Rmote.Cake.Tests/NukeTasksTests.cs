@@ -1,0 +1,83 @@
+using Rmote.Cake.Tests.Support;
+using Rmote.Nuke;
+using Rmote.TestRig;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace Rmote.Cake.Tests;
+
+/// <summary>Rmote.Nuke's tasks in-process against the rig's hosts, and the Nuke sample as a user runs it.</summary>
+[Collection("ssh")]
+public sealed class NukeTasksTests(SshFleetFixture rig, ITestOutputHelper output)
+{
+    sealed class Capture : ILogEventSink
+    {
+        public List<string> Lines { get; } = [];
+        public void Emit(LogEvent e) { lock (Lines) Lines.Add($"{e.Level}: {e.RenderMessage()}"); }
+    }
+
+    T Conn<T>(T s) where T : RmoteSettings => s
+        .SetHosts(rig.Hosts.Select(h => h.Target))
+        .SetIdentity(rig.Fleet.IdentityFile)
+        .SetKnownHostsFile(rig.Fleet.KnownHostsFile);
+
+    [Fact]
+    public void Tasks_copy_exec_and_fail_with_the_host_named_logging_through_Serilog()
+    {
+        var capture = new Capture();
+        Log.Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(capture).CreateLogger();
+        using var dir = new TempDir("rmote-nuke-");
+        dir.WriteFile("site/index.html", "<h1>hi</h1>");
+        File.WriteAllText(Path.Combine(rig.Hosts[2].SrvRoot, "nuke-broken"), "");
+        try
+        {
+            var copy = RmoteTasks.RmoteCopy(s => Conn(s).SetSourceFolder(dir.Combine("site")).SetDestinationFolder("/srv/nuke-site").EnableDeleteExtraneous());
+            Assert.True(copy.AllSucceeded);
+            var exec = RmoteTasks.RmoteExec(s => Conn(s).SetCommand("cat index.html").SetWorkingDirectory("/srv/nuke-site"));
+            Assert.All(exec, r => Assert.Equal("<h1>hi</h1>", r.Value!.Stdout));
+            var e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteExec(s => Conn(s).SetCommand("test ! -e /srv/nuke-broken")));
+            Assert.Contains("RmoteExec failed on 1 of 3 host(s)", e.Message);
+            Assert.Contains($"{rig.Hosts[2].Target}: failed", e.Message);
+            Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteCopy(s => Conn(s).SetSourceFolder(dir.Combine("site"))));
+        }
+        finally
+        {
+            RmoteTasks.RmoteDisconnect();
+            Log.CloseAndFlush();
+        }
+        foreach (var h in rig.Hosts)
+            Assert.Equal("<h1>hi</h1>", File.ReadAllText(Path.Combine(h.SrvRoot, "nuke-site", "index.html")));
+        lock (capture.Lines)
+        {
+            foreach (var l in capture.Lines) output.WriteLine(l);
+            Assert.Contains(capture.Lines, l => l.StartsWith("Information: ", StringComparison.Ordinal) && l.Contains($"[\"{rig.Hosts[0].Target}\"] \"<h1>hi</h1>\"", StringComparison.Ordinal));
+            Assert.Equal(3, capture.Lines.Count(l => l.StartsWith("Debug: ", StringComparison.Ordinal) && l.Contains("connected: Python", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task The_Nuke_sample_builds_against_the_packed_package_and_deploys_to_three_ssh_hosts()
+    {
+        var feed = await PackedFeed.GetAsync();
+        using var dir = new TempDir("rmote-nuke-sample-");
+        Repo.CopyTree(Path.Combine(Repo.Root, "samples", "Nuke"), dir.Combine("samples", "Nuke"));
+        Repo.CopyTree(Path.Combine(Repo.Root, "samples", "Cake", "HelloApp"), dir.Combine("samples", "Cake", "HelloApp"));
+        File.Copy(Path.Combine(Repo.Root, "samples", "Cake", "hello.conf.tmpl"), dir.Combine("samples", "Cake", "hello.conf.tmpl"));
+        Repo.CopySampleProps(dir.Combine("samples"));
+        File.WriteAllText(dir.Combine("samples", "NuGet.config"), feed.NuGetConfig(clear: false));
+
+        var r = await ProcessRunner.RunAsync("dotnet", ["run", "--project", dir.Combine("samples", "Nuke"), "-p:RmoteVersion=" + feed.Version, "--",
+            "--hosts", string.Join(',', rig.Hosts.Select(h => h.Target)), "--identity", rig.Fleet.IdentityFile, "--known-hosts", rig.Fleet.KnownHostsFile],
+            dir, Repo.DotNetEnvironment(), TimeSpan.FromMinutes(4));
+        output.WriteLine(r.StdOut + r.StdErr);
+
+        Assert.True(r.Succeeded, r.StdOut + r.StdErr);
+        Assert.Contains("Build succeeded: Publish → Deploy → Verify", r.StdOut);
+        foreach (var h in rig.Hosts)
+        {
+            Assert.True(File.Exists(Path.Combine(h.SrvRoot, "hello-nuke", "current", "HelloApp.dll")), h.Name);
+            Assert.Contains($"[{h.Target}] config: greeting=hello from Nuke", r.StdOut);
+        }
+    }
+}
