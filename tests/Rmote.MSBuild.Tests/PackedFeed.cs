@@ -31,8 +31,8 @@ public sealed class PackedFeed : IAsyncLifetime
     static async Task PackAsync()
     {
         var project = Path.Combine(RepoRoot, "tasks", "Rmote.MSBuild", "Rmote.MSBuild.csproj");
-        // The test project references the task project, so its Debug build is already there: pack without building.
-        var r = await MsBuild.RunDotnetAsync(["pack", project, "-c", "Debug", "--no-build", "-nologo", "-o", FeedFolder, "-p:Version=" + SharedVersion], RepoRoot, TimeSpan.FromMinutes(3));
+        // The test project references the task project, so its build (in this test run's configuration) is already there: pack without building.
+        var r = await MsBuild.RunDotnetAsync(["pack", project, "-c", Rmote.TestRig.TestBuild.Configuration, "--no-build", "-nologo", "-o", FeedFolder, "-p:Version=" + SharedVersion], RepoRoot, TimeSpan.FromMinutes(3));
         r.EnsureSuccess();
         var nupkg = Path.Combine(FeedFolder, $"Rmote.MSBuild.{SharedVersion}.nupkg");
         if (!File.Exists(nupkg)) throw new InvalidOperationException("pack did not produce " + nupkg + "\n" + r.StdOut);

@@ -8,8 +8,7 @@ public static class Repo
     public static string Root { get; } = FindRoot();
 
     /// <summary>Release under build/test.sh, Debug from an IDE: the configuration of this test assembly.</summary>
-    public static string Configuration { get; } =
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+    public static string Configuration => Rmote.TestRig.TestBuild.Configuration;
 
     static string FindRoot()
     {
