@@ -9,12 +9,11 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
 
 
-@dataclass
 class ProcessInfo:
-    """Result of ``info``: facts about the remote runtime process."""
+    """Result of ``info``: facts about the remote runtime process (a dataclass, made one
+    by _dataclass() on first use: importing dataclasses also imports inspect)."""
     pid: int
     python: str  # e.g. '3.11.2'
     executable: str
@@ -25,6 +24,13 @@ class ProcessInfo:
     hostname: str
     threads: int  # live Python threads
     open_fds: Optional[int]  # entries in /proc/self/fd; None when unavailable
+
+
+def _dataclass(cls):
+    if "__dataclass_fields__" not in cls.__dict__:
+        from dataclasses import dataclass
+        dataclass(cls)
+    return cls
 
 
 def _level(level):
@@ -90,7 +96,7 @@ class Diag(Tool):
             fds = len(os.listdir("/proc/self/fd"))
         except OSError:
             fds = None
-        return ProcessInfo(
+        return _dataclass(ProcessInfo)(
             pid=os.getpid(), python=platform.python_version(), executable=sys.executable,
             platform=platform.platform(), rss_kib=rss, cwd=os.getcwd(), uid=os.getuid(),
             hostname=socket.gethostname(), threads=threading.active_count(), open_fds=fds,
