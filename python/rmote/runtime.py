@@ -43,7 +43,7 @@ Z_JSON, Z_BIN = 1, 2
 MIN_ZIP = 1 << 10           # smaller bodies are never compressed
 SAMPLE = 64 << 10           # binary bodies over 4 samples are probed first
 BIG = 64 << 10              # frames above this are read into / written from their own buffers
-READ_SIZE = 256 << 10
+READ_SIZE = 64 << 10        # under glibc's mmap threshold: no mmap/munmap per read
 CAP = 64 << 10              # error and log texts are capped at this many characters
 MAX_WORKERS = 64
 
