@@ -582,13 +582,13 @@ class Runtime:
                          CANCEL: self.on_cancel}
         self.q = collections.deque()  # sync calls waiting for a thread
         self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
         self.leader = False     # some thread holds the reading role
-        self.idle = 0           # threads waiting in cond (decremented by whoever notifies)
+        self.idle = []          # locks idle threads block on (a stack: the warmest thread first)
         self.count = 0          # pool threads
         self.taken = 0          # calls taken from q so far: the progress measure
         self.poll = select.poll()
         self.poll.register(in_fd, select.POLLIN)
+        self.blocking = os.get_blocking(in_fd)  # False when fds 0 and 1 are one socket (sshd)
         self.loop = None        # the asyncio loop, started by the first async call
         self.batch = []         # frames made on the loop thread during this loop iteration
         root = logging.getLogger()
@@ -604,20 +604,24 @@ class Runtime:
     # -- the pool
 
     def work(self):             # every pool thread, the main thread included
-        q, lock, cond = self.q, self.lock, self.cond
+        q, lock, me = self.q, self.lock, threading.Lock()
+        me.acquire()  # then acquiring it again waits for a release by _handover
         try:
             while True:
                 with lock:
-                    while self.leader and not q:
-                        self.idle += 1
-                        cond.wait()
-                    if self.leader:
+                    idle = self.leader and not q
+                    if idle:
+                        self.idle.append(me)
+                    elif self.leader:
                         item = q.popleft()
                         self.taken += 1
                     else:
                         self.leader = True
                         item = None
-                self.run_sync(item or self.lead())
+                if idle:
+                    me.acquire()
+                else:
+                    self.run_sync(item or self.lead())
         except BaseException as e:  # a bug: exit rather than leave the controller waiting
             self.fatal("runtime thread failed: %r" % e, 1)
 
@@ -625,9 +629,8 @@ class Runtime:
         if not self.q:
             return None
         if self.idle:           # one woken follower reads, the others take calls
-            n = min(self.idle, len(self.q))
-            self.idle -= n
-            self.cond.notify(n)
+            for _ in range(min(len(self.idle), len(self.q))):
+                self.idle.pop().release()
         elif self.count > 1 or not self._spawn(1):
             return None         # every thread is busy: keep reading, grow if calls get stuck
         self.leader = False
@@ -662,8 +665,8 @@ class Runtime:
                             mark = now, taken  # grown by doubling: bursts don't make 64 threads
                 if item is not None:
                     return item
-            if not poll(timeout):
-                continue
+            if (timeout is not None or not self.blocking) and not poll(timeout):
+                continue  # (a blocking read needs no poll: one syscall less per call)
             if self.closing:
                 threading.Event().wait()  # exiting: read nothing more
             try:  # poll first: fds 0 and 1 may be one socket, non-blocking for the writer
@@ -675,6 +678,7 @@ class Runtime:
                     data = os.read(fd, READ_SIZE)
                     frames = dec.feed(data) if data else None
             except BlockingIOError:
+                self.blocking = False
                 continue  # nothing yet
             except ProtocolError as e:
                 self.fatal(str(e))
