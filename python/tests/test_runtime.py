@@ -517,7 +517,9 @@ class EndToEndTest(unittest.TestCase):
 
     def test_cancel_async(self):
         cid = self.c.start(self.key, "sleep", 30)
-        self.assertEqual(self.call("echo", 1), 1)  # the sleep has started
+        # the sleep has started: async calls start in order on the loop thread (a sync
+        # call runs on a pool thread and may well be answered before the loop has begun)
+        self.assertEqual(self.call("aecho", 1), 1)
         t0 = time.monotonic()
         self.c.send(rt.CANCEL, cid)
         self.assert_cancelled(cid)
