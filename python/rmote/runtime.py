@@ -566,8 +566,8 @@ class Runtime:
     Leader/follower: exactly one pool thread, the leader, reads. Once it has
     queued sync calls it hands the reading role to an idle follower (or a new
     thread while it is the only one) and runs a call itself. With every thread
-    busy it keeps reading and grows the pool when the queue made no progress
-    for 2 ms (blocked calls), up to MAX_WORKERS threads."""
+    busy it keeps reading and grows the pool, by doubling, each time the queue
+    made no progress for 2 ms (blocked calls), up to MAX_WORKERS threads."""
 
     def __init__(self, in_fd, out_fd, log_level=logging.INFO):
         self.in_fd = in_fd
