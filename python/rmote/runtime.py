@@ -4,9 +4,14 @@ The first stage execs this file as __main__: main() protects stdio, writes the
 ready marker and a HELLO, then serves frames. Imported as a module it only
 defines things (tests, tool authors). Stdlib only, Python 3.8+.
 
-Threads: the asyncio loop (main thread) reads and parses frames and runs async
-tool methods; a small pool runs sync methods; a writer thread batches output
-(a thread with nothing queued ahead of its answer writes it itself).
+Threads: a leader/follower pool (the main thread included) reads frames and runs
+sync tool methods. One thread at a time, the leader, waits for input, decodes it
+and handles HELLO/SYNC/CANCEL inline; with sync CALLs queued it promotes a follower
+to leader and runs a call itself, writing the answer directly, so a sequential
+call is read, run and answered by one thread. A writer thread batches output that
+could not be written at once. The asyncio loop is only started, in its own thread,
+by the first async call: nothing on the start path imports asyncio (or inspect,
+dataclasses, traceback, subprocess, pathlib: start-up time is connect time).
 """
 import sys
 
@@ -16,24 +21,16 @@ if __name__ == "__main__" and sys.version_info < (3, 8):  # before imports 3.6 l
     sys.stderr.flush()
     sys.exit(3)
 
-import asyncio
 import collections
 import contextvars
-import dataclasses
-import enum
-import inspect
 import json
-import linecache
 import logging
 import os
-import pathlib
 import select
 import signal
 import struct
-import subprocess
 import threading
 import time
-import traceback
 import types
 import zlib
 
@@ -46,13 +43,14 @@ Z_JSON, Z_BIN = 1, 2
 MIN_ZIP = 1 << 10           # smaller bodies are never compressed
 SAMPLE = 64 << 10           # binary bodies over 4 samples are probed first
 BIG = 64 << 10              # frames above this are read into / written from their own buffers
-READ_SIZE = 256 << 10
+READ_SIZE = 64 << 10        # under glibc's mmap threshold: no mmap/munmap per read
 CAP = 64 << 10              # error and log texts are capped at this many characters
 MAX_WORKERS = 64
 
 _current = contextvars.ContextVar("rmote_call", default=None)  # the Call being served
 _runtime = None             # the running Runtime (None when imported)
 _tls = threading.local()    # per-thread state of the value encoder
+_sources = {}               # linecache entries of tool sources (tracebacks show their lines)
 
 
 class ProtocolError(Exception):
@@ -60,7 +58,13 @@ class ProtocolError(Exception):
 
 
 class Tool:
-    """Base class of tools; the controller syncs subclasses as source."""
+    """Base class of tools; the controller syncs subclasses as source.
+
+    Guideline for tools: import asyncio and heavy modules (subprocess, platform,
+    dataclasses, typing, ...) inside the methods that need them, not at the top:
+    a tool's module is exec'd on the first call and every import there adds to
+    the connect + first call time (asyncio alone costs tens of ms).
+    """
 
     log = logging.getLogger("rmote.Tool")
 
@@ -94,14 +98,40 @@ def request_exit(code=0):
     if call is not None:
         call.exit = code  # acted on by Runtime.finish, after the reply is queued
     else:
-        _runtime.loop.call_soon_threadsafe(_runtime.shutdown, code)
+        _runtime.exit_soon(code)
+
+
+def _linecache():
+    """Put the tool sources into linecache if it is loaded (logging loads it), for tracebacks."""
+    lc = sys.modules.get("linecache")
+    if lc is not None:
+        lc.cache.update(_sources)
+
+
+def _is_async(fn):
+    """True for coroutine and async generator functions (also bound or static)."""
+    f = getattr(fn, "__func__", fn)
+    code = getattr(f, "__code__", None)
+    if isinstance(code, types.CodeType):
+        return bool(code.co_flags & 0x280)  # CO_COROUTINE | CO_ASYNC_GENERATOR
+    if isinstance(f, types.BuiltinFunctionType):
+        return False
+    import inspect  # an unusual callable (partial, callable object...)
+    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
+
+
+def _is_async_value(r):
+    """True for what a plain function may hand back to run on the loop."""
+    t = type(r)
+    return t is types.CoroutineType or t is types.AsyncGeneratorType or hasattr(t, "__await__")
 
 
 def load_tool(key, name, source):
     """Exec a tool's source into a fresh registered module; return an instance of class `name`."""
     modname = "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
     filename = "<rmote tool %s>" % key
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    _sources[filename] = (len(source), None, source.splitlines(True), filename)
+    _linecache()
     mod = types.ModuleType(modname)
     mod.__dict__.update(Tool=Tool, request_exit=request_exit, set_log_level=set_log_level)
     sys.modules[modname] = mod  # dataclasses and pickle-free introspection look it up here
@@ -167,13 +197,17 @@ def _default(o):
         st[0] = off + len(o)
         st[1].append(o)
         return {"__bytes__": [off, len(o)]}
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return {f.name: getattr(o, f.name) for f in dataclasses.fields(o)}
     if isinstance(o, (set, frozenset)):
         return list(o)
-    if isinstance(o, pathlib.PurePath):
+    m = sys.modules.get  # a value of one of these types implies its module was imported
+    dc = m("dataclasses")
+    if dc is not None and dc.is_dataclass(o) and not isinstance(o, type):
+        return {f.name: getattr(o, f.name) for f in dc.fields(o)}
+    pl = m("pathlib")
+    if pl is not None and isinstance(o, pl.PurePath):
         return str(o)
-    if isinstance(o, enum.Enum):
+    en = m("enum")
+    if en is not None and isinstance(o, en.Enum):
         return o.value
     t = type(o)
     raise TypeError("cannot send a %s.%s value: return JSON-compatible values (dict, list, str, "
@@ -321,6 +355,12 @@ def _text(v, tail=False):
     return cut + v[-CAP:] if tail else v[:CAP] + cut
 
 
+def _format_exc(t, e, tb):
+    import traceback
+    _linecache()
+    return "".join(traceback.format_exception(t, e, tb))
+
+
 def error_obj(e):
     """The ERROR body for exception e (PROTOCOL.md section 6)."""
     t = type(e)
@@ -334,13 +374,14 @@ def error_obj(e):
     err = {"type": t.__name__,
            "mro": [c.__name__ for c in t.__mro__ if c is not object and c is not BaseException],
            "message": _text(msg),
-           "traceback": _text("".join(traceback.format_exception(t, e, tb or e.__traceback__)), True),
+           "traceback": _text(_format_exc(t, e, tb or e.__traceback__), True),
            "errno": None, "filename": None,
            "returncode": None, "cmd": None, "stdout": None, "stderr": None}
     if isinstance(e, OSError):
         err["errno"] = e.errno if isinstance(e.errno, int) else None
         err["filename"] = _text(e.filename)
-    elif isinstance(e, (subprocess.CalledProcessError, subprocess.TimeoutExpired)):
+    elif "subprocess" in sys.modules and isinstance(e, (
+            sys.modules["subprocess"].CalledProcessError, sys.modules["subprocess"].TimeoutExpired)):
         cmd = e.cmd
         if isinstance(cmd, (list, tuple)):
             import shlex
@@ -479,78 +520,18 @@ class Writer:
 
 
 class Call:
-    __slots__ = ("id", "cancelled", "task", "exit")
+    __slots__ = ("id", "cancelled", "aio", "task", "exit")
 
-    def __init__(self, cid):
+    def __init__(self, cid, aio):
         self.id = cid
         self.cancelled = False
+        self.aio = aio          # runs (or will run) on the asyncio loop
         self.task = None
         self.exit = None
 
 
 class _SyncFailed(Exception):
     """A CALL to a tool whose SYNC failed: carries the SYNC's error body."""
-
-
-class Pool:
-    """Worker threads for sync methods: a deque and a Condition, workers signalled
-    only when idle. Grown on demand up to MAX_WORKERS: at once when empty, else
-    when queued work made no progress for 2 ms (the busy workers are blocked)."""
-
-    def __init__(self, run, loop):
-        self.run, self.loop = run, loop
-        self.q = collections.deque()
-        self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
-        self.idle = 0           # workers waiting in cond (decremented by whoever notifies)
-        self.count = 0
-        self.taken = 0          # items taken so far: the progress measure
-        self.checking = False
-
-    def submit(self, item):     # loop thread only
-        with self.lock:
-            self.q.append(item)
-            if self.idle:
-                self.idle -= 1
-                self.cond.notify()
-                return
-            if self.count == 0:
-                self._spawn(1)
-            if not self.checking and self.count < MAX_WORKERS:
-                self.checking = True
-                self.loop.call_later(0.002, self._check, self.taken)
-
-    def _check(self, taken):
-        with self.lock:
-            self.checking = False
-            backlog = len(self.q) - self.idle
-            if backlog <= 0:
-                return
-            if self.taken == taken:
-                self._spawn(min(backlog, MAX_WORKERS - self.count))
-            if self.count < MAX_WORKERS:
-                self.checking = True
-                self.loop.call_later(0.002, self._check, self.taken)
-
-    def _spawn(self, n):
-        for _ in range(n):
-            try:
-                threading.Thread(target=self._work, name="rmote-worker-%d" % (self.count + 1),
-                                 daemon=True).start()
-            except RuntimeError:  # out of threads: the next check retries
-                return
-            self.count += 1
-
-    def _work(self):
-        q, run = self.q, self.run
-        while True:
-            with self.lock:
-                while not q:
-                    self.idle += 1
-                    self.cond.wait()
-                item = q.popleft()
-                self.taken += 1
-            run(item)
 
 
 class _Forward(logging.Handler):
@@ -565,7 +546,7 @@ class _Forward(logging.Handler):
             call = _current.get()
             exc = None
             if record.exc_info:
-                exc = "".join(traceback.format_exception(*record.exc_info))
+                exc = _format_exc(*record.exc_info)
             elif record.exc_text:
                 exc = record.exc_text
             body = {"level": record.levelno, "logger": record.name,
@@ -575,20 +556,41 @@ class _Forward(logging.Handler):
             pass  # stderr is /dev/null: nowhere to report a failing log record
 
 
+class CancelledError(BaseException):
+    """The error a cancelled sync call is answered with (async calls: asyncio's)."""
+
+
 class Runtime:
-    def __init__(self, in_fd, out_fd, loop, log_level=logging.INFO):
-        self.in_fd, self.loop = in_fd, loop
+    """Frame handling, and the thread pool that reads input and runs sync calls.
+
+    Leader/follower: exactly one pool thread, the leader, reads. Once it has
+    queued sync calls it hands the reading role to an idle follower (or a new
+    thread while it is the only one) and runs a call itself. With every thread
+    busy it keeps reading and grows the pool, by doubling, each time the queue
+    made no progress for 2 ms (blocked calls), up to MAX_WORKERS threads."""
+
+    def __init__(self, in_fd, out_fd, log_level=logging.INFO):
+        self.in_fd = in_fd
         self.writer = Writer(out_fd)
-        self.pool = Pool(self.run_sync, loop)
         self.decoder = FrameDecoder(MAX_FRAME)
         self.peer_max = MAX_FRAME
         self.tools = {}         # key -> tool instance, or the error body of its failed SYNC
         self.methods = {}       # (key, method) -> (bound method, runs on the loop?)
         self.calls = {}         # id -> Call in flight; pop() claims the right to answer
         self.closing = False
-        self.batch = []         # frames made on the loop thread during this loop iteration
         self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
                          CANCEL: self.on_cancel}
+        self.q = collections.deque()  # sync calls waiting for a thread
+        self.lock = threading.Lock()
+        self.leader = False     # some thread holds the reading role
+        self.idle = []          # locks idle threads block on (a stack: the warmest thread first)
+        self.count = 0          # pool threads
+        self.taken = 0          # calls taken from q so far: the progress measure
+        self.poll = select.poll()
+        self.poll.register(in_fd, select.POLLIN)
+        self.blocking = os.get_blocking(in_fd)  # False when fds 0 and 1 are one socket (sshd)
+        self.loop = None        # the asyncio loop, started by the first async call
+        self.batch = []         # frames made on the loop thread during this loop iteration
         root = logging.getLogger()
         root.addHandler(_Forward(self.writer, log_level))
         root.setLevel(log_level)
@@ -599,53 +601,105 @@ class Runtime:
             "protocol": 1, "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
             "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable}))
 
-    def send_loop(self, data):
-        """Send from the loop thread: frames made in one loop iteration go out in one write."""
-        if not self.batch:
-            self.loop.call_soon(self.flush_loop)
-        self.batch.append(data)
+    # -- the pool
 
-    def flush_loop(self):
-        batch, self.batch = self.batch, []
-        if len(batch) == 1:
-            return self.writer.send_now(batch[0])
-        bufs = []
-        for item in batch:
-            if type(item) is bytes:
-                bufs.append(item)
-            else:
-                bufs.extend(item)
-        self.writer.send_now(bufs)
-
-    # -- input (loop thread)
-
-    def on_readable(self):
-        dec = self.decoder
+    def work(self):             # every pool thread, the main thread included
+        q, lock, me = self.q, self.lock, threading.Lock()
+        me.acquire()  # then acquiring it again waits for a release by _handover
         try:
-            t = dec.target()
-            if t is not None:
-                n = os.readv(self.in_fd, [t])
-                frames = dec.advance(n) if n else None
-            else:
-                data = os.read(self.in_fd, READ_SIZE)
-                frames = dec.feed(data) if data else None
-        except ProtocolError as e:
-            return self.fatal(str(e))
-        except BlockingIOError:
-            return  # fds 0 and 1 share one non-blocking socket: a spurious wakeup
-        except OSError as e:
-            return self.fatal("reading the input failed: %s" % e)
-        if frames is None:
-            return self.shutdown(0)  # EOF: the controller is done with us
-        for typ, cid, jb, bb in frames:
-            h = self.handlers.get(typ)
-            if h is None:
-                logging.getLogger("rmote").warning("ignored a frame of type %d sent to the runtime", typ)
-                continue
+            while True:
+                with lock:
+                    idle = self.leader and not q
+                    if idle:
+                        self.idle.append(me)
+                    elif self.leader:
+                        item = q.popleft()
+                        self.taken += 1
+                    else:
+                        self.leader = True
+                        item = None
+                if idle:
+                    me.acquire()
+                else:
+                    self.run_sync(item or self.lead())
+        except BaseException as e:  # a bug: exit rather than leave the controller waiting
+            self.fatal("runtime thread failed: %r" % e, 1)
+
+    def _handover(self):        # leader, lock held: give up reading to run a queued call?
+        if not self.q:
+            return None
+        if self.idle:           # one woken follower reads, the others take calls
+            for _ in range(min(len(self.idle), len(self.q))):
+                self.idle.pop().release()
+        elif self.count > 1 or not self._spawn(1):
+            return None         # every thread is busy: keep reading, grow if calls get stuck
+        self.leader = False
+        self.taken += 1
+        return self.q.popleft()
+
+    def _spawn(self, n):        # lock held
+        for _ in range(n):
             try:
-                h(cid, jb, bb)
-            except Exception:
-                logging.getLogger("rmote").exception("failed to handle a frame of type %d", typ)
+                threading.Thread(target=self.work, name="rmote-worker-%d" % (self.count + 1),
+                                 daemon=True).start()
+            except RuntimeError:  # out of threads: the next check retries
+                return False
+            self.count += 1
+        return True
+
+    def lead(self):
+        """Read and handle frames until a sync call can be run by this thread; return it."""
+        q, dec, fd, poll = self.q, self.decoder, self.in_fd, self.poll.poll
+        mark = None             # (time, taken) at the last progress check of a backlog
+        while True:
+            timeout = None
+            if q:
+                with self.lock:
+                    item = self._handover()
+                    if item is None and q:  # every thread is busy: grow if no progress in 2 ms
+                        timeout, now, taken = 2, time.monotonic(), self.taken
+                        if mark is None or mark[1] != taken:
+                            mark = now, taken
+                        elif now - mark[0] >= 0.002 and self.count < MAX_WORKERS:
+                            self._spawn(min(len(q), self.count, MAX_WORKERS - self.count))
+                            mark = now, taken  # grown by doubling: bursts don't make 64 threads
+                if item is not None:
+                    return item
+            if (timeout is not None or not self.blocking) and not poll(timeout):
+                continue  # (a blocking read needs no poll: one syscall less per call)
+            if self.closing:
+                threading.Event().wait()  # exiting: read nothing more
+            try:  # poll first: fds 0 and 1 may be one socket, non-blocking for the writer
+                t = dec.target()
+                if t is not None:
+                    n = os.readv(fd, [t])
+                    frames = dec.advance(n) if n else None
+                else:
+                    data = os.read(fd, READ_SIZE)
+                    frames = dec.feed(data) if data else None
+            except BlockingIOError:
+                self.blocking = False
+                continue  # nothing yet
+            except ProtocolError as e:
+                self.fatal(str(e))
+            except OSError as e:
+                self.fatal("reading the input failed: %s" % e)
+            if frames is None:
+                self.shutdown(0)  # EOF: the controller is done with us
+            t0 = time.monotonic()
+            for typ, cid, jb, bb in frames:
+                h = self.handlers.get(typ)
+                if h is None:
+                    logging.getLogger("rmote").warning("ignored a frame of type %d sent to the runtime", typ)
+                    continue
+                try:
+                    h(cid, jb, bb)
+                except Exception:
+                    logging.getLogger("rmote").exception("failed to handle a frame of type %d", typ)
+            if mark is not None:  # our own work (holding the GIL) is no stall of the others
+                mark = mark[0] + time.monotonic() - t0, mark[1]
+
+    # -- frames (leader)
 
     def on_hello(self, cid, jb, bb):
         msg = loads(jb)
@@ -677,8 +731,7 @@ class Runtime:
         fn = getattr(tool, name)
         if not callable(fn):
             raise TypeError("%s.%s is not callable" % (type(tool).__name__, name))
-        ent = self.methods[key, name] = (
-            fn, inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn))
+        ent = self.methods[key, name] = (fn, _is_async(fn))
         return ent
 
     def on_call(self, cid, jb, bb):
@@ -688,36 +741,34 @@ class Runtime:
             ent = self.methods.get((key, name)) or self.resolve(key, name)
             args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}
         except _SyncFailed as e:
-            return self.send_loop(pack(ERROR, cid, dumps(e.args[0])))
+            return self.writer.send_now(pack(ERROR, cid, dumps(e.args[0])))
         except Exception as e:
-            return self.send_loop(error_frame(cid, e))
-        call = self.calls[cid] = Call(cid)
+            return self.writer.send_now(error_frame(cid, e))
+        call = self.calls[cid] = Call(cid, ent[1])
         if ent[1]:
-            call.task = self.loop.create_task(self.run_async(call, ent[0], args, kwargs))
+            self.on_loop(self.start_task, call, ent[0], args, kwargs)
         else:
-            self.pool.submit((call, ent[0], args, kwargs))
+            self.q.append((call, ent[0], args, kwargs))
 
     def on_cancel(self, cid, jb, bb):
         call = self.calls.pop(cid, None)
         if call is None:
             return  # unknown or already answered
-        e = asyncio.CancelledError("call %d was cancelled" % cid)
-        if call.task is not None:
-            call.cancelled = True
-            self.send_loop(error_frame(cid, e))  # in order with the task's CHUNKs
-            call.task.cancel()
+        if call.aio:  # answered on the loop, in order with the task's CHUNKs
+            self.on_loop(self.cancel_task, call)
         else:  # atomically with the worker's "not cancelled, send CHUNK"
-            self.writer.send_for(call, error_frame(cid, e), cancel=True)
+            self.writer.send_for(call, error_frame(cid, CancelledError(
+                "call %d was cancelled" % cid)), cancel=True)
 
-    # -- running calls
+    # -- running sync calls (pool threads)
 
     def finish(self, call, data, send):
         if self.calls.pop(call.id, None) is call:
             send(data)
         if call.exit is not None:
-            self.loop.call_soon_threadsafe(self.shutdown, call.exit)
+            self.exit_soon(call.exit)
 
-    def run_sync(self, item):   # worker thread
+    def run_sync(self, item):
         call, fn, args, kwargs = item
         if call.cancelled:
             return
@@ -726,19 +777,18 @@ class Runtime:
             r = fn(*args, **kwargs)
             if type(r) is types.GeneratorType:
                 r = self.stream(call, r)
-            elif inspect.isawaitable(r) or inspect.isasyncgen(r):
-                # a plain function handed back async work: run it on the loop
-                self.loop.call_soon_threadsafe(self.start_task, call, r)
-                return
+            elif _is_async_value(r):  # a plain function handed back async work: run it on the loop
+                call.aio = True
+                return self.on_loop(self.start_task, call, lambda: r, (), {})
             data = value_frame(RESULT, call.id, r, self.peer_max)
         except BaseException as e:
             data = error_frame(call.id, e)
         finally:
             _current.set(None)
         # Write the answer ourselves unless more calls wait: then the writer batches.
-        self.finish(call, data, self.writer.send if self.pool.q else self.writer.send_now)
+        self.finish(call, data, self.writer.send if self.q else self.writer.send_now)
 
-    def stream(self, call, gen):  # worker thread: a sync generator's items as CHUNKs
+    def stream(self, call, gen):  # a sync generator's items as CHUNKs
         try:
             while not call.cancelled:
                 try:
@@ -749,14 +799,58 @@ class Runtime:
         finally:
             gen.close()
 
-    def start_task(self, call, obj):
-        call.task = self.loop.create_task(self.run_async(call, lambda: obj, (), {}))
+    # -- async calls (the loop thread, started on demand)
 
-    async def run_async(self, call, fn, args, kwargs):  # loop thread, in the call's own task
+    def on_loop(self, fn, *args):
+        """Run fn(*args) on the asyncio loop thread, starting it (and importing asyncio) first."""
+        if self.loop is None:
+            with self.lock:
+                if self.loop is None:
+                    import asyncio
+                    loop = asyncio.new_event_loop()
+
+                    def run():
+                        asyncio.set_event_loop(loop)
+                        loop.run_forever()
+                    threading.Thread(target=run, name="rmote-asyncio", daemon=True).start()
+                    self.loop = loop
+        self.loop.call_soon_threadsafe(fn, *args)
+
+    def start_task(self, call, fn, args, kwargs):
+        if not call.cancelled:
+            call.task = self.loop.create_task(self.run_async(call, fn, args, kwargs))
+
+    def cancel_task(self, call):
+        import asyncio
+        call.cancelled = True
+        self.send_loop(error_frame(call.id, asyncio.CancelledError("call %d was cancelled" % call.id)))
+        if call.task is not None:
+            call.task.cancel()
+
+    def send_loop(self, data):
+        """Send from the loop thread: frames made in one loop iteration go out in one write."""
+        if not self.batch:
+            self.loop.call_soon(self.flush_loop)
+        self.batch.append(data)
+
+    def flush_loop(self):
+        batch, self.batch = self.batch, []
+        if len(batch) == 1:
+            return self.writer.send_now(batch[0])
+        bufs = []
+        for item in batch:
+            if type(item) is bytes:
+                bufs.append(item)
+            else:
+                bufs.extend(item)
+        self.writer.send_now(bufs)
+
+    async def run_async(self, call, fn, args, kwargs):  # in the call's own task
+        import asyncio
         _current.set(call)
         try:
             r = fn(*args, **kwargs)
-            if inspect.isasyncgen(r):
+            if type(r) is types.AsyncGeneratorType:
                 try:
                     async for item in r:
                         self.send_loop(value_frame(CHUNK, call.id, item, self.peer_max))
@@ -765,7 +859,7 @@ class Runtime:
                 finally:
                     await r.aclose()
                 r = None
-            elif inspect.isawaitable(r):
+            elif _is_async_value(r):
                 r = await r
             data = value_frame(RESULT, call.id, r, self.peer_max)
         except BaseException as e:  # CancelledError included: answered once by finish()
@@ -774,33 +868,42 @@ class Runtime:
 
     # -- exit
 
-    def fatal(self, message):
+    def fatal(self, message, code=2):
         body = {"level": logging.CRITICAL, "logger": "rmote", "message": _text(message), "exc": None}
         self.writer.send(pack(LOG, 0, dumps(body)))
-        self.shutdown(2)
+        self.shutdown(code)
+
+    def exit_soon(self, code):
+        """shutdown(code) from a thread of its own (the caller may be the loop thread)."""
+        threading.Thread(target=self.shutdown, args=(code,), daemon=True).start()
 
     def shutdown(self, code):
-        """Stop reading, cancel every call, flush the output, exit(code)."""
-        if self.closing:
-            return
-        self.closing = True
-        self.loop.remove_reader(self.in_fd)
-        tasks = []
-        for call in list(self.calls.values()):
-            call.cancelled = True
-            if call.task is not None:
-                call.task.cancel()
-                tasks.append(call.task)
+        """Stop reading, cancel every call, flush the output, exit(code). Never returns."""
+        with self.lock:
+            closing, self.closing = self.closing, True
+        if closing:
+            threading.Event().wait()  # the first shutdown exits the process
+        calls = list(self.calls.values())
         self.calls.clear()
+        for call in calls:
+            call.cancelled = True
+        if self.loop is not None:
+            import asyncio
 
-        async def exit_soon():
-            if tasks:  # let cancelled tasks run their cleanup (kill children...)
-                await asyncio.wait(tasks, timeout=2)
-            if self.batch:
-                self.flush_loop()
-            self.writer.flush(5)
-            os._exit(code)
-        self.loop.create_task(exit_soon())
+            async def cancel():  # let cancelled tasks run their cleanup (kill children...)
+                tasks = [c.task for c in calls if c.task is not None]
+                for t in tasks:
+                    t.cancel()
+                if tasks:
+                    await asyncio.wait(tasks, timeout=2)
+                if self.batch:
+                    self.flush_loop()
+            try:
+                asyncio.run_coroutine_threadsafe(cancel(), self.loop).result(3)
+            except BaseException:
+                pass
+        self.writer.flush(5)
+        os._exit(code)
 
 
 def _grow_pipe(fd):
@@ -829,15 +932,13 @@ def main():
     signal.signal(signal.SIGINT, lambda *a: None)
     _grow_pipe(in_fd)
     _grow_pipe(out_fd)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    rt = _runtime = Runtime(in_fd, out_fd, loop)
-    rt.writer.send(MARKER + rt.hello())
-    loop.add_reader(in_fd, rt.on_readable)
+    rt = _runtime = Runtime(in_fd, out_fd)
+    rt.writer.send_now(MARKER + rt.hello())
+    rt.count = 1
     try:
-        loop.run_forever()
+        rt.work()  # the main thread is the first pool thread (and leader)
     finally:
-        os._exit(1)  # only reached if the loop died
+        os._exit(1)  # only reached if the pool thread died
 
 
 if __name__ == "__main__":

@@ -517,7 +517,9 @@ class EndToEndTest(unittest.TestCase):
 
     def test_cancel_async(self):
         cid = self.c.start(self.key, "sleep", 30)
-        self.assertEqual(self.call("echo", 1), 1)  # the sleep has started
+        # the sleep has started: async calls start in order on the loop thread (a sync
+        # call runs on a pool thread and may well be answered before the loop has begun)
+        self.assertEqual(self.call("aecho", 1), 1)
         t0 = time.monotonic()
         self.c.send(rt.CANCEL, cid)
         self.assert_cancelled(cid)
@@ -633,6 +635,88 @@ class EndToEndTest(unittest.TestCase):
                 self.c.pump()
         self.assertEqual(self.c.proc.wait(10), 2)
         self.assertIn("max frame", self.c.logs[-1][1]["message"])
+
+
+LEAN = '''
+import sys
+
+
+class Lean(Tool):
+    @staticmethod
+    def loaded(names):
+        return [n for n in names if n in sys.modules]
+
+    @staticmethod
+    def threads():
+        import threading
+        return threading.active_count()
+
+    async def anap(self, t):
+        import asyncio
+        await asyncio.sleep(t)
+        return t
+
+    def later(self, x):
+        async def answer():
+            return x
+        return answer()  # a plain method handing back a coroutine: run on the loop
+
+    def block(self, t):
+        import time
+        time.sleep(t)
+        return t
+'''
+
+
+
+def heavy_modules():
+    """Modules the runtime must not import on its start path, minus those the bare
+    interpreter already loads (a site-packages .pth file may import typing or pathlib)."""
+    heavy = ["asyncio", "inspect", "dataclasses", "subprocess", "pathlib", "concurrent.futures",
+             "typing"]
+    bare = subprocess.run([sys.executable, "-I", "-c", "import sys; print(' '.join(sys.modules))"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    return sorted(set(heavy) - set(bare))
+
+
+class LazyStartTest(unittest.TestCase):
+    def setUp(self):
+        self.c = support.Client()
+        self.key = self.c.sync("Lean", LEAN)
+
+    def tearDown(self):
+        self.c.close()
+
+    def test_no_heavy_imports_until_an_async_call(self):
+        HEAVY = heavy_modules()
+        self.assertIn("asyncio", HEAVY)
+        self.assertEqual(self.c.call(self.key, "loaded", HEAVY), [])
+        with self.assertRaises(support.RemoteError) as cm:  # errors are formatted lazily too
+            self.c.call(self.key, "nope")
+        self.assertEqual(cm.exception.err["type"], "AttributeError")
+        self.assertEqual(self.c.call(self.key, "loaded", HEAVY), [])
+        self.assertEqual(self.c.call(self.key, "anap", 0.01), 0.01)
+        self.assertIn("asyncio", self.c.call(self.key, "loaded", HEAVY))
+
+    def test_sync_method_returning_a_coroutine(self):
+        self.assertEqual(self.c.call(self.key, "later", "x"), "x")
+
+    def test_cancel_right_behind_an_async_call(self):
+        cid = self.c.start(self.key, "anap", 30)
+        self.c.send(rt.CANCEL, cid)  # before the loop (and asyncio) even exists
+        with self.assertRaises(support.RemoteError) as cm:
+            self.c.wait(cid, timeout=10)
+        self.assertEqual(cm.exception.err["type"], "CancelledError")
+        self.assertEqual(self.c.call(self.key, "anap", 0), 0)
+
+    def test_blocked_threads_grow_the_pool_gradually(self):
+        ids = [self.c.start(self.key, "block", 0.5) for _ in range(6)]
+        t0 = time.monotonic()
+        self.assertEqual(self.c.call(self.key, "loaded", []), [])  # input is still served
+        for cid in ids:
+            self.assertEqual(self.c.wait(cid)[1], 0.5)
+        self.assertLess(time.monotonic() - t0, 2.5)  # they ran side by side
+        self.assertLessEqual(self.c.call(self.key, "threads"), 1 + 1 + 8)  # main, writer, workers
 
 
 class BootstrapTest(unittest.TestCase):

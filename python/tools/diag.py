@@ -1,23 +1,19 @@
-"""Diag: diagnostics for the core tests and benchmarks (echo, errors, streams, noise)."""
+"""Diag: diagnostics for the core tests and benchmarks (echo, errors, streams, noise).
 
-import asyncio
-import builtins
-import errno as _errno
+Heavy modules (asyncio, subprocess, platform, socket) are imported inside the methods
+that use them: this module is exec'd on the first call, so its imports are connect time.
+"""
+from __future__ import annotations  # annotations stay strings: no typing import
+
 import logging
 import os
-import platform
-import socket
-import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Optional
 
 
-@dataclass
 class ProcessInfo:
-    """Result of ``info``: facts about the remote runtime process."""
+    """Result of ``info``: facts about the remote runtime process (a dataclass, made one
+    by _dataclass() on first use: importing dataclasses also imports inspect)."""
     pid: int
     python: str  # e.g. '3.11.2'
     executable: str
@@ -28,6 +24,13 @@ class ProcessInfo:
     hostname: str
     threads: int  # live Python threads
     open_fds: Optional[int]  # entries in /proc/self/fd; None when unavailable
+
+
+def _dataclass(cls):
+    if "__dataclass_fields__" not in cls.__dict__:
+        from dataclasses import dataclass
+        dataclass(cls)
+    return cls
 
 
 def _level(level):
@@ -68,6 +71,7 @@ class Diag(Tool):
     async def sleep(seconds):
         # type: (float) -> float
         """Sleep on the event loop (cancellable) and return ``seconds``."""
+        import asyncio
         await asyncio.sleep(seconds)
         return seconds
 
@@ -76,6 +80,9 @@ class Diag(Tool):
         # type: () -> ProcessInfo
         """Describe the remote process: ProcessInfo{pid, python, executable, platform,
         rss_kib, cwd, uid, hostname, threads, open_fds}."""
+        import platform
+        import socket
+        import threading
         rss = None
         try:
             with open("/proc/self/status") as f:
@@ -89,7 +96,7 @@ class Diag(Tool):
             fds = len(os.listdir("/proc/self/fd"))
         except OSError:
             fds = None
-        return ProcessInfo(
+        return _dataclass(ProcessInfo)(
             pid=os.getpid(), python=platform.python_version(), executable=sys.executable,
             platform=platform.platform(), rss_kib=rss, cwd=os.getcwd(), uid=os.getuid(),
             hostname=socket.gethostname(), threads=threading.active_count(), open_fds=fds,
@@ -105,6 +112,8 @@ class Diag(Tool):
         ``message``) and 'TimeoutExpired'. Any other name (or a builtin that is not
         an Exception subclass, like SystemExit) raises ValueError naming it.
         """
+        import builtins
+        import subprocess
         if type_name == "CalledProcessError":
             raise subprocess.CalledProcessError(3, ["diag"], output="out", stderr=message)
         if type_name == "TimeoutExpired":
@@ -135,6 +144,7 @@ class Diag(Tool):
     @staticmethod
     async def acount(n, delay=0):
         """Async generator: yield 0..n-1 (awaiting ``delay`` s between items). Result: null."""
+        import asyncio
         for i in range(n):
             yield i
             if delay:
@@ -153,6 +163,7 @@ class Diag(Tool):
         # type: () -> str
         """Write to stdout three ways (print, raw fd 1, a child with inherited stdio)
         and return 'ok': the protocol stream must survive all of them."""
+        import subprocess
         print("noise from print()")
         sys.stdout.flush()
         os.write(1, b"noise from fd 1\n")
