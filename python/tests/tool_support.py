@@ -29,9 +29,8 @@ class StandInTool:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # Like the runtime: this clobbers a method named ``log`` (Diag and Logger
-        # restore theirs after the class body).
-        cls.log = logging.getLogger("rmote." + cls.__name__)
+        if "log" not in cls.__dict__:  # like the runtime: a tool's own log() method stays
+            cls.log = logging.getLogger("rmote." + cls.__name__)
 
     @staticmethod
     def cancelled():

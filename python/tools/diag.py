@@ -156,7 +156,6 @@ class Diag(Tool):
         """Emit ``message`` at ``level`` (name or int) on logger ``logger``."""
         logging.getLogger(logger).log(_level(level), "%s", message)
 
-    _log_method = log
 
     @staticmethod
     def stdout_noise():
@@ -170,7 +169,3 @@ class Diag(Tool):
         subprocess.run(["echo", "noise"], check=False)
         return "ok"
 
-
-# Tool.__init_subclass__ sets ``cls.log`` to the tool's logging.Logger right
-# after the class is created, which would hide the RPC method named ``log``.
-Diag.log = Diag.__dict__["_log_method"]

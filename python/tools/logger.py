@@ -70,9 +70,4 @@ class Logger(Tool):
         """Emit ``message`` at ``level`` on the logger named ``logger``."""
         logging.getLogger(logger).log(_level(level), "%s", message)
 
-    _log_method = log
 
-
-# Tool.__init_subclass__ sets ``cls.log`` to the tool's logging.Logger right
-# after the class is created, which would hide the RPC method named ``log``.
-Logger.log = Logger.__dict__["_log_method"]
