@@ -168,4 +168,3 @@ class Diag(Tool):
         os.write(1, b"noise from fd 1\n")
         subprocess.run(["echo", "noise"], check=False)
         return "ok"
-

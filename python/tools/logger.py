@@ -69,5 +69,3 @@ class Logger(Tool):
         # type: (Union[int, str], str, str) -> None
         """Emit ``message`` at ``level`` on the logger named ``logger``."""
         logging.getLogger(logger).log(_level(level), "%s", message)
-
-
