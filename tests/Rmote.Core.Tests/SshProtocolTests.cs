@@ -166,8 +166,12 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         var remotePid = proto.Info.Pid;
         var sleeping = proto.CallAsync(Diag.Sleep, 60.0);
         foreach (var pid in ProcessTree.GetDescendants(Environment.ProcessId))
-            if (File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("ssh\0", StringComparison.Ordinal) && File.ReadAllText($"/proc/{pid}/cmdline").Contains($"{host.Port}"))
-                Process.GetProcessById(pid).Kill();
+        {
+            // Other tests' processes come and go meanwhile: one that already exited has no cmdline.
+            var cmdline = ProcessTree.GetCommandLine(pid) ?? "";
+            if (cmdline.StartsWith("ssh ", StringComparison.Ordinal) && cmdline.Contains($"{host.Port}"))
+                try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+        }
         var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(15)));
         Assert.Contains("127.0.0.1", lost.Message);
         await proto.DisposeAsync();
