@@ -10,6 +10,18 @@ namespace Rmote.Integration;
 /// </summary>
 internal static class OperationRunner
 {
+    /// <summary>The connections of this build process; closed by a disconnect step or when the process exits.</summary>
+    static readonly ConnectionPool Pool = CreatePool();
+
+    static ConnectionPool CreatePool()
+    {
+        var pool = new ConnectionPool();
+        // Build hosts (Cake, a Nuke console) have no teardown hook we can rely on; closing here lets each remote
+        // runtime exit cleanly instead of finding its stdin gone. Bounded, so a dead host cannot hold the exit.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => pool.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        return pool;
+    }
+
     /// <summary>Parses <paramref name="hosts"/> (<c>user@host:port</c> or <c>local</c>) with <paramref name="defaults"/> for the rest.</summary>
     /// <exception cref="ArgumentException">No host, or a host string that does not parse (the message names it).</exception>
     public static IReadOnlyList<HostSpec> ParseHosts(IEnumerable<string>? hosts, HostSpec defaults)
@@ -31,14 +43,13 @@ internal static class OperationRunner
     static async Task<FleetResult<T>> RunAsync<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options,
         Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, CancellationToken cancellationToken)
     {
-        var pool = ConnectionPool.Shared;
         // The session borrows pooled connections: disposing it leaves them open for the next step.
         await using var session = await FleetSession.ConnectAsync(hosts, options,
-            (spec, ct) => pool.GetAsync(spec, options.Logger, ct), cancellationToken).ConfigureAwait(false);
+            (spec, ct) => Pool.GetAsync(spec, options.Logger, ct), cancellationToken).ConfigureAwait(false);
         return await step(new FleetOperations(session), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes every pooled connection.</summary>
     public static void Disconnect() =>
-        Task.Run(() => ConnectionPool.Shared.DisposeAsync().AsTask()).GetAwaiter().GetResult();
+        Task.Run(() => Pool.DisposeAsync().AsTask()).GetAwaiter().GetResult();
 }

@@ -49,8 +49,4 @@ internal static class HostItems
             path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "");
         return Path.GetFullPath(path, projectDirectory);
     }
-
-    /// <summary>A key naming every setting of a host: equal keys may share one connection.</summary>
-    public static string Key(HostSpec s) => string.Join("\u001f", s.Label, s.Host, s.User, s.Port, s.Identity, s.Python, string.Join(' ', s.SshOptions),
-        s.KnownHostsFile, s.ConfigFile, s.HostKeyChecking, s.Sudo, s.ConnectTimeout);
 }

@@ -71,7 +71,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             return false;
         }
 
-        var pool = BuildEngine is IBuildEngine4 engine4 ? ConnectionPool.For(engine4) : null;
+        var pool = BuildEngine is IBuildEngine4 engine4 ? BuildConnections.For(engine4) : null;
         var logs = pool?.Logs ?? new RemoteLogForwarder();
         using var attached = logs.Attach(ForwardRemoteLog);
         // Log calls go through a queue drained here, on the thread MSBuild gave the task (as ToolTask does with

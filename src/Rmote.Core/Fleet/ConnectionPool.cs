@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Rmote.Fleet;
+
+/// <summary>
+/// Open connections keyed by host and connection settings, so consecutive steps of one build (copy, exec,
+/// restart...) reuse one connection per host instead of paying an SSH login per step and host. Steps asking for the
+/// same host at once share one connect; a lost connection is replaced on next use. Hand <see cref="GetAsync"/> to
+/// <see cref="FleetSession.ConnectAsync(IEnumerable{HostSpec}, FleetOptions?, Func{HostSpec, CancellationToken, Task{Protocol}}?, CancellationToken)"/>:
+/// sessions borrow the connections, the pool closes them.
+/// </summary>
+/// <param name="rememberFailedConnects">
+/// True: a host that failed to connect fails again at once with the same error for the pool's lifetime (a build:
+/// an unreachable host costs its connect timeout once, not once per step). False: the next step tries again.
+/// </param>
+public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsyncDisposable
+{
+    readonly ConcurrentDictionary<string, Lazy<Task<Protocol>>> open = new();
+
+    /// <summary>Hosts with a connection (or a connect under way or remembered as failed).</summary>
+    public int Count => open.Count;
+
+    /// <summary>The open connection for <paramref name="spec"/>, connecting first when there is none or it was lost.</summary>
+    /// <param name="spec">The host and its connection settings.</param>
+    /// <param name="logger">Logger of the connection, when this call opens it.</param>
+    /// <param name="cancellationToken">Stops waiting; a connect under way goes on for other callers.</param>
+    public async Task<Protocol> GetAsync(HostSpec spec, ILogger? logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var key = KeyOf(spec);
+        while (true)
+        {
+            // Not the caller's token: the connection outlives the step that opened it.
+            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => spec.ConnectAsync(logger, CancellationToken.None)));
+            Protocol protocol;
+            try
+            {
+                protocol = await entry.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested && !rememberFailedConnects)
+            {
+                open.TryRemove(new KeyValuePair<string, Lazy<Task<Protocol>>>(key, entry));
+                throw;
+            }
+            if (protocol.IsConnected) return protocol;
+            if (open.TryRemove(new KeyValuePair<string, Lazy<Task<Protocol>>>(key, entry)))
+                await protocol.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes every connection, in parallel; the pool can be used again afterwards.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var entries = open.ToArray();
+        open.Clear();
+        await Task.WhenAll(entries.Select(async e =>
+        {
+            try { await (await e.Value.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
+            catch (Exception) { /* a connect that failed has nothing to close */ }
+        })).ConfigureAwait(false);
+    }
+
+    /// <summary>Everything that makes two connections to the same host different.</summary>
+    static string KeyOf(HostSpec s) => string.Join('\u001f',
+        s.Label, s.Host, s.User, s.Port, s.Identity, s.Python, string.Join('\u001e', s.SshOptions), s.KnownHostsFile, s.ConfigFile,
+        s.HostKeyChecking, s.Sudo, s.ConnectTimeout);
+}
