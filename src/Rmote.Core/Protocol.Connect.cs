@@ -129,7 +129,9 @@ public sealed partial class Protocol
             ["max_frame"] = options.MaxFrameSize,
             ["log_level"] = RemoteLogRecord.FromLogLevel(options.RemoteLogLevel),
         });
-        writer.Enqueue(OutgoingFrame.Create(FrameType.Hello, 0, body));
+        // Not flushed alone: it leaves with the first call. A lone small write that the remote never answers
+        // would hold the next one behind TCP's delayed ACK (Nagle: ssh sets no TCP_NODELAY without a tty).
+        writer.Enqueue(OutgoingFrame.Create(FrameType.Hello, 0, body), flush: false);
         readLoop = Task.Run(ReadLoopAsync);
     }
 }

@@ -1,3 +1,4 @@
+using Rmote.TestRig;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;

@@ -7,16 +7,12 @@ public class RemoteException : Exception, IRemoteError
     public RemoteException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
 
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
+    /// <summary>The Python exception's class name (the catch-all type's most asked-for detail).</summary>
     public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -47,16 +43,10 @@ public sealed class RemoteFileNotFoundException : FileNotFoundException, IRemote
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteFileNotFoundException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host), info.Filename)
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -67,16 +57,10 @@ public sealed class RemoteUnauthorizedAccessException : UnauthorizedAccessExcept
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteUnauthorizedAccessException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -87,18 +71,12 @@ public sealed class RemoteIOException : IOException, IRemoteError
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteIOException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
-    /// <summary>The remote errno, when known.</summary>
-    public int? Errno => Info.Errno;
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
+    /// <summary>The remote errno, when known.</summary>
+    public int? Errno => Info.Errno;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -109,16 +87,10 @@ public sealed class RemoteTimeoutException : TimeoutException, IRemoteError
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteTimeoutException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -129,16 +101,10 @@ public sealed class RemoteArgumentException : ArgumentException, IRemoteError
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteArgumentException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -149,16 +115,10 @@ public sealed class RemoteKeyNotFoundException : KeyNotFoundException, IRemoteEr
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteKeyNotFoundException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }
@@ -169,16 +129,10 @@ public sealed class RemoteNotSupportedException : NotSupportedException, IRemote
     /// <summary>Creates the exception from a remote error.</summary>
     public RemoteNotSupportedException(RemoteErrorInfo info, string host) : base(RemoteErrorText.Message(info, host))
         => (Info, Host) = (info, host);
-    /// <summary>The remote error as it came over the wire.</summary>
+    /// <inheritdoc/>
     public RemoteErrorInfo Info { get; }
     /// <inheritdoc/>
     public string Host { get; }
-    /// <inheritdoc/>
-    public string PythonType => Info.Type;
-    /// <inheritdoc/>
-    public IReadOnlyList<string> PythonTypes => Info.Mro;
-    /// <inheritdoc/>
-    public string RemoteTraceback => Info.Traceback;
     /// <inheritdoc/>
     public override string ToString() => RemoteErrorText.WithTraceback(base.ToString(), Info);
 }

@@ -32,7 +32,9 @@ internal sealed class FrameWriter
     public Task Completion => loop;
 
     /// <summary>Appends a frame; the caller may hold <see cref="Gate"/> to keep frames in order with others.</summary>
-    public void Enqueue(in OutgoingFrame frame)
+    /// <param name="frame">The frame.</param>
+    /// <param name="flush">False: leave it queued until the next frame is sent, so both go out in one write.</param>
+    public void Enqueue(in OutgoingFrame frame, bool flush = true)
     {
         Span<byte> header = stackalloc byte[FrameHeader.Size];
         frame.Header.Write(header);
@@ -43,7 +45,7 @@ internal sealed class FrameWriter
             Append(header);
             Append(frame.Json.Span);
             foreach (var part in frame.Binary) Append(part.Span);
-            Schedule();
+            if (flush) Schedule();
         }
     }
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Rmote.Core.Tests;
+namespace Rmote.TestRig;
 
-/// <summary>An ILogger that keeps what it is given, for assertions.</summary>
+/// <summary>An ILogger that keeps every formatted message (and the exception text), for assertions.</summary>
 public sealed class CapturingLogger : ILogger
 {
     public sealed record Entry(LogLevel Level, string Message);
@@ -12,10 +12,12 @@ public sealed class CapturingLogger : ILogger
 
     public IReadOnlyCollection<Entry> Entries => entries;
 
+    public string AllText => string.Join("\n", entries.Select(e => $"{e.Level}: {e.Message}"));
+
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        entries.Enqueue(new Entry(logLevel, formatter(state, exception)));
+        entries.Enqueue(new Entry(logLevel, formatter(state, exception) + (exception is null ? "" : " | " + exception)));
 }
