@@ -14,6 +14,9 @@ await using var fleet = await SshFleet.StartAsync(1);
 var host = fleet[0];
 
 // --- Rmote, local child ---
+long rssAtStartKib;
+await using (var fresh = await Protocol.FromSubprocessAsync())
+    rssAtStartKib = (await fresh.CallAsync(Diag.Info)).RssKib ?? 0;
 await using var local = await Protocol.FromSubprocessAsync();
 for (var i = 0; i < 500; i++) await local.CallAsync(Diag.Echo<int>(), i);
 var echoInt = Diag.Echo<int>();
@@ -83,7 +86,8 @@ Row("16 MiB bytes echo, MiB/s", bytesMiBs, mitogen["bytes_mib_s"], "Mitogen", ">
 Row("SSH connect + first call, ms (vs ssh true)", rmoteSshMs, sshTrueMs, "ssh true", "<= 1.2x", lowerIsBetter: true);
 Row("SSH connect + first call, ms (vs Mitogen)", rmoteSshMs, mitogen["ssh_connect_ms"], "Mitogen", "faster", lowerIsBetter: true);
 Console.WriteLine($"{"compressed bootstrap, bytes",-44} {Protocol.BootstrapSize,12:N0} {"",12} {"",8}  < 16 KiB");
-Console.WriteLine($"{"remote python RSS after the run, KiB",-44} {rssKib,12:N0}");
+Console.WriteLine($"{"remote python RSS after connect, KiB",-44} {rssAtStartKib,12:N0}");
+Console.WriteLine($"{"remote python RSS after the run (16 MiB echoes), KiB",-44} {rssKib,12:N0}");
 
 static void Row(string name, double rmote, double peer, string peerName, string target, bool lowerIsBetter = false)
 {

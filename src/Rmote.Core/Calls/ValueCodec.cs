@@ -8,15 +8,21 @@ namespace Rmote.Calls;
 /// <summary>Encodes CALL bodies and decodes RESULT/CHUNK values with the wire JSON options.</summary>
 internal static class ValueCodec
 {
+    [ThreadStatic] static ArrayBufferWriter<byte>? callBuffer;
+    [ThreadStatic] static Utf8JsonWriter? callWriter;
+
     /// <summary>Serializes one argument with its declared type (bytes become raw binary segments).</summary>
     public static void WriteArgument<T>(Utf8JsonWriter writer, T value) => JsonSerializer.Serialize(writer, value, WireJson.Options);
 
     /// <summary>Builds a CALL frame: <c>{"tool","method","args"|"kwargs"}</c> plus the raw bytes the arguments reference.</summary>
     public static OutgoingFrame EncodeCall(uint id, ToolMethodBase method, Action<Utf8JsonWriter>? writeArguments)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        // One writer and buffer per thread: the frame is copied into the send queue before this thread encodes another.
+        var buffer = callBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = callWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
         using var binary = new BinaryWriterScope();
-        using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("tool"u8, method.Tool.Key);
@@ -34,6 +40,7 @@ internal static class ValueCodec
                 writer.WriteEndArray();
             }
             writer.WriteEndObject();
+            writer.Flush();
         }
         return OutgoingFrame.Create(FrameType.Call, id, buffer.WrittenMemory, binary.Segments, binary.Length);
     }
