@@ -53,6 +53,7 @@ public static partial class RmoteAliases
                     DestinationFolder = destinationFolder,
                     Compare = settings.Checksum ? CompareMode.Checksum : CompareMode.SizeAndTime,
                     DeleteExtraneous = settings.DeleteExtraneous,
+                    Compress = settings.Compress,
                     FileMode = FileModes.Parse(settings.FileMode, nameof(settings.FileMode)),
                     DirectoryMode = FileModes.Parse(settings.DirectoryMode, nameof(settings.DirectoryMode)),
                     Owner = settings.Owner,

@@ -34,6 +34,7 @@ public static class RmoteTasks
                 DestinationFolder = settings.DestinationFolder!,
                 Compare = settings.Checksum == true ? CompareMode.Checksum : CompareMode.SizeAndTime,
                 DeleteExtraneous = settings.DeleteExtraneous ?? false,
+                Compress = settings.Compress ?? false,
                 FileMode = FileModes.Parse(settings.FileMode, nameof(settings.FileMode)),
                 DirectoryMode = FileModes.Parse(settings.DirectoryMode, nameof(settings.DirectoryMode)),
                 Owner = settings.Owner,

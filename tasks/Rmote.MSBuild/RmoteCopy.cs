@@ -27,6 +27,9 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>Delete files on the host that are not part of the source (always done inside a new release).</summary>
     public bool DeleteExtraneous { get; set; }
 
+    /// <summary>zlib-compress file data on the wire (like rsync <c>-z</c>): worth it on slow links, a CPU cost on a LAN. Default false.</summary>
+    public bool Compress { get; set; }
+
     /// <summary>Octal mode for every copied file (<c>0644</c>); empty keeps the source modes.</summary>
     public string? Mode { get; set; }
 
@@ -117,6 +120,7 @@ public sealed class RmoteCopy : RmoteTask
                 DestinationFolder = DestinationFolder.Trim(),
                 Compare = SkipUnchangedFiles ? CompareMode.SizeAndTime : CompareMode.Checksum,
                 DeleteExtraneous = DeleteExtraneous,
+                Compress = Compress,
                 FileMode = fileMode,
                 DirectoryMode = directoryMode,
                 Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),

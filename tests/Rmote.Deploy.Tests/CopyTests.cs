@@ -57,6 +57,23 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task CompressedCopyLandsTheSameBytes()
+    {
+        var h = rig.Hosts[2];
+        using var src = MakeSource();
+        // compressible pieces (small files in one batch, and a large file in chunks) next to an incompressible one
+        Rig.Write(src, "data/text.log", string.Concat(Enumerable.Repeat("GET /index.html 200\n", 40_000)), T0);
+        var (remote, local) = Rig.Dest(h, "zip");
+        await using var p = await Rig.ConnectAsync(h);
+        var options = new CopyOptions { DestinationFolder = remote, Compress = true, SmallFileThreshold = 64 * 1024, ChunkSize = 256 * 1024, VerifyChecksum = true };
+        var cold = await Copier.CopyAsync(p, CopySource.FromFolder(src), options);
+        Assert.Equal(5, cold.Copied);
+        foreach (var file in new[] { "app.dll", "data/text.log", "data/big.bin", "config/app.json" })
+            Assert.Equal(File.ReadAllBytes(src.Combine(file)), File.ReadAllBytes(Path.Combine(local, file)));
+        Assert.Empty(Rig.Temps(local));
+    }
+
+    [Fact]
     public async Task ChecksumModeAndVerifiedWrites()
     {
         var h = rig.Hosts[1];

@@ -38,6 +38,7 @@ void Clean(string name) { foreach (var h in hosts) Rm(Path.Combine(h.SrvRoot, na
 
 var copyOptions = new CopyOptions { DestinationFolder = "/srv/b-rmote" };
 if (Environment.GetEnvironmentVariable("BENCH_DURABLE") == "0") copyOptions = copyOptions with { Durable = false };
+if (Environment.GetEnvironmentVariable("BENCH_COMPRESS") == "1") copyOptions = copyOptions with { Compress = true };
 if (Environment.GetEnvironmentVariable("BENCH_INFLIGHT") is { } inflight) copyOptions = copyOptions with { MaxFilesInFlight = int.Parse(inflight, CultureInfo.InvariantCulture) };
 if (Environment.GetEnvironmentVariable("BENCH_SMALL") is { } small) copyOptions = copyOptions with { SmallFileThreshold = int.Parse(small, CultureInfo.InvariantCulture) };
 var copier = new Copier(CopySource.FromFolder(src), copyOptions);

@@ -11,6 +11,9 @@ public sealed class RmoteCopySettings : RmoteSettings
     /// <summary>Delete files in the destination that the source does not have (rsync <c>--delete</c>).</summary>
     public bool DeleteExtraneous { get; set; }
 
+    /// <summary>zlib-compress file data on the wire (rsync <c>-z</c>): worth it on slow links, a CPU cost on a LAN.</summary>
+    public bool Compress { get; set; }
+
     /// <summary>Mode of every copied file, octal (<c>"0644"</c>); null keeps each source file's mode.</summary>
     public string? FileMode { get; set; }
 

@@ -11,6 +11,14 @@ public static class RmoteCopySettingsExtensions
         return settings;
     }
 
+    /// <summary>Compresses file data on the wire (for slow links).</summary>
+    public static RmoteCopySettings WithCompression(this RmoteCopySettings settings, bool compress = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Compress = compress;
+        return settings;
+    }
+
     /// <summary>Deletes destination files that the source does not have.</summary>
     public static RmoteCopySettings WithDeleteExtraneous(this RmoteCopySettings settings, bool delete = true)
     {

@@ -42,7 +42,7 @@ internal static class ValueCodec
             writer.WriteEndObject();
             writer.Flush();
         }
-        return OutgoingFrame.Create(FrameType.Call, id, buffer.WrittenMemory, binary.Segments, binary.Length);
+        return OutgoingFrame.Create(FrameType.Call, id, buffer.WrittenMemory, binary.Segments, binary.Length, compressBinary: !method.RawBinary);
     }
 
     /// <summary>Reads the <c>"value"</c> member of a RESULT or CHUNK body as <typeparamref name="T"/>.</summary>

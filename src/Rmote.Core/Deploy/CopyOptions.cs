@@ -36,6 +36,12 @@ public sealed record CopyOptions
     /// <summary>Files (or batches of small files) in flight at once per host (default 8).</summary>
     public int MaxFilesInFlight { get; init; } = 8;
 
+    /// <summary>
+    /// zlib-compress file data that shrinks (each piece once for the whole fleet). Off by default, like
+    /// <c>rsync -a</c>: it trades controller and host CPU for bandwidth, a loss on a LAN; turn it on for slow links.
+    /// </summary>
+    public bool Compress { get; init; }
+
     /// <summary>Size of one chunk of a large file (default 1 MiB).</summary>
     public int ChunkSize { get; init; } = 1024 * 1024;
 

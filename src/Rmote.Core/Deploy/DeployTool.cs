@@ -3,14 +3,18 @@ namespace Rmote.Deploy;
 /// <summary>Typed handles to the remote half of the deploy engine (<c>python/tools/deploy.py</c>).</summary>
 internal static class DeployTool
 {
+    // File data is compressed (or not) by the copier, once per fleet: the frame writer must not probe it again.
     static readonly PythonTool Tool = PythonTool.FromResource("Deploy", "deploy.py");
 
     public static readonly ToolMethod<SyncPlanArgs, SyncPlanResult> SyncPlan = Tool.KwMethod<SyncPlanArgs, SyncPlanResult>("sync_plan");
-    public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many");
+    public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many")
+        .SendingRawBinary<ToolMethod<PutManyArgs, PutManyResult>>();
     public static readonly ToolMethod<OpenFileArgs, string> OpenFile = Tool.KwMethod<OpenFileArgs, string>("open_file");
-    public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk");
+    public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk")
+        .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long>>();
     /// <summary>write_chunk with zlib-compressed data and its expanded size.</summary>
-    public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long, long> WriteChunkCompressed = Tool.Method<string, long, ReadOnlyMemory<byte>, long, long>("write_chunk");
+    public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long, long> WriteChunkCompressed = Tool.Method<string, long, ReadOnlyMemory<byte>, long, long>("write_chunk")
+        .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long, long>>();
     public static readonly ToolMethod<string, string?, long> Commit = Tool.Method<string, string?, long>("commit");
     public static readonly ToolMethod<string, bool> Abort = Tool.Method<string, bool>("abort");
     public static readonly ToolMethod<string, string[]> CleanupTemps = Tool.Method<string, string[]>("cleanup_temps");

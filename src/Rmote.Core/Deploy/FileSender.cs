@@ -98,7 +98,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             {
                 var raw = buffer.AsMemory((int)offset, (int)f.Size);
                 await ReadWholeAsync(f, raw, cancellationToken).ConfigureAwait(false);
-                var z = cache.Get(f.Path, 0, raw.Span);
+                var z = options.Compress ? cache.Get(f.Path, 0, raw.Span) : null;
                 pieces.Add(z ?? raw);
                 specs.Add(new PutManyFile(f.Path, wire, f.Size, f.Mode, f.MtimeNs, options.VerifyChecksum ? f.Sha256 : null,
                     z != null ? true : null, z?.Length));
@@ -162,7 +162,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable),
             cancellationToken).ConfigureAwait(false);
         var committed = false;
-        var compressible = true;
+        var compressible = options.Compress;
         var pending = new List<Task>();
         try
         {

@@ -22,6 +22,16 @@ public abstract class ToolMethodBase
     /// <summary>True when the single argument is sent as keyword arguments.</summary>
     public bool KeywordArguments { get; }
 
+    /// <summary>The caller already decided about compressing the bytes it sends: the frame writer does not probe them again.</summary>
+    internal bool RawBinary { get; private set; }
+
+    /// <summary>Marks a handle whose byte arguments are sent as given (see <see cref="RawBinary"/>); returns it.</summary>
+    internal T SendingRawBinary<T>() where T : ToolMethodBase
+    {
+        RawBinary = true;
+        return (T)this;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Tool.Name}.{Name}";
 }

@@ -13,7 +13,8 @@ internal readonly struct OutgoingFrame
     public long Length => FrameHeader.Size + Header.BodyLength;
 
     /// <summary>Builds a frame, compressing each body when that pays (docs/PROTOCOL.md §2).</summary>
-    public static OutgoingFrame Create(FrameType type, uint id, ReadOnlyMemory<byte> json, IReadOnlyList<ReadOnlyMemory<byte>>? binary = null, long binaryLength = 0)
+    public static OutgoingFrame Create(FrameType type, uint id, ReadOnlyMemory<byte> json, IReadOnlyList<ReadOnlyMemory<byte>>? binary = null, long binaryLength = 0,
+        bool compressBinary = true)
     {
         var flags = FrameFlags.None;
         if (Compression.TryCompress(json.Span) is { } compressedJson)
@@ -22,7 +23,7 @@ internal readonly struct OutgoingFrame
             flags |= FrameFlags.JsonCompressed;
         }
         binary ??= [];
-        if (binaryLength >= 1024)
+        if (compressBinary && binaryLength >= 1024)
         {
             var joined = binary.Count == 1 ? binary[0] : Join(binary, binaryLength);
             if (Compression.TryCompress(joined.Span) is { } compressedBinary)

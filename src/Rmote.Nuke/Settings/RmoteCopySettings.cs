@@ -15,6 +15,9 @@ public sealed record RmoteCopySettings : RmoteSettings
     /// <summary>Whether destination files the source lacks are deleted.</summary>
     public bool? DeleteExtraneous { get; init; }
 
+    /// <summary>Whether file data is zlib-compressed on the wire (rsync <c>-z</c>; for slow links).</summary>
+    public bool? Compress { get; init; }
+
     /// <summary>The mode of every copied file, octal (<c>"0644"</c>).</summary>
     public string? FileMode { get; init; }
 

@@ -47,6 +47,18 @@ public static class RmoteCopySettingsExtensions
     /// <summary>Toggles <see cref="RmoteCopySettings.DeleteExtraneous"/>: whether destination files the source lacks are deleted.</summary>
     public static RmoteCopySettings ToggleDeleteExtraneous(this RmoteCopySettings settings) => settings with { DeleteExtraneous = !(settings.DeleteExtraneous ?? false) };
 
+    /// <summary>Sets whether file data is compressed on the wire.</summary>
+    public static RmoteCopySettings SetCompress(this RmoteCopySettings settings, bool? value) => settings with { Compress = value };
+
+    /// <summary>Resets whether file data is compressed on the wire to the default (no).</summary>
+    public static RmoteCopySettings ResetCompress(this RmoteCopySettings settings) => settings with { Compress = null };
+
+    /// <summary>Enables <see cref="RmoteCopySettings.Compress"/>: file data is compressed on the wire.</summary>
+    public static RmoteCopySettings EnableCompress(this RmoteCopySettings settings) => settings with { Compress = true };
+
+    /// <summary>Disables <see cref="RmoteCopySettings.Compress"/>: file data travels as it is.</summary>
+    public static RmoteCopySettings DisableCompress(this RmoteCopySettings settings) => settings with { Compress = false };
+
     /// <summary>Sets the mode of every copied file, octal (<c>"0644"</c>).</summary>
     public static RmoteCopySettings SetFileMode(this RmoteCopySettings settings, string? value) => settings with { FileMode = value };
 
