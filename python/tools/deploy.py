@@ -20,14 +20,13 @@ Design, in short:
   resolved parent folder must stay under the destination root (a symlink pointing outside is refused).
 """
 
+# hashlib and shutil are imported in the functions that need them: this file's imports are paid on every
+# host at connect time, before the first call.
 import errno
 import grp
-import hashlib
 import os
 import pwd
 import re
-import secrets
-import shutil
 import stat
 import threading
 import time
@@ -133,7 +132,7 @@ def _target(root_real, rel, create=False, replace=False):
 
 def _temp_name(name):
     # keep the temp name under NAME_MAX (255) whatever the target's length
-    return "." + name[:200] + TEMP_MARK + secrets.token_hex(6)
+    return "." + name[:200] + TEMP_MARK + os.urandom(6).hex()
 
 
 def _fsync_dir(path):
@@ -156,6 +155,7 @@ def _rm_tree_or_file(path):
     except FileNotFoundError:
         return False
     if stat.S_ISDIR(st.st_mode):
+        import shutil
         shutil.rmtree(path)
     else:
         os.unlink(path)
@@ -218,6 +218,7 @@ def _mtime_equal(remote_ns, local_ns, granularity=1):
 
 
 def _sha256_path(path):
+    import hashlib
     h = hashlib.sha256()
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
@@ -251,6 +252,7 @@ def _rewrite_meta(parent, path, name, st, mode, uid, gid, mtime_ns, durable):
             os.utime(path, ns=(mtime_ns, mtime_ns), follow_symlinks=False)
         return
     tmp = parent + "/" + _temp_name(name)
+    import shutil
     shutil.copyfile(path, tmp, follow_symlinks=False)
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_NOFOLLOW)
@@ -375,6 +377,7 @@ def _walk(root_real, with_hash=False, follow=False):
 
 
 def _sha256_follow(path):
+    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(_HASH_BLOCK), b""):
@@ -605,6 +608,7 @@ class Deploy(Tool):
             # regular file
             if st is None or not stat.S_ISREG(st.st_mode):
                 if st is not None and stat.S_ISDIR(st.st_mode) and apply and delete:
+                    import shutil
                     shutil.rmtree(target)
                 result["send"].append(rel)
                 continue
@@ -648,6 +652,7 @@ class Deploy(Tool):
     def _make_link(parent, target, name, want, st, replace_dirs):
         if st is not None and stat.S_ISDIR(st.st_mode):
             if replace_dirs:
+                import shutil
                 shutil.rmtree(target)
             else:
                 try:
@@ -756,6 +761,7 @@ class Deploy(Tool):
                     base = rel + dirpath[len(path):]
                     for n in filenames + dirnames:
                         inner.append(base + "/" + n)
+                import shutil
                 shutil.rmtree(path)
                 deleted.extend(inner)
                 deleted.append(rel)
@@ -872,7 +878,7 @@ class Deploy(Tool):
             raise ValueError("invalid handle %r" % (handle,))
         root_real = _root(root, create=True)
         parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
-        hid = handle or secrets.token_hex(8)
+        hid = handle or os.urandom(8).hex()
         h = _Handle(id=hid, fd=fd, tmp=tmp, parent=parent, name=name, target=target, size=int(size),
                     mode=_mode_or_none(mode), uid=_uid(owner), gid=_gid(group), mtime_ns=mtime_ns,
                     durable=durable)
@@ -984,6 +990,7 @@ class Deploy(Tool):
                 except OSError as ex:
                     if ex.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
                         raise
+                    import shutil
                     shutil.copy2(s, d, follow_symlinks=False)
                     result["copied"] += 1
         return result
@@ -1016,6 +1023,7 @@ class Deploy(Tool):
                 break
             if rid == cur:
                 continue
+            import shutil
             shutil.rmtree(base_real + "/releases/" + rid)
             removed.append(rid)
             excess -= 1
