@@ -236,15 +236,20 @@ def encode_frame(typ, cid=0, obj=None, binary=b""):
     return f if type(f) is bytes else b"".join(f)
 
 
-def loads(jbody, binary=b""):
-    """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary."""
+def loads(jbody, binary=b"", render=None):
+    """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary, and
+    {"__template__": {"source", "variables"}} placeholders become render(spec)'s text."""
     if not jbody:
         return {}
-    if not len(binary) and b"__bytes__" not in jbody:  # (b"" is [0, 0] with no body)
+    if not len(binary) and b"__bytes__" not in jbody and b"__template__" not in jbody:  # (b"" is [0, 0] with no body)
         return json.loads(jbody)
     n = len(binary)
 
     def hook(d):
+        if len(d) == 1 and "__template__" in d:
+            if render is None:
+                raise ValueError("a template placeholder is only accepted in call arguments")
+            return render(d["__template__"])
         if len(d) == 1 and "__bytes__" in d:
             off, size = d["__bytes__"]
             if off < 0 or size < 0 or off + size > n:
@@ -734,9 +739,16 @@ class Runtime:
         ent = self.methods[key, name] = (fn, _is_async(fn))
         return ent
 
+    def render_template(self, spec):
+        """A template argument, rendered by the Template tool the controller syncs in front of such a call."""
+        for tool in self.tools.values():
+            if type(tool).__name__ == "Template":
+                return tool.render(spec["source"], spec.get("variables"))
+        raise KeyError("a template argument needs the Template tool, which was not synced on this connection")
+
     def on_call(self, cid, jb, bb):
         try:
-            msg = loads(jb, bb)
+            msg = loads(jb, bb, self.render_template)
             key, name = msg["tool"], msg["method"]
             ent = self.methods.get((key, name)) or self.resolve(key, name)
             args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}

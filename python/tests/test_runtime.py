@@ -156,6 +156,18 @@ class FramingTest(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "builtins.object.*dataclass"):
             rt.value_frame(rt.RESULT, 1, {"x": object()})
 
+    def test_template_placeholders_are_rendered_only_in_call_arguments(self):
+        seen = []
+
+        def render(spec):
+            seen.append(spec)
+            return spec["source"].replace("${name}", spec["variables"]["name"])
+        body = b'{"args":["/etc/x",{"__template__":{"source":"hi ${name}","variables":{"name":"web01"}}}]}'
+        self.assertEqual(rt.loads(body, b"", render)["args"], ["/etc/x", "hi web01"])
+        self.assertEqual(seen, [{"source": "hi ${name}", "variables": {"name": "web01"}}])
+        with self.assertRaisesRegex(ValueError, "only accepted in call arguments"):
+            rt.loads(body)
+
     def test_big_binary_is_not_copied_into_the_frame(self):
         blob = os.urandom(1 << 20)
         parts = rt.value_frame(rt.RESULT, 1, blob)

@@ -87,17 +87,14 @@ public sealed partial class Protocol
             return false;
         }
         id = NextId();
-        var frame = ValueCodec.EncodeCall(id, method, arguments);
+        var frame = ValueCodec.EncodeCall(id, method, arguments, out var requiredTools);
         pending[id] = call;
         try
         {
             lock (writer.Gate)
             {
-                if (!syncedTools.Contains(method.Tool.Key))
-                {
-                    writer.Enqueue(method.Tool.SyncFrame);
-                    syncedTools.Add(method.Tool.Key);
-                }
+                foreach (var tool in requiredTools) SyncLocked(tool);
+                SyncLocked(method.Tool);
                 writer.Enqueue(frame);
             }
         }
@@ -110,6 +107,12 @@ public sealed partial class Protocol
         // The connection may have closed between the check and the registration: never leave a call hanging.
         if (closedReason is not null && pending.TryRemove(id, out _)) call.Fail(ClosedError());
         return true;
+    }
+
+    /// <summary>Queues a tool's source in front of its first use on this connection; called holding the writer's gate.</summary>
+    void SyncLocked(PythonTool tool)
+    {
+        if (syncedTools.Add(tool.Key)) writer.Enqueue(tool.SyncFrame);
     }
 
     Exception ClosedError() => closedReason switch

@@ -1,27 +1,39 @@
 namespace Rmote.Wire;
 
 /// <summary>
-/// Collects the raw byte segments referenced by <c>{"__bytes__": [offset, length]}</c> placeholders while a
-/// frame's JSON is written, so file data travels as one raw binary body and never as base64.
+/// What a CALL's arguments need besides their JSON, gathered while it is written: the raw byte segments referenced
+/// by <c>{"__bytes__": [offset, length]}</c> placeholders (file data travels as one raw binary body, never base64),
+/// and the tools the remote must have before decoding them (a template argument needs Template).
 /// Serialization is synchronous, so a thread-static scope is enough.
 /// </summary>
-internal sealed class BinaryWriterScope : IDisposable
+internal sealed class EncodingScope : IDisposable
 {
-    [ThreadStatic] static BinaryWriterScope? current;
-    readonly BinaryWriterScope? previous;
+    List<PythonTool>? requiredTools;
+
+    [ThreadStatic] static EncodingScope? current;
+    readonly EncodingScope? previous;
     readonly List<ReadOnlyMemory<byte>> segments = new();
 
-    public BinaryWriterScope()
+    public EncodingScope()
     {
         previous = current;
         current = this;
     }
 
-    public static BinaryWriterScope Current =>
+    public static EncodingScope Current =>
         current ?? throw new InvalidOperationException("bytes can only be serialized inside a protocol frame");
 
     public long Length { get; private set; }
     public IReadOnlyList<ReadOnlyMemory<byte>> Segments => segments;
+
+    /// <summary>Tools to sync before the call is decoded remotely.</summary>
+    public IReadOnlyList<PythonTool> RequiredTools => requiredTools ?? (IReadOnlyList<PythonTool>)[];
+
+    public void RequireTool(PythonTool tool)
+    {
+        requiredTools ??= new();
+        if (!requiredTools.Contains(tool)) requiredTools.Add(tool);
+    }
 
     public long Add(ReadOnlyMemory<byte> data)
     {

@@ -29,7 +29,7 @@ internal static class BytesPlaceholder
 
     public static void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value)
     {
-        var offset = BinaryWriterScope.Current.Add(value);
+        var offset = EncodingScope.Current.Add(value);
         writer.WriteStartObject();
         writer.WritePropertyName(Key);
         writer.WriteStartArray();

@@ -37,6 +37,24 @@ public sealed class TemplateToolTests(SshFleetFixture rig)
 
     [Theory]
     [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task Templates_are_usable_as_call_arguments(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var p = t.Proto;
+        // The first call carrying a template syncs the Template tool in front of itself: nothing used it before.
+        var written = await p.CallAsync(FileSystem.WriteTemplate, t.Path("motd"), Template.Of("Welcome to ${host}\n% for n in ports:\nport ${n}\n% endfor\n", new { Host = "web01", Ports = new[] { 80, 443 } }));
+        Assert.True(written.Changed);
+        Assert.Equal("Welcome to web01\nport 80\nport 443\n", File.ReadAllText(t.LocalPath("motd")));
+        // Any handle can take one, anywhere in its arguments.
+        var echo = Diag.Tool.Method<TemplateValue[], string[]>("echo");
+        Assert.Equal(["a-1", "b-2"], await p.CallAsync(echo, [Template.Of("a-${n}", new { N = 1 }), Template.Of("b-${n}", new Dictionary<string, int> { ["n"] = 2 })]));
+        var broken = await Assert.ThrowsAsync<RemoteArgumentException>(() => p.CallAsync(FileSystem.WriteTemplate, t.Path("bad"), Template.Of("% for x in:\n")));
+        Assert.Contains("template line 1", broken.Message);
+        Assert.False(File.Exists(t.LocalPath("bad")));
+    }
+
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
     public async Task Render_from_a_dictionary_a_record_and_a_remote_file(string transport)
     {
         await using var t = await RemoteTarget.OpenAsync(transport, rig);

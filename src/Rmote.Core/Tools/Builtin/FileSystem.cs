@@ -33,6 +33,9 @@ public static class FileSystem
     /// <summary><c>write_str(path, text)</c>: <see cref="Write"/> for UTF-8 text.</summary>
     public static readonly ToolMethod<string, string, WriteResult> WriteStr = Tool.Method<string, string, WriteResult>("write_str");
 
+    /// <summary><c>write_str(path, text)</c> with the text rendered remotely from a <see cref="TemplateValue"/> (<see cref="Template.Of"/>): atomic, idempotent.</summary>
+    public static readonly ToolMethod<string, TemplateValue, WriteResult> WriteTemplate = Tool.Method<string, TemplateValue, WriteResult>("write_str");
+
     /// <summary><c>write_str(path, text, mode, owner, group, encoding)</c> from a record.</summary>
     public static readonly ToolMethod<WriteStrOptions, WriteResult> WriteStrWith = Tool.KwMethod<WriteStrOptions, WriteResult>("write_str");
 

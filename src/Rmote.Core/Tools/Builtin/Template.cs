@@ -17,6 +17,10 @@ public static class Template
     /// <summary>The tool's Python source, shipped inside Rmote.Core.</summary>
     public static readonly PythonTool Tool = PythonTool.FromResource("Template", "template.py");
 
+    /// <summary>A template as a call argument: the remote renders it, then passes the text to the method.</summary>
+    /// <example><code>await proto.CallAsync(FileSystem.WriteTemplate, "/etc/motd", Template.Of("Welcome to ${host}\n", new { Host = "web01" }));</code></example>
+    public static TemplateValue Of(string source, object? variables = null) => new(source, variables);
+
     /// <summary><c>render(template, variables)</c>: the rendered text. Template errors are <see cref="ArgumentException"/>s naming the template line.</summary>
     public static readonly ToolMethod<string, object?, string> Render = Tool.Method<string, object?, string>("render");
 
