@@ -50,9 +50,29 @@ public sealed class HealthCheckTests
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server);
         }
+        // The call ends locally at once; the remote kills the server's process group moments later.
+        await WaitUntilRefusedAsync(port);
         var refused = await Assert.ThrowsAsync<TimeoutException>(() => HealthCheck.WaitAsync(proto,
             HealthCheckOptions.ForUrl($"http://127.0.0.1:{port}/") with { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(600) }));
         Assert.Contains("refused", refused.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    static async Task WaitUntilRefusedAsync(int port)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail($"the cancelled server still listens on port {port} after 10 s");
     }
 
     [Fact]
