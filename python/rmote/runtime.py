@@ -60,6 +60,9 @@ class ProtocolError(Exception):
 class Tool:
     """Base class of tools; the controller syncs subclasses as source.
 
+    Every tool's module also holds request_exit, set_log_level and the file helpers write_temp,
+    commit_temp and replace_file (each tool file is synced on its own, so shared code lives here).
+
     Guideline for tools: import asyncio and heavy modules (subprocess, platform,
     dataclasses, typing, ...) inside the methods that need them, not at the top:
     a tool's module is exec'd on the first call and every import there adds to
@@ -78,6 +81,64 @@ class Tool:
         """True once the call running in this thread/task was cancelled."""
         call = _current.get()
         return call is not None and call.cancelled
+
+
+def write_temp(path, data, mode, uid=None, gid=None, owner_required=True):
+    """Write data to a new temp file beside path, fsync it, give it uid/gid (-1/None keeps; a refused chown
+    only fails when owner_required) and then mode; return its name. The temp is removed on failure."""
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, ".%s.rmote-tmp-%s" % (name, os.urandom(6).hex()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if uid is not None or gid is not None:
+            try:
+                os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
+            except PermissionError:
+                if owner_required:
+                    raise
+        os.chmod(tmp, mode)  # after chown, which clears setuid/setgid bits
+        return tmp
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def commit_temp(tmp, path):
+    """Rename tmp over path (the atomic step; tmp is removed if it fails), then fsync the folder."""
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    try:
+        fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on folders; the rename is done
+    finally:
+        os.close(fd)
+
+
+def replace_file(path, data, mode, uid=None, gid=None, owner_required=True):
+    """Atomically replace path with data: readers see the old file or the new one, never a part."""
+    commit_temp(write_temp(path, data, mode, uid, gid, owner_required), path)
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def set_log_level(level):
@@ -126,6 +187,10 @@ def _is_async_value(r):
     return t is types.CoroutineType or t is types.AsyncGeneratorType or hasattr(t, "__await__")
 
 
+TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": set_log_level,
+                  "write_temp": write_temp, "commit_temp": commit_temp, "replace_file": replace_file}
+
+
 def load_tool(key, name, source):
     """Exec a tool's source into a fresh registered module; return an instance of class `name`."""
     modname = "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
@@ -133,7 +198,7 @@ def load_tool(key, name, source):
     _sources[filename] = (len(source), None, source.splitlines(True), filename)
     _linecache()
     mod = types.ModuleType(modname)
-    mod.__dict__.update(Tool=Tool, request_exit=request_exit, set_log_level=set_log_level)
+    mod.__dict__.update(TOOL_NAMESPACE)
     sys.modules[modname] = mod  # dataclasses and pickle-free introspection look it up here
     try:
         exec(compile(source, filename, "exec"), mod.__dict__)

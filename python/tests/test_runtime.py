@@ -215,6 +215,37 @@ class ErrorObjectTest(unittest.TestCase):
         self.assertEqual((err["type"], err["mro"]), ("CancelledError", ["CancelledError"]))
 
 
+class FileHelpersTest(unittest.TestCase):
+    """The atomic file primitives every tool's namespace gets."""
+
+    def test_tools_see_the_helpers(self):
+        tool = rt.load_tool("F:0", "F", "class F(Tool):\n    def names(self):\n"
+                                        "        return [write_temp.__name__, commit_temp.__name__, replace_file.__name__]\n")
+        self.assertEqual(tool.names(), ["write_temp", "commit_temp", "replace_file"])
+
+    def test_replace_file_swaps_contents_and_leaves_no_temp(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "app.conf")
+            with open(path, "w") as f:
+                f.write("old")
+            rt.replace_file(path, b"new", 0o640)
+            with open(path) as f:
+                self.assertEqual(f.read(), "new")
+            self.assertEqual(os.stat(path).st_mode & 0o7777, 0o640)
+            self.assertEqual(os.listdir(d), ["app.conf"])
+
+    def test_a_failed_commit_removes_the_temp(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            tmp = rt.write_temp(os.path.join(d, "x"), b"data", 0o600)
+            os.mkdir(os.path.join(d, "dir"))
+            os.mkdir(os.path.join(d, "dir", "full"))  # a non-empty folder cannot be replaced by a file
+            with self.assertRaises(OSError):
+                rt.commit_temp(tmp, os.path.join(d, "dir"))
+            self.assertEqual(sorted(os.listdir(d)), ["dir"])
+
+
 class LoadToolTest(unittest.TestCase):
     SOURCE = '''
 import dataclasses

@@ -47,33 +47,7 @@ def _write_if_changed(path, data, mode=0o644):
                 return False
     except FileNotFoundError:
         pass
-    directory = os.path.dirname(path) or "."
-    tmp = os.path.join(directory, ".%s.rmote-tmp-%s" % (os.path.basename(path), os.urandom(6).hex()))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    replace_file(path, data, mode)
     return True
 
 

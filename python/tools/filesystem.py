@@ -177,35 +177,8 @@ def _atomic_write(path, data, mode=None, uid=None, gid=None):
     if st is not None and _stat.S_ISREG(st.st_mode):
         uid = st.st_uid if uid is None else uid
         gid = st.st_gid if gid is None else gid
-    tmp = _tmp_name(real)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if uid is not None or gid is not None:
-            try:
-                os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
-            except PermissionError:
-                # Keeping an existing file's owner is best effort for unprivileged
-                # callers; an explicitly requested owner is not.
-                if explicit_owner:
-                    raise
-        # chmod after chown: chown clears setuid/setgid bits.
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(directory)
+    # Keeping an existing file's owner is best effort for unprivileged callers; a requested owner is not.
+    replace_file(real, data, mode, uid, gid, owner_required=explicit_owner)
     return True, digest
 
 

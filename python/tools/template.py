@@ -360,38 +360,7 @@ def _atomic_write(path, data, mode=None, uid=None, gid=None):
         gid = st.st_gid if gid is None else gid
     elif mode is None:
         mode = 0o666 & ~_umask()
-    tmp = os.path.join(directory, ".%s.rmote-tmp-%s" % (os.path.basename(real), os.urandom(6).hex()))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if uid is not None or gid is not None:
-            try:
-                os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
-            except PermissionError:
-                if explicit_owner:
-                    raise
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    replace_file(real, data, mode, uid, gid, owner_required=explicit_owner)
     return True, digest
 
 

@@ -183,50 +183,6 @@ def _read_nofollow(path):
         return f.read()
 
 
-def _replace_file(path, data, mode, uid, gid):
-    """Atomic write that replaces (never follows) a symlink at ``path``."""
-    directory = os.path.dirname(path) or "."
-    tmp = os.path.join(directory, ".%s.rmote-tmp-%s" % (os.path.basename(path), os.urandom(6).hex()))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if uid is not None:
-            os.chown(tmp, uid, gid)
-        os.chmod(tmp, mode)
-        return tmp
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _commit(tmp, path):
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
 def _owner_args(uid, gid):
     # Only root can give files away; an unprivileged caller manages its own keys.
     return (uid, gid) if os.geteuid() == 0 else (None, None)
@@ -383,8 +339,7 @@ class User(Tool):
         meta_ok = st is not None and (st.st_mode & 0o7777) == 0o600 and (uid is None or (st.st_uid, st.st_gid) == (uid, gid))
         if new == old and meta_ok:
             return changed
-        tmp = _replace_file(path, new.encode("utf-8", "surrogateescape"), 0o600, uid, gid)
-        _commit(tmp, path)
+        replace_file(path, new.encode("utf-8", "surrogateescape"), 0o600, uid, gid)
         return True
 
     @staticmethod
@@ -420,7 +375,7 @@ class User(Tool):
         if not os.path.isdir(directory):
             raise FileNotFoundError(errno.ENOENT, "sudoers directory does not exist (is sudo installed?)", directory)
         # The temp name starts with '.', so sudo ignores it even before the rename.
-        tmp = _replace_file(path, data, 0o440, uid, gid)
+        tmp = write_temp(path, data, 0o440, uid, gid)
         try:
             try:
                 proc = subprocess.run([_VISUDO, "-c", "-f", tmp], stdin=subprocess.DEVNULL,
@@ -436,5 +391,5 @@ class User(Tool):
             except OSError:
                 pass
             raise
-        _commit(tmp, path)
+        commit_temp(tmp, path)
         return True
