@@ -121,19 +121,6 @@ def _umask():
     return 0o022
 
 
-def _fsync_dir(directory):
-    try:
-        fd = os.open(directory or ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on directories; the rename is still done
-    finally:
-        os.close(fd)
-
-
 def _tmp_name(path):
     directory, name = os.path.split(path)
     return os.path.join(directory, ".%s.rmote-tmp-%s" % (name, os.urandom(6).hex()))
@@ -503,13 +490,5 @@ class FileSystem(Tool):
             raise FileExistsError(errno.EEXIST, "a file is in the way of the symlink (pass force=True to replace it)", link_path)
         tmp = _tmp_name(link_path)
         os.symlink(target, tmp)
-        try:
-            os.replace(tmp, link_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        _fsync_dir(os.path.dirname(link_path) or ".")
+        commit_temp(tmp, link_path)
         return True
