@@ -11,7 +11,9 @@ to leader and runs a call itself, writing the answer directly, so a sequential
 call is read, run and answered by one thread. A writer thread batches output that
 could not be written at once. The asyncio loop is only started, in its own thread,
 by the first async call: nothing on the start path imports asyncio (or inspect,
-dataclasses, traceback, subprocess, pathlib: start-up time is connect time).
+dataclasses, traceback, subprocess, pathlib, logging, json, re, enum: start-up time
+is connect time). JSON goes through the C accelerator directly, and logging is wired
+to LOG frames the moment anything imports it.
 """
 import sys
 
@@ -23,11 +25,8 @@ if __name__ == "__main__" and sys.version_info < (3, 8):  # before imports 3.6 l
 
 import collections
 import contextvars
-import json
-import logging
 import os
 import select
-import signal
 import struct
 import threading
 import time
@@ -69,12 +68,14 @@ class Tool:
     the connect + first call time (asyncio alone costs tens of ms).
     """
 
-    log = logging.getLogger("rmote.Tool")
+    class _Log:
+        """``self.log``: the logger "rmote.<ToolClass>" (a tool may define its own log() method)."""
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "log" not in cls.__dict__:  # a tool may define its own log() method (Logger, Diag)
-            cls.log = logging.getLogger("rmote." + cls.__name__)
+        def __get__(self, obj, cls):
+            import logging  # on first use: see _watch_logging
+            return logging.getLogger("rmote." + cls.__name__)
+
+    log = _Log()
 
     @staticmethod
     def cancelled():
@@ -143,12 +144,20 @@ def _unlink_quietly(path):
 
 def set_log_level(level):
     """Forward log records at or above level (int or name such as "DEBUG")."""
+    global _log_level
     if isinstance(level, str):
-        level = logging.getLevelName(level.upper())
-    logging.getLogger().setLevel(level)
-    for h in logging.getLogger().handlers:
-        if isinstance(h, _Forward):
-            h.setLevel(level)
+        name = level.upper()
+        lg = sys.modules.get("logging")
+        level = _LEVELS.get(name, lg.getLevelName(name) if lg else None)
+        if not isinstance(level, int):
+            raise ValueError("unknown log level %r (use DEBUG, INFO, WARNING, ERROR, CRITICAL or an int)" % name)
+    _log_level = level
+    lg = sys.modules.get("logging")
+    if lg is not None:
+        lg.getLogger().setLevel(level)
+        for h in lg.getLogger().handlers:
+            if getattr(h, "rmote_forward", False):
+                h.setLevel(level)
 
 
 def request_exit(code=0):
@@ -187,8 +196,17 @@ def _is_async_value(r):
     return t is types.CoroutineType or t is types.AsyncGeneratorType or hasattr(t, "__await__")
 
 
+def zero_copy(fn):
+    """Decorator for tool methods: bytes arguments arrive as read-only memoryviews of the received
+    frame, valid only until the method returns (no copy of a large payload: copying it and faulting
+    in a fresh buffer per frame cost most of the runtime's CPU on bulk copies)."""
+    fn.rmote_zero_copy = True
+    return fn
+
+
 TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": set_log_level,
-                  "write_temp": write_temp, "commit_temp": commit_temp, "replace_file": replace_file}
+                  "write_temp": write_temp, "commit_temp": commit_temp, "replace_file": replace_file,
+                  "zero_copy": zero_copy}
 
 
 def load_tool(key, name, source):
@@ -279,8 +297,49 @@ def _default(o):
                     "int, float, bool, None, bytes) or a dataclass" % (t.__module__, t.__qualname__))
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"),
-                           default=_default).encode
+class _ScanContext:
+    """What _json.make_scanner reads: the settings of json.loads(s, object_hook=hook)."""
+    strict = True
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
+
+    def __init__(self, hook):
+        self.object_hook = hook
+
+
+def _json_codec():
+    """(encode(obj) -> str, decode(str, object_hook) -> obj). The C accelerator is used directly:
+    importing the json package costs re and enum, milliseconds of every connect. Any surprise
+    (another interpreter, a changed private API) falls back to the json package."""
+    try:
+        import _json
+        make_encoder, basestring, make_scanner = _json.make_encoder, _json.encode_basestring, _json.make_scanner
+
+        def encode(obj):  # a fresh encoder per call: its circular-reference markers are per call
+            return "".join(make_encoder({}, _default, basestring, None, ":", ",", False, False, False)(obj, 0))
+
+        def decode(text, hook=None):
+            try:
+                obj, end = make_scanner(_ScanContext(hook))(text, 0)
+            except StopIteration as e:
+                raise ValueError("invalid JSON at character %d" % e.value) from None
+            if end != len(text) and text[end:].strip():
+                raise ValueError("extra data after the JSON value at character %d" % end)
+            return obj
+
+        sample = '{"a":[1,2.5,"\\u00e9\\n",null,true,{"b":false}]}'
+        if encode(decode(sample)) != sample.replace("\\u00e9", "\u00e9"):
+            raise ValueError("unexpected _json behaviour")
+        return encode, decode
+    except Exception:
+        import json
+        return (json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default).encode,
+                lambda text, hook=None: json.loads(text, object_hook=hook))
+
+
+_encode, _decode = _json_codec()
 
 
 def dumps(obj):
@@ -301,14 +360,20 @@ def encode_frame(typ, cid=0, obj=None, binary=b""):
     return f if type(f) is bytes else b"".join(f)
 
 
-def loads(jbody, binary=b"", render=None):
-    """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary, and
-    {"__template__": {"source", "variables"}} placeholders become render(spec)'s text."""
+def loads(jbody, binary=b"", render=None, views=False):
+    """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary (with views:
+    read-only memoryviews into it), and {"__template__": {"source", "variables"}} placeholders become
+    render(spec)'s text."""
     if not jbody:
         return {}
-    if not len(binary) and b"__bytes__" not in jbody and b"__template__" not in jbody:  # (b"" is [0, 0] with no body)
-        return json.loads(jbody)
+    text = jbody.decode("utf-8") if type(jbody) is not str else jbody
+    if text[0] in " \t\r\n":
+        text = text.lstrip()
+    if not len(binary) and "__bytes__" not in text and "__template__" not in text:  # (b"" is [0, 0] with no body)
+        return _decode(text)
     n = len(binary)
+    if views:
+        binary = memoryview(binary).toreadonly()
 
     def hook(d):
         if len(d) == 1 and "__template__" in d:
@@ -320,9 +385,50 @@ def loads(jbody, binary=b"", render=None):
             if off < 0 or size < 0 or off + size > n:
                 raise ValueError("bytes placeholder [%d, %d] outside the %d byte binary body"
                                  % (off, size, n))
-            return bytes(binary[off:off + size])
+            return binary[off:off + size] if views else bytes(binary[off:off + size])
         return d
-    return json.loads(jbody, object_hook=hook)
+    return _decode(text, hook)
+
+
+def _own(v):
+    """v with every memoryview in it (from loads(views=True)) copied into bytes."""
+    t = type(v)
+    if t is memoryview:
+        return v.tobytes()
+    if t is list:
+        return [_own(x) for x in v]
+    if t is dict:
+        return {k: _own(x) for k, x in v.items()}
+    return v
+
+
+class _Buffers:
+    """Receive buffers of large frames, reused. A fresh 1 MiB bytearray per frame is zero-filled and
+    page-faulted in every time; reusing a few keeps a bulk copy's runtime CPU to its real work."""
+
+    def __init__(self, limit=16 << 20):
+        self.free = []
+        self.limit = limit      # bytes kept for reuse at most
+        self.lock = threading.Lock()
+
+    def take(self, n):
+        with self.lock:
+            for i, b in enumerate(self.free):
+                if n <= len(b) <= 2 * n:
+                    del self.free[i]
+                    return b
+        return bytearray(-(-n // BIG) * BIG)  # rounded up: the frames of one copy share sizes
+
+    def give(self, view):
+        """Return the buffer behind view (a frame body from take()) for reuse; other objects are ignored."""
+        b = view.obj if type(view) is memoryview else None
+        if type(b) is bytearray:
+            with self.lock:
+                if sum(len(x) for x in self.free) + len(b) <= self.limit:
+                    self.free.append(b)
+
+
+_buffers = _Buffers()
 
 
 class FrameDecoder:
@@ -335,11 +441,11 @@ class FrameDecoder:
     def __init__(self, max_frame=MAX_FRAME):
         self.max_frame = max_frame
         self._rest = b""        # start of an incomplete small frame
-        self._big = None        # [typ, flags, cid, jlen, body bytearray, filled]
+        self._big = None        # [typ, flags, cid, jlen, body (a view of a reusable buffer), filled]
 
     def target(self):
         big = self._big
-        return None if big is None else memoryview(big[4])[big[5]:]
+        return None if big is None else big[4][big[5]:]
 
     def advance(self, n):
         """n bytes were read into target()."""
@@ -348,7 +454,7 @@ class FrameDecoder:
         if big[5] < len(big[4]):
             return []
         self._big = None
-        return [self._frame(big[0], big[1], big[2], big[3], memoryview(big[4]))]
+        return [self._frame(big[0], big[1], big[2], big[3], big[4])]
 
     def feed(self, data):
         frames = []
@@ -377,7 +483,7 @@ class FrameDecoder:
                                     % (size, self.max_frame))
             if size > end - pos:
                 if size > BIG:
-                    body = bytearray(jl + bl)
+                    body = memoryview(_buffers.take(jl + bl))[:jl + bl]
                     have = end - pos - HSIZE
                     body[:have] = mv[pos + HSIZE:end]
                     self._big = [typ, flags, cid, jl, body, have]
@@ -390,10 +496,13 @@ class FrameDecoder:
         return frames
 
     def _frame(self, typ, flags, cid, jl, body):
+        """(typ, cid, json bytes, binary): a large frame's binary is a view of a reusable buffer,
+        which its consumer hands back with _buffers.give(binary) once done with it."""
         jb, bb = body[:jl], body[jl:]
         jb = self._inflate(jb) if flags & Z_JSON else bytes(jb)
         if flags & Z_BIN:
             bb = self._inflate(bb)
+            _buffers.give(body)
         return typ, cid, jb, bb
 
     def _inflate(self, data):
@@ -590,40 +699,128 @@ class Writer:
 
 
 class Call:
-    __slots__ = ("id", "cancelled", "aio", "task", "exit")
+    __slots__ = ("id", "cancelled", "aio", "task", "exit", "buffer")
 
-    def __init__(self, cid, aio):
+    def __init__(self, cid, aio, buffer=None):
         self.id = cid
         self.cancelled = False
         self.aio = aio          # runs (or will run) on the asyncio loop
         self.task = None
         self.exit = None
+        self.buffer = buffer    # the frame's binary, lent to a zero_copy method until it returns
 
 
 class _SyncFailed(Exception):
     """A CALL to a tool whose SYNC failed: carries the SYNC's error body."""
 
 
-class _Forward(logging.Handler):
-    """Root handler: log records become LOG frames carrying the current call id."""
+# ---------------------------------------------------------------- logging, wired on demand
+#
+# Importing logging costs several ms (traceback, string, re, enum...) and most connections never
+# log. So the runtime keeps the level itself (_log_level) and wires logging to LOG frames at the
+# moment anything imports it: Tool.log, a tool's own `import logging`, a warning, a runtime error.
 
-    def __init__(self, writer, level):
-        super().__init__(level)
-        self.writer = writer
+_LEVELS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30, "INFO": 20, "DEBUG": 10, "NOTSET": 0}
+_log_level = 20             # set by the controller's HELLO and by set_log_level
 
-    def emit(self, record):
-        try:
-            call = _current.get()
-            exc = None
-            if record.exc_info:
-                exc = _format_exc(*record.exc_info)
-            elif record.exc_text:
-                exc = record.exc_text
-            body = {"level": record.levelno, "logger": record.name,
-                    "message": _text(record.getMessage()), "exc": _text(exc, True)}
-            self.writer.send(pack(LOG, 0 if call is None else call.id, dumps(body)))
-        except Exception:
-            pass  # stderr is /dev/null: nowhere to report a failing log record
+
+def _wire_logging(logging):
+    """Root handler: log records become LOG frames carrying the current call id; warnings too."""
+    writer = _runtime.writer
+
+    class Forward(logging.Handler):
+        rmote_forward = True
+
+        def emit(self, record):
+            try:
+                call = _current.get()
+                exc = None
+                if record.exc_info:
+                    exc = _format_exc(*record.exc_info)
+                elif record.exc_text:
+                    exc = record.exc_text
+                body = {"level": record.levelno, "logger": record.name,
+                        "message": _text(record.getMessage()), "exc": _text(exc, True)}
+                writer.send(pack(LOG, 0 if call is None else call.id, dumps(body)))
+            except Exception:
+                pass  # stderr is /dev/null: nowhere to report a failing log record
+
+    root = logging.getLogger()
+    root.addHandler(Forward(_log_level))
+    root.setLevel(_log_level)
+    logging.captureWarnings(True)
+
+
+class _WireAfterLoading:
+    """The loader of `logging`, wrapped: the module is wired up as soon as it has run."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader  # introspection sees the real one
+        self.loader.exec_module(module)
+        _wire_logging(module)
+
+
+class _LoggingWatch:
+    """On sys.meta_path until logging is imported: then finds it with the other finders and wraps its loader."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "logging":
+            return None
+        if cls in sys.meta_path:
+            sys.meta_path.remove(cls)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = _WireAfterLoading(spec.loader)
+                return spec
+        return None
+
+
+def _show_warning(*args, **kwargs):
+    """warnings.showwarning until logging is wired: wire it (capturing warnings), then log this one."""
+    import logging  # noqa: F401 (the import wires logging, which replaces warnings.showwarning)
+    import warnings
+    if warnings.showwarning is not _show_warning:
+        warnings.showwarning(*args, **kwargs)
+
+
+def _watch_logging():
+    lg = sys.modules.get("logging")
+    if lg is not None:  # already imported (site, sitecustomize...)
+        return _wire_logging(lg)
+    sys.meta_path.insert(0, _LoggingWatch)
+    import warnings
+    warnings.showwarning = _show_warning
+
+
+def _logger():
+    import logging
+    return logging.getLogger("rmote")
+
+
+class _SiteOnDemand:
+    """Last on sys.meta_path when the interpreter runs without the site module (-S, start-up time):
+    the first top-level import nothing else can satisfy runs site.main(), which adds site-packages
+    (and runs their .pth files), then looks again. Tools importing modules installed on the host work
+    as under a normal start; the stdlib-only path never pays for site."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if path is not None or cls not in sys.meta_path:
+            return None  # a submodule: its package's __path__ decides
+        sys.meta_path.remove(cls)
+        import site
+        site.main()
+        from importlib.machinery import PathFinder
+        return PathFinder.find_spec(name)
 
 
 class CancelledError(BaseException):
@@ -639,7 +836,7 @@ class Runtime:
     busy it keeps reading and grows the pool, by doubling, each time the queue
     made no progress for 2 ms (blocked calls), up to MAX_WORKERS threads."""
 
-    def __init__(self, in_fd, out_fd, log_level=logging.INFO):
+    def __init__(self, in_fd, out_fd):
         self.in_fd = in_fd
         self.writer = Writer(out_fd)
         self.decoder = FrameDecoder(MAX_FRAME)
@@ -661,10 +858,6 @@ class Runtime:
         self.blocking = os.get_blocking(in_fd)  # False when fds 0 and 1 are one socket (sshd)
         self.loop = None        # the asyncio loop, started by the first async call
         self.batch = []         # frames made on the loop thread during this loop iteration
-        root = logging.getLogger()
-        root.addHandler(_Forward(self.writer, log_level))
-        root.setLevel(log_level)
-        logging.captureWarnings(True)
 
     def hello(self):
         return pack(HELLO, 0, dumps({
@@ -760,12 +953,12 @@ class Runtime:
             for typ, cid, jb, bb in frames:
                 h = self.handlers.get(typ)
                 if h is None:
-                    logging.getLogger("rmote").warning("ignored a frame of type %d sent to the runtime", typ)
+                    _logger().warning("ignored a frame of type %d sent to the runtime", typ)
                     continue
                 try:
                     h(cid, jb, bb)
                 except Exception:
-                    logging.getLogger("rmote").exception("failed to handle a frame of type %d", typ)
+                    _logger().exception("failed to handle a frame of type %d", typ)
             if mark is not None:  # our own work (holding the GIL) is no stall of the others
                 mark = mark[0] + time.monotonic() - t0, mark[1]
 
@@ -801,7 +994,8 @@ class Runtime:
         fn = getattr(tool, name)
         if not callable(fn):
             raise TypeError("%s.%s is not callable" % (type(tool).__name__, name))
-        ent = self.methods[key, name] = (fn, _is_async(fn))
+        ent = self.methods[key, name] = (fn, _is_async(fn),
+                                         getattr(getattr(fn, "__func__", fn), "rmote_zero_copy", False))
         return ent
 
     def render_template(self, spec):
@@ -812,16 +1006,24 @@ class Runtime:
         raise KeyError("a template argument needs the Template tool, which was not synced on this connection")
 
     def on_call(self, cid, jb, bb):
+        lent = None
         try:
-            msg = loads(jb, bb, self.render_template)
+            msg = loads(jb, bb, self.render_template, views=True)
             key, name = msg["tool"], msg["method"]
             ent = self.methods.get((key, name)) or self.resolve(key, name)
             args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}
+            if ent[2]:
+                lent = bb
+            elif len(bb):
+                args, kwargs = _own(args), _own(kwargs)
         except _SyncFailed as e:
             return self.writer.send_now(pack(ERROR, cid, dumps(e.args[0])))
         except Exception as e:
             return self.writer.send_now(error_frame(cid, e))
-        call = self.calls[cid] = Call(cid, ent[1])
+        finally:
+            if lent is None:
+                _buffers.give(bb)
+        call = self.calls[cid] = Call(cid, ent[1], lent)
         if ent[1]:
             self.on_loop(self.start_task, call, ent[0], args, kwargs)
         else:
@@ -840,6 +1042,9 @@ class Runtime:
     # -- running sync calls (pool threads)
 
     def finish(self, call, data, send):
+        if call.buffer is not None:
+            _buffers.give(call.buffer)
+            call.buffer = None
         if self.calls.pop(call.id, None) is call:
             send(data)
         if call.exit is not None:
@@ -946,7 +1151,7 @@ class Runtime:
     # -- exit
 
     def fatal(self, message, code=2):
-        body = {"level": logging.CRITICAL, "logger": "rmote", "message": _text(message), "exc": None}
+        body = {"level": 50, "logger": "rmote", "message": _text(message), "exc": None}
         self.writer.send(pack(LOG, 0, dumps(body)))
         self.shutdown(code)
 
@@ -1006,10 +1211,14 @@ def main():
     sys.stderr = open(os.devnull, "w")
     # A terminal Ctrl+C aimed at the controller must not kill us: closing stdin does.
     # (A Python-level handler, unlike SIG_IGN, is reset for exec'd children.)
-    signal.signal(signal.SIGINT, lambda *a: None)
+    import _signal  # (the signal module costs enum)
+    _signal.signal(_signal.SIGINT, lambda *a: None)
     _grow_pipe(in_fd)
     _grow_pipe(out_fd)
     rt = _runtime = Runtime(in_fd, out_fd)
+    _watch_logging()
+    if sys.flags.no_site and "site" not in sys.modules:
+        sys.meta_path.append(_SiteOnDemand)
     rt.writer.send_now(MARKER + rt.hello())
     rt.count = 1
     try:

@@ -45,9 +45,9 @@ class Client:
     def __init__(self, python=None, banner=None, log_level=20, max_frame=rt.MAX_FRAME, hello=True):
         python = python or sys.executable
         if banner is None:
-            argv = [python, "-I", "-c", STAGE1]
+            argv = [python, "-I", "-S", "-c", STAGE1]
         else:  # something prints junk to stdout before the interpreter starts
-            argv = ["sh", "-c", 'printf %s "$1"; exec "$2" -I -c "$3"', "sh", banner, python, STAGE1]
+            argv = ["sh", "-c", 'printf %s "$1"; exec "$2" -I -S -c "$3"', "sh", banner, python, STAGE1]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, bufsize=0)
         self.inp, self.out = self.proc.stdin, self.proc.stdout

@@ -717,7 +717,7 @@ def heavy_modules():
     interpreter already loads (a site-packages .pth file may import typing or pathlib)."""
     heavy = ["asyncio", "inspect", "dataclasses", "subprocess", "pathlib", "concurrent.futures",
              "typing"]
-    bare = subprocess.run([sys.executable, "-I", "-c", "import sys; print(' '.join(sys.modules))"],
+    bare = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; print(' '.join(sys.modules))"],
                           capture_output=True, text=True, check=True).stdout.split()
     return sorted(set(heavy) - set(bare))
 
@@ -734,6 +734,9 @@ class LazyStartTest(unittest.TestCase):
         HEAVY = heavy_modules()
         self.assertIn("asyncio", HEAVY)
         self.assertEqual(self.c.call(self.key, "loaded", HEAVY), [])
+        # nor logging, json, re, enum or site: a connection that logs nothing never pays for them
+        start_path = ["logging", "json", "re", "enum", "site", "traceback", "signal"]
+        self.assertEqual(self.c.call(self.key, "loaded", start_path), [])
         with self.assertRaises(support.RemoteError) as cm:  # errors are formatted lazily too
             self.c.call(self.key, "nope")
         self.assertEqual(cm.exception.err["type"], "AttributeError")
@@ -760,6 +763,103 @@ class LazyStartTest(unittest.TestCase):
             self.assertEqual(self.c.wait(cid)[1], 0.5)
         self.assertLess(time.monotonic() - t0, 2.5)  # they ran side by side
         self.assertLessEqual(self.c.call(self.key, "threads"), 1 + 1 + 8)  # main, writer, workers
+
+
+ON_DEMAND = '''
+import sys
+import warnings
+
+
+class OnDemand(Tool):
+    @staticmethod
+    def loaded(names):
+        return [n for n in names if n in sys.modules]
+
+    @staticmethod
+    def log_via_own_import(msg):
+        import logging
+        logging.getLogger("custom").warning("%s", msg)
+        return True
+
+    @staticmethod
+    def warn(msg):
+        warnings.warn(msg, UserWarning)
+        return True
+
+    @staticmethod
+    def import_from_site_packages(name):
+        import importlib
+        return importlib.import_module(name).__name__
+
+    @staticmethod
+    @zero_copy
+    def borrowed(data):
+        import hashlib
+        return [type(data).__name__, data.readonly, hashlib.sha256(data).hexdigest()]
+
+    @staticmethod
+    def copied(data):
+        import hashlib
+        return [type(data).__name__, hashlib.sha256(data).hexdigest()]
+'''
+
+
+def site_packages_module():
+    """A top-level module that only site-packages provide to this interpreter (None if it has none)."""
+    code = ("import site, sys, os\n"
+            "stdlib = set(sys.builtin_module_names) | set(getattr(sys, 'stdlib_module_names', ()))\n"
+            "for d in site.getsitepackages():\n"
+            "    for n in sorted(os.listdir(d)) if os.path.isdir(d) else ():\n"
+            "        m = n[:-3] if n.endswith('.py') else n\n"
+            "        if m.isidentifier() and not m.startswith('_') and m not in stdlib and (n.endswith('.py') or os.path.exists(os.path.join(d, n, '__init__.py'))):\n"
+            "            print(m); raise SystemExit\n")
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True).stdout.split()
+    return out[0] if out else None
+
+
+class OnDemandTest(unittest.TestCase):
+    """What the runtime leaves out of its start (logging, site) still works the moment a tool needs it."""
+
+    def setUp(self):
+        self.c = support.Client()
+        self.key = self.c.sync("OnDemand", ON_DEMAND)
+
+    def tearDown(self):
+        self.c.close()
+
+    def test_a_tool_importing_logging_itself_is_forwarded(self):
+        self.assertEqual(self.c.call(self.key, "loaded", ["logging"]), [])
+        cid = self.c.start(self.key, "log_via_own_import", "first record")
+        self.c.wait(cid)
+        self.assertIn((cid, {"level": 30, "logger": "custom", "message": "first record", "exc": None}), self.c.logs)
+
+    def test_warnings_are_forwarded_before_logging_is_loaded(self):
+        cid = self.c.start(self.key, "warn", "careful")
+        self.c.wait(cid)
+        got = [b for i, b in self.c.logs if i == cid]
+        self.assertEqual([(b["level"], b["logger"]) for b in got], [(30, "py.warnings")])
+        self.assertIn("UserWarning: careful", got[0]["message"])
+
+    def test_site_packages_are_found_on_first_use(self):
+        name = site_packages_module()
+        if name is None:
+            self.skipTest("%s has no site-packages module to import" % sys.executable)
+        self.assertEqual(self.c.call(self.key, "loaded", ["site"]), [])
+        self.assertEqual(self.c.call(self.key, "import_from_site_packages", name), name)
+        with self.assertRaises(support.RemoteError) as cm:
+            self.c.call(self.key, "import_from_site_packages", "no_such_module_anywhere")
+        self.assertEqual(cm.exception.err["type"], "ModuleNotFoundError")
+
+    def test_zero_copy_methods_borrow_each_frame_and_others_get_bytes(self):
+        import hashlib
+        blobs = [bytes([i]) * (300 << 10) + os.urandom(64) for i in range(24)]  # large frames, pipelined
+        ids = [(self.c.start(self.key, "borrowed" if i % 2 else "copied", b), b, i % 2) for i, b in enumerate(blobs)]
+        for cid, b, borrowed in ids:
+            got = self.c.wait(cid)[1]
+            if borrowed:
+                self.assertEqual(got, ["memoryview", True, hashlib.sha256(b).hexdigest()])
+            else:
+                self.assertEqual(got, ["bytes", hashlib.sha256(b).hexdigest()])
 
 
 class BootstrapTest(unittest.TestCase):

@@ -37,7 +37,7 @@ public sealed partial class Protocol
     /// <summary>
     /// Runs any command whose stdin/stdout reach a Python interpreter: <c>["docker", "exec", "-i", "web", "python3"]</c>,
     /// <c>["kubectl", "exec", "-i", "pod", "--", "python3"]</c>, <c>["chroot", "/srv/root", "python3"]</c>, <c>["sudo", "-n", "python3"]</c>.
-    /// The interpreter arguments (<c>-I -c FirstStage</c>) are appended to the command.
+    /// The interpreter arguments (<c>-I -S -c FirstStage</c>) are appended to the command.
     /// </summary>
     /// <param name="command">Program and arguments, ending with the interpreter.</param>
     /// <param name="options">Logger and limits; <see cref="ProtocolOptions.Python"/> is not used here.</param>
@@ -53,7 +53,7 @@ public sealed partial class Protocol
 
     /// <summary>
     /// Speaks the protocol over streams to an interpreter you started yourself with
-    /// <c>python3 -I -c '<see cref="FirstStage"/>'</c> (a custom transport). Disposing closes <paramref name="toRemote"/>.
+    /// <c>python3 -I -S -c '<see cref="FirstStage"/>'</c> (a custom transport; <c>-S</c> is optional). Disposing closes <paramref name="toRemote"/>.
     /// </summary>
     public static async Task<Protocol> FromStreamsAsync(Stream toRemote, Stream fromRemote, ProtocolOptions? options = null, CancellationToken cancellationToken = default)
     {

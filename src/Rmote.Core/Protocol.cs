@@ -15,7 +15,7 @@ namespace Rmote;
 /// </summary>
 public sealed partial class Protocol : IAsyncDisposable
 {
-    /// <summary>The first-stage program given to <c>python3 -I -c</c>; it reads the runtime from stdin (docs/PROTOCOL.md §1).</summary>
+    /// <summary>The first-stage program given to <c>python3 -I -S -c</c>; it reads the runtime from stdin (docs/PROTOCOL.md §1).</summary>
     public const string FirstStage = Bootstrap.FirstStage;
 
     readonly RemoteProcess? process;

@@ -43,7 +43,7 @@ internal static partial class SshCommand
 
     /// <summary>The command the remote login shell runs: the first stage sits inside single quotes.</summary>
     public static string RemoteCommand(SshOptions options) =>
-        (options.Sudo ? "sudo -n -- " : "") + options.Python + " -I -c '" + Bootstrap.FirstStage + "'";
+        (options.Sudo ? "sudo -n -- " : "") + options.Python + " " + Bootstrap.ShellArguments;
 
     static void ValidateHost(string host)
     {

@@ -1,23 +1,31 @@
+using System.Buffers;
+
 namespace Rmote.Wire;
 
 /// <summary>
-/// Queues frames into one buffer and writes it with a single write per batch from a background loop, so
-/// a thousand pipelined calls cost a handful of syscalls. Callers never block on I/O.
+/// Queues frames and writes them from a background loop, so a thousand pipelined calls cost a handful of
+/// syscalls and callers never block on I/O. Small frames are packed together into pooled 64 KiB blocks;
+/// a large binary part gets a pooled block of its own: a bulk copy's 1 MiB chunks are copied once, with no
+/// growing buffer to resize and no fresh large-object-heap array per batch.
 /// </summary>
 internal sealed class FrameWriter
 {
     const int HighWater = 16 * 1024 * 1024;
-    const int KeepBufferBytes = 4 * 1024 * 1024;
+    const int BlockSize = 64 * 1024;
 
     readonly Stream output;
     readonly SemaphoreSlim signal = new(0);
     readonly Task loop;
-    byte[] pending = new byte[64 * 1024];
-    byte[] spare = new byte[64 * 1024];
-    int pendingLength;
+    List<Block> queue = new();
+    List<Block> spare = new();
+    byte[]? open;               // the block small frames are appended to (the last one in the queue)
+    int openLength;
+    long queuedBytes;
     bool scheduled, completing;
     Exception? failure;
     TaskCompletionSource? drained;
+
+    readonly record struct Block(byte[] Array, int Length);
 
     public FrameWriter(Stream output)
     {
@@ -41,7 +49,6 @@ internal sealed class FrameWriter
         lock (Gate)
         {
             ThrowIfClosed();
-            Reserve((int)frame.Length);
             Append(header);
             Append(frame.Json.Span);
             foreach (var part in frame.Binary) Append(part.Span);
@@ -55,7 +62,6 @@ internal sealed class FrameWriter
         lock (Gate)
         {
             ThrowIfClosed();
-            Reserve(bytes.Length);
             Append(bytes);
             Schedule();
         }
@@ -67,16 +73,31 @@ internal sealed class FrameWriter
         if (completing) throw new ObjectDisposedException(nameof(FrameWriter), "the connection is closing");
     }
 
-    void Reserve(int length)
-    {
-        var needed = pendingLength + length;
-        if (needed > pending.Length) Array.Resize(ref pending, Math.Max(needed, pending.Length * 2));
-    }
-
+    /// <summary>Copies bytes to the end of the queue: into the open block when they fit, else into new blocks.</summary>
     void Append(ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(pending.AsSpan(pendingLength));
-        pendingLength += bytes.Length;
+        if (bytes.IsEmpty) return;
+        queuedBytes += bytes.Length;
+        if (open is not null && bytes.Length <= open.Length - openLength)
+        {
+            bytes.CopyTo(open.AsSpan(openLength));
+            openLength += bytes.Length;
+            queue[^1] = new Block(open, openLength);
+            return;
+        }
+        if (bytes.Length >= BlockSize)
+        {
+            // a large part gets a block of its exact size; the next small frame opens a fresh block
+            var own = ArrayPool<byte>.Shared.Rent(bytes.Length);
+            bytes.CopyTo(own);
+            queue.Add(new Block(own, bytes.Length));
+            open = null;
+            return;
+        }
+        open = ArrayPool<byte>.Shared.Rent(BlockSize);
+        bytes.CopyTo(open);
+        openLength = bytes.Length;
+        queue.Add(new Block(open, openLength));
     }
 
     void Schedule()
@@ -91,7 +112,7 @@ internal sealed class FrameWriter
     {
         lock (Gate)
         {
-            if (pendingLength < HighWater || failure is not null) return Task.CompletedTask;
+            if (queuedBytes < HighWater || failure is not null) return Task.CompletedTask;
             drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return drained.Task.WaitAsync(cancellationToken);
         }
@@ -111,6 +132,7 @@ internal sealed class FrameWriter
 
     async Task RunAsync()
     {
+        List<Block>? taken = null;
         try
         {
             while (true)
@@ -118,24 +140,23 @@ internal sealed class FrameWriter
                 await signal.WaitAsync().ConfigureAwait(false);
                 while (true)
                 {
-                    byte[] buffer;
-                    int length;
                     lock (Gate)
                     {
-                        if (pendingLength == 0)
+                        if (queue.Count == 0)
                         {
                             scheduled = false;
                             ReleaseDrained();
                             break;
                         }
-                        (buffer, length) = (pending, pendingLength);
-                        pending = spare.Length <= KeepBufferBytes ? spare : new byte[64 * 1024];
-                        pendingLength = 0;
+                        (taken, queue, spare) = (queue, spare, queue);
+                        open = null;
+                        queuedBytes = 0;
                         ReleaseDrained();
                     }
-                    await output.WriteAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+                    foreach (var block in taken)
+                        await output.WriteAsync(block.Array.AsMemory(0, block.Length)).ConfigureAwait(false);
                     await output.FlushAsync().ConfigureAwait(false);
-                    spare = buffer;
+                    Return(taken);
                 }
                 if (completing)
                 {
@@ -155,9 +176,15 @@ internal sealed class FrameWriter
         }
     }
 
+    static void Return(List<Block> blocks)
+    {
+        foreach (var block in blocks) ArrayPool<byte>.Shared.Return(block.Array);
+        blocks.Clear();
+    }
+
     void ReleaseDrained()
     {
-        if (drained is not null && (pendingLength < HighWater || failure is not null))
+        if (drained is not null && (queuedBytes < HighWater || failure is not null))
         {
             drained.TrySetResult();
             drained = null;
