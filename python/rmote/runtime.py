@@ -50,6 +50,7 @@ _current = contextvars.ContextVar("rmote_call", default=None)  # the Call being 
 _runtime = None             # the running Runtime (None when imported)
 _tls = threading.local()    # per-thread state of the value encoder
 _sources = {}               # linecache entries of tool sources (tracebacks show their lines)
+_cached_compile = globals().get("rmote_compile")  # the second stage's code cache (loader.py), when run by it
 
 
 class ProtocolError(Exception):
@@ -219,7 +220,12 @@ def load_tool(key, name, source):
     mod.__dict__.update(TOOL_NAMESPACE)
     sys.modules[modname] = mod  # dataclasses and pickle-free introspection look it up here
     try:
-        exec(compile(source, filename, "exec"), mod.__dict__)
+        digest = key.rpartition(":")[2]
+        if _cached_compile is not None and name.isidentifier() and digest.isalnum():
+            code = _cached_compile(source, filename, "tool-" + name, digest)
+        else:
+            code = compile(source, filename, "exec")
+        exec(code, mod.__dict__)
         cls = mod.__dict__.get(name)
         if not isinstance(cls, type):
             raise TypeError("tool source %s does not define a class %s" % (key, name))
@@ -860,9 +866,11 @@ class Runtime:
         self.batch = []         # frames made on the loop thread during this loop iteration
 
     def hello(self):
+        cache = globals().get("_rmote_cache")
         return pack(HELLO, 0, dumps({
             "protocol": 1, "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
-            "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable}))
+            "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable,
+            "code_cache": cache[0] if cache else None}))
 
     # -- the pool
 

@@ -98,7 +98,7 @@ def main():
     key = c.sync("Bench", SOURCE)
     c.call(key, "echo", 0)
     print("runtime: %d bytes, %d compressed" % (os.path.getsize(support.RUNTIME_PATH),
-                                              len(support.payload()) - 8))
+                                              len(support.payload()) - 16))
     measured(c, "sequential sync", sequential, key, "echo")
     measured(c, "sequential async", sequential, key, "aecho")
     for _ in range(2):

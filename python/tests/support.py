@@ -13,6 +13,7 @@ import zlib
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNTIME_PATH = os.path.join(PYTHON_DIR, "rmote", "runtime.py")
+LOADER_PATH = os.path.join(PYTHON_DIR, "rmote", "loader.py")
 if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
 
@@ -23,10 +24,23 @@ STAGE1 = "import sys,zlib;r=sys.stdin.buffer;exec(zlib.decompress(r.read(int(r.r
 MARKER = b"\nRMOTE-READY/1\n"
 
 
-def payload():
+def runtime_key():
     with open(RUNTIME_PATH, "rb") as f:
-        z = zlib.compress(f.read(), 9)
-    return b"%08x" % len(z) + z
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+def payload(cache=None):
+    """What the controller writes after starting the first stage: the second stage (loader.py, its
+    placeholders filled in as the C# Bootstrap does; cache None: no code cache) and the runtime."""
+    with open(RUNTIME_PATH, "rb") as f:
+        runtime = f.read()
+    with open(LOADER_PATH, encoding="utf-8") as f:
+        loader = f.read().replace('"@CODE_CACHE@"', repr(cache)).replace("@RUNTIME_KEY@", runtime_key())
+    out = b""
+    for part in (loader.encode("utf-8"), runtime):
+        z = zlib.compress(part, 9)
+        out += b"%08x" % len(z) + z
+    return out
 
 
 def tool_key(name, source):
@@ -42,7 +56,7 @@ class RemoteError(Exception):
 class Client:
     """A controller over a child's stdin/stdout; frames are read into per-id queues."""
 
-    def __init__(self, python=None, banner=None, log_level=20, max_frame=rt.MAX_FRAME, hello=True):
+    def __init__(self, python=None, banner=None, log_level=20, max_frame=rt.MAX_FRAME, hello=True, cache=None):
         python = python or sys.executable
         if banner is None:
             argv = [python, "-I", "-S", "-c", STAGE1]
@@ -51,7 +65,7 @@ class Client:
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, bufsize=0)
         self.inp, self.out = self.proc.stdin, self.proc.stdout
-        self.inp.write(payload())
+        self.inp.write(payload(cache))
         self.banner = self._skip_to_marker()
         self.decoder = rt.FrameDecoder(rt.MAX_FRAME)
         self.pending = []

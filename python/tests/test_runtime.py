@@ -1,14 +1,19 @@
 """Unit tests of the runtime's framing/values/errors, and end-to-end tests against a
-real bootstrapped child (python3 -I -c '<stage1>'), stdlib unittest only."""
+real bootstrapped child (python3 -I -S -c '<stage1>'), stdlib unittest only."""
 import asyncio
 import dataclasses
 import enum
+import importlib.util
 import json
 import logging
+import marshal
 import os
 import pathlib
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import zlib
@@ -860,6 +865,88 @@ class OnDemandTest(unittest.TestCase):
                 self.assertEqual(got, ["memoryview", True, hashlib.sha256(b).hexdigest()])
             else:
                 self.assertEqual(got, ["bytes", hashlib.sha256(b).hexdigest()])
+
+
+CACHED_V1 = "class Cached(Tool):\n    @staticmethod\n    def version():\n        return 1\n"
+CACHED_V2 = CACHED_V1.replace("return 1", "return 2")
+
+
+class CodeCacheTest(unittest.TestCase):
+    """The second stage keeps compiled runtime and tool code in a folder only the user can enter."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="rmote-code-cache-")  # 0700, ours
+        self.tag = sys.implementation.cache_tag
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def client(self):
+        c = support.Client(cache=self.folder)
+        self.clients.append(c)
+        return c
+
+    def path(self, name, key):
+        return os.path.join(self.folder, "%s-%s.%s" % (name, key, self.tag))
+
+    def test_runtime_and_tools_are_stored_for_this_user_only(self):
+        c = self.client()
+        self.assertEqual(c.remote_hello["code_cache"], self.folder)
+        key = c.sync("Cached", CACHED_V1)
+        self.assertEqual(c.call(key, "version"), 1)
+        for path in (self.path("runtime", support.runtime_key()), self.path("tool-Cached", key.split(":")[1])):
+            st = os.stat(path)
+            self.assertEqual(stat.S_IMODE(st.st_mode), 0o600, path)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(4), importlib.util.MAGIC_NUMBER)
+
+    def loaded(self, source):
+        """A new connection that has synced (and so compiled or loaded) source; returns it and the key."""
+        c = self.client()
+        key = c.sync("Cached", source)
+        c.call(key, "version")
+        return c, key
+
+    def test_a_stored_tool_is_used_and_a_damaged_one_compiled_again(self):
+        key = self.loaded(CACHED_V1)[1]
+        path = self.path("tool-Cached", key.split(":")[1])
+        with open(path, "wb") as f:  # same key, other code: only a cache hit can answer 2
+            f.write(importlib.util.MAGIC_NUMBER + marshal.dumps(compile(CACHED_V2, "x", "exec")))
+        c = self.client()
+        c.sync("Cached", CACHED_V1)
+        self.assertEqual(c.call(key, "version"), 2)
+        for damage in (b"garbage", importlib.util.MAGIC_NUMBER + b"\xe3\x00", b""):
+            with open(path, "wb") as f:
+                f.write(damage)
+            c = self.client()
+            c.sync("Cached", CACHED_V1)
+            self.assertEqual(c.call(key, "version"), 1)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(4), importlib.util.MAGIC_NUMBER)  # written again
+
+    def test_a_new_version_replaces_the_old_one(self):
+        k1 = self.loaded(CACHED_V1)[1]
+        c, k2 = self.loaded(CACHED_V2)
+        self.assertEqual(c.call(k2, "version"), 2)
+        names = sorted(n for n in os.listdir(self.folder) if n.startswith("tool-Cached-"))
+        self.assertEqual(names, [os.path.basename(self.path("tool-Cached", k2.split(":")[1]))])
+        self.assertNotEqual(k1, k2)
+
+    def test_a_folder_others_can_enter_is_not_used(self):
+        os.chmod(self.folder, 0o755)
+        c = self.client()
+        self.assertIsNone(c.remote_hello["code_cache"])
+        key = c.sync("Cached", CACHED_V1)
+        self.assertEqual(c.call(key, "version"), 1)
+        self.assertEqual(os.listdir(self.folder), [])
+
+    def test_off_leaves_nothing(self):
+        c = support.Client(cache=None)
+        self.clients.append(c)
+        self.assertIsNone(c.remote_hello["code_cache"])
 
 
 class BootstrapTest(unittest.TestCase):

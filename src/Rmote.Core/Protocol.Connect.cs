@@ -112,7 +112,7 @@ public sealed partial class Protocol
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
-        writer.EnqueueRaw(Bootstrap.Payload);
+        writer.EnqueueRaw(Bootstrap.Payload(options.CodeCache));
         var banner = await Bootstrap.WaitForMarkerAsync(pipe, timeout.Token).ConfigureAwait(false);
         if (banner.Length > 0) logger.LogDebug("[{Host}] skipped {Count} bytes before the ready marker: {Banner}", Name, banner.Length, banner.Trim());
         var hello = await reader.ReadAsync(timeout.Token).ConfigureAwait(false)

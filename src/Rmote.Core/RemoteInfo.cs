@@ -15,4 +15,6 @@ public sealed record RemoteInfo
     public string Executable { get; init; } = "";
     /// <summary>Largest frame the remote accepts.</summary>
     public int MaxFrame { get; init; }
+    /// <summary>The remote folder holding compiled runtime and tool code, or null when the code cache is off or unusable.</summary>
+    public string? CodeCache { get; init; }
 }

@@ -241,6 +241,29 @@ public sealed class LocalProtocolTests : IAsyncLifetime
         Assert.True(info.RssKib > 0);
     }
 
+    [Fact]
+    public void The_runtime_is_sent_without_comments_and_docstrings_on_the_same_lines()
+    {
+        var source = Rmote.Transport.EmbeddedPython.Read("runtime.py");
+        var sent = Rmote.Transport.Bootstrap.WithoutProse(source);
+        Assert.Equal(source.Split('\n').Length, sent.Split('\n').Length);
+        Assert.DoesNotContain("\"\"\"", sent);
+        Assert.InRange(sent.Length, source.Length / 2, source.Length * 9 / 10);
+        Assert.Equal("class FrameDecoder:", sent.Split('\n')[Array.FindIndex(source.Split('\n'), l => l == "class FrameDecoder:")]);
+    }
+
+    [Fact]
+    public async Task Compiled_code_is_cached_for_the_remote_user_unless_turned_off()
+    {
+        var folder = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "rmote");
+        Assert.Equal(folder, proto.Info.CodeCache);
+        Assert.NotEmpty(Directory.GetFiles(folder, "runtime-*"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        await using var off = await Protocol.FromSubprocessAsync(new ProtocolOptions { CodeCache = false });
+        Assert.Null(off.Info.CodeCache);
+        Assert.False(string.IsNullOrEmpty(await off.CallAsync(Diag.Ping)));
+    }
+
     internal static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(50);

@@ -48,8 +48,11 @@ public sealed record CopyOptions
     /// <summary>Bytes of file data read but not yet acknowledged by the host, per host (default 16 MiB): bounds memory.</summary>
     public int MaxBytesInFlight { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Files up to this size travel whole, many per call (default 256 KiB); larger ones go in chunks.</summary>
-    public int SmallFileThreshold { get; init; } = 256 * 1024;
+    /// <summary>
+    /// Files up to this size travel whole, many per call (default 2 MiB); larger ones go in chunks. A whole file
+    /// costs one round trip; a chunked one three (open, chunks, commit), which dominates a one-file redeploy.
+    /// </summary>
+    public int SmallFileThreshold { get; init; } = 2 * 1024 * 1024;
 
     /// <summary>Target size of one batch of small files (default 2 MiB).</summary>
     public int BatchSize { get; init; } = 2 * 1024 * 1024;

@@ -48,6 +48,9 @@ public sealed record HostSpec
     /// <summary>Time allowed to connect (default 30 s).</summary>
     public TimeSpan? ConnectTimeout { get; init; }
 
+    /// <summary>Keep compiled runtime and tool code in the remote user's <c>~/.cache/rmote</c> (default true; see <see cref="ProtocolOptions.CodeCache"/>).</summary>
+    public bool CodeCache { get; init; } = true;
+
     /// <summary>True for the local embedded target.</summary>
     public bool IsLocal => string.Equals(Host, LocalName, StringComparison.OrdinalIgnoreCase);
 
@@ -134,7 +137,7 @@ public sealed record HostSpec
     {
         if (IsLocal)
         {
-            var o = new ProtocolOptions { Name = Label, Logger = logger, Python = Python ?? "python3", ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30) };
+            var o = new ProtocolOptions { Name = Label, Logger = logger, Python = Python ?? "python3", ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30), CodeCache = CodeCache };
             return Sudo
                 ? Protocol.FromCommandAsync(["sudo", "-n", o.Python], o, cancellationToken)
                 : Protocol.FromSubprocessAsync(o, cancellationToken);
@@ -153,6 +156,7 @@ public sealed record HostSpec
             HostKeyChecking = HostKeyChecking,
             Sudo = Sudo,
             ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30),
+            CodeCache = CodeCache,
         }, cancellationToken);
     }
 

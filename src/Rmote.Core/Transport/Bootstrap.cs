@@ -2,13 +2,15 @@ using System.Buffers;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Rmote.Transport;
 
 /// <summary>
-/// The two-stage start (docs/PROTOCOL.md §1): a one-line first stage given to <c>python3 -c</c> reads the
-/// zlib-compressed runtime from stdin and execs it; the runtime answers with a ready marker.
+/// The start (docs/PROTOCOL.md §1): a one-line first stage given to <c>python3 -c</c> reads a small
+/// zlib-compressed second stage from stdin and execs it; that reads the compressed runtime which follows,
+/// compiles it (through the per-user code cache when allowed) and runs it; the runtime answers with a ready marker.
 /// </summary>
 internal static class Bootstrap
 {
@@ -18,13 +20,17 @@ internal static class Bootstrap
     const int MarkerSearchLimit = 64 * 1024;
     static ReadOnlySpan<byte> Marker => "\nRMOTE-READY/1\n"u8;
 
-    static readonly Lazy<byte[]> payload = new(BuildPayload);
+    static readonly Lazy<byte[]> withCodeCache = new(() => BuildPayload(codeCache: true));
+    static readonly Lazy<byte[]> withoutCodeCache = new(() => BuildPayload(codeCache: false));
 
-    /// <summary>The bytes written to the interpreter's stdin: 8 hex digits of length, then the compressed runtime.</summary>
-    public static byte[] Payload => payload.Value;
+    /// <summary>
+    /// The bytes written to the interpreter's stdin: the second stage and then the runtime, each as 8 hex digits
+    /// of length and the zlib-compressed source.
+    /// </summary>
+    public static byte[] Payload(bool codeCache) => (codeCache ? withCodeCache : withoutCodeCache).Value;
 
-    /// <summary>Size of the compressed runtime in bytes.</summary>
-    public static int CompressedRuntimeSize => Payload.Length - 8;
+    /// <summary>Size of both compressed stages in bytes.</summary>
+    public static int CompressedRuntimeSize => Payload(codeCache: true).Length - 16;
 
     /// <summary>
     /// The interpreter arguments that run the first stage: isolated (-I), and without the site module (-S),
@@ -36,16 +42,59 @@ internal static class Bootstrap
     /// <summary>The interpreter arguments as the remote shell sees them (the first stage inside single quotes).</summary>
     public static string ShellArguments => "-I -S -c '" + FirstStage + "'";
 
-    static byte[] BuildPayload()
+    static byte[] BuildPayload(bool codeCache)
     {
-        var source = EmbeddedPython.Read("runtime.py");
+        var runtime = Encoding.UTF8.GetBytes(WithoutProse(EmbeddedPython.Read("runtime.py")));
+        var loader = WithoutProse(EmbeddedPython.Read("loader.py"))
+            .Replace("\"@CODE_CACHE@\"", codeCache ? "\"\"" : "None", StringComparison.Ordinal)
+            .Replace("@RUNTIME_KEY@", Convert.ToHexStringLower(SHA256.HashData(runtime))[..16], StringComparison.Ordinal);
         using var output = new MemoryStream();
+        WriteCompressed(output, Encoding.UTF8.GetBytes(loader));
+        WriteCompressed(output, runtime);
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// The source with comment lines and docstrings blanked, line numbers kept: a quarter fewer bytes to send
+    /// (the bootstrap stays under 16 KiB) and to compile. A docstring is a line opening with three double quotes
+    /// right after a line ending with ':' (or first in the file); it becomes <c>pass</c>, as it may be a whole body.
+    /// </summary>
+    internal static string WithoutProse(string source)
+    {
+        var lines = source.Split('\n');
+        var previous = ":";
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var text = lines[i].Trim();
+            if (text.StartsWith("\"\"\"", StringComparison.Ordinal) && previous.EndsWith(':'))
+            {
+                var end = i;
+                if (text.Length < 6 || !text.EndsWith("\"\"\"", StringComparison.Ordinal))
+                    while (end + 1 < lines.Length && !lines[++end].Contains("\"\"\"", StringComparison.Ordinal)) { }
+                var indent = lines[i][..(lines[i].Length - lines[i].TrimStart().Length)];
+                for (var k = i; k <= end; k++) lines[k] = "";
+                lines[i] = indent + "pass";
+                i = end;
+                previous = "pass";
+            }
+            else if (text.StartsWith('#'))
+                lines[i] = "";
+            else if (text.Length > 0)
+                previous = text;
+        }
+        return string.Join('\n', lines);
+    }
+
+    static void WriteCompressed(MemoryStream output, byte[] source)
+    {
+        var start = output.Position;
         output.Write(new byte[8]);
         using (var z = new ZLibStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
-            z.Write(Encoding.UTF8.GetBytes(source));
-        var bytes = output.ToArray();
-        Encoding.ASCII.GetBytes((bytes.Length - 8).ToString("x8")).CopyTo(bytes, 0);
-        return bytes;
+            z.Write(source);
+        var end = output.Position;
+        output.Position = start;
+        output.Write(Encoding.ASCII.GetBytes((end - start - 8).ToString("x8", System.Globalization.CultureInfo.InvariantCulture)));
+        output.Position = end;
     }
 
     /// <summary>Skips banner bytes until the ready marker; returns what was skipped.</summary>
@@ -91,7 +140,7 @@ internal static class EmbeddedPython
 {
     public static string Read(string fileName)
     {
-        var resource = fileName == "runtime.py" ? "Rmote.python.runtime.py" : "Rmote.python.tools." + fileName;
+        var resource = fileName is "runtime.py" or "loader.py" ? "Rmote.python." + fileName : "Rmote.python.tools." + fileName;
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"embedded Python source '{resource}' is missing from Rmote.Core");
         using var reader = new StreamReader(stream, Encoding.UTF8);

@@ -61,6 +61,7 @@ internal sealed class FakeRemote : IAsyncDisposable
     {
         var reader = toRemote.Reader;
         long skip = -1;
+        var stages = 2; // the payload: second stage, then runtime, each 8 hex digits of length + bytes
         try
         {
             while (true)
@@ -69,18 +70,21 @@ internal sealed class FakeRemote : IAsyncDisposable
                 var buffer = result.Buffer;
                 while (true)
                 {
-                    if (skip < 0)
+                    if (stages > 0)
                     {
-                        if (buffer.Length < 8) break;
-                        skip = Convert.ToInt64(System.Text.Encoding.ASCII.GetString(buffer.Slice(0, 8).ToArray()), 16);
-                        buffer = buffer.Slice(8);
-                    }
-                    if (skip > 0)
-                    {
+                        if (skip < 0)
+                        {
+                            if (buffer.Length < 8) break;
+                            skip = Convert.ToInt64(System.Text.Encoding.ASCII.GetString(buffer.Slice(0, 8).ToArray()), 16);
+                            buffer = buffer.Slice(8);
+                        }
                         var n = Math.Min(skip, buffer.Length);
                         buffer = buffer.Slice(n);
                         skip -= n;
                         if (skip > 0) break;
+                        skip = -1;
+                        stages--;
+                        continue;
                     }
                     if (buffer.Length < FrameHeader.Size) break;
                     var header = buffer.Slice(0, FrameHeader.Size).ToArray();

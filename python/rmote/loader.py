@@ -1,0 +1,110 @@
+# rmote second stage (docs/PROTOCOL.md section 1). The first stage execs this; it reads the runtime that
+# follows it on stdin and runs it. Compiling the runtime and each tool costs milliseconds of every
+# connect, so code objects are kept in a per-user code cache when the controller allows it.
+# The controller fills in the two @...@ values. Old interpreters must still reach the runtime's
+# version check, so this file stays Python 2.7 syntax.
+import os
+import marshal
+
+_rmote_cache_setting = "@CODE_CACHE@"  # filled in: None (off), "" (~/.cache/rmote) or a folder
+_rmote_cache = []  # [folder or None], decided on first use
+_rmote_magic = getattr(sys.modules.get("_frozen_importlib_external"), "MAGIC_NUMBER", None)
+
+
+def _rmote_cache_folder():
+    """The cache folder if it is safe to use: a real folder owned by this user that nobody else can enter."""
+    if _rmote_cache_setting is None or not _rmote_magic or not getattr(sys.implementation, "cache_tag", None):
+        return None
+    try:
+        folder = _rmote_cache_setting
+        if not folder:
+            import pwd
+            folder = os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, ".cache", "rmote")
+        try:
+            os.makedirs(folder, 0o700)
+        except OSError:
+            pass  # it exists (or cannot be made: the check below says no)
+        st = os.lstat(folder)
+        if (st.st_mode & 0o170000) == 0o040000 and st.st_uid == os.geteuid() and not st.st_mode & 0o077:
+            return folder
+    except Exception:
+        pass
+    return None
+
+
+def _rmote_read(path):
+    """The code object cached at path, or None (missing, not ours, another interpreter, damaged)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (st.st_mode & 0o170000) != 0o100000 or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+            return None
+        data = b""
+        while len(data) < st.st_size:
+            piece = os.read(fd, st.st_size - len(data))
+            if not piece:
+                return None
+            data += piece
+        if data[:len(_rmote_magic)] != _rmote_magic:
+            return None
+        code = marshal.loads(data[len(_rmote_magic):])
+        return code if isinstance(code, type(_rmote_read.__code__)) else None
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _rmote_write(folder, path, prefix, code):
+    """Store code at path (temp file + rename), then remove other versions of the same name."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp, flags, 0o600)
+        try:
+            view = memoryview(_rmote_magic + marshal.dumps(code))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+        suffix = "." + sys.implementation.cache_tag
+        for other in os.listdir(folder):
+            if other.startswith(prefix) and other.endswith(suffix) and os.path.join(folder, other) != path:
+                os.unlink(os.path.join(folder, other))
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def rmote_compile(source, filename, name, key):
+    """compile(source, filename, "exec") through the code cache: one file per name, content key (from the
+    controller) and interpreter (cache tag; magic number inside). Anything unexpected just compiles."""
+    if not _rmote_cache:
+        _rmote_cache.append(_rmote_cache_folder())
+    folder = _rmote_cache[0]
+    if folder is None:
+        return compile(source, filename, "exec")
+    prefix = "%s-" % name
+    path = os.path.join(folder, "%s%s.%s" % (prefix, key, sys.implementation.cache_tag))
+    code = _rmote_read(path)
+    if code is None:
+        code = compile(source, filename, "exec")
+        _rmote_write(folder, path, prefix, code)
+    return code
+
+
+def _rmote_run(key):
+    source = zlib.decompress(r.read(int(r.read(8), 16)))
+    if sys.version_info < (3, 8):
+        exec(source)  # the runtime's first lines explain and exit 3
+    exec(rmote_compile(source, "<rmote runtime>", "runtime", key), globals())
+
+
+_rmote_run("@RUNTIME_KEY@")
