@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Rmote.Wire;
 
 /// <summary>
-/// Queues frames and writes them from a background loop, so a thousand pipelined calls cost a handful of
+/// Queues frames and writes them from a thread of its own, so a thousand pipelined calls cost a handful of
 /// syscalls and callers never block on I/O. Small frames are packed together into pooled 64 KiB blocks;
 /// a large binary part gets a pooled block of its own: a bulk copy's 1 MiB chunks are copied once, with no
 /// growing buffer to resize and no fresh large-object-heap array per batch.
@@ -15,7 +15,7 @@ internal sealed class FrameWriter
 
     readonly Stream output;
     readonly SemaphoreSlim signal = new(0);
-    readonly Task loop;
+    readonly TaskCompletionSource loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     List<Block> queue = new();
     List<Block> spare = new();
     byte[]? open;               // the block small frames are appended to (the last one in the queue)
@@ -30,14 +30,16 @@ internal sealed class FrameWriter
     public FrameWriter(Stream output)
     {
         this.output = output;
-        loop = Task.Run(RunAsync);
+        // A thread of its own with blocking writes: a pipe write of a 1 MiB block blocks many times while ssh
+        // drains it, and doing that on thread-pool threads through Stream.WriteAsync cost a hop per block.
+        new Thread(Run) { IsBackground = true, Name = "rmote-frame-writer" }.Start();
     }
 
     /// <summary>Lock that keeps a group of frames together (a tool's SYNC right before its first CALL).</summary>
     public object Gate { get; } = new();
 
     /// <summary>Completes when the writer stops; faults when the output failed.</summary>
-    public Task Completion => loop;
+    public Task Completion => loopDone.Task;
 
     /// <summary>Appends a frame; the caller may hold <see cref="Gate"/> to keep frames in order with others.</summary>
     /// <param name="frame">The frame.</param>
@@ -127,17 +129,30 @@ internal sealed class FrameWriter
             completing = true;
             Schedule();
         }
-        try { await loop.ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { }
+        try { await loopDone.Task.ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { }
     }
 
-    async Task RunAsync()
+    void Run()
+    {
+        try
+        {
+            RunLoop();
+            loopDone.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            loopDone.TrySetException(e);
+        }
+    }
+
+    void RunLoop()
     {
         List<Block>? taken = null;
         try
         {
             while (true)
             {
-                await signal.WaitAsync().ConfigureAwait(false);
+                signal.Wait();
                 while (true)
                 {
                     lock (Gate)
@@ -154,13 +169,13 @@ internal sealed class FrameWriter
                         ReleaseDrained();
                     }
                     foreach (var block in taken)
-                        await output.WriteAsync(block.Array.AsMemory(0, block.Length)).ConfigureAwait(false);
-                    await output.FlushAsync().ConfigureAwait(false);
+                        output.Write(block.Array, 0, block.Length);
+                    output.Flush();
                     Return(taken);
                 }
                 if (completing)
                 {
-                    await output.DisposeAsync().ConfigureAwait(false);
+                    output.Dispose();
                     return;
                 }
             }
