@@ -1,5 +1,6 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--ansible] [--no-big] [--source DIR]
+//        diagnostics: --only connect | profile | cpu [--cold] | cold
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -43,8 +44,12 @@ if (Environment.GetEnvironmentVariable("BENCH_INFLIGHT") is { } inflight) copyOp
 if (Environment.GetEnvironmentVariable("BENCH_SMALL") is { } small) copyOptions = copyOptions with { SmallFileThreshold = int.Parse(small, CultureInfo.InvariantCulture) };
 var copier = new Copier(CopySource.FromFolder(src), copyOptions);
 var only = Arg("--only");
+// Every timed run starts with no dirty pages left by the previous one (untimed `sync`): otherwise whoever
+// runs next pays for the last tool's writeback (a 1 GiB `cat` leaves all of it; an fsync flushes others' data).
+async Task Settle() => (await ProcessRunner.RunAsync("sync")).EnsureSuccess();
 async Task<double> RmoteDeploy()
 {
+    await Settle();
     var sw = Stopwatch.StartNew();
     await using (var session = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h))))
         (await copier.CopyAsync(session)).EnsureSuccess();
@@ -53,12 +58,14 @@ async Task<double> RmoteDeploy()
 await using var warm = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h)));
 async Task<double> RmoteWarm()
 {
+    await Settle();
     var sw = Stopwatch.StartNew();
     (await copier.CopyAsync(warm)).EnsureSuccess();
     return sw.Elapsed.TotalSeconds;
 }
 async Task<double> Rsync(string dest)
 {
+    await Settle();
     var sw = Stopwatch.StartNew();
     var runs = await Task.WhenAll(hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", SshE(h), src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
     foreach (var x in runs) x.EnsureSuccess();
@@ -66,6 +73,7 @@ async Task<double> Rsync(string dest)
 }
 async Task<double> Scp(string dest)
 {
+    await Settle();
     var sw = Stopwatch.StartNew();
     var runs = await Task.WhenAll(hosts.Select(h => ProcessRunner.RunAsync("scp",
         ["-r", "-q", "-i", h.IdentityFile, "-P", h.Port.ToString(CultureInfo.InvariantCulture), .. h.SshOptions, src, $"{h.UserAtHost}:/srv/{dest}"])));
@@ -100,6 +108,30 @@ if (only == "connect")
         var sw1 = Stopwatch.StartNew();
         await Task.WhenAll(hosts.Select(h => ProcessRunner.RunAsync("ssh", h.SshArgs("true"))));
         Console.WriteLine($"4x ssh true {sw1.Elapsed.TotalSeconds:0.00}s");
+    }
+    return 0;
+}
+
+if (only == "cpu")
+{
+    // CPU per 4-host deploy, split into the controller, its child processes (ssh; rsync/scp clients) and the
+    // host side (sshd's session processes, shell, python or rsync/scp server), for rmote, rsync and scp.
+    static (double Self, double Children) Own() { var f = Stat("self"); return ((long.Parse(f[11]) + long.Parse(f[12])) * 10.0, (long.Parse(f[13]) + long.Parse(f[14])) * 10.0); }
+    double HostSide() => hosts.Sum(h => { var f = Stat(h.Pid.ToString(CultureInfo.InvariantCulture)); return (long.Parse(f[13]) + long.Parse(f[14])) * 10.0; });
+    var coldRun = args.Contains("--cold");
+    var n = coldRun ? 3 : 10;
+    async Task Measure(string name, Func<Task> run)
+    {
+        var (s0, c0, h0) = (Own().Self, Own().Children, HostSide());
+        for (var i = 0; i < n; i++) await run();
+        Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : "no-change")} deploy: controller {(Own().Self - s0) / n,5:0}, local children {(Own().Children - c0) / n,5:0}, host side {(HostSide() - h0) / n,5:0}");
+    }
+    await RmoteDeploy(); await Rsync("b-rsync"); // warm-up (JIT), and the no-change state
+    for (var k = 0; k < 2; k++)
+    {
+        await Measure("rmote", async () => { if (coldRun) Clean("b-rmote"); await RmoteDeploy(); });
+        await Measure("rsync", async () => { if (coldRun) Clean("b-rsync"); await Rsync("b-rsync"); });
+        if (coldRun) await Measure("scp", async () => { Clean("b-scp"); await Scp("b-scp"); });
     }
     return 0;
 }
@@ -183,14 +215,17 @@ if (withBig)
     for (var i = 0; i < rounds; i++)
     {
         Rm(Path.Combine(h.SrvRoot, "b-big"));
+        await Settle();
         var sw = Stopwatch.StartNew();
         await using (var p = await Spec(h).ConnectAsync()) await bigCopier.CopyAsync(p);
         rm.Add(sw.Elapsed.TotalSeconds);
         Rm(Path.Combine(h.SrvRoot, "b-big"));
+        await Settle();
         sw.Restart();
         await bigCopier.CopyAsync(one1);
         rmOpen.Add(sw.Elapsed.TotalSeconds);
         File.Delete(Path.Combine(h.SrvRoot, "big.raw"));
+        await Settle();
         sw.Restart();
         var psi = new ProcessStartInfo("sh", ["-c", $"{SshE(h)} -T {h.UserAtHost} 'cat > /srv/big.raw' < {big}"]);
         using (var proc = Process.Start(psi)!) { await proc.WaitForExitAsync(); if (proc.ExitCode != 0) throw new InvalidOperationException("ssh cat failed"); }
@@ -277,6 +312,8 @@ void VerifySame(string dest)
                 throw new InvalidOperationException($"{h.Name}: {rel} differs after the copy");
         }
 }
+
+static string[] Stat(string pid) { var st = File.ReadAllText($"/proc/{pid}/stat"); return st[(st.LastIndexOf(')') + 2)..].Split(' '); }
 
 string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
