@@ -16,6 +16,12 @@ public sealed partial class Protocol
                 Dispatch(frame);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }
+        catch (EndOfStreamException e) when (process is null)
+        {
+            // Over bare streams a cut frame is all we know; a transport process that ends mid-frame has died
+            // (ssh timed out, the host went away): that is a lost connection, with its exit code and stderr below.
+            error = new ProtocolException($"[{Name}] {e.Message}", e);
+        }
         catch (ProtocolException e)
         {
             error = new ProtocolException($"[{Name}] {e.Message}", e);

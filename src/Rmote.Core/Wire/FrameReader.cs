@@ -6,7 +6,7 @@ namespace Rmote.Wire;
 /// <summary>Reads frames from the remote's stdout, validating every header before allocating for its body.</summary>
 internal sealed class FrameReader(PipeReader reader, int maxFrameSize)
 {
-    /// <summary>Returns the next frame, or null at a clean end of stream.</summary>
+    /// <summary>Returns the next frame, or null at a clean end of stream (<see cref="EndOfStreamException"/> when it ends inside one).</summary>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -22,7 +22,7 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameSize)
             if (result.IsCompleted)
             {
                 if (buffer.Length > 0)
-                    throw new ProtocolException($"the stream ended inside a frame ({buffer.Length} bytes of an incomplete frame)");
+                    throw new EndOfStreamException($"the stream ended inside a frame ({buffer.Length} bytes of an incomplete frame)");
                 return null;
             }
         }

@@ -173,7 +173,7 @@ public sealed class FrameFuzzTests
             var bytes = Mutate(rng, Corpus[rng.Next(Corpus.Length)]);
             if (rng.Next(4) == 0) bytes = [.. Corpus[rng.Next(Corpus.Length)], .. bytes]; // a good frame first
             var (frames, error) = await ReadAllAsync(bytes);
-            if (error is not null and not ProtocolException)
+            if (error is not null and not ProtocolException and not EndOfStreamException) // (the latter: cut inside a frame)
                 failures.Add($"#{i} reader: {error.GetType().Name}: {error.Message}");
             foreach (var frame in frames)
                 if (DecodeEverything(frame) is { } e)
