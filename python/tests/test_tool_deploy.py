@@ -319,6 +319,33 @@ class WriteTests(Base):
         self.assertEqual(self.temps(), [])
 
 
+class MtimeTests(unittest.TestCase):
+    def test_the_timestamp_resolution_is_only_probed_when_truncation_could_explain_a_difference(self):
+        asked = []
+
+        def granularity():
+            asked.append(1)
+            return 1000
+        self.assertTrue(MOD._mtime_equal(1500000000123456789, 1500000000123456789, granularity))
+        self.assertFalse(MOD._mtime_equal(1500000000123456789, 1600000000123456789, granularity))  # years apart
+        self.assertFalse(MOD._mtime_equal(1500000000123457000, 1500000000123456789, granularity))  # above the source
+        self.assertEqual(asked, [])  # a no-change redeploy never writes a probe file
+        self.assertTrue(MOD._mtime_equal(1500000000123456000, 1500000000123456789, granularity))  # truncated to us
+        self.assertFalse(MOD._mtime_equal(1500000000123455000, 1500000000123456789, granularity))
+        self.assertEqual(len(asked), 2)
+
+    def test_a_no_change_plan_leaves_the_destination_untouched(self):
+        tmp = tempfile.mkdtemp(prefix="rmote-deploy-test-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        with open(os.path.join(tmp, "a"), "wb") as f:
+            f.write(b"x")
+        before = os.stat(tmp).st_mtime_ns
+        st = os.stat(os.path.join(tmp, "a"))
+        plan = D.sync_plan(tmp, [{"path": "a", "type": "file", "size": 1, "mtime_ns": st.st_mtime_ns, "mode": 0o644}])
+        self.assertEqual(plan["send"], [])
+        self.assertEqual(os.stat(tmp).st_mtime_ns, before)  # no probe file was created and removed
+
+
 class PlanTests(Base):
     def src_entries(self, src):
         return D.scan(src)

@@ -211,11 +211,15 @@ def _mtime_granularity(dir_real):
     return g
 
 
-def _mtime_equal(remote_ns, local_ns, granularity=1):
-    """Equal at the destination filesystem's timestamp resolution."""
+def _mtime_equal(remote_ns, local_ns, granularity=lambda: 1):
+    """Equal at the destination filesystem's timestamp resolution. ``granularity()`` is only asked (a probe
+    file on first use) when the difference could be truncation: at most 2 s (FAT), destination below source."""
     if remote_ns == local_ns:
         return True
-    return granularity > 1 and remote_ns == local_ns - local_ns % granularity
+    if not 0 < local_ns - remote_ns < 2000000000:
+        return False
+    g = granularity()
+    return g > 1 and remote_ns == local_ns - local_ns % g
 
 
 def _sha256_path(path):
@@ -583,7 +587,7 @@ class Deploy(Tool):
             return result
         if apply and cleanup:
             result["temps_removed"] = len(Deploy.cleanup_temps(root))
-        gran = _mtime_granularity(root_real) if apply else 1
+        gran = (lambda: _mtime_granularity(root_real)) if apply else (lambda: 1)
 
         dirs = {}
         for e in entries:
