@@ -60,8 +60,9 @@ class ProtocolError(Exception):
 class Tool:
     """Base class of tools; the controller syncs subclasses as source.
 
-    Every tool's module also holds request_exit, set_log_level and the file helpers write_temp,
-    commit_temp and replace_file (each tool file is synced on its own, so shared code lives here).
+    Every tool's module also holds request_exit, set_log_level, zero_copy and the file helpers
+    temp_name, write_temp, commit_temp, replace_file, write_file, file_mode, owner_id and group_id
+    (each tool file is synced on its own, so code tools share lives here).
 
     Guideline for tools: import asyncio and heavy modules (subprocess, platform,
     dataclasses, typing, ...) inside the methods that need them, not at the top:
@@ -85,11 +86,16 @@ class Tool:
         return call is not None and call.cancelled
 
 
+def temp_name(path):
+    """A fresh temp path beside path: ".<name>.rmote-tmp-<random>", the name cut to stay under NAME_MAX."""
+    directory, name = os.path.split(path)
+    return os.path.join(directory, "." + name[:200] + ".rmote-tmp-" + os.urandom(6).hex())
+
+
 def write_temp(path, data, mode, uid=None, gid=None, owner_required=True):
     """Write data to a new temp file beside path, fsync it, give it uid/gid (-1/None keeps; a refused chown
     only fails when owner_required) and then mode; return its name. The temp is removed on failure."""
-    directory, name = os.path.split(path)
-    tmp = os.path.join(directory, ".%s.rmote-tmp-%s" % (name, os.urandom(6).hex()))
+    tmp = temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
         try:
@@ -134,6 +140,111 @@ def commit_temp(tmp, path):
 def replace_file(path, data, mode, uid=None, gid=None, owner_required=True):
     """Atomically replace path with data: readers see the old file or the new one, never a part."""
     commit_temp(write_temp(path, data, mode, uid, gid, owner_required), path)
+
+
+def write_file(path, data, mode=None, uid=None, gid=None):
+    """Write data to path atomically and idempotently; return (changed, sha256).
+
+    Equal content with the wanted mode/owner changes nothing; equal content with other metadata is fixed
+    in place. Without an explicit mode/owner an existing file keeps its own, a new file gets
+    0666 & ~umask and the caller's identity. A symlink is followed, so it keeps pointing at the file.
+    """
+    import errno
+    import hashlib
+    import stat
+    digest = hashlib.sha256(data).hexdigest()
+    real = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "cannot write file contents: path is a directory", path)
+    if st is not None and stat.S_ISREG(st.st_mode) and st.st_size == len(data):
+        with open(real, "rb") as f:
+            same = f.read(len(data) + 1) == data
+        if same:
+            mode_ok = mode is None or stat.S_IMODE(st.st_mode) == mode
+            owner_ok = (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid)
+            if mode_ok and owner_ok:
+                return False, digest
+            if not owner_ok:
+                os.chown(real, -1 if uid is None else uid, -1 if gid is None else gid)
+            if mode is not None:
+                os.chmod(real, mode)
+            return True, digest
+    directory = os.path.dirname(real) or "."
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "parent directory does not exist (create it first with FileSystem.mkdir)", directory)
+    if mode is None:
+        mode = stat.S_IMODE(st.st_mode) if st is not None else (0o666 & ~_umask())
+    explicit_owner = uid is not None or gid is not None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        uid = st.st_uid if uid is None else uid
+        gid = st.st_gid if gid is None else gid
+    # Keeping an existing file's owner is best effort for unprivileged callers; a requested owner is not.
+    replace_file(real, data, mode, uid, gid, owner_required=explicit_owner)
+    return True, digest
+
+
+def _umask():
+    # os.umask() can only be read by setting it, which races with other threads; Linux >= 4.7 shows it in /proc.
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def file_mode(mode):
+    """A permission mode from 0o644, 420, '0644', '644' or '0o644' (None stays None)."""
+    if mode is None:
+        return None
+    if isinstance(mode, bool):
+        raise TypeError("mode must be an int or an octal string like '0644', not bool")
+    if isinstance(mode, int):
+        value = mode
+    elif isinstance(mode, str):
+        text = mode.strip().lower()
+        if text.startswith("0o"):
+            text = text[2:]
+        if not text or text.strip("01234567"):
+            raise ValueError("invalid mode %r: use an octal string like '0644' or an int" % (mode,))
+        value = int(text, 8)
+    else:
+        raise TypeError("mode must be an int or an octal string like '0644', not %s" % type(mode).__name__)
+    if not 0 <= value <= 0o7777:
+        raise ValueError("invalid mode %s: must be between 0 and 0o7777" % oct(value))
+    return value
+
+
+def owner_id(owner):
+    """The uid of a user name or number (None stays None); an unknown name says how to fix it."""
+    if owner is None or isinstance(owner, int) and not isinstance(owner, bool):
+        return owner
+    if isinstance(owner, str) and owner.isdigit():
+        return int(owner)
+    import pwd
+    try:
+        return pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise ValueError("unknown user %r on this host: create it first (User.user)" % (owner,)) from None
+
+
+def group_id(group):
+    """The gid of a group name or number (None stays None); an unknown name says how to fix it."""
+    if group is None or isinstance(group, int) and not isinstance(group, bool):
+        return group
+    if isinstance(group, str) and group.isdigit():
+        return int(group)
+    import grp
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ValueError("unknown group %r on this host: create it first (User.group)" % (group,)) from None
 
 
 def _unlink_quietly(path):
@@ -206,8 +317,9 @@ def zero_copy(fn):
 
 
 TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": set_log_level,
-                  "write_temp": write_temp, "commit_temp": commit_temp, "replace_file": replace_file,
-                  "zero_copy": zero_copy}
+                  "temp_name": temp_name, "write_temp": write_temp, "commit_temp": commit_temp,
+                  "replace_file": replace_file, "write_file": write_file, "file_mode": file_mode,
+                  "owner_id": owner_id, "group_id": group_id, "zero_copy": zero_copy}
 
 
 def load_tool(key, name, source):

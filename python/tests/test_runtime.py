@@ -223,10 +223,36 @@ class ErrorObjectTest(unittest.TestCase):
 class FileHelpersTest(unittest.TestCase):
     """The atomic file primitives every tool's namespace gets."""
 
+    HELPERS = ["temp_name", "write_temp", "commit_temp", "replace_file", "write_file", "file_mode", "owner_id", "group_id"]
+
     def test_tools_see_the_helpers(self):
         tool = rt.load_tool("F:0", "F", "class F(Tool):\n    def names(self):\n"
-                                        "        return [write_temp.__name__, commit_temp.__name__, replace_file.__name__]\n")
-        self.assertEqual(tool.names(), ["write_temp", "commit_temp", "replace_file"])
+                                        "        return [f.__name__ for f in (%s)]\n" % ", ".join(self.HELPERS))
+        self.assertEqual(tool.names(), self.HELPERS)
+
+    def test_a_long_name_still_gets_a_temp_name_the_filesystem_accepts(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "n" * 250)
+            self.assertLessEqual(len(os.path.basename(rt.temp_name(path))), 255)
+            self.assertEqual(rt.write_file(path, b"x")[0], True)
+            self.assertEqual(os.listdir(d), ["n" * 250])
+
+    def test_write_file_is_idempotent_and_fixes_only_metadata(self):
+        import hashlib
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "f")
+            digest = hashlib.sha256(b"data").hexdigest()
+            self.assertEqual(rt.write_file(path, b"data", 0o600), (True, digest))
+            ino = os.stat(path).st_ino
+            self.assertEqual(rt.write_file(path, b"data", 0o600), (False, digest))
+            self.assertEqual(rt.write_file(path, b"data", rt.file_mode("0644")), (True, digest))
+            self.assertEqual((os.stat(path).st_ino, os.stat(path).st_mode & 0o7777), (ino, 0o644))  # fixed in place
+            self.assertEqual(rt.write_file(path, b"data"), (False, digest))  # no mode asked: it keeps its own
+            with self.assertRaisesRegex(ValueError, "unknown user 'no-such-user-here'.*User.user"):
+                rt.owner_id("no-such-user-here")
+            self.assertEqual((rt.owner_id("0"), rt.group_id(0), rt.owner_id(None)), (0, 0, None))
 
     def test_replace_file_swaps_contents_and_leaves_no_temp(self):
         import tempfile

@@ -31,7 +31,7 @@ import threading
 import time
 import zlib
 
-TEMP_MARK = ".rmote-tmp-"
+TEMP_MARK = ".rmote-tmp-"  # what the runtime's temp_name() puts in every temp file name
 # character sets rather than regular expressions: importing re costs milliseconds of the first call
 _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
@@ -131,11 +131,6 @@ def _target(root_real, rel, create=False, replace=False):
     return parent, (parent + "/" + name if parent != "/" else "/" + name), name
 
 
-def _temp_name(name):
-    # keep the temp name under NAME_MAX (255) whatever the target's length
-    return "." + name[:200] + TEMP_MARK + os.urandom(6).hex()
-
-
 def _fsync_dir(path):
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -191,7 +186,7 @@ def _mtime_granularity(dir_real):
     if g is not None:
         return g
     g = 1
-    probe = dir_real + "/" + _temp_name("probe")
+    probe = temp_name(dir_real + "/probe")
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
@@ -256,7 +251,7 @@ def _rewrite_meta(parent, path, name, st, mode, uid, gid, mtime_ns, durable):
         if mtime_ns is not None and st.st_mtime_ns != mtime_ns:
             os.utime(path, ns=(mtime_ns, mtime_ns), follow_symlinks=False)
         return
-    tmp = parent + "/" + _temp_name(name)
+    tmp = temp_name(parent + "/" + name)
     import shutil
     shutil.copyfile(path, tmp, follow_symlinks=False)
     try:
@@ -304,7 +299,7 @@ def _open_temp(root_real, rel, create_parents=True):
     parent, target, name = _target(root_real, rel, create=create_parents, replace=False)
     if parent is None:
         raise FileNotFoundError(errno.ENOENT, "destination folder missing", rel)
-    tmp = parent + "/" + _temp_name(name)
+    tmp = temp_name(parent + "/" + name)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     return parent, target, name, tmp, fd
 
@@ -488,7 +483,7 @@ def _switch(base_real, release_id):
     current = base_real + "/current"
     if os.path.lexists(current) and not os.path.islink(current):
         raise ValueError("%s exists and is not a symlink: refusing to replace it" % current)
-    tmp = base_real + "/" + _temp_name("current")
+    tmp = temp_name(base_real + "/current")
     os.symlink("releases/" + release_id, tmp)
     try:
         os.rename(tmp, current)
@@ -713,7 +708,7 @@ class Deploy(Tool):
                     os.rmdir(target)
                 except OSError:
                     raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a symlink", target)
-        tmp = parent + "/" + _temp_name(name)
+        tmp = temp_name(parent + "/" + name)
         os.symlink(want, tmp)
         try:
             os.rename(tmp, target)

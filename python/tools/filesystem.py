@@ -57,123 +57,6 @@ class StatResult:
 
 # ----------------------------------------------------------------- helpers
 
-def _parse_mode(mode):
-    # type: (_Mode) -> Optional[int]
-    """Accept 0o644, 420, '0644', '644' or '0o644'."""
-    if mode is None:
-        return None
-    if isinstance(mode, bool):
-        raise TypeError("mode must be an int or an octal string like '0644', not bool")
-    if isinstance(mode, int):
-        value = mode
-    elif isinstance(mode, str):
-        text = mode.strip().lower()
-        if text.startswith("0o"):
-            text = text[2:]
-        if not text or not re.match(r"^[0-7]+$", text):
-            raise ValueError("invalid mode %r: use an octal string like '0644' or an int" % (mode,))
-        value = int(text, 8)
-    else:
-        raise TypeError("mode must be an int or an octal string like '0644', not %s" % type(mode).__name__)
-    if not 0 <= value <= 0o7777:
-        raise ValueError("invalid mode %s: must be between 0 and 0o7777" % oct(value))
-    return value
-
-
-def _uid(owner):
-    # type: (_Id) -> Optional[int]
-    if owner is None:
-        return None
-    if isinstance(owner, int) and not isinstance(owner, bool):
-        return owner
-    if isinstance(owner, str) and owner.isdigit():
-        return int(owner)
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        raise ValueError("unknown user %r on this host: create it first (User.user)" % (owner,)) from None
-
-
-def _gid(group):
-    # type: (_Id) -> Optional[int]
-    if group is None:
-        return None
-    if isinstance(group, int) and not isinstance(group, bool):
-        return group
-    if isinstance(group, str) and group.isdigit():
-        return int(group)
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise ValueError("unknown group %r on this host: create it first (User.group)" % (group,)) from None
-
-
-def _umask():
-    # os.umask() can only be read by setting it, which races with other threads;
-    # Linux >= 4.7 reports it in /proc.
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def _tmp_name(path):
-    directory, name = os.path.split(path)
-    return os.path.join(directory, ".%s.rmote-tmp-%s" % (name, os.urandom(6).hex()))
-
-
-def _atomic_write(path, data, mode=None, uid=None, gid=None):
-    # type: (str, bytes, Optional[int], Optional[int], Optional[int]) -> Tuple[bool, str]
-    """Write ``data`` to ``path`` atomically and idempotently; return (changed, sha256).
-
-    Without an explicit mode/owner an existing file keeps its own, a new file
-    gets 0666 & ~umask and the caller's identity.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    # Follow a symlink so the link keeps pointing at the (updated) file.
-    real = os.path.realpath(path) if os.path.islink(path) else path
-    try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    if st is not None and _stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "cannot write file contents: path is a directory", path)
-    if st is not None and _stat.S_ISREG(st.st_mode):
-        same_content = st.st_size == len(data) and _file_equals(real, data)
-        mode_ok = mode is None or _stat.S_IMODE(st.st_mode) == mode
-        owner_ok = (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid)
-        if same_content:
-            if mode_ok and owner_ok:
-                return False, digest
-            # Only metadata differs: fix it in place, no rewrite needed.
-            if not owner_ok:
-                os.chown(real, -1 if uid is None else uid, -1 if gid is None else gid)
-            if mode is not None:
-                os.chmod(real, mode)
-            return True, digest
-    directory = os.path.dirname(real) or "."
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, "parent directory does not exist (create it first with FileSystem.mkdir)", directory)
-    if mode is None:
-        mode = _stat.S_IMODE(st.st_mode) if st is not None else (0o666 & ~_umask())
-    explicit_owner = uid is not None or gid is not None
-    if st is not None and _stat.S_ISREG(st.st_mode):
-        uid = st.st_uid if uid is None else uid
-        gid = st.st_gid if gid is None else gid
-    # Keeping an existing file's owner is best effort for unprivileged callers; a requested owner is not.
-    replace_file(real, data, mode, uid, gid, owner_required=explicit_owner)
-    return True, digest
-
-
-def _file_equals(path, data):
-    with open(path, "rb") as f:
-        return f.read(len(data) + 1) == data
-
-
 def _walk(path):
     """Yield path and, for directories, everything below it (symlinks not followed)."""
     yield path
@@ -226,7 +109,7 @@ class FileSystem(Tool):
         if isinstance(data, str):
             raise TypeError("write() takes bytes; use write_str() for text")
         data = bytes(data)
-        changed, digest = _atomic_write(path, data, _parse_mode(mode), _uid(owner), _gid(group))
+        changed, digest = write_file(path, data, file_mode(mode), owner_id(owner), group_id(group))
         if changed:
             FileSystem.log.debug("wrote %s (%d bytes)", path, len(data))
         return WriteResult(path=path, changed=changed, sha256=digest)
@@ -272,7 +155,7 @@ class FileSystem(Tool):
             raise ValueError("line must be a single line without newline characters")
         if insert_after is not None and insert_before is not None:
             raise ValueError("give insert_after or insert_before, not both")
-        want_mode = _parse_mode(mode)
+        want_mode = file_mode(mode)
         rx = re.compile(regexp) if regexp is not None else None
         try:
             with open(path, "rb") as f:
@@ -335,9 +218,9 @@ class FileSystem(Tool):
             # Content is right; still honour an explicit mode.
             changed = False
             if want_mode is not None:
-                changed, _ = _atomic_write(path, raw, want_mode)
+                changed, _ = write_file(path, raw, want_mode)
             return LineInFileResult(path=path, changed=changed, diff="")
-        _atomic_write(path, content.encode("utf-8", "surrogateescape"), want_mode)
+        write_file(path, content.encode("utf-8", "surrogateescape"), want_mode)
         diff = "".join(difflib.unified_diff(
             old, new, fromfile=path + " (before)", tofile=path + " (after)"))
         if diff and not diff.endswith("\n"):
@@ -387,7 +270,7 @@ class FileSystem(Tool):
         # type: (str, _Mode, bool) -> bool
         """Ensure ``path`` is a directory (with ``mode`` if given). Returns changed.
         Missing parents are created when ``parents`` (with the default mode)."""
-        want = _parse_mode(mode)
+        want = file_mode(mode)
         if os.path.isdir(path):
             if want is not None and _stat.S_IMODE(os.stat(path).st_mode) != want:
                 os.chmod(path, want)
@@ -413,7 +296,7 @@ class FileSystem(Tool):
         # type: (str, _Mode, bool) -> bool
         """Set permission bits on ``path`` (and everything below it when ``recursive``;
         symlinks are skipped). Returns changed."""
-        want = _parse_mode(mode)
+        want = file_mode(mode)
         if want is None:
             raise ValueError("mode is required")
         changed = False
@@ -430,7 +313,7 @@ class FileSystem(Tool):
         # type: (str, _Id, _Id, bool) -> bool
         """Set owner and/or group of ``path`` (recursively when ``recursive``; symlinks
         below ``path`` are changed themselves, not followed). Returns changed."""
-        uid, gid = _uid(owner), _gid(group)
+        uid, gid = owner_id(owner), group_id(group)
         if uid is None and gid is None:
             raise ValueError("give owner and/or group")
         changed = False
@@ -488,7 +371,7 @@ class FileSystem(Tool):
             raise IsADirectoryError(errno.EISDIR, "a directory is in the way of the symlink (remove it first)", link_path)
         elif os.path.lexists(link_path) and not force:
             raise FileExistsError(errno.EEXIST, "a file is in the way of the symlink (pass force=True to replace it)", link_path)
-        tmp = _tmp_name(link_path)
+        tmp = temp_name(link_path)
         os.symlink(target, tmp)
         commit_temp(tmp, link_path)
         return True

@@ -23,13 +23,9 @@ the same exception type with the template line appended to the message.
 """
 
 import builtins
-import errno
-import grp
 import hashlib
 import os
-import pwd
 import re
-import stat as _stat
 import sys
 import threading
 from dataclasses import dataclass
@@ -274,96 +270,6 @@ def _render(source, variables, name=None):
     return "".join(chunks)
 
 
-# --- atomic write (kept in sync with filesystem.py; tool files are independent)
-
-def _parse_mode(mode):
-    if mode is None:
-        return None
-    if isinstance(mode, bool):
-        raise TypeError("mode must be an int or an octal string like '0644'")
-    if isinstance(mode, int):
-        value = mode
-    else:
-        text = str(mode).strip().lower()
-        text = text[2:] if text.startswith("0o") else text
-        if not re.match(r"^[0-7]+$", text):
-            raise ValueError("invalid mode %r: use an octal string like '0644' or an int" % (mode,))
-        value = int(text, 8)
-    if not 0 <= value <= 0o7777:
-        raise ValueError("invalid mode %s" % oct(value))
-    return value
-
-
-def _uid(owner):
-    if owner is None or (isinstance(owner, int) and not isinstance(owner, bool)):
-        return owner
-    if str(owner).isdigit():
-        return int(owner)
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        raise ValueError("unknown user %r on this host: create it first (User.user)" % (owner,)) from None
-
-
-def _gid(group):
-    if group is None or (isinstance(group, int) and not isinstance(group, bool)):
-        return group
-    if str(group).isdigit():
-        return int(group)
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise ValueError("unknown group %r on this host: create it first (User.group)" % (group,)) from None
-
-
-def _umask():
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def _atomic_write(path, data, mode=None, uid=None, gid=None):
-    """Write atomically (temp file + fsync + rename); return (changed, sha256)."""
-    digest = hashlib.sha256(data).hexdigest()
-    real = os.path.realpath(path) if os.path.islink(path) else path
-    try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    if st is not None and _stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "cannot write file contents: path is a directory", path)
-    if st is not None and _stat.S_ISREG(st.st_mode) and st.st_size == len(data):
-        with open(real, "rb") as f:
-            same = f.read() == data
-        if same:
-            mode_ok = mode is None or _stat.S_IMODE(st.st_mode) == mode
-            owner_ok = (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid)
-            if mode_ok and owner_ok:
-                return False, digest
-            if not owner_ok:
-                os.chown(real, -1 if uid is None else uid, -1 if gid is None else gid)
-            if mode is not None:
-                os.chmod(real, mode)
-            return True, digest
-    directory = os.path.dirname(real) or "."
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, "parent directory does not exist (create it first with FileSystem.mkdir)", directory)
-    explicit_owner = uid is not None or gid is not None
-    if st is not None and _stat.S_ISREG(st.st_mode):
-        mode = _stat.S_IMODE(st.st_mode) if mode is None else mode
-        uid = st.st_uid if uid is None else uid
-        gid = st.st_gid if gid is None else gid
-    elif mode is None:
-        mode = 0o666 & ~_umask()
-    replace_file(real, data, mode, uid, gid, owner_required=explicit_owner)
-    return True, digest
-
-
 class Template(Tool):
     """Render Mako-like templates on the remote host (syntax in the module docstring)."""
 
@@ -388,5 +294,5 @@ class Template(Tool):
         only if it differs (or mode/owner/group differ). Returns RenderResult{path,
         changed, sha256}."""
         text = _render(template, variables)
-        changed, digest = _atomic_write(path, text.encode("utf-8"), _parse_mode(mode), _uid(owner), _gid(group))
+        changed, digest = write_file(path, text.encode("utf-8"), file_mode(mode), owner_id(owner), group_id(group))
         return RenderResult(path=path, changed=changed, sha256=digest)
