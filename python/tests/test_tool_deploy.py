@@ -319,6 +319,17 @@ class WriteTests(Base):
         self.assertEqual(self.temps(), [])
 
 
+class OwnerTests(Base):
+    def test_owner_and_group_by_name_or_number_and_an_unknown_name_says_how_to_fix_it(self):
+        self.assertEqual((MOD._uid(None), MOD._uid(""), MOD._uid(0), MOD._uid("0"), MOD._uid("root")), (-1, -1, 0, 0, 0))
+        self.assertEqual((MOD._gid(None), MOD._gid(""), MOD._gid("0")), (-1, -1, 0))
+        with self.assertRaisesRegex(ValueError, "unknown user 'no-such-user-x' on this host: create it first"):
+            D.put_small(self.root, "f", b"x", owner="no-such-user-x")
+        with self.assertRaisesRegex(ValueError, "unknown group 'no-such-group-x' on this host"):
+            D.open_file(self.root, "g", 10, group="no-such-group-x")
+        self.assertFalse(os.path.exists(self.root))  # refused before anything was created
+
+
 class MtimeTests(unittest.TestCase):
     def test_the_timestamp_resolution_is_only_probed_when_truncation_could_explain_a_difference(self):
         asked = []

@@ -23,9 +23,7 @@ Design, in short:
 # hashlib and shutil are imported in the functions that need them: this file's imports are paid on every
 # host at connect time, before the first call.
 import errno
-import grp
 import os
-import pwd
 import stat
 import threading
 import time
@@ -162,19 +160,15 @@ def _rm_tree_or_file(path):
 
 
 def _uid(owner):
-    if owner is None or owner == "":
-        return -1
-    if isinstance(owner, int) or (isinstance(owner, str) and owner.isdigit()):
-        return int(owner)
-    return pwd.getpwnam(owner).pw_uid
+    """The uid to give files, -1 to leave it: the runtime's owner_id ("" means none, as null does)."""
+    uid = owner_id(None if owner == "" else owner)
+    return -1 if uid is None else uid
 
 
 def _gid(group):
-    if group is None or group == "":
-        return -1
-    if isinstance(group, int) or (isinstance(group, str) and group.isdigit()):
-        return int(group)
-    return grp.getgrnam(group).gr_gid
+    """The gid to give files, -1 to leave it: the runtime's group_id ("" means none, as null does)."""
+    gid = group_id(None if group == "" else group)
+    return -1 if gid is None else gid
 
 
 _GRANULARITY = {}
@@ -851,6 +845,7 @@ class Deploy(Tool):
     def put_small(root, rel_path, data, mode=None, mtime_ns=None, owner=None, group=None,
                   sha256=None, durable=True):
         """Write one whole file atomically in one call. Returns the number of bytes written."""
+        uid, gid = _uid(owner), _gid(group)  # an unknown name fails before a temp file exists
         root_real = _root(root, create=True)
         parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
         try:
@@ -859,8 +854,7 @@ class Deploy(Tool):
             os.close(fd)
             _unlink_quiet(tmp)
             raise
-        _finish(fd, tmp, parent, target, len(data), _mode_or_none(mode), _uid(owner), _gid(group),
-                mtime_ns, sha256, durable)
+        _finish(fd, tmp, parent, target, len(data), _mode_or_none(mode), uid, gid, mtime_ns, sha256, durable)
         if durable:
             _fsync_dir(parent)
         return len(data)
@@ -927,12 +921,12 @@ class Deploy(Tool):
         if handle is not None and (not isinstance(handle, str) or not 0 < len(handle) <= 64
                                    or not _HANDLE_CHARS.issuperset(handle)):
             raise ValueError("invalid handle %r" % (handle,))
+        uid, gid = _uid(owner), _gid(group)  # an unknown name fails before a temp file exists
         root_real = _root(root, create=True)
         parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
         hid = handle or os.urandom(8).hex()
         h = _Handle(id=hid, fd=fd, tmp=tmp, parent=parent, name=name, target=target, size=int(size),
-                    mode=_mode_or_none(mode), uid=_uid(owner), gid=_gid(group), mtime_ns=mtime_ns,
-                    durable=durable)
+                    mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable)
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
