@@ -10,10 +10,10 @@ and handles HELLO/SYNC/CANCEL inline; with sync CALLs queued it promotes a follo
 to leader and runs a call itself, writing the answer directly, so a sequential
 call is read, run and answered by one thread. A writer thread batches output that
 could not be written at once. The asyncio loop is only started, in its own thread,
-by the first async call: nothing on the start path imports asyncio (or inspect,
-dataclasses, traceback, subprocess, pathlib, logging, json, re, enum: start-up time
-is connect time). JSON goes through the C accelerator directly, and logging is wired
-to LOG frames the moment anything imports it.
+by the first async call: nothing on the start path imports asyncio (or threading,
+inspect, dataclasses, traceback, subprocess, pathlib, logging, json, re, enum:
+start-up time is connect time). Threads and locks come from _thread, JSON from the C
+accelerator; logging is wired to LOG frames the moment anything imports it.
 """
 import sys
 
@@ -23,20 +23,20 @@ if __name__ == "__main__" and sys.version_info < (3, 8):  # before imports 3.6 l
     sys.stderr.flush()
     sys.exit(3)
 
-import collections
-import contextvars
+import _thread
 import os
 import select
-import struct
-import threading
 import time
 import types
 import zlib
+from _collections import deque
+from _contextvars import ContextVar
+from _struct import Struct
 
 MARKER = b"\nRMOTE-READY/1\n"
 MAX_FRAME = 64 << 20
 HELLO, SYNC, CALL, RESULT, ERROR, CHUNK, CANCEL, LOG = range(1, 9)
-HEADER = struct.Struct(">2sBBBIII")
+HEADER = Struct(">2sBBBIII")
 HSIZE = HEADER.size
 Z_JSON, Z_BIN = 1, 2
 MIN_ZIP = 1 << 10           # smaller bodies are never compressed
@@ -46,11 +46,50 @@ READ_SIZE = 64 << 10        # under glibc's mmap threshold: no mmap/munmap per r
 CAP = 64 << 10              # error and log texts are capped at this many characters
 MAX_WORKERS = 64
 
-_current = contextvars.ContextVar("rmote_call", default=None)  # the Call being served
+_current = ContextVar("rmote_call", default=None)  # the Call being served
 _runtime = None             # the running Runtime (None when imported)
-_tls = threading.local()    # per-thread state of the value encoder
+_tls = _thread._local()     # per-thread state of the value encoder
 _sources = {}               # linecache entries of tool sources (tracebacks show their lines)
 _cached_compile = globals().get("rmote_compile")  # the second stage's code cache (loader.py), when run by it
+
+
+class _Condition:
+    """threading.Condition's wait/notify on a _thread lock (importing threading costs a few ms of every start)."""
+
+    def __init__(self, lock):
+        self.lock = lock
+        self.waiters = deque()
+
+    def wait(self, timeout=None):
+        """Release the lock, wait for notify() or the timeout, take the lock again; False on timeout."""
+        waiter = _thread.allocate_lock()
+        waiter.acquire()
+        self.waiters.append(waiter)
+        self.lock.release()
+        try:
+            woken = waiter.acquire(True, -1 if timeout is None else timeout)
+        finally:
+            self.lock.acquire()
+        if not woken:
+            try:
+                self.waiters.remove(waiter)
+            except ValueError:
+                pass  # notified right after the timeout
+        return woken
+
+    def notify(self, n=1):
+        while n > 0 and self.waiters:
+            self.waiters.popleft().release()
+            n -= 1
+
+    def notify_all(self):
+        self.notify(len(self.waiters))
+
+
+def _block_forever():
+    lock = _thread.allocate_lock()
+    lock.acquire()
+    lock.acquire()
 
 
 class ProtocolError(Exception):
@@ -527,7 +566,7 @@ class _Buffers:
     def __init__(self, limit=16 << 20):
         self.free = []
         self.limit = limit      # bytes kept for reuse at most
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
 
     def take(self, n):
         with self.lock:
@@ -706,14 +745,14 @@ class Writer:
     def __init__(self, fd):
         self.fd = fd
         os.set_blocking(fd, False)
-        self.q = collections.deque()
-        self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
-        self.wlock = threading.Lock()
-        self.room = threading.Condition(self.lock)  # for streaming producers waiting on a full queue
+        self.q = deque()
+        self.lock = _thread.allocate_lock()
+        self.cond = _Condition(self.lock)
+        self.wlock = _thread.allocate_lock()
+        self.room = _Condition(self.lock)  # for streaming producers waiting on a full queue
         self.full = 0
         self.idle = False
-        threading.Thread(target=self._run, name="rmote-writer", daemon=True).start()
+        _thread.start_new_thread(self._run, ())
 
     def send(self, data):
         self.q.append(data)
@@ -869,11 +908,37 @@ def _wire_logging(logging):
     logging.captureWarnings(True)
 
 
-class _WireAfterLoading:
-    """The loader of `logging`, wrapped: the module is wired up as soon as it has run."""
+_main_ident = None           # the main thread's _thread ident, set by main()
 
-    def __init__(self, loader):
+
+def _adopt_main_thread(threading):
+    """threading takes whichever thread imports it first for the main thread (3.13: only its native id).
+    The runtime leaves threading to whoever needs it (a start-up cost), which may be a pool thread:
+    point threading's main thread back at the real one, alive (a held lock) until the process exits."""
+    if _main_ident is None or _thread.get_ident() == _main_ident:
+        return  # imported by the main thread, or not in a running runtime: nothing to correct
+    main = threading.main_thread()
+    try:
+        with threading._active_limbo_lock:
+            if main.ident != _main_ident:  # before 3.13
+                threading._active.pop(main.ident, None)
+                main._ident = _main_ident
+                alive = _thread.allocate_lock()
+                alive.acquire()
+                main._tstate_lock = alive
+                threading._active[_main_ident] = main
+            if sys.platform.startswith("linux") and getattr(main, "_native_id", None) is not None:
+                main._native_id = os.getpid()  # Linux: the main thread's id is the process id
+    except AttributeError:
+        pass  # not CPython's threading: leave it as it is
+
+
+class _RunAfterLoading:
+    """A module's loader, wrapped: then(module) runs as soon as the module has run."""
+
+    def __init__(self, loader, then):
         self.loader = loader
+        self.then = then
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
@@ -881,25 +946,40 @@ class _WireAfterLoading:
     def exec_module(self, module):
         module.__loader__ = module.__spec__.loader = self.loader  # introspection sees the real one
         self.loader.exec_module(module)
-        _wire_logging(module)
+        self.then(module)
 
 
-class _LoggingWatch:
-    """On sys.meta_path until logging is imported: then finds it with the other finders and wraps its loader."""
+class _ImportWatch:
+    """On sys.meta_path until every watched module is imported: finds each with the other finders and
+    wraps its loader, so that its hook runs right after it loads (logging: wired to LOG frames;
+    threading: told which thread is the main one)."""
+
+    hooks = {}
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        if name != "logging":
+        then = cls.hooks.pop(name, None)
+        if then is None:
             return None
-        if cls in sys.meta_path:
+        if not cls.hooks and cls in sys.meta_path:
             sys.meta_path.remove(cls)
         for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
+            find = getattr(finder, "find_spec", None) if finder is not cls else None
             spec = find(name, path, target) if find is not None else None
             if spec is not None and hasattr(spec.loader, "exec_module"):
-                spec.loader = _WireAfterLoading(spec.loader)
+                spec.loader = _RunAfterLoading(spec.loader, then)
                 return spec
         return None
+
+    @classmethod
+    def watch(cls, name, then):
+        """Run then(module) once name is imported (now, if it already is)."""
+        module = sys.modules.get(name)
+        if module is not None:
+            return then(module)
+        cls.hooks[name] = then
+        if cls not in sys.meta_path:
+            sys.meta_path.insert(0, cls)
 
 
 def _show_warning(*args, **kwargs):
@@ -911,12 +991,10 @@ def _show_warning(*args, **kwargs):
 
 
 def _watch_logging():
-    lg = sys.modules.get("logging")
-    if lg is not None:  # already imported (site, sitecustomize...)
-        return _wire_logging(lg)
-    sys.meta_path.insert(0, _LoggingWatch)
-    import warnings
-    warnings.showwarning = _show_warning
+    if "logging" not in sys.modules:
+        import warnings
+        warnings.showwarning = _show_warning
+    _ImportWatch.watch("logging", _wire_logging)
 
 
 def _logger():
@@ -965,8 +1043,8 @@ class Runtime:
         self.closing = False
         self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
                          CANCEL: self.on_cancel}
-        self.q = collections.deque()  # sync calls waiting for a thread
-        self.lock = threading.Lock()
+        self.q = deque()  # sync calls waiting for a thread
+        self.lock = _thread.allocate_lock()
         self.leader = False     # some thread holds the reading role
         self.idle = []          # locks idle threads block on (a stack: the warmest thread first)
         self.count = 0          # pool threads
@@ -987,7 +1065,7 @@ class Runtime:
     # -- the pool
 
     def work(self):             # every pool thread, the main thread included
-        q, lock, me = self.q, self.lock, threading.Lock()
+        q, lock, me = self.q, self.lock, _thread.allocate_lock()
         me.acquire()  # then acquiring it again waits for a release by _handover
         try:
             while True:
@@ -1023,8 +1101,7 @@ class Runtime:
     def _spawn(self, n):        # lock held
         for _ in range(n):
             try:
-                threading.Thread(target=self.work, name="rmote-worker-%d" % (self.count + 1),
-                                 daemon=True).start()
+                _thread.start_new_thread(self.work, ())
             except RuntimeError:  # out of threads: the next check retries
                 return False
             self.count += 1
@@ -1051,7 +1128,7 @@ class Runtime:
             if (timeout is not None or not self.blocking) and not poll(timeout):
                 continue  # (a blocking read needs no poll: one syscall less per call)
             if self.closing:
-                threading.Event().wait()  # exiting: read nothing more
+                _block_forever()  # exiting: read nothing more
             try:  # poll first: fds 0 and 1 may be one socket, non-blocking for the writer
                 t = dec.target()
                 if t is not None:
@@ -1209,6 +1286,7 @@ class Runtime:
             with self.lock:
                 if self.loop is None:
                     import asyncio
+                    import threading  # (asyncio imported it already)
                     loop = asyncio.new_event_loop()
 
                     def run():
@@ -1277,14 +1355,14 @@ class Runtime:
 
     def exit_soon(self, code):
         """shutdown(code) from a thread of its own (the caller may be the loop thread)."""
-        threading.Thread(target=self.shutdown, args=(code,), daemon=True).start()
+        _thread.start_new_thread(self.shutdown, (code,))
 
     def shutdown(self, code):
         """Stop reading, cancel every call, flush the output, exit(code). Never returns."""
         with self.lock:
             closing, self.closing = self.closing, True
         if closing:
-            threading.Event().wait()  # the first shutdown exits the process
+            _block_forever()  # the first shutdown exits the process
         calls = list(self.calls.values())
         self.calls.clear()
         for call in calls:
@@ -1317,7 +1395,9 @@ def _grow_pipe(fd):
 
 
 def main():
-    global _runtime
+    global _runtime, _main_ident
+    _main_ident = _thread.get_ident()
+    _ImportWatch.watch("threading", _adopt_main_thread)
     # Private copies of the channel (non-inheritable by default), then /dev/null over
     # 0, 1, 2: print(), stray writes to fd 1 and child processes can't corrupt frames.
     in_fd, out_fd = os.dup(0), os.dup(1)

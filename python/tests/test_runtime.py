@@ -722,8 +722,16 @@ class Lean(Tool):
 
     @staticmethod
     def threads():
+        return len(sys._current_frames())
+
+    @staticmethod
+    def thread_view():
+        import os
         import threading
-        return threading.active_count()
+        main = threading.main_thread()
+        return {"on_main": threading.current_thread() is main, "main_alive": main.is_alive(),
+                "main_native_is_pid": main.native_id == os.getpid(),
+                "me_native_is_pid": threading.get_native_id() == os.getpid()}
 
     async def anap(self, t):
         import asyncio
@@ -766,7 +774,8 @@ class LazyStartTest(unittest.TestCase):
         self.assertIn("asyncio", HEAVY)
         self.assertEqual(self.c.call(self.key, "loaded", HEAVY), [])
         # nor logging, json, re, enum or site: a connection that logs nothing never pays for them
-        start_path = ["logging", "json", "re", "enum", "site", "traceback", "signal"]
+        start_path = ["logging", "json", "re", "enum", "site", "traceback", "signal", "threading",
+                      "collections", "functools"]
         self.assertEqual(self.c.call(self.key, "loaded", start_path), [])
         with self.assertRaises(support.RemoteError) as cm:  # errors are formatted lazily too
             self.c.call(self.key, "nope")
@@ -785,6 +794,14 @@ class LazyStartTest(unittest.TestCase):
             self.c.wait(cid, timeout=10)
         self.assertEqual(cm.exception.err["type"], "CancelledError")
         self.assertEqual(self.c.call(self.key, "anap", 0), 0)
+
+    def test_threading_imported_first_by_a_pool_thread_knows_the_main_thread(self):
+        busy = self.c.start(self.key, "block", 0.5)  # the main thread runs the first call
+        time.sleep(0.1)
+        view = self.c.call(self.key, "thread_view")  # so this one runs on a pool thread
+        self.assertEqual(self.c.wait(busy)[1], 0.5)
+        self.assertEqual(view, {"on_main": False, "main_alive": True, "main_native_is_pid": True,
+                                "me_native_is_pid": False})
 
     def test_blocked_threads_grow_the_pool_gradually(self):
         ids = [self.c.start(self.key, "block", 0.5) for _ in range(6)]

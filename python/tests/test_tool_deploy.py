@@ -260,6 +260,32 @@ class WriteTests(Base):
         with self.assertRaises(KeyError):
             D.commit(h)
 
+    def test_first_chunks_of_a_fresh_runtime_race_safely(self):
+        fresh = load_tool()  # its own module: the writeback thread is started by these very chunks
+        data = os.urandom(32 * 4096)
+        h = fresh.open_file(self.root, "race.bin", len(data))
+        start, errors = threading.Barrier(32), []
+
+        def write(o):
+            start.wait()
+            try:
+                fresh.write_chunk(h, o, data[o:o + 4096])
+            except Exception as e:  # the failure under test surfaces here
+                errors.append(e)
+        threads = [threading.Thread(target=write, args=(o,)) for o in range(0, len(data), 4096)]
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads often: a race shows up as it would under load
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            sys.setswitchinterval(interval)
+        self.assertEqual(errors, [])
+        self.assertEqual(fresh.commit(h), len(data))
+        self.assertEqual(self.read("race.bin"), data)
+
     def test_chunk_outside_size_refused(self):
         h = D.open_file(self.root, "f", 4)
         with self.assertRaises(ValueError):

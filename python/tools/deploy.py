@@ -25,7 +25,7 @@ Design, in short:
 import errno
 import os
 import stat
-import threading
+import _thread
 import time
 import zlib
 
@@ -34,7 +34,7 @@ TEMP_MARK = ".rmote-tmp-"  # what the runtime's temp_name() puts in every temp f
 _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
 _HANDLES = {}
-_HANDLES_LOCK = threading.Lock()
+_HANDLES_LOCK = _thread.allocate_lock()
 _HASH_BLOCK = 1 << 20
 
 
@@ -285,7 +285,7 @@ class _Handle:
             setattr(self, k, v)
         self.written = 0
         self.pending_writeback = 0
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.created = time.time()
 
 
@@ -328,41 +328,51 @@ class _Writeback:
     leaves them cached. Submitting can block or cost CPU, which is why the chunk's thread doesn't do it."""
 
     def __init__(self):
-        self.cond = threading.Condition()
+        self.cond = None        # made with the thread by the first submit: a no-change deploy needs neither
+        self.setup = _thread.allocate_lock()
         self.queue = []         # (handle, offset, length)
-        self.thread = None
 
     def submit(self, h, offset, length):
         if not hasattr(os, "posix_fadvise") or os.environ.get("NOFADV"):
             return  # the fsync at commit does all the work
+        if self.cond is None:
+            self._start()
         with self.cond:
             h.pending_writeback += 1
             self.queue.append((h, offset, length))
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="rmote-deploy-writeback", daemon=True)
-                self.thread.start()
             self.cond.notify_all()
+
+    def _start(self):
+        with self.setup:
+            if self.cond is None:
+                import threading
+                cond = threading.Condition()
+                thread = threading.Thread(target=self._run, args=(cond,), name="rmote-deploy-writeback", daemon=True)
+                thread.start()
+                self.cond = cond
 
     def drain(self, h):
         """Wait until no writeback of h is queued or running (before its fd is closed)."""
+        if self.cond is None:
+            return  # nothing was ever submitted
         with self.cond:
             while h.pending_writeback:
                 self.cond.wait()
 
-    def _run(self):
+    def _run(self, cond):
         while True:
-            with self.cond:
+            with cond:
                 while not self.queue:
-                    self.cond.wait()
+                    cond.wait()
                 h, offset, length = self.queue.pop(0)
             try:
                 os.posix_fadvise(h.fd, offset, length, os.POSIX_FADV_DONTNEED)
             except OSError:
                 pass
             finally:
-                with self.cond:
+                with cond:
                     h.pending_writeback -= 1
-                    self.cond.notify_all()
+                    cond.notify_all()
 
 
 _WRITEBACK = _Writeback()

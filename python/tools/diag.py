@@ -82,7 +82,6 @@ class Diag(Tool):
         rss_kib, cwd, uid, hostname, threads, open_fds}."""
         import platform
         import socket
-        import threading
         rss = None
         try:
             with open("/proc/self/status") as f:
@@ -99,7 +98,7 @@ class Diag(Tool):
         return _dataclass(ProcessInfo)(
             pid=os.getpid(), python=platform.python_version(), executable=sys.executable,
             platform=platform.platform(), rss_kib=rss, cwd=os.getcwd(), uid=os.getuid(),
-            hostname=socket.gethostname(), threads=threading.active_count(), open_fds=fds,
+            hostname=socket.gethostname(), threads=len(sys._current_frames()), open_fds=fds,
         )
 
     @staticmethod

@@ -1,7 +1,6 @@
 """Quit: ask the remote runtime to exit."""
 
 import os
-import threading
 
 
 class Quit(Tool):
@@ -18,6 +17,7 @@ class Quit(Tool):
             request_exit(int(code))
             return None
         # Fallback: give the runtime a moment to write the result first.
+        import threading
         timer = threading.Timer(0.5, os._exit, (int(code),))
         timer.daemon = True
         timer.start()

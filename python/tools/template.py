@@ -27,7 +27,7 @@ import hashlib
 import os
 import re
 import sys
-import threading
+import _thread
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -35,7 +35,7 @@ _OUT = "__rmote_w"
 _STR = "__rmote_str"
 _CACHE_MAX = 256
 _cache = {}  # type: Dict[str, _Program]
-_cache_lock = threading.Lock()
+_cache_lock = _thread.allocate_lock()
 
 _CONTROL = re.compile(r"^[ \t]*%(.*?)[ \t]*$")
 _OPENERS = ("for", "if", "while")
