@@ -333,7 +333,7 @@ class _Writeback:
         self.queue = []         # (handle, offset, length)
 
     def submit(self, h, offset, length):
-        if not hasattr(os, "posix_fadvise") or os.environ.get("NOFADV"):
+        if not hasattr(os, "posix_fadvise"):
             return  # the fsync at commit does all the work
         if self.cond is None:
             self._start()
