@@ -19,10 +19,15 @@ public sealed class InjectionAndTrustTests(SshFleetFixture rig)
     [MemberData(nameof(HostileHosts))]
     public void Hostile_host_names_are_refused_before_any_process_starts(string host)
     {
-        var before = ProcessTree.GetChildren(Environment.ProcessId).Count;
-        Assert.ThrowsAny<ArgumentException>(() => { _ = Protocol.FromSshAsync(host, new SshOptions { SshExecutable = "/bin/false-should-never-run" }); });
+        // The "ssh" is a script that leaves a mark if it ever runs: counting this process's children instead
+        // races with the other test collections' processes.
+        using var dir = new TempDir();
+        var mark = dir.Combine("ssh-ran");
+        var ssh = dir.WriteFile("ssh", $"#!/bin/sh\ntouch '{mark}'\n");
+        File.SetUnixFileMode(ssh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Assert.ThrowsAny<ArgumentException>(() => { _ = Protocol.FromSshAsync(host, new SshOptions { SshExecutable = ssh }); });
         Assert.False(File.Exists("/tmp/rmote-pwned"));
-        Assert.True(ProcessTree.GetChildren(Environment.ProcessId).Count <= before);
+        Assert.False(File.Exists(mark), "the ssh executable was started for a hostile host name");
     }
 
     [Theory]
