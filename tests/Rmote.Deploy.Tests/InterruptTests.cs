@@ -71,6 +71,40 @@ public sealed class InterruptTests(SshFleetFixture rig)
             Assert.True(File.ReadAllBytes(Path.Combine(local, rel)).AsSpan().SequenceEqual(data), rel);
     }
 
+    [Fact]
+    public async Task A_source_file_that_shrinks_during_the_copy_fails_and_the_host_keeps_the_old_version()
+    {
+        var h = rig.Hosts[0];
+        var (remote, local) = Rig.Dest(h, "shrink");
+        using var src = new TempDir("rmote-src-");
+        var path = src.Combine("big.bin");
+        var v1 = Rig.Random(48 * 1024 * 1024, 1);
+        Rig.WriteBytes(src, "big.bin", v1);
+        File.SetLastWriteTimeUtc(path, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var options = new CopyOptions { DestinationFolder = remote };
+        await using var p = await Rig.ConnectAsync(h);
+        await Copier.CopyAsync(p, CopySource.FromFolder(src), options);
+
+        Rig.WriteBytes(src, "big.bin", Rig.Random(48 * 1024 * 1024, 2));
+        var shrunk = 0;
+        // After the first chunk lands, a build step truncates the file: chunks past 8 MiB find no data to send.
+        var progress = new SyncProgress<CopyProgress>(pr =>
+        {
+            if (pr.BytesSent > 0 && Interlocked.Exchange(ref shrunk, 1) == 0)
+            {
+                using var f = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+                RandomAccess.SetLength(f, 8 * 1024 * 1024);
+            }
+        });
+        var e = await Assert.ThrowsAsync<IOException>(() => Copier.CopyAsync(p, CopySource.FromFolder(src), options with { Progress = progress }));
+
+        Assert.Equal(1, shrunk);
+        Assert.Contains("changed size while being copied", e.Message);
+        Assert.True(File.ReadAllBytes(Path.Combine(local, "big.bin")).AsSpan().SequenceEqual(v1), "the host's file is no longer the old version");
+        Assert.Empty(Rig.Temps(local));
+        Assert.True(p.IsConnected);
+    }
+
     static List<int> SshClientPids(int port) =>
         ProcessTree.GetDescendants(Environment.ProcessId)
             .Where(pid => ProcessTree.GetCommandLine(pid) is { } cmd && cmd.StartsWith("ssh", StringComparison.Ordinal) && cmd.Contains(port.ToString()))

@@ -1,6 +1,7 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 24] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold]
+//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold] | bigcpu
+//        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -166,18 +167,31 @@ if (warmup > 0) Console.WriteLine($"  warm-up: {warmup} untimed rmote deploys (J
 
 bool Phase(string name) => only is null || only == name;
 
-// Runs the steps of one round in an order rotated by the round's number, so that no tool always runs right
-// after the same other one: on this VM a big write's speed depends on what ran just before it (measured: Rmote's
-// 1 GiB copy went from 0.76x to 1.01x of `ssh cat` by swapping two steps of a fixed order).
+// Runs the steps of one round in the round's own permutation of them: on this VM a big write's speed depends on what
+// ran just before it (measured: Rmote's 1 GiB copy went from 0.76x to 1.01x of `ssh cat` by swapping two steps), and
+// a mere rotation keeps a 3-step cycle's predecessors fixed (fresh after cat, every round). With rounds a multiple
+// of n!, every step follows every other equally often.
 static async Task<double[]> Rotated(int round, params Func<Task<double>>[] steps)
 {
+    var order = Permutation(steps.Length, round);
     var times = new double[steps.Length];
-    for (var k = 0; k < steps.Length; k++)
-    {
-        var j = (k + round) % steps.Length;
-        times[j] = await steps[j]();
-    }
+    foreach (var j in order) times[j] = await steps[j]();
     return times;
+}
+
+static int[] Permutation(int n, int index)
+{
+    var left = Enumerable.Range(0, n).ToList();
+    var order = new int[n];
+    for (var k = 0; k < n; k++)
+    {
+        var f = Enumerable.Range(1, n - 1 - k).Aggregate(1, (a, b) => a * b);
+        var pick = index / f % left.Count;
+        order[k] = left[pick];
+        left.RemoveAt(pick);
+        index %= f;
+    }
+    return order;
 }
 
 // --- cold ---
@@ -234,6 +248,47 @@ if (one.Count > 0)
     VerifySame("b-rmote");
 }
 
+if (only == "bigcpu")
+{
+    // CPU per 1 GiB copy to one host: the controller, its children (ssh), the host side (sshd, python or cat) and the
+    // whole machine (2 cores: "system busy" near 2x the wall time means the copy is CPU-bound).
+    var big = work.Combine("big.bin");
+    await using (var fs = File.Create(big))
+    {
+        var block = new byte[1 << 20];
+        for (var i = 0; i < 1024; i++) { Random.Shared.NextBytes(block); fs.Write(block); }
+    }
+    var h = hosts[0];
+    var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), new CopyOptions { DestinationFolder = "/srv/b-big" });
+    static (double Self, double Children) Own() { var f = Stat("self"); return ((long.Parse(f[11]) + long.Parse(f[12])) * 10.0, (long.Parse(f[13]) + long.Parse(f[14])) * 10.0); }
+    double HostSide() { var f = Stat(h.Pid.ToString(CultureInfo.InvariantCulture)); return (long.Parse(f[13]) + long.Parse(f[14])) * 10.0; }
+    static double Busy() { var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries); return (long.Parse(f[1]) + long.Parse(f[2]) + long.Parse(f[3]) + long.Parse(f[6]) + long.Parse(f[7])) * 10.0; }
+    async Task Measure(string name, Action before, Func<Task> run)
+    {
+        before();
+        await Settle();
+        var (s0, c0, h0, b0) = (Own().Self, Own().Children, HostSide(), Busy());
+        var sw = Stopwatch.StartNew();
+        await run();
+        var t = sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"{name,-11} {1024 / t,4:0} MiB/s; CPU ms: controller {Own().Self - s0,5:0}, children {Own().Children - c0,5:0}, host side {HostSide() - h0,5:0}, system busy {Busy() - b0,5:0} (wall {t * 1000:0})");
+    }
+    void RmBig() => Rm(Path.Combine(h.SrvRoot, "b-big"));
+    await using var open1 = await Spec(h).ConnectAsync();
+    for (var i = 0; i < rounds; i++)
+    {
+        await Measure("rmote", RmBig, async () => { await using var p = await Spec(h).ConnectAsync(); await bigCopier.CopyAsync(p); });
+        await Measure("rmote open", RmBig, () => bigCopier.CopyAsync(open1));
+        await Measure("ssh cat", () => File.Delete(Path.Combine(h.SrvRoot, "big.raw")), async () =>
+        {
+            var psi = new ProcessStartInfo("sh", ["-c", $"{SshE(h)} -T {h.UserAtHost} 'cat > /srv/big.raw' < {big}"]);
+            using var proc = Process.Start(psi)!;
+            await proc.WaitForExitAsync();
+        });
+    }
+    return 0;
+}
+
 // --- one 1 GiB file to one host ---
 if (withBig && Phase("big"))
 {
@@ -244,7 +299,9 @@ if (withBig && Phase("big"))
         for (var i = 0; i < 1024; i++) { Random.Shared.NextBytes(block); fs.Write(block); }
     }
     var h = hosts[0];
-    var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), new CopyOptions { DestinationFolder = "/srv/b-big" });
+    var bigOptions = new CopyOptions { DestinationFolder = "/srv/b-big" };
+    if (Environment.GetEnvironmentVariable("BENCH_CHUNK") is { } chunk) bigOptions = bigOptions with { ChunkSize = int.Parse(chunk, CultureInfo.InvariantCulture) };
+    var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), bigOptions);
     var rm = new List<double>(); var raw = new List<double>(); var rmOpen = new List<double>();
     await using var one1 = await Spec(h).ConnectAsync();
     for (var i = 0; i < rounds; i++)

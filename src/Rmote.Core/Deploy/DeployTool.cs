@@ -1,3 +1,5 @@
+using Rmote.Wire;
+
 namespace Rmote.Deploy;
 
 /// <summary>Typed handles to the remote half of the deploy engine (<c>python/tools/deploy.py</c>).</summary>
@@ -12,6 +14,9 @@ internal static class DeployTool
     public static readonly ToolMethod<OpenFileArgs, string> OpenFile = Tool.KwMethod<OpenFileArgs, string>("open_file");
     public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk")
         .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long>>();
+    /// <summary>write_chunk with its data sent straight from the local file by the frame writer (no copy through memory).</summary>
+    public static readonly ToolMethod<string, long, FileRegion, long> WriteChunkFromFile = Tool.Method<string, long, FileRegion, long>("write_chunk")
+        .SendingRawBinary<ToolMethod<string, long, FileRegion, long>>();
     /// <summary>write_chunk with zlib-compressed data and its expanded size.</summary>
     public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long, long> WriteChunkCompressed = Tool.Method<string, long, ReadOnlyMemory<byte>, long, long>("write_chunk")
         .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long, long>>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
+using Rmote.Wire;
 
 namespace Rmote.Deploy;
 
@@ -151,7 +152,8 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     }
 
     static IOException ChangedWhileCopying(SourceEntry f) =>
-        new($"Source file '{f.LocalPath}' changed size while being copied (expected {f.Size} bytes).");
+        new($"Source file '{f.LocalPath}' changed size while being copied (expected {f.Size} bytes); the host keeps its old " +
+            "version. Copy again once nothing is writing the file.");
 
     async Task SendLargeAsync(SourceEntry f, ByteBudget budget, CancellationToken cancellationToken)
     {
@@ -170,21 +172,29 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             {
                 var len = (int)Math.Min(options.ChunkSize, f.Size - offset);
                 var taken = await budget.AcquireAsync(len, cancellationToken).ConfigureAwait(false);
-                var buffer = ArrayPool<byte>.Shared.Rent(len);
-                try
+                if (compressible)
                 {
-                    await ReadExactlyAtAsync(local, f, buffer.AsMemory(0, len), offset, cancellationToken).ConfigureAwait(false);
+                    var buffer = ArrayPool<byte>.Shared.Rent(len);
+                    try
+                    {
+                        await ReadExactlyAtAsync(local, f, buffer.AsMemory(0, len), offset, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        budget.Release(taken);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        throw;
+                    }
+                    // a file whose first piece does not compress (media, archives, random data) is sent raw throughout
+                    var z = cache.Get(f.Path, offset, buffer.AsSpan(0, len));
+                    if (z == null && offset == 0) compressible = false;
+                    pending.Add(SendChunkAsync(handle, offset, buffer, len, z, taken, budget, f.Path, cancellationToken));
                 }
-                catch
+                else
                 {
-                    budget.Release(taken);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    throw;
+                    // raw chunks never enter this process: the frame writer sends them from the file
+                    pending.Add(SendRegionAsync(handle, new FileRegion(local, offset, len), taken, budget, f, cancellationToken));
                 }
-                // a file whose first piece does not compress (media, archives, random data) is sent raw throughout
-                var z = compressible ? cache.Get(f.Path, offset, buffer.AsSpan(0, len)) : null;
-                if (z == null && offset == 0) compressible = false;
-                pending.Add(SendChunkAsync(handle, offset, buffer, len, z, taken, budget, f.Path, cancellationToken));
                 if (pending.Count >= 64 || pending.Any(t => t.IsFaulted))
                 {
                     if (pending.FirstOrDefault(t => t.IsFaulted) is { } bad) await bad.ConfigureAwait(false);
@@ -221,6 +231,22 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         {
             budget.Release(taken);
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    async Task SendRegionAsync(string handle, FileRegion region, int taken, ByteBudget budget, SourceEntry f, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await protocol.CallAsync(DeployTool.WriteChunkFromFile, handle, region.Offset, region, cancellationToken).ConfigureAwait(false);
+            // the writer padded a file that shrank under it: the chunk on the host is wrong, so the file must not be committed
+            if (region.Truncated) throw ChangedWhileCopying(f);
+            Interlocked.Add(ref bytesSent, region.Length);
+            Report(Volatile.Read(ref filesDone), f.Path);
+        }
+        finally
+        {
+            budget.Release(taken);
         }
     }
 

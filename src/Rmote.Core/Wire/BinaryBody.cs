@@ -2,7 +2,8 @@ namespace Rmote.Wire;
 
 /// <summary>
 /// What a CALL's arguments need besides their JSON, gathered while it is written: the raw byte segments referenced
-/// by <c>{"__bytes__": [offset, length]}</c> placeholders (file data travels as one raw binary body, never base64),
+/// by <c>{"__bytes__": [offset, length]}</c> placeholders (file data travels as one raw binary body, never base64;
+/// a segment may be a <see cref="FileRegion"/> the writer sends straight from the file),
 /// and the tools the remote must have before decoding them (a template argument needs Template).
 /// Serialization is synchronous, so a thread-static scope is enough.
 /// </summary>
@@ -12,7 +13,7 @@ internal sealed class EncodingScope : IDisposable
 
     [ThreadStatic] static EncodingScope? current;
     readonly EncodingScope? previous;
-    readonly List<ReadOnlyMemory<byte>> segments = new();
+    readonly List<BinaryPart> segments = new();
 
     public EncodingScope()
     {
@@ -24,7 +25,7 @@ internal sealed class EncodingScope : IDisposable
         current ?? throw new InvalidOperationException("bytes can only be serialized inside a protocol frame");
 
     public long Length { get; private set; }
-    public IReadOnlyList<ReadOnlyMemory<byte>> Segments => segments;
+    public IReadOnlyList<BinaryPart> Segments => segments;
 
     /// <summary>Tools to sync before the call is decoded remotely.</summary>
     public IReadOnlyList<PythonTool> RequiredTools => requiredTools ?? (IReadOnlyList<PythonTool>)[];
@@ -35,11 +36,12 @@ internal sealed class EncodingScope : IDisposable
         if (!requiredTools.Contains(tool)) requiredTools.Add(tool);
     }
 
-    public long Add(ReadOnlyMemory<byte> data)
+    /// <summary>Appends a segment to the binary body; returns its offset there.</summary>
+    public long Add(BinaryPart part)
     {
         var offset = Length;
-        segments.Add(data);
-        Length += data.Length;
+        segments.Add(part);
+        Length += part.Length;
         return offset;
     }
 

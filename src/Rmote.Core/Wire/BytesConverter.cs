@@ -23,11 +23,21 @@ internal sealed class MemoryBytesConverter : JsonConverter<ReadOnlyMemory<byte>>
         BytesPlaceholder.Write(writer, value);
 }
 
+/// <summary>A <see cref="FileRegion"/> argument: the same placeholder, its bytes sent from the file by the frame writer.</summary>
+internal sealed class FileRegionConverter : JsonConverter<FileRegion>
+{
+    public override FileRegion Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("a file region is only ever sent, never received");
+
+    public override void Write(Utf8JsonWriter writer, FileRegion value, JsonSerializerOptions options) =>
+        BytesPlaceholder.Write(writer, new BinaryPart(value));
+}
+
 internal static class BytesPlaceholder
 {
     public const string Key = "__bytes__";
 
-    public static void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value)
+    public static void Write(Utf8JsonWriter writer, BinaryPart value)
     {
         var offset = EncodingScope.Current.Add(value);
         writer.WriteStartObject();

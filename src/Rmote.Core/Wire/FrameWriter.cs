@@ -5,8 +5,9 @@ namespace Rmote.Wire;
 /// <summary>
 /// Queues frames and writes them from a thread of its own, so a thousand pipelined calls cost a handful of
 /// syscalls and callers never block on I/O. Small frames are packed together into pooled 64 KiB blocks;
-/// a large binary part gets a pooled block of its own: a bulk copy's 1 MiB chunks are copied once, with no
-/// growing buffer to resize and no fresh large-object-heap array per batch.
+/// a large binary part gets a pooled block of its own: a large call argument is copied once, with no
+/// growing buffer to resize and no fresh large-object-heap array per batch. A <see cref="FileRegion"/> part is
+/// not copied at all: the writer thread sends it from the file when its turn comes (<see cref="RegionWriter"/>).
 /// </summary>
 internal sealed class FrameWriter
 {
@@ -14,6 +15,7 @@ internal sealed class FrameWriter
     const int BlockSize = 64 * 1024;
 
     readonly Stream output;
+    readonly RegionWriter regions;
     readonly SemaphoreSlim signal = new(0);
     readonly TaskCompletionSource loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     List<Block> queue = new();
@@ -25,11 +27,13 @@ internal sealed class FrameWriter
     Exception? failure;
     TaskCompletionSource? drained;
 
-    readonly record struct Block(byte[] Array, int Length);
+    /// <summary>Bytes to write: a pooled array, or (Array null) a file region the writer holds a reference on.</summary>
+    readonly record struct Block(byte[]? Array, int Length, FileRegion? Region = null);
 
     public FrameWriter(Stream output)
     {
         this.output = output;
+        regions = new RegionWriter(output);
         // A thread of its own with blocking writes: a pipe write of a 1 MiB block blocks many times while ssh
         // drains it, and doing that on thread-pool threads through Stream.WriteAsync cost a hop per block.
         new Thread(Run) { IsBackground = true, Name = "rmote-frame-writer" }.Start();
@@ -53,7 +57,11 @@ internal sealed class FrameWriter
             ThrowIfClosed();
             Append(header);
             Append(frame.Json.Span);
-            foreach (var part in frame.Binary) Append(part.Span);
+            foreach (var part in frame.Binary)
+            {
+                if (part.Region is { } region) AppendRegion(region);
+                else Append(part.Memory.Span);
+            }
             if (flush) Schedule();
         }
     }
@@ -100,6 +108,17 @@ internal sealed class FrameWriter
         bytes.CopyTo(open);
         openLength = bytes.Length;
         queue.Add(new Block(open, openLength));
+    }
+
+    /// <summary>Queues a file region; the handle is referenced until it is written, so its owner may dispose it meanwhile.</summary>
+    void AppendRegion(FileRegion region)
+    {
+        if (region.Length == 0) return;
+        var added = false;
+        region.File.DangerousAddRef(ref added);
+        queuedBytes += region.Length;
+        queue.Add(new Block(null, region.Length, region));
+        open = null;
     }
 
     void Schedule()
@@ -169,7 +188,10 @@ internal sealed class FrameWriter
                         ReleaseDrained();
                     }
                     foreach (var block in taken)
-                        output.Write(block.Array, 0, block.Length);
+                    {
+                        if (block.Region is { } region) regions.Write(region);
+                        else output.Write(block.Array!, 0, block.Length);
+                    }
                     output.Flush();
                     Return(taken);
                 }
@@ -180,20 +202,29 @@ internal sealed class FrameWriter
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e)
         {
+            // whatever broke (the pipe, a file region's read), the output is unusable: fail every sender from now on
             lock (Gate)
             {
                 failure = e;
+                if (taken is not null) Return(taken);
+                Return(queue);
+                open = null;
                 ReleaseDrained();
             }
             throw new IOException("writing to the remote failed: " + e.Message, e);
         }
     }
 
+    /// <summary>Gives arrays back to the pool and file regions' handle references back to their owners.</summary>
     static void Return(List<Block> blocks)
     {
-        foreach (var block in blocks) ArrayPool<byte>.Shared.Return(block.Array);
+        foreach (var block in blocks)
+        {
+            if (block.Region is { } region) region.File.DangerousRelease();
+            else ArrayPool<byte>.Shared.Return(block.Array!);
+        }
         blocks.Clear();
     }
 

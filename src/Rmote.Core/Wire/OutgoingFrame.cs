@@ -5,15 +5,15 @@ internal readonly struct OutgoingFrame
 {
     public readonly FrameHeader Header;
     public readonly ReadOnlyMemory<byte> Json;
-    public readonly IReadOnlyList<ReadOnlyMemory<byte>> Binary;
+    public readonly IReadOnlyList<BinaryPart> Binary;
 
-    OutgoingFrame(FrameHeader header, ReadOnlyMemory<byte> json, IReadOnlyList<ReadOnlyMemory<byte>> binary)
+    OutgoingFrame(FrameHeader header, ReadOnlyMemory<byte> json, IReadOnlyList<BinaryPart> binary)
         => (Header, Json, Binary) = (header, json, binary);
 
     public long Length => FrameHeader.Size + Header.BodyLength;
 
     /// <summary>Builds a frame, compressing each body when that pays (docs/PROTOCOL.md §2).</summary>
-    public static OutgoingFrame Create(FrameType type, uint id, ReadOnlyMemory<byte> json, IReadOnlyList<ReadOnlyMemory<byte>>? binary = null, long binaryLength = 0,
+    public static OutgoingFrame Create(FrameType type, uint id, ReadOnlyMemory<byte> json, IReadOnlyList<BinaryPart>? binary = null, long binaryLength = 0,
         bool compressBinary = true)
     {
         var flags = FrameFlags.None;
@@ -23,12 +23,13 @@ internal readonly struct OutgoingFrame
             flags |= FrameFlags.JsonCompressed;
         }
         binary ??= [];
-        if (compressBinary && binaryLength >= 1024)
+        // file regions are never compressed: they exist so that their bytes never enter this process
+        if (compressBinary && binaryLength >= 1024 && !binary.Any(part => part.Region is not null))
         {
-            var joined = binary.Count == 1 ? binary[0] : Join(binary, binaryLength);
+            var joined = binary.Count == 1 ? binary[0].Memory : Join(binary, binaryLength);
             if (Compression.TryCompress(joined.Span) is { } compressedBinary)
             {
-                binary = [compressedBinary];
+                binary = [new BinaryPart(compressedBinary)];
                 binaryLength = compressedBinary.Length;
                 flags |= FrameFlags.BinaryCompressed;
             }
@@ -38,13 +39,13 @@ internal readonly struct OutgoingFrame
         return new OutgoingFrame(new FrameHeader(type, flags, id, (uint)json.Length, (uint)binaryLength), json, binary);
     }
 
-    static ReadOnlyMemory<byte> Join(IReadOnlyList<ReadOnlyMemory<byte>> parts, long length)
+    static ReadOnlyMemory<byte> Join(IReadOnlyList<BinaryPart> parts, long length)
     {
         var joined = new byte[length];
         var offset = 0;
         foreach (var part in parts)
         {
-            part.Span.CopyTo(joined.AsSpan(offset));
+            part.Memory.Span.CopyTo(joined.AsSpan(offset));
             offset += part.Length;
         }
         return joined;
