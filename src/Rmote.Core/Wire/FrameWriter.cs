@@ -55,6 +55,8 @@ internal sealed class FrameWriter
         lock (Gate)
         {
             ThrowIfClosed();
+            // every region's handle is referenced before the header is queued: a frame is queued whole or not at all
+            Retain(frame.Binary);
             Append(header);
             Append(frame.Json.Span);
             foreach (var part in frame.Binary)
@@ -63,6 +65,25 @@ internal sealed class FrameWriter
                 else Append(part.Memory.Span);
             }
             if (flush) Schedule();
+        }
+    }
+
+    static void Retain(IReadOnlyList<BinaryPart> parts)
+    {
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (parts[i].Region is not { Length: > 0 } region) continue;
+            try
+            {
+                var added = false;
+                region.File.DangerousAddRef(ref added);
+            }
+            catch
+            {
+                for (var j = 0; j < i; j++)
+                    if (parts[j].Region is { Length: > 0 } held) held.File.DangerousRelease();
+                throw;
+            }
         }
     }
 
@@ -110,12 +131,10 @@ internal sealed class FrameWriter
         queue.Add(new Block(open, openLength));
     }
 
-    /// <summary>Queues a file region; the handle is referenced until it is written, so its owner may dispose it meanwhile.</summary>
+    /// <summary>Queues a file region (referenced by <see cref="Retain"/> until it is written, so its owner may dispose it meanwhile).</summary>
     void AppendRegion(FileRegion region)
     {
         if (region.Length == 0) return;
-        var added = false;
-        region.File.DangerousAddRef(ref added);
         queuedBytes += region.Length;
         queue.Add(new Block(null, region.Length, region));
         open = null;
