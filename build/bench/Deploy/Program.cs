@@ -117,8 +117,7 @@ if (only == "cpu")
 {
     // CPU per 4-host deploy, split into the controller, its child processes (ssh; rsync/scp clients) and the
     // host side (sshd's session processes, shell, python or rsync/scp server), for rmote, rsync and scp.
-    static (double Self, double Children) Own() { var f = Stat("self"); return ((long.Parse(f[11]) + long.Parse(f[12])) * 10.0, (long.Parse(f[13]) + long.Parse(f[14])) * 10.0); }
-    double HostSide() => hosts.Sum(h => { var f = Stat(h.Pid.ToString(CultureInfo.InvariantCulture)); return (long.Parse(f[13]) + long.Parse(f[14])) * 10.0; });
+    double HostSide() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
     var coldRun = args.Contains("--cold");
     var n = coldRun ? 3 : 10;
     async Task Measure(string name, Func<Task> run)
@@ -263,8 +262,7 @@ if (only == "bigcpu")
     }
     var h = hosts[0];
     var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), new CopyOptions { DestinationFolder = "/srv/b-big" });
-    static (double Self, double Children) Own() { var f = Stat("self"); return ((long.Parse(f[11]) + long.Parse(f[12])) * 10.0, (long.Parse(f[13]) + long.Parse(f[14])) * 10.0); }
-    double HostSide() { var f = Stat(h.Pid.ToString(CultureInfo.InvariantCulture)); return (long.Parse(f[13]) + long.Parse(f[14])) * 10.0; }
+    double HostSide() => ReapedChildrenCpuMs(h.Pid);
     static double Busy() { var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries); return (long.Parse(f[1]) + long.Parse(f[2]) + long.Parse(f[3]) + long.Parse(f[6]) + long.Parse(f[7])) * 10.0; }
     async Task Measure(string name, Action before, Func<Task> run)
     {
@@ -422,6 +420,12 @@ void VerifySame(string dest)
 }
 
 static string[] Stat(string pid) { var st = File.ReadAllText($"/proc/{pid}/stat"); return st[(st.LastIndexOf(')') + 2)..].Split(' '); }
+
+// This process's own CPU and that of its reaped children (ms), from /proc/self/stat.
+static (double Self, double Children) Own() { var f = Stat("self"); return ((long.Parse(f[11]) + long.Parse(f[12])) * 10.0, (long.Parse(f[13]) + long.Parse(f[14])) * 10.0); }
+
+// CPU (ms) of a process's reaped children: for an sshd listener, every session it ran that has ended.
+static double ReapedChildrenCpuMs(int pid) { var f = Stat(pid.ToString(CultureInfo.InvariantCulture)); return (long.Parse(f[13]) + long.Parse(f[14])) * 10.0; }
 
 string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
