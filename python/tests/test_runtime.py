@@ -393,6 +393,7 @@ class Sample(Tool):
             raise
 
     def spin(self):
+        STATE["spin"] = "running"
         end = time.monotonic() + 20
         while not Tool.cancelled() and time.monotonic() < end:
             time.sleep(0.005)
@@ -604,16 +605,19 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(self.call("echo", 2), 2)
         self.assertNotIn(cid, self.c.frames)
 
+    def wait_for_state(self, key, done):
+        deadline = time.monotonic() + 10
+        while not done(self.call("state", key)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.call("state", key)
+
     def test_cancel_sync_loop(self):
         cid = self.c.start(self.key, "spin")
-        time.sleep(0.1)
+        # cancel a loop that is running: a call cancelled before it starts never runs at all
+        self.assertEqual(self.wait_for_state("spin", lambda s: s == "running"), "running")
         self.c.send(rt.CANCEL, cid)
         self.assert_cancelled(cid)
-        for _ in range(200):
-            if self.call("state", "spin"):
-                break
-            time.sleep(0.01)
-        self.assertEqual(self.call("state", "spin"), "cancelled")
+        self.assertEqual(self.wait_for_state("spin", lambda s: s != "running"), "cancelled")
         self.assertNotIn(cid, self.c.frames)  # the discarded result never shows up
 
     def test_cancel_sync_generator_stops_early(self):

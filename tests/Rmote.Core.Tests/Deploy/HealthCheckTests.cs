@@ -81,8 +81,9 @@ public sealed class HealthCheckTests
         await using var proto = await Protocol.FromSubprocessAsync();
         using var dir = new TempDir();
         var flag = dir.Combine("ready");
-        _ = Task.Delay(600).ContinueWith(_ => File.WriteAllText(flag, ""), TaskScheduler.Default);
-        var ok = await HealthCheck.WaitAsync(proto, HealthCheckOptions.ForCommand("test", "-f", flag) with { Interval = TimeSpan.FromMilliseconds(100) });
+        // not ready on the first attempt, ready from the second: the attempt itself makes the flag, so no clock decides
+        var ok = await HealthCheck.WaitAsync(proto, HealthCheckOptions.ForCommand("sh", "-c", $"test -f '{flag}' || {{ touch '{flag}'; exit 1; }}")
+            with { Interval = TimeSpan.FromMilliseconds(100) });
         Assert.True(ok.Attempts > 1);
         Assert.Equal("exit 0", ok.Detail);
 
