@@ -240,6 +240,25 @@ class WriteTests(Base):
             D.put_many(self.root, [{"path": "a", "offset": 0, "size": 1}, {"path": "b", "offset": 1, "size": 5}], b"xy")
         self.assertFalse(os.path.exists(os.path.join(self.root, "a")))
 
+    def test_put_many_status_bytes(self):
+        self.write("a", b"old")
+        files = [{"path": "a", "offset": 0, "size": 3}, {"path": "b", "offset": 3, "size": 2}]
+        D.put_many(self.root, files, b"newxy\x00\x00", checks=2)  # both files arrived whole
+        self.assertEqual((self.read("a"), self.read("b")), (b"new", b"xy"))
+        # the controller's writer padded the second file: nothing of the batch may land, not even the first
+        with self.assertRaises(OSError) as e:
+            D.put_many(self.root, [dict(files[0], path="c"), dict(files[1], path="a")], b"abc\x00\x00\x00\x01", checks=2)
+        self.assertIn("changed size", str(e.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.root, "c")))
+        self.assertEqual(self.read("a"), b"new")
+        self.assertEqual(self.temps(), [])
+        with self.assertRaises(ValueError):  # the status bytes are not file data
+            D.put_many(self.root, [{"path": "d", "offset": 0, "size": 4}], b"abc\x00", checks=1)
+        for bad in (-1, 9, "1", True):
+            with self.assertRaises(ValueError):
+                D.put_many(self.root, [{"path": "d", "offset": 0, "size": 1}], b"abc\x00", checks=bad)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "d")))
+
     def test_chunked_write_out_of_order_and_threads(self):
         data = os.urandom(1 << 20) + b"tail"
         h = D.open_file(self.root, "big.bin", len(data), mode=0o755, mtime_ns=1234567890 * 10**9)

@@ -871,16 +871,26 @@ class Deploy(Tool):
 
     @staticmethod
     @zero_copy
-    def put_many(root, files, data, owner=None, group=None, durable=True):
+    def put_many(root, files, data, owner=None, group=None, durable=True, checks=0):
         """Write several small files atomically in one call.
 
         ``files``: ``[{path, offset, size, mode?, mtime_ns?, sha256?, compressed?, wire_size?}]``, each file's
         bytes at ``data[offset:offset+size]`` (or zlib-compressed at ``data[offset:offset+wire_size]``). All paths are validated before anything is written. Every file is
         written to its temp name and fsynced first, then all are renamed into place, then each folder
         is fsynced once. Returns ``{written: [paths], bytes: int}``.
+
+        ``checks``: the last ``checks`` bytes of ``data`` are status bytes the controller's writer filled in
+        after sending files straight from its disk: any non-zero one means a source file shrank while it was
+        being sent (its bytes were padded), and the whole batch is refused before anything is written.
         """
         root_real = _root(root, create=True)
         view = memoryview(data)
+        if type(checks) is not int or checks < 0 or checks > len(view):
+            raise ValueError("checks must be a count of status bytes at the end of the data, got %r" % (checks,))
+        if checks:
+            status, view = view[len(view) - checks:], view[:len(view) - checks]
+            if any(status):
+                raise OSError(errno.EIO, "a source file changed size while it was being sent; nothing was written")
         for f in files:
             _check_rel(f.get("path"))
             off, size = int(f.get("offset", 0)), int(f["size"])

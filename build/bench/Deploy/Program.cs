@@ -1,6 +1,6 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 24] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold] | bigcpu
+//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold|--one] | bigcpu | onefile
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 using System.Diagnostics;
 using System.Globalization;
@@ -119,20 +119,67 @@ if (only == "cpu")
     // host side (sshd's session processes, shell, python or rsync/scp server), for rmote, rsync and scp.
     double HostSide() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
     var coldRun = args.Contains("--cold");
+    var oneRun = args.Contains("--one");
     var n = coldRun ? 3 : 10;
     async Task Measure(string name, Func<Task> run)
     {
         var (s0, c0, h0) = (Own().Self, Own().Children, HostSide());
         for (var i = 0; i < n; i++) await run();
-        Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : "no-change")} deploy: controller {(Own().Self - s0) / n,5:0}, local children {(Own().Children - c0) / n,5:0}, host side {(HostSide() - h0) / n,5:0}");
+        Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: controller {(Own().Self - s0) / n,5:0}, local children {(Own().Children - c0) / n,5:0}, host side {(HostSide() - h0) / n,5:0}");
     }
     await RmoteDeploy(); await Rsync("b-rsync"); // warm-up (JIT), and the no-change state
     for (var k = 0; k < 2; k++)
     {
-        await Measure("rmote", async () => { if (coldRun) Clean("b-rmote"); await RmoteDeploy(); });
-        await Measure("rsync", async () => { if (coldRun) Clean("b-rsync"); await Rsync("b-rsync"); });
+        await Measure("rmote", async () => { if (coldRun) Clean("b-rmote"); if (oneRun) ChangeOneFile(); await RmoteDeploy(); });
+        await Measure("rsync", async () => { if (coldRun) Clean("b-rsync"); if (oneRun) ChangeOneFile(); await Rsync("b-rsync"); });
         if (coldRun) await Measure("scp", async () => { Clean("b-scp"); await Scp("b-scp"); });
     }
+    return 0;
+}
+
+if (only == "onefile")
+{
+    // One host, one changed 800 KB file, a fresh connection per copy: the copy's phases next to rsync and `ssh true`
+    // (where a small redeploy's time goes; the no-change copy is the same file again, on a fresh connection too).
+    var h = hosts[0];
+    var f = work.Combine("one.bin");
+    var bytes = new byte[800_000];
+    Random.Shared.NextBytes(bytes);
+    var cp = new Copier(CopySource.FromFiles([new CopyItem(f, "one.bin")]), new CopyOptions { DestinationFolder = "/srv/b-one" });
+    void Change() { bytes[^1] ^= 0x5a; File.WriteAllBytes(f, bytes); File.SetLastWriteTimeUtc(f, new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(++generation)); }
+    Task<ProcessResult> RsyncOne() => ProcessRunner.RunAsync("rsync", ["-a", "-e", SshE(h), f, $"{h.UserAtHost}:/srv/b-one-rsync.bin"]);
+    Change();
+    await using (var p0 = await Spec(h).ConnectAsync()) await cp.CopyAsync(p0);
+    (await RsyncOne()).EnsureSuccess();
+    var (connect, copy, dispose, again, rsync, ssh) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
+    for (var i = 0; i < 20; i++)
+    {
+        await Settle();
+        Change();
+        var sw = Stopwatch.StartNew();
+        var p1 = await Spec(h).ConnectAsync();
+        connect.Add(sw.Elapsed.TotalMilliseconds);
+        await cp.CopyAsync(p1);
+        copy.Add(sw.Elapsed.TotalMilliseconds - connect[^1]);
+        await p1.DisposeAsync();
+        dispose.Add(sw.Elapsed.TotalMilliseconds - connect[^1] - copy[^1]);
+        await using (var p2 = await Spec(h).ConnectAsync())
+        {
+            sw.Restart();
+            await cp.CopyAsync(p2);
+            again.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        await Settle();
+        sw.Restart();
+        (await RsyncOne()).EnsureSuccess();
+        rsync.Add(sw.Elapsed.TotalMilliseconds);
+        sw.Restart();
+        (await ProcessRunner.RunAsync("ssh", h.SshArgs("true"))).EnsureSuccess();
+        ssh.Add(sw.Elapsed.TotalMilliseconds);
+    }
+    Console.WriteLine($"rmote, fresh connection (ms): connect {Median(connect):0}, one-changed copy {Median(copy):0}, dispose {Median(dispose):0}, " +
+        $"all {Median(connect.Select((x, i) => x + copy[i] + dispose[i])):0}; no-change copy {Median(again):0}");
+    Console.WriteLine($"rsync one-changed {Median(rsync):0} ms; ssh true {Median(ssh):0} ms");
     return 0;
 }
 

@@ -45,7 +45,8 @@ internal sealed record SyncPlanResult(
 
 internal sealed record PutManyFile(string Path, long Offset, long Size, int? Mode, long? MtimeNs, string? Sha256, bool? Compressed = null, long? WireSize = null);
 
-internal sealed record PutManyArgs(string Root, IReadOnlyList<PutManyFile> Files, ReadOnlyMemory<byte> Data, string? Owner, string? Group, bool Durable);
+// Checks: how many RegionChecks status bytes end Data (null: none); put_many refuses the batch if one is set.
+internal sealed record PutManyArgs(string Root, IReadOnlyList<PutManyFile> Files, BinaryParts Data, string? Owner, string? Group, bool Durable, int? Checks = null);
 
 internal sealed record PutManyResult(IReadOnlyList<string> Written, long Bytes);
 

@@ -89,54 +89,86 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     {
         var total = batch.Sum(f => f.Size);
         var taken = await budget.AcquireAsync(total, cancellationToken).ConfigureAwait(false);
-        var buffer = total == 0 ? [] : ArrayPool<byte>.Shared.Rent((int)total);
+        var inMemory = batch.Where(f => !SentFromFile(f)).Sum(f => f.Size);
+        var buffer = inMemory == 0 ? [] : ArrayPool<byte>.Shared.Rent((int)inMemory);
+        var handles = new List<SafeFileHandle>();
+        var regions = new List<(FileRegion Region, SourceEntry File)>();
         try
         {
             var specs = new List<PutManyFile>(batch.Count);
-            var pieces = new List<ReadOnlyMemory<byte>>(batch.Count);
-            long offset = 0, wire = 0;
+            var parts = new List<BinaryPart>(batch.Count + 1);
+            long used = 0, wire = 0;
             foreach (var f in batch)
             {
-                var raw = buffer.AsMemory((int)offset, (int)f.Size);
-                await ReadWholeAsync(f, raw, cancellationToken).ConfigureAwait(false);
-                var z = options.Compress ? cache.Get(f.Path, 0, raw.Span) : null;
-                pieces.Add(z ?? raw);
+                BinaryPart part;
+                byte[]? z = null;
+                if (SentFromFile(f))
+                {
+                    var handle = OpenForSending(f);
+                    handles.Add(handle);
+                    var region = new FileRegion(handle, 0, (int)f.Size);
+                    regions.Add((region, f));
+                    part = new BinaryPart(region);
+                }
+                else
+                {
+                    var raw = buffer.AsMemory((int)used, (int)f.Size);
+                    await ReadWholeAsync(f, raw, cancellationToken).ConfigureAwait(false);
+                    used += f.Size;
+                    z = options.Compress ? cache.Get(f.Path, 0, raw.Span) : null;
+                    part = z != null ? new BinaryPart(z) : new BinaryPart(raw);
+                }
                 specs.Add(new PutManyFile(f.Path, wire, f.Size, f.Mode, f.MtimeNs, options.VerifyChecksum ? f.Sha256 : null,
                     z != null ? true : null, z?.Length));
-                offset += f.Size;
-                wire += z?.Length ?? f.Size;
+                parts.Add(part);
+                wire += part.Length;
             }
-            ReadOnlyMemory<byte> data = buffer.AsMemory(0, (int)total);
-            if (wire != total)
+            // put_many renames its files into place as soon as it has them: it must learn of a padded region first
+            if (regions.Count > 0) parts.Add(new BinaryPart(new RegionChecks(regions.ConvertAll(r => r.Region))));
+            try
             {
-                var joined = new byte[wire];
-                var at = 0;
-                foreach (var piece in pieces)
-                {
-                    piece.Span.CopyTo(joined.AsSpan(at));
-                    at += piece.Length;
-                }
-                data = joined;
+                await protocol.CallAsync(DeployTool.PutMany,
+                    new PutManyArgs(root, specs, new BinaryParts(parts), options.Owner, options.Group, options.Durable, regions.Count > 0 ? regions.Count : null),
+                    cancellationToken).ConfigureAwait(false);
             }
-            await protocol.CallAsync(DeployTool.PutMany,
-                new PutManyArgs(root, specs, data, options.Owner, options.Group, options.Durable),
-                cancellationToken).ConfigureAwait(false);
+            catch (Exception e) when (e is IRemoteError && Shrunk() is { } shrank)
+            {
+                throw ChangedWhileCopying(shrank, e);
+            }
+            if (Shrunk() is { } late) throw ChangedWhileCopying(late);
             Interlocked.Add(ref bytesSent, total);
             Report(Interlocked.Add(ref filesDone, batch.Count), batch[^1].Path);
         }
         finally
         {
+            foreach (var handle in handles) handle.Dispose();
             budget.Release(taken);
-            if (total > 0) ArrayPool<byte>.Shared.Return(buffer);
+            if (inMemory > 0) ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        SourceEntry? Shrunk() => regions.Find(r => r.Region.Truncated).File;
+    }
+
+    /// <summary>
+    /// Files of a batch sent straight from the page cache (a region) rather than read into memory first: uncompressed
+    /// ones big enough that the copies matter. Smaller ones are read: a region holds its file open until it is written.
+    /// </summary>
+    bool SentFromFile(SourceEntry f) => !options.Compress && f.Size >= RegionThreshold;
+
+    const int RegionThreshold = 64 * 1024;
+
+    static SafeFileHandle OpenForSending(SourceEntry f)
+    {
+        var handle = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (RandomAccess.GetLength(handle) == f.Size) return handle;
+        handle.Dispose();
+        throw ChangedWhileCopying(f);
     }
 
     static async Task ReadWholeAsync(SourceEntry f, Memory<byte> target, CancellationToken cancellationToken)
     {
         if (target.Length == 0) return;
-        using var handle = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        if (RandomAccess.GetLength(handle) != f.Size)
-            throw ChangedWhileCopying(f);
+        using var handle = OpenForSending(f);
         await ReadExactlyAtAsync(handle, f, target, 0, cancellationToken).ConfigureAwait(false);
     }
 
@@ -151,15 +183,13 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         }
     }
 
-    static IOException ChangedWhileCopying(SourceEntry f) =>
+    static IOException ChangedWhileCopying(SourceEntry f, Exception? inner = null) =>
         new($"Source file '{f.LocalPath}' changed size while being copied (expected {f.Size} bytes); the host keeps its old " +
-            "version. Copy again once nothing is writing the file.");
+            "version. Copy again once nothing is writing the file.", inner);
 
     async Task SendLargeAsync(SourceEntry f, ByteBudget budget, CancellationToken cancellationToken)
     {
-        using var local = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        if (RandomAccess.GetLength(local) != f.Size)
-            throw ChangedWhileCopying(f);
+        using var local = OpenForSending(f);
         var handle = await protocol.CallAsync(DeployTool.OpenFile,
             new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable),
             cancellationToken).ConfigureAwait(false);

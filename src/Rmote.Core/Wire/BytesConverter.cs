@@ -33,18 +33,35 @@ internal sealed class FileRegionConverter : JsonConverter<FileRegion>
         BytesPlaceholder.Write(writer, new BinaryPart(value));
 }
 
+/// <summary>Several parts as one bytes argument: each joins the binary body in turn, one placeholder spans them all.</summary>
+internal sealed class BinaryPartsConverter : JsonConverter<BinaryParts>
+{
+    public override BinaryParts Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("binary parts are only ever sent, never received");
+
+    public override void Write(Utf8JsonWriter writer, BinaryParts value, JsonSerializerOptions options)
+    {
+        var scope = EncodingScope.Current;
+        var offset = scope.Length;
+        foreach (var part in value.Parts) scope.Add(part);
+        BytesPlaceholder.Write(writer, offset, scope.Length - offset);
+    }
+}
+
 internal static class BytesPlaceholder
 {
     public const string Key = "__bytes__";
 
-    public static void Write(Utf8JsonWriter writer, BinaryPart value)
+    public static void Write(Utf8JsonWriter writer, BinaryPart value) =>
+        Write(writer, EncodingScope.Current.Add(value), value.Length);
+
+    public static void Write(Utf8JsonWriter writer, long offset, long length)
     {
-        var offset = EncodingScope.Current.Add(value);
         writer.WriteStartObject();
         writer.WritePropertyName(Key);
         writer.WriteStartArray();
         writer.WriteNumberValue(offset);
-        writer.WriteNumberValue(value.Length);
+        writer.WriteNumberValue(length);
         writer.WriteEndArray();
         writer.WriteEndObject();
     }

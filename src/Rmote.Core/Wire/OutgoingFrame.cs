@@ -24,7 +24,7 @@ internal readonly struct OutgoingFrame
         }
         binary ??= [];
         // file regions are never compressed: they exist so that their bytes never enter this process
-        if (compressBinary && binaryLength >= 1024 && !binary.Any(part => part.Region is not null))
+        if (compressBinary && binaryLength >= 1024 && !binary.Any(part => part.IsDeferred))
         {
             var joined = binary.Count == 1 ? binary[0].Memory : Join(binary, binaryLength);
             if (Compression.TryCompress(joined.Span) is { } compressedBinary)

@@ -87,4 +87,29 @@ public sealed class RegionWriterTests
         Assert.Equal(bytes.AsSpan(200_000).ToArray(), sent.AsSpan(0, 100_000).ToArray());
         Assert.All(sent.AsSpan(100_000).ToArray(), b => Assert.Equal(0, b));
     }
+
+    [Fact]
+    public async Task Region_checks_report_each_region_as_the_writer_found_it()
+    {
+        var (dir, path, bytes) = MakeFile(200_000);
+        using var _ = dir;
+        using var file = File.OpenHandle(path);
+        var whole = new FileRegion(file, 0, 150_000);
+        var past = new FileRegion(file, 150_000, 100_000);   // the file ends halfway through this one
+        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        var received = new MemoryStream();
+        var reading = Task.Run(() => client.CopyTo(received));
+        var writer = new FrameWriter(server);
+        var parts = new BinaryPart[] { new(whole), new(past), new(new RegionChecks([whole, past])) };
+        writer.Enqueue(OutgoingFrame.Create(FrameType.Call, 1, "{}"u8.ToArray(), parts, 250_002));
+        await writer.CompleteAsync();
+        await reading;
+
+        var sent = received.ToArray().AsSpan(FrameHeader.Size + 2);
+        Assert.Equal(250_002, sent.Length);
+        Assert.Equal(bytes.AsSpan(0, 200_000).ToArray(), sent[..200_000].ToArray());
+        Assert.All(sent[200_000..250_000].ToArray(), b => Assert.Equal(0, b));
+        Assert.Equal(new byte[] { 0, 1 }, sent[250_000..].ToArray());
+    }
 }
