@@ -9,7 +9,9 @@ Design, in short:
   files, optionally deletes extraneous paths, and returns the list of files whose bytes must travel.
 * File bytes travel raw. Small files go many per call (``put_many``: one bytes argument holding them
   all back to back); large files go through ``open_file`` / ``write_chunk`` (``os.pwrite``, so chunks
-  may run in any order on any worker thread) / ``commit``.
+  may run in any order on any worker thread) / ``commit``. A changed file the host already has can
+  travel as the fixed-size blocks that differ: ``sync_plan`` returns its version's block sums, and
+  ``put_delta`` rebuilds the file from those blocks of it and the ones sent.
 * Every file lands atomically: it is written to ``.<name>.rmote-tmp-<rand>`` in its destination
   folder, fsynced, given its mode/owner/mtime, then renamed over the target; the folder is fsynced.
   An interrupted deploy leaves only the old file or the new one, plus temp files that
@@ -321,6 +323,63 @@ def _pwrite_all(fd, data, offset):
     return total
 
 
+_SUMS = None  # struct packing one block's sums, made on first use
+
+
+def _block_sums(path, st, block):
+    """Per-block sums of the regular file at path (lstat'ed as st): 8 bytes a block, zlib's CRC-32 then its
+    Adler-32, big-endian; None if the file is not the one st describes any more. Two independent 32-bit sums:
+    the controller reuses a block only when both match, and the file then still has to pass put_delta's checks."""
+    global _SUMS
+    if _SUMS is None:
+        from _struct import Struct
+        _SUMS = Struct(">II")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        now = os.fstat(fd)
+        if (now.st_ino, now.st_size, now.st_mtime_ns) != (st.st_ino, st.st_size, st.st_mtime_ns):
+            return None
+        count = (st.st_size + block - 1) // block
+        out = bytearray(8 * count)
+        buf = bytearray(block)
+        view = memoryview(buf)
+        for i in range(count):
+            n = os.preadv(fd, [buf], i * block) if hasattr(os, "preadv") else os.readv(fd, [buf])
+            if n != min(block, st.st_size - i * block):
+                return None  # it shrank under us
+            _SUMS.pack_into(out, 8 * i, zlib.crc32(view[:n]), zlib.adler32(view[:n]))
+        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sums": bytes(out)}
+    finally:
+        os.close(fd)
+
+
+def _copy_range(src, dst, offset, count):
+    """Copy count bytes at offset from src to the same offset of dst: in the kernel where it can (copy_file_range,
+    a reflink on filesystems that share blocks), else through a buffer."""
+    copy = getattr(os, "copy_file_range", None)
+    while count > 0 and copy is not None:
+        try:
+            n = copy(src, dst, count, offset, offset)
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
+                raise
+            break
+        if n <= 0:
+            break
+        offset += n
+        count -= n
+    while count > 0:
+        piece = os.pread(src, min(count, 1 << 20), offset)
+        if not piece:
+            raise OSError(errno.ESTALE, "the file's current version ended early while its blocks were reused")
+        _pwrite_all(dst, piece, offset)
+        offset += len(piece)
+        count -= len(piece)
+
+
 class _Writeback:
     """Starts the kernel's writeback of a durable file's chunks as they land, from a thread of its own:
     the disk writes then overlap the transfer instead of all waiting for the fsync at commit (measured:
@@ -546,7 +605,7 @@ class Deploy(Tool):
 
     @staticmethod
     def sync_plan(root, entries, checksum=False, delete=False, owner=None, group=None,
-                  set_mode=True, apply=True, cleanup=True, durable=True):
+                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None):
         """Bring everything but file contents in line, in one call; return what must be sent.
 
         ``entries``: ``[{path, type: file|dir|symlink, size, mtime_ns, mode, sha256?, link?}]``.
@@ -558,7 +617,11 @@ class Deploy(Tool):
         Every path is validated before anything is changed.
 
         Returns ``{send: [paths], skipped: int, dirs_created: int, links_changed: int,
-        meta_fixed: int, deleted: [paths], temps_removed: int}``.
+        meta_fixed: int, deleted: [paths], temps_removed: int, basis: {path: sums}}``.
+
+        ``delta``: ``{block, min, max}``: for each file to send whose current version here is a regular file,
+        both versions between ``min`` and ``max`` bytes, ``basis`` holds its ``_block_sums`` (``block``-byte
+        blocks), so that the controller can send only the blocks that differ (``put_delta``).
         """
         if not isinstance(entries, list):
             raise TypeError("entries must be a list")
@@ -577,7 +640,11 @@ class Deploy(Tool):
                 raise ValueError("entry %r: symlink needs a link target" % e["path"])
         uid, gid = _uid(owner), _gid(group)
         result = {"send": [], "skipped": 0, "dirs_created": 0, "links_changed": 0, "meta_fixed": 0,
-                  "deleted": [], "temps_removed": 0}
+                  "deleted": [], "temps_removed": 0, "basis": {}}
+        if delta is not None:
+            block, low, high = int(delta["block"]), int(delta["min"]), int(delta["max"])
+            if not (4096 <= block <= 1 << 24 and 0 <= low <= high):
+                raise ValueError("delta must be {block: 4 KiB to 16 MiB, min <= max}, got %r" % (delta,))
         root_real = _root(root, create=apply)
         if not os.path.isdir(root_real):
             if apply:
@@ -681,6 +748,10 @@ class Deploy(Tool):
                     same = mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), gran)
             if not same:
                 result["send"].append(rel)
+                if delta is not None and apply and low <= st.st_size <= high and low <= int(size or 0) <= high:
+                    sums = _block_sums(target, st, block)
+                    if sums is not None:
+                        result["basis"][rel] = sums
                 continue
             result["skipped"] += 1
             mode = _entry_mode(e) if set_mode else None
@@ -929,6 +1000,78 @@ class Deploy(Tool):
             for d in dirs:
                 _fsync_dir(d)
         return {"written": [f["path"] for f in files], "bytes": sum(int(f["size"]) for f in files)}
+
+    @staticmethod
+    @zero_copy
+    def put_delta(root, rel_path, size, basis, block, reuse, data, mode=None, mtime_ns=None, owner=None,
+                  group=None, sha256=None, durable=True):
+        """Write one file atomically from blocks of its current version and the bytes of the others.
+
+        The new file has ``size`` bytes in ``block``-byte blocks; block ``i`` in ``reuse`` (ascending) is the
+        same block of the current file, every other one comes from ``data``, in order. ``basis``:
+        ``{size, mtime_ns}`` of the current file as ``sync_plan`` summed it: if it changed since, nothing is
+        written (``OSError`` ESTALE; the controller then sends the whole file). Returns the bytes written.
+        """
+        size, block = int(size), int(block)
+        if size < 0 or not 4096 <= block <= 1 << 24:
+            raise ValueError("put_delta needs size >= 0 and a block of 4 KiB to 16 MiB")
+        count = (size + block - 1) // block
+        reuse = [int(i) for i in reuse]
+        if any(b <= a for a, b in zip(reuse, reuse[1:])) or (reuse and not 0 <= reuse[0] <= reuse[-1] < count):
+            raise ValueError("reuse must list block numbers in ascending order, each below %d" % count)
+        base_size, base_mtime = int(basis["size"]), int(basis["mtime_ns"])
+        if reuse and reuse[-1] * block + min(block, size - reuse[-1] * block) > base_size:
+            raise ValueError("block %d is past the end of the current file (%d bytes)" % (reuse[-1], base_size))
+        view = memoryview(data)
+        literal = size - sum(min(block, size - i * block) for i in reuse)
+        if len(view) != literal:
+            raise ValueError("data holds %d bytes; the blocks not reused need %d" % (len(view), literal))
+        uid, gid = _uid(owner), _gid(group)
+        root_real = _root(root, create=True)
+        parent, target, _ = _target(root_real, rel_path, create=False)
+        try:
+            if parent is None:
+                raise FileNotFoundError(rel_path)
+            src = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            raise OSError(errno.ESTALE, "%s is gone or no longer a file since its block sums were taken" % rel_path)
+        try:
+            def unchanged():
+                st = os.fstat(src)
+                return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (base_size, base_mtime)
+            if not unchanged():
+                raise OSError(errno.ESTALE, "%s changed since its block sums were taken; nothing was written" % rel_path)
+            parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
+            try:
+                reused = set(reuse)
+                at = 0
+                i = 0
+                while i < count:
+                    start = i
+                    if i in reused:
+                        while i < count and i in reused:
+                            i += 1
+                        _copy_range(src, fd, start * block, min(i * block, size) - start * block)
+                    else:
+                        while i < count and i not in reused:
+                            i += 1
+                        n = min(i * block, size) - start * block
+                        _pwrite_all(fd, view[at:at + n], start * block)
+                        at += n
+                if size == 0:
+                    os.ftruncate(fd, 0)
+                if not unchanged():  # rewritten in place while we copied from it
+                    raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
+            except BaseException:
+                os.close(fd)
+                _unlink_quiet(tmp)
+                raise
+        finally:
+            os.close(src)
+        _finish(fd, tmp, parent, target, size, _mode_or_none(mode), uid, gid, mtime_ns, sha256, durable)
+        if durable:
+            _fsync_dir(parent)
+        return size
 
     @staticmethod
     def open_file(root, rel_path, size, mode=None, mtime_ns=None, owner=None, group=None,

@@ -54,6 +54,7 @@ public static partial class RmoteAliases
                     Compare = settings.Checksum ? CompareMode.Checksum : CompareMode.SizeAndTime,
                     DeleteExtraneous = settings.DeleteExtraneous,
                     Compress = settings.Compress,
+                    Delta = !settings.WholeFile,
                     FileMode = FileModes.Parse(settings.FileMode, nameof(settings.FileMode)),
                     DirectoryMode = FileModes.Parse(settings.DirectoryMode, nameof(settings.DirectoryMode)),
                     Owner = settings.Owner,

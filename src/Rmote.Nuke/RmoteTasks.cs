@@ -35,6 +35,7 @@ public static class RmoteTasks
                 Compare = settings.Checksum == true ? CompareMode.Checksum : CompareMode.SizeAndTime,
                 DeleteExtraneous = settings.DeleteExtraneous ?? false,
                 Compress = settings.Compress ?? false,
+                Delta = settings.WholeFile != true,
                 FileMode = FileModes.Parse(settings.FileMode, nameof(settings.FileMode)),
                 DirectoryMode = FileModes.Parse(settings.DirectoryMode, nameof(settings.DirectoryMode)),
                 Owner = settings.Owner,

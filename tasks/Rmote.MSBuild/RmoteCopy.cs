@@ -30,6 +30,9 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>zlib-compress file data on the wire (like rsync <c>-z</c>): worth it on slow links, a CPU cost on a LAN. Default false.</summary>
     public bool Compress { get; set; }
 
+    /// <summary>Send changed files whole (like rsync <c>--whole-file</c>) instead of only the blocks that differ from the host's version. Default false.</summary>
+    public bool WholeFile { get; set; }
+
     /// <summary>Octal mode for every copied file (<c>0644</c>); empty keeps the source modes.</summary>
     public string? Mode { get; set; }
 
@@ -121,6 +124,7 @@ public sealed class RmoteCopy : RmoteTask
                 Compare = SkipUnchangedFiles ? CompareMode.SizeAndTime : CompareMode.Checksum,
                 DeleteExtraneous = DeleteExtraneous,
                 Compress = Compress,
+                Delta = !WholeFile,
                 FileMode = fileMode,
                 DirectoryMode = directoryMode,
                 Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),

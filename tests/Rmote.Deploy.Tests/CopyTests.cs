@@ -57,6 +57,44 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task A_file_changed_in_place_sends_only_the_blocks_that_differ()
+    {
+        var h = rig.Hosts[0];
+        using var src = new TempDir("rmote-src-");
+        var (remote, local) = Rig.Dest(h, "delta");
+        var v1 = Rig.Random(1024 * 1024 + 100, 3);
+        Rig.WriteBytes(src, "data.bin", v1);
+        File.SetLastWriteTimeUtc(src.Combine("data.bin"), T0);
+        await using var p = await Rig.ConnectAsync(h);
+        var options = new CopyOptions { DestinationFolder = remote };
+        Assert.Equal(v1.Length, (await Copier.CopyAsync(p, CopySource.FromFolder(src), options)).BytesSent);
+
+        // one byte in the middle and 50 bytes appended: one 32 KiB block and the grown last block travel
+        var v2 = v1.Concat(Rig.Random(50, 4)).ToArray();
+        v2[500_000] ^= 0x5a;
+        Rig.WriteBytes(src, "data.bin", v2);
+        File.SetLastWriteTimeUtc(src.Combine("data.bin"), T0.AddSeconds(1));
+        var delta = await Copier.CopyAsync(p, CopySource.FromFolder(src), options);
+        Assert.Equal(["data.bin"], delta.CopiedFiles);
+        Assert.Equal(32 * 1024 + 150, delta.BytesSent);
+        Assert.Equal(v2, File.ReadAllBytes(Path.Combine(local, "data.bin")));
+        Assert.Equal(T0.AddSeconds(1), File.GetLastWriteTimeUtc(Path.Combine(local, "data.bin")));
+        Assert.Empty(Rig.Temps(local));
+
+        // changed throughout: sent whole; and with Delta off, whole again
+        var v3 = Rig.Random(v2.Length, 5);
+        Rig.WriteBytes(src, "data.bin", v3);
+        File.SetLastWriteTimeUtc(src.Combine("data.bin"), T0.AddSeconds(2));
+        Assert.Equal(v3.Length, (await Copier.CopyAsync(p, CopySource.FromFolder(src), options)).BytesSent);
+        Assert.Equal(v3, File.ReadAllBytes(Path.Combine(local, "data.bin")));
+        v3[^1] ^= 1;
+        Rig.WriteBytes(src, "data.bin", v3);
+        File.SetLastWriteTimeUtc(src.Combine("data.bin"), T0.AddSeconds(3));
+        Assert.Equal(v3.Length, (await Copier.CopyAsync(p, CopySource.FromFolder(src), options with { Delta = false })).BytesSent);
+        Assert.Equal(v3, File.ReadAllBytes(Path.Combine(local, "data.bin")));
+    }
+
+    [Fact]
     public async Task CompressedCopyLandsTheSameBytes()
     {
         var h = rig.Hosts[2];

@@ -14,6 +14,9 @@ public sealed class RmoteCopySettings : RmoteSettings
     /// <summary>zlib-compress file data on the wire (rsync <c>-z</c>): worth it on slow links, a CPU cost on a LAN.</summary>
     public bool Compress { get; set; }
 
+    /// <summary>Send changed files whole (rsync <c>--whole-file</c>) instead of only the blocks that differ from the host's version.</summary>
+    public bool WholeFile { get; set; }
+
     /// <summary>Mode of every copied file, octal (<c>"0644"</c>); null keeps each source file's mode.</summary>
     public string? FileMode { get; set; }
 

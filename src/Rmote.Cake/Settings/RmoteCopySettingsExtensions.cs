@@ -19,6 +19,14 @@ public static class RmoteCopySettingsExtensions
         return settings;
     }
 
+    /// <summary>Sends changed files whole instead of only the blocks that differ from the host's version.</summary>
+    public static RmoteCopySettings WithWholeFiles(this RmoteCopySettings settings, bool wholeFile = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.WholeFile = wholeFile;
+        return settings;
+    }
+
     /// <summary>Deletes destination files that the source does not have.</summary>
     public static RmoteCopySettings WithDeleteExtraneous(this RmoteCopySettings settings, bool delete = true)
     {

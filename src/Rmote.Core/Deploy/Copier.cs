@@ -76,12 +76,14 @@ public sealed class Copier
             .ToList();
         var plan = await protocol.CallAsync(DeployTool.SyncPlan, new SyncPlanArgs(
             destination, entries, o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
-            SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles, Durable: o.Durable), cancellationToken).ConfigureAwait(false);
+            SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles, Durable: o.Durable,
+            Delta: o.Delta ? new DeltaRequest(BlockSums.Block, BlockSums.MinSize, Math.Min(BlockSums.MaxSize, o.MaxBytesInFlight)) : null),
+            cancellationToken).ConfigureAwait(false);
 
         var toSend = plan.Send.Select(p => m.ByPath.TryGetValue(p, out var e) && e.Type == "file"
             ? e
             : throw new InvalidOperationException($"[{protocol.Name}] the host asked for '{p}', which is not a file of this copy")).ToList();
-        var sender = new FileSender(protocol, destination, o, toSend, sw, cache);
+        var sender = new FileSender(protocol, destination, o, toSend, sw, cache, plan.Basis);
         var bytes = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
         return new CopyResult
         {

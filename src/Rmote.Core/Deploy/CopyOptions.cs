@@ -43,6 +43,14 @@ public sealed record CopyOptions
     public bool Compress { get; init; }
 
     /// <summary>
+    /// Send a changed file of 256 KiB to 16 MiB that the host already has as the 32 KiB blocks that differ (default
+    /// true): the host sums its version's blocks while it plans, and rebuilds the file from them and the blocks sent.
+    /// Fixed blocks find edits in place and appends; a file changed throughout is sent whole. False: always whole
+    /// files, like <c>rsync --whole-file</c>.
+    /// </summary>
+    public bool Delta { get; init; } = true;
+
+    /// <summary>
     /// Size of one chunk of a large file (default 4 MiB). Uncompressed chunks are sent straight from the file, so a
     /// larger chunk costs no controller memory; it means fewer calls, and a 1 GiB copy 10% faster than with 1 MiB.
     /// </summary>

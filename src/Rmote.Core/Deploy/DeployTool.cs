@@ -11,6 +11,8 @@ internal static class DeployTool
     public static readonly ToolMethod<SyncPlanArgs, SyncPlanResult> SyncPlan = Tool.KwMethod<SyncPlanArgs, SyncPlanResult>("sync_plan");
     public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many")
         .SendingRawBinary<ToolMethod<PutManyArgs, PutManyResult>>();
+    public static readonly ToolMethod<PutDeltaArgs, long> PutDelta = Tool.KwMethod<PutDeltaArgs, long>("put_delta")
+        .SendingRawBinary<ToolMethod<PutDeltaArgs, long>>();
     public static readonly ToolMethod<OpenFileArgs, string> OpenFile = Tool.KwMethod<OpenFileArgs, string>("open_file");
     public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk")
         .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long>>();
@@ -37,11 +39,24 @@ internal sealed record WireEntry(string Path, string Type, long Size, long? Mtim
 
 internal sealed record SyncPlanArgs(
     string Root, IReadOnlyList<WireEntry> Entries, bool Checksum, bool Delete, string? Owner, string? Group,
-    bool SetMode, bool Apply, bool Cleanup, bool Durable);
+    bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null);
+
+/// <summary>Which changed files the host sums for a delta copy (both versions between Min and Max bytes).</summary>
+internal sealed record DeltaRequest(int Block, long Min, long Max);
 
 internal sealed record SyncPlanResult(
     IReadOnlyList<string> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
-    IReadOnlyList<string> Deleted, int TempsRemoved);
+    IReadOnlyList<string> Deleted, int TempsRemoved, IReadOnlyDictionary<string, RemoteBasis>? Basis = null);
+
+/// <summary>The host's current version of a changed file: its size, mtime and block sums (<see cref="BlockSums"/>).</summary>
+internal sealed record RemoteBasis(long Size, long MtimeNs, byte[] Sums);
+
+/// <summary>The version put_delta must still find on the host, or it writes nothing.</summary>
+internal sealed record DeltaBasis(long Size, long MtimeNs);
+
+internal sealed record PutDeltaArgs(
+    string Root, string RelPath, long Size, DeltaBasis Basis, int Block, IReadOnlyList<int> Reuse, BinaryParts Data,
+    int? Mode, long? MtimeNs, string? Owner, string? Group, string? Sha256, bool Durable);
 
 internal sealed record PutManyFile(string Path, long Offset, long Size, int? Mode, long? MtimeNs, string? Sha256, bool? Compressed = null, long? WireSize = null);
 

@@ -9,7 +9,8 @@ namespace Rmote.Deploy;
 /// Sends the files a plan asked for to one host: small files batched many per call, large ones in chunks
 /// (pwrite on the remote, so chunks pipeline freely), with a bounded number of files and bytes in flight.
 /// </summary>
-internal sealed class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock, ChunkCache cache)
+internal sealed class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock, ChunkCache cache,
+    IReadOnlyDictionary<string, RemoteBasis>? basis = null)
 {
     const int MaxFilesPerBatch = 512;
     long bytesSent;
@@ -28,7 +29,9 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             foreach (var unit in Units())
             {
                 await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                var task = unit.Count == 1 && unit[0].Size > options.SmallFileThreshold
+                var task = unit.Count == 1 && basis?.GetValueOrDefault(unit[0].Path) is { } current
+                    ? SendDeltaAsync(unit[0], current, budget, failed.Token)
+                    : unit.Count == 1 && unit[0].Size > options.SmallFileThreshold
                     ? SendLargeAsync(unit[0], budget, failed.Token)
                     : SendBatchAsync(unit, budget, failed.Token);
                 running.Add(task.ContinueWith(t =>
@@ -61,14 +64,14 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         return Interlocked.Read(ref bytesSent);
     }
 
-    /// <summary>Large files alone, small ones grouped up to the batch size; in the plan's (path) order.</summary>
+    /// <summary>Large files and delta candidates alone, small ones grouped up to the batch size; in the plan's (path) order.</summary>
     IEnumerable<List<SourceEntry>> Units()
     {
         var batch = new List<SourceEntry>();
         long batchBytes = 0;
         foreach (var f in files)
         {
-            if (f.Size > options.SmallFileThreshold)
+            if (f.Size > options.SmallFileThreshold || basis?.ContainsKey(f.Path) == true)
             {
                 yield return [f];
                 continue;
@@ -147,6 +150,53 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         }
 
         SourceEntry? Shrunk() => regions.Find(r => r.Region.Truncated).File;
+    }
+
+    /// <summary>
+    /// A changed file the host has a version of (<see cref="BlockSums"/>): only the blocks that differ travel, unless
+    /// fewer than half of them match; a host whose version changed since it was summed gets the whole file.
+    /// </summary>
+    async Task SendDeltaAsync(SourceEntry f, RemoteBasis current, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var size = (int)f.Size;
+        var taken = await budget.AcquireAsync(size, cancellationToken).ConfigureAwait(false);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+        try
+        {
+            var data = buffer.AsMemory(0, size);
+            await ReadWholeAsync(f, data, cancellationToken).ConfigureAwait(false);
+            var reuse = BlockSums.Reusable(data.Span, current);
+            var reused = reuse.Sum(i => (long)BlockSums.Length(size, i));
+            if (reused * 2 >= size)
+            {
+                var parts = new List<BinaryPart>();
+                for (int i = 0, next = 0; (long)i * BlockSums.Block < size; i++)
+                {
+                    if (next < reuse.Count && reuse[next] == i) { next++; continue; }
+                    parts.Add(new BinaryPart(data.Slice(i * BlockSums.Block, BlockSums.Length(size, i))));
+                }
+                try
+                {
+                    await protocol.CallAsync(DeployTool.PutDelta, new PutDeltaArgs(root, f.Path, size, new DeltaBasis(current.Size, current.MtimeNs),
+                        BlockSums.Block, reuse, new BinaryParts(parts), f.Mode, f.MtimeNs, options.Owner, options.Group,
+                        options.VerifyChecksum ? f.Sha256 : null, options.Durable), cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref bytesSent, size - reused);
+                    Report(Interlocked.Increment(ref filesDone), f.Path);
+                    return;
+                }
+                catch (Exception e) when (e is IRemoteError)
+                {
+                    // the host's version changed since it was summed (or cannot be read): the whole file fixes that
+                }
+            }
+        }
+        finally
+        {
+            budget.Release(taken);
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        if (f.Size > options.SmallFileThreshold) await SendLargeAsync(f, budget, cancellationToken).ConfigureAwait(false);
+        else await SendBatchAsync([f], budget, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed record RmoteCopySettings : RmoteSettings
     /// <summary>Whether file data is zlib-compressed on the wire (rsync <c>-z</c>; for slow links).</summary>
     public bool? Compress { get; init; }
 
+    /// <summary>Whether changed files are sent whole (rsync <c>--whole-file</c>) rather than as the blocks that differ from the host's version.</summary>
+    public bool? WholeFile { get; init; }
+
     /// <summary>The mode of every copied file, octal (<c>"0644"</c>).</summary>
     public string? FileMode { get; init; }
 

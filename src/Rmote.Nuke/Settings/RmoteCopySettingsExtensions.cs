@@ -59,6 +59,18 @@ public static class RmoteCopySettingsExtensions
     /// <summary>Disables <see cref="RmoteCopySettings.Compress"/>: file data travels as it is.</summary>
     public static RmoteCopySettings DisableCompress(this RmoteCopySettings settings) => settings with { Compress = false };
 
+    /// <summary>Sets whether changed files are sent whole.</summary>
+    public static RmoteCopySettings SetWholeFile(this RmoteCopySettings settings, bool? value) => settings with { WholeFile = value };
+
+    /// <summary>Resets whether changed files are sent whole to the default (no: only the blocks that differ).</summary>
+    public static RmoteCopySettings ResetWholeFile(this RmoteCopySettings settings) => settings with { WholeFile = null };
+
+    /// <summary>Enables <see cref="RmoteCopySettings.WholeFile"/>: changed files are sent whole.</summary>
+    public static RmoteCopySettings EnableWholeFile(this RmoteCopySettings settings) => settings with { WholeFile = true };
+
+    /// <summary>Disables <see cref="RmoteCopySettings.WholeFile"/>: only the blocks that differ are sent.</summary>
+    public static RmoteCopySettings DisableWholeFile(this RmoteCopySettings settings) => settings with { WholeFile = false };
+
     /// <summary>Sets the mode of every copied file, octal (<c>"0644"</c>).</summary>
     public static RmoteCopySettings SetFileMode(this RmoteCopySettings settings, string? value) => settings with { FileMode = value };
 

@@ -1,0 +1,84 @@
+namespace Rmote.Deploy;
+
+/// <summary>
+/// Delta copy of a changed file the host already has: the host's <c>sync_plan</c> sums each block of its current
+/// version (8 bytes a block: zlib's CRC-32, then Adler-32, big-endian); a block of the new file whose length and both
+/// sums match the host's block of the same number is not sent, the host copies it from its current version
+/// (<c>put_delta</c>). Fixed blocks find in-place edits and appends (data files, logs, assets patched in place), not
+/// insertions that shift the rest of a file; such a file is simply sent whole.
+/// </summary>
+internal static class BlockSums
+{
+    /// <summary>Block size (32 KiB): one changed byte costs 32 KiB; a 16 MiB file has 512 blocks, 4 KiB of sums.</summary>
+    public const int Block = 32 * 1024;
+
+    /// <summary>Smallest file worth a delta (256 KiB): below it, sending the file costs about what summing it does.</summary>
+    public const int MinSize = 256 * 1024;
+
+    /// <summary>Largest file sent as a delta (16 MiB, at most MaxBytesInFlight): it is read whole into memory once.</summary>
+    public const int MaxSize = 16 * 1024 * 1024;
+
+    static readonly uint[] CrcTable = MakeCrcTable();
+
+    /// <summary>Numbers of the blocks of <paramref name="data"/> that the host's version has, in ascending order.</summary>
+    public static List<int> Reusable(ReadOnlySpan<byte> data, RemoteBasis basis)
+    {
+        var reuse = new List<int>();
+        var hostBlocks = basis.Sums.Length / 8;
+        for (int i = 0, offset = 0; offset < data.Length && i < hostBlocks; i++, offset += Block)
+        {
+            var length = Math.Min(Block, data.Length - offset);
+            if (length != Math.Min(Block, basis.Size - (long)i * Block)) continue;
+            var block = data.Slice(offset, length);
+            var sums = basis.Sums.AsSpan(8 * i, 8);
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sums) == Crc32(block) &&
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sums[4..]) == Adler32(block))
+                reuse.Add(i);
+        }
+        return reuse;
+    }
+
+    /// <summary>Length of block <paramref name="index"/> of a file of <paramref name="size"/> bytes.</summary>
+    public static int Length(long size, int index) => (int)Math.Min(Block, size - (long)index * Block);
+
+    /// <summary>zlib's CRC-32 (IEEE 802.3, reflected).</summary>
+    internal static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return ~crc;
+    }
+
+    /// <summary>zlib's Adler-32.</summary>
+    internal static uint Adler32(ReadOnlySpan<byte> data)
+    {
+        const uint Mod = 65521;
+        const int MaxRun = 5552;  // the longest run whose sums cannot overflow 32 bits before the modulo
+        uint a = 1, b = 0;
+        while (!data.IsEmpty)
+        {
+            var run = data[..Math.Min(MaxRun, data.Length)];
+            foreach (var x in run)
+            {
+                a += x;
+                b += a;
+            }
+            a %= Mod;
+            b %= Mod;
+            data = data[run.Length..];
+        }
+        return (b << 16) | a;
+    }
+
+    static uint[] MakeCrcTable()
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            var c = n;
+            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[n] = c;
+        }
+        return table;
+    }
+}
