@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Rmote.Deploy;
 
 /// <summary>
@@ -20,22 +22,30 @@ internal static class BlockSums
 
     static readonly uint[] CrcTable = MakeCrcTable();
 
-    /// <summary>Numbers of the blocks of <paramref name="data"/> that the host's version has, in ascending order.</summary>
+    /// <summary>
+    /// Numbers of the blocks of <paramref name="data"/> that the host's version has, in ascending order; empty when
+    /// fewer than half of the file's bytes can match (the file is then sent whole, and summing it stops early). The
+    /// cheap Adler-32 is compared first: CRC-32 is only computed for blocks that may match.
+    /// </summary>
     public static List<int> Reusable(ReadOnlySpan<byte> data, RemoteBasis basis)
     {
         var reuse = new List<int>();
         var hostBlocks = basis.Sums.Length / 8;
-        for (int i = 0, offset = 0; offset < data.Length && i < hostBlocks; i++, offset += Block)
+        long reused = 0, left = data.Length;
+        for (int i = 0, offset = 0; offset < data.Length; i++, offset += Block)
         {
             var length = Math.Min(Block, data.Length - offset);
-            if (length != Math.Min(Block, basis.Size - (long)i * Block)) continue;
+            if ((reused + left) * 2 < data.Length) return [];
+            left -= length;
+            if (i >= hostBlocks || length != Math.Min(Block, basis.Size - (long)i * Block)) continue;
             var block = data.Slice(offset, length);
             var sums = basis.Sums.AsSpan(8 * i, 8);
-            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sums) == Crc32(block) &&
-                System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sums[4..]) == Adler32(block))
-                reuse.Add(i);
+            if (BinaryPrimitives.ReadUInt32BigEndian(sums[4..]) != Adler32(block) || BinaryPrimitives.ReadUInt32BigEndian(sums) != Crc32(block))
+                continue;
+            reuse.Add(i);
+            reused += length;
         }
-        return reuse;
+        return reused * 2 >= data.Length ? reuse : [];
     }
 
     /// <summary>Length of block <paramref name="index"/> of a file of <paramref name="size"/> bytes.</summary>

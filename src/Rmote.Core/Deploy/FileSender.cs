@@ -167,7 +167,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             await ReadWholeAsync(f, data, cancellationToken).ConfigureAwait(false);
             var reuse = BlockSums.Reusable(data.Span, current);
             var reused = reuse.Sum(i => (long)BlockSums.Length(size, i));
-            if (reused * 2 >= size)
+            if (reuse.Count > 0)
             {
                 var parts = new List<BinaryPart>();
                 for (int i = 0, next = 0; (long)i * BlockSums.Block < size; i++)
