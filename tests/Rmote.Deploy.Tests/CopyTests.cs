@@ -74,9 +74,11 @@ public sealed class CopyTests(SshFleetFixture rig)
         v2[500_000] ^= 0x5a;
         Rig.WriteBytes(src, "data.bin", v2);
         File.SetLastWriteTimeUtc(src.Combine("data.bin"), T0.AddSeconds(1));
-        var delta = await Copier.CopyAsync(p, CopySource.FromFolder(src), options);
+        var progress = new List<CopyProgress>();
+        var delta = await Copier.CopyAsync(p, CopySource.FromFolder(src), options with { Progress = new SyncProgress<CopyProgress>(progress.Add) });
         Assert.Equal(["data.bin"], delta.CopiedFiles);
         Assert.Equal(32 * 1024 + 150, delta.BytesSent);
+        Assert.Equal(1.0, progress[^1].Fraction);
         Assert.Equal(v2, File.ReadAllBytes(Path.Combine(local, "data.bin")));
         Assert.Equal(T0.AddSeconds(1), File.GetLastWriteTimeUtc(Path.Combine(local, "data.bin")));
         Assert.Empty(Rig.Temps(local));

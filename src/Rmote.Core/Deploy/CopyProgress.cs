@@ -5,7 +5,7 @@ namespace Rmote.Deploy;
 /// <param name="FilesDone">Files written so far.</param>
 /// <param name="FilesToSend">Files that differ and must be sent (known after the compare step).</param>
 /// <param name="BytesSent">File bytes acknowledged by the host so far.</param>
-/// <param name="BytesToSend">Total bytes of the files to send.</param>
+/// <param name="BytesToSend">Total bytes of the files to send, less the blocks a delta copy found on the host already.</param>
 /// <param name="Elapsed">Time since the copy started.</param>
 /// <param name="CurrentFile">A file being sent now, if any.</param>
 public sealed record CopyProgress(string Host, int FilesDone, int FilesToSend, long BytesSent, long BytesToSend, TimeSpan Elapsed, string? CurrentFile)

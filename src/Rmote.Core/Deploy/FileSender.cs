@@ -15,7 +15,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     const int MaxFilesPerBatch = 512;
     long bytesSent;
     int filesDone;
-    readonly long bytesToSend = files.Sum(f => f.Size);
+    long bytesToSend = files.Sum(f => f.Size);   // less what delta copies find on the host already
 
     public async Task<long> SendAsync(CancellationToken cancellationToken)
     {
@@ -180,6 +180,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
                     await protocol.CallAsync(DeployTool.PutDelta, new PutDeltaArgs(root, f.Path, size, new DeltaBasis(current.Size, current.MtimeNs),
                         BlockSums.Block, reuse, new BinaryParts(parts), f.Mode, f.MtimeNs, options.Owner, options.Group,
                         options.VerifyChecksum ? f.Sha256 : null, options.Durable), cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref bytesToSend, -reused);
                     Interlocked.Add(ref bytesSent, size - reused);
                     Report(Interlocked.Increment(ref filesDone), f.Path);
                     return;
@@ -345,5 +346,5 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     }
 
     void Report(int done, string? current) =>
-        options.Progress?.Report(new CopyProgress(protocol.Name, done, files.Count, Interlocked.Read(ref bytesSent), bytesToSend, clock.Elapsed, current));
+        options.Progress?.Report(new CopyProgress(protocol.Name, done, files.Count, Interlocked.Read(ref bytesSent), Interlocked.Read(ref bytesToSend), clock.Elapsed, current));
 }
