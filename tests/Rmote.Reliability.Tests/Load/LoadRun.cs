@@ -22,7 +22,17 @@ public static class LoadRun
             $"{Bytes / 1048576} MiB streamed in 1 MiB chunks: {Time.TotalSeconds:F1} s ({MiBPerSecond:F0} MiB/s), sha256 {(LocalSha256 == RemoteSha256 ? "match" : "MISMATCH")}, controller peak RSS {PeakRssKib / 1024} MiB";
     }
 
-    /// <summary>VmHWM of this process (peak resident set), in KiB.</summary>
+    /// <summary>
+    /// Starts a fresh peak: collects (returning freed memory to the OS), then resets VmHWM to the current RSS, so the
+    /// peak read after a scenario is that scenario's, not whatever ran earlier in the same test process.
+    /// </summary>
+    public static void ResetPeakRss()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        File.WriteAllText("/proc/self/clear_refs", "5"); // 5: reset the peak resident set size (Linux 4.0+)
+    }
+
+    /// <summary>VmHWM of this process (peak resident set since start or the last <see cref="ResetPeakRss"/>), in KiB.</summary>
     public static long PeakRssKib() =>
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 
@@ -39,6 +49,7 @@ public static class LoadRun
     /// <summary>Opens <paramref name="connections"/> SSH connections spread over the hosts, puts <paramref name="calls"/> echo calls in flight on each at once, and checks every caller got its own value.</summary>
     public static async Task<CallsResult> CallsAsync(IReadOnlyList<SshHost> hosts, int connections, int calls)
     {
+        ResetPeakRss();
         var sw = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(16); // connect storms: at most 16 handshakes at a time
         var protocols = await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
@@ -116,6 +127,7 @@ public static class LoadRun
     public static async Task<CopyResult> CopyAsync(SshHost host, string remotePath, long bytes)
     {
         const int Chunk = 1 << 20;
+        ResetPeakRss();
         await using var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host, host.Name + "-copy"));
         await proto.CallAsync(Create, remotePath, bytes);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
