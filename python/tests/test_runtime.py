@@ -595,10 +595,8 @@ class EndToEndTest(unittest.TestCase):
         # the sleep has started: async calls start in order on the loop thread (a sync
         # call runs on a pool thread and may well be answered before the loop has begun)
         self.assertEqual(self.call("aecho", 1), 1)
-        t0 = time.monotonic()
         self.c.send(rt.CANCEL, cid)
-        self.assert_cancelled(cid)
-        self.assertLess(time.monotonic() - t0, 5)
+        self.assert_cancelled(cid)  # a CancelledError, not the "slept" of the 30 s sleep run out
         self.assertEqual(self.call("state", "sleep"), "cancelled")
         self.c.send(rt.CANCEL, cid)  # unknown now: ignored
         self.c.send(rt.CANCEL, 12345)
