@@ -27,7 +27,6 @@ import _thread
 import os
 import select
 import time
-import types
 import zlib
 from _collections import deque
 from _contextvars import ContextVar
@@ -46,10 +45,31 @@ READ_SIZE = 64 << 10        # under glibc's mmap threshold: no mmap/munmap per r
 CAP = 64 << 10              # error and log texts are capped at this many characters
 MAX_WORKERS = 64
 
+
+def _gen():
+    yield
+
+
+async def _coro():
+    pass
+
+
+async def _agen():
+    yield
+
+
+# What the types module would give (importing it costs half a millisecond of every connect).
+_ModuleType, _CodeType, _BuiltinFunctionType = type(sys), type(_gen.__code__), type(len)
+_GeneratorType, _AsyncGeneratorType = type(_gen()), type(_agen())
+_c = _coro()
+_CoroutineType = type(_c)
+_c.close()
+del _gen, _coro, _agen, _c
+
 _current = ContextVar("rmote_call", default=None)  # the Call being served
 _runtime = None             # the running Runtime (None when imported)
 _tls = _thread._local()     # per-thread state of the value encoder
-_sources = {}               # linecache entries of tool sources (tracebacks show their lines)
+_sources = {}               # filename -> tool source, for linecache (tracebacks show their lines)
 _cached_compile = globals().get("rmote_compile")  # the second stage's code cache (loader.py), when run by it
 
 
@@ -323,19 +343,22 @@ def request_exit(code=0):
 
 
 def _linecache():
-    """Put the tool sources into linecache if it is loaded (logging loads it), for tracebacks."""
+    """Put the tool sources into linecache if it is loaded (logging loads it), for tracebacks.
+    Split into lines only then: most connections never format a traceback."""
     lc = sys.modules.get("linecache")
     if lc is not None:
-        lc.cache.update(_sources)
+        for filename, source in _sources.items():
+            if filename not in lc.cache:
+                lc.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
 def _is_async(fn):
     """True for coroutine and async generator functions (also bound or static)."""
     f = getattr(fn, "__func__", fn)
     code = getattr(f, "__code__", None)
-    if isinstance(code, types.CodeType):
+    if isinstance(code, _CodeType):
         return bool(code.co_flags & 0x280)  # CO_COROUTINE | CO_ASYNC_GENERATOR
-    if isinstance(f, types.BuiltinFunctionType):
+    if isinstance(f, _BuiltinFunctionType):
         return False
     import inspect  # an unusual callable (partial, callable object...)
     return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
@@ -344,7 +367,7 @@ def _is_async(fn):
 def _is_async_value(r):
     """True for what a plain function may hand back to run on the loop."""
     t = type(r)
-    return t is types.CoroutineType or t is types.AsyncGeneratorType or hasattr(t, "__await__")
+    return t is _CoroutineType or t is _AsyncGeneratorType or hasattr(t, "__await__")
 
 
 def zero_copy(fn):
@@ -365,9 +388,9 @@ def load_tool(key, name, source):
     """Exec a tool's source into a fresh registered module; return an instance of class `name`."""
     modname = "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
     filename = "<rmote tool %s>" % key
-    _sources[filename] = (len(source), None, source.splitlines(True), filename)
+    _sources[filename] = source
     _linecache()
-    mod = types.ModuleType(modname)
+    mod = _ModuleType(modname)
     mod.__dict__.update(TOOL_NAMESPACE)
     sys.modules[modname] = mod  # dataclasses and pickle-free introspection look it up here
     try:
@@ -740,7 +763,10 @@ class Writer:
     thread instead, saving a thread hop per call. The fd is non-blocking so that
     never stalls the caller: whatever does not fit is left to the writer thread.
     wlock is held around every write: frames never interleave, and a direct
-    write only happens once all earlier frames are fully on the wire."""
+    write only happens once all earlier frames are fully on the wire. The
+    thread starts with the first frame that has to wait: most connections
+    never need it, and a single-threaded process has cheaper page faults
+    (no TLB shootdown to another CPU) while it starts up."""
 
     def __init__(self, fd):
         self.fd = fd
@@ -752,18 +778,24 @@ class Writer:
         self.room = _Condition(self.lock)  # for streaming producers waiting on a full queue
         self.full = 0
         self.idle = False
-        _thread.start_new_thread(self._run, ())
+        self.started = False
 
     def send(self, data):
         self.q.append(data)
         self.wake()
 
     def wake(self):
-        if self.idle:  # re-checked under the lock: the writer sets it before its last look at q
+        if self.idle or not self.started:  # re-checked under the lock: the writer sets idle before its last look at q
             with self.lock:
-                if self.idle:
-                    self.idle = False
-                    self.cond.notify()
+                self._notify()
+
+    def _notify(self):  # lock held
+        if self.idle:
+            self.idle = False
+            self.cond.notify()
+        elif not self.started:
+            self.started = True
+            _thread.start_new_thread(self._run, ())
 
     def send_now(self, data):
         q = self.q
@@ -795,14 +827,12 @@ class Writer:
                 return
             call.cancelled = call.cancelled or cancel
             self.q.append(data)
-            if self.idle:
-                self.idle = False
-                self.cond.notify()
+            self._notify()
 
     def flush(self, timeout):
         """Wait (polling: shutdown only) until everything queued was written."""
         end = time.monotonic() + timeout
-        while (self.q or not self.idle) and time.monotonic() < end:
+        while (self.q or self.started and not self.idle) and time.monotonic() < end:
             time.sleep(0.002)
         if self.wlock.acquire(timeout=max(0, end - time.monotonic())):
             self.wlock.release()
@@ -1254,7 +1284,7 @@ class Runtime:
         _current.set(call)
         try:
             r = fn(*args, **kwargs)
-            if type(r) is types.GeneratorType:
+            if type(r) is _GeneratorType:
                 r = self.stream(call, r)
             elif _is_async_value(r):  # a plain function handed back async work: run it on the loop
                 call.aio = True
@@ -1330,7 +1360,7 @@ class Runtime:
         _current.set(call)
         try:
             r = fn(*args, **kwargs)
-            if type(r) is types.AsyncGeneratorType:
+            if type(r) is _AsyncGeneratorType:
                 try:
                     async for item in r:
                         self.send_loop(value_frame(CHUNK, call.id, item, self.peer_max))

@@ -1,6 +1,6 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 24] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold|--one] | bigcpu | onefile
+//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 using System.Diagnostics;
 using System.Globalization;
@@ -121,8 +121,10 @@ if (only == "cpu")
     var coldRun = args.Contains("--cold");
     var oneRun = args.Contains("--one");
     var n = coldRun ? 3 : 10;
+    var tool = Arg("--tool"); // one tool only (for a profiler attached to the whole machine)
     async Task Measure(string name, Func<Task> run)
     {
+        if (tool is not null && tool != name) return;
         var (s0, c0, h0) = (Own().Self, Own().Children, HostSide());
         for (var i = 0; i < n; i++) await run();
         Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: controller {(Own().Self - s0) / n,5:0}, local children {(Own().Children - c0) / n,5:0}, host side {(HostSide() - h0) / n,5:0}");
@@ -180,6 +182,32 @@ if (only == "onefile")
     Console.WriteLine($"rmote, fresh connection (ms): connect {Median(connect):0}, one-changed copy {Median(copy):0}, dispose {Median(dispose):0}, " +
         $"all {Median(connect.Select((x, i) => x + copy[i] + dispose[i])):0}; no-change copy {Median(again):0}");
     Console.WriteLine($"rsync one-changed {Median(rsync):0} ms; ssh true {Median(ssh):0} ms");
+    return 0;
+}
+
+if (only == "session")
+{
+    // The remote interpreter's own CPU (all threads, schedstat ns) and page faults in a fresh connection's phases:
+    // up to HELLO, the no-change copy of the workload, and the whole process; next to a bare `python3 -I -S -c pass`.
+    var h = hosts[0];
+    static (double Ms, long Faults) Usage(int pid)
+    {
+        var ns = Directory.GetDirectories($"/proc/{pid}/task").Sum(t => long.Parse(File.ReadAllText(t + "/schedstat").Split(' ')[0], CultureInfo.InvariantCulture));
+        var st = File.ReadAllText($"/proc/{pid}/stat"); var f = st[(st.LastIndexOf(')') + 2)..].Split(' ');
+        return (ns / 1e6, long.Parse(f[7], CultureInfo.InvariantCulture));
+    }
+    await RmoteDeploy();
+    var (hello, copy, helloF, copyF) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+    for (var i = 0; i < 20; i++)
+    {
+        await using var p = await Spec(h).ConnectAsync();
+        var a = Usage(p.Info.Pid);
+        await copier.CopyAsync(p);
+        var b = Usage(p.Info.Pid);
+        (hello, helloF, copy, copyF) = (hello.Append(a.Ms).ToList(), helloF.Append(a.Faults).ToList(), copy.Append(b.Ms - a.Ms).ToList(), copyF.Append(b.Faults - a.Faults).ToList());
+    }
+    Console.WriteLine($"remote python, medians of 20 fresh connections: to HELLO {Median(hello):0.0} ms CPU, {Median(helloF):0} faults; " +
+                      $"no-change copy {Median(copy):0.0} ms, {Median(copyF):0} faults");
     return 0;
 }
 
