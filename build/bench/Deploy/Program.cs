@@ -1,6 +1,6 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 24] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session
+//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 using System.Diagnostics;
 using System.Globalization;
@@ -182,6 +182,33 @@ if (only == "onefile")
     Console.WriteLine($"rmote, fresh connection (ms): connect {Median(connect):0}, one-changed copy {Median(copy):0}, dispose {Median(dispose):0}, " +
         $"all {Median(connect.Select((x, i) => x + copy[i] + dispose[i])):0}; no-change copy {Median(again):0}");
     Console.WriteLine($"rsync one-changed {Median(rsync):0} ms; ssh true {Median(ssh):0} ms");
+    return 0;
+}
+
+if (only == "pipeline")
+{
+    // A/B of the fan-out shape for a no-change redeploy: connect all, then copy on all, then close all (a session),
+    // against each host connecting, copying and closing on its own; rsync alongside.
+    async Task<double> PerHost()
+    {
+        await Settle();
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(hosts.Select(async h =>
+        {
+            await using var p = await Spec(h).ConnectAsync();
+            await copier.CopyAsync(p);
+        }));
+        return sw.Elapsed.TotalSeconds;
+    }
+    await RmoteDeploy(); await Rsync("b-rsync");
+    for (var i = 0; i < 24; i++) { await RmoteDeploy(); await PerHost(); }
+    var (se, ph, rs) = (new List<double>(), new List<double>(), new List<double>());
+    for (var i = 0; i < rounds; i++)
+    {
+        var t = await Rotated(i, RmoteDeploy, PerHost, () => Rsync("b-rsync"));
+        se.Add(t[0]); ph.Add(t[1]); rs.Add(t[2]);
+    }
+    Console.WriteLine($"no-change redeploy medians: session {Median(se):0.000} s ({Median(se) / Median(rs):0.00}x), per host {Median(ph):0.000} s ({Median(ph) / Median(rs):0.00}x), rsync {Median(rs):0.000} s");
     return 0;
 }
 
