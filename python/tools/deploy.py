@@ -346,8 +346,9 @@ def _block_sums(path, st, block):
         out = bytearray(8 * count)
         buf = bytearray(block)
         view = memoryview(buf)
+        preadv = getattr(os, "preadv", None)  # else readv: the blocks are read in order from the start
         for i in range(count):
-            n = os.preadv(fd, [buf], i * block) if hasattr(os, "preadv") else os.readv(fd, [buf])
+            n = preadv(fd, [buf], i * block) if preadv else os.readv(fd, [buf])
             if n != min(block, st.st_size - i * block):
                 return None  # it shrank under us
             _SUMS.pack_into(out, 8 * i, zlib.crc32(view[:n]), zlib.adler32(view[:n]))

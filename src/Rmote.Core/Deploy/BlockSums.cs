@@ -34,10 +34,10 @@ internal static class BlockSums
         long reused = 0, left = data.Length;
         for (int i = 0, offset = 0; offset < data.Length; i++, offset += Block)
         {
-            var length = Math.Min(Block, data.Length - offset);
+            var length = Length(data.Length, i);
             if ((reused + left) * 2 < data.Length) return [];
             left -= length;
-            if (i >= hostBlocks || length != Math.Min(Block, basis.Size - (long)i * Block)) continue;
+            if (i >= hostBlocks || length != Length(basis.Size, i)) continue;
             var block = data.Slice(offset, length);
             var sums = basis.Sums.AsSpan(8 * i, 8);
             if (BinaryPrimitives.ReadUInt32BigEndian(sums[4..]) != Adler32(block) || BinaryPrimitives.ReadUInt32BigEndian(sums) != Crc32(block))
