@@ -1059,8 +1059,6 @@ class Deploy(Tool):
                         n = min(i * block, size) - start * block
                         _pwrite_all(fd, view[at:at + n], start * block)
                         at += n
-                if size == 0:
-                    os.ftruncate(fd, 0)
                 if not unchanged():  # rewritten in place while we copied from it
                     raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
             except BaseException:

@@ -214,14 +214,13 @@ if (only == "pipeline")
 
 if (only == "session")
 {
-    // The remote interpreter's own CPU (all threads, schedstat ns) and page faults in a fresh connection's phases:
-    // up to HELLO, the no-change copy of the workload, and the whole process; next to a bare `python3 -I -S -c pass`.
+    // The remote interpreter's own CPU (all threads, schedstat ns) and page faults in two phases of a fresh
+    // connection: up to HELLO (counters start at the shell's fork: its rc files are included), and the no-change copy.
     var h = hosts[0];
     static (double Ms, long Faults) Usage(int pid)
     {
         var ns = Directory.GetDirectories($"/proc/{pid}/task").Sum(t => long.Parse(File.ReadAllText(t + "/schedstat").Split(' ')[0], CultureInfo.InvariantCulture));
-        var st = File.ReadAllText($"/proc/{pid}/stat"); var f = st[(st.LastIndexOf(')') + 2)..].Split(' ');
-        return (ns / 1e6, long.Parse(f[7], CultureInfo.InvariantCulture));
+        return (ns / 1e6, long.Parse(Stat(pid.ToString(CultureInfo.InvariantCulture))[7], CultureInfo.InvariantCulture));
     }
     await RmoteDeploy();
     var (hello, copy, helloF, copyF) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
@@ -231,7 +230,7 @@ if (only == "session")
         var a = Usage(p.Info.Pid);
         await copier.CopyAsync(p);
         var b = Usage(p.Info.Pid);
-        (hello, helloF, copy, copyF) = (hello.Append(a.Ms).ToList(), helloF.Append(a.Faults).ToList(), copy.Append(b.Ms - a.Ms).ToList(), copyF.Append(b.Faults - a.Faults).ToList());
+        hello.Add(a.Ms); helloF.Add(a.Faults); copy.Add(b.Ms - a.Ms); copyF.Add(b.Faults - a.Faults);
     }
     Console.WriteLine($"remote python, medians of 20 fresh connections: to HELLO {Median(hello):0.0} ms CPU, {Median(helloF):0} faults; " +
                       $"no-change copy {Median(copy):0.0} ms, {Median(copyF):0} faults");

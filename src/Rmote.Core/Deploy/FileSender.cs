@@ -31,9 +31,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
                 await slots.WaitAsync(failed.Token).ConfigureAwait(false);
                 var task = unit.Count == 1 && basis?.GetValueOrDefault(unit[0].Path) is { } current
                     ? SendDeltaAsync(unit[0], current, budget, failed.Token)
-                    : unit.Count == 1 && unit[0].Size > options.SmallFileThreshold
-                    ? SendLargeAsync(unit[0], budget, failed.Token)
-                    : SendBatchAsync(unit, budget, failed.Token);
+                    : SendWholeAsync(unit, budget, failed.Token);
                 running.Add(task.ContinueWith(t =>
                 {
                     slots.Release();
@@ -196,9 +194,14 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             budget.Release(taken);
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        if (f.Size > options.SmallFileThreshold) await SendLargeAsync(f, budget, cancellationToken).ConfigureAwait(false);
-        else await SendBatchAsync([f], budget, cancellationToken).ConfigureAwait(false);
+        await SendWholeAsync([f], budget, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A unit of <see cref="Units"/> as whole files: a large file in chunks, small ones as one batch.</summary>
+    Task SendWholeAsync(List<SourceEntry> unit, ByteBudget budget, CancellationToken cancellationToken) =>
+        unit.Count == 1 && unit[0].Size > options.SmallFileThreshold
+            ? SendLargeAsync(unit[0], budget, cancellationToken)
+            : SendBatchAsync(unit, budget, cancellationToken);
 
     /// <summary>
     /// Files of a batch sent straight from the page cache (a region) rather than read into memory first: uncompressed
