@@ -45,6 +45,40 @@ public sealed class FleetTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task A_delta_to_hosts_with_different_old_versions_sends_each_host_only_its_own_changed_blocks()
+    {
+        const int block = 32 * 1024;
+        var t0 = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        using var src = new TempDir("rmote-src-");
+        var dest = "/srv/fan-delta-" + Guid.NewGuid().ToString("n")[..8];
+        var v1 = Rig.Random(20 * block, 11);
+        await using var session = await FleetSession.ConnectAsync(RigSpecs);
+        var copier = new Copier(CopySource.FromFolder(src), new CopyOptions { DestinationFolder = dest });
+        // host k holds v1 with its own block k (and, for k > 0, block 10 + k too) changed
+        for (var k = 0; k < rig.Hosts.Count; k++)
+        {
+            var old = (byte[])v1.Clone();
+            old[k * block] ^= 0xFF;
+            if (k > 0) old[(10 + k) * block] ^= 0xFF;
+            Rig.WriteBytes(src, "data.bin", old);
+            File.SetLastWriteTimeUtc(src.Combine("data.bin"), t0);
+            await using var one = await Rig.ConnectAsync(rig.Hosts[k]);
+            await Copier.CopyAsync(one, CopySource.FromFolder(src), new CopyOptions { DestinationFolder = dest });
+        }
+
+        Rig.WriteBytes(src, "data.bin", v1);
+        File.SetLastWriteTimeUtc(src.Combine("data.bin"), t0.AddSeconds(1));
+        var result = await copier.CopyAsync(session);
+        result.EnsureSuccess();
+        for (var k = 0; k < rig.Hosts.Count; k++)
+        {
+            var h = rig.Hosts[k];
+            Assert.Equal((k > 0 ? 2 : 1) * block, result[h.Name].Value!.BytesSent);
+            Assert.Equal(v1, File.ReadAllBytes(Path.Combine(h.SrvRoot, dest[5..], "data.bin")));
+        }
+    }
+
+    [Fact]
     public async Task SerialBatchesRunOneBatchAtATime()
     {
         await using var session = await FleetSession.ConnectAsync(RigSpecs, new FleetOptions { Serial = 1 });

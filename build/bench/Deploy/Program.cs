@@ -1,6 +1,6 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 24] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
+//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 using System.Diagnostics;
 using System.Globalization;
@@ -237,6 +237,44 @@ if (only == "session")
     return 0;
 }
 
+if (only == "busy")
+{
+    // Wall time against whole-machine CPU (both cores) per no-change redeploy: a tool whose busy time is near
+    // 2x its wall time is CPU-bound; one with idle cores waits on round trips or stragglers. "own" is this
+    // process (rmote's controller; for rsync, starting and reaping its clients), "host" the sshd sessions.
+    for (var i = 0; i < 24; i++) await RmoteDeploy();
+    await Rsync("b-rsync");
+    double HostSide() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
+    var samples = new Dictionary<string, List<double[]>> { ["rmote"] = [], ["rsync"] = [] };
+    async Task Sample(string name, Func<Task<double>> run)
+    {
+        var (b0, o0, h0, s0) = (Busy(), Own(), HostSide(), SoftIrq());
+        var wall = await run() * 1000;
+        var o1 = Own();
+        samples[name].Add([wall, Busy() - b0, o1.Self - o0.Self, o1.Children - o0.Children, HostSide() - h0, SoftIrq() - s0]);
+    }
+    for (var i = 0; i < Math.Max(rounds, 16); i++)
+    {
+        if (i % 2 == 0) { await Sample("rmote", RmoteDeploy); await Sample("rsync", () => Rsync("b-rsync")); }
+        else { await Sample("rsync", () => Rsync("b-rsync")); await Sample("rmote", RmoteDeploy); }
+    }
+    // Whole batches with a pause after each deploy: nothing of one run is left running into the next sample.
+    foreach (var (name, run) in new (string, Func<Task<double>>)[] { ("rmote", RmoteDeploy), ("rsync", () => Rsync("b-rsync")) })
+    {
+        var (b0, o0, h0) = (Busy(), Own(), HostSide());
+        const int n = 16;
+        for (var i = 0; i < n; i++) { await run(); await Task.Delay(300); }
+        var o1 = Own();
+        Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(Busy() - b0) / n:0}; own {(o1.Self - o0.Self) / n:0}, local children {(o1.Children - o0.Children) / n:0}, host side {(HostSide() - h0) / n:0}");
+    }
+    foreach (var (name, list) in samples)
+    {
+        double M(int k) => Median(list.Select(x => x[k]));
+        Console.WriteLine($"{name} no-change, medians (ms): wall {M(0):0}, machine busy {M(1):0}; own {M(2):0}, local children {M(3):0}, host side {M(4):0}; machine irq+softirq {M(5):0}");
+    }
+    return 0;
+}
+
 if (only == "profile")
 {
     static double Cpu(int pid) { try { var st = File.ReadAllText($"/proc/{pid}/stat"); var f = st[(st.LastIndexOf(')') + 2)..].Split(' '); return (long.Parse(f[11]) + long.Parse(f[12])) / 100.0; } catch { return 0; } }
@@ -364,7 +402,6 @@ if (only == "bigcpu")
     var h = hosts[0];
     var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), new CopyOptions { DestinationFolder = "/srv/b-big" });
     double HostSide() => ReapedChildrenCpuMs(h.Pid);
-    static double Busy() { var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries); return (long.Parse(f[1]) + long.Parse(f[2]) + long.Parse(f[3]) + long.Parse(f[6]) + long.Parse(f[7])) * 10.0; }
     async Task Measure(string name, Action before, Func<Task> run)
     {
         before();
@@ -541,4 +578,17 @@ static string Fmt(double seconds) => seconds.ToString("0.00", CultureInfo.Invari
 static void Rm(string path)
 {
     if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+}
+
+static double SoftIrq()
+{
+    var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return (long.Parse(f[6]) + long.Parse(f[7])) * 10.0;
+}
+
+// Whole-machine busy CPU time in ms (user, nice, system, irq, softirq of all cores; 10 ms ticks).
+static double Busy()
+{
+    var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return (long.Parse(f[1]) + long.Parse(f[2]) + long.Parse(f[3]) + long.Parse(f[6]) + long.Parse(f[7])) * 10.0;
 }

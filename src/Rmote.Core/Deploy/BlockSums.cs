@@ -20,14 +20,12 @@ internal static class BlockSums
     /// <summary>Largest file sent as a delta (16 MiB, at most MaxBytesInFlight): it is read whole into memory once.</summary>
     public const int MaxSize = 16 * 1024 * 1024;
 
-    static readonly uint[] CrcTable = MakeCrcTable();
-
     /// <summary>
     /// Numbers of the blocks of <paramref name="data"/> that the host's version has, in ascending order; empty when
-    /// fewer than half of the file's bytes can match (the file is then sent whole, and summing it stops early). The
-    /// cheap Adler-32 is compared first: CRC-32 is only computed for blocks that may match.
+    /// fewer than half of the file's bytes can match (the file is then sent whole, and comparing stops early).
+    /// <paramref name="local"/> holds the sums of <paramref name="data"/>, shared by every host of a fleet copy.
     /// </summary>
-    public static List<int> Reusable(ReadOnlySpan<byte> data, RemoteBasis basis)
+    public static List<int> Reusable(ReadOnlySpan<byte> data, RemoteBasis basis, LocalBlockSums local)
     {
         var reuse = new List<int>();
         var hostBlocks = basis.Sums.Length / 8;
@@ -38,10 +36,7 @@ internal static class BlockSums
             if ((reused + left) * 2 < data.Length) return [];
             left -= length;
             if (i >= hostBlocks || length != Length(basis.Size, i)) continue;
-            var block = data.Slice(offset, length);
-            var sums = basis.Sums.AsSpan(8 * i, 8);
-            if (BinaryPrimitives.ReadUInt32BigEndian(sums[4..]) != Adler32(block) || BinaryPrimitives.ReadUInt32BigEndian(sums) != Crc32(block))
-                continue;
+            if (!local.Matches(i, data.Slice(offset, length), basis.Sums.AsSpan(8 * i, 8))) continue;
             reuse.Add(i);
             reused += length;
         }
@@ -51,11 +46,20 @@ internal static class BlockSums
     /// <summary>Length of block <paramref name="index"/> of a file of <paramref name="size"/> bytes.</summary>
     public static int Length(long size, int index) => (int)Math.Min(Block, size - (long)index * Block);
 
-    /// <summary>zlib's CRC-32 (IEEE 802.3, reflected).</summary>
+    /// <summary>zlib's CRC-32 (IEEE 802.3, reflected), eight bytes a step (slicing-by-8: four times the byte loop's speed).</summary>
     internal static uint Crc32(ReadOnlySpan<byte> data)
     {
+        var t = CrcTables;
         var crc = 0xFFFFFFFFu;
-        foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        while (data.Length >= 8)
+        {
+            var lo = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc;
+            var hi = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
+            crc = t[7 * 256 + (lo & 0xFF)] ^ t[6 * 256 + ((lo >> 8) & 0xFF)] ^ t[5 * 256 + ((lo >> 16) & 0xFF)] ^ t[4 * 256 + (lo >> 24)]
+                ^ t[3 * 256 + (hi & 0xFF)] ^ t[2 * 256 + ((hi >> 8) & 0xFF)] ^ t[256 + ((hi >> 16) & 0xFF)] ^ t[hi >> 24];
+            data = data[8..];
+        }
+        foreach (var b in data) crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8);
         return ~crc;
     }
 
@@ -80,15 +84,21 @@ internal static class BlockSums
         return (b << 16) | a;
     }
 
-    static uint[] MakeCrcTable()
+    static readonly uint[] CrcTables = MakeCrcTables();
+
+    /// <summary>Table k maps a byte to its CRC after k more zero bytes; table 0 is the classic byte-at-a-time table.</summary>
+    static uint[] MakeCrcTables()
     {
-        var table = new uint[256];
+        var t = new uint[8 * 256];
         for (uint n = 0; n < 256; n++)
         {
             var c = n;
             for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
+            t[n] = c;
         }
-        return table;
+        for (var k = 1; k < 8; k++)
+            for (var n = 0; n < 256; n++)
+                t[k * 256 + n] = t[(k - 1) * 256 + n] >> 8 ^ t[t[(k - 1) * 256 + n] & 0xFF];
+        return t;
     }
 }

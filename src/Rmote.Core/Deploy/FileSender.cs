@@ -163,7 +163,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         {
             var data = buffer.AsMemory(0, size);
             await ReadWholeAsync(f, data, cancellationToken).ConfigureAwait(false);
-            var reuse = BlockSums.Reusable(data.Span, current);
+            var reuse = BlockSums.Reusable(data.Span, current, cache.SumsOf(f.Path, f.MtimeNs, data.Span));
             var reused = reuse.Sum(i => (long)BlockSums.Length(size, i));
             if (reuse.Count > 0)
             {
