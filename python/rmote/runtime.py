@@ -6,7 +6,7 @@ defines things (tests, tool authors). Stdlib only, Python 3.8+.
 
 Threads: a leader/follower pool (the main thread included) reads frames and runs
 sync tool methods. One thread at a time, the leader, waits for input, decodes it
-and handles HELLO/SYNC/CANCEL inline; with sync CALLs queued it promotes a follower
+and handles HELLO/SYNC/CANCEL/CREDIT inline; with sync CALLs queued it promotes a follower
 to leader and runs a call itself, writing the answer directly, so a sequential
 call is read, run and answered by one thread. A writer thread batches output that
 could not be written at once. The asyncio loop is only started, in its own thread,
@@ -34,7 +34,7 @@ from _struct import Struct
 
 MARKER = b"\nRMOTE-READY/1\n"
 MAX_FRAME = 64 << 20
-HELLO, SYNC, CALL, RESULT, ERROR, CHUNK, CANCEL, LOG = range(1, 9)
+HELLO, SYNC, CALL, RESULT, ERROR, CHUNK, CANCEL, LOG, CREDIT = range(1, 10)
 HEADER = Struct(">2sBBBIII")
 HSIZE = HEADER.size
 Z_JSON, Z_BIN = 1, 2
@@ -528,9 +528,15 @@ def dumps(obj):
 
 def value_frame(typ, cid, value, limit=MAX_FRAME):
     """A RESULT or CHUNK frame for value; bytes inside it go to the binary body."""
+    return sized_value_frame(typ, cid, value, limit)[0]
+
+
+def sized_value_frame(typ, cid, value, limit=MAX_FRAME):
+    """(frame, size): size counts the header and both bodies uncompressed, as the controller's
+    CREDIT frames do (a streamed call's window)."""
     st = _tls.state = [0, []]
     j = _encode({"value": value}).encode("utf-8")
-    return pack(typ, cid, j, st[1], st[0], limit)
+    return pack(typ, cid, j, st[1], st[0], limit), HSIZE + len(j) + st[0]
 
 
 def encode_frame(typ, cid=0, obj=None, binary=b""):
@@ -655,7 +661,7 @@ class FrameDecoder:
                 raise ProtocolError("bad magic in frame header %r" % bytes(mv[pos:pos + HSIZE]))
             if ver != 1:
                 raise ProtocolError("unknown protocol version %d" % ver)
-            if not HELLO <= typ <= LOG:
+            if not HELLO <= typ <= CREDIT:
                 raise ProtocolError("unknown frame type %d" % typ)
             size = HSIZE + jl + bl
             if size > self.max_frame:
@@ -886,15 +892,17 @@ class Writer:
 
 
 class Call:
-    __slots__ = ("id", "cancelled", "aio", "task", "exit", "buffer")
+    __slots__ = ("id", "cancelled", "aio", "task", "exit", "buffer", "credit", "waiter")
 
-    def __init__(self, cid, aio, buffer=None):
+    def __init__(self, cid, aio, buffer=None, credit=None):
         self.id = cid
         self.cancelled = False
         self.aio = aio          # runs (or will run) on the asyncio loop
         self.task = None
         self.exit = None
         self.buffer = buffer    # the frame's binary, lent to a zero_copy method until it returns
+        self.credit = credit    # CHUNK bytes it may still send (None: no window); CREDIT frames add
+        self.waiter = None      # what a streaming producer out of credit blocks on
 
 
 class _SyncFailed(Exception):
@@ -1072,7 +1080,8 @@ class Runtime:
         self.calls = {}         # id -> Call in flight; pop() claims the right to answer
         self.closing = False
         self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
-                         CANCEL: self.on_cancel}
+                         CANCEL: self.on_cancel, CREDIT: self.on_credit}
+        self.window = None      # a streamed call's CHUNK bytes in flight (controller HELLO stream_window)
         self.q = deque()  # sync calls waiting for a thread
         self.lock = _thread.allocate_lock()
         self.leader = False     # some thread holds the reading role
@@ -1198,6 +1207,9 @@ class Runtime:
             self.peer_max = mf
         if isinstance(msg.get("log_level"), int):
             set_log_level(msg["log_level"])
+        sw = msg.get("stream_window")
+        if isinstance(sw, int) and sw > 0:
+            self.window = sw
 
     def on_sync(self, cid, jb, bb):
         msg = loads(jb)
@@ -1250,7 +1262,7 @@ class Runtime:
         finally:
             if lent is None:
                 _buffers.give(bb)
-        call = self.calls[cid] = Call(cid, ent[1], lent)
+        call = self.calls[cid] = Call(cid, ent[1], lent, self.window)
         if ent[1]:
             self.on_loop(self.start_task, call, ent[0], args, kwargs)
         else:
@@ -1265,6 +1277,56 @@ class Runtime:
         else:  # atomically with the worker's "not cancelled, send CHUNK"
             self.writer.send_for(call, error_frame(cid, CancelledError(
                 "call %d was cancelled" % cid)), cancel=True)
+            with self.lock:
+                self.wake(call)
+
+    # -- flow control of streamed calls: a producer stops while its CHUNKs in flight fill the window
+
+    def on_credit(self, cid, jb, bb):
+        call = self.calls.get(cid)
+        n = loads(jb).get("bytes")
+        if call is None or call.credit is None or not isinstance(n, int) or n <= 0:
+            return  # answered already, or no window
+        if call.aio:
+            self.on_loop(self.credit_loop, call, n)
+        else:
+            with self.lock:
+                call.credit += n
+                self.wake(call)
+
+    def wake(self, call):  # holding self.lock: a sync producer waiting for credit re-checks
+        w = call.waiter
+        if w is not None and w.locked():
+            w.release()
+
+    def wait_credit(self, call):  # a sync producer, before each CHUNK
+        while True:
+            with self.lock:
+                if call.cancelled or call.credit is None or call.credit > 0:
+                    return
+                if call.waiter is None:
+                    call.waiter = _thread.allocate_lock()
+                    call.waiter.acquire()
+                w = call.waiter
+            w.acquire()  # released by on_credit, on_cancel or shutdown
+
+    def spend(self, call, size):
+        if call.credit is not None:
+            with self.lock:
+                call.credit -= size
+
+    def credit_loop(self, call, n):  # the loop thread owns an async call's credit
+        call.credit += n
+        if call.waiter is not None:
+            call.waiter.set()
+
+    async def wait_credit_async(self, call):
+        import asyncio
+        while call.credit is not None and call.credit <= 0:
+            if call.waiter is None:
+                call.waiter = asyncio.Event()
+            call.waiter.clear()
+            await call.waiter.wait()  # set by credit_loop; a CANCEL cancels the task
 
     # -- running sync calls (pool threads)
 
@@ -1304,7 +1366,10 @@ class Runtime:
                     item = next(gen)
                 except StopIteration as e:
                     return e.value
-                self.writer.send_for(call, value_frame(CHUNK, call.id, item, self.peer_max))
+                frame, size = sized_value_frame(CHUNK, call.id, item, self.peer_max)
+                self.wait_credit(call)
+                self.writer.send_for(call, frame)
+                self.spend(call, size)
         finally:
             gen.close()
 
@@ -1363,7 +1428,11 @@ class Runtime:
             if type(r) is _AsyncGeneratorType:
                 try:
                     async for item in r:
-                        self.send_loop(value_frame(CHUNK, call.id, item, self.peer_max))
+                        frame, size = sized_value_frame(CHUNK, call.id, item, self.peer_max)
+                        await self.wait_credit_async(call)
+                        self.send_loop(frame)
+                        if call.credit is not None:
+                            call.credit -= size
                         while len(self.batch) + len(self.writer.q) > 64:  # bounded memory
                             await asyncio.sleep(0.001)
                 finally:
@@ -1395,8 +1464,11 @@ class Runtime:
             _block_forever()  # the first shutdown exits the process
         calls = list(self.calls.values())
         self.calls.clear()
-        for call in calls:
-            call.cancelled = True
+        with self.lock:
+            for call in calls:
+                call.cancelled = True
+                if not call.aio:
+                    self.wake(call)
         if self.loop is not None:
             import asyncio
 

@@ -56,7 +56,8 @@ class RemoteError(Exception):
 class Client:
     """A controller over a child's stdin/stdout; frames are read into per-id queues."""
 
-    def __init__(self, python=None, banner=None, log_level=20, max_frame=rt.MAX_FRAME, hello=True, cache=None):
+    def __init__(self, python=None, banner=None, log_level=20, max_frame=rt.MAX_FRAME, hello=True, cache=None,
+                 stream_window=None):
         python = python or sys.executable
         if banner is None:
             argv = [python, "-I", "-S", "-c", STAGE1]
@@ -77,7 +78,10 @@ class Client:
         self.next_id = 1
         self.synced = set()
         if hello:
-            self.send(rt.HELLO, 0, {"max_frame": max_frame, "log_level": log_level})
+            hello = {"max_frame": max_frame, "log_level": log_level}
+            if stream_window is not None:
+                hello["stream_window"] = stream_window
+            self.send(rt.HELLO, 0, hello)
 
     def _skip_to_marker(self):
         seen = b""

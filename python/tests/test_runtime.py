@@ -105,7 +105,7 @@ class FramingTest(unittest.TestCase):
     def test_bad_magic_version_type(self):
         good = rt.encode_frame(rt.CALL, 1, {"a": 1})
         for bad, what in ((b"XX" + good[2:], "magic"), (good[:2] + b"\x02" + good[3:], "version"),
-                          (good[:3] + b"\x09" + good[4:], "type"), (good[:3] + b"\x00" + good[4:], "type")):
+                          (good[:3] + b"\x0a" + good[4:], "type"), (good[:3] + b"\x00" + good[4:], "type")):
             with self.assertRaisesRegex(rt.ProtocolError, what):
                 self.decode_all(bad)
 
@@ -413,12 +413,14 @@ class Sample(Tool):
     def many(self, n, size):
         block = os.urandom(size)
         for i in range(n):
+            STATE["many"] = i + 1
             yield [i, block]
         return n
 
     async def amany(self, n, size):
         block = b"%d" % size * (size // 4)
         for i in range(n):
+            STATE["amany"] = i + 1
             yield [i, block]
 
     def state(self, key):
@@ -765,6 +767,70 @@ def bare_modules():
     """The modules a bare `python -I -S` has loaded before running anything."""
     return set(subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; print(' '.join(sys.modules))"],
                               capture_output=True, text=True, check=True).stdout.split())
+
+
+class FlowControlTest(unittest.TestCase):
+    """With a stream window (controller HELLO stream_window), a streamed call stops producing once its
+    CHUNKs in flight fill the window, and goes on as CREDIT frames come back; CANCEL still ends it."""
+    WINDOW = 64 << 10
+
+    def setUp(self):
+        self.c = support.Client(stream_window=self.WINDOW)
+        self.key = self.c.sync("Sample", TOOL)
+
+    def tearDown(self):
+        self.c.close()
+
+    def received(self, cid):
+        return sum(1 for t, _ in self.c.frames.get(cid, []) if t == rt.CHUNK)
+
+    def produced_while_nobody_reads(self, method):
+        cid = self.c.start(self.key, method, 400, 8 << 10)
+        time.sleep(0.5)
+        produced = self.c.call(self.key, "state", method)  # reads (and files) whatever came meanwhile
+        return cid, produced
+
+    def test_a_producer_stops_at_the_window_and_goes_on_with_credit(self):
+        for method in ("many", "amany"):
+            cid, produced = self.produced_while_nobody_reads(method)
+            # 64 KiB window, 8 KiB items: 8 sent (the last one overdraws it), a 9th made and held
+            self.assertLessEqual(produced, 10, method)
+            self.assertLessEqual(self.received(cid), 9, method)
+            self.assertGreaterEqual(self.received(cid), 7, method)
+            self.c.send(rt.CREDIT, cid, {"bytes": 1 << 30})
+            chunks, _ = self.c.wait(cid)
+            self.assertEqual([i for i, _ in chunks], list(range(400)), method)
+
+    def test_credit_as_the_controller_sends_it_keeps_the_stream_flowing(self):
+        cid = self.c.start(self.key, "many", 300, 8 << 10)
+        unacked, seen = 0, 0
+        while True:
+            typ, fid = self.c.pump()
+            if fid != cid:
+                continue
+            if typ != rt.CHUNK:
+                break
+            seen += 1
+            unacked += rt.HSIZE + len(json.dumps({"value": [seen - 1, {"__bytes__": [0, 8 << 10]}]},
+                                                 separators=(",", ":"))) + (8 << 10)
+            if unacked >= self.WINDOW // 2:
+                self.c.send(rt.CREDIT, cid, {"bytes": unacked})
+                unacked = 0
+        self.assertEqual(seen, 300)
+        self.assertEqual(self.c.frames[cid][-1], (rt.RESULT, {"value": 300}))
+
+    def test_cancel_ends_a_producer_waiting_for_credit(self):
+        for method in ("many", "amany"):
+            cid, produced = self.produced_while_nobody_reads(method)
+            self.c.send(rt.CANCEL, cid)
+            with self.assertRaises(support.RemoteError) as e:
+                self.c.wait(cid, timeout=10)
+            self.assertEqual(e.exception.err["type"], "CancelledError")
+            self.assertEqual(self.c.call(self.key, "state", method), produced)
+
+    def test_credit_for_an_unknown_or_finished_call_is_ignored(self):
+        self.c.send(rt.CREDIT, 999, {"bytes": 10})
+        self.assertEqual(self.c.wait(self.c.start(self.key, "many", 3, 10))[1], 3)
 
 
 class LazyStartTest(unittest.TestCase):

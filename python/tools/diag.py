@@ -11,6 +11,9 @@ import sys
 import time
 
 
+_made = {}  # generator name -> items it made so far (Diag.made)
+
+
 class ProcessInfo:
     """Result of ``info``: facts about the remote runtime process (a dataclass, made one
     by _dataclass() on first use: importing dataclasses also imports inspect)."""
@@ -139,6 +142,22 @@ class Diag(Tool):
             if delay:
                 time.sleep(delay)
         return sent
+
+    @staticmethod
+    def blocks(n, size):
+        """Sync generator: yield ``n`` blocks of ``size`` zero bytes as fast as the stream takes them
+        (flow-control checks: ``made("blocks")`` says how far it got). Result: n."""
+        block = bytes(size)
+        for i in range(n):
+            _made["blocks"] = i + 1
+            yield block
+        return n
+
+    @staticmethod
+    def made(name):
+        # type: (str) -> int
+        """How many items the generator ``name`` ("blocks") has made so far on this connection."""
+        return _made.get(name, 0)
 
     @staticmethod
     async def acount(n, delay=0):

@@ -60,15 +60,25 @@ public sealed partial class Protocol
     {
         ArgumentNullException.ThrowIfNull(method);
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new StreamingCall<TChunk>(method.ToString(), Name);
+        var call = new StreamingCall<TChunk>(method.ToString(), Name, streamWindow + (long)maxFrameSize);
         if (!TryStart(method, arguments, call, out var id, out var error)) throw error;
         var timeout = method.Timeout ?? defaultCallTimeout;
         using var limit = new CallLimit(this, id, method, timeout, cancellationToken);
+        long unacknowledged = 0;
         try
         {
             while (await limit.Guard(call.Reader.WaitToReadAsync(limit.Token).AsTask()).ConfigureAwait(false))
-                while (call.Reader.TryRead(out var item))
-                    yield return item;
+                while (call.Reader.TryRead(out var chunk))
+                {
+                    call.Taken(chunk.Size);
+                    // Half a window read: hand it back, so the remote never waits while the reader keeps up.
+                    if ((unacknowledged += chunk.Size) >= streamWindow / 2 && !call.Finished)
+                    {
+                        SendCredit(id, unacknowledged);
+                        unacknowledged = 0;
+                    }
+                    yield return chunk.Item;
+                }
         }
         finally
         {
@@ -127,6 +137,14 @@ public sealed partial class Protocol
     {
         using var limit = new CallLimit(this, id, method, timeout, cancellationToken);
         return await limit.Guard(task).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns <paramref name="bytes"/> of a streamed call's window to the remote (its reader has consumed them).</summary>
+    void SendCredit(uint id, long bytes)
+    {
+        var body = System.Text.Encoding.ASCII.GetBytes("{\"bytes\":" + bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}");
+        try { writer.Enqueue(OutgoingFrame.Create(FrameType.Credit, id, body)); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException) { }
     }
 
     /// <summary>Sends CANCEL for a pending call and completes it locally at once.</summary>

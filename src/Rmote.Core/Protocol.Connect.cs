@@ -58,6 +58,7 @@ public sealed partial class Protocol
     public static async Task<Protocol> FromStreamsAsync(Stream toRemote, Stream fromRemote, ProtocolOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ProtocolOptions();
+        Validate(options);
         var protocol = new Protocol(options.Name ?? "stream", null, toRemote, fromRemote, options);
         try
         {
@@ -79,6 +80,7 @@ public sealed partial class Protocol
 
     static async Task<Protocol> StartAsync(string name, IReadOnlyList<string> argv, ProtocolOptions options, bool viaSsh, CancellationToken cancellationToken)
     {
+        Validate(options);
         var logger = options.Logger ?? NullLogger.Instance;
         var process = RemoteProcess.Start(name, argv, options.Environment, line => logger.LogDebug("[{Host}] transport: {Line}", name, line));
         var protocol = new Protocol(name, process, process.Input, process.Output, options);
@@ -128,6 +130,7 @@ public sealed partial class Protocol
         {
             ["max_frame"] = options.MaxFrameSize,
             ["log_level"] = RemoteLogRecord.FromLogLevel(options.RemoteLogLevel),
+            ["stream_window"] = streamWindow,
         });
         // Not flushed alone: it leaves with the first call. A lone small write that the remote never answers
         // would hold the next one behind TCP's delayed ACK (Nagle: ssh sets no TCP_NODELAY without a tty).

@@ -26,6 +26,8 @@ public sealed partial class Protocol : IAsyncDisposable
     readonly HashSet<string> syncedTools = new();
     readonly ILogger logger;
     readonly TimeSpan? defaultCallTimeout;
+    readonly int streamWindow;
+    readonly int maxFrameSize;
     readonly CancellationTokenSource shutdown = new();
     Task readLoop = Task.CompletedTask;
     Exception? closedReason;
@@ -38,6 +40,8 @@ public sealed partial class Protocol : IAsyncDisposable
         this.process = process;
         logger = options.Logger ?? NullLogger.Instance;
         defaultCallTimeout = options.CallTimeout;
+        streamWindow = options.StreamWindow;
+        maxFrameSize = options.MaxFrameSize;
         writer = new FrameWriter(toRemote);
         pipe = PipeReader.Create(fromRemote, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
         reader = new FrameReader(pipe, options.MaxFrameSize);
@@ -84,6 +88,13 @@ public sealed partial class Protocol : IAsyncDisposable
         Interlocked.CompareExchange(ref closedReason, reason, null);
         foreach (var id in pending.Keys)
             if (pending.TryRemove(id, out var call)) call.Fail(closedReason);
+    }
+
+    /// <summary>Refuses options no connection could use, before any process starts.</summary>
+    static void Validate(ProtocolOptions options)
+    {
+        if (options.StreamWindow < 64 * 1024)
+            throw new ArgumentOutOfRangeException(nameof(options), options.StreamWindow, "ProtocolOptions.StreamWindow must be at least 65536 bytes (64 KiB).");
     }
 
     uint NextId()

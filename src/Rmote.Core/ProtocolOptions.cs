@@ -17,6 +17,12 @@ public record ProtocolOptions
     /// <summary>Largest frame accepted from the remote, in bytes (default 64 MiB).</summary>
     public int MaxFrameSize { get; init; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of a streamed call's items the remote may send ahead of what the consumer has read (default 8 MiB,
+    /// at least 64 KiB): a slow reader of a fast stream pauses the remote generator instead of filling memory.
+    /// </summary>
+    public int StreamWindow { get; init; } = 8 * 1024 * 1024;
+
     /// <summary>Time allowed from starting the transport to the runtime being ready (default 30 s).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

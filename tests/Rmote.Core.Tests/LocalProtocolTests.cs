@@ -156,6 +156,34 @@ public sealed class LocalProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_reader_holds_a_fast_stream_to_its_window_and_then_reads_all_of_it()
+    {
+        await using var p = await Protocol.FromSubprocessAsync(new ProtocolOptions { StreamWindow = 256 * 1024 });
+        const int size = 16 * 1024, n = 2000;  // 32 MiB in all
+        var read = 0;
+        await foreach (var block in p.StreamAsync(Diag.Blocks, n, size))
+        {
+            Assert.Equal(size, block.Length);
+            if (++read == 1)
+            {
+                await Task.Delay(500);
+                // 256 KiB window: about 16 blocks sent, one more made and held (the generator waits for credit)
+                var made = await p.CallAsync(Diag.Made, "blocks");
+                Assert.InRange(made, 15, 20);
+            }
+        }
+        Assert.Equal(n, read);
+        Assert.Equal(n, await p.CallAsync(Diag.Made, "blocks"));
+    }
+
+    [Fact]
+    public async Task A_stream_window_under_64_KiB_is_refused_with_the_limit()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Protocol.FromSubprocessAsync(new ProtocolOptions { StreamWindow = 1000 }));
+        Assert.Contains("StreamWindow must be at least 65536", e.Message);
+    }
+
+    [Fact]
     public async Task Leaving_a_stream_early_cancels_the_remote_generator()
     {
         var sw = Stopwatch.StartNew();

@@ -41,17 +41,31 @@ internal sealed class PendingCall<T>(string what, string host) : PendingCall(wha
     public override void Cancel(CancellationToken token) => completion.TrySetCanceled(token);
 }
 
-/// <summary>A call whose CHUNK frames are delivered as they arrive.</summary>
-internal sealed class StreamingCall<TChunk>(string what, string host) : PendingCall(what, host)
+/// <summary>
+/// A call whose CHUNK frames are delivered as they arrive, each with its flow-control size (header plus both bodies,
+/// uncompressed, as the runtime counts it). The queue stays within the stream window: the remote sends no more
+/// until the reader's CREDIT frames return what it read.
+/// </summary>
+/// <param name="what">The method, for errors.</param>
+/// <param name="host">The host, for errors.</param>
+/// <param name="limit">The most bytes a remote that honours the window can have queued here: the window plus one frame.</param>
+internal sealed class StreamingCall<TChunk>(string what, string host, long limit) : PendingCall(what, host)
 {
-    readonly Channel<TChunk> chunks = Channel.CreateUnbounded<TChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    readonly Channel<(TChunk Item, int Size)> chunks = Channel.CreateUnbounded<(TChunk, int)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    long queued;
 
-    public ChannelReader<TChunk> Reader => chunks.Reader;
+    public ChannelReader<(TChunk Item, int Size)> Reader => chunks.Reader;
     public bool Finished { get; private set; }
+
+    /// <summary>The reader took a chunk of <paramref name="size"/> bytes off the queue.</summary>
+    public void Taken(int size) => Interlocked.Add(ref queued, -size);
 
     public override void OnChunk(Frame frame)
     {
-        try { chunks.Writer.TryWrite(ValueCodec.Decode<TChunk>(frame, What, Host)); }
+        var size = FrameHeader.Size + frame.Json.Length + frame.Binary.Length;
+        if (Interlocked.Add(ref queued, size) > limit)
+            throw new ProtocolException($"the remote sent {Interlocked.Read(ref queued)} bytes of {What}'s stream ahead of its reader, past the stream window (the runtime waits for CREDIT frames): the remote does not follow the protocol");
+        try { chunks.Writer.TryWrite((ValueCodec.Decode<TChunk>(frame, What, Host), size)); }
         catch (Exception e) { Fail(e); }
     }
 

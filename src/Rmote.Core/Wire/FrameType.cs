@@ -11,4 +11,5 @@ internal enum FrameType : byte
     Chunk = 6,
     Cancel = 7,
     Log = 8,
+    Credit = 9,
 }

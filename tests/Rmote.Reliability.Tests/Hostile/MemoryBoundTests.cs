@@ -46,6 +46,25 @@ public sealed class MemoryBoundTests
     }
 
     [Fact]
+    public async Task A_remote_streaming_past_the_window_while_nobody_reads_is_cut_off()
+    {
+        // A runtime stops at the stream window until CREDIT frames come back; a remote that ignores it must not
+        // fill the controller's memory while the stream's reader waits.
+        var (remote, proto) = await FakeRemote.ConnectAsync(new ProtocolOptions { StreamWindow = 1 << 20, MaxFrameSize = 1 << 20 });
+        await using var _ = remote;
+        await using var __ = proto;
+        await using var stream = proto.StreamAsync(Diag.Blocks, 1000, 64 * 1024).GetAsyncEnumerator();
+        var first = stream.MoveNextAsync().AsTask();
+        var id = await remote.NextAsync(FrameType.Call);
+        var chunk = RawFrame.Build((byte)FrameType.Chunk, id, "{\"value\":{\"__bytes__\":[0,65536]}}"u8, new byte[64 * 1024]);
+        for (var i = 0; i < 40; i++) await remote.SendAsync(chunk);  // 2.5 MiB against 1 MiB + one frame
+        Assert.True(await first);  // the reader's first item arrived before the flood was noticed...
+        var error = await Assert.ThrowsAsync<ProtocolException>(async () => { while (await stream.MoveNextAsync()) { } });
+        Assert.Contains("past the stream window", error.Message);
+        Assert.False(proto.IsConnected);  // ...and the connection is closed: the remote broke the protocol
+    }
+
+    [Fact]
     public async Task Deep_json_nesting_is_refused_at_depth_64()
     {
         var (remote, proto) = await FakeRemote.ConnectAsync();

@@ -33,6 +33,12 @@ public static class Diag
     /// <summary>Yields 0..n-1 from a worker thread, pausing <c>delay</c> seconds between items.</summary>
     public static readonly StreamMethod<int, double, int> Count = Tool.Stream<int, double, int>("count");
 
+    /// <summary>Yields <c>n</c> blocks of <c>size</c> zero bytes as fast as the stream takes them (flow-control checks, with <see cref="Made"/>).</summary>
+    public static readonly StreamMethod<int, int, byte[]> Blocks = Tool.Stream<int, int, byte[]>("blocks");
+
+    /// <summary>How many items the named generator (<c>"blocks"</c>) has made so far on this connection.</summary>
+    public static readonly ToolMethod<string, int> Made = Tool.Method<string, int>("made");
+
     /// <summary>Yields 0..n-1 from the event loop, pausing <c>delay</c> seconds between items.</summary>
     public static readonly StreamMethod<int, double, int> AsyncCount = Tool.Stream<int, double, int>("acount");
 
