@@ -1,5 +1,5 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
-// Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 24] [--ansible] [--no-big] [--source DIR]
+// Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
 //        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 using System.Diagnostics;
@@ -13,6 +13,7 @@ using Rmote.TestRig;
 if (args.Length >= 2 && args[0] == "--fanout-child")
     return await FanOut.ChildAsync(args[1]);
 
+const int DefaultWarmup = 80;  // untimed rmote deploys before the timed ones (see the warm-up below)
 var rounds = Arg("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
 var withAnsible = args.Contains("--ansible");
 var withBig = !args.Contains("--no-big");
@@ -48,13 +49,17 @@ var only = Arg("--only");
 // Every timed run starts with no dirty pages left by the previous one (untimed `sync`): otherwise whoever
 // runs next pays for the last tool's writeback (a 1 GiB `cat` leaves all of it; an fsync flushes others' data).
 async Task Settle() => (await ProcessRunner.RunAsync("sync")).EnsureSuccess();
+var timedJit = (Runs: 0, Ms: 0.0);  // JIT time inside RmoteDeploy's timed windows (steady state: near 0)
 async Task<double> RmoteDeploy()
 {
     await Settle();
+    var jit0 = Jit().Ms;
     var sw = Stopwatch.StartNew();
     await using (var session = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h))))
         (await copier.CopyAsync(session)).EnsureSuccess();
-    return sw.Elapsed.TotalSeconds;
+    var t = sw.Elapsed.TotalSeconds;
+    timedJit = (timedJit.Runs + 1, timedJit.Ms + Jit().Ms - jit0);
+    return t;
 }
 await using var warm = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h)));
 async Task<double> RmoteWarm()
@@ -242,7 +247,8 @@ if (only == "busy")
     // Wall time against whole-machine CPU (both cores) per no-change redeploy: a tool whose busy time is near
     // 2x its wall time is CPU-bound; one with idle cores waits on round trips or stragglers. "own" is this
     // process (rmote's controller; for rsync, starting and reaping its clients), "host" the sshd sessions.
-    for (var i = 0; i < 24; i++) await RmoteDeploy();
+    var busyWarmup = Arg("--warmup") is { } bw ? int.Parse(bw, CultureInfo.InvariantCulture) : DefaultWarmup;
+    for (var i = 0; i < busyWarmup; i++) await RmoteDeploy();
     await Rsync("b-rsync");
     double HostSide() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
     var samples = new Dictionary<string, List<double[]>> { ["rmote"] = [], ["rsync"] = [] };
@@ -261,11 +267,11 @@ if (only == "busy")
     // Whole batches with a pause after each deploy: nothing of one run is left running into the next sample.
     foreach (var (name, run) in new (string, Func<Task<double>>)[] { ("rmote", RmoteDeploy), ("rsync", () => Rsync("b-rsync")) })
     {
-        var (b0, o0, h0) = (Busy(), Own(), HostSide());
+        var (b0, o0, h0, j0) = (Busy(), Own(), HostSide(), Jit());
         const int n = 16;
         for (var i = 0; i < n; i++) { await run(); await Task.Delay(300); }
         var o1 = Own();
-        Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(Busy() - b0) / n:0}; own {(o1.Self - o0.Self) / n:0}, local children {(o1.Children - o0.Children) / n:0}, host side {(HostSide() - h0) / n:0}");
+        Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(Busy() - b0) / n:0}; own {(o1.Self - o0.Self) / n:0} (JIT {(Jit().Ms - j0.Ms) / n:0.0}, {(Jit().Methods - j0.Methods) / (double)n:0.0} methods), local children {(o1.Children - o0.Children) / n:0}, host side {(HostSide() - h0) / n:0}");
     }
     foreach (var (name, list) in samples)
     {
@@ -295,13 +301,17 @@ if (only == "profile")
 
 // Untimed warm-up: the controller is a long-lived .NET process whose JIT recompiles hot code (tiered PGO)
 // during its first few dozen deploys; the timed runs below measure the steady state, as rsync is native code.
-var warmup = Arg("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : 24;
+// Measured (--only busy): after 24 warm-up deploys the JIT still took ~12 ms of CPU per deploy, after 80 ~0.3 ms.
+// Every sixth is cold and every sixth has one changed file, so the copy and delta paths are warm too.
+var warmup = Arg("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
 for (var i = 0; i < warmup; i++)
 {
     if (i % 6 == 0) Clean("b-rmote");
+    if (i % 6 == 3) ChangeOneFile();
     await RmoteDeploy();
 }
 if (warmup > 0) Console.WriteLine($"  warm-up: {warmup} untimed rmote deploys (JIT steady state)");
+timedJit = (0, 0);
 
 bool Phase(string name) => only is null || only == name;
 
@@ -543,6 +553,7 @@ Console.WriteLine(string.Join(" | ", header.Select((c, i) => c.PadRight(widths[i
 Console.WriteLine(string.Join("-|-", widths.Select(w => new string('-', w))));
 foreach (var row in rows) Console.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadRight(widths[i]))));
 Console.WriteLine("(times in seconds unless noted; ratio = rmote / peer, lower is better; \"thr\" rows: peer time / rmote time, higher is better)");
+if (timedJit.Runs > 0) Console.WriteLine($"(controller JIT inside the timed fresh-connection rmote runs: {timedJit.Ms / timedJit.Runs:0.0} ms per run, {timedJit.Runs} runs)");
 }
 
 void VerifySame(string dest)
@@ -585,6 +596,9 @@ static double SoftIrq()
     var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
     return (long.Parse(f[6]) + long.Parse(f[7])) * 10.0;
 }
+
+// Time this process has spent compiling methods (ms), and how many: the JIT still at work when they grow.
+static (double Ms, long Methods) Jit() => (System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount());
 
 // Whole-machine busy CPU time in ms (user, nice, system, irq, softirq of all cores; 10 ms ticks).
 static double Busy()
