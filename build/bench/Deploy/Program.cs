@@ -254,10 +254,10 @@ if (only == "busy")
     var samples = new Dictionary<string, List<double[]>> { ["rmote"] = [], ["rsync"] = [] };
     async Task Sample(string name, Func<Task<double>> run)
     {
-        var (b0, o0, h0, s0) = (Busy(), Own(), HostSide(), SoftIrq());
+        var (b0, o0, h0) = (Busy(), Own(), HostSide());
         var wall = await run() * 1000;
         var o1 = Own();
-        samples[name].Add([wall, Busy() - b0, o1.Self - o0.Self, o1.Children - o0.Children, HostSide() - h0, SoftIrq() - s0]);
+        samples[name].Add([wall, Busy() - b0, o1.Self - o0.Self, o1.Children - o0.Children, HostSide() - h0]);
     }
     for (var i = 0; i < Math.Max(rounds, 16); i++)
     {
@@ -276,7 +276,7 @@ if (only == "busy")
     foreach (var (name, list) in samples)
     {
         double M(int k) => Median(list.Select(x => x[k]));
-        Console.WriteLine($"{name} no-change, medians (ms): wall {M(0):0}, machine busy {M(1):0}; own {M(2):0}, local children {M(3):0}, host side {M(4):0}; machine irq+softirq {M(5):0}");
+        Console.WriteLine($"{name} no-change, medians (ms): wall {M(0):0}, machine busy {M(1):0}; own {M(2):0}, local children {M(3):0}, host side {M(4):0}");
     }
     return 0;
 }
@@ -301,7 +301,7 @@ if (only == "profile")
 
 // Untimed warm-up: the controller is a long-lived .NET process whose JIT recompiles hot code (tiered PGO)
 // during its first few dozen deploys; the timed runs below measure the steady state, as rsync is native code.
-// Measured (--only busy): after 24 warm-up deploys the JIT still took ~12 ms of CPU per deploy, after 80 ~0.3 ms.
+// Measured (--only busy): after 24 warm-up deploys the JIT still took ~12 ms of CPU per no-change deploy, after 80 ~0.3 ms.
 // Every sixth is cold and every sixth has one changed file, so the copy and delta paths are warm too.
 var warmup = Arg("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
 for (var i = 0; i < warmup; i++)
@@ -589,12 +589,6 @@ static string Fmt(double seconds) => seconds.ToString("0.00", CultureInfo.Invari
 static void Rm(string path)
 {
     if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-}
-
-static double SoftIrq()
-{
-    var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    return (long.Parse(f[6]) + long.Parse(f[7])) * 10.0;
 }
 
 // Time this process has spent compiling methods (ms), and how many: the JIT still at work when they grow.

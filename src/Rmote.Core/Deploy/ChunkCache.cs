@@ -55,9 +55,10 @@ internal sealed class ChunkCache(int consumers, long capacityBytes = 64L * 1024 
     }
 
     /// <summary>
-    /// The block sums of <paramref name="data"/>, the whole of the file at <paramref name="path"/> (its destination path) as this host read it: computed
-    /// by the first host and reused by the others whose read has the same bytes (a 16 MiB delta to 100 hosts is
-    /// summed once, not 100 times). Entries are small (12 bytes a 32 KiB block) and live as long as the copy.
+    /// The block sums of <paramref name="data"/>, the whole file at <paramref name="path"/> (its destination path)
+    /// as this host read it: computed by the first host and reused by the others whose read has the same bytes (a
+    /// 16 MiB delta to 100 hosts is summed once, not 100 times). Entries are small (12 bytes a 32 KiB block) and
+    /// live as long as the copy.
     /// </summary>
     public LocalBlockSums SumsOf(string path, long mtimeNs, ReadOnlySpan<byte> data)
     {
