@@ -128,7 +128,7 @@ public sealed partial class Protocol
     Exception ClosedError() => closedReason switch
     {
         ProtocolException p => new ProtocolException(p.Message, p),
-        RemoteConnectionLostException lost => new RemoteConnectionLostException(Name, "the connection is closed", lost.ExitCode, lost.StderrTail, lost),
+        RemoteConnectionLostException lost => new RemoteConnectionLostException(Name, "the connection is closed", lost.ExitCode, lost.StderrTail, lost, lost.ExitMeaning),
         { } other => new RemoteConnectionLostException(Name, "the connection is closed", inner: other),
         null => new RemoteConnectionLostException(Name, "the connection is closed"),
     };

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Rmote.Calls;
+using Rmote.Transport;
 using Rmote.Wire;
 
 namespace Rmote;
@@ -51,7 +52,8 @@ public sealed partial class Protocol
             exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             stderr = process.Stderr.ToString();
         }
-        var reason = new RemoteConnectionLostException(Name, error is null ? "the remote closed the connection" : error.Message, exitCode, stderr, error);
+        var reason = new RemoteConnectionLostException(Name, error is null ? "the remote closed the connection" : error.Message, exitCode, stderr, error,
+            TransportExit.Describe(exitCode, process?.IsSsh ?? false));
         if (!pending.IsEmpty) logger.LogWarning("{Message}", reason.Message);
         Close(reason);
     }

@@ -247,6 +247,7 @@ public sealed class LocalProtocolTests : IAsyncLifetime
         Process.GetProcessById(other.Info.Pid).Kill();
         var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(137, lost.ExitCode); // 128 + SIGKILL
+        Assert.Equal("the transport process was killed by signal 9 (SIGKILL)", lost.ExitMeaning);
     }
 
     [Fact]

@@ -8,9 +8,10 @@ internal sealed class RemoteProcess : IAsyncDisposable
 {
     readonly Process process;
 
-    RemoteProcess(Process process, Action<string>? onStderrLine)
+    RemoteProcess(Process process, bool ssh, Action<string>? onStderrLine)
     {
         this.process = process;
+        IsSsh = ssh;
         Input = process.StandardInput.BaseStream;
         Output = process.StandardOutput.BaseStream;
         // 1 MiB pipes instead of 64 KiB: a bulk copy's writer blocks, and the transport wakes, 16 times less often
@@ -23,6 +24,9 @@ internal sealed class RemoteProcess : IAsyncDisposable
     public Stream Output { get; }
     public StderrTail Stderr { get; }
     public int Pid => process.Id;
+
+    /// <summary>The transport is the OpenSSH client (its exit code 255 has a meaning of its own).</summary>
+    public bool IsSsh { get; }
 
     public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, Action<string>? onStderrLine)
     {
@@ -39,7 +43,7 @@ internal sealed class RemoteProcess : IAsyncDisposable
         try
         {
             var process = Process.Start(info) ?? throw new Win32Exception("process did not start");
-            return new RemoteProcess(process, onStderrLine);
+            return new RemoteProcess(process, Path.GetFileName(argv[0]) == "ssh", onStderrLine);
         }
         catch (Win32Exception e)
         {

@@ -31,7 +31,8 @@ public sealed class SshFaultTests(SshFleetFixture rig)
         var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => call.WaitAsync(Bound));
         Assert.Contains("[host1] connection lost", lost.Message);
         Assert.Equal("host1", lost.Host);
-        Assert.NotNull(lost.ExitCode); // the ssh client's exit status (the remote command's, relayed)
+        Assert.Equal(255, lost.ExitCode); // ssh's own code: it reports a remote command killed by a signal as 255
+        Assert.Contains("(exit code 255: ssh's code for a connection that failed or dropped, or a remote interpreter killed by a signal)", lost.Message);
         Assert.False(proto.IsConnected);
         // Later calls fail at once, with the same cause.
         var later = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => proto.CallAsync(Diag.Ping));
@@ -58,6 +59,7 @@ public sealed class SshFaultTests(SshFleetFixture rig)
         var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => call.WaitAsync(Bound));
         Assert.Contains("[host2] connection lost", lost.Message);
         Assert.Equal(137, lost.ExitCode); // killed by SIGKILL
+        Assert.Contains("(exit code 137: the transport process was killed by signal 9 (SIGKILL))", lost.Message);
         await proto.DisposeAsync();
         Assert.Empty(await WaitNoChildrenAsync($"-p {host.Port}"));
         // The remote interpreter sees EOF when sshd notices the client is gone and exits by itself.
