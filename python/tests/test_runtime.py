@@ -786,9 +786,11 @@ class FlowControlTest(unittest.TestCase):
 
     def produced_while_nobody_reads(self, method):
         cid = self.c.start(self.key, method, 400, 8 << 10)
-        time.sleep(0.5)
-        produced = self.c.call(self.key, "state", method)  # reads (and files) whatever came meanwhile
-        return cid, produced
+        end = time.monotonic() + 30
+        while (self.c.call(self.key, "state", method) or 0) < 9 and time.monotonic() < end:
+            time.sleep(0.05)  # (each state call reads and files whatever came meanwhile)
+        time.sleep(0.3)  # time to run ahead, if it could
+        return cid, self.c.call(self.key, "state", method)
 
     def test_a_producer_stops_at_the_window_and_goes_on_with_credit(self):
         for method in ("many", "amany"):
