@@ -82,7 +82,7 @@ public sealed partial class Protocol
     {
         Validate(options);
         var logger = options.Logger ?? NullLogger.Instance;
-        var process = RemoteProcess.Start(name, argv, options.Environment, line => logger.LogDebug("[{Host}] transport: {Line}", name, line));
+        var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line));
         var protocol = new Protocol(name, process, process.Input, process.Output, options);
         try
         {

@@ -21,6 +21,9 @@ var sourceDir = Arg("--source") ?? "/usr/share/dotnet/shared/Microsoft.NETCore.A
 
 await using var fleet = await SshFleet.StartAsync(4);
 var hosts = fleet.Hosts;
+// CPU of every host's ended sshd sessions (sshd, shell, python or the rsync/scp server), in ms.
+double AllHostsCpuMs() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
+var warmup = Arg("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
 using var work = new TempDir("rmote-bench-");
 var src = work.Combine("app");
 (await ProcessRunner.RunAsync("cp", "-a", sourceDir, src)).EnsureSuccess();
@@ -122,7 +125,6 @@ if (only == "cpu")
 {
     // CPU per 4-host deploy, split into the controller, its child processes (ssh; rsync/scp clients) and the
     // host side (sshd's session processes, shell, python or rsync/scp server), for rmote, rsync and scp.
-    double HostSide() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
     var coldRun = args.Contains("--cold");
     var oneRun = args.Contains("--one");
     var n = coldRun ? 3 : 10;
@@ -130,9 +132,9 @@ if (only == "cpu")
     async Task Measure(string name, Func<Task> run)
     {
         if (tool is not null && tool != name) return;
-        var (s0, c0, h0) = (Own().Self, Own().Children, HostSide());
+        var (s0, c0, h0) = (Own().Self, Own().Children, AllHostsCpuMs());
         for (var i = 0; i < n; i++) await run();
-        Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: controller {(Own().Self - s0) / n,5:0}, local children {(Own().Children - c0) / n,5:0}, host side {(HostSide() - h0) / n,5:0}");
+        Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: controller {(Own().Self - s0) / n,5:0}, local children {(Own().Children - c0) / n,5:0}, host side {(AllHostsCpuMs() - h0) / n,5:0}");
     }
     await RmoteDeploy(); await Rsync("b-rsync"); // warm-up (JIT), and the no-change state
     for (var k = 0; k < 2; k++)
@@ -247,17 +249,15 @@ if (only == "busy")
     // Wall time against whole-machine CPU (both cores) per no-change redeploy: a tool whose busy time is near
     // 2x its wall time is CPU-bound; one with idle cores waits on round trips or stragglers. "own" is this
     // process (rmote's controller; for rsync, starting and reaping its clients), "host" the sshd sessions.
-    var busyWarmup = Arg("--warmup") is { } bw ? int.Parse(bw, CultureInfo.InvariantCulture) : DefaultWarmup;
-    for (var i = 0; i < busyWarmup; i++) await RmoteDeploy();
+    for (var i = 0; i < warmup; i++) await RmoteDeploy();
     await Rsync("b-rsync");
-    double HostSide() => hosts.Sum(h => ReapedChildrenCpuMs(h.Pid));
     var samples = new Dictionary<string, List<double[]>> { ["rmote"] = [], ["rsync"] = [] };
     async Task Sample(string name, Func<Task<double>> run)
     {
-        var (b0, o0, h0) = (Busy(), Own(), HostSide());
+        var (b0, o0, h0) = (Busy(), Own(), AllHostsCpuMs());
         var wall = await run() * 1000;
         var o1 = Own();
-        samples[name].Add([wall, Busy() - b0, o1.Self - o0.Self, o1.Children - o0.Children, HostSide() - h0]);
+        samples[name].Add([wall, Busy() - b0, o1.Self - o0.Self, o1.Children - o0.Children, AllHostsCpuMs() - h0]);
     }
     for (var i = 0; i < Math.Max(rounds, 16); i++)
     {
@@ -267,11 +267,11 @@ if (only == "busy")
     // Whole batches with a pause after each deploy: nothing of one run is left running into the next sample.
     foreach (var (name, run) in new (string, Func<Task<double>>)[] { ("rmote", RmoteDeploy), ("rsync", () => Rsync("b-rsync")) })
     {
-        var (b0, o0, h0, j0) = (Busy(), Own(), HostSide(), Jit());
+        var (b0, o0, h0, j0) = (Busy(), Own(), AllHostsCpuMs(), Jit());
         const int n = 16;
         for (var i = 0; i < n; i++) { await run(); await Task.Delay(300); }
         var o1 = Own();
-        Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(Busy() - b0) / n:0}; own {(o1.Self - o0.Self) / n:0} (JIT {(Jit().Ms - j0.Ms) / n:0.0}, {(Jit().Methods - j0.Methods) / (double)n:0.0} methods), local children {(o1.Children - o0.Children) / n:0}, host side {(HostSide() - h0) / n:0}");
+        Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(Busy() - b0) / n:0}; own {(o1.Self - o0.Self) / n:0} (JIT {(Jit().Ms - j0.Ms) / n:0.0}, {(Jit().Methods - j0.Methods) / (double)n:0.0} methods), local children {(o1.Children - o0.Children) / n:0}, host side {(AllHostsCpuMs() - h0) / n:0}");
     }
     foreach (var (name, list) in samples)
     {
@@ -303,7 +303,6 @@ if (only == "profile")
 // during its first few dozen deploys; the timed runs below measure the steady state, as rsync is native code.
 // Measured (--only busy): after 24 warm-up deploys the JIT still took ~12 ms of CPU per no-change deploy, after 80 ~0.3 ms.
 // Every sixth is cold and every sixth has one changed file, so the copy and delta paths are warm too.
-var warmup = Arg("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
 for (var i = 0; i < warmup; i++)
 {
     if (i % 6 == 0) Clean("b-rmote");

@@ -65,11 +65,8 @@ internal sealed class ChunkCache(int consumers, long capacityBytes = 64L * 1024 
         if (consumers <= 1) return new LocalBlockSums(data, 0);
         var fingerprint = LocalBlockSums.Fingerprint(data);
         var key = (path, (long)data.Length, mtimeNs);
-        if (sums.TryGetValue(key, out var known))
-            return known.FingerprintValue == fingerprint ? known : new LocalBlockSums(data, fingerprint);
-        var mine = new LocalBlockSums(data, fingerprint);
-        var kept = sums.GetOrAdd(key, mine);
-        return kept.FingerprintValue == fingerprint ? kept : mine;
+        if (!sums.TryGetValue(key, out var kept)) kept = sums.GetOrAdd(key, new LocalBlockSums(data, fingerprint));
+        return kept.FingerprintValue == fingerprint ? kept : new LocalBlockSums(data, fingerprint);
     }
 
     static byte[]? TryCompress(ReadOnlySpan<byte> data)

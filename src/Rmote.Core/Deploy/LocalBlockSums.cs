@@ -18,7 +18,6 @@ internal sealed class LocalBlockSums
     /// <param name="fingerprint">A fast hash of <paramref name="data"/> (<see cref="Fingerprint"/>): another host's read must have the same to use these sums.</param>
     public LocalBlockSums(ReadOnlySpan<byte> data, int fingerprint)
     {
-        Size = data.Length;
         FingerprintValue = fingerprint;
         var blocks = (int)((data.Length + (long)BlockSums.Block - 1) / BlockSums.Block);
         adler = new uint[blocks];
@@ -29,9 +28,6 @@ internal sealed class LocalBlockSums
             crc[i] = NotComputed;
         }
     }
-
-    /// <summary>Size of the file these sums describe.</summary>
-    public long Size { get; }
 
     /// <summary>The fingerprint of the bytes these sums were computed from.</summary>
     public int FingerprintValue { get; }

@@ -28,7 +28,7 @@ internal sealed class RemoteProcess : IAsyncDisposable
     /// <summary>The transport is the OpenSSH client (its exit code 255 has a meaning of its own).</summary>
     public bool IsSsh { get; }
 
-    public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, Action<string>? onStderrLine)
+    public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, bool viaSsh, Action<string>? onStderrLine)
     {
         var info = new ProcessStartInfo(argv[0])
         {
@@ -43,7 +43,7 @@ internal sealed class RemoteProcess : IAsyncDisposable
         try
         {
             var process = Process.Start(info) ?? throw new Win32Exception("process did not start");
-            return new RemoteProcess(process, Path.GetFileName(argv[0]) == "ssh", onStderrLine);
+            return new RemoteProcess(process, viaSsh, onStderrLine);
         }
         catch (Win32Exception e)
         {

@@ -10,7 +10,7 @@ internal static class TransportExit
     public static string? Describe(int? exitCode, bool ssh) => exitCode switch
     {
         255 when ssh => "ssh's code for a connection that failed or dropped, or a remote interpreter killed by a signal",
-        > 128 and < 128 + 65 when (exitCode - 128) is var signal => $"the transport process was killed by signal {signal}{SignalName(signal.Value)}",
+        > 128 and < 128 + 65 => $"the transport process was killed by signal {exitCode - 128}{SignalName(exitCode.Value - 128)}",
         _ => null,
     };
 
