@@ -84,6 +84,19 @@ public sealed record SshOptions : ProtocolOptions
     /// <summary>The ssh client program (default <c>ssh</c> on PATH).</summary>
     public string SshExecutable { get; init; } = "ssh";
 
+    /// <summary>
+    /// How long a shared SSH connection stays open after its last session ends (default 60 s; null or zero turns
+    /// sharing off). The first connection to a host becomes a background OpenSSH master (ControlMaster=auto,
+    /// ControlPersist); later connections with the same host, user, port, key, known_hosts and extra options, from
+    /// this process or the next build, open a session on it instead of a new key exchange and login: a redeploy
+    /// that finds little to do takes a fraction of the time. The control sockets live in <c>~/.cache/rmote/ssh</c>
+    /// (mode 0700). A master holds an authenticated connection: any process of this local user can open sessions
+    /// through it until it closes. <c>-o ControlPath=none</c> in <see cref="Options"/> also turns sharing off.
+    /// </summary>
+    public TimeSpan? ConnectionPersist { get; init; } = DefaultConnectionPersist;
+
+    internal static readonly TimeSpan DefaultConnectionPersist = TimeSpan.FromSeconds(60);
+
     /// <summary>Keep-alive probe interval; a dead link is noticed after three missed probes (default 15 s, null to disable).</summary>
     public TimeSpan? ServerAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 }

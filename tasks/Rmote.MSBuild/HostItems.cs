@@ -28,6 +28,8 @@ internal static class HostItems
                 if (Meta(item, "KnownHostsFile") is { } kh) spec = spec with { KnownHostsFile = FullPath(kh, projectDirectory) };
                 if (Meta(item, "SshConfigFile") is { } cf) spec = spec with { ConfigFile = FullPath(cf, projectDirectory) };
                 if (Meta(item, "SshOptions") is { } so) spec = spec with { SshOptions = so.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+                if (Meta(item, "ConnectionPersist") is { } cp)
+                    spec = spec with { ConnectionPersist = int.TryParse(cp, NumberStyles.None, CultureInfo.InvariantCulture, out var cpMs) ? TimeSpan.FromMilliseconds(cpMs) : throw new FormatException($"Host '{text}': ConnectionPersist '{cp}' is not milliseconds (0 turns connection sharing off).") };
                 if (Meta(item, "HostKeyChecking") is { } hk)
                     spec = spec with { HostKeyChecking = Enum.TryParse<HostKeyChecking>(hk, true, out var k) ? k : throw new FormatException($"Host '{text}': HostKeyChecking '{hk}' is not Strict, AcceptNew or Off.") };
             }

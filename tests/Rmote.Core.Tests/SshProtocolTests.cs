@@ -20,7 +20,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         """);
     static readonly ToolMethod<string, string, string> Write = Files.Method<string, string, string>("write");
 
-    static SshOptions OptionsFor(SshHost host) => new()
+    internal static SshOptions OptionsFor(SshHost host) => new()
     {
         User = host.User,
         Port = host.Port,

@@ -19,7 +19,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
         var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-" + Guid.NewGuid().ToString("n")[..8];
         using var p = new TestProject(feed, $"""
               <ItemGroup>
-                {string.Join("\n    ", rig.Hosts.Select(TestProject.HostItem))}
+                {string.Join("\n    ", rig.Hosts.Select(h => TestProject.HostItem(h, "ConnectionPersist=\"0\"")))}
                 <RmoteHost Include="root@127.0.0.1:1" Name="dead" ConnectTimeout="5000" />
               </ItemGroup>
               <Target Name="Push">
@@ -42,8 +42,29 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
             Assert.Contains($"{h.Name}: RmoteCopy: copied 2", log);
             Assert.Contains($"{h.Name}: hello fleet", log);
         }
-        // One SSH login per host for the whole build, shared by both tasks.
+        // One SSH login per host for the whole build, shared by both tasks (SSH connection sharing is off here).
         Assert.Equal(before.Select(n => n + 1), rig.Hosts.Select(Logins));
+    }
+
+    [Fact]
+    public async Task TheNextBuildRunsOnTheSshConnectionsThePreviousBuildLeftOpen()
+    {
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {string.Join("\n    ", rig.Hosts.Select(TestProject.HostItem))}
+              </ItemGroup>
+              <Target Name="Who">
+                <RmoteExec Hosts="@(RmoteHost)" Command="hostname" />
+              </Target>
+            """);
+        var before = rig.Hosts.Select(Logins).ToList();
+        var first = await p.RunAsync("Who");
+        Assert.True(first.ExitCode == 0, TestProject.Log(first));
+        var afterFirst = rig.Hosts.Select(Logins).ToList();
+        Assert.All(afterFirst.Zip(before), x => Assert.InRange(x.First - x.Second, 0, 1));  // a master, or one left by an earlier test
+        var second = await p.RunAsync("Who");
+        Assert.True(second.ExitCode == 0, TestProject.Log(second));
+        Assert.Equal(afterFirst, rig.Hosts.Select(Logins));  // no new SSH login: sessions on the shared connections
     }
 
     [Fact]

@@ -61,8 +61,11 @@ internal sealed class TestProject : IDisposable
     public void Dispose() => dir.Dispose();
 
     /// <summary>An RmoteHost item for a rig host.</summary>
-    public static string HostItem(SshHost h) =>
-        $"""<RmoteHost Include="{h.Target}" Name="{h.Name}" IdentityFile="{h.IdentityFile}" KnownHostsFile="{h.KnownHostsFile}" />""";
+    public static string HostItem(SshHost h) => HostItem(h, "");
+
+    /// <summary>A host item with extra metadata attributes (<c>ConnectionPersist="0"</c>).</summary>
+    public static string HostItem(SshHost h, string extra) =>
+        $"""<RmoteHost Include="{h.Target}" Name="{h.Name}" IdentityFile="{h.IdentityFile}" KnownHostsFile="{h.KnownHostsFile}" {extra} />""";
 
     public static string Log(ProcessResult r) => r.StdOut + r.StdErr;
 }

@@ -67,6 +67,7 @@ internal static class CakeStep
         HostKeyChecking = s.HostKeyChecking,
         Sudo = s.Sudo,
         ConnectTimeout = s.ConnectTimeout,
+        ConnectionPersist = s.ConnectionPersist,
     };
 
     // Relative key and known_hosts paths are relative to where the script runs, as Cake users expect of file paths.

@@ -32,6 +32,12 @@ public abstract class RmoteSettings
     /// <summary>Time allowed to connect to one host (default 30 s).</summary>
     public TimeSpan? ConnectTimeout { get; set; }
 
+    /// <summary>
+    /// How long a shared SSH connection stays open after its last session, so the next build's connections skip the
+    /// SSH handshake (null: 60 s; <see cref="TimeSpan.Zero"/>: no sharing; see <see cref="Rmote.SshOptions.ConnectionPersist"/>).
+    /// </summary>
+    public TimeSpan? ConnectionPersist { get; set; }
+
     /// <summary>Hosts worked on at once (default 32).</summary>
     public int MaxParallel { get; set; } = 32;
 

@@ -69,6 +69,14 @@ public static class RmoteSettingsExtensions
         return settings;
     }
 
+    /// <summary>Sets how long a shared SSH connection stays open after its last session (<see cref="TimeSpan.Zero"/>: no sharing).</summary>
+    public static T WithConnectionPersist<T>(this T settings, TimeSpan persist) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.ConnectionPersist = persist;
+        return settings;
+    }
+
     /// <summary>Sets how many hosts are worked on at once.</summary>
     public static T WithMaxParallel<T>(this T settings, int maxParallel) where T : RmoteSettings
     {

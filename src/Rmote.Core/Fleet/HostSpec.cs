@@ -48,6 +48,12 @@ public sealed record HostSpec
     /// <summary>Time allowed to connect (default 30 s).</summary>
     public TimeSpan? ConnectTimeout { get; init; }
 
+    /// <summary>
+    /// How long a shared SSH connection to this host stays open after its last session (null: the default, 60 s;
+    /// <see cref="TimeSpan.Zero"/>: no sharing; see <see cref="Rmote.SshOptions.ConnectionPersist"/>).
+    /// </summary>
+    public TimeSpan? ConnectionPersist { get; init; }
+
     /// <summary>Keep compiled runtime and tool code in the remote user's <c>~/.cache/rmote</c> (default true; see <see cref="ProtocolOptions.CodeCache"/>).</summary>
     public bool CodeCache { get; init; } = true;
 
@@ -157,6 +163,7 @@ public sealed record HostSpec
             Sudo = Sudo,
             ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30),
             CodeCache = CodeCache,
+            ConnectionPersist = ConnectionPersist ?? Rmote.SshOptions.DefaultConnectionPersist,
         }, cancellationToken);
     }
 

@@ -8,7 +8,10 @@ internal static partial class SshCommand
     [GeneratedRegex(@"^[A-Za-z0-9_./+-]+$")]
     private static partial Regex InterpreterPattern();
 
-    public static IReadOnlyList<string> Build(string host, SshOptions options)
+    public static IReadOnlyList<string> Build(string host, SshOptions options) => Build(host, options, out _);
+
+    /// <summary>The argv; <paramref name="notSharedBecause"/> says why a connection that could be shared is not.</summary>
+    public static IReadOnlyList<string> Build(string host, SshOptions options, out string? notSharedBecause)
     {
         ValidateHost(host);
         ValidatePython(options.Python);
@@ -34,6 +37,14 @@ internal static partial class SshCommand
             if (user.Length == 0 || user.StartsWith('-') || user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
                 throw new ArgumentException($"SshOptions.User '{user}' is not a valid user name.", nameof(options));
             argv.AddRange(["-l", user]);
+        }
+        notSharedBecause = null;
+        if (options.ConnectionPersist is { } persist && persist != TimeSpan.Zero)
+        {
+            if (persist < TimeSpan.Zero)
+                throw new ArgumentException($"SshOptions.ConnectionPersist is negative ({persist}): give how long a shared connection stays open, or null to turn sharing off.", nameof(options));
+            // After the user's options: ssh keeps the first value, so their ControlPath=none wins.
+            argv.AddRange(SshConnectionSharing.Options([.. argv, "--", host], persist, SshConnectionSharing.DefaultFolder, out notSharedBecause));
         }
         argv.Add("--");
         argv.Add(host);

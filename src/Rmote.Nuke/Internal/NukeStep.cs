@@ -62,6 +62,7 @@ internal static class NukeStep
         HostKeyChecking = s.HostKeyChecking ?? HostKeyChecking.Strict,
         Sudo = s.Sudo ?? false,
         ConnectTimeout = s.ConnectTimeout,
+        ConnectionPersist = s.ConnectionPersist,
     };
 
     static string? Full(string? path) => string.IsNullOrWhiteSpace(path) || path.StartsWith('~') ? path : Path.GetFullPath(path);

@@ -32,6 +32,9 @@ public abstract record RmoteSettings
     /// <summary>The time allowed to connect to one host.</summary>
     public TimeSpan? ConnectTimeout { get; init; }
 
+    /// <summary>How long a shared SSH connection stays open after its last session (default 60 s; <see cref="TimeSpan.Zero"/>: no sharing).</summary>
+    public TimeSpan? ConnectionPersist { get; init; }
+
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }
 

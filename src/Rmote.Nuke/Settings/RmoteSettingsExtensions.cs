@@ -94,6 +94,12 @@ public static class RmoteSettingsExtensions
     /// <summary>Resets the time allowed to connect to one host to the default.</summary>
     public static T ResetConnectTimeout<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectTimeout = null });
 
+    /// <summary>Sets how long a shared SSH connection stays open after its last session (<see cref="TimeSpan.Zero"/>: no sharing).</summary>
+    public static T SetConnectionPersist<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectionPersist = value });
+
+    /// <summary>Resets how long a shared SSH connection stays open to the default (60 s).</summary>
+    public static T ResetConnectionPersist<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectionPersist = null });
+
     /// <summary>Sets how many hosts are worked on at once (default 32).</summary>
     public static T SetMaxParallel<T>(this T settings, int? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { MaxParallel = value });
 

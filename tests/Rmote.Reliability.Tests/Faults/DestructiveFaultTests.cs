@@ -37,13 +37,19 @@ public sealed class DestructiveFaultTests
         Assert.Equal("pong", await again.CallAsync(Diag.Ping));
     }
 
-    [Fact]
-    public async Task Network_cut_mid_transfer_fails_pending_calls_within_a_minute()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Network_cut_mid_transfer_fails_pending_calls_within_a_minute(bool sharedConnection)
     {
         await using var host = await NetNamespaceHost.CreateAsync();
         await using var fleet = await SshFleet.StartAsync(1);
         await using var bystander = await Protocol.FromSshAsync(fleet[0].HostName, OptionsFor(fleet[0]));
-        var options = OptionsFor(host) with { Name = "netns-host", ServerAliveInterval = TimeSpan.FromSeconds(2) };
+        var options = OptionsFor(host) with
+        {
+            Name = "netns-host", ServerAliveInterval = TimeSpan.FromSeconds(2),
+            ConnectionPersist = sharedConnection ? TimeSpan.FromSeconds(60) : null,
+        };
         var proto = await Protocol.FromSshAsync(host.HostName, options);
         var remotePid = proto.Info.Pid;
         var data = new byte[8 << 20];
@@ -72,12 +78,15 @@ public sealed class DestructiveFaultTests
             Assert.True(lostTransfers > 0, "all 4 echoes finished: the link was cut after the transfer, not during it");
             if (await Task.WhenAny(sleeper, deadline) != sleeper) throw new Xunit.Sdk.XunitException("the sleep was still pending 60 s after the link was cut");
             var message = (await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeper)).Message;
-            Assert.Contains("Timeout, server", message); // ssh's own diagnosis, from its stderr
+            Assert.Contains("exit code 255", message);
+            // ssh's own diagnosis, from its stderr; a shared connection's master logs nowhere, so only its client's exit code tells
+            if (!sharedConnection) Assert.Contains("Timeout, server", message);
             Assert.Equal("pong", await bystander.CallAsync(Diag.Ping));
             await proto.DisposeAsync();
             Assert.Empty(await WaitNoChildrenAsync(host.HostName));
             var remoteAlive = ProcessTree.IsAlive(remotePid);
-            Record("network cut mid-transfer", "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s",
+            Record(sharedConnection ? "network cut mid-transfer, shared SSH connection" : "network cut mid-transfer",
+                "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s" + (sharedConnection ? "; ConnectionPersist = 60 s" : "; ConnectionPersist = null"),
                 $"RemoteConnectionLostException after {sw.Elapsed.TotalSeconds:F1} s: {message}",
                 remoteAlive ? "the remote interpreter stays until sshd notices the dead TCP connection (no ClientAlive on the rig's sshd); it exits on EOF once the link is back" : "nothing");
         }
@@ -87,6 +96,30 @@ public sealed class DestructiveFaultTests
         }
         // Once the link is back, the server side gives up and the interpreter exits (nothing stays running forever).
         Assert.True(await WaitGoneAsync(remotePid, TimeSpan.FromSeconds(60)), "the remote interpreter outlived the connection after the link came back");
+    }
+
+    [Fact]
+    public async Task A_connection_through_a_shared_master_whose_link_is_cut_fails_within_the_connect_timeout()
+    {
+        await using var host = await NetNamespaceHost.CreateAsync();
+        var options = OptionsFor(host) with { Name = "netns-host", ConnectTimeout = TimeSpan.FromSeconds(5), ConnectionPersist = TimeSpan.FromSeconds(60) };
+        await using (var first = await Protocol.FromSshAsync(host.HostName, options))
+            Assert.Equal("pong", await first.CallAsync(Diag.Ping));  // leaves the master running
+        await host.CutLinkAsync();
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync(host.HostName, options).WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(ConnectFailure.Timeout, e.Reason);
+            Assert.InRange(sw.Elapsed.TotalSeconds, 4, 20);
+            Assert.Empty(await WaitNoChildrenAsync(host.HostName));
+            Record("new connection, shared master's link cut", "a master left by an earlier connection, then the veth set down; ConnectTimeout = 5 s",
+                $"{e.GetType().Name} ({e.Reason}) after {sw.Elapsed.TotalSeconds:F1} s: {e.Message}", "the master until its keep-alive gives up");
+        }
+        finally
+        {
+            await host.RestoreLinkAsync();
+        }
     }
 
     [Fact]
