@@ -35,10 +35,12 @@ string SshE(SshHost h) => string.Join(' ', new[] { "ssh", "-i", h.IdentityFile, 
 // The interpreter by absolute path, as Ansible's ansible_python_interpreter below: on this box `python3` on the
 // remote PATH is a pyenv shim (a bash script) that costs ~100-300 ms per connection; real hosts have /usr/bin/python3.
 var remotePython = Environment.GetEnvironmentVariable("BENCH_PYTHON") ?? "/usr/bin/python3";
-HostSpec Spec(SshHost h, string? name = null) => new()
+// Rmote shares each host's SSH connection between connections by default (ControlPersist, as Ansible does);
+// "unshared" rows turn that off, so every connection pays OpenSSH's key exchange and login as rsync's does.
+HostSpec Spec(SshHost h, string? name = null, bool shared = true) => new()
 {
     Host = h.HostName, User = h.User, Port = h.Port, Identity = h.IdentityFile, KnownHostsFile = h.KnownHostsFile, Name = name ?? h.Name,
-    Python = remotePython,
+    Python = remotePython, ConnectionPersist = shared ? null : TimeSpan.Zero,
 };
 void Clean(string name) { foreach (var h in hosts) Rm(Path.Combine(h.SrvRoot, name)); }
 
@@ -53,12 +55,14 @@ var only = Arg("--only");
 // runs next pays for the last tool's writeback (a 1 GiB `cat` leaves all of it; an fsync flushes others' data).
 async Task Settle() => (await ProcessRunner.RunAsync("sync")).EnsureSuccess();
 var timedJit = (Runs: 0, Ms: 0.0);  // JIT time inside RmoteDeploy's timed windows (steady state: near 0)
-async Task<double> RmoteDeploy()
+async Task<double> RmoteDeploy() => await RmoteDeployWith(shared: true);
+async Task<double> RmoteUnshared() => await RmoteDeployWith(shared: false);
+async Task<double> RmoteDeployWith(bool shared)
 {
     await Settle();
     var jit0 = Jit().Ms;
     var sw = Stopwatch.StartNew();
-    await using (var session = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h))))
+    await using (var session = await FleetSession.ConnectAsync(hosts.Select(h => Spec(h, shared: shared))))
         (await copier.CopyAsync(session)).EnsureSuccess();
     var t = sw.Elapsed.TotalSeconds;
     timedJit = (timedJit.Runs + 1, timedJit.Ms + Jit().Ms - jit0);
@@ -265,7 +269,7 @@ if (only == "busy")
         else { await Sample("rsync", () => Rsync("b-rsync")); await Sample("rmote", RmoteDeploy); }
     }
     // Whole batches with a pause after each deploy: nothing of one run is left running into the next sample.
-    foreach (var (name, run) in new (string, Func<Task<double>>)[] { ("rmote", RmoteDeploy), ("rsync", () => Rsync("b-rsync")) })
+    foreach (var (name, run) in new (string, Func<Task<double>>)[] { ("rmote", RmoteDeploy), ("rmote unshared", RmoteUnshared), ("rsync", () => Rsync("b-rsync")) })
     {
         var (b0, o0, h0, j0) = (Busy(), Own(), AllHostsCpuMs(), Jit());
         const int n = 16;
@@ -342,7 +346,7 @@ static int[] Permutation(int n, int index)
 }
 
 // --- cold ---
-var cold = new List<(double rm, double warm, double rs, double scp)>();
+var cold = new List<(double rm, double warm, double rs, double scp, double fresh)>();
 if (only == "redeploy") { Clean("b-rmote"); Clean("b-rsync"); await RmoteDeploy(); await Rsync("b-rsync"); }
 for (var i = 0; i < (Phase("cold") ? rounds : 0); i++)
 {
@@ -350,49 +354,54 @@ for (var i = 0; i < (Phase("cold") ? rounds : 0); i++)
         () => { Clean("b-rmote"); return RmoteDeploy(); },
         () => { Clean("b-rmote"); return RmoteWarm(); },
         () => { Clean("b-rsync"); return Rsync("b-rsync"); },
-        () => { Clean("b-scp"); return Scp("b-scp"); });
-    var (a, w, b, c) = (t[0], t[1], t[2], t[3]);
-    cold.Add((a, w, b, c));
-    Console.WriteLine($"  cold round {i + 1}: rmote {a:0.00}s (open connections {w:0.00}s), rsync {b:0.00}s, scp {c:0.00}s");
+        () => { Clean("b-scp"); return Scp("b-scp"); },
+        () => { Clean("b-rmote"); return RmoteUnshared(); });
+    var (a, w, b, c, f) = (t[0], t[1], t[2], t[3], t[4]);
+    cold.Add((a, w, b, c, f));
+    Console.WriteLine($"  cold round {i + 1}: rmote {a:0.00}s (open connections {w:0.00}s, unshared ssh {f:0.00}s), rsync {b:0.00}s, scp {c:0.00}s");
 }
 if (cold.Count > 0)
 {
     Row("cold deploy, 4 hosts", Median(cold.Select(x => x.rm)), Median(cold.Select(x => x.rs)), "rsync -a", "<= 1.0x");
     Row("cold deploy, 4 hosts", Median(cold.Select(x => x.rm)), Median(cold.Select(x => x.scp)), "scp -r", "< 1.0x");
+    Row("cold deploy, unshared ssh", Median(cold.Select(x => x.fresh)), Median(cold.Select(x => x.rs)), "rsync -a", "(info)");
     Row("cold deploy, connections open", Median(cold.Select(x => x.warm)), Median(cold.Select(x => x.rs)), "rsync -a", "(info)");
     VerifySame("b-rmote");
 }
 
 // --- no change ---
-var same = new List<(double rm, double warm, double rs)>();
+var same = new List<(double rm, double warm, double rs, double fresh)>();
 for (var i = 0; i < (Phase("redeploy") ? rounds : 0); i++)
 {
-    var t = await Rotated(i, RmoteDeploy, RmoteWarm, () => Rsync("b-rsync"));
-    same.Add((t[0], t[1], t[2]));
-    Console.WriteLine($"  no-change round {i + 1}: rmote {t[0]:0.00}s (open {t[1]:0.00}s), rsync {t[2]:0.00}s");
+    var t = await Rotated(i, RmoteDeploy, RmoteWarm, () => Rsync("b-rsync"), RmoteUnshared);
+    same.Add((t[0], t[1], t[2], t[3]));
+    Console.WriteLine($"  no-change round {i + 1}: rmote {t[0]:0.00}s (open {t[1]:0.00}s, unshared ssh {t[3]:0.00}s), rsync {t[2]:0.00}s");
 }
 if (same.Count > 0)
 {
     Row("no-change redeploy", Median(same.Select(x => x.rm)), Median(same.Select(x => x.rs)), "rsync -a", "<= 1.0x");
+    Row("no-change, unshared ssh", Median(same.Select(x => x.fresh)), Median(same.Select(x => x.rs)), "rsync -a", "(info)");
     Row("no-change, connections open", Median(same.Select(x => x.warm)), Median(same.Select(x => x.rs)), "rsync -a", "(info)");
 }
 
 // --- one changed ---
 // Every run is preceded by its own change of the same file, so each tool finds exactly one changed file; one
 // sample per tool and round, in the round's permutation.
-var one = new List<(double rm, double warm, double rs)>();
+var one = new List<(double rm, double warm, double rs, double fresh)>();
 for (var i = 0; i < (Phase("redeploy") ? rounds : 0); i++)
 {
     var t = await Rotated(i,
         () => { ChangeOneFile(); return RmoteDeploy(); },
         () => { ChangeOneFile(); return RmoteWarm(); },
-        () => { ChangeOneFile(); return Rsync("b-rsync"); });
-    one.Add((t[0], t[1], t[2]));
-    Console.WriteLine($"  one-changed round {i + 1}: rmote {t[0]:0.00}s (open {t[1]:0.00}s), rsync {t[2]:0.00}s");
+        () => { ChangeOneFile(); return Rsync("b-rsync"); },
+        () => { ChangeOneFile(); return RmoteUnshared(); });
+    one.Add((t[0], t[1], t[2], t[3]));
+    Console.WriteLine($"  one-changed round {i + 1}: rmote {t[0]:0.00}s (open {t[1]:0.00}s, unshared ssh {t[3]:0.00}s), rsync {t[2]:0.00}s");
 }
 if (one.Count > 0)
 {
     Row("one-changed redeploy", Median(one.Select(x => x.rm)), Median(one.Select(x => x.rs)), "rsync -a", "<= 1.0x");
+    Row("one-changed, unshared ssh", Median(one.Select(x => x.fresh)), Median(one.Select(x => x.rs)), "rsync -a", "(info)");
     Row("one-changed, connections open", Median(one.Select(x => x.warm)), Median(one.Select(x => x.rs)), "rsync -a", "(info)");
     await RmoteWarm();  // the round may have ended with a change only rsync has seen
     VerifySame("b-rmote");
@@ -552,7 +561,7 @@ Console.WriteLine(string.Join(" | ", header.Select((c, i) => c.PadRight(widths[i
 Console.WriteLine(string.Join("-|-", widths.Select(w => new string('-', w))));
 foreach (var row in rows) Console.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadRight(widths[i]))));
 Console.WriteLine("(times in seconds unless noted; ratio = rmote / peer, lower is better; \"thr\" rows: peer time / rmote time, higher is better)");
-if (timedJit.Runs > 0) Console.WriteLine($"(controller JIT inside the timed fresh-connection rmote runs: {timedJit.Ms / timedJit.Runs:0.0} ms per run, {timedJit.Runs} runs)");
+if (timedJit.Runs > 0) Console.WriteLine($"(controller JIT inside the timed new-session rmote runs: {timedJit.Ms / timedJit.Runs:0.0} ms per run, {timedJit.Runs} runs)");
 }
 
 void VerifySame(string dest)
