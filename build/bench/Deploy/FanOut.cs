@@ -21,12 +21,13 @@ static class FanOut
 
     static readonly ToolMethod<string[], int> Run = Tool.Method<string[], int>("run");
 
-    public static async Task<int> ChildAsync(string inventory)
+    public static async Task<int> ChildAsync(string inventory, bool shared)
     {
         var targets = JsonSerializer.Deserialize<List<Target>>(File.ReadAllText(inventory))!;
         var specs = targets.Select(t => new HostSpec
         {
             Host = t.Host, Port = t.Port, User = t.User, Identity = t.Identity, KnownHostsFile = t.KnownHosts, Name = t.Name, Python = t.Python,
+            ConnectionPersist = shared ? null : TimeSpan.Zero,
         });
         await using var session = await FleetSession.ConnectAsync(specs, new FleetOptions { MaxParallel = 32 });
         var r = await session.RunAsync((p, ct) => p.CallAsync(Run, ["true"], ct));

@@ -11,7 +11,7 @@ using Rmote.Fleet;
 using Rmote.TestRig;
 
 if (args.Length >= 2 && args[0] == "--fanout-child")
-    return await FanOut.ChildAsync(args[1]);
+    return await FanOut.ChildAsync(args[1], shared: !args.Contains("--unshared"));
 
 const int DefaultWarmup = 80;  // untimed rmote deploys before the timed ones (see the warm-up below)
 var rounds = Arg("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
@@ -512,27 +512,40 @@ File.WriteAllText(ansibleInv, "[all]\n" + string.Concat(Enumerable.Range(0, 32).
 {
     var h = hosts[i % hosts.Count];
     return $"c{i:00} ansible_host={h.HostName} ansible_port={h.Port} ansible_user={h.User} ansible_ssh_private_key_file={h.IdentityFile} " +
-           $"ansible_ssh_common_args='-o UserKnownHostsFile={h.KnownHostsFile} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o ControlMaster=no -o ControlPath=none' ansible_python_interpreter=/usr/bin/python3\n";
+           $"ansible_ssh_common_args='-o UserKnownHostsFile={h.KnownHostsFile} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes' ansible_python_interpreter=/usr/bin/python3\n";
 })));
+// Ansible with its default ssh arguments (-C -o ControlMaster=auto -o ControlPersist=60s): it shares connections
+// as Rmote does. The "unshared" pair turns sharing off on both sides.
 var ansibleEnv = new Dictionary<string, string>
 {
     ["ANSIBLE_PIPELINING"] = "True", ["ANSIBLE_HOST_KEY_CHECKING"] = "True", ["ANSIBLE_FORKS"] = "32",
-    ["ANSIBLE_SSH_ARGS"] = "-o ControlMaster=no -o ControlPath=none", ["ANSIBLE_LOCAL_TEMP"] = work.Combine("ansible-tmp"),
+    ["ANSIBLE_LOCAL_TEMP"] = work.Combine("ansible-tmp"),
     ["ANSIBLE_STDOUT_CALLBACK"] = "minimal", ["ANSIBLE_LOAD_CALLBACK_PLUGINS"] = "1", ["ANSIBLE_GATHERING"] = "explicit",
 };
+var ansibleUnsharedEnv = new Dictionary<string, string>(ansibleEnv) { ["ANSIBLE_SSH_ARGS"] = "-o ControlMaster=no -o ControlPath=none" };
 var self = Environment.ProcessPath!;
 var selfArgs = self.EndsWith("dotnet", StringComparison.Ordinal) ? new[] { typeof(FanOut).Assembly.Location } : [];
 var fr = new List<(double t, long rss)>(); var fa = new List<(double t, long rss)>();
+var frU = new List<(double t, long rss)>(); var faU = new List<(double t, long rss)>();
+string[] ansibleFanOut = ["all", "-i", ansibleInv, "-m", "command", "-a", "true", "-f", "32", "-o"];
 for (var i = 0; i < rounds; i++)
 {
     fr.Add(await FanOut.MeasureAsync(self, [.. selfArgs, "--fanout-child", inventory], null));
-    fa.Add(await FanOut.MeasureAsync("ansible", ["all", "-i", ansibleInv, "-m", "command", "-a", "true", "-f", "32", "-o"], ansibleEnv));
-    Console.WriteLine($"  fan-out round {i + 1}: rmote {fr[^1].t:0.00}s {fr[^1].rss / 1024} MiB, ansible {fa[^1].t:0.00}s {fa[^1].rss / 1024} MiB");
+    fa.Add(await FanOut.MeasureAsync("ansible", ansibleFanOut, ansibleEnv));
+    frU.Add(await FanOut.MeasureAsync(self, [.. selfArgs, "--fanout-child", inventory, "--unshared"], null));
+    faU.Add(await FanOut.MeasureAsync("ansible", ansibleFanOut, ansibleUnsharedEnv));
+    Console.WriteLine($"  fan-out round {i + 1}: rmote {fr[^1].t:0.00}s {fr[^1].rss / 1024} MiB, ansible {fa[^1].t:0.00}s {fa[^1].rss / 1024} MiB; " +
+                      $"unshared ssh: rmote {frU[^1].t:0.00}s {frU[^1].rss / 1024} MiB, ansible {faU[^1].t:0.00}s {faU[^1].rss / 1024} MiB");
 }
-Row("fan-out `true`, 32 connections (s)", Median(fr.Select(x => x.t)), Median(fa.Select(x => x.t)), "ansible -f 32", "(report)");
-rows.Add(["  controller peak RSS, process tree (MiB)", (Median(fr.Select(x => (double)x.rss)) / 1024).ToString("0", CultureInfo.InvariantCulture), "ansible -f 32",
-    (Median(fa.Select(x => (double)x.rss)) / 1024).ToString("0", CultureInfo.InvariantCulture),
-    (Median(fr.Select(x => (double)x.rss)) / Median(fa.Select(x => (double)x.rss))).ToString("0.00x", CultureInfo.InvariantCulture), "(report)"]);
+void FanOutRows(string what, List<(double t, long rss)> rm, List<(double t, long rss)> an, string target)
+{
+    Row(what, Median(rm.Select(x => x.t)), Median(an.Select(x => x.t)), "ansible -f 32", target);
+    rows.Add(["  controller peak RSS, process tree (MiB)", (Median(rm.Select(x => (double)x.rss)) / 1024).ToString("0", CultureInfo.InvariantCulture), "ansible -f 32",
+        (Median(an.Select(x => (double)x.rss)) / 1024).ToString("0", CultureInfo.InvariantCulture),
+        (Median(rm.Select(x => (double)x.rss)) / Median(an.Select(x => (double)x.rss))).ToString("0.00x", CultureInfo.InvariantCulture), target]);
+}
+FanOutRows("fan-out `true`, 32 connections (s)", fr, fa, "(report)");
+FanOutRows("fan-out, both without ssh sharing (s)", frU, faU, "(info)");
 
 // --- Ansible copy module, once ---
 if (withAnsible)
