@@ -33,6 +33,19 @@ public sealed class SshConnectionSharingTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task Connections_that_start_together_before_any_master_exists_all_work()
+    {
+        var host = rig.Hosts[1];
+        // A connect timeout no other test uses: ssh arguments nobody has a master for yet.
+        var options = OptionsFor(host) with { ConnectTimeout = TimeSpan.FromSeconds(23) };
+        var pids = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => ConnectAndEchoAsync(host, options)));
+        Assert.Equal(6, pids.Distinct().Count());
+        var logins = Logins(host);
+        await ConnectAndEchoAsync(host, options);  // one of them left a master behind
+        Assert.Equal(logins, Logins(host));
+    }
+
+    [Fact]
     public async Task Other_ssh_settings_get_a_connection_of_their_own()
     {
         var host = rig.Hosts[1];
