@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Rmote.TestRig;
 using Rmote.Tools;
 using Rmote.Transport;
@@ -12,7 +11,7 @@ public sealed class SshConnectionSharingTests(SshFleetFixture rig)
 {
     static SshOptions OptionsFor(SshHost host) => SshProtocolTests.OptionsFor(host);
 
-    static int Logins(SshHost host) => Regex.Count(host.ReadLog(), "Accepted publickey for ");
+    static int Logins(SshHost host) => host.Logins();
 
     static async Task<int> ConnectAndEchoAsync(SshHost host, SshOptions options)
     {

@@ -144,6 +144,9 @@ public class SshHost
         return members.Count(p => ProcessTree.Signal(p, ProcessTree.SIGKILL));
     }
 
+    /// <summary>SSH logins the host has accepted so far (its log's "Accepted publickey" lines).</summary>
+    public int Logins() => System.Text.RegularExpressions.Regex.Count(ReadLog(), "Accepted publickey for ");
+
     /// <summary>The sshd log so far ("" if none).</summary>
     public string ReadLog()
     {

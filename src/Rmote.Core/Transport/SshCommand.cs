@@ -5,8 +5,9 @@ namespace Rmote.Transport;
 /// <summary>Builds the argv for the system OpenSSH client: never a shell string built from user input.</summary>
 internal static partial class SshCommand
 {
+    /// <summary>A word no shell or ssh_config line reinterprets: no spaces, quotes, '%', '~' or shell characters.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_./+-]+$")]
-    private static partial Regex InterpreterPattern();
+    internal static partial Regex PlainWord();
 
     public static IReadOnlyList<string> Build(string host, SshOptions options) => Build(host, options, out _);
 
@@ -66,7 +67,7 @@ internal static partial class SshCommand
 
     public static void ValidatePython(string python)
     {
-        if (!InterpreterPattern().IsMatch(python))
+        if (!PlainWord().IsMatch(python))
             throw new ArgumentException($"Python '{python}' must be an interpreter name or path such as python3.11 or /usr/local/bin/python3 (to run it as root, set SshOptions.Sudo = true).", nameof(python));
     }
 

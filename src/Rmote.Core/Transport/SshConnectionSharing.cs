@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Rmote.Transport;
 
@@ -11,14 +10,10 @@ namespace Rmote.Transport;
 /// build, open a session on it and skip the key exchange and authentication that are most of a short
 /// connection's cost. ssh falls back to a connection of its own when the master refuses a session.
 /// </summary>
-internal static partial class SshConnectionSharing
+internal static class SshConnectionSharing
 {
     // sun_path holds 107 bytes and a NUL; ssh binds "<path>.<16 random characters>" first, then renames it.
     const int MaxSocketPathBytes = 107 - 17;
-
-    // ssh_config expands '%' and '~' in ControlPath and splits on spaces and quotes: only plain paths are passed.
-    [GeneratedRegex(@"^[A-Za-z0-9_./+-]+$")]
-    private static partial Regex PlainPath();
 
     /// <summary>Where the control sockets live: a folder only this user can enter.</summary>
     public static string DefaultFolder =>
@@ -39,7 +34,8 @@ internal static partial class SshConnectionSharing
         }
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', connectionArgv)));
         var socket = Path.Combine(folder, Convert.ToHexStringLower(hash, 0, 10));
-        if (!PlainPath().IsMatch(socket) || Encoding.UTF8.GetByteCount(socket) > MaxSocketPathBytes)
+        // ssh_config expands '%' and '~' in ControlPath and splits on spaces and quotes: only plain paths are passed.
+        if (!SshCommand.PlainWord().IsMatch(socket) || Encoding.UTF8.GetByteCount(socket) > MaxSocketPathBytes)
         {
             whyNot = $"the control socket path '{socket}' is too long for a Unix socket or has characters ssh would expand";
             return [];
