@@ -126,10 +126,14 @@ public static partial class ProcessTree
     {
         if (mountNamespace == GetMountNamespace(Environment.ProcessId)) return false;
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var emptyScans = 0;
         while (true)
         {
             var procs = GetProcessesInMountNamespace(mountNamespace);
-            if (procs.Count == 0) return true;
+            // Two empty scans in a row: one scan of /proc can miss a process whose namespace link is briefly
+            // unreadable (seen once under a full CI run's load: a session process outlived Stop).
+            if (procs.Count == 0 && ++emptyScans == 2) return true;
+            if (procs.Count > 0) emptyScans = 0;
             if (DateTime.UtcNow > deadline) return false;
             foreach (var p in procs) Signal(p, SIGKILL);
             await Task.Delay(25).ConfigureAwait(false);
