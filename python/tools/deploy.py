@@ -66,8 +66,8 @@ _SYSTEM_DIRS = frozenset(("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/li
                           "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var"))
 
 
-def _dangerous(root, path, real):
-    """Why ``root`` (expanded to ``path``, resolved to ``real``) must not be a destination, or None."""
+def _dangerous(path, real):
+    """Why a destination given as ``path`` (``~`` expanded), resolving to ``real``, must not be one; or None."""
     norm = "/" + os.path.normpath(path).lstrip("/")
     home = os.path.realpath(os.path.expanduser("~"))
     for p in (norm, real):
@@ -89,16 +89,17 @@ def _root(root, create=False, guard=True):
     path = os.path.expanduser(root)
     if not os.path.isabs(path):
         raise ValueError("destination root %r must be an absolute path" % (root,))
+    real = os.path.realpath(path)
     if guard:
-        why = _dangerous(root, path, os.path.realpath(path))
+        why = _dangerous(path, real)
         if why is not None:
             raise ValueError("refusing to use %s as a destination (given as %r): it is %s. This usually means an "
                              "empty variable or property in the destination path (e.g. \"$(DeployDir)/\" with "
-                             "DeployDir unset); point it at a folder of its own, such as /srv/app"
-                             % (os.path.realpath(path), root, why))
+                             "DeployDir unset); point it at a folder of its own, such as /srv/app" % (real, root, why))
     if create:
         os.makedirs(path, exist_ok=True)
-    return os.path.realpath(path)
+        real = os.path.realpath(path)  # a path made of symlinks created meanwhile
+    return real
 
 
 def _within(real, root_real):
@@ -1276,13 +1277,15 @@ class Deploy(Tool):
                 dirs[e["path"]] = e
         with _Tree(root_real) as tree:
             gran = (lambda: _mtime_granularity(root_real, tree.fd)) if apply else (lambda: 1)
+            absent = set()  # compare only: folders that would be made (what is below them is all to send)
             # folders, parents first; each one only ever reached through its parent's fd
             for rel in sorted(dirs, key=lambda p: p.count("/")):
                 e = dirs[rel]
                 mode = _entry_mode(e) if (e is not None and set_mode) else None
                 head, _, name = rel.rpartition("/")
-                pfd = tree.dir(head, create=apply, replace=apply, rel=rel)
+                pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
                 if pfd is None:
+                    absent.add(rel)
                     continue
                 st = _lstat_at(pfd, name)
                 if st is not None and stat.S_ISLNK(st.st_mode):
@@ -1290,11 +1293,13 @@ class Deploy(Tool):
                         # only implied by a file's parent: never destroy the user's link, never write through it
                         raise _symlink_refused(tree.path(rel), rel)
                     if not apply:
+                        absent.add(rel)
                         continue
                     os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
                     st = None
                 if st is None or not stat.S_ISDIR(st.st_mode):
                     if not apply:
+                        absent.add(rel)
                         continue
                     if st is not None:
                         os.unlink(name, dir_fd=pfd)
@@ -1326,7 +1331,7 @@ class Deploy(Tool):
                     continue
                 rel = e["path"]
                 head, _, name = rel.rpartition("/")
-                pfd = tree.dir(head, rel=rel)
+                pfd = None if head in absent else tree.dir(head, rel=rel)
                 st = None if pfd is None else _lstat_at(pfd, name)
                 if kind == "symlink":
                     want = e["link"]
