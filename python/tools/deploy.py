@@ -18,8 +18,13 @@ Design, in short:
   ``cleanup_temps`` (called at the start of every sync) removes.
 * A file whose inode has other hard links (a release seeded from the previous one) is never changed in
   place: content and metadata changes always go through a fresh inode.
-* Every relative path is checked: no absolute paths, no ``..``/``.``/empty components, no NUL, and its
-  resolved parent folder must stay under the destination root (a symlink pointing outside is refused).
+* Every relative path is checked: no absolute paths, no ``..``/``.``/empty components, no NUL.
+* Nothing below a destination root is reached by a path (issue 16): every folder is opened relative to its
+  parent's fd with O_NOFOLLOW, every change names an entry of such a folder fd. A symlink where a folder is
+  expected is removed as an entry (delete), replaced (a folder entry) or refused (a file's parent), never
+  entered, so a local user swapping folders for symlinks mid-deploy cannot make it act outside the destination.
+* Releases: managed folders are real folders under the real base; a flock per base serializes deploys; each
+  release is staging or complete, and only complete releases go live or are rolled back to.
 """
 
 # hashlib and shutil are imported in the functions that need them: this file's imports are paid on every
@@ -73,10 +78,10 @@ def _dangerous(path, real):
     for p in (norm, real):
         if p == "/":
             return "the host's root folder"
-        if p in _SYSTEM_DIRS:
-            return "the system folder %s itself" % p
         if p == home:
             return "the home folder itself"
+        if p in _SYSTEM_DIRS:
+            return "the system folder %s itself" % p
     return None
 
 
@@ -138,9 +143,10 @@ def _join(top, rel):
 
 
 def _symlink_refused(shown, rel):
-    return ValueError("invalid relative path %r: %s is a symlink; refusing to follow it (nothing below the "
-                      "destination root is followed: replace the link with a real folder, or send that path as "
-                      "a folder)" % (rel, shown))
+    """The error for a symlink where a folder on the way to ``rel`` should be (at ``shown``)."""
+    return ValueError("%s is a symlink; refusing to follow it to reach %r (nothing below the destination root is "
+                      "followed: replace the link with a real folder, or send that folder as a folder entry)"
+                      % (shown, rel))
 
 
 def _open_dir_at(pfd, name, shown, rel, create=False, replace=False):
@@ -1269,10 +1275,14 @@ class Deploy(Tool):
             result["temps_removed"] = len(Deploy.cleanup_temps(root))
 
         dirs = {}
+        implied = {}  # folder -> the first entry below it (to name in an error)
         for e in entries:
             parts = e["path"].split("/")
             for i in range(1, len(parts)):
-                dirs.setdefault("/".join(parts[:i]), None)
+                d = "/".join(parts[:i])
+                if d not in dirs:
+                    dirs[d] = None
+                    implied[d] = e["path"]
             if e.get("type") == "dir":
                 dirs[e["path"]] = e
         with _Tree(root_real) as tree:
@@ -1291,7 +1301,7 @@ class Deploy(Tool):
                 if st is not None and stat.S_ISLNK(st.st_mode):
                     if e is None:
                         # only implied by a file's parent: never destroy the user's link, never write through it
-                        raise _symlink_refused(tree.path(rel), rel)
+                        raise _symlink_refused(tree.path(rel), implied.get(rel, rel))
                     if not apply:
                         absent.add(rel)
                         continue
