@@ -666,6 +666,21 @@ def _sorted_entries(dfd):
         return sorted(it, key=lambda e: e.name)
 
 
+def _entry_of(rel, st):
+    """A scan entry for ``rel`` as ``st`` describes it (its walker fills in link and sha256)."""
+    entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode), "link": None}
+    if stat.S_ISLNK(st.st_mode):
+        entry["type"] = "symlink"
+    elif stat.S_ISDIR(st.st_mode):
+        entry["type"] = "dir"
+    elif stat.S_ISREG(st.st_mode):
+        entry["type"] = "file"
+        entry["size"] = st.st_size
+    else:
+        entry["type"] = "other"
+    return entry
+
+
 def _walk_fd(root_fd, with_hash=False):
     """Entries for everything under the folder ``root_fd`` (not itself), sorted per folder, never following a
     symlink."""
@@ -679,24 +694,16 @@ def _walk_fd(root_fd, with_hash=False):
                 st = de.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
-            entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode),
-                     "link": None}
-            if stat.S_ISLNK(st.st_mode):
-                entry["type"] = "symlink"
+            entry = _entry_of(rel, st)
+            if entry["type"] == "symlink":
                 try:
                     entry["link"] = os.readlink(de.name, dir_fd=dfd)
                 except OSError:
                     continue  # replaced since the listing
-            elif stat.S_ISDIR(st.st_mode):
-                entry["type"] = "dir"
+            elif entry["type"] == "dir":
                 subdirs.append(de.name)
-            elif stat.S_ISREG(st.st_mode):
-                entry["type"] = "file"
-                entry["size"] = st.st_size
-                if with_hash:
-                    entry["sha256"] = _sha256_at(dfd, de.name)
-            else:
-                entry["type"] = "other"
+            elif entry["type"] == "file" and with_hash:
+                entry["sha256"] = _sha256_at(dfd, de.name)
             out.append(entry)
         return subdirs
     _dirs_depth_first(root_fd, visit)
@@ -720,23 +727,15 @@ def _walk(root_real, with_hash=False, follow=False):
                 st = de.stat(follow_symlinks=follow)
             except FileNotFoundError:
                 continue
-            entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode),
-                     "link": None}
-            if stat.S_ISLNK(st.st_mode):
-                entry["type"] = "symlink"
+            entry = _entry_of(rel, st)
+            if entry["type"] == "symlink":
                 entry["link"] = os.readlink(de.path)
-            elif stat.S_ISDIR(st.st_mode):
-                entry["type"] = "dir"
+            elif entry["type"] == "dir":
                 if follow and not _within(os.path.realpath(de.path), root_real):
                     continue
                 subdirs.append((rel, de.path))
-            elif stat.S_ISREG(st.st_mode):
-                entry["type"] = "file"
-                entry["size"] = st.st_size
-                if with_hash:
-                    entry["sha256"] = _sha256_follow(de.path)
-            else:
-                entry["type"] = "other"
+            elif entry["type"] == "file" and with_hash:
+                entry["sha256"] = _sha256_follow(de.path)
             yield entry
         stack.extend(reversed(subdirs))
 
@@ -768,26 +767,16 @@ def _base(base, create=False):
 
 def _managed_dir(pfd, name, shown, create=False):
     """The fd of a managed folder (releases/, a release): a real folder, never a symlink (issue 16, case 2)."""
-    for _ in range(3):
-        try:
-            return os.open(name, _DIR_OPEN, dir_fd=pfd)
-        except FileNotFoundError:
-            if not create:
-                raise FileNotFoundError(errno.ENOENT, "no such folder", shown)
-            try:
-                os.mkdir(name, 0o755, dir_fd=pfd)
-            except FileExistsError:
-                pass
-        except OSError as e:
-            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
-                raise
-            st = _lstat_at(pfd, name)
-            if st is not None and stat.S_ISLNK(st.st_mode):
-                raise ValueError("%s is a symlink; refusing to manage releases through it (make it a real folder "
-                                 "inside the base)" % shown)
-            if st is not None and not stat.S_ISDIR(st.st_mode):
-                raise ValueError("%s is not a folder; refusing to manage releases there" % shown)
-    raise OSError(errno.EAGAIN, "kept changing while it was opened", shown)
+    try:
+        fd = _open_dir_at(pfd, name, shown, name, create)
+    except ValueError:
+        raise ValueError("%s is a symlink; refusing to manage releases through it (make it a real folder inside "
+                         "the base)" % shown)
+    except NotADirectoryError:
+        raise ValueError("%s is not a folder; refusing to manage releases there" % shown)
+    if fd is None:
+        raise FileNotFoundError(errno.ENOENT, "no such folder", shown)
+    return fd
 
 
 class _Base:
