@@ -307,6 +307,10 @@ class ReleaseStateTests(ReleaseBase):
 
     def test_the_state_file_is_valid_json_after_every_step(self):
         self.ship("r1")
+        # temps an interrupted state write or switch left in the base go with the next state write
+        self.write("..rmote-releases.json.rmote-tmp-0123456789ab", b"{", base=self.base)
+        os.symlink("releases/r0", os.path.join(self.base, ".current.rmote-tmp-0123456789ab"))
+        self.ship("r2")
         with open(os.path.join(self.base, ".rmote-releases.json")) as f:
             st = json.load(f)
         self.assertEqual(st["releases"]["r1"]["state"], "complete")

@@ -1049,8 +1049,13 @@ def _state(b):
 
 
 def _save_state(b, st):
-    """Write the state file atomically: temp, fsync, rename, fsync the base."""
+    """Write the state file atomically: temp, fsync, rename, fsync the base. (Under the base's lock: temps of
+    the state file or of ``current`` left in the base by an interrupted call are removed first.)"""
     import json
+    with os.scandir(b.fd) as it:
+        stale = [de.name for de in it if de.name.startswith((".%s%s" % (_STATE, TEMP_MARK), ".current" + TEMP_MARK))]
+    for name in stale:
+        _unlink_at_quiet(b.fd, name)
     st["history"] = st["history"][-_HISTORY_MAX:]
     data = json.dumps(st, sort_keys=True, indent=1).encode("utf-8")
     tmp = _temp_leaf(_STATE)
