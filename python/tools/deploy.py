@@ -71,10 +71,15 @@ _SYSTEM_DIRS = frozenset(("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/li
                           "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var"))
 
 
+_HOME = []  # the connected user's real home folder, resolved on first use
+
+
 def _dangerous(path, real):
     """Why a destination given as ``path`` (``~`` expanded), resolving to ``real``, must not be one; or None."""
     norm = "/" + os.path.normpath(path).lstrip("/")
-    home = os.path.realpath(os.path.expanduser("~"))
+    if not _HOME:
+        _HOME.append(os.path.realpath(os.path.expanduser("~")))
+    home = _HOME[0]
     for p in (norm, real):
         if p == "/":
             return "the host's root folder"
