@@ -11,7 +11,6 @@ that; a round that meets the swapped link may fail (refused), but nothing outsid
 
 import ctypes
 import ctypes.util
-import errno
 import hashlib
 import os
 import shutil

@@ -1463,11 +1463,6 @@ class Deploy(Tool):
     # ---------------------------------------------------------------- deletes and temps
 
     @staticmethod
-    def _extraneous(root_real, keep_paths):
-        with _Tree(root_real) as tree:
-            return _extraneous_at(tree.fd, keep_paths, remove=False)
-
-    @staticmethod
     def delete_extraneous(root, keep_paths):
         """Delete everything under ``root`` not named in ``keep_paths`` (their parents are kept).
 
