@@ -172,6 +172,15 @@ class ManagedPathTests(ReleaseBase):
             D.release_prepare(self.base, "r5")
 
 
+    def test_seeding_copies_a_symlinked_folder_as_a_link_never_its_content(self):
+        r0 = self.ship("r0")
+        os.symlink(self.outside, os.path.join(r0, "cache"))
+        r1 = D.release_prepare(self.base, "r1")
+        self.assertEqual((r1["seeded_from"], r1["linked"]), ("r0", 1))
+        self.assertEqual(os.readlink(os.path.join(r1["path"], "cache")), self.outside)
+        self.assertEqual(D.release_prune(self.base, 1), ["r1"])  # incomplete; its link removed as an entry
+
+
 class LockTests(ReleaseBase):
     HOLDER = """
 import sys, json
