@@ -1228,12 +1228,13 @@ class Deploy(Tool):
         """Bring everything but file contents in line, in one call; return what must be sent.
 
         ``entries``: ``[{path, type: file|dir|symlink, size, mtime_ns, mode, sha256?, link?}]``.
-        Steps (with ``apply``): remove stale temp files; create the root, folders (replacing a file or
-        symlink in the way) and implied parents; compare files by size+mtime (or sha256 with
+        Steps (with ``apply``): remove stale temp files; create the root, folders (replacing a file in the
+        way, or a symlink where a folder entry is) and implied parents (a symlink there is refused, never
+        followed: every folder is reached through its parent's fd); compare files by size+mtime (or sha256 with
         ``checksum``: then equal content with a different mtime only gets its mtime fixed); fix mode /
         owner of unchanged files (never through a shared hard link); create or retarget symlinks
         atomically; with ``delete`` remove everything under the root not named by an entry.
-        Every path is validated before anything is changed.
+        Every path's syntax is validated before anything is changed.
 
         Returns ``{send: [paths], skipped: int, dirs_created: int, links_changed: int,
         meta_fixed: int, deleted: [paths], temps_removed: int, basis: {path: sums}}``.
