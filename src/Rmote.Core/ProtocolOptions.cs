@@ -97,6 +97,9 @@ public sealed record SshOptions : ProtocolOptions
 
     internal static readonly TimeSpan DefaultConnectionPersist = TimeSpan.FromSeconds(60);
 
+    /// <summary>The control sockets' folder instead of <c>~/.cache/rmote/ssh</c> (tests use their own).</summary>
+    internal string? ControlSocketFolder { get; init; }
+
     /// <summary>Keep-alive probe interval; a dead link is noticed after three missed probes (default 15 s, null to disable).</summary>
     public TimeSpan? ServerAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 }
