@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Rmote.TestRig;
 
 namespace Rmote.Deploy.Tests;
@@ -112,10 +111,6 @@ public sealed class DangerousDestinationTests
         return (protocol, etc, home);
     }
 
-    static string Snapshot(string root) => string.Join('\n', Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
-        .Order(StringComparer.Ordinal)
-        .Select(p => Path.GetRelativePath(root, p) + (File.Exists(p) ? " " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(p))) : "/")));
-
     [Fact]
     public async Task A_copy_with_DeleteExtraneous_to_home_or_etc_is_refused_and_nothing_on_the_host_changes()
     {
@@ -123,8 +118,8 @@ public sealed class DangerousDestinationTests
         using var _ = etc;
         using var __ = home;
         await using var ___ = protocol;
-        var etcBefore = Snapshot(etc.Path);
-        var homeBefore = Snapshot(home.Path);
+        var etcBefore = TreeSnapshot.Of(etc.Path);
+        var homeBefore = TreeSnapshot.Of(home.Path);
         using var src = new TempDir("rmote-danger-src-");
         src.WriteFile("app.dll", "new");
         foreach (var destination in new[] { "~", "~/", "/etc/" })
@@ -132,8 +127,8 @@ public sealed class DangerousDestinationTests
 
         // The connection is still good (nothing half-sent), and the folders are as they were.
         Assert.True(await protocol.CallAsync(Tools.FileSystem.Exists, "/etc/app.conf"));  // the sandbox's /etc
-        Assert.Equal(etcBefore, Snapshot(etc.Path));
-        Assert.Equal(homeBefore, Snapshot(home.Path));
+        Assert.Equal(etcBefore, TreeSnapshot.Of(etc.Path));
+        Assert.Equal(homeBefore, TreeSnapshot.Of(home.Path));
     }
 
     static async Task RefusedAsync(Protocol protocol, string src, string destination)

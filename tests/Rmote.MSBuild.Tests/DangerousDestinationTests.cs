@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Rmote.TestRig;
 
 namespace Rmote.MSBuild.Tests;
@@ -10,10 +9,6 @@ namespace Rmote.MSBuild.Tests;
 [Collection("msbuild-ssh")]
 public sealed class DangerousDestinationTests(PackedFeed feed)
 {
-    static string Snapshot(string root) => string.Join('\n', Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
-        .Order(StringComparer.Ordinal)
-        .Select(p => Path.GetRelativePath(root, p) + (File.Exists(p) ? " " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(p))) : "/")));
-
     [Fact]
     public async Task An_empty_property_in_front_of_the_slash_fails_the_build_before_any_host_is_contacted()
     {
@@ -24,7 +19,7 @@ public sealed class DangerousDestinationTests(PackedFeed feed)
         Directory.CreateDirectory(Path.Combine(host.SrvRoot, "app"));
         File.WriteAllText(Path.Combine(host.SrvRoot, "app", "keep.txt"), "the app the host runs");
         File.WriteAllText(Path.Combine(host.SrvRoot, "other.txt"), "another app's file");
-        var srvBefore = Snapshot(host.SrvRoot);
+        var srvBefore = TreeSnapshot.Of(host.SrvRoot);
         // "/" cannot be given a sandbox: the host's interpreter is a tripwire that records being started and exits.
         using var tmp = new TempDir("rmote-msb-danger-");
         var started = tmp.Combine("tripwire-started");
@@ -56,6 +51,6 @@ public sealed class DangerousDestinationTests(PackedFeed feed)
         // Nothing reached the host: no login, no interpreter started, its files as they were.
         Assert.False(File.Exists(started), "the host's interpreter was started: " + (File.Exists(started) ? File.ReadAllText(started) : ""));
         Assert.Equal(logins, host.Logins());
-        Assert.Equal(srvBefore, Snapshot(host.SrvRoot));
+        Assert.Equal(srvBefore, TreeSnapshot.Of(host.SrvRoot));
     }
 }
