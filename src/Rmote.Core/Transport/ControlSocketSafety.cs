@@ -20,6 +20,7 @@ internal static class ControlSocketSafety
     {
         if (!OperatingSystem.IsLinux()) return null;  // Options() does not share elsewhere
         var uid = geteuid();
+        if (string.IsNullOrEmpty(home)) home = "/";  // no home folder known: every folder up to '/' is checked
         folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         home = Path.TrimEndingDirectorySeparator(Path.GetFullPath(home));
         var underHome = folder.StartsWith(home + "/", StringComparison.Ordinal) || folder == home;
