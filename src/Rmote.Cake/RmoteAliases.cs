@@ -42,6 +42,9 @@ public static partial class RmoteAliases
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceFolder);
         ArgumentException.ThrowIfNullOrWhiteSpace(destinationFolder);
         ArgumentNullException.ThrowIfNull(settings);
+        // Before anything connects: a destination built from an empty variable ("/") is refused here.
+        try { DestinationPath.ValidateRoot(destinationFolder, settings.AllowDangerousDestination); }
+        catch (ArgumentException e) { throw new CakeException($"{nameof(RmoteCopy)}: {e.Message}", e); }
         var source = new DirectoryPath(sourceFolder).MakeAbsolute(context.Environment).FullPath;
         return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, (ops, fleet, ct) =>
         {
@@ -51,6 +54,7 @@ public static partial class RmoteAliases
                 Options = new CopyOptions
                 {
                     DestinationFolder = destinationFolder,
+                    AllowDangerousDestination = settings.AllowDangerousDestination,
                     Compare = settings.Checksum ? CompareMode.Checksum : CompareMode.SizeAndTime,
                     DeleteExtraneous = settings.DeleteExtraneous,
                     Compress = settings.Compress,

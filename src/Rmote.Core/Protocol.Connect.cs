@@ -29,7 +29,8 @@ public sealed partial class Protocol
         options ??= new SshOptions();
         var argv = SshCommand.Build(host, options, out var notShared);
         var name = options.Name ?? host;
-        if (notShared != null) (options.Logger ?? NullLogger.Instance).LogDebug("[{Host}] SSH connection not shared: {Reason}", name, notShared);
+        if (notShared != null)
+            (options.Logger ?? NullLogger.Instance).Log(notShared.IsWarning ? LogLevel.Warning : LogLevel.Debug, "[{Host}] SSH connection not shared: {Reason}", name, notShared.Reason);
         if (options.HostKeyChecking != HostKeyChecking.Strict || options.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase)))
             (options.Logger ?? NullLogger.Instance).LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, options.HostKeyChecking);
         return StartAsync(name, argv, options, viaSsh: true, cancellationToken);

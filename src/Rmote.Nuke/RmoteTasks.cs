@@ -26,12 +26,16 @@ public static class RmoteTasks
         ArgumentNullException.ThrowIfNull(settings);
         Require(nameof(RmoteCopy), settings.SourceFolder, nameof(settings.SourceFolder));
         Require(nameof(RmoteCopy), settings.DestinationFolder, nameof(settings.DestinationFolder));
+        // Before anything connects: a destination built from an empty variable ("/") is refused here.
+        try { DestinationPath.ValidateRoot(settings.DestinationFolder!, settings.AllowDangerousDestination ?? false); }
+        catch (ArgumentException e) { throw new RmoteTaskException($"{nameof(RmoteCopy)}: {e.Message}", e); }
         return NukeStep.Run(nameof(RmoteCopy), settings, (ops, fleet, ct) => ops.CopyAsync(new CopyRequest
         {
             Source = CopySource.FromFolder(settings.SourceFolder!),
             Options = new CopyOptions
             {
                 DestinationFolder = settings.DestinationFolder!,
+                AllowDangerousDestination = settings.AllowDangerousDestination ?? false,
                 Compare = settings.Checksum == true ? CompareMode.Checksum : CompareMode.SizeAndTime,
                 DeleteExtraneous = settings.DeleteExtraneous ?? false,
                 Compress = settings.Compress ?? false,

@@ -21,6 +21,9 @@ public sealed class RmoteCopy : RmoteTask
     [Required]
     public string DestinationFolder { get; set; } = "";
 
+    /// <summary>Allow a DestinationFolder normally refused as a mistake (the host's root, the home folder itself, a top-level system folder such as /etc or /srv). Default false.</summary>
+    public bool AllowDangerousDestination { get; set; }
+
     /// <summary>Skip files whose size and modification time match (default true). False compares content (SHA-256) instead; identical content is never resent.</summary>
     public bool SkipUnchangedFiles { get; set; } = true;
 
@@ -84,7 +87,8 @@ public sealed class RmoteCopy : RmoteTask
         var hasFiles = SourceFiles is { Length: > 0 };
         if (hasFiles == !string.IsNullOrWhiteSpace(SourceFolder))
             throw new ArgumentException(hasFiles ? "Give SourceFiles or SourceFolder, not both." : "Give SourceFiles or SourceFolder: there is nothing to copy.");
-        if (string.IsNullOrWhiteSpace(DestinationFolder)) throw new ArgumentException("DestinationFolder is empty.");
+        // Before anything connects: "$(DeployDir)/" with DeployDir unset is "/".
+        DestinationPath.ValidateRoot(DestinationFolder.Trim(), AllowDangerousDestination, nameof(DestinationFolder));
         if (Retries < 0 || RetryDelayMilliseconds < 0) throw new ArgumentException("Retries and RetryDelayMilliseconds must not be negative.");
         source = hasFiles
             ? CopySource.FromFiles(SourceFiles!.Select(i => new CopyItem(LocalPath(i.ItemSpec), SubPath(i))))
@@ -121,6 +125,7 @@ public sealed class RmoteCopy : RmoteTask
             Options = new CopyOptions
             {
                 DestinationFolder = DestinationFolder.Trim(),
+                AllowDangerousDestination = AllowDangerousDestination,
                 Compare = SkipUnchangedFiles ? CompareMode.SizeAndTime : CompareMode.Checksum,
                 DeleteExtraneous = DeleteExtraneous,
                 Compress = Compress,
@@ -155,7 +160,7 @@ public sealed class RmoteCopy : RmoteTask
         }
         CopiedFiles = [.. copied];
         ReleaseIdUsed = releaseId ?? "";
-        DeployedFolder = releaseId != null ? new Releases(request.Options.DestinationFolder).ReleasePath(releaseId) : request.Options.DestinationFolder;
+        DeployedFolder = releaseId != null ? new Releases(request.Options.DestinationFolder, AllowDangerousDestination).ReleasePath(releaseId) : request.Options.DestinationFolder;
         // A release's row covers only its last step (prune); the copy's own time is what a user wants to see.
         return Report(result, Describe, o => o.Copy.Duration);
     }

@@ -50,4 +50,20 @@ public sealed class NukeSettingsTests
         var none = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteExec(s => s.SetCommand("true")));
         Assert.Contains("No hosts given", none.Message);
     }
+
+    [Fact]
+    public void A_dangerous_destination_is_refused_before_connecting_unless_allowed()
+    {
+        using var src = new Rmote.TestRig.TempDir("rmote-nuke-danger-");
+        src.WriteFile("index.html", "x");
+        // Port 1 answers nobody: an attempt to connect would fail as "unreachable" instead.
+        var settings = new RmoteCopySettings().SetHosts("root@127.0.0.1:1").SetConnectTimeout(TimeSpan.FromSeconds(5))
+            .SetSourceFolder(src.Path).SetDestinationFolder("/").EnableDeleteExtraneous();
+        var e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteCopy(settings));
+        Assert.StartsWith("RmoteCopy: Destination folder '/' is the host's root folder: refusing to deploy there", e.Message);
+        Assert.EndsWith("to use this folder on purpose, set AllowDangerousDestination.", e.Message);
+
+        var allowed = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteCopy(settings.SetAllowDangerousDestination(true)));
+        Assert.Contains("unreachable", allowed.Message);
+    }
 }

@@ -8,6 +8,9 @@ public sealed class RmoteCopySettings : RmoteSettings
     /// <summary>Compare files by SHA-256 instead of size and modification time.</summary>
     public bool Checksum { get; set; }
 
+    /// <summary>Allow a destination normally refused as a mistake: the host's root, the home folder itself, a top-level system folder such as /etc or /srv.</summary>
+    public bool AllowDangerousDestination { get; set; }
+
     /// <summary>Delete files in the destination that the source does not have (rsync <c>--delete</c>).</summary>
     public bool DeleteExtraneous { get; set; }
 

@@ -27,6 +27,14 @@ public static class RmoteCopySettingsExtensions
         return settings;
     }
 
+    /// <summary>Allows a destination normally refused as a mistake (the host's root, the home folder itself, /etc, /srv...).</summary>
+    public static RmoteCopySettings WithDangerousDestinationAllowed(this RmoteCopySettings settings, bool allow = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.AllowDangerousDestination = allow;
+        return settings;
+    }
+
     /// <summary>Deletes destination files that the source does not have.</summary>
     public static RmoteCopySettings WithDeleteExtraneous(this RmoteCopySettings settings, bool delete = true)
     {

@@ -67,7 +67,7 @@ public sealed class Copier
     /// <summary>Copies an already read source to a folder (used for releases too).</summary>
     internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, ChunkCache cache, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
     {
-        DestinationPath.ValidateRoot(destination);
+        DestinationPath.ValidateRoot(destination, Options.AllowDangerousDestination);
         var sw = Stopwatch.StartNew();
         var o = Options;
         var entries = m.Entries

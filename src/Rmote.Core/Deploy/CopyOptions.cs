@@ -6,6 +6,13 @@ public sealed record CopyOptions
     /// <summary>Absolute folder on the remote host (or <c>~/...</c>); created if missing.</summary>
     public required string DestinationFolder { get; init; }
 
+    /// <summary>
+    /// Allow a <see cref="DestinationFolder"/> that is normally refused as a mistake: the host's root, the remote
+    /// user's home folder itself or a top-level system folder such as <c>/etc</c> or <c>/srv</c> (default false).
+    /// Such a value usually comes from an empty property in front of '/'; set this only when you mean that folder.
+    /// </summary>
+    public bool AllowDangerousDestination { get; init; }
+
     /// <summary>How unchanged files are recognized (default size + modification time).</summary>
     public CompareMode Compare { get; init; } = CompareMode.SizeAndTime;
 
@@ -82,7 +89,7 @@ public sealed record CopyOptions
 
     internal void Validate()
     {
-        DestinationPath.ValidateRoot(DestinationFolder);
+        DestinationPath.ValidateRoot(DestinationFolder, AllowDangerousDestination);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFilesInFlight, 1, nameof(MaxFilesInFlight));
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 4096, nameof(ChunkSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ChunkSize, 16 * 1024 * 1024, nameof(ChunkSize));

@@ -32,14 +32,33 @@ public static class DestinationPath
         return string.Join('/', parts);
     }
 
-    /// <summary>Validates a remote folder given as the copy's destination: absolute (or <c>~/...</c>), no NUL.</summary>
-    public static string ValidateRoot(string folder)
+    /// <summary>
+    /// Validates a remote folder given as a copy's destination or a releases base: absolute (or <c>~/...</c>), no NUL,
+    /// and not a dangerous root (see <see cref="ValidateRoot(string, bool, string)"/>).
+    /// </summary>
+    public static string ValidateRoot(string folder) => ValidateRoot(folder, allowDangerousDestination: false);
+
+    /// <summary>
+    /// Validates a remote folder given as a copy's destination or a releases base, before anything is sent: absolute
+    /// (or <c>~/...</c>), no NUL, not empty, and, unless <paramref name="allowDangerousDestination"/>, not the host's
+    /// root, the remote user's home folder itself or a top-level system folder (<c>/etc</c>, <c>/usr</c>, <c>/var</c>,
+    /// ...; "//", "/./", ".." and trailing '/' resolved first). Returns <paramref name="folder"/> unchanged.
+    /// </summary>
+    /// <param name="folder">The folder on the hosts.</param>
+    /// <param name="allowDangerousDestination">The caller really means a folder of the dangerous list (rare).</param>
+    /// <param name="what">How messages name the value ("Destination folder", "Releases base folder").</param>
+    /// <exception cref="ArgumentException">The message names the value, the likely cause (an empty property) and the fix.</exception>
+    public static string ValidateRoot(string folder, bool allowDangerousDestination, string what = "Destination folder")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (string.IsNullOrWhiteSpace(folder))
+            throw new ArgumentException(DangerousDestinations.EmptyMessage(what, folder ?? ""));
         if (folder.Contains('\0'))
-            throw new ArgumentException("Destination folder contains a NUL character.", nameof(folder));
+            throw new ArgumentException($"{what} contains a NUL character.", nameof(folder));
         if (!folder.StartsWith('/') && folder != "~" && !folder.StartsWith("~/"))
-            throw new ArgumentException($"Destination folder '{folder}' must be an absolute path on the remote host (or start with ~/).", nameof(folder));
+            throw new ArgumentException($"{what} '{folder}' must be an absolute path on the remote host (or start with ~/).", nameof(folder));
+        if (!allowDangerousDestination && DangerousDestinations.Describe(folder) is { } dangerous)
+            // No parameter name: the message is shown to a build's user as it is.
+            throw new ArgumentException(DangerousDestinations.Message(what, folder, dangerous));
         return folder;
     }
 }

@@ -75,7 +75,7 @@ public sealed class FleetOperations
             }, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var releases = new Releases(request.Options.DestinationFolder) { Keep = request.KeepReleases };
+        var releases = new Releases(request.Options.DestinationFolder, request.Options.AllowDangerousDestination) { Keep = request.KeepReleases };
         var deployed = await releases.DeployAsync(Session, copier, request.ReleaseId, (p, stage, ct) => WithRetries(p, stage, ct), options, cancellationToken)
             .ConfigureAwait(false);
         return deployed.Map(r => new CopyOutcome { Copy = r.Value!.Copy, Release = r.Value, Attempts = attempts.GetValueOrDefault(r.Host, 1) });

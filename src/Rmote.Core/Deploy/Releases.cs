@@ -11,12 +11,19 @@ namespace Rmote.Deploy;
 /// </summary>
 public sealed partial class Releases
 {
-    /// <summary>Manages the releases under <paramref name="baseFolder"/> (absolute, or <c>~/...</c>).</summary>
-    public Releases(string baseFolder)
+    /// <summary>Manages the releases under <paramref name="baseFolder"/> (absolute, or <c>~/...</c>; not a dangerous root such as <c>/</c> or <c>/srv</c>).</summary>
+    public Releases(string baseFolder) : this(baseFolder, allowDangerousDestination: false) { }
+
+    /// <summary>Manages the releases under <paramref name="baseFolder"/>; <paramref name="allowDangerousDestination"/> allows the host's root, the home folder itself or a top-level system folder.</summary>
+    public Releases(string baseFolder, bool allowDangerousDestination)
     {
-        BaseFolder = DestinationPath.ValidateRoot(baseFolder).TrimEnd('/');
+        BaseFolder = DestinationPath.ValidateRoot(baseFolder, allowDangerousDestination, "Releases base folder").TrimEnd('/');
         if (BaseFolder.Length == 0) BaseFolder = "/";
+        AllowDangerousDestination = allowDangerousDestination;
     }
+
+    /// <summary>Whether the base may be a folder normally refused as a mistake (<see cref="CopyOptions.AllowDangerousDestination"/>).</summary>
+    public bool AllowDangerousDestination { get; }
 
     /// <summary>The base folder on the hosts.</summary>
     public string BaseFolder { get; }

@@ -12,7 +12,7 @@ internal static partial class SshCommand
     public static IReadOnlyList<string> Build(string host, SshOptions options) => Build(host, options, out _);
 
     /// <summary>The argv; <paramref name="notSharedBecause"/> says why a connection that could be shared is not.</summary>
-    public static IReadOnlyList<string> Build(string host, SshOptions options, out string? notSharedBecause)
+    public static IReadOnlyList<string> Build(string host, SshOptions options, out NotShared? notSharedBecause)
     {
         ValidateHost(host);
         ValidatePython(options.Python);
@@ -45,7 +45,7 @@ internal static partial class SshCommand
             if (persist < TimeSpan.Zero)
                 throw new ArgumentException($"SshOptions.ConnectionPersist is negative ({persist}): give how long a shared connection stays open, or null to turn sharing off.", nameof(options));
             // After the user's options: ssh keeps the first value, so their ControlPath=none wins.
-            argv.AddRange(SshConnectionSharing.Options([.. argv, "--", host], persist, SshConnectionSharing.DefaultFolder, out notSharedBecause));
+            argv.AddRange(SshConnectionSharing.Options([.. argv, "--", host], persist, options.ControlSocketFolder ?? SshConnectionSharing.DefaultFolder, out notSharedBecause));
         }
         argv.Add("--");
         argv.Add(host);

@@ -25,11 +25,12 @@ internal static class SshConnectionSharing
     /// The socket's name is a hash of those arguments, so a change of key, known_hosts, port or extra option opens
     /// a new master instead of reusing one authenticated under other settings.
     /// </summary>
-    public static IReadOnlyList<string> Options(IReadOnlyList<string> connectionArgv, TimeSpan persist, string folder, out string? whyNot)
+    public static IReadOnlyList<string> Options(IReadOnlyList<string> connectionArgv, TimeSpan persist, string folder, out NotShared? whyNot)
     {
-        if (OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsLinux())
         {
-            whyNot = "the Windows OpenSSH client has no connection sharing";
+            // The socket folder's owner is checked with statx(2); elsewhere it cannot be, and an unchecked folder may hold a fake master.
+            whyNot = new(OperatingSystem.IsWindows() ? "the Windows OpenSSH client has no connection sharing" : "the control socket folder's owner can only be checked on Linux", false);
             return [];
         }
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', connectionArgv)));
@@ -37,31 +38,33 @@ internal static class SshConnectionSharing
         // ssh_config expands '%' and '~' in ControlPath and splits on spaces and quotes: only plain paths are passed.
         if (!SshCommand.PlainWord().IsMatch(socket) || Encoding.UTF8.GetByteCount(socket) > MaxSocketPathBytes)
         {
-            whyNot = $"the control socket path '{socket}' is too long for a Unix socket or has characters ssh would expand";
+            whyNot = new($"the control socket path '{socket}' is too long for a Unix socket or has characters ssh would expand", false);
             return [];
         }
-        whyNot = PreparePrivateFolder(folder);
+        whyNot = PreparePrivateFolder(folder, socket);
         if (whyNot != null) return [];
         var seconds = Math.Max(1, (long)Math.Ceiling(persist.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return ["-o", "ControlMaster=auto", "-o", "ControlPath=" + socket, "-o", "ControlPersist=" + seconds];
     }
 
-    /// <summary>Creates the folder (mode 0700) if needed; a reason not to use it, or null when it is private.</summary>
+    /// <summary>Creates the folder (mode 0700) if needed; a reason not to use it (a warning: someone else could own it), or null when it is safe.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    static string? PreparePrivateFolder(string folder)
+    static NotShared? PreparePrivateFolder(string folder, string socket)
     {
         try
         {
             // A socket there lets whoever can reach it open sessions on the host: nobody else may enter the folder.
             Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var info = new DirectoryInfo(folder);
-            if (info.LinkTarget != null) return $"the control socket folder '{folder}' is a symbolic link";
-            var open = info.UnixFileMode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            return open == 0 ? null : $"the control socket folder '{folder}' is open to other users (chmod 700 it to share connections)";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"the control socket folder '{folder}' cannot be created: {e.Message}";
+            return new($"the control socket folder '{folder}' cannot be created: {e.Message}", true);
         }
+        return ControlSocketSafety.Check(folder, socket, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)) is { } unsafeReason
+            ? new(unsafeReason, true)
+            : null;
     }
 }
+
+/// <summary>Why a connection is not shared; <see cref="IsWarning"/> when the user should act (an unsafe socket folder).</summary>
+internal sealed record NotShared(string Reason, bool IsWarning);

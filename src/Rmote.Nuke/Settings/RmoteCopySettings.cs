@@ -9,6 +9,9 @@ public sealed record RmoteCopySettings : RmoteSettings
     /// <summary>The folder on the hosts (the releases' base folder with releases).</summary>
     public string? DestinationFolder { get; init; }
 
+    /// <summary>Whether a destination normally refused as a mistake is allowed (the host's root, the home folder itself, /etc, /srv...).</summary>
+    public bool? AllowDangerousDestination { get; init; }
+
     /// <summary>Whether files are compared by SHA-256 instead of size and time.</summary>
     public bool? Checksum { get; init; }
 

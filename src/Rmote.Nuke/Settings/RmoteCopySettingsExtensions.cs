@@ -32,6 +32,9 @@ public static class RmoteCopySettingsExtensions
     /// <summary>Toggles <see cref="RmoteCopySettings.Checksum"/>: whether files are compared by SHA-256 instead of size and time.</summary>
     public static RmoteCopySettings ToggleChecksum(this RmoteCopySettings settings) => settings with { Checksum = !(settings.Checksum ?? false) };
 
+    /// <summary>Sets whether a destination normally refused as a mistake is allowed (the host's root, the home folder itself, /etc, /srv...).</summary>
+    public static RmoteCopySettings SetAllowDangerousDestination(this RmoteCopySettings settings, bool? value) => settings with { AllowDangerousDestination = value };
+
     /// <summary>Sets whether destination files the source lacks are deleted.</summary>
     public static RmoteCopySettings SetDeleteExtraneous(this RmoteCopySettings settings, bool? value) => settings with { DeleteExtraneous = value };
 

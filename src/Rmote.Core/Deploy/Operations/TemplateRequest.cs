@@ -32,6 +32,8 @@ public sealed record TemplateRequest
     {
         if ((Text is null) == (LocalFile is null)) throw new ArgumentException("Give either template Text or a LocalFile (exactly one).");
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("The destination Path is empty.");
+        if ((Path.StartsWith('/') || Path.StartsWith('~')) && DangerousDestinations.Describe(Path.Trim()) is { } dangerous)
+            throw new ArgumentException(DangerousDestinations.FileMessage("Template destination", Path, dangerous));
         return Text ?? File.ReadAllText(LocalFile!);
     }
 }
