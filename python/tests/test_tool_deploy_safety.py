@@ -277,6 +277,14 @@ class ReleaseStateTests(ReleaseBase):
         self.assertEqual(D.rollback(self.base, to="r1"), {"previous": "r2", "current": "r1"})
         self.assertEqual(self.read("current/f", base=self.base), b"r1")
 
+    def test_rolling_back_twice_steps_back_twice(self):
+        for rid in ("r1", "r2", "r3"):
+            self.ship(rid)
+        self.assertEqual(D.rollback(self.base), {"previous": "r3", "current": "r2"})
+        self.assertEqual(D.rollback(self.base), {"previous": "r2", "current": "r1"})
+        with self.assertRaisesRegex(ValueError, "no earlier live release"):
+            D.rollback(self.base)
+
     def test_no_earlier_live_release(self):
         self.ship("r1")
         self.ship("r2", complete=False, switch=False)
@@ -310,6 +318,10 @@ class ReleaseStateTests(ReleaseBase):
         self.assertFalse(os.path.exists(os.path.join(self.base, ".rmote-releases.json")))  # reading writes nothing
         with self.assertRaisesRegex(ValueError, "no earlier live release"):
             D.rollback(self.base)
+        # an upgrade's first prune keeps the older releases it cannot vouch for, by age like complete ones
+        self.assertEqual(D.release_prune(self.base, 5), [])
+        with self.assertRaisesRegex(ValueError, "release r1 under .* is not complete"):
+            D.release_switch(self.base, "r1")
         self.ship("r4")
         self.assertEqual(D.rollback(self.base), {"previous": "r4", "current": "r2"})
         self.assertEqual(D.release_prune(self.base, 2), ["r1", "r3"])

@@ -72,6 +72,7 @@ _SYSTEM_DIRS = frozenset(("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/li
 
 
 _HOME = []  # the connected user's real home folder, resolved on first use
+_ALLOWED_ROOTS = set()  # real paths this connection's controller opted in to (Deploy.allow_destination)
 
 
 def _dangerous(path, real):
@@ -100,7 +101,7 @@ def _root(root, create=False, guard=True):
     if not os.path.isabs(path):
         raise ValueError("destination root %r must be an absolute path" % (root,))
     real = os.path.realpath(path)
-    if guard:
+    if guard and real not in _ALLOWED_ROOTS:
         why = _dangerous(path, real)
         if why is not None:
             raise ValueError("refusing to use %s as a destination (given as %r): it is %s. This usually means an "
@@ -1031,7 +1032,9 @@ def _read_small(dfd, name, shown):
 
 def _state(b):
     """The base's release states: ``{releases: {id: {state, ...}}, history: [{release, at}]}``. A legacy base
-    (no state file yet): its current release counts as complete and live, the others as incomplete."""
+    (no state file yet): its current release counts as complete and live; the others, whose completeness is
+    unknown, are "legacy": never switched to or rolled back to, but pruned by age like complete ones (an upgrade
+    must not delete them all at its first prune)."""
     import json
     raw = _read_small(b.fd, _STATE, b.real + "/" + _STATE)
     if raw is not None:
@@ -1050,6 +1053,8 @@ def _state(b):
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(lst.st_mtime)) if lst is not None else _now()
         st["releases"][cur] = {"state": "complete", "completed_at": at}
         st["history"].append({"release": cur, "at": at})
+    for rid in _releases(b):
+        st["releases"].setdefault(rid, {"state": "legacy"})
     return st
 
 
@@ -1081,6 +1086,11 @@ def _save_state(b, st):
 def _complete(st, release_id):
     r = st["releases"].get(release_id)
     return isinstance(r, dict) and r.get("state") == "complete"
+
+
+def _legacy(st, release_id):
+    r = st["releases"].get(release_id)
+    return isinstance(r, dict) and r.get("state") == "legacy"
 
 
 def _not_complete(b, release_id):
@@ -1183,6 +1193,15 @@ class Deploy(Tool):
     """Destination side of a deploy: compare, atomic writes, deletes, releases."""
 
     # ---------------------------------------------------------------- inspection
+
+    @staticmethod
+    def allow_destination(root):
+        """Opt this connection in to using ``root`` although it is a folder refused as a likely mistake (the
+        host's root, the home folder, a top-level system folder): the controller's AllowDangerousDestination.
+        Lasts until the connection ends. Returns the real path allowed."""
+        real = _root(root, guard=False)
+        _ALLOWED_ROOTS.add(real)
+        return real
 
     @staticmethod
     def scan(root, follow=False, with_hash=False):
@@ -1889,8 +1908,8 @@ class Deploy(Tool):
             cur = _current_id(b)
             st = _state(b)
             protected = {cur, staging}
-            incomplete = [r for r in ids if r not in protected and not _complete(st, r)]
-            complete = [r for r in ids if r == cur or _complete(st, r)]
+            incomplete = [r for r in ids if r not in protected and not _complete(st, r) and not _legacy(st, r)]
+            complete = [r for r in ids if r == cur or _complete(st, r) or _legacy(st, r)]
             excess = len(complete) - keep
             victims = incomplete + [r for r in complete if r not in protected][:max(0, excess)]
             removed = []
@@ -1906,8 +1925,9 @@ class Deploy(Tool):
 
     @staticmethod
     def rollback(base, to=None):
-        """Switch ``current`` back to the release that was live before it (``to``: that release, which must be
-        complete). Never to a release that was never complete. ValueError naming the base if there is none."""
+        """Switch ``current`` back to the newest older release that was live and is complete (``to``: that
+        release, which must be complete). Never to a release that was never complete or never live. ValueError
+        naming the base if there is none."""
         if to is not None:
             _check_release_id(to)
         try:
@@ -1926,9 +1946,11 @@ class Deploy(Tool):
                 return Deploy._go_live(b, st, to)
             if cur is None:
                 raise ValueError("no current release under %s: nothing to roll back" % b.real)
-            hist = [h.get("release") for h in st["history"] if isinstance(h, dict)]
-            last = max([i for i, r in enumerate(hist) if r == cur] or [len(hist)])
-            target = next((r for r in reversed(hist[:last]) if r != cur and r in ids and _complete(st, r)), None)
+            # the newest release older than the current one that was live and is complete (Capistrano's order:
+            # rolling back twice steps back twice, it does not return to the release just rolled back from)
+            was_live = {h.get("release") for h in st["history"] if isinstance(h, dict)}
+            older = [r for r in ids if r in was_live and _complete(st, r) and _release_key(r) < _release_key(cur)]
+            target = max(older, key=_release_key) if older else None
             if target is None:
                 raise ValueError("no earlier live release to roll back to under %s" % b.real)
             return Deploy._go_live(b, st, target)
