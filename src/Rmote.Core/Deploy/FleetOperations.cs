@@ -94,6 +94,7 @@ public sealed class FleetOperations
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         return Session.RunAsync(async (p, ct) =>
         {
+            using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker);
             var sw = Stopwatch.StartNew();
             var lines = new List<HostOutputLine>();
             int? exit = null;
@@ -191,11 +192,12 @@ public sealed class FleetOperations
         {
             var vars = new Dictionary<string, object?>(request.Variables);
             vars.TryAdd("rmote_host", p.Name);
+            using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker);
             if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
             try
             {
                 return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-                { Mode = mode, Owner = request.Owner, Group = request.Group }, ct).ConfigureAwait(false);
+                { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames] }, ct).ConfigureAwait(false);
             }
             // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
             catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
