@@ -69,14 +69,14 @@ internal sealed class SecretMasker
         Stderr = i.Stderr is { } s ? Mask(s) : null,
     };
 
-    // A template variable may be a number or a bool: its text is what a message would quote.
+    // A template variable may be a number or a bool: its text (as Python prints it) is what a message would quote.
+    // A list or an object has no single text to look for; a secret is a string or a number.
     static string? Text(object? v) => v switch
     {
-        null => null,
         string s => s,
         bool b => b ? "True" : "False",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => v.ToString(),
+        _ => null,
     };
 
     static IEnumerable<string> Forms(string value)

@@ -18,6 +18,7 @@ public sealed record TemplateRequest
     /// <summary>
     /// Names of <see cref="Variables"/> whose values are secret: masked (<c>***</c>) in every error and log text of this
     /// step (each line of a multi-line value too), and the file is written with mode 0600 unless <see cref="Mode"/> is set.
+    /// A secret value is a string or a number (a list or an object is rendered but not masked).
     /// </summary>
     public IReadOnlyCollection<string> SecretVariableNames { get; init; } = [];
     /// <summary>Destination file on each host.</summary>
