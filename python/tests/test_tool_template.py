@@ -191,6 +191,24 @@ class TestRuntimeErrors(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "template line 1: % for x in 5:"):
             r("% for x in 5:\n% endfor\n")
 
+    def test_an_error_quoting_a_secret_variable_is_withheld(self):
+        key = "-----BEGIN KEY-----\n" + "\n".join(["QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo%04dabcdefghijklmnopqrstuvwxyz0123456789" % i for i in range(6)]) + "\n-----END KEY-----"
+        # int() quotes only the first 200 characters of the repr: a part of a line, escaped.
+        with self.assertRaises(ValueError) as cm:
+            T.render_to_file("a\nbits=${int(key)}\n", {"key": key}, os.path.join(tempfile.gettempdir(), "never"), secrets=["key"])
+        text = str(cm.exception)
+        self.assertIn("withheld", text)
+        self.assertIn("template line 2: bits=${int(key)}", text)
+        for line in key.splitlines():
+            self.assertNotIn(line[:8], text)
+        self.assertIsNone(cm.exception.__cause__)
+        self.assertTrue(cm.exception.__suppress_context__)
+        # Without the secret mark the message is Python's own; errors not quoting the value keep theirs.
+        with self.assertRaisesRegex(ValueError, "invalid literal for int"):
+            T.render_to_file("${int(key)}", {"key": key}, os.path.join(tempfile.gettempdir(), "never"))
+        with self.assertRaisesRegex(NameError, "name 'other' is not defined"):
+            T.render_to_file("${other}", {"key": key}, os.path.join(tempfile.gettempdir(), "never"), secrets=["key"])
+
     def test_bad_arguments(self):
         with self.assertRaises(TypeError):
             T.render(b"bytes", {})

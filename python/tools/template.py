@@ -232,8 +232,37 @@ def _compile(source, name=None):
     return program
 
 
-def _render(source, variables, name=None):
-    # type: (str, Optional[Dict[str, Any]], Optional[str]) -> str
+_SECRET_RUN = 8  # a message holding this many characters of a secret value in a row quotes it
+
+
+def _secret_texts(variables, secrets):
+    # type: (Dict[str, Any], Optional[List[str]]) -> List[str]
+    texts = []
+    for key in secrets or ():
+        value = variables.get(key)
+        if value is not None and not isinstance(value, (dict, list)):
+            texts.append(str(value))
+    return [t for t in texts if len(t) >= 3]
+
+
+def _quotes_secret(text, secret_texts):
+    # Python truncates and escapes what it quotes (int() keeps 200 characters of a repr), so a plain search for the
+    # value is not enough: any run of _SECRET_RUN characters of a value (a line of it, unescaped) counts.
+    for value in secret_texts:
+        if value in text:
+            return True
+        for line in value.splitlines():
+            line = line.strip()
+            if len(line) < _SECRET_RUN:
+                continue
+            for i in range(len(line) - _SECRET_RUN + 1):
+                if line[i:i + _SECRET_RUN] in text:
+                    return True
+    return False
+
+
+def _render(source, variables, name=None, secrets=None):
+    # type: (str, Optional[Dict[str, Any]], Optional[str], Optional[List[str]]) -> str
     if not isinstance(source, str):
         raise TypeError("template must be a string")
     if variables is None:
@@ -261,11 +290,18 @@ def _render(source, variables, name=None):
         if lineno is None or not 0 < lineno <= len(program.linemap):
             raise
         tline = program.linemap[lineno - 1]
-        message = "%s (%s: %s)" % (e, _where(name, tline), program.lines[tline - 1].strip())
+        detail = str(e)
+        hidden = _quotes_secret(detail, _secret_texts(variables, secrets))
+        if hidden:
+            detail = "the error message quoted a secret variable and is withheld"
+        message = "%s (%s: %s)" % (detail, _where(name, tline), program.lines[tline - 1].strip())
         try:
             new = type(e)(message)
         except Exception:
             new = RuntimeError("%s: %s" % (type(e).__name__, message))
+        if hidden:
+            # Chaining would print the original message in the remote traceback.
+            raise new from None
         raise new from e
     return "".join(chunks)
 
@@ -288,11 +324,12 @@ class Template(Tool):
         return _render(source, variables, name=template_path)
 
     @staticmethod
-    def render_to_file(template, variables, path, mode=None, owner=None, group=None):
-        # type: (str, Optional[Dict[str, Any]], str, Any, Any, Any) -> RenderResult
+    def render_to_file(template, variables, path, mode=None, owner=None, group=None, secrets=None):
+        # type: (str, Optional[Dict[str, Any]], str, Any, Any, Any, Optional[List[str]]) -> RenderResult
         """Render ``template`` and write the result (UTF-8) to ``path`` atomically,
-        only if it differs (or mode/owner/group differ). Returns RenderResult{path,
-        changed, sha256}."""
-        text = _render(template, variables)
+        only if it differs (or mode/owner/group differ). ``secrets`` names variables
+        whose values an error message must never quote: such a message is withheld
+        (the type and template line stay). Returns RenderResult{path, changed, sha256}."""
+        text = _render(template, variables, secrets=secrets)
         changed, digest = write_file(path, text.encode("utf-8"), file_mode(mode), owner_id(owner), group_id(group))
         return RenderResult(path=path, changed=changed, sha256=digest)

@@ -36,6 +36,7 @@ public static partial class RmoteAliases
             LocalFile = local,
             Path = destinationPath,
             Variables = new Dictionary<string, object?>(settings.Variables),
+            SecretVariableNames = [.. settings.SecretVariables],
             Mode = settings.Mode,
             Owner = settings.Owner,
             Group = settings.Group,

@@ -90,8 +90,8 @@ public sealed partial class Protocol
         var level = RemoteLogRecord.ToLogLevel(record.Level);
         if (!logger.IsEnabled(level)) return;
         if (record.Exc is { Length: > 0 } exc)
-            logger.Log(level, "[{Host}] {RemoteLogger}: {Message}{NewLine}{RemoteTraceback}", Name, record.Logger, record.Message, Environment.NewLine, exc);
+            logger.Log(level, "[{Host}] {RemoteLogger}: {Message}{NewLine}{RemoteTraceback}", Name, record.Logger, MaskLog(record.Message), Environment.NewLine, MaskLog(exc));
         else
-            logger.Log(level, "[{Host}] {RemoteLogger}: {Message}", Name, record.Logger, record.Message);
+            logger.Log(level, "[{Host}] {RemoteLogger}: {Message}", Name, record.Logger, MaskLog(record.Message));
     }
 }

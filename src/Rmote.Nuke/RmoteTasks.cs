@@ -111,6 +111,7 @@ public static class RmoteTasks
             LocalFile = file,
             Path = path,
             Variables = settings.Variables,
+            SecretVariableNames = settings.SecretVariables,
             Mode = settings.Mode,
             Owner = settings.Owner,
             Group = settings.Group,

@@ -23,7 +23,11 @@ public sealed class RmoteExec : RmoteTask
     /// <summary><c>NAME=value</c> pairs added to the remote environment (values may be logged).</summary>
     public string[]? EnvironmentVariables { get; set; }
 
-    /// <summary><c>NAME=value</c> pairs whose values never reach the log: masked as <c>***</c> in output and errors.</summary>
+    /// <summary>
+    /// Secret variables, masked as <c>***</c> in output and errors (each line of a multi-line value too): a bare
+    /// <c>NAME</c> takes the value of the build's own environment variable NAME, so the value is never a task parameter
+    /// (the safe form: binlogs and diagnostic logs record parameters); <c>NAME=value</c> is accepted too.
+    /// </summary>
     public string[]? SecretEnvironmentVariables { get; set; }
 
     /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
@@ -63,6 +67,13 @@ public sealed class RmoteExec : RmoteTask
             foreach (var pair in pairs ?? [])
             {
                 var eq = pair.IndexOf('=');
+                if (secret && eq < 0)
+                {
+                    var name = pair.Trim();
+                    env[name] = SecretValues.FromEnvironment(name, nameof(SecretEnvironmentVariables));
+                    secrets.Add(name);
+                    continue;
+                }
                 // The message names the variable only: a malformed secret pair must not print its value.
                 if (eq <= 0) throw new ArgumentException($"Environment entry {(secret ? "(secret)" : $"'{pair}'")} is not NAME=value.");
                 env[pair[..eq]] = pair[(eq + 1)..];

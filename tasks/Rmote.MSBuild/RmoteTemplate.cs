@@ -20,7 +20,11 @@ public sealed class RmoteTemplate : RmoteTask
     [Required]
     public string DestinationFile { get; set; } = "";
 
-    /// <summary>Variables as items: spec = name, metadata <c>Value</c>.</summary>
+    /// <summary>
+    /// Variables as items: spec = name, metadata <c>Value</c>, or <c>EnvironmentVariable</c> (the value of the build's
+    /// environment variable of that name, never a task parameter). <c>Secret="true"</c> marks a secret: masked in every
+    /// error and log line, and the file defaults to mode 0600. A secret should come from <c>EnvironmentVariable</c>.
+    /// </summary>
     public ITaskItem[]? Variables { get; set; }
 
     /// <summary>Variables as <c>Name=Value</c> pairs (<c>Properties="Port=$(Port);Env=$(Configuration)"</c>).</summary>
@@ -48,7 +52,13 @@ public sealed class RmoteTemplate : RmoteTask
     protected override void Validate()
     {
         var vars = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var v in Variables ?? []) vars[v.ItemSpec] = v.GetMetadata("Value");
+        var secrets = new List<string>();
+        foreach (var v in Variables ?? [])
+        {
+            var fromEnv = v.GetMetadata("EnvironmentVariable");
+            vars[v.ItemSpec] = string.IsNullOrWhiteSpace(fromEnv) ? v.GetMetadata("Value") : SecretValues.FromEnvironment(fromEnv, $"Variables '{v.ItemSpec}'");
+            if (bool.TryParse(v.GetMetadata("Secret"), out var secret) && secret) secrets.Add(v.ItemSpec);
+        }
         foreach (var pair in Properties ?? [])
         {
             var eq = pair.IndexOf('=');
@@ -62,6 +72,7 @@ public sealed class RmoteTemplate : RmoteTask
             Text = string.IsNullOrWhiteSpace(Template) ? null : Template,
             LocalFile = string.IsNullOrWhiteSpace(TemplateFile) ? null : LocalPath(TemplateFile),
             Variables = vars,
+            SecretVariableNames = secrets,
             Path = DestinationFile.Trim(),
             Mode = string.IsNullOrWhiteSpace(Mode) ? null : Mode.Trim(),
             Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),

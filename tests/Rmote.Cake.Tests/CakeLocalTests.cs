@@ -14,6 +14,7 @@ public sealed class CakeLocalTests(ITestOutputHelper output)
         dir.WriteFile("src/a.txt", "alpha");
         dir.WriteFile("src/sub/b.txt", "beta");
         dir.WriteFile("app.tmpl", "port=${port}\nhost=${rmote_host}\n");
+        dir.WriteFile("key.tmpl", "${key}\n");
         var dest = dir.Combine("dest");
         dir.WriteFile("dest/stale.txt", "left over from an older deploy");
         var script = dir.WriteFile("build.cake", CakeRunner.AddinLine(feed) + $$"""
@@ -24,6 +25,7 @@ public sealed class CakeLocalTests(ITestOutputHelper output)
             {
                 RmoteCopy(hosts, "./src", dest, new RmoteCopySettings().WithDeleteExtraneous().WithFileMode("0640"));
                 RmoteTemplate(hosts, "./app.tmpl", dest + "/app.conf", new RmoteTemplateSettings().WithVariable("port", 8080));
+                RmoteTemplate(hosts, "./key.tmpl", dest + "/key.pem", new RmoteTemplateSettings().WithSecretVariable("key", "k3y-line-one\nk3y-line-two"));
                 RmoteExec(hosts, "cat app.conf; echo 'braces {0} {x}'", new RmoteExecSettings().WithWorkingDirectory(dest));
                 RmoteExec(hosts, "echo token=$TOKEN", new RmoteExecSettings().WithSecretEnvironmentVariable("TOKEN", "s3cr3t-value"));
             });
@@ -44,6 +46,9 @@ public sealed class CakeLocalTests(ITestOutputHelper output)
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(Path.Combine(dest, "a.txt")));
         Assert.False(File.Exists(Path.Combine(dest, "stale.txt")));
         Assert.Contains("port=8080", File.ReadAllText(Path.Combine(dest, "app.conf")));
+        Assert.Equal("k3y-line-one\nk3y-line-two\n", File.ReadAllText(Path.Combine(dest, "key.pem")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dest, "key.pem")));  // a secret: 0600 by default
+        Assert.DoesNotContain("k3y-line", text);
         Assert.Contains("[local] port=8080", text);
         Assert.Contains("[local] braces {0} {x}", text);
         Assert.Contains("[local] token=***", text);

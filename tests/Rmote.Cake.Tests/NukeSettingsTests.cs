@@ -38,6 +38,13 @@ public sealed class NukeSettingsTests
         Assert.Equal(2, b.EnvironmentVariables.Count);
         Assert.Empty(a.SecretEnvironmentVariables);
         Assert.Empty(b.RemoveEnvironmentVariables("A").RemoveEnvironmentVariables("B").EnvironmentVariables);
+        var t = new RmoteTemplateSettings().AddVariables("port", 80);
+        var secret = t.SetSecretVariable("key", "v");
+        Assert.Empty(t.SecretVariables);
+        Assert.Equal(["key"], secret.SecretVariables);
+        Assert.Equal("v", secret.Variables["key"]);
+        Assert.Equal(["key"], secret.SetSecretVariable("key", "w").SecretVariables);
+        Assert.Empty(secret.ClearSecretVariables().SecretVariables);
     }
 
     [Fact]

@@ -57,6 +57,38 @@ public sealed class NukeTasksTests(SshFleetFixture rig, ITestOutputHelper output
     }
 
     [Fact]
+    public void A_secret_template_variable_is_written_0600_and_an_expression_error_never_quotes_it()
+    {
+        var capture = new Capture();
+        Log.Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(capture).CreateLogger();
+        using var dir = new TempDir("rmote-nuke-secret-");
+        var tpl = dir.WriteFile("key.tmpl", "${key}\n");
+        var bad = dir.WriteFile("bad.tmpl", "bits=${int(key)}\n");
+        const string key = "-----BEGIN KEY-----\nnuke-s3cret-line-0123456789abcdef\nnuke-s3cret-line-fedcba9876543210\n-----END KEY-----";
+        RmoteTaskException e;
+        try
+        {
+            RmoteTasks.RmoteTemplate(s => Conn(s).SetTemplateFile(tpl).SetDestinationPath("/srv/nuke-secret/key.pem").SetSecretVariable("key", key));
+            e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteTemplate(s => Conn(s).SetTemplateFile(bad).SetDestinationPath("/srv/nuke-secret/bad.conf").SetSecretVariable("key", key)));
+        }
+        finally
+        {
+            RmoteTasks.RmoteDisconnect();
+            Log.CloseAndFlush();
+        }
+        foreach (var h in rig.Hosts)
+        {
+            var file = Path.Combine(h.SrvRoot, "nuke-secret", "key.pem");
+            Assert.Equal(key + "\n", File.ReadAllText(file));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+        output.WriteLine(e.Message);
+        Assert.Contains("the error message quoted a secret variable and is withheld (template line 1: bits=${int(key)})", e.Message);
+        Assert.DoesNotContain("s3cret", e.Message);
+        lock (capture.Lines) Assert.DoesNotContain(capture.Lines, l => l.Contains("s3cret", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_Nuke_sample_builds_against_the_packed_package_and_deploys_to_three_ssh_hosts()
     {
         var feed = await PackedFeed.GetAsync();

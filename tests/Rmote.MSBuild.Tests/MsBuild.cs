@@ -29,9 +29,13 @@ internal static class MsBuild
         return psi;
     }
 
-    public static Task<ProcessResult> RunDotnetAsync(IEnumerable<string> args, string cwd, TimeSpan timeout) =>
+    public static Task<ProcessResult> RunDotnetAsync(IEnumerable<string> args, string cwd, TimeSpan timeout, IReadOnlyDictionary<string, string>? extraEnv = null)
+    {
+        var env = Env();
+        foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>()) env[k] = v;
         // ProcessRunner removes a variable whose value is null.
-        ProcessRunner.RunAsync("dotnet", args, cwd, Env().ToDictionary(kv => kv.Key, kv => kv.Value!), timeout);
+        return ProcessRunner.RunAsync("dotnet", args, cwd, env.ToDictionary(kv => kv.Key, kv => kv.Value!), timeout);
+    }
 
     /// <summary>A running build whose output can be watched (for Ctrl+C).</summary>
     public sealed class Running : IDisposable

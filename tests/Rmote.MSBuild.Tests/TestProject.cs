@@ -48,9 +48,12 @@ internal sealed class TestProject : IDisposable
     public IReadOnlyList<string> Args(string targets, string verbosity, params string[] extra) =>
         ["msbuild", ProjectFile, "-restore", "-t:" + targets, "-v:" + verbosity, "-nologo", "-nodeReuse:false", "-clp:NoSummary", .. extra];
 
-    public async Task<ProcessResult> RunAsync(string targets, string verbosity = "m", params string[] extra)
+    public Task<ProcessResult> RunAsync(string targets, string verbosity = "m", params string[] extra) => RunAsync(targets, verbosity, null, extra);
+
+    /// <summary>Runs the build with extra environment variables (secrets a build reads by name).</summary>
+    public async Task<ProcessResult> RunAsync(string targets, string verbosity, IReadOnlyDictionary<string, string>? env, params string[] extra)
     {
-        var r = await MsBuild.RunDotnetAsync(Args(targets, verbosity, extra), Folder, TimeSpan.FromMinutes(3));
+        var r = await MsBuild.RunDotnetAsync(Args(targets, verbosity, extra), Folder, TimeSpan.FromMinutes(3), env);
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "rmote-msbuild-last-" + targets.Replace(';', '_') + ".log"), r.StdOut + r.StdErr); // for a failing assertion
         return r;
     }

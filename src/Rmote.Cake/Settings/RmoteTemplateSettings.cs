@@ -8,7 +8,10 @@ public sealed class RmoteTemplateSettings : RmoteSettings
     /// <summary>Template variables (<c>${name}</c>); each host also sees <c>rmote_host</c>.</summary>
     public IDictionary<string, object?> Variables { get; set; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
-    /// <summary>Mode of the written file, octal (<c>"0644"</c>).</summary>
+    /// <summary>Names of <see cref="Variables"/> whose values are secret: masked in every error and log text, and the file defaults to mode 0600.</summary>
+    public ISet<string> SecretVariables { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Mode of the written file, octal (<c>"0644"</c>; default: the file's own, or 0600 with a secret variable).</summary>
     public string? Mode { get; set; }
 
     /// <summary>Owner of the written file.</summary>

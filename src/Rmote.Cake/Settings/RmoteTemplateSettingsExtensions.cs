@@ -11,6 +11,15 @@ public static class RmoteTemplateSettingsExtensions
         return settings;
     }
 
+    /// <summary>Sets a secret template variable: its value is masked in every error and log text, and the file defaults to mode 0600.</summary>
+    public static RmoteTemplateSettings WithSecretVariable(this RmoteTemplateSettings settings, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Variables[name] = value;
+        settings.SecretVariables.Add(name);
+        return settings;
+    }
+
     /// <summary>Sets the written file's mode (octal, <c>"0644"</c>).</summary>
     public static RmoteTemplateSettings WithMode(this RmoteTemplateSettings settings, string mode)
     {

@@ -94,6 +94,7 @@ public sealed class FleetOperations
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         return Session.RunAsync(async (p, ct) =>
         {
+            using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker);
             var sw = Stopwatch.StartNew();
             var lines = new List<HostOutputLine>();
             int? exit = null;
@@ -110,10 +111,10 @@ public sealed class FleetOperations
                     onLine?.Invoke(line);
                 }
             }
-            catch (Exception e) when (!masker.IsEmpty && e is not OperationCanceledException)
+            // Remote errors may quote the process's output or a path built from a secret: never let one through.
+            catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
             {
-                // Remote errors may quote the process's output: never let a secret through in a message.
-                throw new InvalidOperationException(masker.Mask(e.Message));
+                throw masked;
             }
             var outcome = new ExecOutcome { Host = p.Name, ExitCode = exit ?? -1, Output = lines, Duration = sw.Elapsed };
             if (outcome.ExitCode != 0 && !request.IgnoreExitCode)
@@ -175,19 +176,34 @@ public sealed class FleetOperations
         }
     }
 
-    /// <summary>Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs).</summary>
+    /// <summary>
+    /// Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs). The values
+    /// of <see cref="TemplateRequest.SecretVariableNames"/> are masked in every error, and the file defaults to mode 0600.
+    /// </summary>
     public Task<FleetResult<RenderResult>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = request.ReadTemplate();
+        var masker = SecretMasker.For(request);
+        // A file holding a secret is readable by its owner only, unless the caller chose a mode.
+        var mode = request.Mode ?? (masker.IsEmpty ? null : "0600");
         var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
         return Session.RunAsync(async (p, ct) =>
         {
             var vars = new Dictionary<string, object?>(request.Variables);
             vars.TryAdd("rmote_host", p.Name);
+            using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker);
             if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
-            return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-            { Mode = request.Mode, Owner = request.Owner, Group = request.Group }, ct).ConfigureAwait(false);
+            try
+            {
+                return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
+                { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames] }, ct).ConfigureAwait(false);
+            }
+            // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
+            catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
+            {
+                throw masked;
+            }
         }, OptionsFor(request.Fleet), cancellationToken);
     }
 

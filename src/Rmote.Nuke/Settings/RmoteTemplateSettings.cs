@@ -12,7 +12,10 @@ public sealed record RmoteTemplateSettings : RmoteSettings
     /// <summary>Template variables.</summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
 
-    /// <summary>The written file's mode, octal.</summary>
+    /// <summary>Names of <see cref="Variables"/> whose values are secret: masked in every error and log text, and the file defaults to mode 0600.</summary>
+    public IReadOnlyList<string> SecretVariables { get; init; } = [];
+
+    /// <summary>The written file's mode, octal (default: the file's own, or 0600 with a secret variable).</summary>
     public string? Mode { get; init; }
 
     /// <summary>The written file's owner.</summary>

@@ -29,6 +29,16 @@ public static class RmoteTemplateSettingsExtensions
     /// <summary>Clears template variables.</summary>
     public static RmoteTemplateSettings ClearVariables(this RmoteTemplateSettings settings) => settings with { Variables = new Dictionary<string, object?>() };
 
+    /// <summary>Sets a secret template variable: its value is masked in every error and log text, and the file defaults to mode 0600.</summary>
+    public static RmoteTemplateSettings SetSecretVariable(this RmoteTemplateSettings settings, string name, object? value) =>
+        settings.AddVariables(name, value) with { SecretVariables = [.. settings.SecretVariables.Where(n => n != name), name] };
+
+    /// <summary>Marks existing template variables as secret.</summary>
+    public static RmoteTemplateSettings AddSecretVariables(this RmoteTemplateSettings settings, params string[] names) => settings with { SecretVariables = [.. settings.SecretVariables.Union(names)] };
+
+    /// <summary>Unmarks every secret template variable (their values stay).</summary>
+    public static RmoteTemplateSettings ClearSecretVariables(this RmoteTemplateSettings settings) => settings with { SecretVariables = [] };
+
     /// <summary>Sets the written file's mode, octal.</summary>
     public static RmoteTemplateSettings SetMode(this RmoteTemplateSettings settings, string? value) => settings with { Mode = value };
 

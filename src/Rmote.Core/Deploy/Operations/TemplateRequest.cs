@@ -15,9 +15,15 @@ public sealed record TemplateRequest
     public string? LocalFile { get; init; }
     /// <summary>Variables, used as named.</summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+    /// <summary>
+    /// Names of <see cref="Variables"/> whose values are secret: masked (<c>***</c>) in every error and log text of this
+    /// step (each line of a multi-line value too), and the file is written with mode 0600 unless <see cref="Mode"/> is set.
+    /// A secret value is a string or a number (a list or an object is rendered but not masked).
+    /// </summary>
+    public IReadOnlyCollection<string> SecretVariableNames { get; init; } = [];
     /// <summary>Destination file on each host.</summary>
     public required string Path { get; init; }
-    /// <summary>Permission bits (<c>"0644"</c>).</summary>
+    /// <summary>Permission bits (<c>"0644"</c>); null keeps the file's mode (a new file: 0644 less the umask), or 0600 with a secret variable.</summary>
     public string? Mode { get; init; }
     /// <summary>Owner name or uid.</summary>
     public string? Owner { get; init; }

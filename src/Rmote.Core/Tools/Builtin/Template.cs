@@ -27,7 +27,7 @@ public static class Template
     /// <summary><c>render_file(template_path, variables)</c>: renders a template stored on the remote.</summary>
     public static readonly ToolMethod<string, object?, string> RenderFile = Tool.Method<string, object?, string>("render_file");
 
-    /// <summary><c>render_to_file(template, variables, path, mode, owner, group)</c>: renders and writes atomically, only when different.</summary>
+    /// <summary><c>render_to_file(template, variables, path, mode, owner, group, secrets)</c>: renders and writes atomically, only when different.</summary>
     public static readonly ToolMethod<RenderToFileOptions, RenderResult> RenderToFile = Tool.KwMethod<RenderToFileOptions, RenderResult>("render_to_file");
 }
 
@@ -51,6 +51,8 @@ public sealed record RenderToFileOptions
     public string? Owner { get; init; }
     /// <summary>Group name or gid.</summary>
     public string? Group { get; init; }
+    /// <summary>Names of secret variables: a render error whose message quotes one of their values has that message withheld (the type and template line stay).</summary>
+    public IReadOnlyList<string>? Secrets { get; init; }
 }
 
 /// <summary>Result of <see cref="Template.RenderToFile"/>.</summary>
