@@ -83,7 +83,7 @@ public sealed partial class Protocol
     {
         Validate(options);
         var logger = options.Logger ?? NullLogger.Instance;
-        var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line));
+        var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line), options.StderrQuota);
         var protocol = new Protocol(name, process, process.Input, process.Output, options);
         try
         {
@@ -137,5 +137,6 @@ public sealed partial class Protocol
         // would hold the next one behind TCP's delayed ACK (Nagle: ssh sets no TCP_NODELAY without a tty).
         writer.Enqueue(OutgoingFrame.Create(FrameType.Hello, 0, body), flush: false);
         readLoop = Task.Run(ReadLoopAsync);
+        if (noProgressTimeout is { } limit) _ = Task.Run(() => WatchProgressAsync(limit));
     }
 }
