@@ -3,12 +3,13 @@ using System.Security.Cryptography;
 using Rmote.Fleet;
 using Rmote.TestRig;
 using Rmote.Tools;
+using Xunit.Abstractions;
 
 namespace Rmote.Deploy.Tests;
 
 /// <summary>Issue 16 case 7: every step has a bound after connect; one frozen or slow host fails alone, the others are reported.</summary>
 [Collection("ssh")]
-public sealed class BoundsTests(SshFleetFixture rig)
+public sealed class BoundsTests(SshFleetFixture rig, ITestOutputHelper output)
 {
     IEnumerable<HostSpec> RigSpecs => rig.Hosts.Select(Rig.Spec);
 
@@ -56,6 +57,7 @@ public sealed class BoundsTests(SshFleetFixture rig)
             Assert.Contains($"[{frozen.Name}] no progress for 4 s", error.Message);
             Assert.Contains("write_chunk", error.Message);          // what was in flight
             Assert.Contains("NoProgressTimeout", error.Message);    // the fix
+            output.WriteLine($"frozen host after {elapsed}: {error.Message}\n{result.ToTable()}");
             Assert.True(elapsed < bound + TimeSpan.FromSeconds(30), $"the copy took {elapsed} with a {bound} no-progress bound");
 
             // Every other host's result is reported, and their copies are whole.
@@ -100,6 +102,7 @@ public sealed class BoundsTests(SshFleetFixture rig)
             Assert.IsAssignableFrom<TimeoutException>(r.Error);
             Assert.Contains($"[{slow.Name}]", r.Reason);
             Assert.Contains("did not finish within", r.Reason);
+            output.WriteLine(r.Reason);
         }
         Assert.Equal(HostStatus.Succeeded, result[rig.Hosts[1].Name].Status);
         // The remote sleeps were cancelled, not the connections: the hosts answer at once.

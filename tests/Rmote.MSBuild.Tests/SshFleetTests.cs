@@ -99,4 +99,32 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
             Assert.Contains($"{h.Name}: RmoteWaitForHealthy: healthy", log);
         }
     }
+    [Fact]
+    public async Task TimeoutBoundsASleepingExecAndACopyOnEveryHostEachFailingWithItsHostAndLimit()
+    {
+        var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-bound-" + Guid.NewGuid().ToString("n")[..8];
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {string.Join("\n    ", rig.Hosts.Take(2).Select(TestProject.HostItem))}
+              </ItemGroup>
+              <Target Name="Bounded">
+                <RmoteExec Hosts="@(RmoteHost)" ShellCommand="sleep 60" Timeout="2000" ContinueOnError="ErrorAndContinue" />
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="site" DestinationFolder="{dest}" Timeout="1" NoProgressTimeout="30000" ContinueOnError="ErrorAndContinue" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="true" Timeout="5000" />
+              </Target>
+            """);
+        p.Write("site/index.html", "bounded");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var r = await p.RunAsync("Bounded");
+        var log = TestProject.Log(r);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"the build took {sw.Elapsed}:\n{log}");
+        Assert.NotEqual(0, r.ExitCode);
+        foreach (var h in rig.Hosts.Take(2))
+        {
+            // The sleeping command: the host's own limit ends it, named, with the time-out code; then the copy's 1 ms limit.
+            Assert.Matches($"error RMT0006: {h.Name}: RmoteExec failed: .*(timed out|did not finish within)", log);
+            Assert.Contains($"error RMT0006: {h.Name}: RmoteCopy failed: the step did not finish within its time limit of 0.001 s (Timeout)", log);
+            Assert.Contains($"{h.Name}: RmoteExec: exit 0", log);   // the connections are still good afterwards
+        }
+    }
 }

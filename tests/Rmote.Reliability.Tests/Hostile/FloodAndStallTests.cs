@@ -27,6 +27,7 @@ public sealed class FloodAndStallTests
         var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(Limit));
         Assert.Contains("[fake-host] the remote stalled inside a frame for 1 s", error.Message);
         Assert.Contains(seen, error.Message);
+        Observed.Record($"remote stalls inside a frame ({sent} bytes sent)", "FrameStallTimeout 1 s", error.Message, "n/a (fake remote)");
         Assert.True(sw.Elapsed >= TimeSpan.FromSeconds(0.9), $"cut off after {sw.Elapsed}, before the bound");
         Assert.False(proto.IsConnected);
         Assert.Contains("stalled inside a frame", (await Assert.ThrowsAsync<ProtocolException>(() => proto.CallAsync(Diag.Ping))).Message);
@@ -66,6 +67,7 @@ public sealed class FloodAndStallTests
         var flood = FloodAsync(remote, proto, RawFrame.Json((byte)FrameType.Log, 1, """{"level":20,"logger":"flood","message":"again"}"""));
         var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(Limit));
         Assert.Contains("[fake-host] the remote sent more than 100 log records per second", error.Message);
+        Observed.Record("remote floods LOG frames", "LogQuota 100/s, burst 500", error.Message, "n/a (fake remote)");
         await flood.WaitAsync(Limit);
     }
 
@@ -94,6 +96,7 @@ public sealed class FloodAndStallTests
         var flood = FloodAsync(remote, proto, chunk);
         var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(Limit));
         Assert.Contains("[fake-host] the remote sent more than 65536 bytes per second of stream items (CHUNK frames) that no stream reads", error.Message);
+        Observed.Record("remote floods CHUNK frames no stream reads", "StrayChunkQuota 64 KiB/s, burst 256 KiB", error.Message, "n/a (fake remote)");
         await flood.WaitAsync(Limit);
     }
 
@@ -115,6 +118,7 @@ public sealed class FloodAndStallTests
             File.WriteAllText(go, "");
             var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(Limit));
             Assert.Contains("[flood] the remote wrote more than 16384 bytes per second to stderr", error.Message);
+            Observed.Record("remote floods stderr after connect", "StderrQuota 16 KiB/s, burst 64 KiB", error.Message, "nothing: python3 and its flooding child killed and reaped");
             foreach (var p in tree)
                 Assert.True(await ProcessTree.WaitForExitAsync(p, Limit), $"process {p} ({ProcessTree.GetCommandLine(p)}) of the flooding remote still runs");
         }
