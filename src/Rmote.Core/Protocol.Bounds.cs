@@ -31,7 +31,7 @@ public sealed partial class Protocol
     {
         if (strayChunkQuota is { } q && !q.TryTake(FrameHeader.Size + frame.Json.Length + frame.Binary.Length))
             throw new ProtocolException($"the remote sent more than {q.Quota.PerSecond} bytes per second of stream items (CHUNK frames) that no stream reads " +
-                $"(bursts of {q.Quota.Burst} allowed; the last for call {frame.Id})");
+                $"(bursts of {q.Quota.Burst} allowed; the last for call {frame.Id}): the remote does not follow the protocol; the connection was closed");
     }
 
     /// <summary>

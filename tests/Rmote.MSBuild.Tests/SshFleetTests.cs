@@ -1,10 +1,11 @@
 using Rmote.TestRig;
+using Xunit.Abstractions;
 
 namespace Rmote.MSBuild.Tests;
 
 /// <summary>Real <c>dotnet msbuild</c> runs of the packed tasks against the rig's three sshd hosts.</summary>
 [Collection("msbuild-ssh")]
-public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
+public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOutputHelper output)
 {
     static string Local(SshHost h, string remote) => Path.Combine(h.SrvRoot, remote[(h.RemoteSrv.TrimEnd('/').Length + 1)..]);
 
@@ -119,6 +120,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
         var log = TestProject.Log(r);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"the build took {sw.Elapsed}:\n{log}");
         Assert.NotEqual(0, r.ExitCode);
+        output.WriteLine(string.Join("\n", log.Split('\n').Where(l => l.Contains("RMT0006"))));
         foreach (var h in rig.Hosts.Take(2))
         {
             // The sleeping command: the host's own limit ends it, named, with the time-out code; then the copy's 1 ms limit.

@@ -33,6 +33,42 @@ public sealed class FloodAndStallTests
         Assert.Contains("stalled inside a frame", (await Assert.ThrowsAsync<ProtocolException>(() => proto.CallAsync(Diag.Ping))).Message);
     }
 
+    /// <summary>A python3 "remote" that answers the handshake, then starts the result of the first call and stops.</summary>
+    const string StallingRemote = """
+        import os, struct, sys, time
+        r, w = sys.stdin.buffer, sys.stdout.buffer
+        for _ in range(2): r.read(int(r.read(8), 16))            # the bootstrap: second stage, runtime
+        def frame(t, i, j): return struct.pack('>2sBBBIII', b'RM', 1, t, 0, i, len(j), 0) + j
+        w.write(b'\nRMOTE-READY/1\n' + frame(1, 0, b'{"protocol":1,"pid":%d,"python":"3","platform":"linux","max_frame":67108864,"executable":"python3"}' % os.getpid()))
+        w.flush()
+        def read_frame():
+            h = r.read(17); r.read(struct.unpack('>I', h[9:13])[0] + struct.unpack('>I', h[13:17])[0]); return h
+        read_frame()                                              # the controller's HELLO
+        call = struct.unpack('>I', read_frame()[5:9])[0]          # the CALL
+        w.write(frame(4, call, b'{"value":"never finished"}')[:20]); w.flush()
+        time.sleep(600)
+        """;
+
+    [Fact]
+    public async Task A_real_remote_process_that_stalls_inside_a_frame_is_cut_off_killed_and_reaped()
+    {
+        // Over a real pipe (not the fake's in-memory one): the bound must interrupt a read the kernel is blocked in.
+        var proto = await Protocol.FromCommandAsync(["python3", "-c", StallingRemote],
+            new ProtocolOptions { Name = "stall", ConnectTimeout = TimeSpan.FromSeconds(30), FrameStallTimeout = TimeSpan.FromSeconds(1) });
+        await using var _ = proto;
+        var pid = proto.Info.Pid;
+        try
+        {
+            var error = await Assert.ThrowsAsync<ProtocolException>(() => proto.CallAsync(Diag.EchoString, "x").WaitAsync(Limit));
+            Assert.Contains("[stall] the remote stalled inside a frame for 1 s (20 bytes of a frame received, then nothing)", error.Message);
+            Assert.True(await ProcessTree.WaitForExitAsync(pid, Limit), "the stalled remote process still runs");
+        }
+        finally
+        {
+            if (ProcessTree.IsAlive(pid)) ProcessTree.Signal(pid, ProcessTree.SIGKILL);
+        }
+    }
+
     [Fact]
     public async Task A_slow_but_steady_frame_is_not_a_stall()
     {
