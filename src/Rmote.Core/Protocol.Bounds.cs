@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Rmote.Calls;
 using Rmote.Wire;
@@ -71,7 +70,7 @@ public sealed partial class Protocol
                 if (Stopwatch.GetElapsedTime(since) < limit) continue;
                 var what = string.Join(", ", calls.Select(c => c.Value > 1 ? $"{c.Key} ×{c.Value}" : c.Key));
                 var reason = new RemoteStalledException(Name,
-                    $"[{Name}] no progress for {Seconds(limit)}: the host acknowledged none of the {Size(bytes)} of file data in flight ({what}); " +
+                    $"[{Name}] no progress for {Units.Seconds(limit)}: the host acknowledged none of the {Units.Size(bytes)} of file data in flight ({what}); " +
                     "its interpreter is frozen or its disk hung. The connection was closed; other hosts go on. " +
                     "If the host is only slow, raise NoProgressTimeout.");
                 logger.LogError("{Message}", reason.Message);
@@ -82,10 +81,4 @@ public sealed partial class Protocol
         catch (OperationCanceledException) { }
         catch (ObjectDisposedException) { }
     }
-
-    static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
-
-    static string Size(long bytes) => bytes >= 1 << 20
-        ? (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
-        : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Rmote.Fleet;
 
 /// <summary>Runs one host's part of a step under its time limit (<see cref="HostSpec.Timeout"/>, <see cref="FleetOptions.Timeout"/>).</summary>
@@ -21,10 +19,8 @@ internal static class StepTimeout
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"[{host}] the step did not finish within its time limit of {Seconds(bound)} (Timeout); its remote calls were cancelled. " +
+            throw new TimeoutException($"[{host}] the step did not finish within its time limit of {Units.Seconds(bound)} (Timeout); its remote calls were cancelled. " +
                 "Raise Timeout if the host needs longer.");
         }
     }
-
-    static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 }

@@ -50,12 +50,10 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameSize, TimeSpan?
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             var seen = partial < FrameHeader.Size ? $"{partial} of the {FrameHeader.Size} header bytes" : $"{partial} bytes of a frame";
-            throw new ProtocolException($"the remote stalled inside a frame for {Seconds(stall)} ({seen} received, then nothing): " +
+            throw new ProtocolException($"the remote stalled inside a frame for {Units.Seconds(stall)} ({seen} received, then nothing): " +
                 "its interpreter is frozen or its output blocked; the connection was closed");
         }
     }
-
-    static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
     bool TryParse(ref ReadOnlySequence<byte> buffer, out Frame frame)
     {
