@@ -99,6 +99,8 @@ public sealed partial class Protocol
             var stderr = process.Stderr.ToString();
             await protocol.DisposeAsync().ConfigureAwait(false);
             var noMarker = e as NoMarkerException;
+            if (process.Stderr.Flood is { } flood)
+                throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, flood + "; the connection was closed", exitCode, stderr, e);
             if (e is ProtocolException pe)
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, $"the remote answered with something that is not the Rmote protocol: {pe.Message}", exitCode, stderr, pe);
             throw ConnectFailureClassifier.Classify(name, options.Python, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut);

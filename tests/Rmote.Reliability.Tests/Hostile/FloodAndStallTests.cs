@@ -163,4 +163,16 @@ public sealed class FloodAndStallTests
             foreach (var p in tree.Where(ProcessTree.IsAlive)) ProcessTree.Signal(p, ProcessTree.SIGKILL);
         }
     }
+    [Fact]
+    public async Task A_remote_flooding_stderr_while_connecting_fails_the_connect_naming_the_flood()
+    {
+        var sw = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromCommandAsync(
+            ["sh", "-c", "yes flood-line >&2 & sleep 600", "flood"],
+            new ProtocolOptions { Name = "flood", ConnectTimeout = TimeSpan.FromSeconds(60), StderrQuota = new RateQuota(16 << 10, 64 << 10) }).WaitAsync(Limit));
+        Assert.Contains("[flood]", error.Message);
+        Assert.Contains("the remote wrote more than 16384 bytes per second to stderr", error.Message);
+        Assert.True(sw.Elapsed < Limit);
+        Assert.Empty(await Observed.WaitNoChildrenAsync("sleep 600"));
+    }
 }
