@@ -98,6 +98,8 @@ public sealed partial class Protocol
         }
         id = NextId();
         var frame = ValueCodec.EncodeCall(id, method, arguments, out var requiredTools);
+        // File data (the copy's raw-binary calls) is what the no-progress bound watches.
+        if (method.RawBinary) call.TransferBytes = frame.Header.BinaryLength;
         pending[id] = call;
         try
         {
@@ -128,6 +130,7 @@ public sealed partial class Protocol
     Exception ClosedError() => closedReason switch
     {
         ProtocolException p => new ProtocolException(p.Message, p),
+        RemoteStalledException s => new RemoteStalledException(s.Host, s.Message),
         RemoteConnectionLostException lost => new RemoteConnectionLostException(Name, "the connection is closed", lost.ExitCode, lost.StderrTail, lost, lost.ExitMeaning),
         { } other => new RemoteConnectionLostException(Name, "the connection is closed", inner: other),
         null => new RemoteConnectionLostException(Name, "the connection is closed"),

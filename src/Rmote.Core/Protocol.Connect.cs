@@ -84,7 +84,7 @@ public sealed partial class Protocol
     {
         Validate(options);
         var logger = options.Logger ?? NullLogger.Instance;
-        var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line));
+        var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line), options.StderrQuota);
         var protocol = new Protocol(name, process, process.Input, process.Output, options);
         try
         {
@@ -100,6 +100,8 @@ public sealed partial class Protocol
             var stderr = process.Stderr.ToString();
             await protocol.DisposeAsync().ConfigureAwait(false);
             var noMarker = e as NoMarkerException;
+            if (process.Stderr.Flood is { } flood)
+                throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, flood + "; the connection was closed", exitCode, stderr, e);
             if (e is ProtocolException pe)
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, $"the remote answered with something that is not the Rmote protocol: {pe.Message}", exitCode, stderr, pe);
             throw ConnectFailureClassifier.Classify(name, options.Python, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut);
@@ -138,5 +140,6 @@ public sealed partial class Protocol
         // would hold the next one behind TCP's delayed ACK (Nagle: ssh sets no TCP_NODELAY without a tty).
         writer.Enqueue(OutgoingFrame.Create(FrameType.Hello, 0, body), flush: false);
         readLoop = Task.Run(ReadLoopAsync);
+        if (noProgressTimeout is { } limit) _ = Task.Run(() => WatchProgressAsync(limit));
     }
 }

@@ -14,7 +14,10 @@ public sealed partial class Protocol
         try
         {
             while (await reader.ReadAsync(shutdown.Token).ConfigureAwait(false) is { } frame)
+            {
+                Volatile.Write(ref lastReceived, System.Diagnostics.Stopwatch.GetTimestamp());
                 Dispatch(frame);
+            }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }
         catch (EndOfStreamException e) when (process is null)
@@ -39,6 +42,8 @@ public sealed partial class Protocol
             process?.Kill();
         }
         if (closedReason is not null) return;
+        // A stderr flood killed the transport: that, not the lost connection it caused, is what went wrong.
+        if (process?.Stderr.Flood is { } flood) error = new ProtocolException($"[{Name}] {flood}; the connection was closed");
         if (error is ProtocolException)
         {
             logger.LogError("[{Host}] protocol error, connection closed: {Message}", Name, error.Message);
@@ -70,9 +75,11 @@ public sealed partial class Protocol
                 if (pending.TryRemove(frame.Id, out call)) call.OnError(frame);
                 break;
             case FrameType.Chunk:
-                if (pending.TryGetValue(frame.Id, out call)) call.OnChunk(frame);
+                if (pending.TryGetValue(frame.Id, out call) && call.Streams) call.OnChunk(frame);
+                else CheckStrayChunk(frame);
                 break;
             case FrameType.Log:
+                CheckLogQuota();
                 ForwardLog(frame);
                 break;
             case FrameType.Hello:

@@ -44,7 +44,10 @@ public sealed partial class Protocol : IAsyncDisposable
         maxFrameSize = options.MaxFrameSize;
         writer = new FrameWriter(toRemote);
         pipe = PipeReader.Create(fromRemote, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
-        reader = new FrameReader(pipe, options.MaxFrameSize);
+        reader = new FrameReader(pipe, options.MaxFrameSize, options.FrameStallTimeout);
+        logQuota = options.LogQuota is { } lq ? new TokenBucket(lq) : null;
+        strayChunkQuota = options.StrayChunkQuota is { } cq ? new TokenBucket(cq) : null;
+        noProgressTimeout = options.NoProgressTimeout;
     }
 
     /// <summary>Host label used in logs and errors.</summary>
@@ -95,6 +98,12 @@ public sealed partial class Protocol : IAsyncDisposable
     {
         if (options.StreamWindow < 64 * 1024)
             throw new ArgumentOutOfRangeException(nameof(options), options.StreamWindow, "ProtocolOptions.StreamWindow must be at least 65536 bytes (64 KiB).");
+        options.LogQuota?.Validate(nameof(options.LogQuota));
+        options.StrayChunkQuota?.Validate(nameof(options.StrayChunkQuota));
+        options.StderrQuota?.Validate(nameof(options.StderrQuota));
+        foreach (var (name, value) in new[] { (nameof(options.NoProgressTimeout), options.NoProgressTimeout), (nameof(options.FrameStallTimeout), options.FrameStallTimeout) })
+            if (value is { } t && t <= TimeSpan.Zero)
+                throw new ArgumentOutOfRangeException(nameof(options), t, $"ProtocolOptions.{name} must be positive (null turns it off).");
     }
 
     uint NextId()

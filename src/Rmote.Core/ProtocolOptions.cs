@@ -29,6 +29,47 @@ public record ProtocolOptions
     /// <summary>Default time limit for each call; null (the default) means none. A handle's own timeout wins.</summary>
     public TimeSpan? CallTimeout { get; init; }
 
+    /// <summary>
+    /// Copies only: a host that acknowledges none of the file data in flight for this long is cut off, its calls
+    /// failing with <see cref="RemoteStalledException"/> ("no progress for N s") and its transport killed: a frozen
+    /// interpreter (SIGSTOP, a hung disk) fails its host alone instead of hanging the deploy. Default 120 s, longer
+    /// than ssh's own dead-link detection (3 × 15 s keep-alives) and than the slowest acknowledgement of a 4 MiB
+    /// chunk over a 1 Mbit/s link (~35 s); null turns it off. Calls without file data (a long plan, an Exec) are
+    /// bounded by <see cref="CallTimeout"/> instead.
+    /// </summary>
+    public TimeSpan? NoProgressTimeout { get; init; } = DefaultNoProgressTimeout;
+
+    internal static readonly TimeSpan DefaultNoProgressTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// A remote that sends part of a frame (some of its header or body) and then nothing more for this long is cut
+    /// off with a <see cref="ProtocolException"/> ("the remote stalled inside a frame"), failing every pending call;
+    /// the transport is killed. Default 60 s (longer than ssh's dead-link detection, so a dead link is reported as
+    /// such); null turns it off. Bytes still arriving, however slowly, never count as a stall.
+    /// </summary>
+    public TimeSpan? FrameStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Remote log records (LOG frames) allowed: default 1,000 per second sustained, bursts of 10,000. A remote sending
+    /// more is cut off with a <see cref="ProtocolException"/> (a flood would otherwise keep the controller busy and
+    /// the build log growing while the call never ends); null: no limit.
+    /// </summary>
+    public RateQuota? LogQuota { get; init; } = new(1_000, 10_000);
+
+    /// <summary>
+    /// Bytes of stream items (CHUNK frames) that no stream reads, allowed: the tail of a cancelled stream (at most its
+    /// window plus one frame) or items for a call that returns a single value. Default 16 MiB per second, bursts of
+    /// 256 MiB; more is a <see cref="ProtocolException"/>. Items a stream's reader consumes are never counted. Null: no limit.
+    /// </summary>
+    public RateQuota? StrayChunkQuota { get; init; } = new(16L << 20, 256L << 20);
+
+    /// <summary>
+    /// Bytes the transport may write to stderr (ssh's messages, a login script's noise; the runtime itself writes
+    /// nothing there): default 64 KiB per second, bursts of 1 MiB. A flood is cut off with a
+    /// <see cref="ProtocolException"/> and the transport killed. Null: no limit (memory stays bounded either way).
+    /// </summary>
+    public RateQuota? StderrQuota { get; init; } = new(64 << 10, 1 << 20);
+
     /// <summary>Lowest remote log level forwarded (default Information).</summary>
     public LogLevel RemoteLogLevel { get; init; } = LogLevel.Information;
 

@@ -31,7 +31,10 @@ public sealed class RmoteExec : RmoteTask
     public string[]? SecretEnvironmentVariables { get; set; }
 
     /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
-    public int Timeout { get; set; }
+    public override int Timeout { get; set; }
+
+    /// <inheritdoc/>
+    protected override TimeSpan? StepTimeout => Milliseconds(Timeout) + RemoteGrace;
 
     /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>).</summary>
     public bool IgnoreExitCode { get; set; }

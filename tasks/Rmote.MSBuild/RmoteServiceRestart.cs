@@ -18,7 +18,10 @@ public sealed class RmoteServiceRestart : RmoteTask
     public bool Reload { get; set; }
 
     /// <summary>Time each unit may take to become active, in milliseconds (default 30000).</summary>
-    public int Timeout { get; set; } = 30000;
+    public override int Timeout { get; set; } = 30000;
+
+    /// <inheritdoc/>
+    protected override TimeSpan? StepTimeout => Milliseconds(Timeout) * Math.Max(1, (ServiceName?.Length ?? 0) + (ServiceNames?.Length ?? 0)) + RemoteGrace;
 
     /// <summary>Journal lines in the error of a unit that failed (default 20).</summary>
     public int JournalLines { get; set; } = 20;

@@ -31,6 +31,20 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <summary><c>Continue</c> (default: every host runs, failures reported per host), <c>StopOnFirst</c>, or a percentage (<c>30%</c>) of failed hosts that stops starting new ones.</summary>
     public string? FailurePolicy { get; set; }
 
+    /// <summary>
+    /// Time limit of this task on each host, in milliseconds (like MSBuild's own ToolTask.Timeout; 0, the default: none).
+    /// On expiry the host's remote work is cancelled and it fails with RMT0006; the other hosts go on and are reported.
+    /// Tasks with a time limit of their own (RmoteExec, RmoteServiceRestart, RmoteWaitForHealthy) keep its meaning
+    /// and add a grace period, so the host's own timeout message comes first.
+    /// </summary>
+    public virtual int Timeout { get; set; }
+
+    /// <summary>
+    /// Copies: a host that acknowledges none of the file data in flight for this many milliseconds fails with
+    /// "no progress for N s" and its connection is closed, so a frozen host fails alone (default 120000; 0 turns it off).
+    /// </summary>
+    public int NoProgressTimeout { get; set; } = 120_000;
+
     /// <summary>One item per host: spec = the host, metadata Status (succeeded, failed, unreachable, skipped), Duration (seconds), Detail.</summary>
     [Output]
     public ITaskItem[] HostSummary { get; private set; } = [];
@@ -61,6 +75,13 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         try
         {
             specs = HostItems.Parse(Hosts, ProjectDirectory);
+            if (Timeout < 0 || NoProgressTimeout < 0) throw new ArgumentException("Timeout and NoProgressTimeout are milliseconds (0: none).");
+            // The step's bounds travel with each host's connection settings, as ConnectTimeout does.
+            specs = specs.ConvertAll(s => s with
+            {
+                Timeout = s.Timeout ?? StepTimeout,
+                NoProgressTimeout = s.NoProgressTimeout ?? TimeSpan.FromMilliseconds(NoProgressTimeout),
+            });
             if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts='user@host:port user@host2'");
             options = FleetOptionsFromParameters();
             Validate();
@@ -225,6 +246,12 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         if (text.StartsWith('[') && text.IndexOf("] ", StringComparison.Ordinal) is var i and > 0) text = text[(i + 2)..];
         return text.TrimEnd();
     }
+
+    /// <summary>The limit of this task on each host (null: none); tasks whose <see cref="Timeout"/> the host enforces add <see cref="RemoteGrace"/>.</summary>
+    protected virtual TimeSpan? StepTimeout => Milliseconds(Timeout);
+
+    /// <summary>Added to a time limit the host enforces itself, so that its message (naming the command or unit) wins; the step limit only ends a frozen host.</summary>
+    protected static readonly TimeSpan RemoteGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>A timeout in milliseconds as a TimeSpan (null when 0 or less: no limit).</summary>
     protected static TimeSpan? Milliseconds(int ms) => ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;

@@ -22,7 +22,10 @@ public sealed class RmoteWaitForHealthy : RmoteTask
     public int Interval { get; set; } = 1000;
 
     /// <summary>Give up after this many milliseconds (default 60000).</summary>
-    public int Timeout { get; set; } = 60000;
+    public override int Timeout { get; set; } = 60000;
+
+    /// <inheritdoc/>
+    protected override TimeSpan? StepTimeout => Milliseconds(Timeout) + Milliseconds(AttemptTimeout) + RemoteGrace;
 
     /// <summary>Limit of one attempt in milliseconds (default 5000).</summary>
     public int AttemptTimeout { get; set; } = 5000;

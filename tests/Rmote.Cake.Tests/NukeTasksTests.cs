@@ -112,4 +112,31 @@ public sealed class NukeTasksTests(SshFleetFixture rig, ITestOutputHelper output
             Assert.Contains($"[{h.Target}] config: greeting=hello from Nuke", r.StdOut);
         }
     }
+    [Fact]
+    public void SetTimeout_bounds_the_task_on_each_host_and_the_error_names_host_and_limit()
+    {
+        var settings = new RmoteCopySettings().SetTimeout(TimeSpan.FromMilliseconds(1)).SetNoProgressTimeout(TimeSpan.FromSeconds(7));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), settings.Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(7), settings.NoProgressTimeout);
+        Assert.Null(settings.ResetTimeout().ResetNoProgressTimeout().Timeout);
+        using var dir = new TempDir("rmote-nuke-");
+        dir.WriteFile("site/index.html", "<h1>bounded</h1>");
+        try
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            // 1 ms: no host can plan a copy that fast, so every host fails on the limit, each named.
+            var e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteCopy(s => Conn(s)
+                .SetSourceFolder(dir.Combine("site")).SetDestinationFolder("/srv/nuke-bounded").SetTimeout(TimeSpan.FromMilliseconds(1))));
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
+            Assert.Contains("RmoteCopy failed on 3 of 3 host(s)", e.Message);
+            foreach (var h in rig.Hosts)
+                Assert.Contains($"[{h.Target}] the step did not finish within its time limit of 0.001 s", e.Message);
+            // Without the limit the same task succeeds on the same (pooled) connections.
+            Assert.True(RmoteTasks.RmoteCopy(s => Conn(s).SetSourceFolder(dir.Combine("site")).SetDestinationFolder("/srv/nuke-bounded")).AllSucceeded);
+        }
+        finally
+        {
+            RmoteTasks.RmoteDisconnect();
+        }
+    }
 }

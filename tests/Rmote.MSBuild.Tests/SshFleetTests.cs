@@ -1,10 +1,11 @@
 using Rmote.TestRig;
+using Xunit.Abstractions;
 
 namespace Rmote.MSBuild.Tests;
 
 /// <summary>Real <c>dotnet msbuild</c> runs of the packed tasks against the rig's three sshd hosts.</summary>
 [Collection("msbuild-ssh")]
-public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
+public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOutputHelper output)
 {
     static string Local(SshHost h, string remote) => Path.Combine(h.SrvRoot, remote[(h.RemoteSrv.TrimEnd('/').Length + 1)..]);
 
@@ -97,6 +98,35 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed)
             Assert.False(Directory.Exists(Path.Combine(local, "releases", "r1")), "KeepReleases=1 pruned r1");
             Assert.Equal($"port=8080 host={h.Name}", File.ReadAllText(Path.Combine(local, "shared", "app.conf")));
             Assert.Contains($"{h.Name}: RmoteWaitForHealthy: healthy", log);
+        }
+    }
+    [Fact]
+    public async Task TimeoutBoundsASleepingExecAndACopyOnEveryHostEachFailingWithItsHostAndLimit()
+    {
+        var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-bound-" + Guid.NewGuid().ToString("n")[..8];
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {string.Join("\n    ", rig.Hosts.Take(2).Select(TestProject.HostItem))}
+              </ItemGroup>
+              <Target Name="Bounded">
+                <RmoteExec Hosts="@(RmoteHost)" ShellCommand="sleep 60" Timeout="2000" ContinueOnError="ErrorAndContinue" />
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="site" DestinationFolder="{dest}" Timeout="1" NoProgressTimeout="30000" ContinueOnError="ErrorAndContinue" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="true" Timeout="5000" />
+              </Target>
+            """);
+        p.Write("site/index.html", "bounded");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var r = await p.RunAsync("Bounded");
+        var log = TestProject.Log(r);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"the build took {sw.Elapsed}:\n{log}");
+        Assert.NotEqual(0, r.ExitCode);
+        output.WriteLine(string.Join("\n", log.Split('\n').Where(l => l.Contains("RMT0006"))));
+        foreach (var h in rig.Hosts.Take(2))
+        {
+            // The sleeping command: the host's own limit ends it, named, with the time-out code; then the copy's 1 ms limit.
+            Assert.Matches($"error RMT0006: {h.Name}: RmoteExec failed: .*(timed out|did not finish within)", log);
+            Assert.Contains($"error RMT0006: {h.Name}: RmoteCopy failed: the step did not finish within its time limit of 0.001 s (Timeout)", log);
+            Assert.Contains($"{h.Name}: RmoteExec: exit 0", log);   // the connections are still good afterwards
         }
     }
 }

@@ -68,6 +68,8 @@ internal static class CakeStep
         Sudo = s.Sudo,
         ConnectTimeout = s.ConnectTimeout,
         ConnectionPersist = s.ConnectionPersist,
+        Timeout = s.StepTimeout,
+        NoProgressTimeout = s.NoProgressTimeout,
     };
 
     // Relative key and known_hosts paths are relative to where the script runs, as Cake users expect of file paths.

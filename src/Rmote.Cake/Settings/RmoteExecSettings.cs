@@ -15,7 +15,9 @@ public sealed class RmoteExecSettings : RmoteSettings
     public ISet<string> SecretEnvironmentVariables { get; set; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>Time limit per host; the remote process group is killed on expiry.</summary>
-    public TimeSpan? Timeout { get; set; }
+    public override TimeSpan? Timeout { get; set; }
+
+    internal override TimeSpan? StepTimeout => Integration.StepBounds.AfterRemote(Timeout);
 
     /// <summary>A non-zero exit code is not a failure (it is still reported).</summary>
     public bool IgnoreExitCode { get; set; }

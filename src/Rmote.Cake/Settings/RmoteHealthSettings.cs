@@ -12,7 +12,7 @@ public sealed class RmoteHealthSettings : RmoteSettings
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long to keep trying (default 60 s).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+    public new TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Time limit of one attempt (default 5 s).</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);

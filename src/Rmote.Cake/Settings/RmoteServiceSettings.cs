@@ -9,7 +9,7 @@ public sealed class RmoteServiceSettings : RmoteSettings
     public bool Reload { get; set; }
 
     /// <summary>How long the unit may take to become active (default 30 s).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public new TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Journal lines quoted in the error when the unit does not come up (default 20).</summary>
     public int JournalLines { get; set; } = 20;

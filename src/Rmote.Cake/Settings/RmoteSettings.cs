@@ -38,6 +38,22 @@ public abstract class RmoteSettings
     /// </summary>
     public TimeSpan? ConnectionPersist { get; set; }
 
+    /// <summary>
+    /// Time limit of the alias on each host (null, the default: none). On expiry the host's remote work is cancelled and
+    /// it fails with a timeout naming the limit; the other hosts go on and are reported. Service and health settings
+    /// keep a <c>Timeout</c> of their own (the wait), which hides this one.
+    /// </summary>
+    public virtual TimeSpan? Timeout { get; set; }
+
+    /// <summary>The limit the alias gets on each host; settings whose <see cref="Timeout"/> the host enforces add a grace period.</summary>
+    internal virtual TimeSpan? StepTimeout => Timeout;
+
+    /// <summary>
+    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
+    /// and its connection is closed, so a frozen host fails alone (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off).
+    /// </summary>
+    public TimeSpan? NoProgressTimeout { get; set; }
+
     /// <summary>Hosts worked on at once (default 32).</summary>
     public int MaxParallel { get; set; } = 32;
 

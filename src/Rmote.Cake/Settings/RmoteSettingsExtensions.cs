@@ -69,6 +69,22 @@ public static class RmoteSettingsExtensions
         return settings;
     }
 
+    /// <summary>Sets the time limit of the alias on each host (see <see cref="RmoteSettings.Timeout"/>).</summary>
+    public static T WithTimeout<T>(this T settings, TimeSpan timeout) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Timeout = timeout;
+        return settings;
+    }
+
+    /// <summary>Sets the no-progress bound of copies (<see cref="TimeSpan.Zero"/>: off; see <see cref="RmoteSettings.NoProgressTimeout"/>).</summary>
+    public static T WithNoProgressTimeout<T>(this T settings, TimeSpan timeout) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.NoProgressTimeout = timeout;
+        return settings;
+    }
+
     /// <summary>Sets how long a shared SSH connection stays open after its last session (<see cref="TimeSpan.Zero"/>: no sharing).</summary>
     public static T WithConnectionPersist<T>(this T settings, TimeSpan persist) where T : RmoteSettings
     {

@@ -9,6 +9,15 @@ internal abstract class PendingCall(string what, string host)
     public string What { get; } = what;
     public string Host { get; } = host;
 
+    /// <summary>Bytes of file data the call carries (0 for other calls): what the no-progress bound watches.</summary>
+    public long TransferBytes { get; set; }
+
+    /// <summary>When the call was queued (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>True for a call whose CHUNK frames a reader consumes (a stream).</summary>
+    public virtual bool Streams => false;
+
     public abstract void OnResult(Frame frame);
     public virtual void OnChunk(Frame frame) { }
     public abstract void Fail(Exception error);
@@ -55,6 +64,7 @@ internal sealed class StreamingCall<TChunk>(string what, string host, long limit
     long queued;
 
     public ChannelReader<(TChunk Item, int Size)> Reader => chunks.Reader;
+    public override bool Streams => true;
     public bool Finished { get; private set; }
 
     /// <summary>The reader took a chunk of <paramref name="size"/> bytes off the queue.</summary>

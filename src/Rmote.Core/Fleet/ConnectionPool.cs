@@ -32,7 +32,8 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
         while (true)
         {
             // Not the caller's token: the connection outlives the step that opened it.
-            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => spec.ConnectAsync(logger, CancellationToken.None)));
+            // Nor the step's time limit: the session applies it per step, and a pooled connection serves many steps.
+            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => (spec with { Timeout = null }).ConnectAsync(logger, CancellationToken.None)));
             Protocol protocol;
             try
             {
@@ -64,5 +65,5 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
     /// <summary>Everything that makes two connections to the same host different.</summary>
     static string KeyOf(HostSpec s) => string.Join('\u001f',
         s.Label, s.Host, s.User, s.Port, s.Identity, s.Python, string.Join('\u001e', s.SshOptions), s.KnownHostsFile, s.ConfigFile,
-        s.HostKeyChecking, s.Sudo, s.ConnectTimeout);
+        s.HostKeyChecking, s.Sudo, s.ConnectTimeout, s.EffectiveNoProgressTimeout);
 }

@@ -43,7 +43,8 @@ public sealed class FleetSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(hosts);
         options ??= new FleetOptions();
         options.Validate();
-        var list = hosts.Select(h => new HostConnection(h)).ToList();
+        // The session's no-progress bound is a connection setting: it goes into each spec that has none of its own.
+        var list = hosts.Select(h => new HostConnection(h.NoProgressTimeout is null && options.NoProgressTimeout is { } np ? h with { NoProgressTimeout = np } : h)).ToList();
         var dup = list.GroupBy(h => h.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup != null)
             throw new ArgumentException($"Host '{dup.Key}' is listed twice; give each host a distinct Name.", nameof(hosts));
@@ -147,7 +148,7 @@ public sealed class FleetSession : IAsyncDisposable
                 {
                     try
                     {
-                        var value = await operation(h.Protocol, cancellationToken).ConfigureAwait(false);
+                        var value = await StepTimeout.RunAsync(h.Name, h.Spec.EffectiveTimeout ?? options.Timeout, h.Protocol, operation, cancellationToken).ConfigureAwait(false);
                         r = new HostResult<T> { Host = h.Name, Status = HostStatus.Succeeded, Value = value, Duration = t.Elapsed, Batch = batch };
                     }
                     catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -155,7 +156,8 @@ public sealed class FleetSession : IAsyncDisposable
                         r = new HostResult<T>
                         {
                             Host = h.Name,
-                            Status = h.Protocol.IsConnected ? HostStatus.Failed : HostStatus.Unreachable,
+                            // A host cut off for making no progress failed this step; it was reachable.
+                            Status = h.Protocol.IsConnected || e is RemoteStalledException ? HostStatus.Failed : HostStatus.Unreachable,
                             Error = e,
                             Reason = Describe(e),
                             Duration = t.Elapsed,

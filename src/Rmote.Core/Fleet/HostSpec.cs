@@ -54,6 +54,31 @@ public sealed record HostSpec
     /// </summary>
     public TimeSpan? ConnectionPersist { get; init; }
 
+    /// <summary>
+    /// Time limit of each step on this host (a copy, an exec, a switch...), and of each call made directly on a
+    /// connection this spec opens (<see cref="ProtocolOptions.CallTimeout"/>). On expiry the host's remote calls are
+    /// cancelled and the host fails with a <see cref="TimeoutException"/> naming the limit; other hosts go on. Null: none.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
+    /// and its connection is closed (see <see cref="ProtocolOptions.NoProgressTimeout"/>). Null: the default, 120 s;
+    /// <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan? NoProgressTimeout { get; init; }
+
+    /// <summary>The step and call limit (null when unset, zero or negative: no limit).</summary>
+    internal TimeSpan? EffectiveTimeout => Timeout is { } t && t > TimeSpan.Zero && t != System.Threading.Timeout.InfiniteTimeSpan ? t : null;
+
+    /// <summary>The no-progress bound a connection gets from <see cref="NoProgressTimeout"/> (null: off).</summary>
+    internal TimeSpan? EffectiveNoProgressTimeout => NoProgressTimeout switch
+    {
+        null => ProtocolOptions.DefaultNoProgressTimeout,
+        { } t when t <= TimeSpan.Zero || t == System.Threading.Timeout.InfiniteTimeSpan => null,
+        { } t => t,
+    };
+
     /// <summary>Keep compiled runtime and tool code in the remote user's <c>~/.cache/rmote</c> (default true; see <see cref="ProtocolOptions.CodeCache"/>).</summary>
     public bool CodeCache { get; init; } = true;
 
@@ -143,7 +168,8 @@ public sealed record HostSpec
     {
         if (IsLocal)
         {
-            var o = new ProtocolOptions { Name = Label, Logger = logger, Python = Python ?? "python3", ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30), CodeCache = CodeCache };
+            var o = new ProtocolOptions { Name = Label, Logger = logger, Python = Python ?? "python3", ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30), CodeCache = CodeCache,
+                CallTimeout = EffectiveTimeout, NoProgressTimeout = EffectiveNoProgressTimeout };
             return Sudo
                 ? Protocol.FromCommandAsync(["sudo", "-n", o.Python], o, cancellationToken)
                 : Protocol.FromSubprocessAsync(o, cancellationToken);
@@ -163,6 +189,8 @@ public sealed record HostSpec
             Sudo = Sudo,
             ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30),
             CodeCache = CodeCache,
+            CallTimeout = EffectiveTimeout,
+            NoProgressTimeout = EffectiveNoProgressTimeout,
             ConnectionPersist = ConnectionPersist ?? Rmote.SshOptions.DefaultConnectionPersist,
         }, cancellationToken);
     }

@@ -8,7 +8,7 @@ internal sealed class RemoteProcess : IAsyncDisposable
 {
     readonly Process process;
 
-    RemoteProcess(Process process, bool ssh, Action<string>? onStderrLine)
+    RemoteProcess(Process process, bool ssh, Action<string>? onStderrLine, RateQuota? stderrQuota)
     {
         this.process = process;
         IsSsh = ssh;
@@ -17,7 +17,8 @@ internal sealed class RemoteProcess : IAsyncDisposable
         // 1 MiB pipes instead of 64 KiB: a bulk copy's writer blocks, and the transport wakes, 16 times less often
         if (Input is System.IO.Pipes.PipeStream toChild) LinuxIo.TryGrowPipe(toChild.SafePipeHandle);
         if (Output is System.IO.Pipes.PipeStream fromChild) LinuxIo.TryGrowPipe(fromChild.SafePipeHandle);
-        Stderr = new StderrTail(process.StandardError.BaseStream, onStderrLine);
+        // A stderr flood kills the transport: the protocol then fails its calls with the tail's Flood reason.
+        Stderr = new StderrTail(process.StandardError.BaseStream, onStderrLine, stderrQuota, Kill);
     }
 
     public Stream Input { get; }
@@ -28,7 +29,8 @@ internal sealed class RemoteProcess : IAsyncDisposable
     /// <summary>The transport is the OpenSSH client (its exit code 255 has a meaning of its own).</summary>
     public bool IsSsh { get; }
 
-    public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, bool viaSsh, Action<string>? onStderrLine)
+    public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, bool viaSsh, Action<string>? onStderrLine,
+        RateQuota? stderrQuota = null)
     {
         var info = new ProcessStartInfo(argv[0])
         {
@@ -43,7 +45,7 @@ internal sealed class RemoteProcess : IAsyncDisposable
         try
         {
             var process = Process.Start(info) ?? throw new Win32Exception("process did not start");
-            return new RemoteProcess(process, viaSsh, onStderrLine);
+            return new RemoteProcess(process, viaSsh, onStderrLine, stderrQuota);
         }
         catch (Win32Exception e)
         {

@@ -5,7 +5,8 @@ namespace Rmote.Transport;
 /// <summary>Keeps the last few KiB a transport wrote to stderr, for error messages, and passes lines on for logging.</summary>
 /// <remarks>
 /// The remote controls these bytes: a line is cut at <see cref="MaxLine"/> characters, so a host writing gigabytes
-/// without a newline costs a fixed buffer, not a string as large as its output.
+/// without a newline costs a fixed buffer, not a string as large as its output. With a quota, a flood past it stops
+/// the pump and calls <c>onFlood</c> once (the owner kills the transport); <see cref="Flood"/> says why.
 /// </remarks>
 internal sealed class StderrTail
 {
@@ -16,15 +17,22 @@ internal sealed class StderrTail
     readonly object gate = new();
     readonly Action<string>? onLine;
     readonly Task pump;
+    readonly Calls.TokenBucket? quota;
+    readonly Action? onFlood;
     long cut;
 
-    public StderrTail(Stream stderr, Action<string>? onLine)
+    public StderrTail(Stream stderr, Action<string>? onLine, RateQuota? quota = null, Action? onFlood = null)
     {
         this.onLine = onLine;
+        this.quota = quota is null ? null : new Calls.TokenBucket(quota);
+        this.onFlood = onFlood;
         pump = Task.Run(() => PumpAsync(stderr));
     }
 
     public Task Completion => pump;
+
+    /// <summary>Why the transport was cut off for flooding stderr, or null.</summary>
+    public string? Flood { get; private set; }
 
     public override string ToString()
     {
@@ -33,13 +41,23 @@ internal sealed class StderrTail
 
     async Task PumpAsync(Stream stderr)
     {
-        using var reader = new StreamReader(stderr, Encoding.UTF8);
-        var buffer = new char[8192];
+        // Raw bytes, decoded here: the quota counts what the remote wrote, not what it decodes to.
+        var decoder = Encoding.UTF8.GetDecoder();
+        var bytes = new byte[8192];
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
         try
         {
             int read;
-            while ((read = await reader.ReadAsync(buffer.AsMemory()).ConfigureAwait(false)) > 0)
-                Consume(buffer, read);
+            while ((read = await stderr.ReadAsync(bytes.AsMemory()).ConfigureAwait(false)) > 0)
+            {
+                if (quota is { } q && !q.TryTake(read))
+                {
+                    Flood = $"the remote wrote more than {q.Quota.PerSecond} bytes per second to stderr (bursts of {q.Quota.Burst} allowed)";
+                    onFlood?.Invoke();
+                    break;
+                }
+                Consume(chars, decoder.GetChars(bytes, 0, read, chars, 0));
+            }
             if (line.Length > 0 || cut > 0) EmitLine();
         }
         catch (IOException) { }

@@ -4,20 +4,30 @@ using System.IO.Pipelines;
 namespace Rmote.Wire;
 
 /// <summary>Reads frames from the remote's stdout, validating every header before allocating for its body.</summary>
-internal sealed class FrameReader(PipeReader reader, int maxFrameSize)
+/// <param name="reader">The remote's output.</param>
+/// <param name="maxFrameSize">Largest frame accepted.</param>
+/// <param name="stallTimeout">Longest wait for more bytes of a frame already begun (null: no limit); see <see cref="ProtocolOptions.FrameStallTimeout"/>.</param>
+internal sealed class FrameReader(PipeReader reader, int maxFrameSize, TimeSpan? stallTimeout = null)
 {
+    long partial;   // bytes of an incomplete frame buffered by the last read: more must follow within the stall bound
+
     /// <summary>Returns the next frame, or null at a clean end of stream (<see cref="EndOfStreamException"/> when it ends inside one).</summary>
+    /// <exception cref="ProtocolException">A bad frame, or a frame begun and then not continued within the stall bound.</exception>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = partial > 0 && stallTimeout is { } stall
+                ? await ReadWithinAsync(stall, cancellationToken).ConfigureAwait(false)
+                : await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (TryParse(ref buffer, out var frame))
             {
+                partial = buffer.Length;
                 reader.AdvanceTo(buffer.Start);
                 return frame;
             }
+            partial = buffer.Length;
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
             {
@@ -25,6 +35,23 @@ internal sealed class FrameReader(PipeReader reader, int maxFrameSize)
                     throw new EndOfStreamException($"the stream ended inside a frame ({buffer.Length} bytes of an incomplete frame)");
                 return null;
             }
+        }
+    }
+
+    /// <summary>The next read, inside a frame: no new byte within <paramref name="stall"/> breaks the protocol.</summary>
+    async ValueTask<ReadResult> ReadWithinAsync(TimeSpan stall, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(stall);
+        try
+        {
+            return await reader.ReadAsync(timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var seen = partial < FrameHeader.Size ? $"{partial} of the {FrameHeader.Size} header bytes" : $"{partial} bytes of a frame";
+            throw new ProtocolException($"the remote stalled inside a frame for {Units.Seconds(stall)} ({seen} received, then nothing): " +
+                "its interpreter is frozen or its output blocked; the connection was closed");
         }
     }
 

@@ -63,6 +63,8 @@ internal static class NukeStep
         Sudo = s.Sudo ?? false,
         ConnectTimeout = s.ConnectTimeout,
         ConnectionPersist = s.ConnectionPersist,
+        Timeout = s.StepTimeout,
+        NoProgressTimeout = s.NoProgressTimeout,
     };
 
     static string? Full(string? path) => string.IsNullOrWhiteSpace(path) || path.StartsWith('~') ? path : Path.GetFullPath(path);

@@ -15,8 +15,8 @@ public sealed record RmoteHealthWaitSettings : RmoteSettings
     /// <summary>The pause between attempts (default 1 s).</summary>
     public TimeSpan? Interval { get; init; }
 
-    /// <summary>How long to keep trying (default 60 s).</summary>
-    public TimeSpan? Timeout { get; init; }
+    /// <summary>The time limit per host (<see cref="RmoteSettings.Timeout"/>) is the wait for the check to pass.</summary>
+    internal override TimeSpan? StepTimeout => Integration.StepBounds.AfterRemote(Timeout + (AttemptTimeout ?? TimeSpan.Zero));
 
     /// <summary>The time limit of one attempt (default 5 s).</summary>
     public TimeSpan? AttemptTimeout { get; init; }

@@ -35,6 +35,22 @@ public abstract record RmoteSettings
     /// <summary>How long a shared SSH connection stays open after its last session (default 60 s; <see cref="TimeSpan.Zero"/>: no sharing).</summary>
     public TimeSpan? ConnectionPersist { get; init; }
 
+    /// <summary>
+    /// The time limit of the task on each host (null: none). On expiry the host's remote work is cancelled and it fails
+    /// with a timeout naming the limit; the other hosts go on and are reported. Exec, service and health settings give
+    /// it the meaning of their own wait (enforced on the host), plus a grace period.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The limit the task gets on each host.</summary>
+    internal virtual TimeSpan? StepTimeout => Timeout;
+
+    /// <summary>
+    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
+    /// and its connection is closed, so a frozen host fails alone (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off).
+    /// </summary>
+    public TimeSpan? NoProgressTimeout { get; init; }
+
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }
 

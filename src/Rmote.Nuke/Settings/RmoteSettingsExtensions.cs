@@ -94,6 +94,18 @@ public static class RmoteSettingsExtensions
     /// <summary>Resets the time allowed to connect to one host to the default.</summary>
     public static T ResetConnectTimeout<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectTimeout = null });
 
+    /// <summary>Sets the time limit of the task on each host (see <see cref="RmoteSettings.Timeout"/>).</summary>
+    public static T SetTimeout<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { Timeout = value });
+
+    /// <summary>Resets the time limit of the task on each host (none).</summary>
+    public static T ResetTimeout<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Timeout = null });
+
+    /// <summary>Sets the no-progress bound of copies (<see cref="TimeSpan.Zero"/>: off; see <see cref="RmoteSettings.NoProgressTimeout"/>).</summary>
+    public static T SetNoProgressTimeout<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { NoProgressTimeout = value });
+
+    /// <summary>Resets the no-progress bound of copies to the default (120 s).</summary>
+    public static T ResetNoProgressTimeout<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { NoProgressTimeout = null });
+
     /// <summary>Sets how long a shared SSH connection stays open after its last session (<see cref="TimeSpan.Zero"/>: no sharing).</summary>
     public static T SetConnectionPersist<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectionPersist = value });
 
