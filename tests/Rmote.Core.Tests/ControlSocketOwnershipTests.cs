@@ -98,6 +98,10 @@ public sealed class ControlSocketOwnershipTests(SshFleetFixture rig)
         var real = dir.Combine("real");
         Assert.Null(Why(real));  // created 0700: shared
         Assert.Equal(Private, File.GetUnixFileMode(real));
+        // missing parents are made 0700 too: ~/.cache/rmote is also the remote code cache, which refuses an open folder
+        var deep = dir.Combine("cache", "rmote", "ssh");
+        Assert.Null(Why(deep));
+        Assert.All([dir.Combine("cache"), dir.Combine("cache", "rmote"), deep], f => Assert.Equal(Private, File.GetUnixFileMode(f)));
 
         var link = dir.Combine("link");
         File.CreateSymbolicLink(link, real);

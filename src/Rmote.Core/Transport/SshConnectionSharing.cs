@@ -47,6 +47,16 @@ internal static class SshConnectionSharing
         return ["-o", "ControlMaster=auto", "-o", "ControlPath=" + socket, "-o", "ControlPersist=" + seconds];
     }
 
+    /// <summary>Creates <paramref name="folder"/> and each missing parent with mode 0700 (CreateDirectory would give the
+    /// parents the umask's 0755, and ~/.cache/rmote is also the remote code cache, which refuses a folder others can enter).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    static void CreatePrivate(string folder)
+    {
+        if (Directory.Exists(folder)) return;
+        if (Path.GetDirectoryName(folder) is { Length: > 0 } parent) CreatePrivate(parent);
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
     /// <summary>Creates the folder (mode 0700) if needed; a reason not to use it (a warning: someone else could own it), or null when it is safe.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     static NotShared? PreparePrivateFolder(string folder, string socket)
@@ -54,7 +64,7 @@ internal static class SshConnectionSharing
         try
         {
             // A socket there lets whoever can reach it open sessions on the host: nobody else may enter the folder.
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            CreatePrivate(folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
