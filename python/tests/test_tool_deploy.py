@@ -156,11 +156,15 @@ class PathSafetyTests(Base):
         self.assertFalse(os.path.islink(os.path.join(self.root, "etc")))
         self.assertEqual(os.listdir(outside), [])
 
-    def test_symlink_inside_root_is_allowed(self):
+    def test_symlink_inside_root_is_refused_not_followed(self):
+        # issue 16 case 1: this used to be followed (it pointed inside); a swap makes any followed link point
+        # anywhere, so nothing below the root is followed any more, and the link is named in the error
         os.makedirs(os.path.join(self.root, "real"))
         os.symlink("real", os.path.join(self.root, "alias"))
-        D.put_small(self.root, "alias/f", b"ok")
-        self.assertEqual(self.read("real/f"), b"ok")
+        with self.assertRaisesRegex(ValueError, "alias is a symlink; refusing to follow it"):
+            D.put_small(self.root, "alias/f", b"ok")
+        self.assertEqual(os.listdir(os.path.join(self.root, "real")), [])
+        self.assertTrue(os.path.islink(os.path.join(self.root, "alias")))
 
     def test_final_component_symlink_is_replaced_not_followed(self):
         outside = os.path.join(self.tmp, "victim")
@@ -608,6 +612,7 @@ class ReleaseTests(Base):
         plan = D.sync_plan(root, entries, delete=True)
         for rel in plan["send"]:
             D.put_small(root, rel, files[rel], mode=0o644, mtime_ns=mt[rel])
+        D.release_complete(self.base, rid)
         D.release_switch(self.base, rid)
         return r, plan
 
@@ -629,13 +634,16 @@ class ReleaseTests(Base):
             self.assertEqual(f.read(), b"1")
         self.assertEqual(os.readlink(os.path.join(self.base, "current")), "releases/20240102000000")
         lst = D.release_list(self.base)
-        self.assertEqual(lst, {"releases": ["20240101000000", "20240102000000"], "current": "20240102000000"})
+        self.assertEqual(lst["releases"], ["20240101000000", "20240102000000"])
+        self.assertEqual(lst["current"], "20240102000000")
+        self.assertEqual(lst["complete"], ["20240101000000", "20240102000000"])
+        self.assertEqual([h["release"] for h in lst["history"]], ["20240101000000", "20240102000000"])
         rb = D.rollback(self.base)
         self.assertEqual(rb, {"previous": "20240102000000", "current": "20240101000000"})
         self.assertEqual(self.current("a"), b"1")
-        with self.assertRaises(ValueError):
-            D.rollback(self.base)
-        D.release_switch(self.base, "20240102000000")
+        # issue 16 case 4: rollback follows the history of live releases (it used to refuse here, going by
+        # name order only): the release live before 01 was 02
+        self.assertEqual(D.rollback(self.base), {"previous": "20240101000000", "current": "20240102000000"})
         self.deploy("20240103000000", {"a": b"3"})
         self.assertFalse(os.path.exists(os.path.join(self.base, "current", "b")))
         self.assertEqual(D.release_prune(self.base, 2), ["20240101000000"])
@@ -645,6 +653,7 @@ class ReleaseTests(Base):
     def test_prune_never_removes_current(self):
         for rid in ["1", "2", "3"]:
             D.release_prepare(self.base, rid)
+        D.release_complete(self.base, "1")
         D.release_switch(self.base, "1")
         self.assertEqual(D.release_prune(self.base, 1), ["2", "3"])
         self.assertEqual(D.release_list(self.base)["releases"], ["1"])
@@ -689,6 +698,7 @@ class ReleaseTests(Base):
         D.mkdirs(r1, ["empty"])
         D.symlinks(r1, [{"path": "l", "link": "empty"}])
         D.put_small(r1, "f", b"x", mode=0o600)
+        D.release_complete(self.base, "r1")
         D.release_switch(self.base, "r1")
         r2 = D.release_prepare(self.base, "r2")["path"]
         self.assertTrue(os.path.isdir(os.path.join(r2, "empty")))

@@ -60,13 +60,42 @@ def _check_rel(rel):
     return parts
 
 
-def _root(root, create=False):
-    """Resolve a destination root (``~`` expanded, must be absolute) to its real path."""
-    if not isinstance(root, str) or root == "" or "\x00" in root:
-        raise ValueError("invalid destination root %r" % (root,))
+# the folders that are never a destination root or release base themselves (issue 16, case 5); the controller
+# refuses the same list before anything is sent, this is the host's backstop
+_SYSTEM_DIRS = frozenset(("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media",
+                          "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var"))
+
+
+def _dangerous(root, path, real):
+    """Why ``root`` (expanded to ``path``, resolved to ``real``) must not be a destination, or None."""
+    norm = "/" + os.path.normpath(path).lstrip("/")
+    home = os.path.realpath(os.path.expanduser("~"))
+    for p in (norm, real):
+        if p == "/":
+            return "the host's root folder"
+        if p in _SYSTEM_DIRS:
+            return "the system folder %s itself" % p
+        if p == home:
+            return "the home folder itself"
+    return None
+
+
+def _root(root, create=False, guard=True):
+    """Resolve a destination root (``~`` expanded, must be absolute) to its real path. With ``guard``, the
+    host's root, home and top-level system folders are refused (after realpath), naming the likely cause."""
+    if not isinstance(root, str) or root.strip() == "" or "\x00" in root:
+        raise ValueError("invalid destination root %r: it is empty, which usually means an empty variable or "
+                         "property in the destination path" % (root,))
     path = os.path.expanduser(root)
     if not os.path.isabs(path):
         raise ValueError("destination root %r must be an absolute path" % (root,))
+    if guard:
+        why = _dangerous(root, path, os.path.realpath(path))
+        if why is not None:
+            raise ValueError("refusing to use %s as a destination (given as %r): it is %s. This usually means an "
+                             "empty variable or property in the destination path (e.g. \"$(DeployDir)/\" with "
+                             "DeployDir unset); point it at a folder of its own, such as /srv/app"
+                             % (os.path.realpath(path), root, why))
     if create:
         os.makedirs(path, exist_ok=True)
     return os.path.realpath(path)
@@ -79,83 +108,193 @@ def _within(real, root_real):
     return real.startswith(prefix)
 
 
-def _parent(root_real, rel, create=False, replace=False):
-    """Return ``(parent_dir_real, name)`` for ``rel`` under ``root_real``.
+# ------------------------------------------------------------------------ folder fds (issue 16, case 1)
+#
+# Nothing below a destination root is ever reached by a path: each folder is opened once per call relative to
+# its parent's fd with O_NOFOLLOW, and every stat/unlink/rename/mkdir/symlink/link names an entry of such a
+# folder fd. A local user who swaps a folder for a symlink between two of our steps can make a step fail, but
+# can never make it act outside the destination (the coreutils rm / systemd-tmpfiles discipline).
 
-    Intermediate components that are symlinks must resolve inside the root. With ``create`` missing
-    folders are made (mode 0o755 before umask); with ``replace`` a non-folder in the way (file or
-    symlink) is removed first. Returns ``(None, name)`` when a parent is missing and not created.
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR_OPEN = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
+_FILE_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC  # NONBLOCK: a FIFO swapped in never hangs us
+
+
+def _temp_leaf(name):
+    """A fresh temp name beside ``name`` in the same folder: the runtime's temp_name() without the path."""
+    return "." + name[:200] + TEMP_MARK + os.urandom(6).hex()
+
+
+def _lstat_at(dfd, name):
+    try:
+        return os.stat(name, dir_fd=dfd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _join(top, rel):
+    return top + "/" + rel if top != "/" else "/" + rel
+
+
+def _symlink_refused(shown, rel):
+    return ValueError("invalid relative path %r: %s is a symlink; refusing to follow it (nothing below the "
+                      "destination root is followed: replace the link with a real folder, or send that path as "
+                      "a folder)" % (rel, shown))
+
+
+def _open_dir_at(pfd, name, shown, rel, create=False, replace=False):
+    """The fd of the real folder ``name`` in folder ``pfd``; None if missing and not ``create``.
+
+    A symlink there is refused (ValueError naming it), never followed. With ``replace`` a file in the way is
+    removed and a folder made. Retried a few times when the entry changes under us; then the OSError stands.
     """
-    parts = _check_rel(rel)
-    cur = root_real
-    for name in parts[:-1]:
-        path = cur + "/" + name if cur != "/" else "/" + name
+    for _ in range(3):
         try:
-            st = os.lstat(path)
+            return os.open(name, _DIR_OPEN, dir_fd=pfd)
         except FileNotFoundError:
             if not create:
-                return None, parts[-1]
+                return None
             try:
-                os.mkdir(path, 0o755)
+                os.mkdir(name, 0o755, dir_fd=pfd)
             except FileExistsError:
                 pass
-            st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
-            real = os.path.realpath(path)
-            if not _within(real, root_real):
-                raise ValueError(
-                    "invalid relative path %r: %r is a symlink pointing outside the destination (%s)"
-                    % (rel, name, real))
-            if not os.path.isdir(real):
-                if not replace:
-                    raise NotADirectoryError(errno.ENOTDIR, "not a directory (symlink)", path)
-                os.unlink(path)
-                os.mkdir(path, 0o755)
-                real = path
-            cur = real
-        elif stat.S_ISDIR(st.st_mode):
-            cur = path
-        else:
+        except OSError as e:
+            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            st = _lstat_at(pfd, name)
+            if st is None or stat.S_ISDIR(st.st_mode):
+                continue  # changed since the open: look again
+            if stat.S_ISLNK(st.st_mode):
+                raise _symlink_refused(shown, rel)
             if not replace:
-                raise NotADirectoryError(errno.ENOTDIR, "not a directory", path)
-            os.unlink(path)
-            os.mkdir(path, 0o755)
-            cur = path
-    return cur, parts[-1]
+                raise NotADirectoryError(errno.ENOTDIR, "not a directory", shown)
+            try:
+                os.unlink(name, dir_fd=pfd)
+            except FileNotFoundError:
+                pass
+    return os.open(name, _DIR_OPEN, dir_fd=pfd)
 
 
-def _target(root_real, rel, create=False, replace=False):
-    parent, name = _parent(root_real, rel, create=create, replace=replace)
-    if parent is None:
-        return None, None, name
-    return parent, (parent + "/" + name if parent != "/" else "/" + name), name
+_TREE_FDS = 256  # folder fds one call keeps open at most (a host's soft limit may be 1024)
 
 
-def _fsync_dir(path):
+class _Tree:
+    """The folder fds one call uses under one destination root, each folder opened once (a no-change plan of
+    thousands of files costs one open per folder, not one walk per file), the least recently used closed past
+    _TREE_FDS. So a returned fd is only valid until the next dir()/parent()/adopt(): whoever keeps one longer
+    takes an os.dup of it. Use as a context manager."""
+
+    __slots__ = ("root", "fds")
+
+    def __init__(self, root_real):
+        self.root = root_real
+        # the root itself is the user's choice (already resolved by realpath); only what is below it is guarded
+        self.fds = {"": os.open(root_real, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
+
+    @property
+    def fd(self):
+        return self.fds[""]
+
+    def path(self, rel):
+        return _join(self.root, rel) if rel else self.root
+
+    def dir(self, rel_dir, create=False, replace=False, rel=None):
+        """The fd of folder ``rel_dir`` ("" is the root); None when missing and not ``create``."""
+        fd = self.fds.pop(rel_dir, None)
+        if fd is not None:
+            self.fds[rel_dir] = fd  # most recently used last
+            return fd
+        head, _, name = rel_dir.rpartition("/")
+        pfd = self.dir(head, create, replace, rel)
+        if pfd is None:
+            return None
+        fd = _open_dir_at(pfd, name, self.path(rel_dir), rel or rel_dir, create, replace)
+        if fd is not None:
+            self.adopt(rel_dir, fd)
+        return fd
+
+    def parent(self, rel, create=False, replace=False):
+        """``(folder fd or None, name)`` for a destination-relative path (validated here)."""
+        parts = _check_rel(rel)
+        head = "/".join(parts[:-1])
+        return self.dir(head, create, replace, rel), parts[-1]
+
+    def adopt(self, rel_dir, fd):
+        """Keep ``fd`` as the folder ``rel_dir``'s (the tree closes it)."""
+        old = self.fds.pop(rel_dir, None)
+        if old is not None and old != fd:
+            os.close(old)
+        self.fds[rel_dir] = fd
+        if len(self.fds) > _TREE_FDS:
+            for key in self.fds:
+                if key and key != rel_dir:
+                    os.close(self.fds.pop(key))
+                    break
+
+
+def _unlink_at_quiet(dfd, name):
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        os.unlink(name, dir_fd=dfd)
     except OSError:
-        return
+        pass
+
+
+def _fsync_fd(fd):
     try:
         os.fsync(fd)
     except OSError:
         pass
-    finally:
-        os.close(fd)
 
 
-def _rm_tree_or_file(path):
-    """Remove whatever is at ``path`` (never following symlinks). Returns True if removed."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    if stat.S_ISDIR(st.st_mode):
-        import shutil
-        shutil.rmtree(path)
-    else:
-        os.unlink(path)
-    return True
+def _remove_at(pfd, name, rel, out, dir_only=False):
+    """Remove the entry ``name`` of folder ``pfd`` and everything below it, never following a symlink: a
+    symlink is unlinked as an entry; a folder is opened O_NOFOLLOW and emptied through its fd. ``out`` gets the
+    removed relative paths (inner ones first). With ``dir_only`` anything but a real folder is left alone.
+    Returns True if something was removed. (shutil.rmtree(dir_fd=) is 3.11+; this runs on 3.8.)"""
+    for _ in range(3):
+        try:
+            fd = os.open(name, _DIR_OPEN, dir_fd=pfd)
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            if dir_only:
+                return False
+            try:
+                os.unlink(name, dir_fd=pfd)
+            except FileNotFoundError:
+                return False
+            except IsADirectoryError:
+                continue  # became a folder since the open
+            out.append(rel)
+            return True
+        try:
+            _empty_dir(fd, rel, out)
+        finally:
+            os.close(fd)
+        try:
+            os.rmdir(name, dir_fd=pfd)
+        except FileNotFoundError:
+            return False
+        out.append(rel)
+        return True
+    raise OSError(errno.EAGAIN, "kept changing while it was removed", rel)
+
+
+def _empty_dir(fd, rel, out):
+    with os.scandir(fd) as it:
+        names = [de.name for de in it]
+    for n in names:
+        _remove_at(fd, n, rel + "/" + n if rel else n, out)
 
 
 # ------------------------------------------------------------------------------------- metadata
@@ -176,22 +315,22 @@ def _gid(group):
 _GRANULARITY = {}
 
 
-def _mtime_granularity(dir_real):
-    """Timestamp resolution (ns) of the filesystem holding ``dir_real``, probed once per folder."""
+def _mtime_granularity(dir_real, dir_fd):
+    """Timestamp resolution (ns) of the filesystem holding ``dir_real`` (open as ``dir_fd``), probed once."""
     g = _GRANULARITY.get(dir_real)
     if g is not None:
         return g
     g = 1
-    probe = temp_name(dir_real + "/probe")
+    probe = _temp_leaf("probe")
     try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dir_fd)
         try:
             want = 1500000000123456789
             os.utime(fd, ns=(want, want))
             got = os.fstat(fd).st_mtime_ns
         finally:
             os.close(fd)
-            _unlink_quiet(probe)
+            _unlink_at_quiet(dir_fd, probe)
         for unit in (1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 2000000000):
             if got == want - want % unit:
                 g = unit
@@ -213,19 +352,35 @@ def _mtime_equal(remote_ns, local_ns, granularity=lambda: 1):
     return g > 1 and remote_ns == local_ns - local_ns % g
 
 
-def _sha256_path(path):
+def _sha256_fd(fd):
     import hashlib
     h = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    offset = 0
+    while True:
+        block = os.pread(fd, _HASH_BLOCK, offset)
+        if not block:
+            break
+        h.update(block)
+        offset += len(block)
+    return h.hexdigest()
+
+
+def _sha256_at(dfd, name):
+    """SHA-256 of the regular file ``name`` in folder ``dfd``; None if it is missing or not a regular file."""
     try:
-        while True:
-            block = os.read(fd, _HASH_BLOCK)
-            if not block:
-                break
-            h.update(block)
+        fd = os.open(name, _FILE_READ, dir_fd=dfd)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return None  # a symlink: never read through it
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return _sha256_fd(fd)
     finally:
         os.close(fd)
-    return h.hexdigest()
 
 
 def _entry_mode(entry):
@@ -233,53 +388,71 @@ def _entry_mode(entry):
     return None if mode is None else int(mode) & 0o7777
 
 
-def _rewrite_meta(parent, path, name, st, mode, uid, gid, mtime_ns, durable):
-    """Change metadata of an existing file without touching other hard links to it.
+def _chmod_at(dfd, name, mode):
+    """chmod the file ``name`` of folder ``dfd`` without following a symlink (Linux has no lchmod): through an fd
+    of the file itself, or, when it is unreadable to us, an O_PATH fd and /proc/self/fd (as systemd does)."""
+    try:
+        fd = os.open(name, _FILE_READ, dir_fd=dfd)
+    except PermissionError:
+        fd = os.open(name, getattr(os, "O_PATH", os.O_RDONLY) | os.O_NOFOLLOW | _CLOEXEC, dir_fd=dfd)
+        try:
+            if stat.S_ISLNK(os.fstat(fd).st_mode):
+                raise OSError(errno.ELOOP, "became a symlink; not changed", name)
+            os.chmod("/proc/self/fd/%d" % fd, mode)
+        finally:
+            os.close(fd)
+        return
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
+    """Change metadata of the existing file ``name`` in folder ``dfd`` without touching other hard links to it.
 
     A file with more than one link (seeded release) is copied to a temp file and renamed over itself,
     so the previous release keeps its own metadata.
     """
     if st.st_nlink <= 1:
         if mode is not None and stat.S_IMODE(st.st_mode) != mode:
-            os.chmod(path, mode, follow_symlinks=False)
+            _chmod_at(dfd, name, mode)
         if (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid):
-            os.chown(path, uid, gid, follow_symlinks=False)
+            os.chown(name, uid, gid, dir_fd=dfd, follow_symlinks=False)
         if mtime_ns is not None and st.st_mtime_ns != mtime_ns:
-            os.utime(path, ns=(mtime_ns, mtime_ns), follow_symlinks=False)
+            os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=dfd, follow_symlinks=False)
         return
-    tmp = temp_name(parent + "/" + name)
-    import shutil
-    shutil.copyfile(path, tmp, follow_symlinks=False)
+    tmp = _temp_leaf(name)
+    src = os.open(name, _FILE_READ, dir_fd=dfd)
     try:
-        fd = os.open(tmp, os.O_RDWR | os.O_NOFOLLOW)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
         try:
-            if uid != -1 or gid != -1:
-                os.fchown(fd, uid, gid)
-            os.fchmod(fd, mode if mode is not None else stat.S_IMODE(st.st_mode))
-            if durable:
-                os.fsync(fd)
-            t = mtime_ns if mtime_ns is not None else st.st_mtime_ns
-            os.utime(fd, ns=(t, t))
-        finally:
-            os.close(fd)
-        os.rename(tmp, path)
-    except BaseException:
-        _unlink_quiet(tmp)
-        raise
-
-
-def _unlink_quiet(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+            try:
+                _copy_range(src, fd, 0, os.fstat(src).st_size)
+                if uid != -1 or gid != -1:
+                    os.fchown(fd, uid, gid)
+                os.fchmod(fd, mode if mode is not None else stat.S_IMODE(st.st_mode))
+                if durable:
+                    os.fsync(fd)
+                t = mtime_ns if mtime_ns is not None else st.st_mtime_ns
+                os.utime(fd, ns=(t, t))
+            finally:
+                os.close(fd)
+            os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except BaseException:
+            _unlink_at_quiet(dfd, tmp)
+            raise
+    finally:
+        os.close(src)
 
 
 # --------------------------------------------------------------------------------- atomic write
 
 
 class _Handle:
-    __slots__ = ("id", "fd", "tmp", "parent", "name", "target", "size", "mode", "uid", "gid",
+    # dir_fd: the destination folder, held open (a dup) until commit/abort; tmp: the temp file's name in it;
+    # parent/target: paths, for messages only
+    __slots__ = ("id", "fd", "dir_fd", "tmp", "parent", "name", "target", "size", "mode", "uid", "gid",
                  "mtime_ns", "written", "lock", "durable", "created", "pending_writeback")
 
     def __init__(self, **kw):
@@ -291,13 +464,15 @@ class _Handle:
         self.created = time.time()
 
 
-def _open_temp(root_real, rel, create_parents=True):
-    parent, target, name = _target(root_real, rel, create=create_parents, replace=False)
-    if parent is None:
-        raise FileNotFoundError(errno.ENOENT, "destination folder missing", rel)
-    tmp = temp_name(parent + "/" + name)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    return parent, target, name, tmp, fd
+def _open_temp(tree, rel, create_parents=True):
+    """``(folder fd, name, temp name, temp fd)``: a new temp file (O_EXCL, never through a symlink) in the real
+    folder that will hold ``rel``. The folder fd belongs to ``tree``."""
+    dfd, name = tree.parent(rel, create=create_parents)
+    if dfd is None:
+        raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(rel))
+    tmp = _temp_leaf(name)
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
+    return dfd, name, tmp, fd
 
 
 def _inflate(data, size, what):
@@ -326,8 +501,8 @@ def _pwrite_all(fd, data, offset):
 _SUMS = None  # struct packing one block's sums, made on first use
 
 
-def _block_sums(path, st, block):
-    """Per-block sums of the regular file at path (lstat'ed as st): 8 bytes a block, zlib's CRC-32 then its
+def _block_sums(dfd, name, st, block):
+    """Per-block sums of the regular file ``name`` of folder ``dfd`` (lstat'ed as st): 8 bytes a block, zlib's CRC-32 then its
     Adler-32, big-endian; None if the file is not the one st describes any more. Two independent 32-bit sums:
     the controller reuses a block only when both match, and the file then still has to pass put_delta's checks."""
     global _SUMS
@@ -335,7 +510,7 @@ def _block_sums(path, st, block):
         from _struct import Struct
         _SUMS = Struct(">II")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(name, _FILE_READ, dir_fd=dfd)
     except OSError:
         return None
     try:
@@ -438,21 +613,92 @@ class _Writeback:
 _WRITEBACK = _Writeback()
 
 
-def _finish(fd, tmp, parent, target, size, mode, uid, gid, mtime_ns, sha256, durable):
-    """fsync, verify, set metadata, rename into place. Closes ``fd``. Unlinks ``tmp`` on failure."""
-    _finish_no_rename(fd, tmp, target, size, mode, uid, gid, mtime_ns, sha256, durable)
+def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
+    """fsync, verify, set metadata, rename ``tmp`` over ``name`` in folder ``dfd``. Closes ``fd``. Unlinks
+    ``tmp`` on failure. ``shown``: the target's path, for messages."""
+    _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable)
     try:
-        _rename_into_place(tmp, target)
+        _rename_into_place(dfd, tmp, name, shown)
     except BaseException:
-        _unlink_quiet(tmp)
+        _unlink_at_quiet(dfd, tmp)
         raise
 
 
 # -------------------------------------------------------------------------------------- walking
 
 
+def _dirs_depth_first(root_fd, visit):
+    """Call ``visit(rel_dir, fd)`` for the folder ``root_fd`` and then, depth first and in the order given, for
+    every sub-folder name it returns (a real folder opened O_NOFOLLOW through its parent's fd; one that is a
+    symlink or gone by then is skipped, never entered). One fd per level is open at a time."""
+    stack = [("", root_fd, iter(visit("", root_fd)))]
+    try:
+        while stack:
+            rel_dir, dfd, names = stack[-1]
+            name = next(names, None)
+            if name is None:
+                stack.pop()
+                if dfd != root_fd:
+                    os.close(dfd)
+                continue
+            try:
+                sub = os.open(name, _DIR_OPEN, dir_fd=dfd)
+            except OSError:
+                continue
+            rel = name if not rel_dir else rel_dir + "/" + name
+            stack.append((rel, sub, iter(())))
+            stack[-1] = (rel, sub, iter(visit(rel, sub)))
+    finally:
+        for _, dfd, _ in stack:
+            if dfd != root_fd:
+                os.close(dfd)
+
+
+def _sorted_entries(dfd):
+    with os.scandir(dfd) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def _walk_fd(root_fd, with_hash=False):
+    """Entries for everything under the folder ``root_fd`` (not itself), sorted per folder, never following a
+    symlink."""
+    out = []
+
+    def visit(rel_dir, dfd):
+        subdirs = []
+        for de in _sorted_entries(dfd):
+            rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
+            try:
+                st = de.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode),
+                     "link": None}
+            if stat.S_ISLNK(st.st_mode):
+                entry["type"] = "symlink"
+                try:
+                    entry["link"] = os.readlink(de.name, dir_fd=dfd)
+                except OSError:
+                    continue  # replaced since the listing
+            elif stat.S_ISDIR(st.st_mode):
+                entry["type"] = "dir"
+                subdirs.append(de.name)
+            elif stat.S_ISREG(st.st_mode):
+                entry["type"] = "file"
+                entry["size"] = st.st_size
+                if with_hash:
+                    entry["sha256"] = _sha256_at(dfd, de.name)
+            else:
+                entry["type"] = "other"
+            out.append(entry)
+        return subdirs
+    _dirs_depth_first(root_fd, visit)
+    return out
+
+
 def _walk(root_real, with_hash=False, follow=False):
-    """Yield entries for everything under ``root_real`` (not the root itself), sorted per folder."""
+    """Yield entries for everything under ``root_real`` following symlinks (scan's explicit ``follow``,
+    read-only; every walk that changes anything uses _walk_fd / _dirs_depth_first)."""
     stack = [("", root_real)]
     while stack:
         rel_dir, abs_dir = stack.pop()
@@ -481,7 +727,7 @@ def _walk(root_real, with_hash=False, follow=False):
                 entry["type"] = "file"
                 entry["size"] = st.st_size
                 if with_hash:
-                    entry["sha256"] = _sha256_path(de.path) if not follow else _sha256_follow(de.path)
+                    entry["sha256"] = _sha256_follow(de.path)
             else:
                 entry["type"] = "other"
             yield entry
@@ -513,52 +759,418 @@ def _base(base, create=False):
     return _root(base, create=create)
 
 
-def _current_id(base_real):
-    link = base_real + "/current"
+def _managed_dir(pfd, name, shown, create=False):
+    """The fd of a managed folder (releases/, a release): a real folder, never a symlink (issue 16, case 2)."""
+    for _ in range(3):
+        try:
+            return os.open(name, _DIR_OPEN, dir_fd=pfd)
+        except FileNotFoundError:
+            if not create:
+                raise FileNotFoundError(errno.ENOENT, "no such folder", shown)
+            try:
+                os.mkdir(name, 0o755, dir_fd=pfd)
+            except FileExistsError:
+                pass
+        except OSError as e:
+            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            st = _lstat_at(pfd, name)
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                raise ValueError("%s is a symlink; refusing to manage releases through it (make it a real folder "
+                                 "inside the base)" % shown)
+            if st is not None and not stat.S_ISDIR(st.st_mode):
+                raise ValueError("%s is not a folder; refusing to manage releases there" % shown)
+    raise OSError(errno.EAGAIN, "kept changing while it was opened", shown)
+
+
+class _Base:
+    """A release base held by fds: the base (the user's choice, resolved once) and its real releases/ folder.
+    Use as a context manager."""
+
+    def __init__(self, base, create=False):
+        self.real = _base(base, create=create)
+        self.fd = os.open(self.real, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
+        self._releases = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._releases is not None:
+            os.close(self._releases)
+        os.close(self.fd)
+
+    def releases_fd(self, create=False):
+        if self._releases is None:
+            self._releases = _managed_dir(self.fd, "releases", self.real + "/releases", create)
+        return self._releases
+
+    def release_fd(self, release_id, create=False):
+        """A new fd of the real folder releases/<id> (the caller closes it)."""
+        shown = self.real + "/releases/" + release_id
+        try:
+            rfd = self.releases_fd(create)
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, "no such release %r" % release_id, shown)
+        try:
+            return _managed_dir(rfd, release_id, shown, create)
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, "no such release %r" % release_id, shown)
+
+
+def _current_id(b):
     try:
-        target = os.readlink(link)
+        target = os.readlink("current", dir_fd=b.fd)
     except FileNotFoundError:
         return None
     except OSError as e:
         if e.errno == errno.EINVAL:
-            raise ValueError("%s exists and is not a symlink: refusing to manage releases there" % link)
+            raise ValueError("%s/current exists and is not a symlink: refusing to manage releases there" % b.real)
         raise
     target = target.rstrip("/")
     head, _, tail = target.rpartition("/")
-    if head not in ("releases", base_real + "/releases"):
+    if head not in ("releases", b.real + "/releases"):
         return None
     return tail
 
 
-def _releases(base_real):
+def _releases(b):
     try:
-        names = [e.name for e in os.scandir(base_real + "/releases")
-                 if e.is_dir(follow_symlinks=False) and TEMP_MARK not in e.name and not e.name.startswith(".")]
+        rfd = b.releases_fd()
     except FileNotFoundError:
         return []
+    with os.scandir(rfd) as it:
+        names = [e.name for e in it
+                 if e.is_dir(follow_symlinks=False) and TEMP_MARK not in e.name and not e.name.startswith(".")]
     return sorted(names, key=_release_key)
 
 
-def _switch(base_real, release_id):
-    rel_dir = base_real + "/releases/" + release_id
-    if not os.path.isdir(rel_dir) or os.path.islink(rel_dir):
-        raise FileNotFoundError(errno.ENOENT, "no such release %r" % release_id, rel_dir)
-    previous = _current_id(base_real)
-    current = base_real + "/current"
-    if os.path.lexists(current) and not os.path.islink(current):
-        raise ValueError("%s exists and is not a symlink: refusing to replace it" % current)
-    tmp = temp_name(base_real + "/current")
-    os.symlink("releases/" + release_id, tmp)
+def _switch(b, release_id):
+    os.close(b.release_fd(release_id))  # a real folder inside the real releases/
+    previous = _current_id(b)
+    st = _lstat_at(b.fd, "current")
+    if st is not None and not stat.S_ISLNK(st.st_mode):
+        raise ValueError("%s/current exists and is not a symlink: refusing to replace it" % b.real)
+    tmp = _temp_leaf("current")
+    os.symlink("releases/" + release_id, tmp, dir_fd=b.fd)
     try:
-        os.rename(tmp, current)
+        os.rename(tmp, "current", src_dir_fd=b.fd, dst_dir_fd=b.fd)
     except BaseException:
-        _unlink_quiet(tmp)
+        _unlink_at_quiet(b.fd, tmp)
         raise
-    _fsync_dir(base_real)
+    _fsync_fd(b.fd)
     return {"previous": previous, "current": release_id}
 
 
-# ------------------------------------------------------------------------------------------ tool
+def _seed(sfd, dfd, shown, result):
+    """Fill the release folder ``dfd`` from the current one ``sfd``: hard links (copies across devices), folders,
+    symlinks; entries already there stay. Both walked through fds only."""
+    for de in _sorted_entries(sfd):
+        n = de.name
+        if TEMP_MARK in n:
+            continue
+        try:
+            st = de.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                os.mkdir(n, stat.S_IMODE(st.st_mode), dir_fd=dfd)
+            except FileExistsError:
+                pass
+            try:
+                s2 = os.open(n, _DIR_OPEN, dir_fd=sfd)
+            except OSError:
+                continue
+            try:
+                d2 = _open_dir_at(dfd, n, shown + "/" + n, n)
+                if d2 is not None:
+                    try:
+                        _seed(s2, d2, shown + "/" + n, result)
+                    finally:
+                        os.close(d2)
+            finally:
+                os.close(s2)
+        elif stat.S_ISLNK(st.st_mode):
+            if _lstat_at(dfd, n) is None:
+                os.symlink(os.readlink(n, dir_fd=sfd), n, dir_fd=dfd)
+        elif stat.S_ISREG(st.st_mode):
+            if _lstat_at(dfd, n) is not None:
+                continue
+            try:
+                os.link(n, n, src_dir_fd=sfd, dst_dir_fd=dfd, follow_symlinks=False)
+                result["linked"] += 1
+            except OSError as ex:
+                if ex.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
+                    raise
+                _copy_at(sfd, dfd, n, st)
+                result["copied"] += 1
+
+
+def _copy_at(sfd, dfd, name, st):
+    src = os.open(name, _FILE_READ, dir_fd=sfd)
+    try:
+        dst = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
+        try:
+            _copy_range(src, dst, 0, os.fstat(src).st_size)
+            os.fchmod(dst, stat.S_IMODE(st.st_mode))
+            os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+
+
+def _keep_set(keep_paths):
+    keep = set()
+    for p in keep_paths:
+        _check_rel(p)
+        keep.add(p)
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            keep.add("/".join(parts[:i]))
+    return keep
+
+
+def _extraneous_at(root_fd, keep, remove):
+    """Paths under the folder ``root_fd`` not in ``keep`` (a set of paths with their parents, or a list of paths);
+    with ``remove`` they are removed as they are found. Kept folders are entered through fds, never through a
+    symlink."""
+    if not isinstance(keep, set):
+        keep = _keep_set(keep)
+    out = []
+
+    def visit(rel_dir, dfd):
+        subdirs = []
+        for de in _sorted_entries(dfd):
+            rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
+            if rel not in keep:
+                if remove:
+                    _remove_at(dfd, de.name, rel, out)
+                else:
+                    out.append(rel)
+            elif de.is_dir(follow_symlinks=False):
+                subdirs.append(de.name)
+        return subdirs
+    _dirs_depth_first(root_fd, visit)
+    return out
+
+
+def _cleanup_temps_at(root_fd):
+    """Remove temp files of interrupted writes under the folder ``root_fd`` (not ones this process has open);
+    return their relative paths."""
+    mine = set()
+    with _HANDLES_LOCK:
+        for h in _HANDLES.values():
+            try:
+                st = os.fstat(h.fd)
+                mine.add((st.st_dev, st.st_ino))
+            except OSError:
+                pass
+    removed = []
+
+    def visit(rel_dir, dfd):
+        subdirs = []
+        with os.scandir(dfd) as it:
+            items = list(it)
+        for de in items:
+            n = de.name
+            if TEMP_MARK in n and n.startswith("."):
+                rel = n if rel_dir == "" else rel_dir + "/" + n
+                try:
+                    st = de.stat(follow_symlinks=False)
+                    if (st.st_dev, st.st_ino) in mine:
+                        continue
+                    if _remove_at(dfd, n, rel, []):
+                        removed.append(rel)
+                except OSError:
+                    pass
+            elif de.is_dir(follow_symlinks=False):
+                subdirs.append(n)
+        return subdirs
+    _dirs_depth_first(root_fd, visit)
+    return removed
+
+
+# ------------------------------------------------------------------ release states and the lock (cases 3, 4)
+
+_STATE = ".rmote-releases.json"
+_LOCK = ".rmote-deploy.lock"
+_LOCKS = {}                        # real base -> fd of its lock file, flocked by this interpreter
+_LOCKS_GUARD = _thread.allocate_lock()
+_HISTORY_MAX = 200
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _read_small(dfd, name, shown):
+    """The bytes of a small regular file in folder dfd (never through a symlink); None if missing."""
+    try:
+        fd = os.open(name, _FILE_READ, dir_fd=dfd)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ValueError("%s is a symlink; refusing to read release state through it" % shown)
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("%s is not a regular file" % shown)
+        chunks = []
+        while True:
+            piece = os.read(fd, 1 << 16)
+            if not piece:
+                return b"".join(chunks)
+            chunks.append(piece)
+    finally:
+        os.close(fd)
+
+
+def _state(b):
+    """The base's release states: ``{releases: {id: {state, ...}}, history: [{release, at}]}``. A legacy base
+    (no state file yet): its current release counts as complete and live, the others as incomplete."""
+    import json
+    raw = _read_small(b.fd, _STATE, b.real + "/" + _STATE)
+    if raw is not None:
+        try:
+            st = json.loads(raw.decode("utf-8"))
+            if isinstance(st, dict) and isinstance(st.get("releases"), dict) and isinstance(st.get("history"), list):
+                return st
+        except ValueError:
+            pass
+        raise ValueError("%s/%s is not a valid release state file; remove it to start over (all releases but "
+                         "the current one then count as incomplete)" % (b.real, _STATE))
+    st = {"version": 1, "releases": {}, "history": []}
+    cur = _current_id(b)
+    if cur is not None:
+        lst = _lstat_at(b.fd, "current")
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(lst.st_mtime)) if lst is not None else _now()
+        st["releases"][cur] = {"state": "complete", "completed_at": at}
+        st["history"].append({"release": cur, "at": at})
+    return st
+
+
+def _save_state(b, st):
+    """Write the state file atomically: temp, fsync, rename, fsync the base."""
+    import json
+    st["history"] = st["history"][-_HISTORY_MAX:]
+    data = json.dumps(st, sort_keys=True, indent=1).encode("utf-8")
+    tmp = _temp_leaf(_STATE)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=b.fd)
+    try:
+        try:
+            _pwrite_all(fd, data, 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, _STATE, src_dir_fd=b.fd, dst_dir_fd=b.fd)
+    except BaseException:
+        _unlink_at_quiet(b.fd, tmp)
+        raise
+    _fsync_fd(b.fd)
+
+
+def _complete(st, release_id):
+    r = st["releases"].get(release_id)
+    return isinstance(r, dict) and r.get("state") == "complete"
+
+
+def _not_complete(b, release_id):
+    return ValueError("release %s under %s is not complete (its staging did not finish); deploy it again"
+                      % (release_id, b.real))
+
+
+def _lock_take(b, wait, holder):
+    """flock the base's lock file, polling until ``wait`` seconds pass; returns ``(its fd, ms waited)``."""
+    import fcntl
+    shown = b.real + "/" + _LOCK
+    try:
+        fd = os.open(_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=b.fd)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ValueError("%s is a symlink; refusing to use it as the deploy lock (remove it)" % shown)
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("%s is not a regular file; refusing to use it as the deploy lock (remove it)" % shown)
+        start = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+            left = wait - (time.monotonic() - start)
+            if left <= 0:
+                raise TimeoutError(_held_message(fd, b.real, time.monotonic() - start))
+            time.sleep(min(0.05, left))
+        waited = time.monotonic() - start
+        import json
+        import socket
+        info = dict(holder) if isinstance(holder, dict) else {}
+        info.update({"host_pid": os.getpid(), "host_started": _now(), "remote_host": socket.gethostname()})
+        data = json.dumps(info, sort_keys=True).encode("utf-8")
+        os.ftruncate(fd, 0)
+        _pwrite_all(fd, data, 0)
+    except BaseException:
+        os.close(fd)  # drops the flock too, if taken
+        raise
+    return fd, int(waited * 1000)
+
+
+def _held_message(fd, base_real, waited):
+    """What the holder wrote into the lock file, as the timeout message."""
+    import json
+    try:
+        info = json.loads(os.pread(fd, 1 << 16, 0).decode("utf-8"))
+        if not isinstance(info, dict):
+            info = {}
+    except (OSError, ValueError):
+        info = {}
+    pid = info.get("pid") if info.get("pid") is not None else info.get("host_pid", "unknown")
+    started = info.get("started") or info.get("host_started") or "an unknown time"
+    origin = info.get("host") or "an unknown controller"
+    what = info.get("what")
+    return ("another deploy holds %s (pid %s, started at %s, from %s%s); waited %g s. Wait for it to finish, or "
+            "raise the lock wait" % (base_real, pid, started, origin,
+                                     "; " + what if isinstance(what, str) and what else "", round(waited, 1)))
+
+
+def _lock_drop(base_real):
+    with _LOCKS_GUARD:
+        fd = _LOCKS.pop(base_real, None)
+    if fd is None:
+        return False
+    try:
+        os.ftruncate(fd, 0)  # nobody holds it now: no stale holder in the next message
+    except OSError:
+        pass
+    os.close(fd)  # the flock goes with the last fd
+    return True
+
+
+class _Held:
+    """Hold the base's lock for one release op: a no-op when this connection already holds it (a deploy in
+    progress), otherwise taken without waiting and dropped at the end (a direct call never races a deploy)."""
+
+    def __init__(self, b):
+        self.b = b
+        self.took = False
+
+    def __enter__(self):
+        with _LOCKS_GUARD:
+            if self.b.real in _LOCKS:
+                return self
+            _LOCKS[self.b.real] = _lock_take(self.b, 0.0, {"what": "a direct release call"})[0]
+            self.took = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.took:
+            _lock_drop(self.b.real)
 
 
 class Deploy(Tool):
@@ -572,29 +1184,29 @@ class Deploy(Tool):
 
         A missing root gives an empty list. Temp files of interrupted writes are skipped.
         """
-        try:
-            root_real = _root(root)
-        except ValueError:
-            raise
+        root_real = _root(root, guard=False)
         if not os.path.isdir(root_real):
             return []
-        return [e for e in _walk(root_real, with_hash=with_hash, follow=follow)
-                if TEMP_MARK not in e["path"].rpartition("/")[2]]
+        if follow:
+            found = list(_walk(root_real, with_hash=with_hash, follow=True))
+        else:
+            with _Tree(root_real) as tree:
+                found = _walk_fd(tree.fd, with_hash=with_hash)
+        return [e for e in found if TEMP_MARK not in e["path"].rpartition("/")[2]]
 
     @staticmethod
     def sha256(root, paths):
         """SHA-256 (hex) of each relative path under ``root``; None for a missing or non-regular file."""
-        root_real = _root(root)
-        out = []
+        root_real = _root(root, guard=False)
         for rel in paths:
-            parent, target, _ = _target(root_real, rel)
-            try:
-                if parent is None or not stat.S_ISREG(os.lstat(target).st_mode):
-                    out.append(None)
-                    continue
-                out.append(_sha256_path(target))
-            except FileNotFoundError:
-                out.append(None)
+            _check_rel(rel)
+        if not os.path.isdir(root_real):
+            return [None for _ in paths]
+        out = []
+        with _Tree(root_real) as tree:
+            for rel in paths:
+                dfd, name = tree.parent(rel)
+                out.append(None if dfd is None else _sha256_at(dfd, name))
         return out
 
     @staticmethod
@@ -654,7 +1266,6 @@ class Deploy(Tool):
             return result
         if apply and cleanup:
             result["temps_removed"] = len(Deploy.cleanup_temps(root))
-        gran = (lambda: _mtime_granularity(root_real)) if apply else (lambda: 1)
 
         dirs = {}
         for e in entries:
@@ -663,133 +1274,130 @@ class Deploy(Tool):
                 dirs.setdefault("/".join(parts[:i]), None)
             if e.get("type") == "dir":
                 dirs[e["path"]] = e
-        # folders, parents first
-        for rel in sorted(dirs, key=lambda p: p.count("/")):
-            e = dirs[rel]
-            mode = _entry_mode(e) if (e is not None and set_mode) else None
-            parent, target, name = _target(root_real, rel, create=apply, replace=apply)
-            if parent is None:
-                continue
-            try:
-                st = os.lstat(target)
-            except FileNotFoundError:
-                st = None
-            if st is not None and stat.S_ISLNK(st.st_mode) and e is None:
-                # an implied parent (no folder entry for it): never replace the link, never pass through it outward
-                real = os.path.realpath(target)
-                if not _within(real, root_real):
-                    raise ValueError("invalid relative path %r: it is a symlink pointing outside the destination (%s)"
-                                     % (rel, real))
-                if os.path.isdir(real):
+        with _Tree(root_real) as tree:
+            gran = (lambda: _mtime_granularity(root_real, tree.fd)) if apply else (lambda: 1)
+            # folders, parents first; each one only ever reached through its parent's fd
+            for rel in sorted(dirs, key=lambda p: p.count("/")):
+                e = dirs[rel]
+                mode = _entry_mode(e) if (e is not None and set_mode) else None
+                head, _, name = rel.rpartition("/")
+                pfd = tree.dir(head, create=apply, replace=apply, rel=rel)
+                if pfd is None:
                     continue
-            if st is None or not stat.S_ISDIR(st.st_mode):
-                if not apply:
-                    continue
-                if st is not None:
-                    os.unlink(target)
-                try:
-                    os.mkdir(target, mode if mode is not None else 0o755)
-                except FileExistsError:
-                    pass
-                result["dirs_created"] += 1
-                st = os.lstat(target)
-                if mode is not None and stat.S_IMODE(st.st_mode) != mode:
-                    os.chmod(target, mode)
-                if uid != -1 or gid != -1:
-                    os.chown(target, uid, gid, follow_symlinks=False)
-                continue
-            if apply:
-                if mode is not None and stat.S_IMODE(st.st_mode) != mode:
-                    os.chmod(target, mode)
-                    result["meta_fixed"] += 1
-                if (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid):
-                    os.chown(target, uid, gid, follow_symlinks=False)
-
-        for e in entries:
-            kind = e.get("type", "file")
-            if kind == "dir":
-                continue
-            rel = e["path"]
-            parent, target, name = _target(root_real, rel, create=False)
-            st = None
-            if parent is not None:
-                try:
-                    st = os.lstat(target)
-                except FileNotFoundError:
+                st = _lstat_at(pfd, name)
+                if st is not None and stat.S_ISLNK(st.st_mode):
+                    if e is None:
+                        # only implied by a file's parent: never destroy the user's link, never write through it
+                        raise _symlink_refused(tree.path(rel), rel)
+                    if not apply:
+                        continue
+                    os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
                     st = None
-            if kind == "symlink":
-                want = e["link"]
-                if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(target) == want:
-                    result["skipped"] += 1
+                if st is None or not stat.S_ISDIR(st.st_mode):
+                    if not apply:
+                        continue
+                    if st is not None:
+                        os.unlink(name, dir_fd=pfd)
+                    try:
+                        os.mkdir(name, mode if mode is not None else 0o755, dir_fd=pfd)
+                    except FileExistsError:
+                        pass
+                    result["dirs_created"] += 1
+                    fd = _open_dir_at(pfd, name, tree.path(rel), rel, create=True)
+                    tree.adopt(rel, fd)
+                    if mode is not None and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+                        os.fchmod(fd, mode)  # the umask cut it
+                    if uid != -1 or gid != -1:
+                        os.fchown(fd, uid, gid)
                     continue
-                result["links_changed"] += 1
-                if apply:
-                    Deploy._make_link(parent, target, name, want, st, delete)
-                continue
-            # regular file
-            if st is None or not stat.S_ISREG(st.st_mode):
-                if st is not None and stat.S_ISDIR(st.st_mode) and apply and delete:
-                    import shutil
-                    shutil.rmtree(target)
-                result["send"].append(rel)
-                continue
-            size = e.get("size")
-            mtime = e.get("mtime_ns")
-            same = size is not None and st.st_size == int(size)
-            fix_mtime = None
-            if same:
-                if checksum:
-                    want = e.get("sha256")
-                    if not want:
-                        raise ValueError("entry %r: checksum comparison needs sha256" % rel)
-                    same = _sha256_path(target) == want.lower()
-                    if same and mtime is not None and not _mtime_equal(st.st_mtime_ns, int(mtime), gran):
-                        fix_mtime = int(mtime)
-                else:
-                    same = mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), gran)
-            if not same:
-                result["send"].append(rel)
-                if delta is not None and apply and low <= st.st_size <= high and low <= int(size or 0) <= high:
-                    sums = _block_sums(target, st, block)
-                    if sums is not None:
-                        result["basis"][rel] = sums
-                continue
-            result["skipped"] += 1
-            mode = _entry_mode(e) if set_mode else None
-            need = ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
-                    or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)
-                    or fix_mtime is not None)
-            if need:
-                result["meta_fixed"] += 1
-                if apply:
-                    _rewrite_meta(parent, target, name, st, mode, uid, gid,
-                                  fix_mtime if fix_mtime is not None else st.st_mtime_ns, durable)
+                if apply and ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
+                              or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)):
+                    fd = tree.dir(rel)  # O_NOFOLLOW: swapped for a symlink since the lstat is refused
+                    fst = os.fstat(fd)
+                    if mode is not None and stat.S_IMODE(fst.st_mode) != mode:
+                        os.fchmod(fd, mode)
+                        result["meta_fixed"] += 1
+                    if (uid != -1 and fst.st_uid != uid) or (gid != -1 and fst.st_gid != gid):
+                        os.fchown(fd, uid, gid)
 
-        if delete:
-            keep = [e["path"] for e in entries]
-            if apply:
-                result["deleted"] = Deploy.delete_extraneous(root, keep)
-            else:
-                result["deleted"] = Deploy._extraneous(root_real, keep)
+            for e in entries:
+                kind = e.get("type", "file")
+                if kind == "dir":
+                    continue
+                rel = e["path"]
+                head, _, name = rel.rpartition("/")
+                pfd = tree.dir(head, rel=rel)
+                st = None if pfd is None else _lstat_at(pfd, name)
+                if kind == "symlink":
+                    want = e["link"]
+                    if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=pfd) == want:
+                        result["skipped"] += 1
+                        continue
+                    result["links_changed"] += 1
+                    if apply:
+                        if pfd is None:
+                            raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(head))
+                        Deploy._make_link(pfd, name, want, st, delete, tree.path(rel))
+                    continue
+                # regular file
+                if st is None or not stat.S_ISREG(st.st_mode):
+                    if st is not None and stat.S_ISDIR(st.st_mode) and apply and delete:
+                        _remove_at(pfd, name, rel, [])
+                    result["send"].append(rel)
+                    continue
+                size = e.get("size")
+                mtime = e.get("mtime_ns")
+                same = size is not None and st.st_size == int(size)
+                fix_mtime = None
+                if same:
+                    if checksum:
+                        want = e.get("sha256")
+                        if not want:
+                            raise ValueError("entry %r: checksum comparison needs sha256" % rel)
+                        same = _sha256_at(pfd, name) == want.lower()
+                        if same and mtime is not None and not _mtime_equal(st.st_mtime_ns, int(mtime), gran):
+                            fix_mtime = int(mtime)
+                    else:
+                        same = mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), gran)
+                if not same:
+                    result["send"].append(rel)
+                    if delta is not None and apply and low <= st.st_size <= high and low <= int(size or 0) <= high:
+                        sums = _block_sums(pfd, name, st, block)
+                        if sums is not None:
+                            result["basis"][rel] = sums
+                    continue
+                result["skipped"] += 1
+                mode = _entry_mode(e) if set_mode else None
+                need = ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
+                        or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)
+                        or fix_mtime is not None)
+                if need:
+                    result["meta_fixed"] += 1
+                    if apply:
+                        _rewrite_meta(pfd, name, st, mode, uid, gid,
+                                      fix_mtime if fix_mtime is not None else st.st_mtime_ns, durable)
+
+            if delete:
+                result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=apply)
         return result
 
     @staticmethod
-    def _make_link(parent, target, name, want, st, replace_dirs):
+    def _make_link(dfd, name, want, st, replace_dirs, shown):
+        """Create or retarget the symlink ``name`` of folder ``dfd`` atomically (temp link renamed over it)."""
         if st is not None and stat.S_ISDIR(st.st_mode):
             if replace_dirs:
-                import shutil
-                shutil.rmtree(target)
+                _remove_at(dfd, name, name, [])
             else:
                 try:
-                    os.rmdir(target)
+                    os.rmdir(name, dir_fd=dfd)
                 except OSError:
-                    raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a symlink", target)
-        tmp = temp_name(parent + "/" + name)
-        os.symlink(want, tmp)
+                    raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a symlink", shown)
+        tmp = _temp_leaf(name)
+        os.symlink(want, tmp, dir_fd=dfd)
         try:
-            os.rename(tmp, target)
+            os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         except BaseException:
-            _unlink_quiet(tmp)
+            _unlink_at_quiet(dfd, tmp)
             raise
 
     # ---------------------------------------------------------------- batched folder/link ops
@@ -802,17 +1410,20 @@ class Deploy(Tool):
         for d in items:
             _check_rel(d.get("path"))
         created = []
-        for d in sorted(items, key=lambda d: d["path"].count("/")):
-            parent, target, _ = _target(root_real, d["path"], create=True, replace=False)
-            mode = _entry_mode(d)
-            try:
-                os.mkdir(target, mode if mode is not None else 0o755)
-                created.append(d["path"])
-            except FileExistsError:
-                if not os.path.isdir(target):
-                    raise NotADirectoryError(errno.ENOTDIR, "not a directory", target)
-            if mode is not None and stat.S_IMODE(os.lstat(target).st_mode) != mode:
-                os.chmod(target, mode)
+        with _Tree(root_real) as tree:
+            for d in sorted(items, key=lambda d: d["path"].count("/")):
+                rel = d["path"]
+                dfd, name = tree.parent(rel, create=True)
+                mode = _entry_mode(d)
+                try:
+                    os.mkdir(name, mode if mode is not None else 0o755, dir_fd=dfd)
+                    created.append(rel)
+                except FileExistsError:
+                    pass
+                fd = _open_dir_at(dfd, name, tree.path(rel), rel, create=True)  # a symlink or file there: refused
+                tree.adopt(rel, fd)
+                if mode is not None and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+                    os.fchmod(fd, mode)
         return created
 
     @staticmethod
@@ -824,76 +1435,38 @@ class Deploy(Tool):
             if not isinstance(item.get("link"), str) or not item["link"] or "\x00" in item["link"]:
                 raise ValueError("symlink %r needs a link target" % item.get("path"))
         changed = []
-        for item in links:
-            parent, target, name = _target(root_real, item["path"], create=True)
-            try:
-                st = os.lstat(target)
-            except FileNotFoundError:
-                st = None
-            if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(target) == item["link"]:
-                continue
-            Deploy._make_link(parent, target, name, item["link"], st, False)
-            changed.append(item["path"])
+        with _Tree(root_real) as tree:
+            for item in links:
+                rel = item["path"]
+                dfd, name = tree.parent(rel, create=True)
+                st = _lstat_at(dfd, name)
+                if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=dfd) == item["link"]:
+                    continue
+                Deploy._make_link(dfd, name, item["link"], st, False, tree.path(rel))
+                changed.append(rel)
         return changed
 
     # ---------------------------------------------------------------- deletes and temps
 
     @staticmethod
     def _extraneous(root_real, keep_paths):
-        keep = set()
-        for p in keep_paths:
-            _check_rel(p)
-            keep.add(p)
-            parts = p.split("/")
-            for i in range(1, len(parts)):
-                keep.add("/".join(parts[:i]))
-        out = []
-        stack = [("", root_real)]
-        while stack:
-            rel_dir, abs_dir = stack.pop()
-            try:
-                items = sorted(os.scandir(abs_dir), key=lambda e: e.name)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            for de in items:
-                rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
-                if rel not in keep:
-                    out.append(rel)
-                elif de.is_dir(follow_symlinks=False):
-                    stack.append((rel, de.path))
-        return out
+        with _Tree(root_real) as tree:
+            return _extraneous_at(tree.fd, keep_paths, remove=False)
 
     @staticmethod
     def delete_extraneous(root, keep_paths):
         """Delete everything under ``root`` not named in ``keep_paths`` (their parents are kept).
 
-        Symlinks are removed, never followed. A removed folder is listed with everything below it.
-        Returns the deleted relative paths (deepest first inside a removed folder).
+        Symlinks are removed, never followed; every folder is reached through its parent's fd (a folder swapped
+        for a symlink mid-walk is removed as an entry or skipped, never entered). A removed folder is listed
+        with everything below it. Returns the deleted relative paths (deepest first inside a removed folder).
         """
         root_real = _root(root)
+        keep = _keep_set(keep_paths)
         if not os.path.isdir(root_real):
             return []
-        deleted = []
-        for rel in Deploy._extraneous(root_real, keep_paths):
-            path = root_real + "/" + rel
-            try:
-                st = os.lstat(path)
-            except FileNotFoundError:
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                inner = []
-                for dirpath, dirnames, filenames in os.walk(path, topdown=False):
-                    base = rel + dirpath[len(path):]
-                    for n in filenames + dirnames:
-                        inner.append(base + "/" + n)
-                import shutil
-                shutil.rmtree(path)
-                deleted.extend(inner)
-                deleted.append(rel)
-            else:
-                os.unlink(path)
-                deleted.append(rel)
-        return deleted
+        with _Tree(root_real) as tree:
+            return _extraneous_at(tree.fd, keep, remove=True)
 
     @staticmethod
     def cleanup_temps(root):
@@ -904,22 +1477,8 @@ class Deploy(Tool):
         root_real = _root(root)
         if not os.path.isdir(root_real):
             return []
-        with _HANDLES_LOCK:
-            mine = {h.tmp for h in _HANDLES.values()}
-        removed = []
-        for dirpath, dirnames, filenames in os.walk(root_real):
-            for n in filenames + dirnames:
-                if TEMP_MARK in n and n.startswith("."):
-                    p = dirpath + "/" + n
-                    if p in mine:
-                        continue
-                    try:
-                        if _rm_tree_or_file(p):
-                            removed.append(os.path.relpath(p, root_real))
-                    except OSError:
-                        pass
-            dirnames[:] = [d for d in dirnames if TEMP_MARK not in d]
-        return removed
+        with _Tree(root_real) as tree:
+            return _cleanup_temps_at(tree.fd)
 
     # ---------------------------------------------------------------- writes
 
@@ -929,16 +1488,18 @@ class Deploy(Tool):
         """Write one whole file atomically in one call. Returns the number of bytes written."""
         uid, gid = _uid(owner), _gid(group)  # an unknown name fails before a temp file exists
         root_real = _root(root, create=True)
-        parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
-        try:
-            _pwrite_all(fd, data, 0)
-        except BaseException:
-            os.close(fd)
-            _unlink_quiet(tmp)
-            raise
-        _finish(fd, tmp, parent, target, len(data), _mode_or_none(mode), uid, gid, mtime_ns, sha256, durable)
-        if durable:
-            _fsync_dir(parent)
+        with _Tree(root_real) as tree:
+            dfd, name, tmp, fd = _open_temp(tree, rel_path)
+            try:
+                _pwrite_all(fd, data, 0)
+            except BaseException:
+                os.close(fd)
+                _unlink_at_quiet(dfd, tmp)
+                raise
+            _finish(fd, dfd, tmp, name, tree.path(rel_path), len(data), _mode_or_none(mode), uid, gid, mtime_ns,
+                    sha256, durable)
+            if durable:
+                _fsync_fd(dfd)
         return len(data)
 
     @staticmethod
@@ -969,37 +1530,49 @@ class Deploy(Tool):
             wire = int(f.get("wire_size", size)) if f.get("compressed") else size
             if off < 0 or size < 0 or wire < 0 or off + wire > len(view):
                 raise ValueError("file %r: bytes [%d, %d) outside the data (%d bytes)" % (f["path"], off, off + wire, len(view)))
-        for f in files:
-            _parent(root_real, f["path"])  # symlink escapes refused before anything is written
         uid, gid = _uid(owner), _gid(group)
-        staged = []
-        try:
+        with _Tree(root_real) as tree:
             for f in files:
-                parent, target, name, tmp, fd = _open_temp(root_real, f["path"])
-                staged.append((f, parent, target, tmp))
-                off, size = int(f.get("offset", 0)), int(f["size"])
-                try:
-                    if f.get("compressed"):
-                        piece = _inflate(view[off:off + int(f["wire_size"])], size, f["path"])
-                    else:
-                        piece = view[off:off + size]
-                    _pwrite_all(fd, piece, 0)
-                except BaseException:
-                    os.close(fd)
-                    raise
-                _finish_no_rename(fd, tmp, target, size, _mode_or_none(f.get("mode")), uid, gid,
-                                  f.get("mtime_ns"), f.get("sha256"), durable)
-            dirs = set()
-            for f, parent, target, tmp in staged:
-                _rename_into_place(tmp, target)
-                dirs.add(parent)
-            staged = []
-        finally:
-            for f, parent, target, tmp in staged:
-                _unlink_quiet(tmp)
-        if durable:
-            for d in dirs:
-                _fsync_dir(d)
+                tree.parent(f["path"])  # symlinked parents refused before anything is written
+            held = {}    # folder -> a dup of its fd, valid for the whole batch (the tree may close its own)
+            staged = []  # [file, folder fd, name, temp name or None once renamed]
+            try:
+                for f in files:
+                    dfd, name, tmp, fd = _open_temp(tree, f["path"])
+                    head = f["path"].rpartition("/")[0]
+                    if head not in held:
+                        try:
+                            held[head] = os.dup(dfd)
+                        except BaseException:
+                            os.close(fd)
+                            _unlink_at_quiet(dfd, tmp)
+                            raise
+                    dfd = held[head]
+                    staged.append([f, dfd, name, tmp])
+                    off, size = int(f.get("offset", 0)), int(f["size"])
+                    try:
+                        if f.get("compressed"):
+                            piece = _inflate(view[off:off + int(f["wire_size"])], size, f["path"])
+                        else:
+                            piece = view[off:off + size]
+                        _pwrite_all(fd, piece, 0)
+                    except BaseException:
+                        os.close(fd)
+                        raise
+                    _finish_no_rename(fd, dfd, tmp, tree.path(f["path"]), size, _mode_or_none(f.get("mode")),
+                                      uid, gid, f.get("mtime_ns"), f.get("sha256"), durable)
+                for item in staged:
+                    _rename_into_place(item[1], item[3], item[2], tree.path(item[0]["path"]))
+                    item[3] = None
+                if durable:
+                    for dfd in held.values():
+                        _fsync_fd(dfd)
+            finally:
+                for item in staged:
+                    if item[3] is not None:
+                        _unlink_at_quiet(item[1], item[3])
+                for dfd in held.values():
+                    os.close(dfd)
         return {"written": [f["path"] for f in files], "bytes": sum(int(f["size"]) for f in files)}
 
     @staticmethod
@@ -1029,47 +1602,49 @@ class Deploy(Tool):
             raise ValueError("data holds %d bytes; the blocks not reused need %d" % (len(view), literal))
         uid, gid = _uid(owner), _gid(group)
         root_real = _root(root, create=True)
-        parent, target, _ = _target(root_real, rel_path, create=False)
-        try:
-            if parent is None:
-                raise FileNotFoundError(rel_path)
-            src = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            raise OSError(errno.ESTALE, "%s is gone or no longer a file since its block sums were taken" % rel_path)
-        try:
-            def unchanged():
-                st = os.fstat(src)
-                return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (base_size, base_mtime)
-            if not unchanged():
-                raise OSError(errno.ESTALE, "%s changed since its block sums were taken; nothing was written" % rel_path)
-            parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
+        with _Tree(root_real) as tree:
+            dfd, name = tree.parent(rel_path)
             try:
-                reused = set(reuse)
-                at = 0
-                i = 0
-                while i < count:
-                    start = i
-                    if i in reused:
-                        while i < count and i in reused:
-                            i += 1
-                        _copy_range(src, fd, start * block, min(i * block, size) - start * block)
-                    else:
-                        while i < count and i not in reused:
-                            i += 1
-                        n = min(i * block, size) - start * block
-                        _pwrite_all(fd, view[at:at + n], start * block)
-                        at += n
-                if not unchanged():  # rewritten in place while we copied from it
-                    raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
-            except BaseException:
-                os.close(fd)
-                _unlink_quiet(tmp)
-                raise
-        finally:
-            os.close(src)
-        _finish(fd, tmp, parent, target, size, _mode_or_none(mode), uid, gid, mtime_ns, sha256, durable)
-        if durable:
-            _fsync_dir(parent)
+                if dfd is None:
+                    raise FileNotFoundError(rel_path)
+                src = os.open(name, _FILE_READ, dir_fd=dfd)
+            except OSError:
+                raise OSError(errno.ESTALE, "%s is gone or no longer a file since its block sums were taken" % rel_path)
+            try:
+                def unchanged():
+                    st = os.fstat(src)
+                    return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (base_size, base_mtime)
+                if not unchanged():
+                    raise OSError(errno.ESTALE, "%s changed since its block sums were taken; nothing was written" % rel_path)
+                dfd, name, tmp, fd = _open_temp(tree, rel_path)
+                try:
+                    reused = set(reuse)
+                    at = 0
+                    i = 0
+                    while i < count:
+                        start = i
+                        if i in reused:
+                            while i < count and i in reused:
+                                i += 1
+                            _copy_range(src, fd, start * block, min(i * block, size) - start * block)
+                        else:
+                            while i < count and i not in reused:
+                                i += 1
+                            n = min(i * block, size) - start * block
+                            _pwrite_all(fd, view[at:at + n], start * block)
+                            at += n
+                    if not unchanged():  # rewritten in place while we copied from it
+                        raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
+                except BaseException:
+                    os.close(fd)
+                    _unlink_at_quiet(dfd, tmp)
+                    raise
+            finally:
+                os.close(src)
+            _finish(fd, dfd, tmp, name, tree.path(rel_path), size, _mode_or_none(mode), uid, gid, mtime_ns, sha256,
+                    durable)
+            if durable:
+                _fsync_fd(dfd)
         return size
 
     @staticmethod
@@ -1078,21 +1653,31 @@ class Deploy(Tool):
         """Start a chunked atomic write. Returns a handle for ``write_chunk``/``commit``/``abort``.
 
         ``handle`` may be chosen by the caller (letters, digits, '-', '_'), so chunks can be pipelined
-        right behind this call.
+        right behind this call. The handle holds its destination folder's fd: commit renames inside that
+        folder, whatever happens to the path meanwhile.
         """
         if handle is not None and (not isinstance(handle, str) or not 0 < len(handle) <= 64
                                    or not _HANDLE_CHARS.issuperset(handle)):
             raise ValueError("invalid handle %r" % (handle,))
         uid, gid = _uid(owner), _gid(group)  # an unknown name fails before a temp file exists
         root_real = _root(root, create=True)
-        parent, target, name, tmp, fd = _open_temp(root_real, rel_path)
+        with _Tree(root_real) as tree:
+            dfd, name, tmp, fd = _open_temp(tree, rel_path)
+            try:
+                dfd = os.dup(dfd)
+            except BaseException:
+                os.close(fd)
+                _unlink_at_quiet(dfd, tmp)
+                raise
+            target = tree.path(rel_path)
         hid = handle or os.urandom(8).hex()
-        h = _Handle(id=hid, fd=fd, tmp=tmp, parent=parent, name=name, target=target, size=int(size),
-                    mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable)
+        h = _Handle(id=hid, fd=fd, dir_fd=dfd, tmp=tmp, parent=target.rpartition("/")[0], name=name, target=target,
+                    size=int(size), mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable)
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
-                _unlink_quiet(tmp)
+                _unlink_at_quiet(dfd, tmp)
+                os.close(dfd)
                 raise ValueError("handle %r already open" % hid)
             _HANDLES[hid] = h
         return hid
@@ -1128,13 +1713,17 @@ class Deploy(Tool):
         if h is None:
             raise KeyError("unknown write handle %r" % (handle,))
         _WRITEBACK.drain(h)
-        if h.written < h.size:
-            os.close(h.fd)
-            _unlink_quiet(h.tmp)
-            raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
-        _finish(h.fd, h.tmp, h.parent, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256, h.durable)
-        if h.durable:
-            _fsync_dir(h.parent)
+        try:
+            if h.written < h.size:
+                os.close(h.fd)
+                _unlink_at_quiet(h.dir_fd, h.tmp)
+                raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
+            _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
+                    h.durable)
+            if h.durable:
+                _fsync_fd(h.dir_fd)
+        finally:
+            os.close(h.dir_fd)
         return h.size
 
     @staticmethod
@@ -1149,110 +1738,190 @@ class Deploy(Tool):
             os.close(h.fd)
         except OSError:
             pass
-        _unlink_quiet(h.tmp)
+        _unlink_at_quiet(h.dir_fd, h.tmp)
+        try:
+            os.close(h.dir_fd)
+        except OSError:
+            pass
         return True
 
     # ---------------------------------------------------------------- releases
+    #
+    # base/releases/<id> are real folders inside the real base, reached through fds only; base/current is a
+    # symlink "releases/<id>"; base/.rmote-releases.json holds each release's state (staging or complete) and the
+    # history of live releases; base/.rmote-deploy.lock is flocked by the deploy that owns the base.
+
+    @staticmethod
+    def release_lock(base, wait=0.0, holder=None):
+        """Take the base's deploy lock for this connection (until ``release_unlock`` or the connection ends:
+        the kernel drops the flock with the interpreter). Waits up to ``wait`` seconds, then TimeoutError naming
+        the holder. Re-entrant. Returns ``{base, waited_ms}``."""
+        wait = float(wait or 0.0)
+        with _Base(base, create=True) as b:
+            with _LOCKS_GUARD:
+                if b.real in _LOCKS:
+                    return {"base": b.real, "waited_ms": 0}
+            fd, waited = _lock_take(b, wait, holder)
+            with _LOCKS_GUARD:
+                if b.real in _LOCKS:  # another thread of this connection took it meanwhile
+                    os.close(fd)
+                else:
+                    _LOCKS[b.real] = fd
+            return {"base": b.real, "waited_ms": waited}
+
+    @staticmethod
+    def release_unlock(base):
+        """Drop the base's deploy lock; False when this connection did not hold it."""
+        return _lock_drop(_base(base))
 
     @staticmethod
     def release_prepare(base, release_id, seed_from_current=True):
         """Create ``base/releases/<id>``, seeded from ``current`` with hard links (copies across devices).
 
-        Re-preparing an existing, non-current release keeps it (an interrupted deploy resumes).
-        Preparing the live release is refused. Returns ``{path, seeded_from, linked, copied}``.
+        The release is recorded as staging (incomplete) before anything in it changes; ``release_complete``
+        marks it complete. Re-preparing an existing, non-current release keeps its files (an interrupted
+        deploy resumes). Preparing the live release is refused. Returns ``{path, seeded_from, linked, copied}``.
         """
         _check_release_id(release_id)
-        base_real = _base(base, create=True)
-        cur = _current_id(base_real)
-        if cur == release_id:
-            raise ValueError("release %r is the current release: prepare a new id" % release_id)
-        releases = base_real + "/releases"
-        os.makedirs(releases, exist_ok=True)
-        path = releases + "/" + release_id
-        if os.path.islink(path):
-            raise ValueError("%s is a symlink" % path)
-        os.makedirs(path, exist_ok=True)
-        result = {"path": path, "seeded_from": None, "linked": 0, "copied": 0}
-        if not seed_from_current or cur is None:
-            return result
-        src = releases + "/" + cur
-        if not os.path.isdir(src):
-            return result
-        result["seeded_from"] = cur
-        Deploy.cleanup_temps(path)
-        for e in _walk(os.path.realpath(src)):
-            if TEMP_MARK in e["path"]:
-                continue
-            s = src + "/" + e["path"]
-            d = path + "/" + e["path"]
-            if e["type"] == "dir":
+        with _Base(base, create=True) as b, _Held(b):
+            cur = _current_id(b)
+            if cur == release_id:
+                raise ValueError("release %r is the current release: prepare a new id" % release_id)
+            path = b.real + "/releases/" + release_id
+            b.releases_fd(create=True)
+            st = _state(b)
+            st["releases"][release_id] = {"state": "staging", "prepared_at": _now()}
+            _save_state(b, st)
+            dfd = b.release_fd(release_id, create=True)
+            try:
+                result = {"path": path, "seeded_from": None, "linked": 0, "copied": 0}
+                if not seed_from_current or cur is None:
+                    return result
                 try:
-                    os.mkdir(d, e["mode"])
-                except FileExistsError:
-                    pass
-            elif e["type"] == "symlink":
-                if not os.path.lexists(d):
-                    os.symlink(e["link"], d)
-            elif e["type"] == "file":
-                if os.path.lexists(d):
-                    continue
+                    sfd = b.release_fd(cur)
+                except FileNotFoundError:
+                    return result
                 try:
-                    os.link(s, d, follow_symlinks=False)
-                    result["linked"] += 1
-                except OSError as ex:
-                    if ex.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
-                        raise
-                    import shutil
-                    shutil.copy2(s, d, follow_symlinks=False)
-                    result["copied"] += 1
-        return result
+                    result["seeded_from"] = cur
+                    _cleanup_temps_at(dfd)
+                    _seed(sfd, dfd, path, result)
+                finally:
+                    os.close(sfd)
+                return result
+            finally:
+                os.close(dfd)
+
+    @staticmethod
+    def release_complete(base, release_id):
+        """Mark a staged release complete (its staging finished): only a complete release can go live.
+        Returns ``{release, completed_at}``."""
+        _check_release_id(release_id)
+        with _Base(base) as b, _Held(b):
+            os.close(b.release_fd(release_id))
+            st = _state(b)
+            at = _now()
+            entry = st["releases"].get(release_id)
+            entry = dict(entry) if isinstance(entry, dict) else {}
+            entry.update({"state": "complete", "completed_at": at})
+            st["releases"][release_id] = entry
+            _save_state(b, st)
+            return {"release": release_id, "completed_at": at}
 
     @staticmethod
     def release_switch(base, release_id):
-        """Point ``base/current`` at ``releases/<id>`` atomically (temp symlink renamed over it)."""
+        """Point ``base/current`` at ``releases/<id>`` atomically (temp symlink renamed over it). Refuses a
+        release that is not complete. Records the switch in the history of live releases."""
         _check_release_id(release_id)
-        return _switch(_base(base), release_id)
+        with _Base(base) as b, _Held(b):
+            os.close(b.release_fd(release_id))
+            st = _state(b)
+            if not _complete(st, release_id):
+                raise _not_complete(b, release_id)
+            return Deploy._go_live(b, st, release_id)
+
+    @staticmethod
+    def _go_live(b, st, release_id):
+        result = _switch(b, release_id)
+        st["history"].append({"release": release_id, "at": _now()})
+        _save_state(b, st)
+        return result
 
     @staticmethod
     def release_list(base):
-        """``{releases: [ids, oldest first], current: id or None}`` (ids in natural sort order)."""
-        base_real = _base(base)
-        return {"releases": _releases(base_real), "current": _current_id(base_real)}
+        """``{releases: [ids, oldest first], current: id or None, complete: [ids], history: [{release, at}]}``
+        (ids in natural sort order; history oldest first). Read-only: no lock, so it works during a deploy."""
+        try:
+            b = _Base(base)
+        except FileNotFoundError:
+            return {"releases": [], "current": None, "complete": [], "history": []}
+        with b:
+            ids = _releases(b)
+            st = _state(b)
+            return {"releases": ids, "current": _current_id(b), "complete": [r for r in ids if _complete(st, r)],
+                    "history": [h for h in st["history"] if isinstance(h, dict)]}
 
     @staticmethod
-    def release_prune(base, keep):
-        """Delete the oldest releases so that ``keep`` remain; the current one is never deleted."""
+    def release_prune(base, keep, staging=None):
+        """Delete releases so that ``keep`` complete ones remain (the current one included): incomplete ones
+        first (oldest first), then the oldest complete ones. Never the current release, never ``staging``.
+        Only real folders inside the real releases/ are removed, through fds. Returns the removed ids."""
         keep = int(keep)
         if keep < 1:
             raise ValueError("keep must be at least 1")
-        base_real = _base(base)
-        ids = _releases(base_real)
-        cur = _current_id(base_real)
-        removed = []
-        excess = len(ids) - keep
-        for rid in ids:
-            if excess <= 0:
-                break
-            if rid == cur:
-                continue
-            import shutil
-            shutil.rmtree(base_real + "/releases/" + rid)
-            removed.append(rid)
-            excess -= 1
-        return removed
+        if staging is not None:
+            _check_release_id(staging)
+        try:
+            b = _Base(base)
+        except FileNotFoundError:
+            return []
+        with b, _Held(b):
+            ids = _releases(b)
+            cur = _current_id(b)
+            st = _state(b)
+            protected = {cur, staging}
+            incomplete = [r for r in ids if r not in protected and not _complete(st, r)]
+            complete = [r for r in ids if r == cur or _complete(st, r)]
+            excess = len(complete) - keep
+            victims = incomplete + [r for r in complete if r not in protected][:max(0, excess)]
+            removed = []
+            try:
+                for rid in victims:
+                    if _remove_at(b.releases_fd(), rid, rid, [], dir_only=True):
+                        removed.append(rid)
+                    st["releases"].pop(rid, None)
+            finally:
+                if victims:
+                    _save_state(b, st)
+            return removed
 
     @staticmethod
-    def rollback(base):
-        """Switch ``current`` to the release before it. ValueError if there is none."""
-        base_real = _base(base)
-        cur = _current_id(base_real)
-        ids = _releases(base_real)
-        if cur is None:
-            raise ValueError("no current release under %s" % base_real)
-        older = [r for r in ids if _release_key(r) < _release_key(cur)]
-        if not older:
-            raise ValueError("no release before %r to roll back to" % cur)
-        return _switch(base_real, older[-1])
+    def rollback(base, to=None):
+        """Switch ``current`` back to the release that was live before it (``to``: that release, which must be
+        complete). Never to a release that was never complete. ValueError naming the base if there is none."""
+        if to is not None:
+            _check_release_id(to)
+        try:
+            b = _Base(base)
+        except FileNotFoundError:
+            raise ValueError("no current release under %s: nothing to roll back" % _base(base))
+        with b, _Held(b):
+            cur = _current_id(b)
+            st = _state(b)
+            ids = set(_releases(b))
+            if to is not None:
+                if to not in ids:
+                    raise ValueError("no release %s under %s to roll back to" % (to, b.real))
+                if not _complete(st, to):
+                    raise _not_complete(b, to)
+                return Deploy._go_live(b, st, to)
+            if cur is None:
+                raise ValueError("no current release under %s: nothing to roll back" % b.real)
+            hist = [h.get("release") for h in st["history"] if isinstance(h, dict)]
+            last = max([i for i, r in enumerate(hist) if r == cur] or [len(hist)])
+            target = next((r for r in reversed(hist[:last]) if r != cur and r in ids and _complete(st, r)), None)
+            if target is None:
+                raise ValueError("no earlier live release to roll back to under %s" % b.real)
+            return Deploy._go_live(b, st, target)
 
 
 def _mode_or_none(mode):
@@ -1267,16 +1936,16 @@ def _get_handle(handle):
     return h
 
 
-def _finish_no_rename(fd, tmp, target, size, mode, uid, gid, mtime_ns, sha256, durable):
+def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
     try:
         try:
             st = os.fstat(fd)
             if st.st_size != size:
-                raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), target)
+                raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
             if sha256:
-                got = _sha256_path(tmp)
+                got = _sha256_fd(fd)
                 if got != sha256.lower():
-                    raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), target)
+                    raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
             if uid != -1 or gid != -1:
                 os.fchown(fd, uid, gid)
             os.fchmod(fd, mode if mode is not None else 0o644)
@@ -1287,18 +1956,18 @@ def _finish_no_rename(fd, tmp, target, size, mode, uid, gid, mtime_ns, sha256, d
         finally:
             os.close(fd)
     except BaseException:
-        _unlink_quiet(tmp)
+        _unlink_at_quiet(dfd, tmp)
         raise
 
 
-def _rename_into_place(tmp, target):
+def _rename_into_place(dfd, tmp, name, shown):
     try:
-        os.rename(tmp, target)
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
     except OSError as e:
         if e.errno not in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
             raise
         try:
-            os.rmdir(target)
+            os.rmdir(name, dir_fd=dfd)
         except OSError:
-            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", target)
-        os.rename(tmp, target)
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", shown)
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
