@@ -35,9 +35,9 @@ public sealed class ReleaseTests(SshFleetFixture rig)
         var back = await releases.RollbackAsync(p);
         Assert.Equal(new ReleaseSwitched("20240102000000", "20240101000000"), back);
         Assert.Equal("v1 3", File.ReadAllText(Path.Combine(local, "current/f3.txt")));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => releases.RollbackAsync(p));
-
-        await releases.SwitchAsync(p, "20240102000000");
+        // rollback goes to the release that was live before: after a rollback, that is the one rolled back from
+        Assert.Equal(new ReleaseSwitched("20240101000000", "20240102000000"), await releases.RollbackAsync(p));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => releases.RollbackAsync(p, "nope"));
         var r3 = await releases.DeployAsync(p, copier, "20240103000000");
         Assert.Empty(r3.Copy.CopiedFiles);
         Assert.Equal(["20240101000000"], r3.Pruned);

@@ -66,8 +66,11 @@ public sealed record ReleaseDeployResult
     public ReleaseSwitched? Switched { get; init; }
     /// <summary>Release ids deleted to keep the last N.</summary>
     public IReadOnlyList<string> Pruned { get; init; } = [];
+    /// <summary>How long the host waited for another deploy of the same base to finish.</summary>
+    public TimeSpan LockWaited { get; init; }
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"release {ReleaseId}: {Copy}" + (Switched is { } s ? $", current {s.Previous ?? "-"} -> {s.Current}" : ", not switched");
+        $"release {ReleaseId}: {Copy}" + (Switched is { } s ? $", current {s.Previous ?? "-"} -> {s.Current}" : ", not switched")
+        + (LockWaited >= TimeSpan.FromSeconds(1) ? $", waited {LockWaited.TotalSeconds:0.0} s for another deploy" : "");
 }

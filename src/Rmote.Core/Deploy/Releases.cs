@@ -112,13 +112,13 @@ public sealed partial class Releases
         ArgumentNullException.ThrowIfNull(copier);
         var id = ValidateId(releaseId ?? NewId());
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        await LockAsync(protocol, "deploy " + id, cancellationToken).ConfigureAwait(false);
+        var locked = await LockAsync(protocol, "deploy " + id, cancellationToken).ConfigureAwait(false);
         try
         {
             var staged = await StageAsync(protocol, copier, m, new ChunkCache(1), id, cancellationToken).ConfigureAwait(false);
             var switched = await SwitchAsync(protocol, staged.ReleaseId, cancellationToken).ConfigureAwait(false);
             var pruned = await PruneAsync(protocol, Keep, id, cancellationToken).ConfigureAwait(false);
-            return staged with { Switched = switched, Pruned = pruned };
+            return staged with { Switched = switched, Pruned = pruned, LockWaited = TimeSpan.FromMilliseconds(locked.WaitedMs) };
         }
         finally
         {
@@ -163,7 +163,9 @@ public sealed partial class Releases
             if (!locked.AllSucceeded)
                 return ReleaseFleetLock.NotRun<ReleaseDeployResult, ReleaseLocked>(locked,
                     "release not staged nor switched: no deploy lock on " + string.Join(", ", locked.Failures.Select(r => r.Host)));
-            return await StageSwitchPruneAsync(session, copier, m, id, stageWrapper, options, cancellationToken).ConfigureAwait(false);
+            var waited = locked.ToDictionary(r => r.Host, r => TimeSpan.FromMilliseconds(r.Value!.WaitedMs));
+            return (await StageSwitchPruneAsync(session, copier, m, id, stageWrapper, options, cancellationToken).ConfigureAwait(false))
+                .Map(r => r.Value! with { LockWaited = waited[r.Host] });
         }
         finally
         {

@@ -72,15 +72,30 @@ public sealed class ManagedPathTests(SshFleetFixture rig, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task Current_pointing_outside_is_refused()
+    public async Task Current_pointing_outside_the_base_is_never_followed()
     {
         var h = rig.Hosts[1];
         using var s = Make(h, "mcur");
         Directory.CreateDirectory(Path.Combine(s.Local, "releases"));
         File.CreateSymbolicLink(Path.Combine(s.Local, "current"), s.OutsideRemote + "/20200103000000");
         await using var p = await Rig.ConnectAsync(h);
-        await RefusedAsync(s, () => s.Releases.DeployAsync(p, s.Copier), s.Remote + "/current", s.OutsideRemote);
-        Assert.Equal(s.OutsideRemote + "/20200103000000", new FileInfo(Path.Combine(s.Local, "current")).LinkTarget);
+        // Not a release of this base: refusing it by name, or replacing the link without seeding from it, are both safe.
+        if (await OutsideUnchangedAsync(s, () => s.Releases.DeployAsync(p, s.Copier, "20210101000000"), mustRefuse: false, s.Remote + "/current", s.OutsideRemote) == null)
+            Assert.Equal("releases/20210101000000", new FileInfo(Path.Combine(s.Local, "current")).LinkTarget);
+    }
+
+    [Fact]
+    public async Task Current_through_a_release_symlinked_outside_is_refused()
+    {
+        var h = rig.Hosts[1];
+        using var s = Make(h, "mcrl");
+        Directory.CreateDirectory(Path.Combine(s.Local, "releases"));
+        File.CreateSymbolicLink(Path.Combine(s.Local, "releases", "20200103000000"), s.OutsideRemote + "/20200103000000");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "current"), "releases/20200103000000");
+        await using var p = await Rig.ConnectAsync(h);
+        // seeding the new release from current would read (and prune would delete) the outside folder
+        await RefusedAsync(s, () => s.Releases.DeployAsync(p, s.Copier, "20210101000000"), s.Remote + "/releases/20200103000000");
+        Assert.Equal("releases/20200103000000", new FileInfo(Path.Combine(s.Local, "current")).LinkTarget);
     }
 
     [Fact]
