@@ -5,12 +5,16 @@ namespace Rmote.Deploy.Tests;
 /// <summary>Sources and checks shared by the release safety tests (cases 3 and 4).</summary>
 internal static class ReleaseScene
 {
+    static int _sources;
+
     /// <summary>A source of <paramref name="files"/> files whose content names <paramref name="tag"/> (the release it went into).</summary>
     public static TempDir Source(string tag, int files, int size = 2048)
     {
         var src = new TempDir("rmote-src-");
+        // same sizes across sources: a distinct mtime per source (file times have tick granularity) marks the change
+        var mtime = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(Interlocked.Increment(ref _sources));
         for (var i = 0; i < files; i++)
-            Rig.Write(src, $"d{i % 10}/f{i:0000}.txt", $"{tag} {i} " + new string('x', size));
+            Rig.Write(src, $"d{i % 10}/f{i:0000}.txt", $"{tag} {i} " + new string('x', size), mtime);
         return src;
     }
 
