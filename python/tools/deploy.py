@@ -18,8 +18,13 @@ Design, in short:
   ``cleanup_temps`` (called at the start of every sync) removes.
 * A file whose inode has other hard links (a release seeded from the previous one) is never changed in
   place: content and metadata changes always go through a fresh inode.
-* Every relative path is checked: no absolute paths, no ``..``/``.``/empty components, no NUL, and its
-  resolved parent folder must stay under the destination root (a symlink pointing outside is refused).
+* Every relative path is checked: no absolute paths, no ``..``/``.``/empty components, no NUL.
+* Nothing below a destination root is reached by a path (issue 16): every folder is opened relative to its
+  parent's fd with O_NOFOLLOW, every change names an entry of such a folder fd. A symlink where a folder is
+  expected is removed as an entry (delete), replaced (a folder entry) or refused (a file's parent), never
+  entered, so a local user swapping folders for symlinks mid-deploy cannot make it act outside the destination.
+* Releases: managed folders are real folders under the real base; a flock per base serializes deploys; each
+  release is staging or complete, and only complete releases go live or are rolled back to.
 """
 
 # hashlib and shutil are imported in the functions that need them: this file's imports are paid on every
@@ -66,17 +71,22 @@ _SYSTEM_DIRS = frozenset(("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/li
                           "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var"))
 
 
-def _dangerous(root, path, real):
-    """Why ``root`` (expanded to ``path``, resolved to ``real``) must not be a destination, or None."""
+_HOME = []  # the connected user's real home folder, resolved on first use
+
+
+def _dangerous(path, real):
+    """Why a destination given as ``path`` (``~`` expanded), resolving to ``real``, must not be one; or None."""
     norm = "/" + os.path.normpath(path).lstrip("/")
-    home = os.path.realpath(os.path.expanduser("~"))
+    if not _HOME:
+        _HOME.append(os.path.realpath(os.path.expanduser("~")))
+    home = _HOME[0]
     for p in (norm, real):
         if p == "/":
             return "the host's root folder"
-        if p in _SYSTEM_DIRS:
-            return "the system folder %s itself" % p
         if p == home:
             return "the home folder itself"
+        if p in _SYSTEM_DIRS:
+            return "the system folder %s itself" % p
     return None
 
 
@@ -89,16 +99,17 @@ def _root(root, create=False, guard=True):
     path = os.path.expanduser(root)
     if not os.path.isabs(path):
         raise ValueError("destination root %r must be an absolute path" % (root,))
+    real = os.path.realpath(path)
     if guard:
-        why = _dangerous(root, path, os.path.realpath(path))
+        why = _dangerous(path, real)
         if why is not None:
             raise ValueError("refusing to use %s as a destination (given as %r): it is %s. This usually means an "
                              "empty variable or property in the destination path (e.g. \"$(DeployDir)/\" with "
-                             "DeployDir unset); point it at a folder of its own, such as /srv/app"
-                             % (os.path.realpath(path), root, why))
+                             "DeployDir unset); point it at a folder of its own, such as /srv/app" % (real, root, why))
     if create:
         os.makedirs(path, exist_ok=True)
-    return os.path.realpath(path)
+        real = os.path.realpath(path)  # a path made of symlinks created meanwhile
+    return real
 
 
 def _within(real, root_real):
@@ -137,9 +148,10 @@ def _join(top, rel):
 
 
 def _symlink_refused(shown, rel):
-    return ValueError("invalid relative path %r: %s is a symlink; refusing to follow it (nothing below the "
-                      "destination root is followed: replace the link with a real folder, or send that path as "
-                      "a folder)" % (rel, shown))
+    """The error for a symlink where a folder on the way to ``rel`` should be (at ``shown``)."""
+    return ValueError("%s is a symlink; refusing to follow it to reach %r (nothing below the destination root is "
+                      "followed: replace the link with a real folder, or send that folder as a folder entry)"
+                      % (shown, rel))
 
 
 def _open_dir_at(pfd, name, shown, rel, create=False, replace=False):
@@ -659,6 +671,21 @@ def _sorted_entries(dfd):
         return sorted(it, key=lambda e: e.name)
 
 
+def _entry_of(rel, st):
+    """A scan entry for ``rel`` as ``st`` describes it (its walker fills in link and sha256)."""
+    entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode), "link": None}
+    if stat.S_ISLNK(st.st_mode):
+        entry["type"] = "symlink"
+    elif stat.S_ISDIR(st.st_mode):
+        entry["type"] = "dir"
+    elif stat.S_ISREG(st.st_mode):
+        entry["type"] = "file"
+        entry["size"] = st.st_size
+    else:
+        entry["type"] = "other"
+    return entry
+
+
 def _walk_fd(root_fd, with_hash=False):
     """Entries for everything under the folder ``root_fd`` (not itself), sorted per folder, never following a
     symlink."""
@@ -672,24 +699,16 @@ def _walk_fd(root_fd, with_hash=False):
                 st = de.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
-            entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode),
-                     "link": None}
-            if stat.S_ISLNK(st.st_mode):
-                entry["type"] = "symlink"
+            entry = _entry_of(rel, st)
+            if entry["type"] == "symlink":
                 try:
                     entry["link"] = os.readlink(de.name, dir_fd=dfd)
                 except OSError:
                     continue  # replaced since the listing
-            elif stat.S_ISDIR(st.st_mode):
-                entry["type"] = "dir"
+            elif entry["type"] == "dir":
                 subdirs.append(de.name)
-            elif stat.S_ISREG(st.st_mode):
-                entry["type"] = "file"
-                entry["size"] = st.st_size
-                if with_hash:
-                    entry["sha256"] = _sha256_at(dfd, de.name)
-            else:
-                entry["type"] = "other"
+            elif entry["type"] == "file" and with_hash:
+                entry["sha256"] = _sha256_at(dfd, de.name)
             out.append(entry)
         return subdirs
     _dirs_depth_first(root_fd, visit)
@@ -713,23 +732,15 @@ def _walk(root_real, with_hash=False, follow=False):
                 st = de.stat(follow_symlinks=follow)
             except FileNotFoundError:
                 continue
-            entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode),
-                     "link": None}
-            if stat.S_ISLNK(st.st_mode):
-                entry["type"] = "symlink"
+            entry = _entry_of(rel, st)
+            if entry["type"] == "symlink":
                 entry["link"] = os.readlink(de.path)
-            elif stat.S_ISDIR(st.st_mode):
-                entry["type"] = "dir"
+            elif entry["type"] == "dir":
                 if follow and not _within(os.path.realpath(de.path), root_real):
                     continue
                 subdirs.append((rel, de.path))
-            elif stat.S_ISREG(st.st_mode):
-                entry["type"] = "file"
-                entry["size"] = st.st_size
-                if with_hash:
-                    entry["sha256"] = _sha256_follow(de.path)
-            else:
-                entry["type"] = "other"
+            elif entry["type"] == "file" and with_hash:
+                entry["sha256"] = _sha256_follow(de.path)
             yield entry
         stack.extend(reversed(subdirs))
 
@@ -761,26 +772,16 @@ def _base(base, create=False):
 
 def _managed_dir(pfd, name, shown, create=False):
     """The fd of a managed folder (releases/, a release): a real folder, never a symlink (issue 16, case 2)."""
-    for _ in range(3):
-        try:
-            return os.open(name, _DIR_OPEN, dir_fd=pfd)
-        except FileNotFoundError:
-            if not create:
-                raise FileNotFoundError(errno.ENOENT, "no such folder", shown)
-            try:
-                os.mkdir(name, 0o755, dir_fd=pfd)
-            except FileExistsError:
-                pass
-        except OSError as e:
-            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
-                raise
-            st = _lstat_at(pfd, name)
-            if st is not None and stat.S_ISLNK(st.st_mode):
-                raise ValueError("%s is a symlink; refusing to manage releases through it (make it a real folder "
-                                 "inside the base)" % shown)
-            if st is not None and not stat.S_ISDIR(st.st_mode):
-                raise ValueError("%s is not a folder; refusing to manage releases there" % shown)
-    raise OSError(errno.EAGAIN, "kept changing while it was opened", shown)
+    try:
+        fd = _open_dir_at(pfd, name, shown, name, create)
+    except ValueError:
+        raise ValueError("%s is a symlink; refusing to manage releases through it (make it a real folder inside "
+                         "the base)" % shown)
+    except NotADirectoryError:
+        raise ValueError("%s is not a folder; refusing to manage releases there" % shown)
+    if fd is None:
+        raise FileNotFoundError(errno.ENOENT, "no such folder", shown)
+    return fd
 
 
 class _Base:
@@ -1053,8 +1054,13 @@ def _state(b):
 
 
 def _save_state(b, st):
-    """Write the state file atomically: temp, fsync, rename, fsync the base."""
+    """Write the state file atomically: temp, fsync, rename, fsync the base. (Under the base's lock: temps of
+    the state file or of ``current`` left in the base by an interrupted call are removed first.)"""
     import json
+    with os.scandir(b.fd) as it:
+        stale = [de.name for de in it if de.name.startswith((".%s%s" % (_STATE, TEMP_MARK), ".current" + TEMP_MARK))]
+    for name in stale:
+        _unlink_at_quiet(b.fd, name)
     st["history"] = st["history"][-_HISTORY_MAX:]
     data = json.dumps(st, sort_keys=True, indent=1).encode("utf-8")
     tmp = _temp_leaf(_STATE)
@@ -1222,12 +1228,13 @@ class Deploy(Tool):
         """Bring everything but file contents in line, in one call; return what must be sent.
 
         ``entries``: ``[{path, type: file|dir|symlink, size, mtime_ns, mode, sha256?, link?}]``.
-        Steps (with ``apply``): remove stale temp files; create the root, folders (replacing a file or
-        symlink in the way) and implied parents; compare files by size+mtime (or sha256 with
+        Steps (with ``apply``): remove stale temp files; create the root, folders (replacing a file in the
+        way, or a symlink where a folder entry is) and implied parents (a symlink there is refused, never
+        followed: every folder is reached through its parent's fd); compare files by size+mtime (or sha256 with
         ``checksum``: then equal content with a different mtime only gets its mtime fixed); fix mode /
         owner of unchanged files (never through a shared hard link); create or retarget symlinks
         atomically; with ``delete`` remove everything under the root not named by an entry.
-        Every path is validated before anything is changed.
+        Every path's syntax is validated before anything is changed.
 
         Returns ``{send: [paths], skipped: int, dirs_created: int, links_changed: int,
         meta_fixed: int, deleted: [paths], temps_removed: int, basis: {path: sums}}``.
@@ -1268,33 +1275,41 @@ class Deploy(Tool):
             result["temps_removed"] = len(Deploy.cleanup_temps(root))
 
         dirs = {}
+        implied = {}  # folder -> the first entry below it (to name in an error)
         for e in entries:
             parts = e["path"].split("/")
             for i in range(1, len(parts)):
-                dirs.setdefault("/".join(parts[:i]), None)
+                d = "/".join(parts[:i])
+                if d not in dirs:
+                    dirs[d] = None
+                    implied[d] = e["path"]
             if e.get("type") == "dir":
                 dirs[e["path"]] = e
         with _Tree(root_real) as tree:
             gran = (lambda: _mtime_granularity(root_real, tree.fd)) if apply else (lambda: 1)
+            absent = set()  # compare only: folders that would be made (what is below them is all to send)
             # folders, parents first; each one only ever reached through its parent's fd
             for rel in sorted(dirs, key=lambda p: p.count("/")):
                 e = dirs[rel]
                 mode = _entry_mode(e) if (e is not None and set_mode) else None
                 head, _, name = rel.rpartition("/")
-                pfd = tree.dir(head, create=apply, replace=apply, rel=rel)
+                pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
                 if pfd is None:
+                    absent.add(rel)
                     continue
                 st = _lstat_at(pfd, name)
                 if st is not None and stat.S_ISLNK(st.st_mode):
                     if e is None:
                         # only implied by a file's parent: never destroy the user's link, never write through it
-                        raise _symlink_refused(tree.path(rel), rel)
+                        raise _symlink_refused(tree.path(rel), implied.get(rel, rel))
                     if not apply:
+                        absent.add(rel)
                         continue
                     os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
                     st = None
                 if st is None or not stat.S_ISDIR(st.st_mode):
                     if not apply:
+                        absent.add(rel)
                         continue
                     if st is not None:
                         os.unlink(name, dir_fd=pfd)
@@ -1326,7 +1341,7 @@ class Deploy(Tool):
                     continue
                 rel = e["path"]
                 head, _, name = rel.rpartition("/")
-                pfd = tree.dir(head, rel=rel)
+                pfd = None if head in absent else tree.dir(head, rel=rel)
                 st = None if pfd is None else _lstat_at(pfd, name)
                 if kind == "symlink":
                     want = e["link"]
@@ -1447,11 +1462,6 @@ class Deploy(Tool):
         return changed
 
     # ---------------------------------------------------------------- deletes and temps
-
-    @staticmethod
-    def _extraneous(root_real, keep_paths):
-        with _Tree(root_real) as tree:
-            return _extraneous_at(tree.fd, keep_paths, remove=False)
 
     @staticmethod
     def delete_extraneous(root, keep_paths):
