@@ -85,4 +85,32 @@ public sealed class DeployLockTests(SshFleetFixture rig, ITestOutputHelper outpu
         Assert.Equal("20250101000002", later.Switched?.Current);
         ReleaseScene.AssertLive(local, "20250101000002", srcB);
     }
+
+    [Fact]
+    public async Task Two_fleet_deploys_at_once_run_one_after_the_other_and_every_host_ends_on_the_same_complete_release()
+    {
+        var hosts = new[] { rig.Hosts[0], rig.Hosts[1] };
+        var name = "fleetlock-" + Guid.NewGuid().ToString("n")[..8];
+        var remote = hosts[0].RemoteSrv.TrimEnd('/') + "/" + name;
+        using var srcA = ReleaseScene.Source("A", Files);
+        using var srcB = ReleaseScene.Source("B", Files);
+        // two controllers: separate connections to every host; locks are taken host by host in the same order, so
+        // neither can hold host1 while waiting for host2 that the other holds
+        await using var one = await Rmote.Fleet.FleetSession.ConnectAsync(hosts.Select(Rig.Spec));
+        await using var two = await Rmote.Fleet.FleetSession.ConnectAsync(hosts.Select(Rig.Spec));
+        var releases = new Releases(remote) { LockWait = TimeSpan.FromSeconds(30) };
+        var a = releases.DeployAsync(one, ReleaseScene.Copier(srcA), "20250101000001");
+        var b = releases.DeployAsync(two, ReleaseScene.Copier(srcB), "20250101000002");
+        var results = await Task.WhenAll(a, b);
+        foreach (var r in results) output.WriteLine(r.ToTable());
+        Assert.All(results, r => Assert.True(r.AllSucceeded, r.ToTable()));
+        // the deploy that ran second switched from the first one's release, on every host
+        var last = Assert.Single(results, r => r.All(x => x.Value!.Switched!.Previous != null))[0].Value!.ReleaseId;
+        foreach (var h in hosts)
+        {
+            var local = Path.Combine(h.SrvRoot, name);
+            ReleaseScene.AssertLive(local, last, last.EndsWith('1') ? srcA : srcB);
+            ReleaseScene.AssertComplete(Path.Combine(local, "releases", last.EndsWith('1') ? "20250101000002" : "20250101000001"), last.EndsWith('1') ? srcB : srcA);
+        }
+    }
 }
