@@ -28,6 +28,7 @@ public static partial class RmoteAliases
             BaseFolder = baseFolder,
             ReleaseId = releaseId,
             Keep = settings.KeepReleases,
+            LockWait = settings.LockWait,
             Fleet = fleet,
         }, ct), Describe);
     }
@@ -39,14 +40,20 @@ public static partial class RmoteAliases
     public static FleetResult<ReleaseSwitched> RmoteRollback(this ICakeContext context, IEnumerable<string> hosts, string baseFolder) =>
         RmoteRollback(context, hosts, baseFolder, new RmoteReleaseSettings());
 
-    /// <summary>Switches <c>current</c> back to the previous release on every host (a host without one fails).</summary>
+    /// <summary>
+    /// Switches <c>current</c> back on every host to one release, the same everywhere (the most recent one live on every host,
+    /// complete and still present), or on none; each host's row names the release it returned to.
+    /// </summary>
     [CakeMethodAlias]
     [CakeAliasCategory("Release")]
     public static FleetResult<ReleaseSwitched> RmoteRollback(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, RmoteReleaseSettings settings)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseFolder);
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, (ops, fleet, ct) => ops.RollbackAsync(baseFolder, fleet, ct), Describe);
+        return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, (ops, fleet, ct) => ops.RollbackAsync(new ReleaseRollbackRequest
+        {
+            BaseFolder = baseFolder, LockWait = settings.LockWait, Fleet = fleet,
+        }, ct), Describe);
     }
 
     static string Describe(ReleaseSwitched s) => $"current {s.Previous ?? "-"} -> {s.Current}";

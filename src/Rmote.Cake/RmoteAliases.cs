@@ -68,6 +68,7 @@ public static partial class RmoteAliases
                 UseReleases = settings.UseReleases,
                 ReleaseId = settings.ReleaseId,
                 KeepReleases = settings.KeepReleases,
+                LockWait = settings.LockWait,
                 Retries = settings.Retries,
                 Fleet = fleet,
             };

@@ -49,6 +49,7 @@ public static class RmoteTasks
             UseReleases = settings.UseReleases ?? false,
             ReleaseId = settings.ReleaseId,
             KeepReleases = settings.KeepReleases ?? 5,
+            LockWait = settings.LockWait,
             Retries = settings.Retries ?? 0,
             Fleet = fleet,
         }, ct));
@@ -134,6 +135,7 @@ public static class RmoteTasks
             BaseFolder = baseFolder,
             ReleaseId = id,
             Keep = settings.KeepReleases,
+            LockWait = settings.LockWait,
             Fleet = fleet,
         }, ct), Describe);
     }
@@ -147,7 +149,10 @@ public static class RmoteTasks
     {
         ArgumentNullException.ThrowIfNull(settings);
         var baseFolder = Require(nameof(RmoteRollback), settings.BaseFolder, nameof(settings.BaseFolder));
-        return NukeStep.Run(nameof(RmoteRollback), settings, (ops, fleet, ct) => ops.RollbackAsync(baseFolder, fleet, ct), Describe);
+        return NukeStep.Run(nameof(RmoteRollback), settings, (ops, fleet, ct) => ops.RollbackAsync(new ReleaseRollbackRequest
+        {
+            BaseFolder = baseFolder, LockWait = settings.LockWait, Fleet = fleet,
+        }, ct), Describe);
     }
 
     /// <summary>Polls a URL (fetched by each host itself) or a command on every host until it passes or times out.</summary>

@@ -57,6 +57,9 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>Releases kept after the switch (default 5).</summary>
     public int KeepReleases { get; set; } = 5;
 
+    /// <summary>With releases: milliseconds to wait for another deploy holding the base's lock (default 60000).</summary>
+    public int LockTimeout { get; set; } = 60_000;
+
     /// <summary>Extra attempts for a host whose copy failed (default 0), like Copy's Retries.</summary>
     public int Retries { get; set; }
 
@@ -138,6 +141,7 @@ public sealed class RmoteCopy : RmoteTask
             UseReleases = useReleases,
             ReleaseId = releaseId,
             KeepReleases = KeepReleases,
+            LockWait = TimeSpan.FromMilliseconds(LockTimeout),
             Retries = Retries,
             RetryDelay = TimeSpan.FromMilliseconds(RetryDelayMilliseconds),
         };

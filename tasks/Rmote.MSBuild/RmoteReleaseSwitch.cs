@@ -17,6 +17,9 @@ public sealed class RmoteReleaseSwitch : RmoteTask
     /// <summary>After the switch keep this many releases (0: keep all).</summary>
     public int KeepReleases { get; set; }
 
+    /// <summary>Milliseconds to wait for a deploy holding the base's lock (default 60000).</summary>
+    public int LockTimeout { get; set; } = 60_000;
+
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.ReleaseFailed;
 
@@ -29,6 +32,7 @@ public sealed class RmoteReleaseSwitch : RmoteTask
         var result = await ops.SwitchReleaseAsync(new ReleaseSwitchRequest
         {
             BaseFolder = BaseFolder.Trim(), ReleaseId = ReleaseId.Trim(), Keep = KeepReleases > 0 ? KeepReleases : null,
+            LockWait = TimeSpan.FromMilliseconds(LockTimeout),
         }, cancellationToken).ConfigureAwait(false);
         return Report(result, s => $"current {s.Previous ?? "-"} -> {s.Current}");
     }

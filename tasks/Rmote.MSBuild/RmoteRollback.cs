@@ -10,7 +10,13 @@ public sealed class RmoteRollback : RmoteTask
     [Required]
     public string BaseFolder { get; set; } = "";
 
-    /// <summary>The release now current (the first host's; they agree after a fleet deploy).</summary>
+    /// <summary>The release to go back to (default: the most recent one that was live on every host, is complete and still present).</summary>
+    public string? ToRelease { get; set; }
+
+    /// <summary>Milliseconds to wait for a deploy holding the base's lock (default 60000).</summary>
+    public int LockTimeout { get; set; } = 60_000;
+
+    /// <summary>The release now current (the same on every host: a rollback switches all hosts or none).</summary>
     [Output]
     public string CurrentRelease { get; private set; } = "";
 
@@ -20,8 +26,11 @@ public sealed class RmoteRollback : RmoteTask
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
-        var result = await ops.RollbackAsync(BaseFolder.Trim(), null, cancellationToken).ConfigureAwait(false);
+        var result = await ops.RollbackAsync(new ReleaseRollbackRequest
+        {
+            BaseFolder = BaseFolder.Trim(), To = string.IsNullOrWhiteSpace(ToRelease) ? null : ToRelease.Trim(), LockWait = TimeSpan.FromMilliseconds(LockTimeout),
+        }, cancellationToken).ConfigureAwait(false);
         CurrentRelease = result.Successes.Select(r => r.Value!.Current).FirstOrDefault() ?? "";
-        return Report(result, s => $"rolled back: current {s.Previous ?? "-"} -> {s.Current}");
+        return Report(result, s => $"rolled back to release {s.Current} (was {s.Previous ?? "-"})");
     }
 }

@@ -35,8 +35,9 @@ public sealed class ReleaseTests(SshFleetFixture rig)
         var back = await releases.RollbackAsync(p);
         Assert.Equal(new ReleaseSwitched("20240102000000", "20240101000000"), back);
         Assert.Equal("v1 3", File.ReadAllText(Path.Combine(local, "current/f3.txt")));
+        // rollback steps back among releases that were live: nothing is older than the first one
         await Assert.ThrowsAnyAsync<ArgumentException>(() => releases.RollbackAsync(p));
-
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => releases.RollbackAsync(p, "nope"));
         await releases.SwitchAsync(p, "20240102000000");
         var r3 = await releases.DeployAsync(p, copier, "20240103000000");
         Assert.Empty(r3.Copy.CopiedFiles);

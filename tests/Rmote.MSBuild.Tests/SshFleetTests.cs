@@ -100,6 +100,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
             Assert.Contains($"{h.Name}: RmoteWaitForHealthy: healthy", log);
         }
     }
+
     [Fact]
     public async Task TimeoutBoundsASleepingExecAndACopyOnEveryHostEachFailingWithItsHostAndLimit()
     {
@@ -128,5 +129,34 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
             Assert.Contains($"error RMT0006: {h.Name}: RmoteCopy failed: the step did not finish within its time limit of 0.001 s (Timeout)", log);
             Assert.Contains($"{h.Name}: RmoteExec: exit 0", log);   // the connections are still good afterwards
         }
+    }
+
+    [Fact]
+    public async Task A_release_copy_refused_by_a_held_deploy_lock_names_the_holder_and_stages_nowhere()
+    {
+        var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-" + Guid.NewGuid().ToString("n")[..8];
+        var h = rig.Hosts[1];
+        // another deploy (this test's own connection) holds host2's base
+        await using var holder = await Rmote.Protocol.FromSshAsync(h.HostName, new Rmote.SshOptions
+        {
+            Name = h.Name, User = h.User, Port = h.Port, Identity = h.IdentityFile, KnownHostsFile = h.KnownHostsFile,
+        });
+        await new Rmote.Deploy.Releases(dest).LockAsync(holder, "deploy by the test");
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {string.Join("\n    ", rig.Hosts.Select(TestProject.HostItem))}
+              </ItemGroup>
+              <Target Name="Push">
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="v1" DestinationFolder="{dest}" ReleaseId="r1" LockTimeout="300" />
+              </Target>
+            """);
+        p.Write("v1/app.txt", "one");
+        var r = await p.RunAsync("Push");
+        var log = TestProject.Log(r);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains($"another deploy holds {dest} (pid {Environment.ProcessId}, started at 20", log);
+        Assert.Contains("deploy by the test); waited 0.3 s", log);
+        foreach (var host in rig.Hosts)
+            Assert.False(Directory.Exists(Path.Combine(Local(host, dest), "releases", "r1")), $"{host.Name} staged without every host's lock");
     }
 }

@@ -44,6 +44,9 @@ public sealed class RmoteCopySettings : RmoteSettings
     /// <summary>Releases kept after the switch (default 5).</summary>
     public int KeepReleases { get; set; } = 5;
 
+    /// <summary>With releases: how long to wait for another deploy holding the base's lock (null: 60 s).</summary>
+    public TimeSpan? LockWait { get; set; }
+
     /// <summary>Extra attempts for a host whose copy failed while its connection stayed up (default 0).</summary>
     public int Retries { get; set; }
 }

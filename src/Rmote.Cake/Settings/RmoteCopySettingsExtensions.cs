@@ -79,6 +79,14 @@ public static class RmoteCopySettingsExtensions
         return settings;
     }
 
+    /// <summary>With releases: waits up to <paramref name="wait"/> for another deploy holding the base's lock.</summary>
+    public static RmoteCopySettings WithLockWait(this RmoteCopySettings settings, TimeSpan wait)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.LockWait = wait;
+        return settings;
+    }
+
     /// <summary>Retries a host's failed copy this many times (only what is still missing is sent again).</summary>
     public static RmoteCopySettings WithRetries(this RmoteCopySettings settings, int retries)
     {

@@ -7,4 +7,7 @@ public sealed class RmoteReleaseSettings : RmoteSettings
 {
     /// <summary>After a switch, delete the oldest releases so that this many remain (null: keep all).</summary>
     public int? KeepReleases { get; set; }
+
+    /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
+    public TimeSpan? LockWait { get; set; }
 }

@@ -10,4 +10,12 @@ public static class RmoteReleaseSettingsExtensions
         settings.KeepReleases = keep;
         return settings;
     }
+
+    /// <summary>Waits up to <paramref name="wait"/> for a deploy holding the base's lock.</summary>
+    public static RmoteReleaseSettings WithLockWait(this RmoteReleaseSettings settings, TimeSpan wait)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.LockWait = wait;
+        return settings;
+    }
 }

@@ -30,8 +30,11 @@ internal static class DeployTool
     public static readonly ToolMethod<string, string, bool, ReleasePrepared> ReleasePrepare = Tool.Method<string, string, bool, ReleasePrepared>("release_prepare");
     public static readonly ToolMethod<string, string, ReleaseSwitched> ReleaseSwitch = Tool.Method<string, string, ReleaseSwitched>("release_switch");
     public static readonly ToolMethod<string, ReleaseListing> ReleaseList = Tool.Method<string, ReleaseListing>("release_list");
-    public static readonly ToolMethod<string, int, string[]> ReleasePrune = Tool.Method<string, int, string[]>("release_prune");
-    public static readonly ToolMethod<string, ReleaseSwitched> Rollback = Tool.Method<string, ReleaseSwitched>("rollback");
+    public static readonly ToolMethod<string, int, string?, string[]> ReleasePrune = Tool.Method<string, int, string?, string[]>("release_prune");
+    public static readonly ToolMethod<string, string?, ReleaseSwitched> Rollback = Tool.Method<string, string?, ReleaseSwitched>("rollback");
+    public static readonly ToolMethod<string, double, LockHolder, ReleaseLocked> ReleaseLock = Tool.Method<string, double, LockHolder, ReleaseLocked>("release_lock");
+    public static readonly ToolMethod<string, bool> ReleaseUnlock = Tool.Method<string, bool>("release_unlock");
+    public static readonly ToolMethod<string, string, ReleaseCompleted> ReleaseComplete = Tool.Method<string, string, ReleaseCompleted>("release_complete");
 }
 
 /// <summary>One desired destination entry, as <c>sync_plan</c> takes it.</summary>

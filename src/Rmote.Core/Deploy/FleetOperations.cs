@@ -75,7 +75,7 @@ public sealed class FleetOperations
             }, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var releases = new Releases(request.Options.DestinationFolder, request.Options.AllowDangerousDestination) { Keep = request.KeepReleases };
+        var releases = WithLockWait(new Releases(request.Options.DestinationFolder, request.Options.AllowDangerousDestination) { Keep = request.KeepReleases }, request.LockWait);
         var deployed = await releases.DeployAsync(Session, copier, request.ReleaseId, (p, stage, ct) => WithRetries(p, stage, ct), options, cancellationToken)
             .ConfigureAwait(false);
         return deployed.Map(r => new CopyOutcome { Copy = r.Value!.Copy, Release = r.Value, Attempts = attempts.GetValueOrDefault(r.Host, 1) });
@@ -207,38 +207,53 @@ public sealed class FleetOperations
         }, OptionsFor(request.Fleet), cancellationToken);
     }
 
+    static Releases WithLockWait(Releases releases, TimeSpan? wait) => wait is { } w ? new Releases(releases.BaseFolder) { Keep = releases.Keep, LockWait = w } : releases;
+
     /// <summary>
     /// Points <c>current</c> at <see cref="ReleaseSwitchRequest.ReleaseId"/> on every host, or on none: if a switch fails
     /// somewhere, the hosts already switched are switched back. Then prunes to <see cref="ReleaseSwitchRequest.Keep"/>.
+    /// Holds each host's deploy lock meanwhile (waiting up to <see cref="ReleaseSwitchRequest.LockWait"/>).
     /// </summary>
     public async Task<FleetResult<ReleaseSwitched>> SwitchReleaseAsync(ReleaseSwitchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var releases = new Releases(request.BaseFolder);
+        var releases = WithLockWait(new Releases(request.BaseFolder), request.LockWait);
         var id = Releases.ValidateId(request.ReleaseId);
         var options = OptionsFor(request.Fleet);
-        var switched = await Session.RunAsync((p, ct) => releases.SwitchAsync(p, id, ct), options, cancellationToken).ConfigureAwait(false);
-        if (!switched.AllSucceeded)
+        var locked = await ReleaseFleetLock.LockAsync(Session, releases, "switch to " + id, options, cancellationToken).ConfigureAwait(false);
+        try
         {
-            var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!);
-            // Switching back must happen even when the build is being cancelled: a half-switched fleet is worse.
-            await Session.RunAsync(async (p, ct) =>
-            {
-                if (undo.TryGetValue(p.Name, out var s) && s.Previous is { } prev) await releases.SwitchAsync(p, prev, ct).ConfigureAwait(false);
-                return true;
-            }, options, CancellationToken.None).ConfigureAwait(false);
-            return switched.WithNote("switch failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back");
+            if (!locked.AllSucceeded)
+                return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseLocked>(locked, "not switched: no deploy lock on " + string.Join(", ", locked.Failures.Select(r => r.Host)));
+            var switched = await releases.SwitchAllAsync(Session, (p, ct) => releases.SwitchAsync(p, id, ct), "switch", options, cancellationToken).ConfigureAwait(false);
+            if (switched.AllSucceeded && request.Keep is { } keep)
+                await Session.RunAsync((p, ct) => releases.PruneAsync(p, keep, ct), options, cancellationToken).ConfigureAwait(false);
+            return switched;
         }
-        if (request.Keep is { } keep)
-            await Session.RunAsync((p, ct) => releases.PruneAsync(p, keep, ct), options, cancellationToken).ConfigureAwait(false);
-        return switched;
+        finally
+        {
+            await ReleaseFleetLock.UnlockAsync(Session, releases, options).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Switches <c>current</c> back to the previous release on every host (a host with none fails).</summary>
-    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(string baseFolder, FleetOptions? fleet = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Switches <c>current</c> back on every host to one release, the same everywhere (see
+    /// <see cref="RollbackAsync(ReleaseRollbackRequest, CancellationToken)"/>).
+    /// </summary>
+    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(string baseFolder, FleetOptions? fleet = null, CancellationToken cancellationToken = default) =>
+        RollbackAsync(new ReleaseRollbackRequest { BaseFolder = baseFolder, Fleet = fleet }, cancellationToken);
+
+    /// <summary>
+    /// Switches <c>current</c> on every host to one release, the same everywhere: <see cref="ReleaseRollbackRequest.To"/>, or the
+    /// most recent release that was live on every host, is complete and still present everywhere, and is current nowhere.
+    /// All hosts or none; each host's row names the release it returned to; with no common release every host fails with
+    /// a message naming each host's state.
+    /// </summary>
+    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(ReleaseRollbackRequest request, CancellationToken cancellationToken = default)
     {
-        var releases = new Releases(baseFolder);
-        return Session.RunAsync((p, ct) => releases.RollbackAsync(p, ct), OptionsFor(fleet), cancellationToken);
+        ArgumentNullException.ThrowIfNull(request);
+        var releases = WithLockWait(new Releases(request.BaseFolder), request.LockWait);
+        return releases.RollbackAsync(Session, request.To, OptionsFor(request.Fleet), cancellationToken);
     }
 
     /// <summary>Polls the URL (fetched by each host itself) or the command on every host until it passes or times out.</summary>

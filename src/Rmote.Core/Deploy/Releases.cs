@@ -53,46 +53,108 @@ public sealed partial class Releases
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex IdPattern();
 
-    /// <summary>Creates <c>releases/&lt;id&gt;</c>, seeded from <c>current</c> with hard links when <paramref name="seedFromCurrent"/>.</summary>
+    /// <summary>
+    /// How long a deploy, switch or rollback waits for another one holding the same base's deploy lock (default 60 s);
+    /// past it the host fails with "another deploy holds &lt;base&gt; (pid, started at, from &lt;machine&gt;)".
+    /// </summary>
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Takes the base's deploy lock on this connection, waiting up to <see cref="LockWait"/>. The host holds it until
+    /// <see cref="UnlockAsync"/> or until the connection ends. <see cref="TimeoutException"/> when another deploy holds it.
+    /// </summary>
+    public Task<ReleaseLocked> LockAsync(Protocol protocol, string? what = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        var wait = LockWait < TimeSpan.Zero ? TimeSpan.Zero : LockWait;
+        // the call's own bound follows the wait (a connection-wide call timeout may be shorter), plus room for a slow host
+        return protocol.CallAsync(DeployTool.ReleaseLock.WithTimeout(wait + TimeSpan.FromSeconds(30)), BaseFolder, wait.TotalSeconds, LockHolder.Here(what), cancellationToken);
+    }
+
+    /// <summary>Releases the deploy lock this connection holds; false when it held none.</summary>
+    public Task<bool> UnlockAsync(Protocol protocol, CancellationToken cancellationToken = default) =>
+        protocol.CallAsync(DeployTool.ReleaseUnlock, BaseFolder, cancellationToken);
+
+    /// <summary>Creates <c>releases/&lt;id&gt;</c> (recorded as incomplete), seeded from <c>current</c> with hard links when <paramref name="seedFromCurrent"/>.</summary>
     public Task<ReleasePrepared> PrepareAsync(Protocol protocol, string releaseId, bool seedFromCurrent = true, CancellationToken cancellationToken = default) =>
         protocol.CallAsync(DeployTool.ReleasePrepare, BaseFolder, ValidateId(releaseId), seedFromCurrent, cancellationToken);
 
-    /// <summary>Points <c>current</c> at release <paramref name="releaseId"/> atomically.</summary>
+    /// <summary>Marks release <paramref name="releaseId"/> complete (its staging finished): only a complete release can go live.</summary>
+    public Task<ReleaseCompleted> CompleteAsync(Protocol protocol, string releaseId, CancellationToken cancellationToken = default) =>
+        protocol.CallAsync(DeployTool.ReleaseComplete, BaseFolder, ValidateId(releaseId), cancellationToken);
+
+    /// <summary>Points <c>current</c> at release <paramref name="releaseId"/> atomically (it must be complete).</summary>
     public Task<ReleaseSwitched> SwitchAsync(Protocol protocol, string releaseId, CancellationToken cancellationToken = default) =>
         protocol.CallAsync(DeployTool.ReleaseSwitch, BaseFolder, ValidateId(releaseId), cancellationToken);
 
-    /// <summary>Lists the releases and the current one.</summary>
+    /// <summary>Lists the releases, the current one, the complete ones and the history of live ones.</summary>
     public Task<ReleaseListing> ListAsync(Protocol protocol, CancellationToken cancellationToken = default) =>
         protocol.CallAsync(DeployTool.ReleaseList, BaseFolder, cancellationToken);
 
-    /// <summary>Deletes the oldest releases so that <paramref name="keep"/> remain (never the current one); returns the deleted ids.</summary>
-    public Task<string[]> PruneAsync(Protocol protocol, int keep, CancellationToken cancellationToken = default)
+    /// <summary>Deletes incomplete releases, then the oldest, so that <paramref name="keep"/> remain (never the current one); returns the deleted ids.</summary>
+    public Task<string[]> PruneAsync(Protocol protocol, int keep, CancellationToken cancellationToken = default) =>
+        PruneAsync(protocol, keep, null, cancellationToken);
+
+    /// <summary>Like <see cref="PruneAsync(Protocol, int, CancellationToken)"/>, never touching <paramref name="staging"/> (a release being staged).</summary>
+    public Task<string[]> PruneAsync(Protocol protocol, int keep, string? staging, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
-        return protocol.CallAsync(DeployTool.ReleasePrune, BaseFolder, keep, cancellationToken);
+        return protocol.CallAsync(DeployTool.ReleasePrune, BaseFolder, keep, staging == null ? null : ValidateId(staging), cancellationToken);
     }
 
-    /// <summary>Switches <c>current</c> back to the release before it; <see cref="ArgumentException"/> (remote ValueError) if there is none.</summary>
+    /// <summary>
+    /// Switches <c>current</c> back to the previous release that was live and is complete; <see cref="ArgumentException"/>
+    /// (remote ValueError) if there is none.
+    /// </summary>
     public Task<ReleaseSwitched> RollbackAsync(Protocol protocol, CancellationToken cancellationToken = default) =>
-        protocol.CallAsync(DeployTool.Rollback, BaseFolder, cancellationToken);
+        RollbackAsync(protocol, null, cancellationToken);
+
+    /// <summary>Switches <c>current</c> to <paramref name="to"/> (which must be complete), or back as <see cref="RollbackAsync(Protocol, CancellationToken)"/> when null.</summary>
+    public Task<ReleaseSwitched> RollbackAsync(Protocol protocol, string? to, CancellationToken cancellationToken = default) =>
+        protocol.CallAsync(DeployTool.Rollback, BaseFolder, to == null ? null : ValidateId(to), cancellationToken);
 
     /// <summary>
-    /// One host: prepare (seeded from current), copy <paramref name="copier"/>'s source into the release (extraneous
-    /// files from the seed are deleted), switch <c>current</c>, prune to <see cref="Keep"/>.
+    /// One host: take the deploy lock (waiting up to <see cref="LockWait"/>), prepare (seeded from current), copy
+    /// <paramref name="copier"/>'s source into the release (extraneous files from the seed are deleted), mark it complete,
+    /// switch <c>current</c>, prune to <see cref="Keep"/>, unlock.
     /// </summary>
     public async Task<ReleaseDeployResult> DeployAsync(Protocol protocol, Copier copier, string? releaseId = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(copier);
+        var id = ValidateId(releaseId ?? NewId());
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
-        var staged = await StageAsync(protocol, copier, m, new ChunkCache(1), releaseId ?? NewId(), cancellationToken).ConfigureAwait(false);
-        var switched = await SwitchAsync(protocol, staged.ReleaseId, cancellationToken).ConfigureAwait(false);
-        var pruned = await PruneAsync(protocol, Keep, cancellationToken).ConfigureAwait(false);
-        return staged with { Switched = switched, Pruned = pruned };
+        var locked = await LockAsync(protocol, "deploy " + id, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var staged = await StageAsync(protocol, copier, m, new ChunkCache(1), id, cancellationToken).ConfigureAwait(false);
+            var switched = await SwitchAsync(protocol, staged.ReleaseId, cancellationToken).ConfigureAwait(false);
+            var pruned = await PruneAsync(protocol, Keep, id, cancellationToken).ConfigureAwait(false);
+            return staged with { Switched = switched, Pruned = pruned, LockWaited = TimeSpan.FromMilliseconds(locked.WaitedMs) };
+        }
+        finally
+        {
+            await UnlockQuietlyAsync(protocol).ConfigureAwait(false);
+        }
+    }
+
+    async Task UnlockQuietlyAsync(Protocol protocol)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await UnlockAsync(protocol, bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IRemoteError or TimeoutException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // best effort: the host drops the lock when the connection ends; the deploy's own error is the one to report
+        }
     }
 
     /// <summary>
-    /// Every host of <paramref name="session"/>: stage the release everywhere first; switch <c>current</c> only if every
-    /// host staged it. If a switch then fails somewhere, hosts already switched are switched back (all or nothing).
+    /// Every host of <paramref name="session"/>: take the deploy lock on every host, stage the release everywhere (copy,
+    /// mark complete); switch <c>current</c> only if every host staged it. If a switch then fails somewhere, hosts already
+    /// switched are switched back (all or nothing). Then prune, and unlock everywhere.
     /// </summary>
     public Task<FleetResult<ReleaseDeployResult>> DeployAsync(FleetSession session, Copier copier, string? releaseId = null, CancellationToken cancellationToken = default) =>
         DeployAsync(session, copier, releaseId, null, null, cancellationToken);
@@ -107,6 +169,26 @@ public sealed partial class Releases
         options ??= session.Options;
         var id = ValidateId(releaseId ?? NewId());
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+        var locked = await ReleaseFleetLock.LockAsync(session, this, "deploy " + id, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!locked.AllSucceeded)
+                return ReleaseFleetLock.NotRun<ReleaseDeployResult, ReleaseLocked>(locked,
+                    "release not staged nor switched: no deploy lock on " + string.Join(", ", locked.Failures.Select(r => r.Host)));
+            var waited = locked.ToDictionary(r => r.Host, r => TimeSpan.FromMilliseconds(r.Value!.WaitedMs));
+            return (await StageSwitchPruneAsync(session, copier, m, id, stageWrapper, options, cancellationToken).ConfigureAwait(false))
+                .Map(r => r.Value! with { LockWaited = waited[r.Host] });
+        }
+        finally
+        {
+            await ReleaseFleetLock.UnlockAsync(session, this, options).ConfigureAwait(false);
+        }
+    }
+
+    async Task<FleetResult<ReleaseDeployResult>> StageSwitchPruneAsync(FleetSession session, Copier copier, SourceManifest m, string id,
+        Func<Protocol, Func<Task<ReleaseDeployResult>>, CancellationToken, Task<ReleaseDeployResult>>? stageWrapper, FleetOptions options,
+        CancellationToken cancellationToken)
+    {
         var cache = new ChunkCache(session.Hosts.Count(h => h.IsConnected));
         var staged = await session.RunAsync((p, ct) => stageWrapper != null
             ? stageWrapper(p, () => StageAsync(p, copier, m, cache, id, ct), ct)
@@ -115,27 +197,70 @@ public sealed partial class Releases
             return staged.WithNote("release not switched: staging failed on " + string.Join(", ", staged.Failures.Select(r => r.Host)));
 
         var byHost = staged.ToDictionary(r => r.Host, r => r.Value!);
-        var switched = await session.RunAsync(async (p, ct) =>
-        {
-            var s = await SwitchAsync(p, id, ct).ConfigureAwait(false);
-            return byHost[p.Name] with { Switched = s };
-        }, options, cancellationToken).ConfigureAwait(false);
-        if (!switched.AllSucceeded)
-        {
-            var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!.Switched!);
-            await session.RunAsync(async (p, ct) =>
-            {
-                if (undo.TryGetValue(p.Name, out var s) && s.Previous is { } prev)
-                    await SwitchAsync(p, prev, ct).ConfigureAwait(false);
-                return true;
-            }, CancellationToken.None).ConfigureAwait(false);
-            return switched.WithNote("switch failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back");
-        }
+        var switched = (await SwitchAllAsync(session, (p, ct) => SwitchAsync(p, id, ct), "switch", options, cancellationToken).ConfigureAwait(false))
+            .Map(r => byHost[r.Host] with { Switched = r.Value });
+        if (!switched.AllSucceeded) return switched;
         return await session.RunAsync(async (p, ct) =>
         {
-            var pruned = await PruneAsync(p, Keep, ct).ConfigureAwait(false);
+            var pruned = await PruneAsync(p, Keep, id, ct).ConfigureAwait(false);
             return switched.First(r => r.Host == p.Name).Value! with { Pruned = pruned };
         }, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> (a switch of <c>current</c>) on every host, or on none: if it fails somewhere, the hosts
+    /// already switched are switched back to their previous release, even when the caller is cancelling (a half-switched
+    /// fleet is worse than a late return).
+    /// </summary>
+    internal async Task<FleetResult<ReleaseSwitched>> SwitchAllAsync(FleetSession session, Func<Protocol, CancellationToken, Task<ReleaseSwitched>> step, string what,
+        FleetOptions options, CancellationToken cancellationToken)
+    {
+        var switched = await session.RunAsync(step, options, cancellationToken).ConfigureAwait(false);
+        if (switched.AllSucceeded) return switched;
+        var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!);
+        await session.RunAsync(async (p, ct) =>
+        {
+            if (undo.TryGetValue(p.Name, out var s) && s.Previous is { } prev) await SwitchAsync(p, prev, ct).ConfigureAwait(false);
+            return true;
+        }, options, CancellationToken.None).ConfigureAwait(false);
+        return switched.WithNote($"{what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back");
+    }
+
+    /// <summary>
+    /// Every host of <paramref name="session"/> goes back to one release, the same everywhere: <paramref name="to"/>, or
+    /// the most recent release that was live on every host before its current one, is complete and still present on every
+    /// host. All hosts switch or none (a failed switch is undone); each host's row names the release it returned to. With
+    /// no such release, every host fails with a message naming each host's state. Holds the deploy lock meanwhile.
+    /// </summary>
+    public async Task<FleetResult<ReleaseSwitched>> RollbackAsync(FleetSession session, string? to = null, FleetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        options ??= session.Options;
+        if (to != null) ValidateId(to);
+        var locked = await ReleaseFleetLock.LockAsync(session, this, "rollback", options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!locked.AllSucceeded)
+                return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseLocked>(locked, "not rolled back: no deploy lock on " + string.Join(", ", locked.Failures.Select(r => r.Host)));
+            var listed = await session.RunAsync((p, ct) => ListAsync(p, ct), options, cancellationToken).ConfigureAwait(false);
+            if (!listed.AllSucceeded)
+                return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseListing>(listed, "not rolled back: the releases of " + string.Join(", ", listed.Failures.Select(r => r.Host)) + " could not be listed");
+            string target;
+            try
+            {
+                target = RollbackTarget.Choose(BaseFolder, [.. listed.Select(r => (r.Host, r.Value!))], to);
+            }
+            catch (InvalidOperationException e)
+            {
+                return (await session.RunAsync<ReleaseSwitched>((_, _) => throw new InvalidOperationException(e.Message), options, cancellationToken).ConfigureAwait(false)).WithNote("not rolled back");
+            }
+            var back = await SwitchAllAsync(session, (p, ct) => RollbackAsync(p, target, ct), "rollback", options, cancellationToken).ConfigureAwait(false);
+            return back.AllSucceeded ? back.WithNote($"rolled back to release {target} on every host") : back;
+        }
+        finally
+        {
+            await ReleaseFleetLock.UnlockAsync(session, this, options).ConfigureAwait(false);
+        }
     }
 
     async Task<ReleaseDeployResult> StageAsync(Protocol protocol, Copier copier, SourceManifest m, ChunkCache cache, string id, CancellationToken cancellationToken)
@@ -143,6 +268,8 @@ public sealed partial class Releases
         var prepared = await PrepareAsync(protocol, id, true, cancellationToken).ConfigureAwait(false);
         // the seed holds the previous release's files: ones the new source lacks must go
         var copy = await copier.CopyToAsync(protocol, m, cache, ReleasePath(id), deleteExtraneous: true, cancellationToken).ConfigureAwait(false);
+        // written last: a release killed mid-copy or failed on a full disk stays incomplete, never live, never a rollback target
+        await CompleteAsync(protocol, id, cancellationToken).ConfigureAwait(false);
         return new ReleaseDeployResult { Host = protocol.Name, ReleaseId = id, Prepared = prepared, Copy = copy };
     }
 }

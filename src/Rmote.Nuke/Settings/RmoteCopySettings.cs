@@ -48,6 +48,9 @@ public sealed record RmoteCopySettings : RmoteSettings
     /// <summary>How many releases are kept (default 5).</summary>
     public int? KeepReleases { get; init; }
 
+    /// <summary>With releases: how long to wait for another deploy holding the base's lock (null: 60 s).</summary>
+    public TimeSpan? LockWait { get; init; }
+
     /// <summary>Extra attempts for a host whose copy failed.</summary>
     public int? Retries { get; init; }
 }

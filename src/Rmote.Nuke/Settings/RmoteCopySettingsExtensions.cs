@@ -140,6 +140,12 @@ public static class RmoteCopySettingsExtensions
     /// <summary>Resets how many releases are kept (default 5) to the default.</summary>
     public static RmoteCopySettings ResetKeepReleases(this RmoteCopySettings settings) => settings with { KeepReleases = null };
 
+    /// <summary>Sets how long a release deploy waits for another deploy holding the base's lock (null: 60 s).</summary>
+    public static RmoteCopySettings SetLockWait(this RmoteCopySettings settings, TimeSpan? value) => settings with { LockWait = value };
+
+    /// <summary>Resets how long a release deploy waits for another deploy holding the base's lock to the default (60 s).</summary>
+    public static RmoteCopySettings ResetLockWait(this RmoteCopySettings settings) => settings with { LockWait = null };
+
     /// <summary>Sets extra attempts for a host whose copy failed.</summary>
     public static RmoteCopySettings SetRetries(this RmoteCopySettings settings, int? value) => settings with { Retries = value };
 

@@ -11,4 +11,7 @@ public sealed record RmoteReleaseSwitchSettings : RmoteSettings
 
     /// <summary>How many releases remain after the switch (null: all).</summary>
     public int? KeepReleases { get; init; }
+
+    /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
+    public TimeSpan? LockWait { get; init; }
 }

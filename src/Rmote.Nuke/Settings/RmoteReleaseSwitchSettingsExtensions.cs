@@ -22,4 +22,10 @@ public static class RmoteReleaseSwitchSettingsExtensions
 
     /// <summary>Resets how many releases remain after the switch (null: all) to the default.</summary>
     public static RmoteReleaseSwitchSettings ResetKeepReleases(this RmoteReleaseSwitchSettings settings) => settings with { KeepReleases = null };
+
+    /// <summary>Sets how long to wait for a deploy holding the base's lock (null: 60 s).</summary>
+    public static RmoteReleaseSwitchSettings SetLockWait(this RmoteReleaseSwitchSettings settings, TimeSpan? value) => settings with { LockWait = value };
+
+    /// <summary>Resets how long to wait for a deploy holding the base's lock to the default (60 s).</summary>
+    public static RmoteReleaseSwitchSettings ResetLockWait(this RmoteReleaseSwitchSettings settings) => settings with { LockWait = null };
 }

@@ -5,4 +5,7 @@ public sealed record RmoteRollbackSettings : RmoteSettings
 {
     /// <summary>The releases' base folder on the hosts.</summary>
     public string? BaseFolder { get; init; }
+
+    /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
+    public TimeSpan? LockWait { get; init; }
 }

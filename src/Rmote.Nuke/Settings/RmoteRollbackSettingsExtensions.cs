@@ -10,4 +10,10 @@ public static class RmoteRollbackSettingsExtensions
 
     /// <summary>Resets the releases' base folder on the hosts to the default.</summary>
     public static RmoteRollbackSettings ResetBaseFolder(this RmoteRollbackSettings settings) => settings with { BaseFolder = null };
+
+    /// <summary>Sets how long to wait for a deploy holding the base's lock (null: 60 s).</summary>
+    public static RmoteRollbackSettings SetLockWait(this RmoteRollbackSettings settings, TimeSpan? value) => settings with { LockWait = value };
+
+    /// <summary>Resets how long to wait for a deploy holding the base's lock to the default (60 s).</summary>
+    public static RmoteRollbackSettings ResetLockWait(this RmoteRollbackSettings settings) => settings with { LockWait = null };
 }

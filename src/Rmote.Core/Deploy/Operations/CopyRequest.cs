@@ -19,6 +19,8 @@ public sealed record CopyRequest
     public string? ReleaseId { get; init; }
     /// <summary>Releases kept after the switch (default 5).</summary>
     public int KeepReleases { get; init; } = 5;
+    /// <summary>How long a release deploy waits for another deploy holding the same base (null: <see cref="Releases.LockWait"/>'s 60 s).</summary>
+    public TimeSpan? LockWait { get; init; }
     /// <summary>Extra attempts for a host whose copy failed while its connection stayed up (default 0). A retry sends only what is still missing.</summary>
     public int Retries { get; init; }
     /// <summary>Pause before a retry (default 1 s).</summary>
@@ -32,5 +34,6 @@ public sealed record CopyRequest
         ArgumentOutOfRangeException.ThrowIfNegative(Retries, nameof(Retries));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepReleases, 1, nameof(KeepReleases));
         if (ReleaseId != null) Releases.ValidateId(ReleaseId);
+        if (LockWait is { } wait) ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(LockWait));
     }
 }

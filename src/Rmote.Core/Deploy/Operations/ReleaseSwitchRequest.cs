@@ -11,6 +11,8 @@ public sealed record ReleaseSwitchRequest
     public required string ReleaseId { get; init; }
     /// <summary>After switching, delete the oldest releases so that this many remain (null: keep all).</summary>
     public int? Keep { get; init; }
+    /// <summary>How long to wait for a deploy holding the base's lock (null: <see cref="Releases.LockWait"/>'s 60 s).</summary>
+    public TimeSpan? LockWait { get; init; }
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 }
