@@ -975,6 +975,7 @@ class Deploy(Tool):
         staged = []
         try:
             for f in files:
+                _stop_if_cancelled()  # the finally below removes what was staged
                 parent, target, name, tmp, fd = _open_temp(root_real, f["path"])
                 staged.append((f, parent, target, tmp))
                 off, size = int(f.get("offset", 0)), int(f["size"])
@@ -1048,6 +1049,7 @@ class Deploy(Tool):
                 at = 0
                 i = 0
                 while i < count:
+                    _stop_if_cancelled()
                     start = i
                     if i in reused:
                         while i < count and i in reused:
@@ -1253,6 +1255,26 @@ class Deploy(Tool):
         if not older:
             raise ValueError("no release before %r to roll back to" % cur)
         return _switch(base_real, older[-1])
+
+
+def _stop_if_cancelled():
+    """Raise in a call the controller cancelled (or the runtime is exiting): its caller removes its temp files."""
+    if Tool.cancelled():
+        raise OSError(errno.ECANCELED, "the copy was cancelled; nothing of this call was written")
+
+
+def _abort_open_writes():
+    """The connection ended: remove the temp file of every chunked write still open (see on_shutdown)."""
+    with _HANDLES_LOCK:
+        ids = list(_HANDLES)
+    for hid in ids:
+        try:
+            Deploy.abort(hid)
+        except Exception:
+            pass
+
+
+on_shutdown(_abort_open_writes)
 
 
 def _mode_or_none(mode):
