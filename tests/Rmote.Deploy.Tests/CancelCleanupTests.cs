@@ -1,11 +1,12 @@
 using Rmote.Fleet;
+using Xunit.Abstractions;
 using Rmote.TestRig;
 
 namespace Rmote.Deploy.Tests;
 
 /// <summary>Issue 16 case 11: a cancelled copy removes the temp files of the files in flight and says so once per host.</summary>
 [Collection("ssh")]
-public sealed class CancelCleanupTests(SshFleetFixture rig)
+public sealed class CancelCleanupTests(SshFleetFixture rig, ITestOutputHelper output)
 {
     [Fact]
     public async Task Cancelled_fleet_copy_removes_the_temp_files_in_flight_and_says_so_once_per_host()
@@ -37,6 +38,7 @@ public sealed class CancelCleanupTests(SshFleetFixture rig)
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ops.CopyAsync(request, cts.Token));
         var took = DateTime.UtcNow - started;
+        output.WriteLine($"{took.TotalSeconds:0.0} s, {e.GetType().Name}: {e.Message}");
 
         Assert.Equal(hosts.Count, progressed.Count);
         foreach (var h in hosts)
@@ -73,7 +75,8 @@ public sealed class CancelCleanupTests(SshFleetFixture rig)
             ProcessTree.Signal(sshPid, ProcessTree.SIGKILL);
         });
         var copy = Copier.CopyAsync(p, CopySource.FromFolder(RandomFiles.LargeFolder), new CopyOptions { DestinationFolder = remote, Progress = progress });
-        await Assert.ThrowsAnyAsync<IOException>(() => copy);
+        var e = await Assert.ThrowsAnyAsync<IOException>(() => copy);
+        output.WriteLine($"{e.GetType().Name}: {e.Message}");
 
         Assert.Equal(1, killed);
         Assert.True(tempsAtKill > 0, "no temp file on the host when the connection was cut (the test would prove nothing)");

@@ -44,7 +44,7 @@ public sealed class CancelCleanupTests(SshFleetFixture rig, PackedFeed feed)
         var code = await run.WaitAsync(TimeSpan.FromSeconds(60));
         var took = sw.Elapsed;
         var log = run.Output;
-        File.WriteAllText(Path.Combine(Path.GetTempPath(), "rmote-msbuild-last-cancel.log"), log);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "rmote-msbuild-last-cancel.log"), $"{log}\n(ended {took.TotalSeconds:0.0} s after SIGINT)\n");
 
         Assert.NotEqual(0, code);
         Assert.True(took < TimeSpan.FromSeconds(20), $"the build took {took} to end after Ctrl+C:\n{log}");
