@@ -119,7 +119,7 @@ class ProtocolError(Exception):
 class Tool:
     """Base class of tools; the controller syncs subclasses as source.
 
-    Every tool's module also holds request_exit, set_log_level, zero_copy and the file helpers
+    Every tool's module also holds request_exit, set_log_level, on_shutdown, zero_copy and the file helpers
     temp_name, write_temp, commit_temp, replace_file, write_file, file_mode, owner_id and group_id
     (each tool file is synced on its own, so code tools share lives here).
 
@@ -342,6 +342,39 @@ def request_exit(code=0):
         _runtime.exit_soon(code)
 
 
+_exit_hooks = []            # functions on_shutdown registered, run once as the runtime exits
+
+
+def on_shutdown(fn):
+    """Run fn() once when the runtime exits (EOF on its input, request_exit, a fatal error), after its calls were
+    cancelled and the sync ones returned (or 2 s passed); for cleanup that must not outlive the connection, such
+    as the temp files of writes in flight. Hooks share a 2 s bound; exceptions are ignored. Returns fn."""
+    if fn not in _exit_hooks:
+        _exit_hooks.append(fn)
+    return fn
+
+
+def _run_exit_hooks(timeout):
+    """Every on_shutdown hook, in a thread of its own: a hook stuck on a dead mount must not hold the exit."""
+    if not _exit_hooks:
+        return
+    done = _thread.allocate_lock()
+    done.acquire()
+
+    def run():
+        for fn in list(_exit_hooks):
+            try:
+                fn()
+            except BaseException:
+                pass
+        done.release()
+    try:
+        _thread.start_new_thread(run, ())
+    except RuntimeError:  # out of threads: run them here
+        return run()
+    done.acquire(True, timeout)
+
+
 def _linecache():
     """Put the tool sources into linecache if it is loaded (logging loads it), for tracebacks.
     Split into lines only then: most connections never format a traceback."""
@@ -378,7 +411,7 @@ def zero_copy(fn):
     return fn
 
 
-TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": set_log_level,
+TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": set_log_level, "on_shutdown": on_shutdown,
                   "temp_name": temp_name, "write_temp": write_temp, "commit_temp": commit_temp,
                   "replace_file": replace_file, "write_file": write_file, "file_mode": file_mode,
                   "owner_id": owner_id, "group_id": group_id, "zero_copy": zero_copy}
@@ -1078,6 +1111,7 @@ class Runtime:
         self.tools = {}         # key -> tool instance, or the error body of its failed SYNC
         self.methods = {}       # (key, method) -> (bound method, runs on the loop?)
         self.calls = {}         # id -> Call in flight; pop() claims the right to answer
+        self.running = set()    # sync Calls a pool thread is running now (shutdown waits for them)
         self.closing = False
         self.handlers = {HELLO: self.on_hello, SYNC: self.on_sync, CALL: self.on_call,
                          CANCEL: self.on_cancel, CREDIT: self.on_credit}
@@ -1344,6 +1378,7 @@ class Runtime:
         if call.cancelled:
             return
         _current.set(call)
+        self.running.add(call)
         try:
             r = fn(*args, **kwargs)
             if type(r) is _GeneratorType:
@@ -1355,6 +1390,7 @@ class Runtime:
         except BaseException as e:
             data = error_frame(call.id, e)
         finally:
+            self.running.discard(call)
             _current.set(None)
         # Write the answer ourselves unless more calls wait: then the writer batches.
         self.finish(call, data, self.writer.send if self.q else self.writer.send_now)
@@ -1457,7 +1493,8 @@ class Runtime:
         _thread.start_new_thread(self.shutdown, (code,))
 
     def shutdown(self, code):
-        """Stop reading, cancel every call, flush the output, exit(code). Never returns."""
+        """Stop reading, cancel every call, let them clean up (bounded), run the on_shutdown hooks, flush the
+        output, exit(code). Never returns."""
         with self.lock:
             closing, self.closing = self.closing, True
         if closing:
@@ -1484,6 +1521,11 @@ class Runtime:
                 asyncio.run_coroutine_threadsafe(cancel(), self.loop).result(3)
             except BaseException:
                 pass
+        # Cancelled sync calls see Tool.cancelled() and remove what they started (put_many's temp files)
+        mine, deadline = _current.get(), time.monotonic() + 2
+        while (self.running - {mine}) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        _run_exit_hooks(2)
         self.writer.flush(5)
         os._exit(code)
 

@@ -91,9 +91,10 @@ def load(file_name, **namespace):
     mod.__dict__["Tool"] = _find_runtime_tool()
     if _runtime_module is not None:  # the runtime's file primitives, as its load_tool provides them
         for helper in ("temp_name", "write_temp", "commit_temp", "replace_file", "write_file", "file_mode",
-                       "owner_id", "group_id", "zero_copy"):
+                       "owner_id", "group_id", "zero_copy", "on_shutdown"):
             mod.__dict__[helper] = getattr(_runtime_module, helper)
     mod.__dict__.setdefault("zero_copy", lambda fn: fn)  # (the stand-in runtime copies bytes anyway)
+    mod.__dict__.setdefault("on_shutdown", lambda fn: fn)  # (no runtime: nothing shuts down)
     mod.__dict__.update(namespace)
     sys.modules[name] = mod  # dataclasses look their module up here
     exec(compile(src, path, "exec"), mod.__dict__)

@@ -466,15 +466,37 @@ class _Handle:
     # dir_fd: the destination folder, held open (a dup) until commit/abort; tmp: the temp file's name in it;
     # parent/target: paths, for messages only
     __slots__ = ("id", "fd", "dir_fd", "tmp", "parent", "name", "target", "size", "mode", "uid", "gid",
-                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback")
+                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed")
 
     def __init__(self, **kw):
         for k, v in kw.items():
             setattr(self, k, v)
         self.written = 0
         self.pending_writeback = 0
+        self.busy = 0        # write_chunk calls inside pwrite right now
+        self.closed = False  # commit/abort took it: no new write may start
         self.lock = _thread.allocate_lock()
         self.created = time.time()
+
+    def enter(self):
+        with self.lock:
+            if self.closed:
+                raise KeyError("write handle %r was committed or aborted" % self.id)
+            self.busy += 1
+
+    def leave(self, written):
+        with self.lock:
+            self.busy -= 1
+            self.written += written
+
+    def close_for_writes(self):
+        """No new write starts; wait (bounded) for those in pwrite, so that the fd is never closed under one (a
+        cancelled write_chunk may still run on a worker thread, and a reused fd number would take its bytes)."""
+        with self.lock:
+            self.closed = True
+        deadline = time.monotonic() + 30
+        while self.busy and time.monotonic() < deadline:
+            time.sleep(0.002)
 
 
 def _open_temp(tree, rel, create_parents=True):
@@ -1567,6 +1589,7 @@ class Deploy(Tool):
             staged = []  # [file, folder fd, name, temp name or None once renamed]
             try:
                 for f in files:
+                    _stop_if_cancelled()  # the finally below removes what was staged
                     dfd, name, tmp, fd = _open_temp(tree, f["path"])
                     head = f["path"].rpartition("/")[0]
                     if head not in held:
@@ -1651,6 +1674,7 @@ class Deploy(Tool):
                     at = 0
                     i = 0
                     while i < count:
+                        _stop_if_cancelled()
                         start = i
                         if i in reused:
                             while i < count and i in reused:
@@ -1727,9 +1751,12 @@ class Deploy(Tool):
             data = _inflate(data, size, h.target)
         if offset < 0 or offset + len(data) > h.size:
             raise ValueError("chunk [%d, %d) outside the file size %d" % (offset, offset + len(data), h.size))
-        n = _pwrite_all(h.fd, data, offset)
-        with h.lock:
-            h.written += n
+        h.enter()
+        n = 0
+        try:
+            n = _pwrite_all(h.fd, data, offset)
+        finally:
+            h.leave(n)
         if h.durable:
             _WRITEBACK.submit(h, offset, n)
         return n
@@ -1741,6 +1768,7 @@ class Deploy(Tool):
             h = _HANDLES.pop(handle, None)
         if h is None:
             raise KeyError("unknown write handle %r" % (handle,))
+        h.close_for_writes()
         _WRITEBACK.drain(h)
         try:
             if h.written < h.size:
@@ -1762,6 +1790,7 @@ class Deploy(Tool):
             h = _HANDLES.pop(handle, None)
         if h is None:
             return False
+        h.close_for_writes()
         _WRITEBACK.drain(h)
         try:
             os.close(h.fd)
@@ -1954,6 +1983,26 @@ class Deploy(Tool):
             if target is None:
                 raise ValueError("no earlier live release to roll back to under %s" % b.real)
             return Deploy._go_live(b, st, target)
+
+
+def _stop_if_cancelled():
+    """Raise in a call the controller cancelled (or the runtime is exiting): its caller removes its temp files."""
+    if Tool.cancelled():
+        raise OSError(errno.ECANCELED, "the copy was cancelled; nothing of this call was written")
+
+
+def _abort_open_writes():
+    """The connection ended: remove the temp file of every chunked write still open (see on_shutdown)."""
+    with _HANDLES_LOCK:
+        ids = list(_HANDLES)
+    for hid in ids:
+        try:
+            Deploy.abort(hid)
+        except Exception:
+            pass
+
+
+on_shutdown(_abort_open_writes)
 
 
 def _mode_or_none(mode):

@@ -10,11 +10,15 @@ namespace Rmote.Integration;
 /// </summary>
 internal static class OperationRunner
 {
+    /// <summary>The steps running now: Ctrl+C cancels them (see <see cref="OnCancelKeyPress"/>).</summary>
+    static readonly HashSet<CancellationTokenSource> Running = [];
+
     /// <summary>The connections of this build process; closed by a disconnect step or when the process exits.</summary>
     static readonly ConnectionPool Pool = CreatePool();
 
     static ConnectionPool CreatePool()
     {
+        Console.CancelKeyPress += OnCancelKeyPress;
         var pool = new ConnectionPool();
         // Build hosts (Cake, a Nuke console) have no teardown hook we can rely on; closing here lets each remote
         // runtime exit cleanly instead of finding its stdin gone. Bounded, so a dead host cannot hold the exit.
@@ -31,13 +35,38 @@ internal static class OperationRunner
         return list.Select(h => HostSpec.TryParse(h, defaults, out var spec, out var error) ? spec : throw new ArgumentException(error, nameof(hosts))).ToList();
     }
 
+    /// <summary>
+    /// Ctrl+C while a step runs cancels the step instead of killing the process mid-write: a copy aborts its writes
+    /// in flight and the step throws <see cref="FleetCancelledException"/> with one line per host. A Ctrl+C while no
+    /// step runs, or a second one, keeps its default meaning (the process ends).
+    /// </summary>
+    static void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+    {
+        lock (Running)
+        {
+            if (Running.All(c => c.IsCancellationRequested)) return;
+            e.Cancel = true;
+            foreach (var c in Running) c.Cancel();
+        }
+    }
+
     /// <summary>Runs <paramref name="step"/> on <paramref name="hosts"/> and waits for it (blocking the calling thread).</summary>
+    /// <exception cref="FleetCancelledException">Ctrl+C (or <paramref name="cancellationToken"/>) cancelled the step.</exception>
     public static FleetResult<T> Run<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options,
         Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, CancellationToken cancellationToken = default)
     {
-        // Task.Run: a host with a synchronization context (none today, but scripts can install one) must not deadlock
-        // waiting for continuations that need the blocked thread.
-        return Task.Run(() => RunAsync(hosts, options, step, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        lock (Running) Running.Add(cancel);
+        try
+        {
+            // Task.Run: a host with a synchronization context (none today, but scripts can install one) must not deadlock
+            // waiting for continuations that need the blocked thread.
+            return Task.Run(() => RunAsync(hosts, options, step, cancel.Token), cancel.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            lock (Running) Running.Remove(cancel);
+        }
     }
 
     static async Task<FleetResult<T>> RunAsync<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options,

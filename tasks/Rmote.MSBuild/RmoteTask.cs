@@ -124,6 +124,18 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         {
             return work.GetAwaiter().GetResult() && !Log.HasLoggedErrors;
         }
+        catch (FleetCancelledException e) when (cancel.IsCancellationRequested && e.Hosts.Count > 0)
+        {
+            // One line per host that was running, in its own words ("copy cancelled: 2 files in flight, their temp files removed").
+            foreach (var host in e.Hosts)
+            {
+                var text = host.Message;
+                var end = text.StartsWith('[') ? text.IndexOf("] ", StringComparison.Ordinal) : -1;
+                var name = end > 1 ? text[1..end] : null;
+                LogCodedError(ErrorCodes.Cancelled, name, $"{TaskLabel}: {(name != null ? text[(end + 2)..] : text)}");
+            }
+            return false;
+        }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             LogCodedError(ErrorCodes.Cancelled, null, $"{TaskLabel} was cancelled; remote work was stopped.");

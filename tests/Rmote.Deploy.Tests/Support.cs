@@ -46,6 +46,5 @@ internal static class Rig
         return b;
     }
 
-    public static string[] Temps(string root) =>
-        Directory.Exists(root) ? Directory.GetFileSystemEntries(root, "*.rmote-tmp-*", SearchOption.AllDirectories) : [];
+    public static string[] Temps(string root) => DeployTemps.Under(root);
 }

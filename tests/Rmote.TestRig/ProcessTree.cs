@@ -16,6 +16,9 @@ public static partial class ProcessTree
     /// <summary>Sends a signal; false if the process does not exist (any more).</summary>
     public static bool Signal(int pid, int signal) => pid > 0 && SysKill(pid, signal) == 0;
 
+    /// <summary>Sends <paramref name="signal"/> to every process of a process group, as a terminal's Ctrl+C does to its foreground group.</summary>
+    public static bool SignalGroup(int pgid, int signal) => pgid > 0 && SysKill(-pgid, signal) == 0;
+
     /// <summary>True if the pid exists and is not a zombie.</summary>
     public static bool IsAlive(int pid)
     {

@@ -45,6 +45,10 @@ internal static class CakeStep
         {
             result = OperationRunner.Run(specs, options, (ops, ct) => step(ops, options, ct));
         }
+        catch (FleetCancelledException e)
+        {
+            throw new CakeException($"{alias} cancelled:\n{e.Message}", e);
+        }
         catch (Exception e) when (e is not CakeException)
         {
             // Failures before any host ran (an unreadable source folder, a bad template file...).

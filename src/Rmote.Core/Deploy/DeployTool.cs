@@ -68,7 +68,7 @@ internal sealed record PutManyArgs(string Root, IReadOnlyList<PutManyFile> Files
 
 internal sealed record PutManyResult(IReadOnlyList<string> Written, long Bytes);
 
-internal sealed record OpenFileArgs(string Root, string RelPath, long Size, int? Mode, long? MtimeNs, string? Owner, string? Group, bool Durable);
+internal sealed record OpenFileArgs(string Root, string RelPath, long Size, int? Mode, long? MtimeNs, string? Owner, string? Group, bool Durable, string? Handle = null);
 
 /// <summary>An entry of a remote folder as <c>Deploy.scan</c> reports it.</summary>
 /// <param name="Path">Path relative to the scanned folder, '/'-separated.</param>

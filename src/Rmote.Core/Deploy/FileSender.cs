@@ -16,6 +16,8 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     long bytesSent;
     int filesDone;
     long bytesToSend = files.Sum(f => f.Size);   // less what delta copies find on the host already
+    int filesInFlight;      // files of units started and not (yet) written
+    int abortsUnconfirmed;  // chunked writes whose abort the host did not answer in time
 
     public async Task<long> SendAsync(CancellationToken cancellationToken)
     {
@@ -29,21 +31,23 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             foreach (var unit in Units())
             {
                 await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                Interlocked.Add(ref filesInFlight, unit.Count);
                 var task = unit.Count == 1 && basis?.GetValueOrDefault(unit[0].Path) is { } current
                     ? SendDeltaAsync(unit[0], current, budget, failed.Token)
                     : SendWholeAsync(unit, budget, failed.Token);
                 running.Add(task.ContinueWith(t =>
                 {
                     slots.Release();
-                    if (!t.IsCompletedSuccessfully) failed.Cancel();
+                    if (t.IsCompletedSuccessfully) Interlocked.Add(ref filesInFlight, -unit.Count);
+                    else failed.Cancel();
                     return t;
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap());
                 running.RemoveAll(t => t.IsCompletedSuccessfully);
             }
         }
-        catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (failed.IsCancellationRequested)
         {
-            // a unit failed: its exception is rethrown below
+            // a unit failed (its exception is rethrown below) or the copy was cancelled: the units in flight abort their writes first
         }
         try
         {
@@ -56,11 +60,19 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
                 .FirstOrDefault(e => e is not OperationCanceledException);
             if (real != null && !cancellationToken.IsCancellationRequested)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(real);
+            if (cancellationToken.IsCancellationRequested) throw Cancelled(cancellationToken);
             throw;
         }
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested) throw Cancelled(cancellationToken);
         return Interlocked.Read(ref bytesSent);
     }
+
+    /// <summary>
+    /// What a cancelled copy tells its user, once every unit stopped: the chunked writes were aborted (the host answered)
+    /// and the cancelled put_many/put_delta calls removed their own temp files on the host (PROTOCOL.md section 5).
+    /// </summary>
+    CopyCancelledException Cancelled(CancellationToken token) =>
+        new(protocol.Name, Volatile.Read(ref filesInFlight), Volatile.Read(ref abortsUnconfirmed) == 0 && protocol.IsConnected, token);
 
     /// <summary>Large files and delta candidates alone, small ones grouped up to the batch size; in the plan's (path) order.</summary>
     IEnumerable<List<SourceEntry>> Units()
@@ -244,14 +256,16 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     async Task SendLargeAsync(SourceEntry f, ByteBudget budget, CancellationToken cancellationToken)
     {
         using var local = OpenForSending(f);
-        var handle = await protocol.CallAsync(DeployTool.OpenFile,
-            new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable),
-            cancellationToken).ConfigureAwait(false);
+        // Chosen here, so a write cancelled while open_file is on its way can still be aborted.
+        var handle = Guid.NewGuid().ToString("n");
         var committed = false;
         var compressible = options.Compress;
         var pending = new List<Task>();
         try
         {
+            await protocol.CallAsync(DeployTool.OpenFile,
+                new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable, handle),
+                cancellationToken).ConfigureAwait(false);
             for (long offset = 0; offset < f.Size; offset += options.ChunkSize)
             {
                 var len = (int)Math.Min(options.ChunkSize, f.Size - offset);
@@ -295,7 +309,9 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             if (!committed)
             {
                 try { await Task.WhenAll(pending).ConfigureAwait(false); } catch { /* reported by the caller */ }
-                await AbortQuietlyAsync(handle).ConfigureAwait(false);
+                // Cancelled (Ctrl+C): a couple of seconds at most before the caller closes the connection anyway.
+                if (!await AbortQuietlyAsync(handle, TimeSpan.FromSeconds(cancellationToken.IsCancellationRequested ? 2 : 10)).ConfigureAwait(false))
+                    Interlocked.Increment(ref abortsUnconfirmed);
             }
         }
     }
@@ -334,17 +350,20 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         }
     }
 
-    async Task AbortQuietlyAsync(string handle)
+    /// <summary>Aborts a chunked write on the host; false when the host did not answer within <paramref name="bound"/>.</summary>
+    async Task<bool> AbortQuietlyAsync(string handle, TimeSpan bound)
     {
-        if (!protocol.IsConnected) return;
+        if (!protocol.IsConnected) return false;
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(bound);
             await protocol.CallAsync(DeployTool.Abort, handle, timeout.Token).ConfigureAwait(false);
+            return true;
         }
         catch (Exception)
         {
-            // The temp file stays; the next copy's cleanup removes it.
+            // The temp file stays until the connection ends (the host removes it then) or the next copy's cleanup.
+            return false;
         }
     }
 

@@ -97,7 +97,8 @@ public sealed class FleetSession : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="operation"/> on every host with these options: at most MaxParallel at once, in rolling
     /// batches when Serial is set, stopping new hosts per the failure policy. Unreachable hosts count as failures.
-    /// Throws <see cref="OperationCanceledException"/> only when <paramref name="cancellationToken"/> is cancelled.
+    /// Throws <see cref="OperationCanceledException"/> only when <paramref name="cancellationToken"/> is cancelled: a
+    /// <see cref="FleetCancelledException"/>, once every running host stopped, with one line per host.
     /// </summary>
     public async Task<FleetResult<T>> RunAsync<T>(Func<Protocol, CancellationToken, Task<T>> operation, FleetOptions options, CancellationToken cancellationToken = default)
     {
@@ -128,7 +129,23 @@ public sealed class FleetSession : IAsyncDisposable
 
         string? Stopped() { lock (stopGate) return stopReason; }
 
+        var cancelled = new OperationCanceledException?[hosts.Count];
+
         async Task RunOne(int index, int batch)
+        {
+            try
+            {
+                await RunOneCore(index, batch).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                // One line per host that was running, naming it: the step's own words (a copy says what it cleaned up).
+                var name = hosts[index].Name;
+                cancelled[index] = e.Message.StartsWith($"[{name}] ", StringComparison.Ordinal) ? e : new OperationCanceledException($"[{name}] cancelled", e, cancellationToken);
+            }
+        }
+
+        async Task RunOneCore(int index, int batch)
         {
             var h = hosts[index];
             await parallel.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -175,13 +192,14 @@ public sealed class FleetSession : IAsyncDisposable
             }
         }
 
-        for (int start = 0, batch = 1; start < hosts.Count; start += batchSize, batch++)
+        for (int start = 0, batch = 1; start < hosts.Count && !cancellationToken.IsCancellationRequested; start += batchSize, batch++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             var end = Math.Min(hosts.Count, start + batchSize);
             var b = batch;
             await Task.WhenAll(Enumerable.Range(start, end - start).Select(i => RunOne(i, b))).ConfigureAwait(false);
         }
+        if (cancellationToken.IsCancellationRequested && results.Any(r => r is null))
+            throw new FleetCancelledException([.. cancelled.OfType<OperationCanceledException>()], cancellationToken);
         return new FleetResult<T>(results, sw.Elapsed, stopReason);
     }
 

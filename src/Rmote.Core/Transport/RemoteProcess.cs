@@ -29,17 +29,27 @@ internal sealed class RemoteProcess : IAsyncDisposable
     /// <summary>The transport is the OpenSSH client (its exit code 255 has a meaning of its own).</summary>
     public bool IsSsh { get; }
 
+    /// <summary>
+    /// util-linux setsid: a terminal's Ctrl+C reaches its whole foreground process group, and an ssh client there (a
+    /// direct connection or a mux client) dies at once, cutting the session before the controller can abort its
+    /// writes (temp files left, "connection lost"). In a session of its own, ssh ends when the controller closes it.
+    /// ssh runs with BatchMode=yes, so it never needs the terminal. (null where there is no setsid: as before.)
+    /// </summary>
+    static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
     public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, bool viaSsh, Action<string>? onStderrLine,
         RateQuota? stderrQuota = null)
     {
-        var info = new ProcessStartInfo(argv[0])
+        // (a child of this process is no process group leader, so setsid execs ssh in place: the pid stays ssh's)
+        var detach = viaSsh && Setsid != null && Executable(argv[0]);  // (a missing ssh fails below, as without setsid)
+        var info = new ProcessStartInfo(detach ? Setsid! : argv[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in argv.Skip(1)) info.ArgumentList.Add(arg);
+        foreach (var arg in detach ? argv : argv.Skip(1)) info.ArgumentList.Add(arg);
         if (environment is not null)
             foreach (var (key, value) in environment) info.Environment[key] = value;
         try
@@ -53,6 +63,11 @@ internal sealed class RemoteProcess : IAsyncDisposable
                 $"could not start '{argv[0]}': {e.Message}. Install it or put it on PATH (for SSH: apt-get install openssh-client).", inner: e);
         }
     }
+
+    static bool Executable(string name) =>
+        name.Contains('/')
+            ? File.Exists(name)
+            : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, name)));
 
     /// <summary>Waits up to <paramref name="timeout"/> for the process to exit; returns its exit code, or null while it still runs.</summary>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)

@@ -42,6 +42,10 @@ internal static class NukeStep
         {
             result = OperationRunner.Run(specs, options, (ops, ct) => step(ops, options, ct));
         }
+        catch (FleetCancelledException e)
+        {
+            throw new RmoteTaskException($"{task} cancelled:\n{e.Message}", e);
+        }
         catch (Exception e) when (e is not RmoteTaskException)
         {
             throw new RmoteTaskException($"{task} failed: {e.Message}", e);
