@@ -113,7 +113,11 @@ def _block_forever():
 
 
 class ProtocolError(Exception):
-    """The peer broke the framing: the runtime logs it and exits 2."""
+    """The peer broke the framing: the runtime logs it and exits 2 (first failing the call it names, if any)."""
+
+    def __init__(self, message, cid=0):
+        Exception.__init__(self, message)
+        self.cid = cid
 
 
 class Tool:
@@ -522,8 +526,17 @@ def _json_codec():
 _encode, _decode = _json_codec()
 
 
+def _utf8(text):
+    """UTF-8 of encoded JSON text. A name read from a non-UTF-8 file name holds lone surrogates
+    (surrogateescape): they travel as \\udcXX escapes, which the controller reads back byte-exact."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\\u%04x" % ord(c) if "\ud800" <= c <= "\udfff" else c for c in text).encode("utf-8")
+
+
 def dumps(obj):
-    return _encode(obj).encode("utf-8")
+    return _utf8(_encode(obj))
 
 
 def value_frame(typ, cid, value, limit=MAX_FRAME):
@@ -535,7 +548,7 @@ def sized_value_frame(typ, cid, value, limit=MAX_FRAME):
     """(frame, size): size counts the header and both bodies uncompressed, as the controller's
     CREDIT frames do (a streamed call's window)."""
     st = _tls.state = [0, []]
-    j = _encode({"value": value}).encode("utf-8")
+    j = _utf8(_encode({"value": value}))
     return pack(typ, cid, j, st[1], st[0], limit), HSIZE + len(j) + st[0]
 
 
@@ -665,8 +678,8 @@ class FrameDecoder:
                 raise ProtocolError("unknown frame type %d" % typ)
             size = HSIZE + jl + bl
             if size > self.max_frame:
-                raise ProtocolError("frame of %d bytes over the max frame size of %d"
-                                    % (size, self.max_frame))
+                raise ProtocolError("frame of %d bytes exceeds the maximum %d this host accepts (frame type %d)"
+                                    % (size, self.max_frame, typ), cid if typ == CALL else 0)
             if size > end - pos:
                 if size > BIG:
                     body = memoryview(_buffers.take(jl + bl))[:jl + bl]
@@ -1180,6 +1193,8 @@ class Runtime:
                 self.blocking = False
                 continue  # nothing yet
             except ProtocolError as e:
+                if e.cid:  # the call whose frame was refused learns why, not just that the connection ended
+                    self.writer.send(error_frame(e.cid, e))
                 self.fatal(str(e))
             except OSError as e:
                 self.fatal("reading the input failed: %s" % e)
