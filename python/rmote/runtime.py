@@ -437,7 +437,8 @@ def _deflate(parts, size, probe):
 def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
     """One frame from an encoded JSON body and binary parts: bytes, or a list of buffers when big."""
     if len(jbody) > limit or blen > limit:
-        raise ValueError("frame body over the peer's max frame size of %d bytes" % limit)
+        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts"
+                         % (HSIZE + len(jbody) + blen, limit))
     flags = 0
     z = _deflate((jbody,), len(jbody), False)
     if z is not None:
@@ -446,7 +447,7 @@ def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
     if z is not None:
         bins, blen, flags = (z,), len(z), flags | Z_BIN
     if HSIZE + len(jbody) + blen > limit:
-        raise ValueError("frame of %d bytes over the peer's max frame size of %d bytes"
+        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts"
                          % (HSIZE + len(jbody) + blen, limit))
     head = HEADER.pack(b"RM", 1, typ, flags, cid, len(jbody), blen)
     if blen < BIG:
