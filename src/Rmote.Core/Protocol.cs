@@ -47,6 +47,9 @@ public sealed partial class Protocol : IAsyncDisposable
         reader = new FrameReader(pipe, options.MaxFrameSize);
     }
 
+    /// <summary>The largest frame this side accepts (<see cref="ProtocolOptions.MaxFrameSize"/>).</summary>
+    internal int MaxFrameSize => maxFrameSize;
+
     /// <summary>Host label used in logs and errors.</summary>
     public string Name { get; }
 

@@ -213,7 +213,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
 
     static SafeFileHandle OpenForSending(SourceEntry f)
     {
-        var handle = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var handle = LocalFs.OpenRead(f.LocalPath);
         if (RandomAccess.GetLength(handle) == f.Size) return handle;
         handle.Dispose();
         throw ChangedWhileCopying(f);
@@ -238,7 +238,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     }
 
     static IOException ChangedWhileCopying(SourceEntry f, Exception? inner = null) =>
-        new($"Source file '{f.LocalPath}' changed size while being copied (expected {f.Size} bytes); the host keeps its old " +
+        new($"Source file '{SurrogateEscape.Escaped(f.LocalPath)}' changed size while being copied (expected {f.Size} bytes); the host keeps its old " +
             "version. Copy again once nothing is writing the file.", inner);
 
     async Task SendLargeAsync(SourceEntry f, ByteBudget budget, CancellationToken cancellationToken)

@@ -1,0 +1,94 @@
+using Rmote.Wire;
+
+namespace Rmote.Deploy;
+
+/// <summary>What the host's plan asked for, summed over the pieces of the manifest.</summary>
+internal sealed record ManifestPlan(
+    List<SourceEntry> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
+    IReadOnlyList<string> Deleted, int TempsRemoved, Dictionary<string, RemoteBasis>? Basis);
+
+/// <summary>
+/// Sends a manifest to <c>sync_plan</c> in pieces of bounded size, so that no frame holds the whole file list (a
+/// million long paths are hundreds of megabytes of JSON, past any frame limit) and neither does the answer. The
+/// host keeps what delete-extraneous must keep across the pieces and deletes only after the last one.
+/// </summary>
+internal static class ManifestPieces
+{
+    /// <summary>Bytes of entries per piece at most; smaller when a side's frame limit asks for it.</summary>
+    internal const int PieceBytes = 4 * 1024 * 1024;
+
+    public static async Task<ManifestPlan> PlanAsync(Protocol protocol, SourceManifest m, CopyOptions o, string destination, bool deleteExtraneous,
+        CancellationToken cancellationToken)
+    {
+        // an eighth of the smaller frame limit: room for JSON escapes, and for the answer's paths and block sums
+        var hostMax = protocol.Info.MaxFrame > 0 ? protocol.Info.MaxFrame : int.MaxValue;
+        var limit = Math.Min(PieceBytes, Math.Min(hostMax, protocol.MaxFrameSize) / 8);
+        var delta = o.Delta ? new DeltaRequest(BlockSums.Block, BlockSums.MinSize, Math.Min(BlockSums.MaxSize, o.MaxBytesInFlight)) : null;
+        var planId = Guid.NewGuid().ToString("N");
+        var send = new List<SourceEntry>();
+        Dictionary<string, RemoteBasis>? basis = null;
+        int skipped = 0, dirs = 0, links = 0, meta = 0, temps = 0;
+        IReadOnlyList<string> deleted = [];
+        var index = 0;
+        using var pieces = Split(m, o, limit, delta != null).GetEnumerator();
+        var more = pieces.MoveNext();
+        while (more)
+        {
+            var piece = pieces.Current;
+            more = pieces.MoveNext();
+            var single = index == 0 && !more;   // one piece: the plain call, as before
+            var args = new SyncPlanArgs(
+                destination, piece.ConvertAll(e => e.ToWire()), o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
+                SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles && index == 0, Durable: o.Durable, Delta: delta,
+                Plan: single ? null : planId, Last: single ? null : !more);
+            var plan = await protocol.CallAsync(single ? DeployTool.SyncPlan : DeployTool.SyncPlanPiece, args, cancellationToken).ConfigureAwait(false);
+
+            var files = new Dictionary<string, SourceEntry>(StringComparer.Ordinal);
+            foreach (var e in piece)
+                if (e.Kind == EntryKind.File) files[e.Path] = e;
+            foreach (var p in plan.Send)
+                send.Add(files.GetValueOrDefault(p)
+                    ?? throw new InvalidOperationException($"[{protocol.Name}] the host asked for '{SurrogateEscape.Escaped(p)}', which is not a file of this copy"));
+            if (plan.Basis is { Count: > 0 } b)
+                foreach (var (path, sums) in b) (basis ??= new(StringComparer.Ordinal))[path] = sums;
+            skipped += plan.Skipped;
+            dirs += plan.DirsCreated;
+            links += plan.LinksChanged;
+            meta += plan.MetaFixed;
+            temps += plan.TempsRemoved;
+            if (!more) deleted = plan.Deleted;
+            index++;
+        }
+        return new ManifestPlan(send, skipped, dirs, links, meta, deleted, temps, basis);
+    }
+
+    /// <summary>The entries in order, cut where a piece would pass <paramref name="limit"/> bytes; always at least one piece.</summary>
+    internal static IEnumerable<List<SourceEntry>> Split(SourceManifest m, CopyOptions o, long limit, bool delta)
+    {
+        var piece = new List<SourceEntry>();
+        long bytes = 0;
+        foreach (var e in m.Entries)
+        {
+            if (!o.CreateEmptyDirectories && e.Kind == EntryKind.Dir) continue;
+            var n = e.WireBytes(delta);
+            if (piece.Count > 0 && bytes + n > limit)
+            {
+                yield return piece;
+                piece = [];
+                bytes = 0;
+            }
+            piece.Add(e);
+            bytes += n;
+        }
+        yield return piece;
+    }
+}
+
+/// <summary>The destination paths of entries, made when read: a million copied files need no million strings held.</summary>
+internal sealed class EntryPaths(IReadOnlyList<SourceEntry> entries) : IReadOnlyList<string>
+{
+    public string this[int index] => entries[index].Path;
+    public int Count => entries.Count;
+    public IEnumerator<string> GetEnumerator() => entries.Select(e => e.Path).GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,58 @@
+using Rmote.Wire;
+
+namespace Rmote.Deploy;
+
+/// <summary>What a source entry is on the destination.</summary>
+internal enum EntryKind : byte { File, Dir, Symlink }
+
+/// <summary>A folder of the source walk, shared by the entries in it: its path is stored once, not per entry.</summary>
+internal sealed class SourceFolder(string rel, string local)
+{
+    /// <summary>Destination-relative path ("" for the destination itself).</summary>
+    public string Rel { get; } = rel;
+
+    /// <summary>The local folder its entries are read from.</summary>
+    public string Local { get; } = local;
+}
+
+/// <summary>
+/// One thing a copy puts on the destination. Kept small, since a copy may hold a million of them: the name as
+/// UTF-8 bytes under a shared folder, the path and the local file name built when needed.
+/// </summary>
+internal sealed class SourceEntry
+{
+    /// <summary>The folder it lies in (a file set's entries: one shared root, the whole path in <see cref="Name"/>).</summary>
+    public required SourceFolder Folder { get; init; }
+
+    /// <summary>Its name in <see cref="Folder"/>, UTF-8 (a non-UTF-8 name's bytes as they are).</summary>
+    public required byte[] Name { get; init; }
+
+    public required EntryKind Kind { get; init; }
+
+    /// <summary>The local file to read when it is not <c>Folder.Local/Name</c> (file sets, followed symlinks).</summary>
+    public string? Source { get; init; }
+
+    public long Size { get; init; }
+    public long MtimeNs { get; init; }
+    public int? Mode { get; init; }
+    public string? Link { get; init; }
+    public string? Sha256 { get; set; }
+
+    /// <summary>Destination-relative, '/'-separated; a non-UTF-8 byte as a lone surrogate (<see cref="SurrogateEscape"/>).</summary>
+    public string Path => Folder.Rel.Length == 0 ? SurrogateEscape.Decode(Name) : Folder.Rel + "/" + SurrogateEscape.Decode(Name);
+
+    public string Type => Kind switch { EntryKind.File => "file", EntryKind.Dir => "dir", _ => "symlink" };
+
+    public string LocalPath => Source ?? System.IO.Path.Join(Folder.Local, SurrogateEscape.Decode(Name));
+
+    /// <summary>A bound on this entry's share of a sync_plan frame, and of its answer (block sums of a delta candidate).</summary>
+    public long WireBytes(bool delta)
+    {
+        long n = 160 + 2L * (Folder.Rel.Length + Name.Length) + (Link?.Length ?? 0) * 6L;
+        if (delta && Kind == EntryKind.File && Size is >= BlockSums.MinSize and <= BlockSums.MaxSize)
+            n += Size / BlockSums.Block * 8 + 64;
+        return n;
+    }
+
+    public WireEntry ToWire() => new(Path, Type, Size, Kind == EntryKind.File ? MtimeNs : null, Mode, Sha256, Link);
+}
