@@ -96,7 +96,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         var regions = new List<(FileRegion Region, SourceEntry File)>();
         try
         {
-            var specs = new List<PutManyFile>(batch.Count);
+            List<PutManyFile>? specs = new(batch.Count);
             var parts = new List<BinaryPart>(batch.Count + 1);
             long used = 0, wire = 0;
             foreach (var f in batch)
@@ -128,9 +128,11 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             if (regions.Count > 0) parts.Add(new BinaryPart(new RegionChecks(regions.ConvertAll(r => r.Region))));
             try
             {
-                await protocol.CallAsync(DeployTool.PutMany,
+                var call = protocol.CallAsync(DeployTool.PutMany,
                     new PutManyArgs(root, specs, new BinaryParts(parts), options.Owner, options.Group, options.Durable, regions.Count > 0 ? regions.Count : null),
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken);
+                specs = null;   // encoded: its path strings die young, not after the round trip (a million files' worth)
+                await call.ConfigureAwait(false);
             }
             catch (Exception e) when (e is IRemoteError && Shrunk() is { } shrank)
             {
