@@ -434,11 +434,14 @@ def _deflate(parts, size, probe):
     return out if len(out) <= size - size // 8 else None
 
 
+_FRAME_KINDS = {RESULT: "a result", CHUNK: "a streamed item", ERROR: "an error", LOG: "a log record"}
+
+
 def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
     """One frame from an encoded JSON body and binary parts: bytes, or a list of buffers when big."""
     if len(jbody) > limit or blen > limit:
-        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts"
-                         % (HSIZE + len(jbody) + blen, limit))
+        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts (%s: return less per call)"
+                         % (HSIZE + len(jbody) + blen, limit, _FRAME_KINDS.get(typ, "a frame")))
     flags = 0
     z = _deflate((jbody,), len(jbody), False)
     if z is not None:
@@ -447,8 +450,8 @@ def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
     if z is not None:
         bins, blen, flags = (z,), len(z), flags | Z_BIN
     if HSIZE + len(jbody) + blen > limit:
-        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts"
-                         % (HSIZE + len(jbody) + blen, limit))
+        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts (%s: return less per call)"
+                         % (HSIZE + len(jbody) + blen, limit, _FRAME_KINDS.get(typ, "a frame")))
     head = HEADER.pack(b"RM", 1, typ, flags, cid, len(jbody), blen)
     if blen < BIG:
         return b"".join((head, jbody) + tuple(bins))

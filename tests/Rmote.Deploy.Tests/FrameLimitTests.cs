@@ -37,7 +37,7 @@ public sealed class FrameLimitTests(SshFleetFixture rig)
         });
         var e = await Assert.ThrowsAnyAsync<Exception>(() => p.CallAsync(EchoBytes, Rig.Random(200 * 1024, 4)));
         Assert.IsAssignableFrom<IRemoteError>(e);
-        Assert.Matches(@"frame of \d+ bytes exceeds the maximum 131072 the controller accepts", e.Message);
+        Assert.Matches(@"^\[[^\]]+\] ValueError: frame of \d+ bytes exceeds the maximum 131072 the controller accepts \(a result: return less per call\)$", e.Message);
         Assert.True(p.IsConnected);
     }
 }

@@ -36,11 +36,9 @@ internal static class DeployTool
     public static readonly ToolMethod<string, ReleaseSwitched> Rollback = Tool.Method<string, ReleaseSwitched>("rollback");
 }
 
-/// <summary>One desired destination entry, as <c>sync_plan</c> takes it.</summary>
-internal sealed record WireEntry(string Path, string Type, long Size, long? MtimeNs, int? Mode, string? Sha256, string? Link);
 
 internal sealed record SyncPlanArgs(
-    string Root, IReadOnlyList<WireEntry> Entries, bool Checksum, bool Delete, string? Owner, string? Group,
+    string Root, ManifestPiece Entries, bool Checksum, bool Delete, string? Owner, string? Group,
     bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null);
 
 /// <summary>Which changed files the host sums for a delta copy (both versions between Min and Max bytes).</summary>

@@ -44,12 +44,7 @@ internal static class ManifestPieces
             var plan = await StartPiece(protocol, piece, o, destination, deleteExtraneous, delta, index == 0,
                 single ? null : planId, single ? null : !more, cancellationToken).ConfigureAwait(false);
 
-            var files = new Dictionary<string, SourceEntry>(StringComparer.Ordinal);
-            foreach (var e in piece)
-                if (e.Kind == EntryKind.File) files[e.Path] = e;
-            foreach (var p in plan.Send)
-                send.Add(files.GetValueOrDefault(p)
-                    ?? throw new InvalidOperationException($"[{protocol.Name}] the host asked for '{SurrogateEscape.Escaped(p)}', which is not a file of this copy"));
+            Match(protocol.Name, piece, plan.Send, send);
             if (plan.Basis is { Count: > 0 } b)
                 foreach (var (path, sums) in b) (basis ??= new(StringComparer.Ordinal))[path] = sums;
             skipped += plan.Skipped;
@@ -64,14 +59,43 @@ internal static class ManifestPieces
     }
 
     /// <summary>
-    /// Sends one piece. Not async on purpose: the piece's wire form (a path string per entry) is garbage as soon as
-    /// the call is encoded, instead of living through the round trip into an older GC generation; a million entries
-    /// otherwise pile up hundreds of megabytes the GC reclaims late.
+    /// Adds the entries of the paths the host asked for to <paramref name="send"/>. The host answers in the piece's
+    /// order, so one pass compares bytes without a string per entry; an answer out of order falls back to a lookup.
+    /// </summary>
+    static void Match(string host, List<SourceEntry> piece, IReadOnlyList<string> asked, List<SourceEntry> send)
+    {
+        var buffer = new byte[512];
+        var next = 0;
+        Dictionary<string, SourceEntry>? byPath = null;
+        foreach (var p in asked)
+        {
+            var want = SurrogateEscape.Encode(p);
+            var found = -1;
+            for (var i = next; i < piece.Count && byPath is null; i++)
+            {
+                var n = piece[i].PathBytes(ref buffer);
+                if (piece[i].Kind == EntryKind.File && buffer.AsSpan(0, n).SequenceEqual(want)) { found = i; break; }
+            }
+            if (found >= 0)
+            {
+                send.Add(piece[found]);
+                next = found + 1;
+                continue;
+            }
+            byPath ??= piece.Where(e => e.Kind == EntryKind.File).ToDictionary(e => e.Path, StringComparer.Ordinal);
+            send.Add(byPath.GetValueOrDefault(p)
+                ?? throw new InvalidOperationException($"[{host}] the host asked for '{SurrogateEscape.Escaped(p)}', which is not a file of this copy"));
+        }
+    }
+
+    /// <summary>
+    /// Sends one piece. Not async on purpose: nothing made for the call outlives its encoding, so no garbage lives
+    /// through the round trip into an older GC generation (a million entries would pile up hundreds of megabytes).
     /// </summary>
     static Task<SyncPlanResult> StartPiece(Protocol protocol, List<SourceEntry> piece, CopyOptions o, string destination, bool deleteExtraneous,
         DeltaRequest? delta, bool first, string? planId, bool? last, CancellationToken cancellationToken) =>
         protocol.CallAsync(planId is null ? DeployTool.SyncPlan : DeployTool.SyncPlanPiece, new SyncPlanArgs(
-            destination, piece.ConvertAll(e => e.ToWire()), o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
+            destination, new ManifestPiece(piece), o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
             SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles && first, Durable: o.Durable, Delta: delta,
             Plan: planId, Last: last), cancellationToken);
 

@@ -11,6 +11,9 @@ internal sealed class SourceFolder(string rel, string local)
     /// <summary>Destination-relative path ("" for the destination itself).</summary>
     public string Rel { get; } = rel;
 
+    /// <summary><see cref="Rel"/> as bytes (surrogate escapes undone), to write entry paths without making strings.</summary>
+    public byte[] RelBytes { get; } = SurrogateEscape.Encode(rel);
+
     /// <summary>The local folder its entries are read from.</summary>
     public string Local { get; } = local;
 }
@@ -54,5 +57,22 @@ internal sealed class SourceEntry
         return n;
     }
 
-    public WireEntry ToWire() => new(Path, Type, Size, Kind == EntryKind.File ? MtimeNs : null, Mode, Sha256, Link);
+    /// <summary>Writes <see cref="Path"/>'s bytes into <paramref name="buffer"/> (grown as needed); returns their length.</summary>
+    public int PathBytes(ref byte[] buffer)
+    {
+        var rel = Folder.RelBytes;
+        var length = rel.Length == 0 ? Name.Length : rel.Length + 1 + Name.Length;
+        if (buffer.Length < length) buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        if (rel.Length == 0)
+        {
+            Name.CopyTo(buffer, 0);
+        }
+        else
+        {
+            rel.CopyTo(buffer, 0);
+            buffer[rel.Length] = (byte)'/';
+            Name.CopyTo(buffer, rel.Length + 1);
+        }
+        return length;
+    }
 }

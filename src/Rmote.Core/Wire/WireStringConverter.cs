@@ -15,7 +15,10 @@ internal sealed class WireStringConverter : JsonConverter<string>
 
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadText(ref reader);
 
-    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => WriteText(writer, value);
+
+    /// <summary>Writes a string value, a lone surrogate as its <c>\uXXXX</c> escape.</summary>
+    public static void WriteText(Utf8JsonWriter writer, string value)
     {
         if (!SurrogateEscape.HasLoneSurrogate(value)) writer.WriteStringValue(value);
         else writer.WriteRawValue(Quote(value), skipInputValidation: true);
