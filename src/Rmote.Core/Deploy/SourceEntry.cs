@@ -48,10 +48,10 @@ internal sealed class SourceEntry
 
     public string LocalPath => Source ?? System.IO.Path.Join(Folder.Local, SurrogateEscape.Decode(Name));
 
-    /// <summary>A bound on this entry's share of a sync_plan frame, and of its answer (block sums of a delta candidate).</summary>
+    /// <summary>This entry's share of a sync_plan frame (its JSON, unescaped), and of its answer (a delta candidate's block sums).</summary>
     public long WireBytes(bool delta)
     {
-        long n = 160 + 2L * (Folder.Rel.Length + Name.Length) + (Link?.Length ?? 0) * 6L;
+        long n = 100 + Folder.RelBytes.Length + 1 + Name.Length + (Link?.Length ?? 0) + (Sha256 is null ? 0 : 80);
         if (delta && Kind == EntryKind.File && Size is >= BlockSums.MinSize and <= BlockSums.MaxSize)
             n += Size / BlockSums.Block * 8 + 64;
         return n;
