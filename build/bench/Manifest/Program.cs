@@ -39,7 +39,7 @@ try
     var cold = await Copier.CopyAsync(p, CopySource.FromFolder(src), options);
     Console.WriteLine($"cold copy (plan + send): {cold.Copied:N0} files copied, {cold.DirectoriesCreated:N0} folders created in " +
                       $"{sw.Elapsed.TotalSeconds:F1} s (durable {durable}); controller peak RSS {LoadRun.PeakRssKib() / 1024} MiB " +
-                      $"(when the plan ended, after {planPeak.Seconds:F1} s: {planPeak.PeakKib / 1024} MiB)");
+                      $"(when the plan ended, after {planPeak.Seconds:F1} s: {planPeak.PeakKib / 1024} MiB; {planPeak.Gc})");
 
     LoadRun.ResetPeakRss();
     sw.Restart();
@@ -58,11 +58,16 @@ sealed class PlanPeak : IProgress<CopyProgress>
 {
     public long PeakKib { get; private set; }
     public double Seconds { get; private set; }
+    public string Gc { get; private set; } = "";
 
     public void Report(CopyProgress value)
     {
         if (PeakKib != 0) return;
         PeakKib = LoadRun.PeakRssKib();
         Seconds = value.Elapsed.TotalSeconds;
+        var gc = GC.GetGCMemoryInfo();
+        Gc = $"GC heap {gc.HeapSizeBytes >> 20} MiB, fragmented {gc.FragmentedBytes >> 20} MiB, committed {gc.TotalCommittedBytes >> 20} MiB, " +
+             $"gens {string.Join("/", gc.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes >> 20).ToString()))} MiB, " +
+             $"collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
     }
 }

@@ -31,15 +31,33 @@ internal static class LocalFs
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }
     }
 
+    [ThreadStatic] static byte[]? statBuffer;
+    [ThreadStatic] static byte[]? nameBuffer;
+
     /// <summary>The entry at <paramref name="path"/> (<paramref name="follow"/>: what a symlink points to); null when it does not exist.</summary>
-    public static LocalStat? Stat(string path, bool follow)
+    public static LocalStat? Stat(string path, bool follow) => StatAt(AtFdCwd, Z(path), follow, path);
+
+    /// <summary>
+    /// The entry <paramref name="name"/> of the open folder <paramref name="dirFd"/> (a walk: no path string per entry);
+    /// null when it does not exist.
+    /// </summary>
+    public static LocalStat? StatAt(int dirFd, ReadOnlySpan<byte> name, bool follow, string folderForErrors)
     {
-        var buffer = new byte[256];
-        if (statx(AtFdCwd, Z(path), follow ? 0 : AtSymlinkNoFollow, StatxBasic, buffer) != 0)
+        var z = nameBuffer ??= new byte[512];
+        if (z.Length < name.Length + 1) nameBuffer = z = new byte[name.Length + 1];
+        name.CopyTo(z);
+        z[name.Length] = 0;
+        return StatAt(dirFd, z, follow, folderForErrors);
+    }
+
+    static LocalStat? StatAt(int dirFd, byte[] zpath, bool follow, string pathForErrors)
+    {
+        var buffer = statBuffer ??= new byte[256];
+        if (statx(dirFd, zpath, follow ? 0 : AtSymlinkNoFollow, StatxBasic, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno is 2 or 20 or 40) return null;   // ENOENT, ENOTDIR, ELOOP
-            throw Error(errno, path, "stat");
+            throw Error(errno, pathForErrors, "stat");
         }
         return Parse(buffer);
     }
@@ -58,12 +76,16 @@ internal static class LocalFs
         return new LocalStat(kind, size, mtime, mode & 0xFFF, device, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(32)));
     }
 
-    /// <summary>The names in a folder (raw bytes, so nothing is lost) with their kind from readdir (Unknown: stat it).</summary>
-    public static List<(byte[] Name, LocalKind Kind)> ReadDirectory(string path)
+    /// <summary>
+    /// The names in a folder (raw bytes, so nothing is lost) with their kind from readdir (Unknown: stat it), each
+    /// also stat-ed through the open folder (<paramref name="stat"/>: which kinds need it).
+    /// </summary>
+    public static List<(byte[] Name, LocalKind Kind, LocalStat? Stat)> ReadDirectory(string path, Func<LocalKind, bool> stat)
     {
         var dir = opendir(Z(path));
         if (dir == 0) throw Error(Marshal.GetLastPInvokeError(), path, "read the folder");
-        var list = new List<(byte[], LocalKind)>();
+        var fd = dirfd(dir);
+        var list = new List<(byte[], LocalKind, LocalStat?)>();
         var record = new byte[280];
         try
         {
@@ -80,7 +102,14 @@ internal static class LocalFs
                     8 => LocalKind.File, 4 => LocalKind.Dir, 10 => LocalKind.Symlink, 1 => LocalKind.Fifo,
                     12 => LocalKind.Socket, 2 => LocalKind.CharDevice, 6 => LocalKind.BlockDevice, _ => LocalKind.Unknown,
                 };
-                list.Add((name.ToArray(), kind));
+                LocalStat? st = null;
+                if (stat(kind))
+                {
+                    st = StatAt(fd, name, follow: false, path);
+                    if (st is null) continue;   // gone since the listing
+                    kind = st.Value.Kind;
+                }
+                list.Add((name.ToArray(), kind, st));
             }
         }
         finally
@@ -148,6 +177,9 @@ internal static class LocalFs
 
     [DllImport("libc")]
     static extern int closedir(nint dir);
+
+    [DllImport("libc")]
+    static extern int dirfd(nint dir);
 
     [DllImport("libc", SetLastError = true)]
     static extern nint readlink(byte[] path, byte[] buffer, nint size);

@@ -88,42 +88,40 @@ internal sealed class SourceManifest
     {
         public void Walk(SourceFolder folder)
         {
-            var items = LocalFs.ReadDirectory(folder.Local);
+            // files and folders are stat-ed through the open folder while it is listed: no path string per entry
+            var items = LocalFs.ReadDirectory(folder.Local, kind => kind is LocalKind.Unknown or LocalKind.File or LocalKind.Dir);
             items.Sort((a, b) => a.Name.AsSpan().SequenceCompareTo(b.Name));
-            foreach (var (name, listed) in items)
+            foreach (var (name, kind, st) in items)
             {
-                var text = SurrogateEscape.Decode(name);
-                var full = Path.Join(folder.Local, text);
-                var rel = folder.Rel.Length == 0 ? text : folder.Rel + "/" + text;
-                var kind = listed;
-                LocalStat? st = null;
-                if (kind is LocalKind.Unknown or LocalKind.File or LocalKind.Dir)
-                {
-                    st = LocalFs.Stat(full, follow: false);
-                    if (st is null) continue;   // gone since the listing
-                    kind = st.Value.Kind;
-                }
                 switch (kind)
                 {
-                    case LocalKind.Symlink:
-                        Link(folder, name, full, rel);
-                        break;
-                    case LocalKind.Dir:
-                        entries.Add(Dir(folder, name, st!.Value));
-                        Walk(new SourceFolder(rel, full));
-                        break;
                     case LocalKind.File:
                         entries.Add(File(folder, name, st!.Value, null));
                         break;
+                    case LocalKind.Dir:
+                        entries.Add(Dir(folder, name, st!.Value));
+                        Walk(Child(folder, name, out _));
+                        break;
+                    case LocalKind.Symlink:
+                        Link(folder, name);
+                        break;
                     default:
-                        Special(full, kind, false, options, warnings);
+                        Special(Path.Join(folder.Local, SurrogateEscape.Decode(name)), kind, false, options, warnings);
                         break;
                 }
             }
         }
 
-        void Link(SourceFolder folder, byte[] name, string full, string rel)
+        static SourceFolder Child(SourceFolder folder, byte[] name, out string full)
         {
+            var text = SurrogateEscape.Decode(name);
+            full = Path.Join(folder.Local, text);
+            return new SourceFolder(folder.Rel.Length == 0 ? text : folder.Rel + "/" + text, full);
+        }
+
+        void Link(SourceFolder folder, byte[] name)
+        {
+            var child = Child(folder, name, out var full);
             var target = LocalFs.ReadLink(full);
             if (options.PreserveSymlinks)
             {
@@ -138,7 +136,7 @@ internal sealed class SourceManifest
                     if (!visited.Add((st.Device, st.Inode)))
                         throw new IOException($"Symlink loop at '{SurrogateEscape.Escaped(full)}'.");
                     entries.Add(Dir(folder, name, st));
-                    Walk(new SourceFolder(rel, full));
+                    Walk(child);
                     break;
                 case LocalKind.File:
                     entries.Add(File(folder, name, st, full));
