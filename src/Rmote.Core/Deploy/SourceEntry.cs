@@ -32,14 +32,23 @@ internal sealed class SourceEntry
 
     public required EntryKind Kind { get; init; }
 
+    // What few entries have lives apart: an entry of a plain folder walk is 64 bytes plus its name.
+    Extra? extra;
+    int mode = -1;
+
+    sealed class Extra
+    {
+        public string? Source, Link, Sha256;
+    }
+
     /// <summary>The local file to read when it is not <c>Folder.Local/Name</c> (file sets, followed symlinks).</summary>
-    public string? Source { get; init; }
+    public string? Source { get => extra?.Source; init { if (value != null) (extra ??= new()).Source = value; } }
 
     public long Size { get; init; }
     public long MtimeNs { get; init; }
-    public int? Mode { get; init; }
-    public string? Link { get; init; }
-    public string? Sha256 { get; set; }
+    public int? Mode { get => mode < 0 ? null : mode; init => mode = value ?? -1; }
+    public string? Link { get => extra?.Link; init { if (value != null) (extra ??= new()).Link = value; } }
+    public string? Sha256 { get => extra?.Sha256; set { if (value != null || extra != null) (extra ??= new()).Sha256 = value; } }
 
     /// <summary>Destination-relative, '/'-separated; a non-UTF-8 byte as a lone surrogate (<see cref="SurrogateEscape"/>).</summary>
     public string Path => Folder.Rel.Length == 0 ? SurrogateEscape.Decode(Name) : Folder.Rel + "/" + SurrogateEscape.Decode(Name);
