@@ -113,7 +113,11 @@ def _block_forever():
 
 
 class ProtocolError(Exception):
-    """The peer broke the framing: the runtime logs it and exits 2."""
+    """The peer broke the framing: the runtime logs it and exits 2 (first failing the call it names, if any)."""
+
+    def __init__(self, message, cid=0):
+        Exception.__init__(self, message)
+        self.cid = cid
 
 
 class Tool:
@@ -463,10 +467,14 @@ def _deflate(parts, size, probe):
     return out if len(out) <= size - size // 8 else None
 
 
+_FRAME_KINDS = {RESULT: "a result", CHUNK: "a streamed item", ERROR: "an error", LOG: "a log record"}
+
+
 def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
     """One frame from an encoded JSON body and binary parts: bytes, or a list of buffers when big."""
     if len(jbody) > limit or blen > limit:
-        raise ValueError("frame body over the peer's max frame size of %d bytes" % limit)
+        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts (%s: return less per call)"
+                         % (HSIZE + len(jbody) + blen, limit, _FRAME_KINDS.get(typ, "a frame")))
     flags = 0
     z = _deflate((jbody,), len(jbody), False)
     if z is not None:
@@ -475,8 +483,8 @@ def pack(typ, cid, jbody=b"", bins=(), blen=0, limit=MAX_FRAME):
     if z is not None:
         bins, blen, flags = (z,), len(z), flags | Z_BIN
     if HSIZE + len(jbody) + blen > limit:
-        raise ValueError("frame of %d bytes over the peer's max frame size of %d bytes"
-                         % (HSIZE + len(jbody) + blen, limit))
+        raise ValueError("frame of %d bytes exceeds the maximum %d the controller accepts (%s: return less per call)"
+                         % (HSIZE + len(jbody) + blen, limit, _FRAME_KINDS.get(typ, "a frame")))
     head = HEADER.pack(b"RM", 1, typ, flags, cid, len(jbody), blen)
     if blen < BIG:
         return b"".join((head, jbody) + tuple(bins))
@@ -555,8 +563,17 @@ def _json_codec():
 _encode, _decode = _json_codec()
 
 
+def _utf8(text):
+    """UTF-8 of encoded JSON text. A name read from a non-UTF-8 file name holds lone surrogates
+    (surrogateescape): they travel as \\udcXX escapes, which the controller reads back byte-exact."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\\u%04x" % ord(c) if "\ud800" <= c <= "\udfff" else c for c in text).encode("utf-8")
+
+
 def dumps(obj):
-    return _encode(obj).encode("utf-8")
+    return _utf8(_encode(obj))
 
 
 def value_frame(typ, cid, value, limit=MAX_FRAME):
@@ -568,7 +585,7 @@ def sized_value_frame(typ, cid, value, limit=MAX_FRAME):
     """(frame, size): size counts the header and both bodies uncompressed, as the controller's
     CREDIT frames do (a streamed call's window)."""
     st = _tls.state = [0, []]
-    j = _encode({"value": value}).encode("utf-8")
+    j = _utf8(_encode({"value": value}))
     return pack(typ, cid, j, st[1], st[0], limit), HSIZE + len(j) + st[0]
 
 
@@ -698,8 +715,8 @@ class FrameDecoder:
                 raise ProtocolError("unknown frame type %d" % typ)
             size = HSIZE + jl + bl
             if size > self.max_frame:
-                raise ProtocolError("frame of %d bytes over the max frame size of %d"
-                                    % (size, self.max_frame))
+                raise ProtocolError("frame of %d bytes exceeds the maximum %d this host accepts (frame type %d)"
+                                    % (size, self.max_frame, typ), cid if typ == CALL else 0)
             if size > end - pos:
                 if size > BIG:
                     body = memoryview(_buffers.take(jl + bl))[:jl + bl]
@@ -1214,6 +1231,8 @@ class Runtime:
                 self.blocking = False
                 continue  # nothing yet
             except ProtocolError as e:
+                if e.cid:  # the call whose frame was refused learns why, not just that the connection ended
+                    self.writer.send(error_frame(e.cid, e))
                 self.fatal(str(e))
             except OSError as e:
                 self.fatal("reading the input failed: %s" % e)

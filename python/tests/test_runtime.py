@@ -111,9 +111,9 @@ class FramingTest(unittest.TestCase):
 
     def test_oversize(self):
         f = rt.encode_frame(rt.CALL, 1, {"a": "b" * 100})
-        with self.assertRaisesRegex(rt.ProtocolError, "max frame"):
+        with self.assertRaisesRegex(rt.ProtocolError, "frame of 125 bytes exceeds the maximum 64"):
             self.decode_all(f[:17], max_frame=64)  # the header alone is enough to refuse
-        with self.assertRaisesRegex(ValueError, "max frame"):
+        with self.assertRaisesRegex(ValueError, "frame of 117 bytes exceeds the maximum 64 the controller accepts"):
             rt.pack(rt.RESULT, 1, b"x" * 100, limit=64)
 
     def test_zip_bomb_and_corrupt(self):
@@ -672,7 +672,7 @@ class EndToEndTest(unittest.TestCase):
             with self.assertRaises(support.RemoteError) as cm:
                 c.call(key, "echo", os.urandom(5000))
             self.assertEqual(cm.exception.err["type"], "ValueError")
-            self.assertIn("max frame", cm.exception.err["message"])
+            self.assertIn("exceeds the maximum", cm.exception.err["message"])
         finally:
             c.close()
 
@@ -707,12 +707,23 @@ class EndToEndTest(unittest.TestCase):
         self.assertIn("bad magic", crit[0]["message"])
 
     def test_oversize_frame_exits_2(self):
-        self.c.inp.write(rt.HEADER.pack(b"RM", 1, rt.CALL, 0, 1, 0, (64 << 20) + 1))
+        self.c.inp.write(rt.HEADER.pack(b"RM", 1, rt.CALL, 0, 7, 0, (64 << 20) + 1))
         with self.assertRaises(EOFError):
             while True:
                 self.c.pump()
         self.assertEqual(self.c.proc.wait(10), 2)
-        self.assertIn("max frame", self.c.logs[-1][1]["message"])
+        self.assertIn("exceeds the maximum", self.c.logs[-1][1]["message"])
+        # the refused call itself gets the cause, not just the end of the connection
+        (typ, err), = self.c.frames[7]
+        self.assertEqual(typ, rt.ERROR)
+        self.assertEqual(err["message"], "frame of %d bytes exceeds the maximum %d this host accepts (frame type 3)"
+                         % ((64 << 20) + 1 + rt.HSIZE, 64 << 20))
+
+    def test_non_utf8_names_travel_as_surrogate_escapes(self):
+        # a name read with surrogateescape (b"a\xffb") comes back as \udcff, and goes out again byte-exact
+        name = b"a\xffb".decode("utf-8", "surrogateescape")
+        self.assertEqual(self.c.call(self.key, "echo", name), name)
+        self.assertEqual(rt.dumps({"n": name, "e": "\u00e9"}), b'{"n":"a\\udcffb","e":"\xc3\xa9"}')
 
 
 LEAN = '''

@@ -560,6 +560,27 @@ class PlanTests(Base):
         self.assertEqual(sorted(plan["deleted"]), ["lib/x/extra", "old", "old/dir", "old/dir/deep.txt", "stale.txt"])
         self.assertEqual(sorted(e["path"] for e in D.scan(self.root)), sorted(e["path"] for e in entries))
 
+    def test_plan_in_pieces_deletes_only_after_the_last(self):
+        # piece 1 names a.txt, piece 2 bin/ and lib/: no piece deletes what another named
+        src = self.make_src()
+        self.write("stale.txt")
+        entries = sorted(self.src_entries(src), key=lambda e: e["path"])
+        first = [e for e in entries if e["path"] == "a.txt"]
+        rest = [e for e in entries if e["path"] != "a.txt"]
+        r1 = D.sync_plan_piece("p1", False, self.root, first, delete=True)
+        self.assertEqual((r1["send"], r1["deleted"]), (["a.txt"], []))
+        self.assertTrue(os.path.exists(os.path.join(self.root, "stale.txt")))
+        self.assertIn("p1", MOD._PLANS)
+        r2 = D.sync_plan_piece("p1", True, self.root, rest, delete=True, cleanup=False)
+        self.assertEqual(r2["deleted"], ["stale.txt"])
+        self.assertNotIn("p1", MOD._PLANS)  # the session ends with its last piece
+        self.assertFalse(os.path.exists(os.path.join(self.root, "stale.txt")))
+
+    def test_failed_piece_ends_its_plan(self):
+        with self.assertRaises(ValueError):
+            D.sync_plan_piece("p2", False, self.root, [{"path": "../x", "type": "file"}], delete=True)
+        self.assertNotIn("p2", MOD._PLANS)
+
     def test_no_delete_by_default(self):
         self.write("stale.txt")
         src = self.make_src()

@@ -43,6 +43,7 @@ _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
 _HANDLES = {}
 _HANDLES_LOCK = _thread.allocate_lock()
 _HASH_BLOCK = 1 << 20
+_PLANS = {}  # plan id -> paths named by the pieces so far (sync_plan_piece); one plan's pieces come in order
 
 
 # ----------------------------------------------------------------------------------------- paths
@@ -1265,7 +1266,7 @@ class Deploy(Tool):
 
     @staticmethod
     def sync_plan(root, entries, checksum=False, delete=False, owner=None, group=None,
-                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None):
+                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None, pieces=None):
         """Bring everything but file contents in line, in one call; return what must be sent.
 
         ``entries``: ``[{path, type: file|dir|symlink, size, mtime_ns, mode, sha256?, link?}]``.
@@ -1433,9 +1434,35 @@ class Deploy(Tool):
                         _rewrite_meta(pfd, name, st, mode, uid, gid,
                                       fix_mtime if fix_mtime is not None else st.st_mtime_ns, durable)
 
-            if delete:
+            if delete and pieces is not None:  # one piece of a larger plan: sync_plan_piece deletes after the last
+                pieces.update(e["path"] for e in entries)
+            elif delete:
                 result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=apply)
         return result
+
+    @staticmethod
+    def sync_plan_piece(plan, last, root, entries, **kw):
+        """One piece of a plan whose entries do not fit one frame: ``sync_plan`` for ``entries``, which the
+        controller sends in bounded pieces, in order, under one ``plan`` id.
+
+        With ``delete``, the paths of every piece are kept here (the plan session, gone with the connection)
+        and extraneous paths are deleted only after the ``last`` piece, so that no piece deletes another's files.
+        Each piece returns its own result (``deleted`` only in the last one's).
+        """
+        if not isinstance(plan, str) or not plan:
+            raise ValueError("plan must be a non-empty id")
+        keep = _PLANS.setdefault(plan, set())
+        done = False
+        try:
+            result = Deploy.sync_plan(root, entries, pieces=keep, **kw)
+            if last and kw.get("delete"):
+                with _Tree(_root(root)) as tree:
+                    result["deleted"] = _extraneous_at(tree.fd, list(keep), remove=kw.get("apply", True))
+            done = not last
+            return result
+        finally:
+            if not done:  # finished or failed: a failed plan is not resumed
+                _PLANS.pop(plan, None)
 
     @staticmethod
     def _make_link(dfd, name, want, st, replace_dirs, shown):

@@ -98,6 +98,14 @@ public sealed partial class Protocol
         }
         id = NextId();
         var frame = ValueCodec.EncodeCall(id, method, arguments, out var requiredTools);
+        // The runtime exits on a frame over its limit: refuse it here, naming the call, and keep the connection.
+        if (Info.MaxFrame > 0 && Math.Max(frame.Length, frame.RawLength) is var size && size > Info.MaxFrame)
+        {
+            error = new ProtocolException(
+                $"[{Name}] frame of {size} bytes exceeds the maximum {Info.MaxFrame} the host accepts: the call {method} was not sent " +
+                "(its arguments must travel in smaller pieces).");
+            return false;
+        }
         // File data (the copy's raw-binary calls) is what the no-progress bound watches.
         if (method.RawBinary) call.TransferBytes = frame.Header.BinaryLength;
         pending[id] = call;

@@ -50,6 +50,9 @@ public sealed partial class Protocol : IAsyncDisposable
         noProgressTimeout = options.NoProgressTimeout;
     }
 
+    /// <summary>The largest frame this side accepts (<see cref="ProtocolOptions.MaxFrameSize"/>).</summary>
+    internal int MaxFrameSize => maxFrameSize;
+
     /// <summary>Host label used in logs and errors.</summary>
     public string Name { get; }
 

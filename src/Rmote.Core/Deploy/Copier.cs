@@ -70,26 +70,14 @@ public sealed class Copier
         DestinationPath.ValidateRoot(destination, Options.AllowDangerousDestination);
         var sw = Stopwatch.StartNew();
         var o = Options;
-        var entries = m.Entries
-            .Where(e => o.CreateEmptyDirectories || e.Type != "dir")
-            .Select(e => e.ToWire())
-            .ToList();
-        var plan = await protocol.CallAsync(DeployTool.SyncPlan, new SyncPlanArgs(
-            destination, entries, o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
-            SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles, Durable: o.Durable,
-            Delta: o.Delta ? new DeltaRequest(BlockSums.Block, BlockSums.MinSize, Math.Min(BlockSums.MaxSize, o.MaxBytesInFlight)) : null),
-            cancellationToken).ConfigureAwait(false);
-
-        var toSend = plan.Send.Select(p => m.ByPath.TryGetValue(p, out var e) && e.Type == "file"
-            ? e
-            : throw new InvalidOperationException($"[{protocol.Name}] the host asked for '{p}', which is not a file of this copy")).ToList();
-        var sender = new FileSender(protocol, destination, o, toSend, sw, cache, plan.Basis);
+        var plan = await ManifestPieces.PlanAsync(protocol, m, o, destination, deleteExtraneous, cancellationToken).ConfigureAwait(false);
+        var sender = new FileSender(protocol, destination, o, plan.Send, sw, cache, plan.Basis);
         var bytes = await sender.SendAsync(cancellationToken).ConfigureAwait(false);
         return new CopyResult
         {
             Host = protocol.Name,
             DestinationFolder = destination,
-            CopiedFiles = plan.Send,
+            CopiedFiles = new EntryPaths(plan.Send),
             DeletedFiles = plan.Deleted,
             Skipped = plan.Skipped,
             DirectoriesCreated = plan.DirsCreated,
@@ -97,6 +85,7 @@ public sealed class Copier
             MetadataFixed = plan.MetaFixed,
             TempFilesRemoved = plan.TempsRemoved,
             BytesSent = bytes,
+            Warnings = m.Warnings,
             Duration = sw.Elapsed,
         };
     }

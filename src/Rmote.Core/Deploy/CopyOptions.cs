@@ -37,6 +37,13 @@ public sealed record CopyOptions
     /// <summary>Copy symlinks as symlinks (default). False follows them and copies what they point to.</summary>
     public bool PreserveSymlinks { get; init; } = true;
 
+    /// <summary>
+    /// Leave FIFOs, sockets and devices in the source out of the copy, each with a warning in
+    /// <see cref="CopyResult.Warnings"/> (default false: the copy is refused up front, naming the first one).
+    /// They are never opened either way: reading a FIFO hangs, a device sends nothing useful.
+    /// </summary>
+    public bool SkipSpecialFiles { get; init; }
+
     /// <summary>Create folders that contain no files (default true).</summary>
     public bool CreateEmptyDirectories { get; init; } = true;
 

@@ -27,6 +27,8 @@ public sealed record CopyResult
     public int TempFilesRemoved { get; init; }
     /// <summary>File bytes sent (before frame compression).</summary>
     public long BytesSent { get; init; }
+    /// <summary>What the copy left out and why (special files skipped under <see cref="CopyOptions.SkipSpecialFiles"/>).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>Wall time of the copy on this host.</summary>
     public TimeSpan Duration { get; init; }
     /// <summary>True when anything on the host changed.</summary>

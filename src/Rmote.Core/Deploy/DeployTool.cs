@@ -9,6 +9,8 @@ internal static class DeployTool
     static readonly PythonTool Tool = PythonTool.FromResource("Deploy", "deploy.py");
 
     public static readonly ToolMethod<SyncPlanArgs, SyncPlanResult> SyncPlan = Tool.KwMethod<SyncPlanArgs, SyncPlanResult>("sync_plan");
+    /// <summary>One piece of a plan too large for one frame (<see cref="SyncPlanArgs.Plan"/>, <see cref="SyncPlanArgs.Last"/> set).</summary>
+    public static readonly ToolMethod<SyncPlanArgs, SyncPlanResult> SyncPlanPiece = Tool.KwMethod<SyncPlanArgs, SyncPlanResult>("sync_plan_piece");
     public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many")
         .SendingRawBinary<ToolMethod<PutManyArgs, PutManyResult>>();
     public static readonly ToolMethod<PutDeltaArgs, long> PutDelta = Tool.KwMethod<PutDeltaArgs, long>("put_delta")
@@ -37,12 +39,10 @@ internal static class DeployTool
     public static readonly ToolMethod<string, string, ReleaseCompleted> ReleaseComplete = Tool.Method<string, string, ReleaseCompleted>("release_complete");
 }
 
-/// <summary>One desired destination entry, as <c>sync_plan</c> takes it.</summary>
-internal sealed record WireEntry(string Path, string Type, long Size, long? MtimeNs, int? Mode, string? Sha256, string? Link);
 
 internal sealed record SyncPlanArgs(
-    string Root, IReadOnlyList<WireEntry> Entries, bool Checksum, bool Delete, string? Owner, string? Group,
-    bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null);
+    string Root, ManifestPiece Entries, bool Checksum, bool Delete, string? Owner, string? Group,
+    bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null);
 
 /// <summary>Which changed files the host sums for a delta copy (both versions between Min and Max bytes).</summary>
 internal sealed record DeltaRequest(int Block, long Min, long Max);

@@ -108,7 +108,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         var regions = new List<(FileRegion Region, SourceEntry File)>();
         try
         {
-            var specs = new List<PutManyFile>(batch.Count);
+            List<PutManyFile>? specs = new(batch.Count);
             var parts = new List<BinaryPart>(batch.Count + 1);
             long used = 0, wire = 0;
             foreach (var f in batch)
@@ -140,9 +140,11 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
             if (regions.Count > 0) parts.Add(new BinaryPart(new RegionChecks(regions.ConvertAll(r => r.Region))));
             try
             {
-                await protocol.CallAsync(DeployTool.PutMany,
+                var call = protocol.CallAsync(DeployTool.PutMany,
                     new PutManyArgs(root, specs, new BinaryParts(parts), options.Owner, options.Group, options.Durable, regions.Count > 0 ? regions.Count : null),
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken);
+                specs = null;   // encoded: its path strings die young, not after the round trip (a million files' worth)
+                await call.ConfigureAwait(false);
             }
             catch (Exception e) when (e is IRemoteError && Shrunk() is { } shrank)
             {
@@ -225,7 +227,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
 
     static SafeFileHandle OpenForSending(SourceEntry f)
     {
-        var handle = File.OpenHandle(f.LocalPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var handle = LocalFs.OpenRead(f.LocalPath);
         if (RandomAccess.GetLength(handle) == f.Size) return handle;
         handle.Dispose();
         throw ChangedWhileCopying(f);
@@ -250,7 +252,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
     }
 
     static IOException ChangedWhileCopying(SourceEntry f, Exception? inner = null) =>
-        new($"Source file '{f.LocalPath}' changed size while being copied (expected {f.Size} bytes); the host keeps its old " +
+        new($"Source file '{SurrogateEscape.Escaped(f.LocalPath)}' changed size while being copied (expected {f.Size} bytes); the host keeps its old " +
             "version. Copy again once nothing is writing the file.", inner);
 
     async Task SendLargeAsync(SourceEntry f, ByteBudget budget, CancellationToken cancellationToken)

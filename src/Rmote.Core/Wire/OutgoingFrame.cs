@@ -7,8 +7,11 @@ internal readonly struct OutgoingFrame
     public readonly ReadOnlyMemory<byte> Json;
     public readonly IReadOnlyList<BinaryPart> Binary;
 
-    OutgoingFrame(FrameHeader header, ReadOnlyMemory<byte> json, IReadOnlyList<BinaryPart> binary)
-        => (Header, Json, Binary) = (header, json, binary);
+    /// <summary>The frame's size with both bodies uncompressed: what the receiver's frame limit also bounds.</summary>
+    public readonly long RawLength;
+
+    OutgoingFrame(FrameHeader header, ReadOnlyMemory<byte> json, IReadOnlyList<BinaryPart> binary, long rawLength)
+        => (Header, Json, Binary, RawLength) = (header, json, binary, rawLength);
 
     public long Length => FrameHeader.Size + Header.BodyLength;
 
@@ -17,6 +20,7 @@ internal readonly struct OutgoingFrame
         bool compressBinary = true)
     {
         var flags = FrameFlags.None;
+        var rawLength = FrameHeader.Size + json.Length + binaryLength;
         if (Compression.TryCompress(json.Span) is { } compressedJson)
         {
             json = compressedJson;
@@ -36,7 +40,7 @@ internal readonly struct OutgoingFrame
         }
         if (json.Length + binaryLength > uint.MaxValue)
             throw new ArgumentException("a single call cannot carry more than 4 GiB; send large data in chunks");
-        return new OutgoingFrame(new FrameHeader(type, flags, id, (uint)json.Length, (uint)binaryLength), json, binary);
+        return new OutgoingFrame(new FrameHeader(type, flags, id, (uint)json.Length, (uint)binaryLength), json, binary, rawLength);
     }
 
     static ReadOnlyMemory<byte> Join(IReadOnlyList<BinaryPart> parts, long length)

@@ -24,6 +24,7 @@ internal static class WireJson
             MaxDepth = 64,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         };
+        options.Converters.Add(new WireStringConverter());
         options.Converters.Add(new BytesConverter());
         options.Converters.Add(new MemoryBytesConverter());
         options.Converters.Add(new FileRegionConverter());
