@@ -131,6 +131,22 @@ public sealed class DangerousDestinationTests
         Assert.Equal(homeBefore, TreeSnapshot.Of(home.Path));
     }
 
+    [Fact]
+    public async Task The_opt_in_reaches_the_host_so_a_copy_to_etc_on_purpose_lands()
+    {
+        var (protocol, etc, home) = await SandboxAsync();
+        using var _ = etc;
+        using var __ = home;
+        await using var ___ = protocol;
+        using var src = new TempDir("rmote-danger-src-");
+        src.WriteFile("rmote-optin.conf", "on purpose");
+        var r = await Copier.CopyAsync(protocol, CopySource.FromFolder(src.Path),
+            new CopyOptions { DestinationFolder = "/etc/", AllowDangerousDestination = true });
+        Assert.Equal(["rmote-optin.conf"], r.CopiedFiles);
+        Assert.Equal("on purpose", File.ReadAllText(Path.Combine(etc.Path, "rmote-optin.conf")));  // the sandbox's /etc
+        Assert.True(File.Exists(Path.Combine(etc.Path, "app.conf")));  // nothing else touched (no DeleteExtraneous)
+    }
+
     static async Task RefusedAsync(Protocol protocol, string src, string destination)
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() => Copier.CopyAsync(protocol, CopySource.FromFolder(src),

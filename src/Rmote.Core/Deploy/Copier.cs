@@ -68,6 +68,8 @@ public sealed class Copier
     internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, ChunkCache cache, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
     {
         DestinationPath.ValidateRoot(destination, Options.AllowDangerousDestination);
+        if (Options.AllowDangerousDestination)  // the host refuses the same folders unless told the user meant it
+            await protocol.CallAsync(DeployTool.AllowDestination, destination, cancellationToken).ConfigureAwait(false);
         var sw = Stopwatch.StartNew();
         var o = Options;
         var plan = await ManifestPieces.PlanAsync(protocol, m, o, destination, deleteExtraneous, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,8 @@ internal static class DeployTool
         .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long, long>>();
     public static readonly ToolMethod<string, string?, long> Commit = Tool.Method<string, string?, long>("commit");
     public static readonly ToolMethod<string, bool> Abort = Tool.Method<string, bool>("abort");
+    /// <summary>Opts the connection in to a root the host refuses as a likely mistake (AllowDangerousDestination).</summary>
+    public static readonly ToolMethod<string, string> AllowDestination = Tool.Method<string, string>("allow_destination");
     public static readonly ToolMethod<string, string[]> CleanupTemps = Tool.Method<string, string[]>("cleanup_temps");
     public static readonly ToolMethod<string, bool, bool, RemoteEntry[]> Scan = Tool.Method<string, bool, bool, RemoteEntry[]>("scan");
 

@@ -63,12 +63,14 @@ public sealed partial class Releases
     /// Takes the base's deploy lock on this connection, waiting up to <see cref="LockWait"/>. The host holds it until
     /// <see cref="UnlockAsync"/> or until the connection ends. <see cref="TimeoutException"/> when another deploy holds it.
     /// </summary>
-    public Task<ReleaseLocked> LockAsync(Protocol protocol, string? what = null, CancellationToken cancellationToken = default)
+    public async Task<ReleaseLocked> LockAsync(Protocol protocol, string? what = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         var wait = LockWait < TimeSpan.Zero ? TimeSpan.Zero : LockWait;
+        if (AllowDangerousDestination)  // the host refuses the same folders unless told the user meant it
+            await protocol.CallAsync(DeployTool.AllowDestination, BaseFolder, cancellationToken).ConfigureAwait(false);
         // the call's own bound follows the wait (a connection-wide call timeout may be shorter), plus room for a slow host
-        return protocol.CallAsync(DeployTool.ReleaseLock.WithTimeout(wait + TimeSpan.FromSeconds(30)), BaseFolder, wait.TotalSeconds, LockHolder.Here(what), cancellationToken);
+        return await protocol.CallAsync(DeployTool.ReleaseLock.WithTimeout(wait + TimeSpan.FromSeconds(30)), BaseFolder, wait.TotalSeconds, LockHolder.Here(what), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases the deploy lock this connection holds; false when it held none.</summary>
