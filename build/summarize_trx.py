@@ -35,7 +35,7 @@ def trx_summary(path):
         elif outcome in FAILED_OUTCOMES:
             failed += 1
             msg = r.find("t:Output/t:ErrorInfo/t:Message", NS)
-            failed_names.append((test, (msg.text or "").strip().splitlines()[0:1] if msg is not None else []))
+            failed_names.append((test, (msg.text or "").strip().splitlines() if msg is not None else []))
         else:
             skipped += 1
             skipped_names.append(test)
@@ -86,6 +86,12 @@ def python_summary(path):
     return name, passed, failed, skipped, failed_names, skipped_names
 
 
+def detail_lines(lines, most=10, width=200):
+    """The last lines of a failure message that say something, each cut to a readable width."""
+    kept = [line.rstrip()[:width] for line in lines if line.strip() and not line.startswith("---")]
+    return kept[-most:]
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -101,6 +107,7 @@ def main():
     rows.sort(key=lambda r: (not r[0].startswith("Python"), r[0]))
 
     tp = tf = ts = 0
+    details_left = 3
     print("")
     print("==== test summary ====")
     width = max([len(r[0]) for r in rows] + [10])
@@ -109,6 +116,12 @@ def main():
         print(f"  {name:<{width}}  {p:5d} passed, {f:3d} failed, {s:3d} skipped")
         for test, msg in fnames:
             print(f"      FAILED  {test}" + (f": {msg[0]}" if msg else ""))
+            # CI shows only the end of the log: the first failures carry the tail of their message (the stderr
+            # of a failed command, an assertion's actual value), so a failure there can be read without the trx.
+            if details_left > 0 and len(msg) > 1:
+                details_left -= 1
+                for extra in detail_lines(msg[1:]):
+                    print(f"              {extra}")
         for test in snames:
             print(f"      SKIPPED {test}")
     if not rows:

@@ -27,6 +27,7 @@ public sealed class DebianRoot
     // Bump when the build steps change: the stamp changes and a new root is built next to the old one.
     const int BuilderVersion = 1;
     const string CompleteMarker = ".rmote-root-complete";
+    const int BuildAttempts = 3;
     static readonly SemaphoreSlim BuildGate = new(1, 1);
 
     DebianRoot(string path) => Path = path;
@@ -88,9 +89,22 @@ public sealed class DebianRoot
         var work = $"{path}.building";
         if (Directory.Exists(work)) await RemoveTreeAsync(work, ct).ConfigureAwait(false);
         var timeout = TimeSpan.FromMinutes(30);
-        (await ProcessRunner.RunAsync("debootstrap",
-            ["--variant=minbase", $"--include={string.Join(',', Packages)}", Suite, work, Mirror],
-            timeout: timeout, ct: ct).ConfigureAwait(false)).EnsureSuccess();
+        // The mirror is the one part outside this machine: a dropped download fails debootstrap as a whole (seen
+        // once in CI), so a failed attempt is retried from scratch before the build is declared failed.
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await ProcessRunner.RunAsync("debootstrap",
+                ["--variant=minbase", $"--include={string.Join(',', Packages)}", Suite, work, Mirror],
+                timeout: timeout, ct: ct).ConfigureAwait(false);
+            if (result.ExitCode == 0 || attempt == BuildAttempts)
+            {
+                result.EnsureSuccess();
+                break;
+            }
+            Console.Error.WriteLine($"DebianRoot: {result} (attempt {attempt} of {BuildAttempts}); retrying\n{ProcessResult.Tail(result.StdErr, 2000)}");
+            await RemoveTreeAsync(work, ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct).ConfigureAwait(false);
+        }
         // Package lists and one pre-downloaded .deb make the root usable for apt tests without a fresh update.
         (await RunInRootAsync(work, $"apt-get update -q && apt-get install -y -q -d {PreloadedPackage}", timeout, ct).ConfigureAwait(false)).EnsureSuccess();
         File.WriteAllText(System.IO.Path.Combine(work, CompleteMarker), Stamp() + "\n");
