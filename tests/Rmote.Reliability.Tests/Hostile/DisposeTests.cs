@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using Rmote.TestRig;
 using Rmote.Tools;
 
@@ -19,10 +19,11 @@ public sealed class DisposeTests
             var data = new byte[32 << 20];
             new Random(1).NextBytes(data); // incompressible, so the frame really is 32 MiB
             var call = proto.CallAsync(Diag.EchoBytes, data);
-            await Task.Delay(500);
-            var sw = Stopwatch.StartNew();
-            await proto.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30));
+            await WaitUntilStdinPipeIsFullAsync(pid);
+            var disposed = proto.DisposeAsync().AsTask();
+            if (await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(30))) != disposed)
+                Assert.Fail("DisposeAsync did not return within 30 s while the remote's stdin pipe was full and its writer blocked");
+            await disposed;
             var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
             Assert.Contains("[frozen]", lost.Message);
             Assert.True(await ProcessTree.WaitForExitAsync(pid, TimeSpan.FromSeconds(10)), "the frozen remote was not reaped");
@@ -31,5 +32,29 @@ public sealed class DisposeTests
         {
             ProcessTree.Signal(pid, ProcessTree.SIGKILL);
         }
+    }
+
+    /// <summary>
+    /// Waits until the bytes queued in the stopped remote's stdin pipe reach the pipe's capacity (FIONREAD and
+    /// F_GETPIPE_SZ on /proc/PID/fd/0): from then on the controller's writer is blocked inside write(2).
+    /// </summary>
+    static async Task WaitUntilStdinPipeIsFullAsync(int pid)
+    {
+        const string probe = """
+            import fcntl, os, struct, sys, termios
+            fd = os.open("/proc/%s/fd/0" % sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+            queued = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+            print(queued, fcntl.fcntl(fd, 1032))  # F_GETPIPE_SZ
+            """;
+        var seen = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            var r = await ProcessRunner.RunAsync("python3", ["-c", probe, pid.ToString(CultureInfo.InvariantCulture)]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            seen = r.StdOut.Trim();
+            var parts = seen.Split(' ');
+            if (int.Parse(parts[0], CultureInfo.InvariantCulture) >= int.Parse(parts[1], CultureInfo.InvariantCulture)) return;
+        }
+        Assert.Fail($"the remote's stdin pipe never filled within 60 s (queued, capacity: {seen})");
     }
 }
