@@ -51,7 +51,7 @@ public static class RequiresTools
         if (!host.IsolatedFilesystem)
             throw new InvalidOperationException(
                 $"{host.Name} shares this machine's filesystem: mount namespaces are unavailable here ('unshare --mount' with 'mount --bind' failed, " +
-                "or RMOTE_RIG_MOUNTNS=0). Run the tests as root with CAP_SYS_ADMIN (util-linux installed; " + InstallHint + ")");
+                "or RMOTE_RIG_MOUNTNS=0 is set). Run the tests as root with CAP_SYS_ADMIN and without RMOTE_RIG_MOUNTNS=0. " + InstallHint);
     }
 
     static bool IsExecutable(string file)
