@@ -381,9 +381,10 @@ public sealed class LocalProtocolTests : IAsyncLifetime
         return [.. Directory.GetFileSystemEntries(home.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(home.Path, f))];
     }
 
+    /// <summary>Polls a condition with a deadline generous enough for a loaded machine (60 s); fails if it never holds.</summary>
     internal static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(50);
-        Assert.True(condition());
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); !condition() && DateTime.UtcNow < deadline;) await Task.Delay(50);
+        Assert.True(condition(), "the condition did not hold within 60 s");
     }
 }
