@@ -385,6 +385,7 @@ class Sample(Tool):
         raise Boom("kaboom")
 
     async def sleep(self, t):
+        STATE["sleep"] = "sleeping"
         try:
             await asyncio.sleep(t)
             return "slept"
@@ -392,9 +393,9 @@ class Sample(Tool):
             STATE["sleep"] = "cancelled"
             raise
 
-    def spin(self):
+    def spin(self, limit=20):
         STATE["spin"] = "running"
-        end = time.monotonic() + 20
+        end = time.monotonic() + limit
         while not Tool.cancelled() and time.monotonic() < end:
             time.sleep(0.005)
         STATE["spin"] = "cancelled" if Tool.cancelled() else "timeout"
@@ -541,6 +542,8 @@ class EndToEndTest(unittest.TestCase):
         # more than the writer queue bound, with the client reading only at the end
         for method in ("many", "amany"):
             cid = self.c.start(self.key, method, 500, 20000)
+            # Not synchronisation: time for the producer to fill the writer queue while nobody reads (any state
+            # call would read). The test holds whatever the timing.
             time.sleep(0.3)
             chunks, value = self.c.wait(cid)
             self.assertEqual([i for i, _ in chunks], list(range(500)))
@@ -588,25 +591,26 @@ class EndToEndTest(unittest.TestCase):
 
     def assert_cancelled(self, cid):
         with self.assertRaises(support.RemoteError) as cm:
-            self.c.wait(cid, timeout=10)
+            self.c.wait(cid, timeout=60)  # a deadline for a loaded machine: the cancel itself is the event
         self.assertEqual(cm.exception.err["type"], "CancelledError")
         return cm.exception
 
     def test_cancel_async(self):
-        cid = self.c.start(self.key, "sleep", 30)
-        # the sleep has started: async calls start in order on the loop thread (a sync
-        # call runs on a pool thread and may well be answered before the loop has begun)
-        self.assertEqual(self.call("aecho", 1), 1)
+        cid = self.c.start(self.key, "sleep", 300)
+        # cancel the sleep once it runs (its state says so), not on a guess about which call the loop took first
+        self.assertEqual(self.wait_for_state("sleep", lambda s: s == "sleeping"), "sleeping")
         self.c.send(rt.CANCEL, cid)
-        self.assert_cancelled(cid)  # a CancelledError, not the "slept" of the 30 s sleep run out
-        self.assertEqual(self.call("state", "sleep"), "cancelled")
+        self.assert_cancelled(cid)  # a CancelledError, not the "slept" of the sleep run out
+        # The ERROR frame goes out before the task is cancelled (cancel_task), and "state" runs on a pool thread:
+        # the task's own except clause runs soon after, so wait for it rather than expect it at once.
+        self.assertEqual(self.wait_for_state("sleep", lambda s: s != "sleeping"), "cancelled")
         self.c.send(rt.CANCEL, cid)  # unknown now: ignored
         self.c.send(rt.CANCEL, 12345)
         self.assertEqual(self.call("echo", 2), 2)
         self.assertNotIn(cid, self.c.frames)
 
     def wait_for_state(self, key, done):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not done(self.call("state", key)) and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.call("state", key)
@@ -627,13 +631,9 @@ class EndToEndTest(unittest.TestCase):
         self.c.send(rt.CANCEL, cid)
         e = self.assert_cancelled(cid)
         self.assertGreaterEqual(len(e.chunks), 3)
-        for _ in range(200):
-            stopped = self.call("state", "slow_gen")
-            if stopped is not None:
-                break
-            time.sleep(0.01)
-        self.assertIsNotNone(stopped)
-        time.sleep(0.1)
+        self.assertIsNotNone(self.wait_for_state("slow_gen", lambda s: s is not None))
+        # The generator has stopped (its finally ran): any chunk it made was queued before the answers above, and
+        # frames leave in order, so the echo's answer comes after any stray chunk.
         self.assertEqual(self.call("echo", 1), 1)
         self.assertNotIn(cid, self.c.frames)  # no chunk after the CancelledError
 
@@ -683,13 +683,13 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual((code, rest), (0, b""))
 
     def test_eof_exits_zero_with_calls_in_flight(self):
-        self.c.start(self.key, "sleep", 30)
-        self.c.start(self.key, "spin")
-        self.assertEqual(self.call("echo", 1), 1)
-        t0 = time.monotonic()
-        code, _ = self.c.close()
+        self.c.start(self.key, "sleep", 3600)
+        self.c.start(self.key, "spin", 3600)
+        self.assertEqual(self.wait_for_state("spin", lambda s: s == "running"), "running")
+        self.assertEqual(self.wait_for_state("sleep", lambda s: s == "sleeping"), "sleeping")
+        # both run for an hour: an exit that waited for them would hit the 60 s guard (TimeoutExpired)
+        code, _ = self.c.close(timeout=60)
         self.assertEqual(code, 0)
-        self.assertLess(time.monotonic() - t0, 8)
 
     def test_quit(self):
         cid = self.c.start(self.key, "quit", 5)
@@ -762,6 +762,19 @@ class Lean(Tool):
         import time
         time.sleep(t)
         return t
+
+    @staticmethod
+    def gather(folder, n):
+        # A barrier through files: adds one to folder, then waits (60 s at most) until folder holds n;
+        # returns how many it saw. The test adds files too, to open it.
+        import os
+        import time
+        import uuid
+        open(os.path.join(folder, uuid.uuid4().hex), "w").close()
+        end = time.monotonic() + 60
+        while len(os.listdir(folder)) < n and time.monotonic() < end:
+            time.sleep(0.005)
+        return len(os.listdir(folder))
 '''
 
 
@@ -778,6 +791,15 @@ def bare_modules():
     """The modules a bare `python -I -S` has loaded before running anything."""
     return set(subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; print(' '.join(sys.modules))"],
                               capture_output=True, text=True, check=True).stdout.split())
+
+
+def wait_for_entries(folder, n, timeout=60):
+    """Waits until folder holds n entries (the remote's barrier files); fails naming what was missing."""
+    end = time.monotonic() + timeout
+    while len(os.listdir(folder)) < n:
+        if time.monotonic() > end:
+            raise AssertionError("%s holds %d entries after %d s, expected %d" % (folder, len(os.listdir(folder)), timeout, n))
+        time.sleep(0.005)
 
 
 class FlowControlTest(unittest.TestCase):
@@ -800,7 +822,9 @@ class FlowControlTest(unittest.TestCase):
         end = time.monotonic() + 30
         while (self.c.call(self.key, "state", method) or 0) < 9 and time.monotonic() < end:
             time.sleep(0.05)  # (each state call reads and files whatever came meanwhile)
-        time.sleep(0.3)  # time to run ahead, if it could
+        # Not synchronisation: a window in which a producer that ignored the window would run ahead. A correct
+        # runtime stays at the window whatever the timing, so this never fails a correct one.
+        time.sleep(0.3)
         return cid, self.c.call(self.key, "state", method)
 
     def test_a_producer_stops_at_the_window_and_goes_on_with_credit(self):
@@ -887,20 +911,25 @@ class LazyStartTest(unittest.TestCase):
         self.assertEqual(self.c.call(self.key, "anap", 0), 0)
 
     def test_threading_imported_first_by_a_pool_thread_knows_the_main_thread(self):
-        busy = self.c.start(self.key, "block", 0.5)  # the main thread runs the first call
-        time.sleep(0.1)
-        view = self.c.call(self.key, "thread_view")  # so this one runs on a pool thread
-        self.assertEqual(self.c.wait(busy)[1], 0.5)
+        with tempfile.TemporaryDirectory() as folder:
+            busy = self.c.start(self.key, "gather", folder, 2)  # the main thread runs the first call ...
+            wait_for_entries(folder, 1)  # ... and holds it until the test adds the second file
+            view = self.c.call(self.key, "thread_view")  # so this one runs on a pool thread
+            open(os.path.join(folder, "release"), "w").close()
+            self.assertEqual(self.c.wait(busy)[1], 2)
         self.assertEqual(view, {"on_main": False, "main_alive": True, "main_native_is_pid": True,
                                 "me_native_is_pid": False})
 
     def test_blocked_threads_grow_the_pool_gradually(self):
-        ids = [self.c.start(self.key, "block", 0.5) for _ in range(6)]
-        t0 = time.monotonic()
-        self.assertEqual(self.c.call(self.key, "loaded", []), [])  # input is still served
-        for cid in ids:
-            self.assertEqual(self.c.wait(cid)[1], 0.5)
-        self.assertLess(time.monotonic() - t0, 2.5)  # they ran side by side
+        with tempfile.TemporaryDirectory() as folder:
+            # 6 calls that each wait until all 6 are running and the test has added a 7th file: run one after
+            # another, the first would wait its 60 s out and return fewer
+            ids = [self.c.start(self.key, "gather", folder, 7) for _ in range(6)]
+            wait_for_entries(folder, 6)  # they run side by side
+            self.assertEqual(self.c.call(self.key, "loaded", []), [])  # input is still served
+            open(os.path.join(folder, "release"), "w").close()
+            for cid in ids:
+                self.assertEqual(self.c.wait(cid, timeout=60)[1], 7)
         self.assertLessEqual(self.c.call(self.key, "threads"), 1 + 1 + 8)  # main, writer, workers
 
 
@@ -1081,6 +1110,32 @@ class CodeCacheTest(unittest.TestCase):
         c = support.Client(cache=None)
         self.clients.append(c)
         self.assertIsNone(c.remote_hello["code_cache"])
+        # On the disk: with the user's ~/.cache replaced by an empty folder (a private mount namespace), a runtime
+        # and a tool call leave it empty with the cache off, and fill it with the default cache (so the look can fail).
+        self.assertEqual(self.written_to_dot_cache(None), [])
+        self.assertIn("rmote", self.written_to_dot_cache(""))
+
+    def written_to_dot_cache(self, cache):
+        """What a connection (cache setting ``cache``) writes under ~/.cache, seen through an empty folder bound over it."""
+        self.assertEqual(os.geteuid(), 0, "binding a folder over ~/.cache needs root (the test command runs as root)")
+        self.assertIsNotNone(shutil.which("unshare"), "unshare is missing: run build/install-deps.sh")
+        import pwd
+        dot_cache = os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, ".cache")
+        os.makedirs(dot_cache, exist_ok=True)
+        with tempfile.TemporaryDirectory() as empty, tempfile.TemporaryDirectory() as bin_dir:
+            wrapper = os.path.join(bin_dir, "python-with-empty-cache")
+            with open(wrapper, "w") as f:
+                f.write("#!/bin/sh\nexec unshare --mount --propagation private sh -c "
+                        "'mount --bind \"$1\" \"$2\" && shift 2 && exec \"$0\" \"$@\"' %s %s %s \"$@\"\n"
+                        % (sys.executable, empty, dot_cache))
+            os.chmod(wrapper, 0o755)
+            c = support.Client(python=wrapper, cache=cache)
+            try:
+                key = c.sync("Cached", CACHED_V1)
+                self.assertEqual(c.call(key, "version"), 1)
+            finally:
+                self.assertEqual(c.close()[0], 0)
+            return sorted(os.listdir(empty))
 
 
 class BootstrapTest(unittest.TestCase):

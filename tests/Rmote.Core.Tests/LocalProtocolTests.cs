@@ -35,6 +35,60 @@ public sealed class LocalProtocolTests : IAsyncLifetime
 
     public sealed record Point(int X, int Y, int Sum);
 
+    /// <summary>Calls the test synchronises with through files (the local remote shares this machine's disk), never through time.</summary>
+    static class Gate
+    {
+        static readonly PythonTool Tool = PythonTool.FromSource("Gate", """
+            import asyncio
+            import os
+            import time
+
+            def _touch(path):
+                open(path, "w").close()
+
+            class Gate(Tool):
+                @staticmethod
+                async def hold(path, limit):
+                    # Writes path.entered, then waits until path exists (True) or limit seconds pass (False);
+                    # a cancel writes path.cancelled, so the test sees the remote task end.
+                    _touch(path + ".entered")
+                    try:
+                        deadline = time.monotonic() + limit
+                        while time.monotonic() < deadline:
+                            if os.path.exists(path):
+                                return True
+                            await asyncio.sleep(0.02)
+                        return False
+                    except asyncio.CancelledError:
+                        _touch(path + ".cancelled")
+                        raise
+
+                @staticmethod
+                def ticks(path, limit):
+                    # Yields 0, 1, ... until the call is cancelled or closed (writes path.stopped) or limit seconds pass.
+                    deadline = time.monotonic() + limit
+                    i = 0
+                    try:
+                        while time.monotonic() < deadline and not Tool.cancelled():
+                            yield i
+                            i += 1
+                            time.sleep(0.01)
+                    finally:
+                        if time.monotonic() < deadline:
+                            _touch(path + ".stopped")
+            """);
+        public static readonly ToolMethod<string, double, bool> Hold = Tool.Method<string, double, bool>("hold");
+        public static readonly StreamMethod<string, double, int> Ticks = Tool.Stream<string, double, int>("ticks");
+    }
+
+    /// <summary>Waits for a file the remote writes, with a generous deadline that fails naming what did not happen.</summary>
+    static async Task WaitForFileAsync(string path, string what)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(20))
+            if (File.Exists(path)) return;
+        Assert.Fail($"{what}: {path} did not appear within 60 s");
+    }
+
     [Fact]
     public async Task Hello_reports_the_remote_interpreter()
     {
@@ -83,12 +137,18 @@ public sealed class LocalProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Slow_calls_do_not_block_fast_ones()
     {
-        var slow = proto.CallAsync(Diag.Sleep, 2.0);
-        var sw = Stopwatch.StartNew();
-        Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
+        using var dir = new TempDir();
+        var gate = dir.Combine("gate");
+        var slow = proto.CallAsync(Gate.Hold, gate, 120.0);
+        await WaitForFileAsync(gate + ".entered", "the slow call never started");
+        // The slow call is running and waits for the gate: a ping that queued behind it would only come back once
+        // the gate opens, which happens after the ping (or never: the 60 s guard fails the test instead).
+        var ping = proto.CallAsync(Diag.Ping);
+        if (await Task.WhenAny(ping, Task.Delay(TimeSpan.FromSeconds(60))) != ping) Assert.Fail("a ping waited for a call that was still running");
+        Assert.Equal("pong", await ping);
         Assert.False(slow.IsCompleted);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1.5), "a ping waited for a sleeping call");
-        Assert.Equal(2.0, await slow);
+        File.WriteAllText(gate, "");
+        Assert.True(await slow);
     }
 
     [Theory]
@@ -129,10 +189,15 @@ public sealed class LocalProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Cancelling_a_call_cancels_the_remote_task_and_the_connection_goes_on()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var sw = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => proto.CallAsync(Diag.Sleep, 30.0, cts.Token));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
+        using var dir = new TempDir();
+        var gate = dir.Combine("gate");
+        using var cts = new CancellationTokenSource();
+        var call = proto.CallAsync(Gate.Hold, gate, 120.0, cts.Token);
+        await WaitForFileAsync(gate + ".entered", "the call never started");
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        // The remote task itself was cancelled (it records it), long before its gate or its 120 s limit.
+        await WaitForFileAsync(gate + ".cancelled", "the remote task was not cancelled");
         Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
     }
 
@@ -170,7 +235,9 @@ public sealed class LocalProtocolTests : IAsyncLifetime
                 var made = 0;
                 for (var deadline = DateTime.UtcNow.AddSeconds(30); made < 15 && DateTime.UtcNow < deadline; await Task.Delay(50))
                     made = await p.CallAsync(Diag.Made, "blocks");
-                await Task.Delay(300);  // time to run ahead, if it could
+                // Not synchronisation: a window in which a generator that ignored the window would run ahead. A
+                // correct runtime stays at the window whatever the timing, so this never fails a correct product.
+                await Task.Delay(300);
                 Assert.InRange(await p.CallAsync(Diag.Made, "blocks"), 15, 20);
             }
         }
@@ -188,10 +255,12 @@ public sealed class LocalProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Leaving_a_stream_early_cancels_the_remote_generator()
     {
-        var sw = Stopwatch.StartNew();
-        await foreach (var i in proto.StreamAsync(Diag.Count, 1000, 0.05))
+        using var dir = new TempDir();
+        var marker = dir.Combine("ticks");
+        await foreach (var i in proto.StreamAsync(Gate.Ticks, marker, 120.0))
             if (i == 2) break;
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
+        // The generator stops on the remote well before its 120 s limit, and says so.
+        await WaitForFileAsync(marker + ".stopped", "the remote generator kept running after the stream was left");
         Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
     }
 
@@ -293,11 +362,29 @@ public sealed class LocalProtocolTests : IAsyncLifetime
         await using var off = await Protocol.FromSubprocessAsync(new ProtocolOptions { CodeCache = false });
         Assert.Null(off.Info.CodeCache);
         Assert.False(string.IsNullOrEmpty(await off.CallAsync(Diag.Ping)));
+
+        // On the disk: a remote whose ~/.cache is an empty folder of the test's (bound over it in a private mount
+        // namespace) leaves it empty with the cache off, and fills it with the cache on (so the look can fail).
+        Assert.Empty(await CacheFilesWrittenAsync(codeCache: false));
+        Assert.Contains(await CacheFilesWrittenAsync(codeCache: true), f => f.StartsWith("rmote/runtime-", StringComparison.Ordinal));
     }
 
+    /// <summary>Connects with ~/.cache replaced by an empty folder, runs a runtime and a tool call, returns what it wrote there.</summary>
+    static async Task<string[]> CacheFilesWrittenAsync(bool codeCache)
+    {
+        using var home = new TempDir();
+        var dotCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        string[] command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount --bind \"$1\" \"$2\" && shift 2 && exec python3 \"$@\"", "sh", home.Path, dotCache];
+        await using (var p = await Protocol.FromCommandAsync(command, new ProtocolOptions { CodeCache = codeCache }))
+            Assert.Equal("HI", await p.CallAsync(MyTool.Shout, "hi"));
+        return [.. Directory.GetFileSystemEntries(home.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(home.Path, f))];
+    }
+
+    /// <summary>Polls a condition with a deadline generous enough for a loaded machine (60 s); fails if it never holds.</summary>
     internal static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(50);
-        Assert.True(condition());
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); !condition() && DateTime.UtcNow < deadline;) await Task.Delay(50);
+        Assert.True(condition(), "the condition did not hold within 60 s");
     }
 }

@@ -41,6 +41,12 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
     /// <summary>Root-namespace address of the /30 (the host's own address is <see cref="SshHost.HostName"/>).</summary>
     public string LocalAddress { get; }
 
+    /// <summary>
+    /// Inside its namespace the sshd also listens on 127.0.0.1 at this port: a loopback no other namespace reaches,
+    /// so a connection there can only come through this host (a jump target: <c>ssh -J host 127.0.0.1 -p 2222</c>).
+    /// </summary>
+    public const int LoopbackPort = 2222;
+
     /// <summary>Root of the host's private files (keys, known_hosts, sshd config, srv).</summary>
     public string Root => Path.GetDirectoryName(HostDirectory)!;
 
@@ -108,7 +114,8 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
             await File.WriteAllTextAsync(authorized, keys[0] + " rmote-rig-client\n", ct).ConfigureAwait(false);
             var knownHosts = Path.Combine(root, "known_hosts");
             await File.WriteAllTextAsync(knownHosts, $"{address} {keys[1]}\n", ct).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(dir, "sshd_config"), SshdConfig(dir, address, 22, authorized), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(dir, "sshd_config"),
+                SshdConfig(dir, address, 22, authorized) + $"ListenAddress 127.0.0.1:{LoopbackPort}\n", ct).ConfigureAwait(false);
 
             var mountNs = await SshFleet.MountNamespacesSupportedAsync().ConfigureAwait(false);
             string srvRoot, remoteSrv;

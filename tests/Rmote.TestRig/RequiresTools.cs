@@ -41,6 +41,19 @@ public static class RequiresTools
     /// <summary>Ensures sshd, ssh, ssh-keygen, python3, unshare, sh.</summary>
     public static void EnsureSsh() => Ensure([.. SshTools]);
 
+    /// <summary>
+    /// Fails (never skips) a test that checks what only a host in its own mount namespace can show: the rig falls
+    /// back to a shared filesystem when <c>unshare --mount</c> + <c>mount --bind</c> fail or RMOTE_RIG_MOUNTNS=0.
+    /// </summary>
+    public static void EnsureMountNamespace(SshHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (!host.IsolatedFilesystem)
+            throw new InvalidOperationException(
+                $"{host.Name} shares this machine's filesystem: mount namespaces are unavailable here ('unshare --mount' with 'mount --bind' failed, " +
+                "or RMOTE_RIG_MOUNTNS=0 is set). Run the tests as root with CAP_SYS_ADMIN and without RMOTE_RIG_MOUNTNS=0. " + InstallHint);
+    }
+
     static bool IsExecutable(string file)
     {
         try

@@ -32,14 +32,14 @@ public sealed class BlockSumsTests
     }
 
     [Fact]
-    public void A_fleet_copy_sums_a_file_once_and_a_host_that_read_other_bytes_gets_its_own_sums()
+    public async Task A_fleet_copy_sums_a_file_once_and_a_host_that_read_other_bytes_gets_its_own_sums()
     {
         var cache = new ChunkCache(consumers: 4);
         var v1 = new byte[5 * BlockSums.Block + 100];
         new Random(1).NextBytes(v1);
         var v2 = (byte[])v1.Clone();
         v2[2 * BlockSums.Block + 5] ^= 0xFF;  // block 2 changed
-        var host = new RemoteBasis(v1.Length, 1, HostSums(v1));
+        var host = new RemoteBasis(v1.Length, 1, await HostSumsAsync(v1, v2.Length));
 
         var first = cache.SumsOf("app/data.bin", 42, v2);
         Assert.Same(first, cache.SumsOf("app/data.bin", 42, (byte[])v2.Clone()));
@@ -55,17 +55,35 @@ public sealed class BlockSumsTests
     }
 
     [Fact]
-    public void Fewer_than_half_matching_bytes_send_the_file_whole()
+    public async Task Fewer_than_half_matching_bytes_send_the_file_whole()
     {
         var v1 = new byte[4 * BlockSums.Block];
         new Random(2).NextBytes(v1);
         var v2 = (byte[])v1.Clone();
         for (var i = 0; i < 3; i++) v2[i * BlockSums.Block] ^= 0xFF;
-        Assert.Empty(BlockSums.Reusable(v2, new RemoteBasis(v1.Length, 1, HostSums(v1)), new ChunkCache(1).SumsOf("f", 1, v2)));
+        var host = new RemoteBasis(v1.Length, 1, await HostSumsAsync(v1, v2.Length));
+        Assert.Empty(BlockSums.Reusable(v2, host, new ChunkCache(1).SumsOf("f", 1, v2)));
     }
 
-    /// <summary>The host's 8 bytes a block, as deploy.py's sync_plan lays them out.</summary>
-    static byte[] HostSums(byte[] data)
+    /// <summary>
+    /// The host's sums of its current version <paramref name="data"/>, made by the real deploy tool: <c>sync_plan</c> with a
+    /// delta request, through a local python3, for a newer version of <paramref name="newSize"/> bytes. Also checks that
+    /// they are what the controller computes for those bytes (8 bytes a block: CRC-32, then Adler-32, big-endian).
+    /// </summary>
+    static async Task<byte[]> HostSumsAsync(byte[] data, long newSize)
+    {
+        using var root = new TempDir();
+        File.WriteAllBytes(root.Combine("data.bin"), data);
+        await using var host = await Protocol.FromSubprocessAsync();
+        var plan = await host.CallAsync(SyncPlan, new PlanArgs(root.Path, [new PlanEntry("data.bin", "file", newSize, 1)], Apply: true,
+            new DeltaRequest(BlockSums.Block, 0, long.MaxValue)));
+        Assert.Equal(["data.bin"], plan.Send);
+        var sums = plan.Basis!["data.bin"].Sums;
+        Assert.Equal(ControllerSums(data), sums);
+        return sums;
+    }
+
+    static byte[] ControllerSums(byte[] data)
     {
         var blocks = (data.Length + BlockSums.Block - 1) / BlockSums.Block;
         var sums = new byte[8 * blocks];
@@ -77,4 +95,10 @@ public sealed class BlockSumsTests
         }
         return sums;
     }
+
+    static readonly ToolMethod<PlanArgs, SyncPlanResult> SyncPlan = PythonTool.FromResource("Deploy", "deploy.py").KwMethod<PlanArgs, SyncPlanResult>("sync_plan");
+
+    internal sealed record PlanEntry(string Path, string Type, long Size, long MtimeNs);
+
+    internal sealed record PlanArgs(string Root, IReadOnlyList<PlanEntry> Entries, bool Apply, DeltaRequest Delta);
 }

@@ -42,15 +42,16 @@ public sealed class ExecToolTests(SshFleetFixture rig)
     {
         await using var t = await RemoteTarget.OpenAsync(transport, rig);
         var items = new List<OutputLine>();
-        var firstAt = TimeSpan.Zero;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await foreach (var line in t.Proto.StreamAsync(Exec.StreamShell, new ShellStreamOptions("echo one; sleep 0.6; echo two >&2; echo three") { Check = false }))
+        // The command holds its second line until the test has received the first one and answers with a go file:
+        // buffered output would never deliver "one" before the command ends, and the command gives up ("no go", exit 9).
+        var go = t.Path("stream.go");
+        var script = $"echo one; i=0; while [ ! -e {go} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; " +
+                     $"[ -e {go} ] || {{ echo 'no go: the first line was not delivered while the command ran' >&2; exit 9; }}; echo two >&2; echo three";
+        await foreach (var line in t.Proto.StreamAsync(Exec.StreamShell, new ShellStreamOptions(script) { Check = false }))
         {
-            if (items.Count == 0) firstAt = clock.Elapsed;
+            if (items.Count == 0) await t.Proto.CallAsync(FileSystem.WriteStr, go, "");
             items.Add(line);
         }
-        // The first line arrived before the command finished: real streaming, not buffered output.
-        Assert.True(firstAt < clock.Elapsed - TimeSpan.FromMilliseconds(400), $"first line at {firstAt}, end at {clock.Elapsed}");
         Assert.Equal(["one", "two", "three"], items.Where(i => i.Stream != OutputStream.Exit).Select(i => i.Line));
         Assert.Equal(OutputStream.Stderr, items.Single(i => i.Line == "two").Stream);
         Assert.Equal(new OutputLine { Stream = OutputStream.Exit, ExitCode = 0 }, items[^1]);
@@ -72,9 +73,10 @@ public sealed class ExecToolTests(SshFleetFixture rig)
         await using var t = await RemoteTarget.OpenAsync(transport, rig);
         var p = t.Proto;
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Assert.ThrowsAsync<RemoteTimeoutException>(() => p.CallAsync(Exec.Command, new ExecOptions("sleep", "30") { Timeout = TimeSpan.FromMilliseconds(300) }));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+        // The remote's TimeoutError is the event; the 25 s guard (under the command's 30 s) turns a timeout that
+        // never fires into a clear failure instead of a sleep that happens to end.
+        await Assert.ThrowsAsync<RemoteTimeoutException>(() =>
+            p.CallAsync(Exec.Command, new ExecOptions("sleep", "30") { Timeout = TimeSpan.FromMilliseconds(300) }).WaitAsync(TimeSpan.FromSeconds(25)));
 
         // A cancelled call must not leave its child (or the child's children) running.
         var pidFile = t.Path("child.pid");
@@ -93,15 +95,17 @@ public sealed class ExecToolTests(SshFleetFixture rig)
         await AssertDiesAsync(p, await WaitForPidAsync(p, streamPid));
     }
 
+    /// <summary>How long a polled remote state may take to appear on a loaded machine (a deadline, not a sleep).</summary>
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
     static async Task<int> WaitForPidAsync(Protocol p, string pidFile)
     {
-        for (var i = 0; i < 100; i++)
+        for (var deadline = DateTime.UtcNow + Patience; DateTime.UtcNow < deadline; await Task.Delay(50))
         {
             var text = await p.CallAsync(Exec.Shell, new ShellOptions($"cat {pidFile} 2>/dev/null") { Check = false });
             if (int.TryParse(text.Stdout.Trim(), out var pid)) return pid;
-            await Task.Delay(50);
         }
-        throw new TimeoutException($"{pidFile} never appeared");
+        throw new TimeoutException($"{pidFile} never appeared within {Patience.TotalSeconds} s");
     }
 
     static async Task<bool> IsAliveAsync(Protocol p, int pid) =>
@@ -110,7 +114,7 @@ public sealed class ExecToolTests(SshFleetFixture rig)
 
     static async Task AssertDiesAsync(Protocol p, int pid)
     {
-        for (var i = 0; i < 100 && await IsAliveAsync(p, pid); i++) await Task.Delay(50);
-        Assert.False(await IsAliveAsync(p, pid), $"remote process {pid} survived");
+        for (var deadline = DateTime.UtcNow + Patience; DateTime.UtcNow < deadline && await IsAliveAsync(p, pid);) await Task.Delay(50);
+        Assert.False(await IsAliveAsync(p, pid), $"remote process {pid} survived {Patience.TotalSeconds} s");
     }
 }

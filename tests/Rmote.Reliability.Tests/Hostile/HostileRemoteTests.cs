@@ -45,7 +45,10 @@ public sealed class HostileRemoteTests
         Assert.Equal("/etc/passwd", record.Path); // a string the caller decides about; nothing was read locally
         Assert.True(record.Changed);
         Assert.Equal(JsonValueKind.String, record.Extra!["$type"].ValueKind);
-        await Task.Delay(200);
+        // A later frame answered in order: the read loop has finished with the hostile frames (nothing of theirs is pending).
+        var after = proto.CallAsync(Diag.EchoString, "after");
+        await remote.SendAsync(RawFrame.Result(3, "\"after\""));
+        Assert.Equal("after", await after.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(File.Exists(canary));
         Assert.DoesNotContain(ProcessTree.GetChildren(Environment.ProcessId), p => ProcessTree.GetCommandLine(p)?.Contains(canary) == true);
     }
