@@ -212,20 +212,33 @@ public sealed partial class Releases
     /// <summary>
     /// Runs <paramref name="step"/> (a switch of <c>current</c>) on every host, or on none: if it fails somewhere, the hosts
     /// already switched are switched back to their previous release, even when the caller is cancelling (a half-switched
-    /// fleet is worse than a late return).
+    /// fleet is worse than a late return). A host switched back fails too, its row saying so (it is not live on the new
+    /// release); a host whose switch-back failed says which release it is still on.
     /// </summary>
     internal async Task<FleetResult<ReleaseSwitched>> SwitchAllAsync(FleetSession session, Func<Protocol, CancellationToken, Task<ReleaseSwitched>> step, string what,
         FleetOptions options, CancellationToken cancellationToken)
     {
         var switched = await session.RunAsync(step, options, cancellationToken).ConfigureAwait(false);
         if (switched.AllSucceeded) return switched;
-        var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!);
-        await session.RunAsync(async (p, ct) =>
+        var failedOn = $"the {what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host));
+        var undo = switched.Where(r => r.Success && r.Value!.Previous != null).ToDictionary(r => r.Host, r => r.Value!);
+        // every switched host goes back, whatever the caller's failure policy: one failed switch-back must not leave others live
+        var undone = await session.RunAsync(async (p, ct) =>
+            undo.TryGetValue(p.Name, out var s) ? await SwitchAsync(p, s.Previous!, ct).ConfigureAwait(false) : null,
+            options with { FailurePolicy = FailurePolicy.Continue }, CancellationToken.None).ConfigureAwait(false);
+        var rows = switched.Select(r =>
         {
-            if (undo.TryGetValue(p.Name, out var s) && s.Previous is { } prev) await SwitchAsync(p, prev, ct).ConfigureAwait(false);
-            return true;
-        }, options, CancellationToken.None).ConfigureAwait(false);
-        return switched.WithNote($"{what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back");
+            if (!undo.TryGetValue(r.Host, out var s)) return r;
+            var back = undone[r.Host];
+            var reason = back.Success
+                ? $"switched back to {s.Previous}: {failedOn}"
+                : $"still on {s.Current}: {failedOn}, and switching back to {s.Previous} failed: {back.Detail}";
+            return r with { Status = HostStatus.Failed, Value = null, Error = back.Error ?? new InvalidOperationException(reason), Reason = reason };
+        }).ToList();
+        var stuck = undo.Keys.Where(h => !undone[h].Success).ToList();
+        return new FleetResult<ReleaseSwitched>(rows, switched.Duration, switched.StopReason,
+            $"{what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back"
+            + (stuck.Count > 0 ? " except " + string.Join(", ", stuck) + " (switching back failed)" : ""));
     }
 
     /// <summary>
