@@ -27,7 +27,7 @@ internal static partial class SshCommand
             _ => "no",
         }]);
         argv.AddRange(["-o", $"ConnectTimeout={Math.Max(1, (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds))}"]);
-        if (options.ServerAliveInterval is { } alive)
+        if (options.EffectiveServerAliveInterval is { } alive)
             argv.AddRange(["-o", $"ServerAliveInterval={Math.Max(1, (int)alive.TotalSeconds)}", "-o", "ServerAliveCountMax=3"]);
         if (options.KnownHostsFile is { } knownHosts) argv.AddRange(["-o", "UserKnownHostsFile=" + ExpandHome(knownHosts)]);
         if (options.ConfigFile is { } config) argv.AddRange(["-F", ExpandHome(config)]);
@@ -40,10 +40,8 @@ internal static partial class SshCommand
             argv.AddRange(["-l", user]);
         }
         notSharedBecause = null;
-        if (options.ConnectionPersist is { } persist && persist != TimeSpan.Zero)
+        if (options.EffectiveConnectionPersist is { } persist)
         {
-            if (persist < TimeSpan.Zero)
-                throw new ArgumentException($"SshOptions.ConnectionPersist is negative ({persist}): give how long a shared connection stays open, or null to turn sharing off.", nameof(options));
             // After the user's options: ssh keeps the first value, so their ControlPath=none wins.
             argv.AddRange(SshConnectionSharing.Options([.. argv, "--", host], persist, options.ControlSocketFolder ?? SshConnectionSharing.DefaultFolder, out notSharedBecause));
         }
