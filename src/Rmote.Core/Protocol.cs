@@ -105,7 +105,7 @@ public sealed partial class Protocol : IAsyncDisposable
         options.StrayChunkQuota?.Validate(nameof(options.StrayChunkQuota));
         options.StderrQuota?.Validate(nameof(options.StderrQuota));
         if (options.ConnectTimeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, "ProtocolOptions.ConnectTimeout must be positive: a connect always has a bound.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, $"{options.SettingNames["ConnectTimeout"]} must be positive: a connect always has a bound.");
         // Resolving them refuses negative durations before anything starts.
         _ = (options.EffectiveCallTimeout, options.EffectiveNoProgressTimeout, options.EffectiveFrameStallTimeout);
     }

@@ -44,7 +44,7 @@ public record ProtocolOptions
     public TimeSpan? CallTimeout { get; init; }
 
     /// <summary>The call limit <see cref="CallTimeout"/> gives (null: none).</summary>
-    internal TimeSpan? EffectiveCallTimeout => DurationSetting.Resolve(CallTimeout, null, "ProtocolOptions.CallTimeout");
+    internal TimeSpan? EffectiveCallTimeout => DurationSetting.Resolve(CallTimeout, null, SettingNames["CallTimeout"]);
 
     /// <summary>
     /// Copies only: a host that acknowledges none of the file data in flight for this long is cut off, its calls
@@ -57,7 +57,7 @@ public record ProtocolOptions
     public TimeSpan? NoProgressTimeout { get; init; }
 
     /// <summary>The no-progress bound <see cref="NoProgressTimeout"/> gives (null: off).</summary>
-    internal TimeSpan? EffectiveNoProgressTimeout => DurationSetting.Resolve(NoProgressTimeout, DefaultNoProgressTimeout, "ProtocolOptions.NoProgressTimeout");
+    internal TimeSpan? EffectiveNoProgressTimeout => DurationSetting.Resolve(NoProgressTimeout, DefaultNoProgressTimeout, SettingNames["NoProgressTimeout"]);
 
     /// <summary>
     /// A remote that sends part of a frame (some of its header or body) and then nothing more for this long is cut
@@ -68,7 +68,7 @@ public record ProtocolOptions
     public TimeSpan? FrameStallTimeout { get; init; }
 
     /// <summary>The stall bound <see cref="FrameStallTimeout"/> gives (null: off).</summary>
-    internal TimeSpan? EffectiveFrameStallTimeout => DurationSetting.Resolve(FrameStallTimeout, DefaultFrameStallTimeout, "ProtocolOptions.FrameStallTimeout");
+    internal TimeSpan? EffectiveFrameStallTimeout => DurationSetting.Resolve(FrameStallTimeout, DefaultFrameStallTimeout, SettingNames["FrameStallTimeout"]);
 
     /// <summary>
     /// Remote log records (LOG frames) allowed: default 1,000 per second sustained, bursts of 10,000. A remote sending
@@ -100,6 +100,9 @@ public record ProtocolOptions
     /// (about 10 ms of CPU per connection). False (default true) leaves nothing on the host.
     /// </summary>
     public bool CodeCache { get; init; } = true;
+
+    /// <summary>How errors name these settings: the C# API's names unless a front end says otherwise.</summary>
+    internal Transport.SettingNames SettingNames { get; init; } = Transport.SettingNames.SshOptionsApi;
 
     /// <summary>Extra environment variables for the local transport process.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
@@ -160,7 +163,7 @@ public sealed record SshOptions : ProtocolOptions
     internal static readonly TimeSpan DefaultConnectionPersist = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a shared connection stays open (null: not shared).</summary>
-    internal TimeSpan? EffectiveConnectionPersist => DurationSetting.Resolve(ConnectionPersist, DefaultConnectionPersist, "SshOptions.ConnectionPersist");
+    internal TimeSpan? EffectiveConnectionPersist => DurationSetting.Resolve(ConnectionPersist, DefaultConnectionPersist, SettingNames["ConnectionPersist"]);
 
     /// <summary>The control sockets' folder instead of <c>~/.cache/rmote/ssh</c> (tests use their own).</summary>
     internal string? ControlSocketFolder { get; init; }
@@ -171,5 +174,5 @@ public sealed record SshOptions : ProtocolOptions
     internal static readonly TimeSpan DefaultServerAliveInterval = TimeSpan.FromSeconds(15);
 
     /// <summary>The probe interval <see cref="ServerAliveInterval"/> gives (null: no probes).</summary>
-    internal TimeSpan? EffectiveServerAliveInterval => DurationSetting.Resolve(ServerAliveInterval, DefaultServerAliveInterval, "SshOptions.ServerAliveInterval");
+    internal TimeSpan? EffectiveServerAliveInterval => DurationSetting.Resolve(ServerAliveInterval, DefaultServerAliveInterval, SettingNames["ServerAliveInterval"]);
 }

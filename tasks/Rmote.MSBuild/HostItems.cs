@@ -48,7 +48,7 @@ internal static class HostItems
         // and an escaped %3B stays inside one item).
         foreach (var (item, text) in items.SelectMany(i => i.ItemSpec.Split([' ', '\t', ';', ','], StringSplitOptions.RemoveEmptyEntries).Select(t => (i, t))))
         {
-            var spec = HostSpec.Parse(text);
+            var spec = HostSpec.Parse(text) with { SettingNames = Transport.SettingNames.RmoteHostMetadata };
             foreach (var m in All)
             {
                 if (m.SshOnly && spec.IsLocal) continue;

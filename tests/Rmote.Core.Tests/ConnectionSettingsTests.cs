@@ -133,4 +133,17 @@ public sealed class ConnectionSettingsTests(SshFleetFixture rig)
         Assert.Equal(["-J", "b", "-T"], ArgvOf(parsed).Skip(1).Take(3));
         Assert.EndsWith("sudo -n -- python3.11 " + Bootstrap.ShellArguments, ArgvOf(parsed)[^1]);
     }
+
+    [Fact]
+    public async Task Connect_errors_name_the_settings_the_way_the_caller_wrote_them()
+    {
+        var spec = new HostSpec { Host = "127.0.0.1", Port = 1, User = "root", ConnectionPersist = TimeSpan.Zero, ConnectTimeout = TimeSpan.FromSeconds(5) };
+        var viaSpec = await Assert.ThrowsAsync<RemoteConnectException>(() => spec.ConnectAsync());
+        Assert.Contains("Check the host and port (Port)", viaSpec.Message);
+        var viaApi = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", spec.ToSshOptions() with { SettingNames = SettingNames.SshOptionsApi }));
+        Assert.Contains("Check the host and port (SshOptions.Port)", viaApi.Message);
+        var python = Assert.Throws<ArgumentException>(() => { _ = (spec with { Python = "python3 -i" }).ConnectAsync(); });
+        Assert.StartsWith("Python 'python3 -i' must be an interpreter name", python.Message);
+        Assert.Contains("set Sudo = true", python.Message);
+    }
 }

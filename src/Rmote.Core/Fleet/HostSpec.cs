@@ -42,6 +42,9 @@ public sealed record HostSpec : ConnectionSettings
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>How errors name this spec's settings: its own names, or the MSBuild metadata it was read from.</summary>
+    internal SettingNames SettingNames { get; init; } = SettingNames.HostSpec;
+
     /// <summary>True for the local embedded target.</summary>
     public bool IsLocal => string.Equals(Host, LocalName, StringComparison.OrdinalIgnoreCase);
 
@@ -147,6 +150,7 @@ public sealed record HostSpec : ConnectionSettings
         NoProgressTimeout = NoProgressTimeout,
         CallTimeout = Timeout,
         CodeCache = CodeCache,
+        SettingNames = SettingNames,
     };
 
     /// <summary>What connecting runs: ssh for a remote host, the interpreter (through <c>sudo -n</c> when asked) for <c>local</c>.</summary>

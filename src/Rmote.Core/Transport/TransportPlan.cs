@@ -24,7 +24,7 @@ internal sealed record TransportPlan(string Name, IReadOnlyList<string> Argv, Pr
     /// <summary>A local interpreter child (the embedded local target).</summary>
     public static TransportPlan Local(ProtocolOptions options)
     {
-        SshCommand.ValidatePython(options.Python);
+        SshCommand.ValidatePython(options.Python, options.SettingNames);
         return new(options.Name ?? "local", [options.Python, .. Bootstrap.InterpreterArguments], options, ViaSsh: false);
     }
 
