@@ -1,6 +1,5 @@
 using Cake.Core;
 using Cake.Core.Diagnostics;
-using Cake.Core.IO;
 using Rmote.Deploy;
 using Rmote.Fleet;
 using Rmote.Integration;
