@@ -65,7 +65,7 @@ public abstract record ConnectionSettings
     };
 
     /// <summary>A path setting made absolute under <paramref name="baseFolder"/>; blank is unset, "~" paths stay as written.</summary>
-    public static string? FullPath(string? path, string baseFolder) =>
+    internal static string? FullPath(string? path, string baseFolder) =>
         string.IsNullOrWhiteSpace(path) ? null
         : path == "~" || path.StartsWith("~/", StringComparison.Ordinal) ? path
         : Path.GetFullPath(path, baseFolder);
