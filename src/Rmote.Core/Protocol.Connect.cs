@@ -13,28 +13,15 @@ public sealed partial class Protocol
     /// <summary>Starts a local <c>python3</c> child (the embedded local target; no SSH needed).</summary>
     /// <param name="options">Interpreter, logger and limits; all optional.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public static Task<Protocol> FromSubprocessAsync(ProtocolOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        options ??= new ProtocolOptions();
-        SshCommand.ValidatePython(options.Python);
-        return StartAsync(options.Name ?? "local", [options.Python, .. Bootstrap.InterpreterArguments], options, viaSsh: false, cancellationToken);
-    }
+    public static Task<Protocol> FromSubprocessAsync(ProtocolOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(TransportPlan.Local(options ?? new ProtocolOptions()), cancellationToken);
 
     /// <summary>Connects through the system OpenSSH client (<c>ssh -T host python3 ...</c>), honouring ~/.ssh/config, the agent and jump hosts.</summary>
     /// <param name="host">Host name, <c>user@host</c>, or an alias from ssh_config.</param>
     /// <param name="options">User, port, key, interpreter, extra ssh arguments; all optional.</param>
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
-    public static Task<Protocol> FromSshAsync(string host, SshOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        options ??= new SshOptions();
-        var argv = SshCommand.Build(host, options, out var notShared);
-        var name = options.Name ?? host;
-        if (notShared != null)
-            (options.Logger ?? NullLogger.Instance).Log(notShared.IsWarning ? LogLevel.Warning : LogLevel.Debug, "[{Host}] SSH connection not shared: {Reason}", name, notShared.Reason);
-        if (options.HostKeyChecking != HostKeyChecking.Strict || options.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase)))
-            (options.Logger ?? NullLogger.Instance).LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, options.HostKeyChecking);
-        return StartAsync(name, argv, options, viaSsh: true, cancellationToken);
-    }
+    public static Task<Protocol> FromSshAsync(string host, SshOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(TransportPlan.Ssh(host, options ?? new SshOptions()), cancellationToken);
 
     /// <summary>
     /// Runs any command whose stdin/stdout reach a Python interpreter: <c>["docker", "exec", "-i", "web", "python3"]</c>,
@@ -44,14 +31,8 @@ public sealed partial class Protocol
     /// <param name="command">Program and arguments, ending with the interpreter.</param>
     /// <param name="options">Logger and limits; <see cref="ProtocolOptions.Python"/> is not used here.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public static Task<Protocol> FromCommandAsync(IReadOnlyList<string> command, ProtocolOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
-            throw new ArgumentException("The command is empty: pass the program and its arguments, ending with the Python interpreter.", nameof(command));
-        options ??= new ProtocolOptions();
-        return StartAsync(options.Name ?? string.Join(' ', command), [.. command, .. Bootstrap.InterpreterArguments], options, viaSsh: false, cancellationToken);
-    }
+    public static Task<Protocol> FromCommandAsync(IReadOnlyList<string> command, ProtocolOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(TransportPlan.Command(command, options ?? new ProtocolOptions()), cancellationToken);
 
     /// <summary>
     /// Speaks the protocol over streams to an interpreter you started yourself with
@@ -80,10 +61,16 @@ public sealed partial class Protocol
         }
     }
 
-    static async Task<Protocol> StartAsync(string name, IReadOnlyList<string> argv, ProtocolOptions options, bool viaSsh, CancellationToken cancellationToken)
+    /// <summary>Starts the plan's transport and speaks the protocol over it.</summary>
+    internal static async Task<Protocol> StartAsync(TransportPlan plan, CancellationToken cancellationToken)
     {
+        var (name, argv, options, viaSsh) = plan;
         Validate(options);
         var logger = options.Logger ?? NullLogger.Instance;
+        if (plan.NotShared is { } notShared)
+            logger.Log(notShared.IsWarning ? LogLevel.Warning : LogLevel.Debug, "[{Host}] SSH connection not shared: {Reason}", name, notShared.Reason);
+        if (viaSsh && options is SshOptions ssh && (ssh.HostKeyChecking != HostKeyChecking.Strict || ssh.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase))))
+            logger.LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, ssh.HostKeyChecking);
         var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line), options.StderrQuota);
         var protocol = new Protocol(name, process, process.Input, process.Output, options);
         try
@@ -104,7 +91,7 @@ public sealed partial class Protocol
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, flood + "; the connection was closed", exitCode, stderr, e);
             if (e is ProtocolException pe)
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, $"the remote answered with something that is not the Rmote protocol: {pe.Message}", exitCode, stderr, pe);
-            throw ConnectFailureClassifier.Classify(name, options.Python, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut);
+            throw ConnectFailureClassifier.Classify(name, options.Python, options.SettingNames, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut);
         }
         catch
         {

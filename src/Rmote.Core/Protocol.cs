@@ -39,15 +39,15 @@ public sealed partial class Protocol : IAsyncDisposable
         Name = name;
         this.process = process;
         logger = options.Logger ?? NullLogger.Instance;
-        defaultCallTimeout = options.CallTimeout;
+        defaultCallTimeout = options.EffectiveCallTimeout;
         streamWindow = options.StreamWindow;
         maxFrameSize = options.MaxFrameSize;
         writer = new FrameWriter(toRemote);
         pipe = PipeReader.Create(fromRemote, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
-        reader = new FrameReader(pipe, options.MaxFrameSize, options.FrameStallTimeout);
+        reader = new FrameReader(pipe, options.MaxFrameSize, options.EffectiveFrameStallTimeout);
         logQuota = options.LogQuota is { } lq ? new TokenBucket(lq) : null;
         strayChunkQuota = options.StrayChunkQuota is { } cq ? new TokenBucket(cq) : null;
-        noProgressTimeout = options.NoProgressTimeout;
+        noProgressTimeout = options.EffectiveNoProgressTimeout;
     }
 
     /// <summary>The largest frame this side accepts (<see cref="ProtocolOptions.MaxFrameSize"/>).</summary>
@@ -104,9 +104,10 @@ public sealed partial class Protocol : IAsyncDisposable
         options.LogQuota?.Validate(nameof(options.LogQuota));
         options.StrayChunkQuota?.Validate(nameof(options.StrayChunkQuota));
         options.StderrQuota?.Validate(nameof(options.StderrQuota));
-        foreach (var (name, value) in new[] { (nameof(options.NoProgressTimeout), options.NoProgressTimeout), (nameof(options.FrameStallTimeout), options.FrameStallTimeout) })
-            if (value is { } t && t <= TimeSpan.Zero)
-                throw new ArgumentOutOfRangeException(nameof(options), t, $"ProtocolOptions.{name} must be positive (null turns it off).");
+        if (options.ConnectTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, $"{options.SettingNames["ConnectTimeout"]} must be positive: a connect always has a bound.");
+        // Resolving them refuses negative durations before anything starts.
+        _ = (options.EffectiveCallTimeout, options.EffectiveNoProgressTimeout, options.EffectiveFrameStallTimeout);
     }
 
     uint NextId()

@@ -2,9 +2,23 @@ using Microsoft.Extensions.Logging;
 
 namespace Rmote;
 
-/// <summary>Options common to every transport.</summary>
+/// <summary>
+/// Options common to every transport. Every optional duration follows one rule:
+/// null means the default named in its documentation, <see cref="TimeSpan.Zero"/> turns it off, a negative value is
+/// refused. <see cref="Rmote.Fleet.HostSpec"/> and the MSBuild, Cake and Nuke settings follow the same rule.
+/// </summary>
 public record ProtocolOptions
 {
+    /// <summary>The interpreter started when none is named.</summary>
+    internal const string DefaultPython = "python3";
+
+    /// <summary>The connect bound when none is given.</summary>
+    internal static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(30);
+
+    internal static readonly TimeSpan DefaultNoProgressTimeout = TimeSpan.FromSeconds(120);
+
+    internal static readonly TimeSpan DefaultFrameStallTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Receives the connection's diagnostics and the remote's forwarded <c>logging</c> records.</summary>
     public ILogger? Logger { get; init; }
 
@@ -12,7 +26,7 @@ public record ProtocolOptions
     public string? Name { get; init; }
 
     /// <summary>Python interpreter to start: a name on PATH or a full path (default <c>python3</c>).</summary>
-    public string Python { get; init; } = "python3";
+    public string Python { get; init; } = DefaultPython;
 
     /// <summary>Largest frame accepted from the remote, in bytes (default 64 MiB).</summary>
     public int MaxFrameSize { get; init; } = 64 * 1024 * 1024;
@@ -23,31 +37,38 @@ public record ProtocolOptions
     /// </summary>
     public int StreamWindow { get; init; } = 8 * 1024 * 1024;
 
-    /// <summary>Time allowed from starting the transport to the runtime being ready (default 30 s).</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Time allowed from starting the transport to the runtime being ready (default 30 s; must be positive: a connect always has a bound).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
-    /// <summary>Default time limit for each call; null (the default) means none. A handle's own timeout wins.</summary>
+    /// <summary>Default time limit for each call; null (the default) and zero mean none. A handle's own timeout wins.</summary>
     public TimeSpan? CallTimeout { get; init; }
+
+    /// <summary>The call limit <see cref="CallTimeout"/> gives (null: none).</summary>
+    internal TimeSpan? EffectiveCallTimeout => DurationSetting.Resolve(CallTimeout, null, SettingNames["CallTimeout"]);
 
     /// <summary>
     /// Copies only: a host that acknowledges none of the file data in flight for this long is cut off, its calls
     /// failing with <see cref="RemoteStalledException"/> ("no progress for N s") and its transport killed: a frozen
     /// interpreter (SIGSTOP, a hung disk) fails its host alone instead of hanging the deploy. Default 120 s, longer
     /// than ssh's own dead-link detection (3 × 15 s keep-alives) and than the slowest acknowledgement of a 4 MiB
-    /// chunk over a 1 Mbit/s link (~35 s); null turns it off. Calls without file data (a long plan, an Exec) are
-    /// bounded by <see cref="CallTimeout"/> instead.
+    /// chunk over a 1 Mbit/s link (~35 s). Null: the default; <see cref="TimeSpan.Zero"/> turns it off. Calls without
+    /// file data (a long plan, an Exec) are bounded by <see cref="CallTimeout"/> instead.
     /// </summary>
-    public TimeSpan? NoProgressTimeout { get; init; } = DefaultNoProgressTimeout;
+    public TimeSpan? NoProgressTimeout { get; init; }
 
-    internal static readonly TimeSpan DefaultNoProgressTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>The no-progress bound <see cref="NoProgressTimeout"/> gives (null: off).</summary>
+    internal TimeSpan? EffectiveNoProgressTimeout => DurationSetting.Resolve(NoProgressTimeout, DefaultNoProgressTimeout, SettingNames["NoProgressTimeout"]);
 
     /// <summary>
     /// A remote that sends part of a frame (some of its header or body) and then nothing more for this long is cut
     /// off with a <see cref="ProtocolException"/> ("the remote stalled inside a frame"), failing every pending call;
-    /// the transport is killed. Default 60 s (longer than ssh's dead-link detection, so a dead link is reported as
-    /// such); null turns it off. Bytes still arriving, however slowly, never count as a stall.
+    /// the transport is killed. Null: the default, 60 s (longer than ssh's dead-link detection, so a dead link is
+    /// reported as such); <see cref="TimeSpan.Zero"/> turns it off. Bytes still arriving, however slowly, never count as a stall.
     /// </summary>
-    public TimeSpan? FrameStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan? FrameStallTimeout { get; init; }
+
+    /// <summary>The stall bound <see cref="FrameStallTimeout"/> gives (null: off).</summary>
+    internal TimeSpan? EffectiveFrameStallTimeout => DurationSetting.Resolve(FrameStallTimeout, DefaultFrameStallTimeout, SettingNames["FrameStallTimeout"]);
 
     /// <summary>
     /// Remote log records (LOG frames) allowed: default 1,000 per second sustained, bursts of 10,000. A remote sending
@@ -79,6 +100,9 @@ public record ProtocolOptions
     /// (about 10 ms of CPU per connection). False (default true) leaves nothing on the host.
     /// </summary>
     public bool CodeCache { get; init; } = true;
+
+    /// <summary>How errors name these settings: the C# API's names unless a front end says otherwise.</summary>
+    internal Transport.SettingNames SettingNames { get; init; } = Transport.SettingNames.SshOptionsApi;
 
     /// <summary>Extra environment variables for the local transport process.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
@@ -126,21 +150,29 @@ public sealed record SshOptions : ProtocolOptions
     public string SshExecutable { get; init; } = "ssh";
 
     /// <summary>
-    /// How long a shared SSH connection stays open after its last session ends (default 60 s; null or zero turns
-    /// sharing off). The first connection to a host becomes a background OpenSSH master (ControlMaster=auto,
+    /// How long a shared SSH connection stays open after its last session ends (null: the default, 60 s;
+    /// <see cref="TimeSpan.Zero"/> turns sharing off). The first connection to a host becomes a background OpenSSH master (ControlMaster=auto,
     /// ControlPersist); later connections with the same host, user, port, key, known_hosts and extra options, from
     /// this process or the next build, open a session on it instead of a new key exchange and login: a redeploy
     /// that finds little to do takes a fraction of the time. The control sockets live in <c>~/.cache/rmote/ssh</c>
     /// (mode 0700); a socket folder or parent that another user owns or can write skips sharing with a warning (Linux checks it; elsewhere nothing is shared). A master holds an authenticated connection: any process of this local user can open sessions
     /// through it until it closes. <c>-o ControlPath=none</c> in <see cref="Options"/> also turns sharing off.
     /// </summary>
-    public TimeSpan? ConnectionPersist { get; init; } = DefaultConnectionPersist;
+    public TimeSpan? ConnectionPersist { get; init; }
 
     internal static readonly TimeSpan DefaultConnectionPersist = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a shared connection stays open (null: not shared).</summary>
+    internal TimeSpan? EffectiveConnectionPersist => DurationSetting.Resolve(ConnectionPersist, DefaultConnectionPersist, SettingNames["ConnectionPersist"]);
 
     /// <summary>The control sockets' folder instead of <c>~/.cache/rmote/ssh</c> (tests use their own).</summary>
     internal string? ControlSocketFolder { get; init; }
 
-    /// <summary>Keep-alive probe interval; a dead link is noticed after three missed probes (default 15 s, null to disable).</summary>
-    public TimeSpan? ServerAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Keep-alive probe interval; a dead link is noticed after three missed probes (null: the default, 15 s; <see cref="TimeSpan.Zero"/>: no probes).</summary>
+    public TimeSpan? ServerAliveInterval { get; init; }
+
+    internal static readonly TimeSpan DefaultServerAliveInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>The probe interval <see cref="ServerAliveInterval"/> gives (null: no probes).</summary>
+    internal TimeSpan? EffectiveServerAliveInterval => DurationSetting.Resolve(ServerAliveInterval, DefaultServerAliveInterval, SettingNames["ServerAliveInterval"]);
 }

@@ -5,12 +5,42 @@ using Rmote.Fleet;
 namespace Rmote.MSBuild;
 
 /// <summary>
-/// Turns <c>RmoteHost</c> items into host specs. The item spec is a host string (<c>web01</c>, <c>deploy@web01:2222</c>,
-/// <c>local</c>); metadata override its parts. MSBuild reserves the metadata name <c>Identity</c> (the item spec), so
-/// the key file is <c>IdentityFile</c>.
+/// Turns <c>RmoteHost</c> items into host specs: the one mapping from item metadata to <see cref="HostSpec"/>. The item
+/// spec is a host string (<c>web01</c>, <c>deploy@web01:2222</c>, <c>local</c>); metadata override its parts. MSBuild
+/// reserves the metadata name <c>Identity</c> (the item spec), so the key file is <c>IdentityFile</c>. Durations are
+/// milliseconds; 0 turns a setting off, as everywhere. Errors name the item and the metadata as the user wrote them.
 /// </summary>
 internal static class HostItems
 {
+    /// <summary>
+    /// One metadata: its name, whether only SSH hosts use it, what it accepts (for the error), and how its text sets
+    /// the spec (null: the text is not accepted).
+    /// </summary>
+    sealed record Metadata(string Name, bool SshOnly, string Accepts, Func<HostSpec, string, string, HostSpec?> Apply);
+
+    const string AnyText = "";
+
+    /// <summary>Every connection metadata of <c>RmoteHost</c>, in the order they apply.</summary>
+    static readonly Metadata[] All =
+    [
+        new("User", true, "a user name (no spaces, not starting with '-')",
+            (s, v, _) => v.StartsWith('-') || v.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? null : s with { User = v }),
+        new("Port", true, "a port number (1-65535)", (s, v, _) => Number(v) is { } p && p is > 0 and < 65536 ? s with { Port = p } : null),
+        new("IdentityFile", true, AnyText, (s, v, dir) => s with { Identity = ConnectionSettings.FullPath(v, dir) }),
+        new("KnownHostsFile", true, AnyText, (s, v, dir) => s with { KnownHostsFile = ConnectionSettings.FullPath(v, dir) }),
+        new("SshConfigFile", true, AnyText, (s, v, dir) => s with { SshConfigFile = ConnectionSettings.FullPath(v, dir) }),
+        new("SshOptions", true, AnyText, (s, v, _) => s with { SshOptions = v.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
+        new("HostKeyChecking", true, "Strict, AcceptNew or Off",
+            (s, v, _) => Enum.TryParse<HostKeyChecking>(v, true, out var k) && Enum.IsDefined(k) && !char.IsDigit(v[0]) ? s with { HostKeyChecking = k } : null),
+        new("ConnectionPersist", true, "milliseconds (0 turns connection sharing off)", (s, v, _) => Milliseconds(v) is { } t ? s with { ConnectionPersist = t } : null),
+        new("Python", false, AnyText, (s, v, _) => s with { Python = v }),
+        new("Sudo", false, "true or false", (s, v, _) => bool.TryParse(v, out var b) ? s with { Sudo = b } : null),
+        new("ConnectTimeout", false, "milliseconds, more than 0", (s, v, _) => Milliseconds(v) is { } t && t > TimeSpan.Zero ? s with { ConnectTimeout = t } : null),
+        new("NoProgressTimeout", false, "milliseconds (0 turns the bound off)", (s, v, _) => Milliseconds(v) is { } t ? s with { NoProgressTimeout = t } : null),
+        new("CodeCache", false, "true or false", (s, v, _) => bool.TryParse(v, out var b) ? s with { CodeCache = b } : null),
+        new("Name", false, AnyText, (s, v, _) => s with { Name = v }),
+    ];
+
     public static List<HostSpec> Parse(ITaskItem[] items, string projectDirectory)
     {
         var specs = new List<HostSpec>();
@@ -18,37 +48,20 @@ internal static class HostItems
         // and an escaped %3B stays inside one item).
         foreach (var (item, text) in items.SelectMany(i => i.ItemSpec.Split([' ', '\t', ';', ','], StringSplitOptions.RemoveEmptyEntries).Select(t => (i, t))))
         {
-            var spec = HostSpec.Parse(text);
-            if (!spec.IsLocal)
+            var spec = HostSpec.Parse(text) with { SettingNames = Transport.SettingNames.RmoteHostMetadata };
+            foreach (var m in All)
             {
-                if (Meta(item, "User") is { } user) spec = spec with { User = user };
-                if (Meta(item, "Port") is { } port)
-                    spec = spec with { Port = int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536 ? p : throw new FormatException($"Host '{text}': Port '{port}' is not a port number.") };
-                if (Meta(item, "IdentityFile") is { } id) spec = spec with { Identity = FullPath(id, projectDirectory) };
-                if (Meta(item, "KnownHostsFile") is { } kh) spec = spec with { KnownHostsFile = FullPath(kh, projectDirectory) };
-                if (Meta(item, "SshConfigFile") is { } cf) spec = spec with { ConfigFile = FullPath(cf, projectDirectory) };
-                if (Meta(item, "SshOptions") is { } so) spec = spec with { SshOptions = so.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
-                if (Meta(item, "ConnectionPersist") is { } cp)
-                    spec = spec with { ConnectionPersist = int.TryParse(cp, NumberStyles.None, CultureInfo.InvariantCulture, out var cpMs) ? TimeSpan.FromMilliseconds(cpMs) : throw new FormatException($"Host '{text}': ConnectionPersist '{cp}' is not milliseconds (0 turns connection sharing off).") };
-                if (Meta(item, "HostKeyChecking") is { } hk)
-                    spec = spec with { HostKeyChecking = Enum.TryParse<HostKeyChecking>(hk, true, out var k) ? k : throw new FormatException($"Host '{text}': HostKeyChecking '{hk}' is not Strict, AcceptNew or Off.") };
+                if (m.SshOnly && spec.IsLocal) continue;
+                if (item.GetMetadata(m.Name) is not { Length: > 0 } raw || raw.Trim() is not { Length: > 0 } value) continue;
+                spec = m.Apply(spec, value, projectDirectory)
+                    ?? throw new FormatException($"RmoteHost '{text}': metadata {m.Name}='{value}' is not {m.Accepts}.");
             }
-            if (Meta(item, "Python") is { } py) spec = spec with { Python = py };
-            if (Meta(item, "Sudo") is { } sudo) spec = spec with { Sudo = string.Equals(sudo, "true", StringComparison.OrdinalIgnoreCase) };
-            if (Meta(item, "ConnectTimeout") is { } ct)
-                spec = spec with { ConnectTimeout = int.TryParse(ct, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? TimeSpan.FromMilliseconds(ms) : throw new FormatException($"Host '{text}': ConnectTimeout '{ct}' is not milliseconds.") };
-            if (Meta(item, "Name") is { } name) spec = spec with { Name = name };
             specs.Add(spec);
         }
         return specs;
     }
 
-    static string? Meta(ITaskItem item, string name) => item.GetMetadata(name) is { Length: > 0 } v ? v.Trim() : null;
+    static int? Number(string text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 
-    static string FullPath(string path, string projectDirectory)
-    {
-        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
-            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "");
-        return Path.GetFullPath(path, projectDirectory);
-    }
+    static TimeSpan? Milliseconds(string text) => Number(text) is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
 }

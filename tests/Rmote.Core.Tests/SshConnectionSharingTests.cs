@@ -60,7 +60,7 @@ public sealed class SshConnectionSharingTests(SshFleetFixture rig)
     public async Task Without_sharing_every_connection_logs_in()
     {
         var host = rig.Hosts[2];
-        var options = OptionsFor(host) with { ConnectionPersist = null };
+        var options = OptionsFor(host) with { ConnectionPersist = TimeSpan.Zero };
         var logins = Logins(host);
         await ConnectAndEchoAsync(host, options);
         await ConnectAndEchoAsync(host, options);

@@ -1,6 +1,5 @@
 using Cake.Core;
 using Cake.Core.Diagnostics;
-using Cake.Core.IO;
 using Rmote.Deploy;
 using Rmote.Fleet;
 using Rmote.Integration;
@@ -24,7 +23,7 @@ internal static class CakeStep
         FleetOptions options;
         try
         {
-            specs = OperationRunner.ParseHosts(hosts, DefaultsFrom(context, settings));
+            specs = OperationRunner.ParseHosts(hosts, settings.HostDefaults(context.Environment.WorkingDirectory.FullPath));
             options = new FleetOptions
             {
                 MaxParallel = settings.MaxParallel,
@@ -59,24 +58,4 @@ internal static class CakeStep
         context.Log.Information("{0}", alias + "\n" + result.ToTable(describe).TrimEnd());
         return result;
     }
-
-    static HostSpec DefaultsFrom(ICakeContext context, RmoteSettings s) => new()
-    {
-        Host = HostSpec.LocalName,
-        Identity = Expand(context, s.Identity),
-        Python = s.Python,
-        SshOptions = s.SshOptions ?? [],
-        KnownHostsFile = Expand(context, s.KnownHostsFile),
-        ConfigFile = Expand(context, s.SshConfigFile),
-        HostKeyChecking = s.HostKeyChecking,
-        Sudo = s.Sudo,
-        ConnectTimeout = s.ConnectTimeout,
-        ConnectionPersist = s.ConnectionPersist,
-        Timeout = s.StepTimeout,
-        NoProgressTimeout = s.NoProgressTimeout,
-    };
-
-    // Relative key and known_hosts paths are relative to where the script runs, as Cake users expect of file paths.
-    static string? Expand(ICakeContext context, string? path) =>
-        string.IsNullOrWhiteSpace(path) || path.StartsWith('~') ? path : new FilePath(path).MakeAbsolute(context.Environment).FullPath;
 }

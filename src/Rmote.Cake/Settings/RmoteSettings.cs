@@ -8,35 +8,51 @@ namespace Rmote.Cake;
 /// </summary>
 public abstract class RmoteSettings
 {
-    /// <summary>Private key file (<c>ssh -i</c>); null: the agent / ~/.ssh/config.</summary>
-    public string? Identity { get; set; }
+    // The one record of connection settings: the properties below read and write it, and it becomes each host's
+    // defaults as it is (see HostDefaults), so no field is mapped by hand.
+    HostSpec connection = new() { Host = HostSpec.LocalName };
+
+    /// <summary>Private key file (<c>ssh -i</c>); null: the agent / ~/.ssh/config. A relative path is relative to the script's working directory.</summary>
+    public string? Identity { get => connection.Identity; set => connection = connection with { Identity = value }; }
 
     /// <summary>Extra ssh arguments, e.g. <c>["-J", "bastion.example.com"]</c>.</summary>
-    public string[] SshOptions { get; set; } = [];
+    public IReadOnlyList<string> SshOptions { get => connection.SshOptions; set => connection = connection with { SshOptions = value ?? [] }; }
 
-    /// <summary>Interpreter on the host (default <c>python3</c>).</summary>
-    public string? Python { get; set; }
+    /// <summary>Interpreter on the host (null: <c>python3</c>).</summary>
+    public string? Python { get => connection.Python; set => connection = connection with { Python = value }; }
 
-    /// <summary>known_hosts file to check host keys against (default: the user's).</summary>
-    public string? KnownHostsFile { get; set; }
+    /// <summary>known_hosts file to check host keys against (null: the user's).</summary>
+    public string? KnownHostsFile { get => connection.KnownHostsFile; set => connection = connection with { KnownHostsFile = value }; }
 
     /// <summary>ssh_config file (<c>ssh -F</c>).</summary>
-    public string? SshConfigFile { get; set; }
+    public string? SshConfigFile { get => connection.SshConfigFile; set => connection = connection with { SshConfigFile = value }; }
 
     /// <summary>Host-key policy (default <see cref="Rmote.HostKeyChecking.Strict"/>).</summary>
-    public HostKeyChecking HostKeyChecking { get; set; } = HostKeyChecking.Strict;
+    public HostKeyChecking HostKeyChecking { get => connection.HostKeyChecking; set => connection = connection with { HostKeyChecking = value }; }
 
     /// <summary>Run the remote interpreter through <c>sudo -n</c>.</summary>
-    public bool Sudo { get; set; }
+    public bool Sudo { get => connection.Sudo; set => connection = connection with { Sudo = value }; }
 
-    /// <summary>Time allowed to connect to one host (default 30 s).</summary>
-    public TimeSpan? ConnectTimeout { get; set; }
+    /// <summary>Time allowed to connect to one host (null: 30 s).</summary>
+    public TimeSpan? ConnectTimeout { get => connection.ConnectTimeout; set => connection = connection with { ConnectTimeout = value }; }
 
     /// <summary>
     /// How long a shared SSH connection stays open after its last session, so the next build's connections skip the
     /// SSH handshake (null: 60 s; <see cref="TimeSpan.Zero"/>: no sharing; see <see cref="Rmote.SshOptions.ConnectionPersist"/>).
     /// </summary>
-    public TimeSpan? ConnectionPersist { get; set; }
+    public TimeSpan? ConnectionPersist { get => connection.ConnectionPersist; set => connection = connection with { ConnectionPersist = value }; }
+
+    /// <summary>
+    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
+    /// and its connection is closed, so a frozen host fails alone (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off).
+    /// </summary>
+    public TimeSpan? NoProgressTimeout { get => connection.NoProgressTimeout; set => connection = connection with { NoProgressTimeout = value }; }
+
+    /// <summary>Keep compiled runtime and tool code in the remote user's <c>~/.cache/rmote</c> (default true; see <see cref="ConnectionSettings.CodeCache"/>).</summary>
+    public bool CodeCache { get => connection.CodeCache; set => connection = connection with { CodeCache = value }; }
+
+    /// <summary>Each host's defaults: these connection settings, relative paths under <paramref name="workingDirectory"/>, the alias's time limit.</summary>
+    internal HostSpec HostDefaults(string workingDirectory) => connection.ToHostDefaults(workingDirectory, StepTimeout);
 
     /// <summary>
     /// Time limit of the alias on each host (null, the default: none). On expiry the host's remote work is cancelled and
@@ -47,12 +63,6 @@ public abstract class RmoteSettings
 
     /// <summary>The limit the alias gets on each host; settings whose <see cref="Timeout"/> the host enforces add a grace period.</summary>
     internal virtual TimeSpan? StepTimeout => Timeout;
-
-    /// <summary>
-    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
-    /// and its connection is closed, so a frozen host fails alone (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off).
-    /// </summary>
-    public TimeSpan? NoProgressTimeout { get; set; }
 
     /// <summary>Hosts worked on at once (default 32).</summary>
     public int MaxParallel { get; set; } = 32;

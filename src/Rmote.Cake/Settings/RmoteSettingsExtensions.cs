@@ -93,6 +93,14 @@ public static class RmoteSettingsExtensions
         return settings;
     }
 
+    /// <summary>Keeps (true, the default) or leaves no compiled code in the remote user's <c>~/.cache/rmote</c>.</summary>
+    public static T WithCodeCache<T>(this T settings, bool codeCache = true) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.CodeCache = codeCache;
+        return settings;
+    }
+
     /// <summary>Sets how many hosts are worked on at once.</summary>
     public static T WithMaxParallel<T>(this T settings, int maxParallel) where T : RmoteSettings
     {

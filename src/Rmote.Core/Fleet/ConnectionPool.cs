@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Rmote.Transport;
 
 namespace Rmote.Fleet;
 
 /// <summary>
-/// Open connections keyed by host and connection settings, so consecutive steps of one build (copy, exec,
-/// restart...) reuse one connection per host instead of paying an SSH login per step and host. Steps asking for the
+/// Open connections keyed by what connecting would run: the transport's full argv (every ssh setting, the control
+/// socket, ConnectionPersist, sudo, the interpreter) and every protocol option (code cache, bounds, label), so no
+/// hand-kept field list can go stale. Consecutive steps of one build (copy, exec, restart...) reuse one connection per host instead of paying an SSH login per step and host. Steps asking for the
 /// same host at once share one connect; a lost connection is replaced on next use. Hand <see cref="GetAsync"/> to
 /// <see cref="FleetSession.ConnectAsync(IEnumerable{HostSpec}, FleetOptions?, Func{HostSpec, CancellationToken, Task{Protocol}}?, CancellationToken)"/>:
 /// sessions borrow the connections, the pool closes them.
@@ -28,12 +30,13 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
     public async Task<Protocol> GetAsync(HostSpec spec, ILogger? logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var key = KeyOf(spec);
+        // The step's time limit is not a connection setting: the session applies it per step, and a pooled connection serves many steps.
+        var plan = (spec with { Timeout = null }).ToTransportPlan(logger);
+        var key = plan.Key;
         while (true)
         {
             // Not the caller's token: the connection outlives the step that opened it.
-            // Nor the step's time limit: the session applies it per step, and a pooled connection serves many steps.
-            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => (spec with { Timeout = null }).ConnectAsync(logger, CancellationToken.None)));
+            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => Protocol.StartAsync(plan, CancellationToken.None)));
             Protocol protocol;
             try
             {
@@ -61,9 +64,4 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
             catch (Exception) { /* a connect that failed has nothing to close */ }
         })).ConfigureAwait(false);
     }
-
-    /// <summary>Everything that makes two connections to the same host different.</summary>
-    static string KeyOf(HostSpec s) => string.Join('\u001f',
-        s.Label, s.Host, s.User, s.Port, s.Identity, s.Python, string.Join('\u001e', s.SshOptions), s.KnownHostsFile, s.ConfigFile,
-        s.HostKeyChecking, s.Sudo, s.ConnectTimeout, s.EffectiveNoProgressTimeout);
 }

@@ -22,12 +22,13 @@ public sealed record FleetOptions
 
     /// <summary>
     /// Time limit of the step on each host whose <see cref="HostSpec.Timeout"/> is not set: on expiry that host's remote
-    /// calls are cancelled and it fails with a <see cref="TimeoutException"/>; the others go on and are reported. Null: none.
+    /// calls are cancelled and it fails with a <see cref="TimeoutException"/>; the others go on and are reported.
+    /// Null (the default) and <see cref="TimeSpan.Zero"/>: none.
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
-    /// No-progress bound of copies for hosts whose <see cref="HostSpec.NoProgressTimeout"/> is not set, applied when the
+    /// No-progress bound of copies for hosts whose <see cref="ConnectionSettings.NoProgressTimeout"/> is not set, applied when the
     /// session connects (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off). See <see cref="ProtocolOptions.NoProgressTimeout"/>.
     /// </summary>
     public TimeSpan? NoProgressTimeout { get; init; }
@@ -38,8 +39,8 @@ public sealed record FleetOptions
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallel, 1, nameof(MaxParallel));
-        if (Timeout is { } t && t <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(Timeout), t, "must be positive (null: no limit)");
+        _ = DurationSetting.Resolve(Timeout, null, "FleetOptions.Timeout");
+        _ = DurationSetting.Resolve(NoProgressTimeout, null, "FleetOptions.NoProgressTimeout");
         if (MaxFailurePercentage is < 0 or > 100)
             throw new ArgumentOutOfRangeException(nameof(MaxFailurePercentage), MaxFailurePercentage, "must be in [0, 100]");
     }

@@ -1,16 +1,26 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Rmote.Transport;
 
 namespace Rmote.Fleet;
 
 /// <summary>
-/// One host of a fleet: <c>local</c> (the embedded local python3 child) or an SSH destination with its options.
+/// One host of a fleet and how to reach it: <c>local</c> (the embedded local python3 child) or an SSH destination,
+/// with the <see cref="ConnectionSettings"/> every front end shares. The one record of connection settings: MSBuild's
+/// <c>RmoteHost</c> items, the Cake and Nuke settings and the C# API all end up here, and
+/// <see cref="ToSshOptions"/> is the one mapping to the transport.
 /// Parse <c>host</c>, <c>user@host</c>, <c>host:port</c>, <c>user@host:port</c>, <c>[::1]:22</c>, <c>ssh://user@host:port</c>.
 /// </summary>
-public sealed record HostSpec
+public sealed record HostSpec : ConnectionSettings
 {
     /// <summary>The literal that names the local embedded target.</summary>
     public const string LocalName = "local";
+
+    /// <summary>An empty spec; set <see cref="Host"/>.</summary>
+    public HostSpec() { }
+
+    /// <summary>A spec with the connection settings of <paramref name="settings"/> (the record's own copy: no field list to keep).</summary>
+    internal HostSpec(ConnectionSettings settings) : base(settings) { }
 
     /// <summary>Host name or address (IPv6 without brackets), or <c>local</c>.</summary>
     public required string Host { get; init; }
@@ -24,63 +34,16 @@ public sealed record HostSpec
     /// <summary>Label used in results, logs and errors (default: the spec as written, e.g. <c>deploy@web01:2222</c>).</summary>
     public string? Name { get; init; }
 
-    /// <summary>Private key file (ssh -i).</summary>
-    public string? Identity { get; init; }
-
-    /// <summary>Remote interpreter (default python3).</summary>
-    public string? Python { get; init; }
-
-    /// <summary>Extra ssh arguments (e.g. <c>["-J", "bastion"]</c>).</summary>
-    public IReadOnlyList<string> SshOptions { get; init; } = [];
-
-    /// <summary>known_hosts file to use.</summary>
-    public string? KnownHostsFile { get; init; }
-
-    /// <summary>ssh_config file (ssh -F).</summary>
-    public string? ConfigFile { get; init; }
-
-    /// <summary>Host-key policy (default strict).</summary>
-    public HostKeyChecking HostKeyChecking { get; init; } = HostKeyChecking.Strict;
-
-    /// <summary>Run the remote interpreter through <c>sudo -n</c>.</summary>
-    public bool Sudo { get; init; }
-
-    /// <summary>Time allowed to connect (default 30 s).</summary>
-    public TimeSpan? ConnectTimeout { get; init; }
-
-    /// <summary>
-    /// How long a shared SSH connection to this host stays open after its last session (null: the default, 60 s;
-    /// <see cref="TimeSpan.Zero"/>: no sharing; see <see cref="Rmote.SshOptions.ConnectionPersist"/>).
-    /// </summary>
-    public TimeSpan? ConnectionPersist { get; init; }
-
     /// <summary>
     /// Time limit of each step on this host (a copy, an exec, a switch...), and of each call made directly on a
     /// connection this spec opens (<see cref="ProtocolOptions.CallTimeout"/>). On expiry the host's remote calls are
-    /// cancelled and the host fails with a <see cref="TimeoutException"/> naming the limit; other hosts go on. Null: none.
+    /// cancelled and the host fails with a <see cref="TimeoutException"/> naming the limit; other hosts go on.
+    /// Null: the session's <see cref="FleetOptions.Timeout"/> (none by default); <see cref="TimeSpan.Zero"/>: none.
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
-    /// <summary>
-    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
-    /// and its connection is closed (see <see cref="ProtocolOptions.NoProgressTimeout"/>). Null: the default, 120 s;
-    /// <see cref="TimeSpan.Zero"/> turns it off.
-    /// </summary>
-    public TimeSpan? NoProgressTimeout { get; init; }
-
-    /// <summary>The step and call limit (null when unset, zero or negative: no limit).</summary>
-    internal TimeSpan? EffectiveTimeout => Timeout is { } t && t > TimeSpan.Zero && t != System.Threading.Timeout.InfiniteTimeSpan ? t : null;
-
-    /// <summary>The no-progress bound a connection gets from <see cref="NoProgressTimeout"/> (null: off).</summary>
-    internal TimeSpan? EffectiveNoProgressTimeout => NoProgressTimeout switch
-    {
-        null => ProtocolOptions.DefaultNoProgressTimeout,
-        { } t when t <= TimeSpan.Zero || t == System.Threading.Timeout.InfiniteTimeSpan => null,
-        { } t => t,
-    };
-
-    /// <summary>Keep compiled runtime and tool code in the remote user's <c>~/.cache/rmote</c> (default true; see <see cref="ProtocolOptions.CodeCache"/>).</summary>
-    public bool CodeCache { get; init; } = true;
+    /// <summary>How errors name this spec's settings: its own names, or the MSBuild metadata it was read from.</summary>
+    internal SettingNames SettingNames { get; init; } = SettingNames.HostSpec;
 
     /// <summary>True for the local embedded target.</summary>
     public bool IsLocal => string.Equals(Host, LocalName, StringComparison.OrdinalIgnoreCase);
@@ -163,37 +126,45 @@ public sealed record HostSpec
         return true;
     }
 
-    /// <summary>Opens a connection to this host.</summary>
-    public Task<Protocol> ConnectAsync(ILogger? logger = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The transport options of this host: every setting copied as it is (null stays "the default", zero stays
+    /// "off"; the defaults live in <see cref="ProtocolOptions"/> and <see cref="Rmote.SshOptions"/>). For
+    /// <c>local</c> only the <see cref="ProtocolOptions"/> part is used.
+    /// </summary>
+    /// <param name="logger">Receives the connection's diagnostics.</param>
+    public SshOptions ToSshOptions(ILogger? logger = null) => new()
     {
-        if (IsLocal)
-        {
-            var o = new ProtocolOptions { Name = Label, Logger = logger, Python = Python ?? "python3", ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30), CodeCache = CodeCache,
-                CallTimeout = EffectiveTimeout, NoProgressTimeout = EffectiveNoProgressTimeout };
-            return Sudo
-                ? Protocol.FromCommandAsync(["sudo", "-n", o.Python], o, cancellationToken)
-                : Protocol.FromSubprocessAsync(o, cancellationToken);
-        }
-        return Protocol.FromSshAsync(Host, new Rmote.SshOptions
-        {
-            Name = Label,
-            Logger = logger,
-            User = User,
-            Port = Port,
-            Identity = Identity,
-            Python = Python ?? "python3",
-            Options = SshOptions,
-            KnownHostsFile = KnownHostsFile,
-            ConfigFile = ConfigFile,
-            HostKeyChecking = HostKeyChecking,
-            Sudo = Sudo,
-            ConnectTimeout = ConnectTimeout ?? TimeSpan.FromSeconds(30),
-            CodeCache = CodeCache,
-            CallTimeout = EffectiveTimeout,
-            NoProgressTimeout = EffectiveNoProgressTimeout,
-            ConnectionPersist = ConnectionPersist ?? Rmote.SshOptions.DefaultConnectionPersist,
-        }, cancellationToken);
+        Name = Label,
+        Logger = logger,
+        User = User,
+        Port = Port,
+        Identity = Identity,
+        Python = Python ?? ProtocolOptions.DefaultPython,
+        Options = SshOptions,
+        KnownHostsFile = KnownHostsFile,
+        ConfigFile = SshConfigFile,
+        HostKeyChecking = HostKeyChecking,
+        Sudo = Sudo,
+        ConnectTimeout = ConnectTimeout ?? ProtocolOptions.DefaultConnectTimeout,
+        ConnectionPersist = ConnectionPersist,
+        NoProgressTimeout = NoProgressTimeout,
+        CallTimeout = Timeout,
+        CodeCache = CodeCache,
+        SettingNames = SettingNames,
+    };
+
+    /// <summary>What connecting runs: ssh for a remote host, the interpreter (through <c>sudo -n</c> when asked) for <c>local</c>.</summary>
+    internal TransportPlan ToTransportPlan(ILogger? logger)
+    {
+        var options = ToSshOptions(logger);
+        return !IsLocal ? TransportPlan.Ssh(Host, options)
+            : Sudo ? TransportPlan.Command(["sudo", "-n", options.Python], options)
+            : TransportPlan.Local(options);
     }
+
+    /// <summary>Opens a connection to this host.</summary>
+    public Task<Protocol> ConnectAsync(ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        Protocol.StartAsync(ToTransportPlan(logger), cancellationToken);
 
     /// <summary>The spec as a host string: <c>user@host:port</c> (IPv6 in brackets when a port follows).</summary>
     public override string ToString()

@@ -15,7 +15,7 @@ internal static partial class SshCommand
     public static IReadOnlyList<string> Build(string host, SshOptions options, out NotShared? notSharedBecause)
     {
         ValidateHost(host);
-        ValidatePython(options.Python);
+        ValidatePython(options.Python, options.SettingNames);
         var argv = new List<string> { options.SshExecutable };
         // User options go first: ssh keeps the first value it sees for an option, so they can override ours.
         argv.AddRange(options.Options);
@@ -27,7 +27,7 @@ internal static partial class SshCommand
             _ => "no",
         }]);
         argv.AddRange(["-o", $"ConnectTimeout={Math.Max(1, (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds))}"]);
-        if (options.ServerAliveInterval is { } alive)
+        if (options.EffectiveServerAliveInterval is { } alive)
             argv.AddRange(["-o", $"ServerAliveInterval={Math.Max(1, (int)alive.TotalSeconds)}", "-o", "ServerAliveCountMax=3"]);
         if (options.KnownHostsFile is { } knownHosts) argv.AddRange(["-o", "UserKnownHostsFile=" + ExpandHome(knownHosts)]);
         if (options.ConfigFile is { } config) argv.AddRange(["-F", ExpandHome(config)]);
@@ -36,14 +36,12 @@ internal static partial class SshCommand
         if (options.User is { } user)
         {
             if (user.Length == 0 || user.StartsWith('-') || user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-                throw new ArgumentException($"SshOptions.User '{user}' is not a valid user name.", nameof(options));
+                throw new ArgumentException($"{options.SettingNames["User"]} '{user}' is not a valid user name.", nameof(options));
             argv.AddRange(["-l", user]);
         }
         notSharedBecause = null;
-        if (options.ConnectionPersist is { } persist && persist != TimeSpan.Zero)
+        if (options.EffectiveConnectionPersist is { } persist)
         {
-            if (persist < TimeSpan.Zero)
-                throw new ArgumentException($"SshOptions.ConnectionPersist is negative ({persist}): give how long a shared connection stays open, or null to turn sharing off.", nameof(options));
             // After the user's options: ssh keeps the first value, so their ControlPath=none wins.
             argv.AddRange(SshConnectionSharing.Options([.. argv, "--", host], persist, options.ControlSocketFolder ?? SshConnectionSharing.DefaultFolder, out notSharedBecause));
         }
@@ -65,10 +63,10 @@ internal static partial class SshCommand
             throw new ArgumentException($"'{host}' is not a valid SSH host: it may not start with '-' or contain spaces, quotes or shell characters.", nameof(host));
     }
 
-    public static void ValidatePython(string python)
+    public static void ValidatePython(string python, SettingNames names)
     {
         if (!PlainWord().IsMatch(python))
-            throw new ArgumentException($"Python '{python}' must be an interpreter name or path such as python3.11 or /usr/local/bin/python3 (to run it as root, set SshOptions.Sudo = true).", nameof(python));
+            throw new ArgumentException($"{names["Python"]} '{python}' must be an interpreter name or path such as python3.11 or /usr/local/bin/python3 (to run it as root, set {names["Sudo"]} = true).", nameof(python));
     }
 
     public static string ExpandHome(string path) =>

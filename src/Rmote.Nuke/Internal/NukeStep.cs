@@ -20,7 +20,7 @@ internal static class NukeStep
         FleetOptions options;
         try
         {
-            specs = OperationRunner.ParseHosts(settings.Hosts, DefaultsFrom(settings));
+            specs = OperationRunner.ParseHosts(settings.Hosts, settings.HostDefaults());
             var defaults = new FleetOptions();
             options = new FleetOptions
             {
@@ -54,22 +54,4 @@ internal static class NukeStep
         Log.Information("{Task}\n{Table}", task, result.ToTable(describe).TrimEnd());
         return result;
     }
-
-    static HostSpec DefaultsFrom(RmoteSettings s) => new()
-    {
-        Host = HostSpec.LocalName,
-        Identity = Full(s.Identity),
-        Python = s.Python,
-        SshOptions = s.SshOptions,
-        KnownHostsFile = Full(s.KnownHostsFile),
-        ConfigFile = Full(s.SshConfigFile),
-        HostKeyChecking = s.HostKeyChecking ?? HostKeyChecking.Strict,
-        Sudo = s.Sudo ?? false,
-        ConnectTimeout = s.ConnectTimeout,
-        ConnectionPersist = s.ConnectionPersist,
-        Timeout = s.StepTimeout,
-        NoProgressTimeout = s.NoProgressTimeout,
-    };
-
-    static string? Full(string? path) => string.IsNullOrWhiteSpace(path) || path.StartsWith('~') ? path : Path.GetFullPath(path);
 }

@@ -2,38 +2,14 @@ using Rmote.Fleet;
 
 namespace Rmote.Nuke;
 
-/// <summary>Connection and fan-out settings every Rmote task shares (immutable: each setter returns a copy).</summary>
-public abstract record RmoteSettings
+/// <summary>
+/// Connection and fan-out settings every Rmote task shares (immutable: each setter returns a copy). The connection
+/// settings are <see cref="ConnectionSettings"/>, the record <see cref="HostSpec"/> is made of: written once, mapped by none.
+/// </summary>
+public abstract record RmoteSettings : ConnectionSettings
 {
     /// <summary>The hosts: <c>user@host:port</c> strings or <c>local</c>.</summary>
     public IReadOnlyList<string> Hosts { get; init; } = [];
-
-    /// <summary>The private key file (<c>ssh -i</c>).</summary>
-    public string? Identity { get; init; }
-
-    /// <summary>Extra ssh arguments (e.g. <c>-J bastion</c>).</summary>
-    public IReadOnlyList<string> SshOptions { get; init; } = [];
-
-    /// <summary>The interpreter on the hosts (default <c>python3</c>).</summary>
-    public string? Python { get; init; }
-
-    /// <summary>The known_hosts file host keys are checked against.</summary>
-    public string? KnownHostsFile { get; init; }
-
-    /// <summary>The ssh_config file (<c>ssh -F</c>).</summary>
-    public string? SshConfigFile { get; init; }
-
-    /// <summary>The host-key policy (default strict).</summary>
-    public HostKeyChecking? HostKeyChecking { get; init; }
-
-    /// <summary>Whether the remote interpreter runs through <c>sudo -n</c>.</summary>
-    public bool? Sudo { get; init; }
-
-    /// <summary>The time allowed to connect to one host.</summary>
-    public TimeSpan? ConnectTimeout { get; init; }
-
-    /// <summary>How long a shared SSH connection stays open after its last session (default 60 s; <see cref="TimeSpan.Zero"/>: no sharing).</summary>
-    public TimeSpan? ConnectionPersist { get; init; }
 
     /// <summary>
     /// The time limit of the task on each host (null: none). On expiry the host's remote work is cancelled and it fails
@@ -45,11 +21,8 @@ public abstract record RmoteSettings
     /// <summary>The limit the task gets on each host.</summary>
     internal virtual TimeSpan? StepTimeout => Timeout;
 
-    /// <summary>
-    /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
-    /// and its connection is closed, so a frozen host fails alone (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off).
-    /// </summary>
-    public TimeSpan? NoProgressTimeout { get; init; }
+    /// <summary>Each host's defaults: these connection settings, relative paths under the current directory, the task's time limit.</summary>
+    internal HostSpec HostDefaults() => ToHostDefaults(Environment.CurrentDirectory, StepTimeout);
 
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }

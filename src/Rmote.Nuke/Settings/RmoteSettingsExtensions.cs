@@ -68,25 +68,37 @@ public static class RmoteSettingsExtensions
     public static T ResetSshConfigFile<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { SshConfigFile = null });
 
     /// <summary>Sets the host-key policy (default strict).</summary>
-    public static T SetHostKeyChecking<T>(this T settings, HostKeyChecking? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { HostKeyChecking = value });
+    public static T SetHostKeyChecking<T>(this T settings, HostKeyChecking value) where T : RmoteSettings => (T)((RmoteSettings)settings with { HostKeyChecking = value });
 
-    /// <summary>Resets the host-key policy (default strict) to the default.</summary>
-    public static T ResetHostKeyChecking<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { HostKeyChecking = null });
+    /// <summary>Resets the host-key policy to the default (strict).</summary>
+    public static T ResetHostKeyChecking<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { HostKeyChecking = HostKeyChecking.Strict });
 
     /// <summary>Sets whether the remote interpreter runs through <c>sudo -n</c>.</summary>
-    public static T SetSudo<T>(this T settings, bool? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = value });
+    public static T SetSudo<T>(this T settings, bool value) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = value });
 
     /// <summary>Resets whether the remote interpreter runs through <c>sudo -n</c> to the default.</summary>
-    public static T ResetSudo<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = null });
+    public static T ResetSudo<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = false });
 
-    /// <summary>Enables <see cref="RmoteSettings.Sudo"/>: whether the remote interpreter runs through <c>sudo -n</c>.</summary>
+    /// <summary>Enables <see cref="ConnectionSettings.Sudo"/>: whether the remote interpreter runs through <c>sudo -n</c>.</summary>
     public static T EnableSudo<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = true });
 
-    /// <summary>Disables <see cref="RmoteSettings.Sudo"/>: whether the remote interpreter runs through <c>sudo -n</c>.</summary>
+    /// <summary>Disables <see cref="ConnectionSettings.Sudo"/>: whether the remote interpreter runs through <c>sudo -n</c>.</summary>
     public static T DisableSudo<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = false });
 
-    /// <summary>Toggles <see cref="RmoteSettings.Sudo"/>: whether the remote interpreter runs through <c>sudo -n</c>.</summary>
-    public static T ToggleSudo<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = !(settings.Sudo ?? false) });
+    /// <summary>Toggles <see cref="ConnectionSettings.Sudo"/>: whether the remote interpreter runs through <c>sudo -n</c>.</summary>
+    public static T ToggleSudo<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Sudo = !settings.Sudo });
+
+    /// <summary>Sets whether compiled code is kept in the remote user's <c>~/.cache/rmote</c> (default true).</summary>
+    public static T SetCodeCache<T>(this T settings, bool value) where T : RmoteSettings => (T)((RmoteSettings)settings with { CodeCache = value });
+
+    /// <summary>Resets whether compiled code is kept in the remote user's <c>~/.cache/rmote</c> to the default (true).</summary>
+    public static T ResetCodeCache<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { CodeCache = true });
+
+    /// <summary>Enables <see cref="ConnectionSettings.CodeCache"/>: compiled code kept in the remote user's <c>~/.cache/rmote</c>.</summary>
+    public static T EnableCodeCache<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { CodeCache = true });
+
+    /// <summary>Disables <see cref="ConnectionSettings.CodeCache"/>: nothing left on the host.</summary>
+    public static T DisableCodeCache<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { CodeCache = false });
 
     /// <summary>Sets the time allowed to connect to one host.</summary>
     public static T SetConnectTimeout<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectTimeout = value });
@@ -100,7 +112,7 @@ public static class RmoteSettingsExtensions
     /// <summary>Resets the time limit of the task on each host (none).</summary>
     public static T ResetTimeout<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { Timeout = null });
 
-    /// <summary>Sets the no-progress bound of copies (<see cref="TimeSpan.Zero"/>: off; see <see cref="RmoteSettings.NoProgressTimeout"/>).</summary>
+    /// <summary>Sets the no-progress bound of copies (<see cref="TimeSpan.Zero"/>: off; see <see cref="ConnectionSettings.NoProgressTimeout"/>).</summary>
     public static T SetNoProgressTimeout<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { NoProgressTimeout = value });
 
     /// <summary>Resets the no-progress bound of copies to the default (120 s).</summary>

@@ -48,7 +48,7 @@ public sealed class DestructiveFaultTests
         var options = OptionsFor(host) with
         {
             Name = "netns-host", ServerAliveInterval = TimeSpan.FromSeconds(2),
-            ConnectionPersist = sharedConnection ? TimeSpan.FromSeconds(60) : null,
+            ConnectionPersist = sharedConnection ? TimeSpan.FromSeconds(60) : TimeSpan.Zero,
         };
         var proto = await Protocol.FromSshAsync(host.HostName, options);
         var remotePid = proto.Info.Pid;
@@ -86,7 +86,7 @@ public sealed class DestructiveFaultTests
             Assert.Empty(await WaitNoChildrenAsync(host.HostName));
             var remoteAlive = ProcessTree.IsAlive(remotePid);
             Record(sharedConnection ? "network cut mid-transfer, shared SSH connection" : "network cut mid-transfer",
-                "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s" + (sharedConnection ? "; ConnectionPersist = 60 s" : "; ConnectionPersist = null"),
+                "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s" + (sharedConnection ? "; ConnectionPersist = 60 s" : "; ConnectionPersist = 0 (off)"),
                 $"RemoteConnectionLostException after {sw.Elapsed.TotalSeconds:F1} s: {message}",
                 remoteAlive ? "the remote interpreter stays until sshd notices the dead TCP connection (no ClientAlive on the rig's sshd); it exits on EOF once the link is back" : "nothing");
         }
