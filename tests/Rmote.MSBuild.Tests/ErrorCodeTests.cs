@@ -37,7 +37,7 @@ public sealed class ErrorCodeTests(SshFleetFixture rig, PackedFeed feed)
                 <RmoteExec Hosts="@(RmoteHost)" ShellCommand="touch {dest}/ran; test -e {dest}/ok" Serial="1" FailurePolicy="StopOnFirst" ContinueOnError="ErrorAndContinue">
                   <Output TaskParameter="HostSummary" ItemName="Summary" />
                 </RmoteExec>
-                <Message Importance="high" Text="SUMMARY %(Summary.Identity) status=%(Summary.Status) detail=%(Summary.Detail)" />
+                <Message Importance="high" Text="SUMMARY %(Summary.Identity) status=%(Summary.Status) duration=%(Summary.Duration) detail=%(Summary.Detail)" />
               </Target>
               <Target Name="RemoteLog">
                 <RmoteTemplate Hosts="@(RmoteHost)" Template="{"${__import__('logging').getLogger('app').error('disk almost full on ' + rmote_host)}"}" DestinationFile="{dest}/logged.txt" />
@@ -70,8 +70,8 @@ public sealed class ErrorCodeTests(SshFleetFixture rig, PackedFeed feed)
             Assert.False(File.Exists(Path.Combine(HostPaths.Local(h, dest), "ran")), $"{h.Name} ran although the policy stopped the fleet");
         }
         // HostSummary: one item per host with its status and detail.
-        Assert.Matches($"SUMMARY host1 status=failed detail=.*`touch {dest}/ran; test -e {dest}/ok` exited with code 1", log);
+        Assert.Matches($@"SUMMARY host1 status=failed duration=\d+\.\d{{3}} detail=.*`touch {dest}/ran; test -e {dest}/ok` exited with code 1", log);
         foreach (var h in hosts.Skip(1))
-            Assert.Contains($"SUMMARY {h.Name} status=skipped detail=not started: host1 failed and the policy is StopOnFirst", log);
+            Assert.Matches($@"SUMMARY {h.Name} status=skipped duration=\d+\.\d{{3}} detail=not started: host1 failed and the policy is StopOnFirst", log);
     }
 }
