@@ -41,6 +41,8 @@ public static class ErrorCodes
         HostStatus.Skipped => Skipped,
         _ => row.Error switch
         {
+            // The check's own limit: it never passed (the step's limit, a frozen host, stays a time-out).
+            HealthCheckTimeoutException => Unhealthy,
             TimeoutException => TimedOut,
             RemoteExitCodeException => CommandFailed,
             ServiceFailedException => ServiceFailed,

@@ -168,8 +168,10 @@ public sealed class CopyTests(SshFleetFixture rig)
             new CopyItem(src.Combine("bin/run.sh"), @"scripts\start.sh"),
         ]), new CopyOptions { DestinationFolder = remote });
         Assert.Equal(2, r.Copied);
-        Assert.True(File.Exists(Path.Combine(local, "lib/app.dll")));
-        Assert.True(File.Exists(Path.Combine(local, "scripts/start.sh")));
+        // Each file under its own destination path with its own bytes (a swap or a truncation would show here), and nothing else.
+        Assert.Equal(File.ReadAllBytes(src.Combine("app.dll")), File.ReadAllBytes(Path.Combine(local, "lib/app.dll")));
+        Assert.Equal("#!/bin/sh\necho hi\n", File.ReadAllText(Path.Combine(local, "scripts/start.sh")));
+        Assert.Equal(["lib/app.dll", "scripts/start.sh"], Directory.GetFiles(local, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(local, f)).Order());
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class FleetOperationsTests(SshFleetFixture rig)
         var healthy = await ops.WaitForHealthyAsync(HealthCheckOptions.ForCommand("test", "-f", conf) with { Interval = TimeSpan.FromMilliseconds(100) });
         Assert.Equal(1, healthy.EnsureSuccess()["local"].Value!.Attempts);
         var sick = await ops.WaitForHealthyAsync(HealthCheckOptions.ForCommand("false") with { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(400) });
-        Assert.IsType<TimeoutException>(sick["local"].Error);
+        Assert.IsType<HealthCheckTimeoutException>(sick["local"].Error);
     }
 
     [Fact]

@@ -78,23 +78,34 @@ public sealed class LocalTargetTests(PackedFeed feed)
         Assert.Contains("LINES=3 CODE=0", log);
         Assert.Contains("warning RMT0005: local: RmoteExec failed:", log); // ContinueOnError turns the error into a warning
         Assert.Contains("exited with code 3", log);
-        Assert.Matches("warning RMT00(07|02): local: ", log);              // no systemd here: the service step fails with its code
+        Assert.Contains("warning RMT0007: local: RmoteServiceRestart failed: rmote-no-such-unit: ", log); // no systemd here: the service step fails with its code
         Assert.Contains("error RMT0006: local: RmoteExec failed:", log);  // the time limit
     }
 
     [Fact]
-    public async Task ConnectionAndRemoteLogsReachTheBuildLog()
+    public async Task Connection_and_remote_logs_reach_the_build_log()
     {
-        using var p = new TestProject(feed, """
+        using var dest = new TempDir("rmote-msb-log-");
+        // Python logging on the remote (here from a template expression) is forwarded: error as RMT0013, warning, info.
+        using var p = new TestProject(feed, $"""
               <ItemGroup><RmoteHost Include="local" /></ItemGroup>
               <Target Name="Probe">
                 <RmoteExec Hosts="@(RmoteHost)" ShellCommand="true" />
+                <RmoteTemplate Hosts="@(RmoteHost)" DestinationFile="{dest.Path}/out.txt"
+                  Template="{"${__import__('logging').getLogger('app').error('remote error record')}${__import__('logging').getLogger('app').warning('remote warning record')}${__import__('logging').getLogger('app').info('remote info record')}"}" />
               </Target>
             """);
-        var r = await p.RunAsync("Probe", "diag");
-        Assert.Equal(0, r.ExitCode);
-        // Rmote.Core's ILogger output (here the connection's own record) lands in the task's log.
-        Assert.Contains("[local] connected: Python", TestProject.Log(r));
+        // The console at normal verbosity, and a diagnostic file log for the low-importance (debug) records.
+        var diag = Path.Combine(p.Folder, "diag.log");
+        var r = await p.RunAsync("Probe", "n", "-fl", $"-flp:LogFile={diag};Verbosity=diagnostic");
+        var log = TestProject.Log(r);
+        Assert.True(r.ExitCode == 0, log);
+        // Rmote.Core's ILogger output (here the connection's own debug record) lands in the task's log at low importance.
+        Assert.Contains("[local] connected: Python", File.ReadAllText(diag));
+        Assert.DoesNotContain("[local] connected: Python", log);
+        Assert.Matches(@"warning RMT0013: \[local\] app: remote error record", log);
+        Assert.Matches(@"warning : \[local\] app: remote warning record", log);
+        Assert.Contains("[local] app: remote info record", log);     // normal importance: shown at -v:n
     }
 
     [Fact]

@@ -49,22 +49,30 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
     [Fact]
     public async Task TheNextBuildRunsOnTheSshConnectionsThePreviousBuildLeftOpen()
     {
+        // An ssh option of this run only: the shared connection's socket is named by the ssh arguments, so no earlier
+        // test's connection can serve this build and the first build's logins are exactly one per host.
+        var unique = $"SshOptions=\"-o SetEnv=RMOTE_TEST_RUN={Guid.NewGuid():n}\"";
+        // Each host's own /srv says which host answered: a shared connection must lead to its own host.
+        var id = HostPaths.NewRemote(rig.Hosts[0], "id");
+        foreach (var h in rig.Hosts) File.WriteAllText(HostPaths.Local(h, id), "answered by " + h.Name);
         using var p = new TestProject(feed, $"""
               <ItemGroup>
-                {string.Join("\n    ", rig.Hosts.Select(TestProject.HostItem))}
+                {string.Join("\n    ", rig.Hosts.Select(h => TestProject.HostItem(h, unique)))}
               </ItemGroup>
               <Target Name="Who">
-                <RmoteExec Hosts="@(RmoteHost)" Command="hostname" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="cat;{id}" />
               </Target>
             """);
         var before = rig.Hosts.Select(Logins).ToList();
         var first = await p.RunAsync("Who");
         Assert.True(first.ExitCode == 0, TestProject.Log(first));
         var afterFirst = rig.Hosts.Select(Logins).ToList();
-        Assert.All(afterFirst.Zip(before), x => Assert.InRange(x.First - x.Second, 0, 1));  // a master, or one left by an earlier test
+        Assert.Equal(before.Select(n => n + 1), afterFirst);  // the shared connection's one login per host
         var second = await p.RunAsync("Who");
         Assert.True(second.ExitCode == 0, TestProject.Log(second));
         Assert.Equal(afterFirst, rig.Hosts.Select(Logins));  // no new SSH login: sessions on the shared connections
+        foreach (var h in rig.Hosts)
+            Assert.Contains($"{h.Name}: answered by {h.Name}", TestProject.Log(second));
     }
 
     [Fact]

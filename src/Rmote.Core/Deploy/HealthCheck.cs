@@ -16,7 +16,7 @@ public static class HealthCheck
 {
     /// <summary>Polls until the check passes.</summary>
     /// <returns>How many attempts it took and how long.</returns>
-    /// <exception cref="TimeoutException">The check never passed in time; the message carries the last failure.</exception>
+    /// <exception cref="HealthCheckTimeoutException">The check never passed in time; the message carries the last failure.</exception>
     /// <exception cref="ArgumentException">Neither or both of a URL and a command were given.</exception>
     public static async Task<HealthCheckResult> WaitAsync(Protocol protocol, HealthCheckOptions options, CancellationToken cancellationToken = default)
     {
@@ -33,7 +33,7 @@ public static class HealthCheck
             if (ok) return new HealthCheckResult(attempts, clock.Elapsed, detail);
             var left = options.Timeout - clock.Elapsed;
             if (left <= TimeSpan.Zero)
-                throw new TimeoutException(
+                throw new HealthCheckTimeoutException(
                     $"[{protocol.Name}] health check {options.Describe()} did not pass within {options.Timeout.TotalSeconds:0.#} s " +
                     $"({attempts} attempt(s)); last failure: {detail}");
             await Task.Delay(options.Interval < left ? options.Interval : left, cancellationToken).ConfigureAwait(false);

@@ -41,7 +41,7 @@ public sealed class HealthCheckTests
             var notFound = await HealthCheck.WaitAsync(proto, HealthCheckOptions.ForUrl($"http://127.0.0.1:{port}/missing", 404));
             Assert.Equal(1, notFound.Attempts);
 
-            var wrong = await Assert.ThrowsAsync<TimeoutException>(() => HealthCheck.WaitAsync(proto,
+            var wrong = await Assert.ThrowsAsync<HealthCheckTimeoutException>(() => HealthCheck.WaitAsync(proto,
                 HealthCheckOptions.ForUrl($"http://127.0.0.1:{port}/missing") with { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(500) }));
             Assert.Contains("HTTP 404", wrong.Message);
         }
@@ -52,7 +52,7 @@ public sealed class HealthCheckTests
         }
         // The call ends locally at once; the remote kills the server's process group moments later.
         await WaitUntilRefusedAsync(port);
-        var refused = await Assert.ThrowsAsync<TimeoutException>(() => HealthCheck.WaitAsync(proto,
+        var refused = await Assert.ThrowsAsync<HealthCheckTimeoutException>(() => HealthCheck.WaitAsync(proto,
             HealthCheckOptions.ForUrl($"http://127.0.0.1:{port}/") with { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(600) }));
         Assert.Contains("refused", refused.Message, StringComparison.OrdinalIgnoreCase);
     }
@@ -87,7 +87,7 @@ public sealed class HealthCheckTests
         Assert.True(ok.Attempts > 1);
         Assert.Equal("exit 0", ok.Detail);
 
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => HealthCheck.WaitAsync(proto,
+        var e = await Assert.ThrowsAsync<HealthCheckTimeoutException>(() => HealthCheck.WaitAsync(proto,
             HealthCheckOptions.ForCommand("sh", "-c", "echo not yet; exit 3") with { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(400) }));
         Assert.Contains("exit 3: not yet", e.Message);
         await Assert.ThrowsAsync<ArgumentException>(() => HealthCheck.WaitAsync(proto, new HealthCheckOptions()));
