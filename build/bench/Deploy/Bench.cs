@@ -11,31 +11,31 @@ using Rmote.TestRig;
 /// </summary>
 sealed class Bench : IAsyncDisposable
 {
-    readonly SshFleet _fleet;
-    readonly TempDir _work;
-    readonly string _changeTarget;
-    FleetSession? _warm;
-    int _generation;
+    readonly SshFleet fleet;
+    readonly TempDir work;
+    readonly string changeTarget;
+    FleetSession? warm;
+    int generation;
 
     Bench(BenchOptions options, SshFleet fleet, TempDir work, string src)
     {
         Options = options;
-        _fleet = fleet;
-        _work = work;
+        this.fleet = fleet;
+        this.work = work;
         Src = src;
         Files = Directory.GetFiles(src, "*", SearchOption.AllDirectories);
         Copier = new Copier(CopySource.FromFolder(src), CopyOptionsFromEnvironment());
-        _changeTarget = Files.OrderBy(f => f, StringComparer.Ordinal).First(f => new FileInfo(f).Length is > 200_000 and < 2_000_000);
+        changeTarget = Files.OrderBy(f => f, StringComparer.Ordinal).First(f => new FileInfo(f).Length is > 200_000 and < 2_000_000);
     }
 
     public BenchOptions Options { get; }
-    public IReadOnlyList<SshHost> Hosts => _fleet.Hosts;
+    public IReadOnlyList<SshHost> Hosts => fleet.Hosts;
     public string Src { get; }
     public string[] Files { get; }
     public Copier Copier { get; }
 
     /// <summary>The session kept open between deploys (the "connections open" rows).</summary>
-    public FleetSession Warm => _warm ?? throw new InvalidOperationException("the bench has not connected its open session");
+    public FleetSession Warm => warm ?? throw new InvalidOperationException("the bench has not connected its open session");
 
     /// <summary>JIT time inside <see cref="RmoteDeployAsync"/>'s timed windows (steady state: near 0).</summary>
     public (int Runs, double Ms) TimedJit { get; set; }
@@ -56,7 +56,7 @@ sealed class Bench : IAsyncDisposable
             bench = new Bench(options, fleet, work, src);
             var totalMb = bench.Files.Sum(f => new FileInfo(f).Length) / 1e6;
             Console.WriteLine($"Deploy benchmark: {options.Rounds} rounds, medians; {Environment.ProcessorCount} cores; workload {bench.Files.Length} files, {totalMb:0.0} MB ({options.SourceDir}) to {bench.Hosts.Count} sshd hosts at once");
-            bench._warm = await FleetSession.ConnectAsync(bench.Hosts.Select(h => bench.Spec(h)));
+            bench.warm = await FleetSession.ConnectAsync(bench.Hosts.Select(h => bench.Spec(h)));
             return bench;
         }
         catch
@@ -68,7 +68,7 @@ sealed class Bench : IAsyncDisposable
     }
 
     /// <summary>A path in the bench's scratch folder.</summary>
-    public string Combine(string name) => _work.Combine(name);
+    public string Combine(string name) => work.Combine(name);
 
     // Rmote shares each host's SSH connection between connections by default (ControlPersist, as Ansible does);
     // "unshared" runs turn that off, so every connection pays OpenSSH's key exchange and login as rsync's does.
@@ -97,15 +97,15 @@ sealed class Bench : IAsyncDisposable
     public static async Task Settle() => (await ProcessRunner.RunAsync("sync")).EnsureSuccess();
 
     /// <summary>A new modification time each call, so every tool sees a changed file as changed.</summary>
-    public DateTime NextStamp() => new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(++_generation);
+    public DateTime NextStamp() => new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(++generation);
 
     /// <summary>Flips the last byte of one mid-sized workload file and gives it a new modification time.</summary>
     public void ChangeOneFile()
     {
-        var bytes = File.ReadAllBytes(_changeTarget);
+        var bytes = File.ReadAllBytes(changeTarget);
         bytes[^1] ^= 0x5a;
-        File.WriteAllBytes(_changeTarget, bytes);
-        File.SetLastWriteTimeUtc(_changeTarget, NextStamp());
+        File.WriteAllBytes(changeTarget, bytes);
+        File.SetLastWriteTimeUtc(changeTarget, NextStamp());
     }
 
     /// <summary>A deploy to all hosts in a new session (ssh connection sharing on).</summary>
@@ -150,9 +150,9 @@ sealed class Bench : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_warm is not null) await _warm.DisposeAsync();
-        _work.Dispose();
-        await _fleet.DisposeAsync();
+        if (warm is not null) await warm.DisposeAsync();
+        work.Dispose();
+        await fleet.DisposeAsync();
     }
 
     static CopyOptions CopyOptionsFromEnvironment()

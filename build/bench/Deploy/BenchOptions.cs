@@ -6,9 +6,9 @@ sealed class BenchOptions
     /// <summary>Untimed rmote deploys before the timed ones (see <see cref="WarmupPhase"/>).</summary>
     const int DefaultWarmup = 80;
 
-    readonly string[] _args;
+    readonly string[] args;
 
-    BenchOptions(string[] args) => _args = args;
+    BenchOptions(string[] args) => this.args = args;
 
     public static BenchOptions Parse(string[] args) => new(args);
 
@@ -33,7 +33,7 @@ sealed class BenchOptions
     /// <summary>--only cpu: one tool only (for a profiler attached to the whole machine).</summary>
     public string? Tool => Value("--tool");
 
-    bool Flag(string name) => _args.Contains(name);
+    bool Flag(string name) => args.Contains(name);
 
-    string? Value(string name) => Array.IndexOf(_args, name) is var i and >= 0 && i + 1 < _args.Length ? _args[i + 1] : null;
+    string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
