@@ -22,7 +22,7 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task ColdThenNoChangeThenOneChanged()
+    public async Task Cold_then_no_change_then_one_changed()
     {
         var h = rig.Hosts[0];
         using var src = MakeSource();
@@ -97,7 +97,7 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task CompressedCopyLandsTheSameBytes()
+    public async Task Compressed_copy_lands_the_same_bytes()
     {
         var h = rig.Hosts[2];
         using var src = MakeSource();
@@ -114,7 +114,7 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task ChecksumModeAndVerifiedWrites()
+    public async Task Checksum_mode_and_verified_writes()
     {
         var h = rig.Hosts[1];
         using var src = MakeSource();
@@ -133,7 +133,7 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task DeleteExtraneousAndForcedModes()
+    public async Task DeleteExtraneous_and_forced_modes()
     {
         var h = rig.Hosts[2];
         using var src = MakeSource();
@@ -157,7 +157,7 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task ExplicitFileSetWithDestinationPaths()
+    public async Task Explicit_file_set_with_destination_paths()
     {
         var h = rig.Hosts[0];
         using var src = MakeSource();
@@ -175,7 +175,7 @@ public sealed class CopyTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task RemoteSymlinkEscapeIsRefused()
+    public async Task Remote_symlink_escape_is_refused()
     {
         var h = rig.Hosts[1];
         using var src = new TempDir();

@@ -12,7 +12,7 @@ public sealed class FleetOperationsTests(SshFleetFixture rig)
     static HostSpec Dead => HostSpec.Parse("root@127.0.0.1:1") with { Name = "dead", ConnectTimeout = TimeSpan.FromSeconds(10) };
 
     [Fact]
-    public async Task LocalTargetRunsEveryStep()
+    public async Task Local_target_runs_every_step()
     {
         using var src = new TempDir("rmote-ops-src-");
         using var dest = new TempDir("rmote-ops-dest-");
@@ -74,7 +74,7 @@ public sealed class FleetOperationsTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task SshHostsShareConnectionsAndOneUnreachableHostHidesNothing()
+    public async Task Ssh_hosts_share_connections_and_one_unreachable_host_hides_nothing()
     {
         var opened = new ConcurrentDictionary<string, Task<Protocol>>();
         Task<Protocol> Connect(HostSpec s, CancellationToken ct) => opened.GetOrAdd(s.Label, _ => s.ConnectAsync(null, ct));

@@ -11,7 +11,7 @@ public sealed class FleetTests(SshFleetFixture rig)
     static HostSpec Dead => HostSpec.Parse("root@127.0.0.1:1") with { Name = "dead", ConnectTimeout = TimeSpan.FromSeconds(10) };
 
     [Fact]
-    public async Task CopyToAllHostsWithOneUnreachable()
+    public async Task Copy_to_all_hosts_with_one_unreachable()
     {
         using var src = new TempDir("rmote-src-");
         for (var i = 0; i < 30; i++) Rig.Write(src, $"d{i % 3}/f{i}", new string('x', i * 100));
@@ -79,7 +79,7 @@ public sealed class FleetTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task SerialBatchesRunOneBatchAtATime()
+    public async Task Serial_batches_run_one_batch_at_a_time()
     {
         await using var session = await FleetSession.ConnectAsync(RigSpecs, new FleetOptions { Serial = 1 });
         var running = 0;
@@ -103,7 +103,7 @@ public sealed class FleetTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task StopOnFirstSkipsTheRest()
+    public async Task StopOnFirst_skips_the_rest()
     {
         await using var session = await FleetSession.ConnectAsync(RigSpecs, new FleetOptions { Serial = 1, FailurePolicy = FailurePolicy.StopOnFirst });
         var r = await session.RunAsync<int>((p, ct) => p.Name == rig.Hosts[0].Name ? throw new InvalidOperationException("boom") : Task.FromResult(1));
@@ -117,7 +117,7 @@ public sealed class FleetTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task MaxFailurePercentage()
+    public async Task Max_failure_percentage()
     {
         var options = new FleetOptions { Serial = 1, FailurePolicy = FailurePolicy.MaxFailurePercentage, MaxFailurePercentage = 30 };
         // dead first (1 of 4 = 25%: tolerated), then host1 fails (50% > 30%): host2 and host3 are not started
@@ -134,7 +134,7 @@ public sealed class FleetTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task LocalTarget()
+    public async Task Local_target()
     {
         using var src = new TempDir("rmote-src-");
         using var dst = new TempDir("rmote-dst-");

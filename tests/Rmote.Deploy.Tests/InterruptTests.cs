@@ -23,7 +23,7 @@ public sealed class InterruptTests(SshFleetFixture rig)
     }
 
     [Fact]
-    public async Task KilledSshLeavesEveryFileOldOrNewAndTheNextRunCleansUp()
+    public async Task Killed_ssh_leaves_every_file_old_or_new_and_the_next_run_cleans_up()
     {
         var h = rig.Hosts[0];
         var (remote, local) = Rig.Dest(h, "kill");

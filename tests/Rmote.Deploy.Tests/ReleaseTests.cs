@@ -6,7 +6,7 @@ namespace Rmote.Deploy.Tests;
 public sealed class ReleaseTests(SshFleetFixture rig)
 {
     [Fact]
-    public async Task DeploySeedSwitchRollbackPrune()
+    public async Task Deploy_seed_switch_rollback_prune()
     {
         var h = rig.Hosts[2];
         using var src = new TempDir("rmote-src-");

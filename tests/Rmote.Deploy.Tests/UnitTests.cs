@@ -24,7 +24,7 @@ public sealed class HostSpecTests
     }
 
     [Fact]
-    public void LocalAndDefaults()
+    public void Local_and_defaults()
     {
         Assert.True(HostSpec.Parse("local").IsLocal);
         Assert.True(HostSpec.Parse("LOCAL").IsLocal);
@@ -55,7 +55,7 @@ public sealed class HostSpecTests
     }
 
     [Fact]
-    public void BatchSizes()
+    public void Batch_sizes()
     {
         Assert.Equal(2, BatchSize.Parse("2").For(10));
         Assert.Equal(2, BatchSize.Parse("25%").For(8));
@@ -93,14 +93,14 @@ public sealed class DestinationPathTests
     }
 
     [Fact]
-    public void FileSetRefusesTraversalBeforeAnything()
+    public void File_set_refuses_traversal_before_anything()
     {
         Assert.Throws<ArgumentException>(() => CopySource.FromFiles([new CopyItem("/etc/hostname", "../../etc/evil")]));
         Assert.Throws<ArgumentException>(() => CopySource.FromFiles([new CopyItem("/etc/hostname", "/etc/evil")]));
     }
 
     [Fact]
-    public async Task FileSetRefusesPathsBelowAFileOrLinkOfTheSameSet()
+    public async Task File_set_refuses_paths_below_a_file_or_link_of_the_same_set()
     {
         using var src = new TestRig.TempDir();
         Rig.Write(src, "f", "x");
@@ -115,7 +115,7 @@ public sealed class DestinationPathTests
     }
 
     [Fact]
-    public void OptionsValidated()
+    public void Options_validated()
     {
         using var src = new TestRig.TempDir();
         Assert.Throws<ArgumentException>(() => new Copier(CopySource.FromFolder(src), new CopyOptions { DestinationFolder = "relative/dir" }));

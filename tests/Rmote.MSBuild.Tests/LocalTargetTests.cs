@@ -9,7 +9,7 @@ namespace Rmote.MSBuild.Tests;
 public sealed class LocalTargetTests(PackedFeed feed)
 {
     [Fact]
-    public async Task CopyFollowsCopyConventionsAndAnUnchangedRunSaysSo()
+    public async Task Copy_follows_Copy_conventions_and_an_unchanged_run_says_so()
     {
         using var dest = new TempDir("rmote-msb-dest-");
         using var p = new TestProject(feed, $"""
@@ -49,7 +49,7 @@ public sealed class LocalTargetTests(PackedFeed feed)
     }
 
     [Fact]
-    public async Task ExecStreamsPrefixedLinesMasksSecretsAndFailsWithCodes()
+    public async Task Exec_streams_prefixed_lines_masks_secrets_and_fails_with_codes()
     {
         using var p = new TestProject(feed, """
               <ItemGroup><RmoteHost Include="local" /></ItemGroup>
@@ -109,7 +109,7 @@ public sealed class LocalTargetTests(PackedFeed feed)
     }
 
     [Fact]
-    public async Task InvalidHostIsAParameterError()
+    public async Task Invalid_host_is_a_parameter_error()
     {
         using var p = new TestProject(feed, """
               <Target Name="Go"><RmoteExec Hosts="root@:22" Command="true" /></Target>
@@ -120,7 +120,7 @@ public sealed class LocalTargetTests(PackedFeed feed)
     }
 
     [Fact]
-    public async Task CtrlCCancelsRemoteWork()
+    public async Task Ctrl_C_cancels_remote_work()
     {
         var marker = "61." + Random.Shared.Next(100000, 999999);
         using var p = new TestProject(feed, $"""

@@ -14,7 +14,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
     static int Logins(SshHost h) => h.Logins();
 
     [Fact]
-    public async Task UnreachableHostFailsWithCodeWhileTheOthersDeployOverOneConnectionEach()
+    public async Task Unreachable_host_fails_with_code_while_the_others_deploy_over_one_connection_each()
     {
         var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-" + Guid.NewGuid().ToString("n")[..8];
         using var p = new TestProject(feed, $"""
@@ -47,7 +47,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
     }
 
     [Fact]
-    public async Task TheNextBuildRunsOnTheSshConnectionsThePreviousBuildLeftOpen()
+    public async Task The_next_build_runs_on_the_ssh_connections_the_previous_build_left_open()
     {
         // An ssh option of this run only: the shared connection's socket is named by the ssh arguments, so no earlier
         // test's connection can serve this build and the first build's logins are exactly one per host.
@@ -76,7 +76,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
     }
 
     [Fact]
-    public async Task ReleaseLifecycleTemplateAndHealthOnEveryHost()
+    public async Task Release_lifecycle_template_and_health_on_every_host()
     {
         var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-" + Guid.NewGuid().ToString("n")[..8];
         using var p = new TestProject(feed, $"""
@@ -110,7 +110,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
     }
 
     [Fact]
-    public async Task TimeoutBoundsASleepingExecAndACopyOnEveryHostEachFailingWithItsHostAndLimit()
+    public async Task Timeout_bounds_a_sleeping_exec_and_a_copy_on_every_host_each_failing_with_its_host_and_limit()
     {
         var dest = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/msb-bound-" + Guid.NewGuid().ToString("n")[..8];
         using var p = new TestProject(feed, $"""

@@ -20,14 +20,14 @@ internal static class Bootstrap
     const int MarkerSearchLimit = 64 * 1024;
     static ReadOnlySpan<byte> Marker => "\nRMOTE-READY/1\n"u8;
 
-    static readonly Lazy<byte[]> withCodeCache = new(() => BuildPayload(codeCache: true));
-    static readonly Lazy<byte[]> withoutCodeCache = new(() => BuildPayload(codeCache: false));
+    static readonly Lazy<byte[]> WithCodeCache = new(() => BuildPayload(codeCache: true));
+    static readonly Lazy<byte[]> WithoutCodeCache = new(() => BuildPayload(codeCache: false));
 
     /// <summary>
     /// The bytes written to the interpreter's stdin: the second stage and then the runtime, each as 8 hex digits
     /// of length and the zlib-compressed source.
     /// </summary>
-    public static byte[] Payload(bool codeCache) => (codeCache ? withCodeCache : withoutCodeCache).Value;
+    public static byte[] Payload(bool codeCache) => (codeCache ? WithCodeCache : WithoutCodeCache).Value;
 
     /// <summary>Size of both compressed stages in bytes.</summary>
     public static int CompressedRuntimeSize => Payload(codeCache: true).Length - 16;

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using Rmote;
+using Rmote.Deploy;
+using Rmote.Fleet;
+using Rmote.TestRig;
+
+/// <summary>
+/// What every mode shares: 4 loopback sshd hosts, the workload (a copy of the source folder), the rmote copier, one
+/// session kept open for the "connections open" rows, and the rmote runs timed against the peers.
+/// </summary>
+sealed class Bench : IAsyncDisposable
+{
+    readonly SshFleet fleet;
+    readonly TempDir work;
+    readonly string changeTarget;
+    FleetSession? warm;
+    int generation;
+
+    Bench(BenchOptions options, SshFleet fleet, TempDir work, string src)
+    {
+        Options = options;
+        this.fleet = fleet;
+        this.work = work;
+        Src = src;
+        Files = Directory.GetFiles(src, "*", SearchOption.AllDirectories);
+        Copier = new Copier(CopySource.FromFolder(src), CopyOptionsFromEnvironment());
+        changeTarget = Files.OrderBy(f => f, StringComparer.Ordinal).First(f => new FileInfo(f).Length is > 200_000 and < 2_000_000);
+    }
+
+    public BenchOptions Options { get; }
+    public IReadOnlyList<SshHost> Hosts => fleet.Hosts;
+    public string Src { get; }
+    public string[] Files { get; }
+    public Copier Copier { get; }
+
+    /// <summary>The session kept open between deploys (the "connections open" rows).</summary>
+    public FleetSession Warm => warm ?? throw new InvalidOperationException("the bench has not connected its open session");
+
+    /// <summary>JIT time inside <see cref="RmoteDeployAsync"/>'s timed windows (steady state: near 0).</summary>
+    public (int Runs, double Ms) TimedJit { get; set; }
+
+    // The interpreter by absolute path, as Ansible's ansible_python_interpreter: on this box `python3` on the
+    // remote PATH is a pyenv shim (a bash script) that costs ~100-300 ms per connection; real hosts have /usr/bin/python3.
+    public static string RemotePython { get; } = Environment.GetEnvironmentVariable("BENCH_PYTHON") ?? "/usr/bin/python3";
+
+    public static async Task<Bench> StartAsync(BenchOptions options)
+    {
+        var fleet = await SshFleet.StartAsync(4);
+        var work = new TempDir("rmote-bench-");
+        Bench? bench = null;
+        try
+        {
+            var src = work.Combine("app");
+            (await ProcessRunner.RunAsync("cp", "-a", options.SourceDir, src)).EnsureSuccess();
+            bench = new Bench(options, fleet, work, src);
+            var totalMb = bench.Files.Sum(f => new FileInfo(f).Length) / 1e6;
+            Console.WriteLine($"Deploy benchmark: {options.Rounds} rounds, medians; {Environment.ProcessorCount} cores; workload {bench.Files.Length} files, {totalMb:0.0} MB ({options.SourceDir}) to {bench.Hosts.Count} sshd hosts at once");
+            bench.warm = await FleetSession.ConnectAsync(bench.Hosts.Select(h => bench.Spec(h)));
+            return bench;
+        }
+        catch
+        {
+            if (bench is not null) await bench.DisposeAsync();
+            else { work.Dispose(); await fleet.DisposeAsync(); }
+            throw;
+        }
+    }
+
+    /// <summary>A path in the bench's scratch folder.</summary>
+    public string Combine(string name) => work.Combine(name);
+
+    // Rmote shares each host's SSH connection between connections by default (ControlPersist, as Ansible does);
+    // "unshared" runs turn that off, so every connection pays OpenSSH's key exchange and login as rsync's does.
+    public HostSpec Spec(SshHost h, string? name = null, bool shared = true) => new()
+    {
+        Host = h.HostName, User = h.User, Port = h.Port, Identity = h.IdentityFile, KnownHostsFile = h.KnownHostsFile, Name = name ?? h.Name,
+        Python = RemotePython, ConnectionPersist = shared ? null : TimeSpan.Zero,
+    };
+
+    /// <summary>CPU of every host's ended sshd sessions (sshd, shell, python or the rsync/scp server), in ms.</summary>
+    public double AllHostsCpuMs() => Hosts.Sum(h => ProcStats.ReapedChildrenCpuMs(h.Pid));
+
+    /// <summary>Removes <paramref name="name"/> under every host's /srv.</summary>
+    public void Clean(string name)
+    {
+        foreach (var h in Hosts) Rm(Path.Combine(h.SrvRoot, name));
+    }
+
+    public static void Rm(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+    }
+
+    // Every timed run starts with no dirty pages left by the previous one (untimed `sync`): otherwise whoever
+    // runs next pays for the last tool's writeback (a 1 GiB `cat` leaves all of it; an fsync flushes others' data).
+    public static async Task Settle() => (await ProcessRunner.RunAsync("sync")).EnsureSuccess();
+
+    /// <summary>A new modification time each call, so every tool sees a changed file as changed.</summary>
+    public DateTime NextStamp() => new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(++generation);
+
+    /// <summary>Flips the last byte of one mid-sized workload file and gives it a new modification time.</summary>
+    public void ChangeOneFile()
+    {
+        var bytes = File.ReadAllBytes(changeTarget);
+        bytes[^1] ^= 0x5a;
+        File.WriteAllBytes(changeTarget, bytes);
+        File.SetLastWriteTimeUtc(changeTarget, NextStamp());
+    }
+
+    /// <summary>A deploy to all hosts in a new session (ssh connection sharing on).</summary>
+    public Task<double> RmoteDeployAsync() => RmoteDeployWithAsync(shared: true);
+
+    /// <summary>A deploy to all hosts in a new session, ssh connection sharing off.</summary>
+    public Task<double> RmoteUnsharedAsync() => RmoteDeployWithAsync(shared: false);
+
+    async Task<double> RmoteDeployWithAsync(bool shared)
+    {
+        await Settle();
+        var jit0 = ProcStats.Jit().Ms;
+        var sw = Stopwatch.StartNew();
+        await using (var session = await FleetSession.ConnectAsync(Hosts.Select(h => Spec(h, shared: shared))))
+            (await Copier.CopyAsync(session)).EnsureSuccess();
+        var t = sw.Elapsed.TotalSeconds;
+        TimedJit = (TimedJit.Runs + 1, TimedJit.Ms + ProcStats.Jit().Ms - jit0);
+        return t;
+    }
+
+    /// <summary>A deploy to all hosts over the open session.</summary>
+    public async Task<double> RmoteWarmAsync()
+    {
+        await Settle();
+        var sw = Stopwatch.StartNew();
+        (await Copier.CopyAsync(Warm)).EnsureSuccess();
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Throws unless every host's <paramref name="dest"/> holds the workload byte for byte.</summary>
+    public void VerifySame(string dest)
+    {
+        foreach (var h in Hosts)
+            foreach (var f in Files)
+            {
+                var rel = Path.GetRelativePath(Src, f);
+                var remote = Path.Combine(h.SrvRoot, dest, rel);
+                if (new FileInfo(remote).Length != new FileInfo(f).Length || !File.ReadAllBytes(remote).AsSpan().SequenceEqual(File.ReadAllBytes(f)))
+                    throw new InvalidOperationException($"{h.Name}: {rel} differs after the copy");
+            }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (warm is not null) await warm.DisposeAsync();
+        work.Dispose();
+        await fleet.DisposeAsync();
+    }
+
+    static CopyOptions CopyOptionsFromEnvironment()
+    {
+        var copyOptions = new CopyOptions { DestinationFolder = "/srv/b-rmote" };
+        if (Environment.GetEnvironmentVariable("BENCH_DURABLE") == "0") copyOptions = copyOptions with { Durable = false };
+        if (Environment.GetEnvironmentVariable("BENCH_COMPRESS") == "1") copyOptions = copyOptions with { Compress = true };
+        if (Environment.GetEnvironmentVariable("BENCH_INFLIGHT") is { } inflight) copyOptions = copyOptions with { MaxFilesInFlight = int.Parse(inflight, CultureInfo.InvariantCulture) };
+        if (Environment.GetEnvironmentVariable("BENCH_SMALL") is { } small) copyOptions = copyOptions with { SmallFileThreshold = int.Parse(small, CultureInfo.InvariantCulture) };
+        return copyOptions;
+    }
+}

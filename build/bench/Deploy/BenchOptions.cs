@@ -1,0 +1,39 @@
+using System.Globalization;
+
+/// <summary>The bench's command line: which part to run and how many rounds.</summary>
+sealed class BenchOptions
+{
+    /// <summary>Untimed rmote deploys before the timed ones (see <see cref="WarmupPhase"/>).</summary>
+    const int DefaultWarmup = 80;
+
+    readonly string[] args;
+
+    BenchOptions(string[] args) => this.args = args;
+
+    public static BenchOptions Parse(string[] args) => new(args);
+
+    public int Rounds => Value("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+    public int Warmup => Value("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
+    public bool WithAnsible => Flag("--ansible");
+    public bool WithBig => !Flag("--no-big");
+    public string SourceDir => Value("--source") ?? "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12";
+
+    /// <summary>One part of the table (cold, redeploy, big) or one diagnostic; null: the whole table.</summary>
+    public string? Only => Value("--only");
+
+    /// <summary>True when the table part <paramref name="name"/> runs (every part when no --only is given).</summary>
+    public bool Phase(string name) => Only is null || Only == name;
+
+    /// <summary>--only cpu: cold deploys instead of no-change ones.</summary>
+    public bool Cold => Flag("--cold");
+
+    /// <summary>--only cpu: one changed file per deploy.</summary>
+    public bool One => Flag("--one");
+
+    /// <summary>--only cpu: one tool only (for a profiler attached to the whole machine).</summary>
+    public string? Tool => Value("--tool");
+
+    bool Flag(string name) => args.Contains(name);
+
+    string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
