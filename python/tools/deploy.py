@@ -36,7 +36,8 @@ import _thread
 import time
 import zlib
 
-TEMP_MARK = ".rmote-tmp-"  # what the runtime's temp_name() puts in every temp file name
+from rmote_toolkit import TEMP_MARK, fsync_quietly, group_id, owner_id, temp_leaf, unlink_quietly
+
 # character sets rather than regular expressions: importing re costs milliseconds of the first call
 _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
@@ -131,11 +132,6 @@ def _within(real, root_real):
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIR_OPEN = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
 _FILE_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC  # NONBLOCK: a FIFO swapped in never hangs us
-
-
-def _temp_leaf(name):
-    """A fresh temp name beside ``name`` in the same folder: the runtime's temp_name() without the path."""
-    return "." + name[:200] + TEMP_MARK + os.urandom(6).hex()
 
 
 def _lstat_at(dfd, name):
@@ -254,20 +250,6 @@ class _Tree:
                     break
 
 
-def _unlink_at_quiet(dfd, name):
-    try:
-        os.unlink(name, dir_fd=dfd)
-    except OSError:
-        pass
-
-
-def _fsync_fd(fd):
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-
-
 def _remove_at(pfd, name, rel, out, dir_only=False):
     """Remove the entry ``name`` of folder ``pfd`` and everything below it, never following a symlink: a
     symlink is unlinked as an entry; a folder is opened O_NOFOLLOW and emptied through its fd. ``out`` gets the
@@ -315,13 +297,13 @@ def _empty_dir(fd, rel, out):
 
 
 def _uid(owner):
-    """The uid to give files, -1 to leave it: the runtime's owner_id ("" means none, as null does)."""
+    """The uid to give files, -1 to leave it: the toolkit's owner_id ("" means none, as null does)."""
     uid = owner_id(None if owner == "" else owner)
     return -1 if uid is None else uid
 
 
 def _gid(group):
-    """The gid to give files, -1 to leave it: the runtime's group_id ("" means none, as null does)."""
+    """The gid to give files, -1 to leave it: the toolkit's group_id ("" means none, as null does)."""
     gid = group_id(None if group == "" else group)
     return -1 if gid is None else gid
 
@@ -335,7 +317,7 @@ def _mtime_granularity(dir_real, dir_fd):
     if g is not None:
         return g
     g = 1
-    probe = _temp_leaf("probe")
+    probe = temp_leaf("probe")
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dir_fd)
         try:
@@ -344,7 +326,7 @@ def _mtime_granularity(dir_real, dir_fd):
             got = os.fstat(fd).st_mtime_ns
         finally:
             os.close(fd)
-            _unlink_at_quiet(dir_fd, probe)
+            unlink_quietly(probe, dir_fd=dir_fd)
         for unit in (1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 2000000000):
             if got == want - want % unit:
                 g = unit
@@ -436,7 +418,7 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
         if mtime_ns is not None and st.st_mtime_ns != mtime_ns:
             os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=dfd, follow_symlinks=False)
         return
-    tmp = _temp_leaf(name)
+    tmp = temp_leaf(name)
     src = os.open(name, _FILE_READ, dir_fd=dfd)
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
@@ -454,7 +436,7 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
                 os.close(fd)
             os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         except BaseException:
-            _unlink_at_quiet(dfd, tmp)
+            unlink_quietly(tmp, dir_fd=dfd)
             raise
     finally:
         os.close(src)
@@ -506,7 +488,7 @@ def _open_temp(tree, rel, create_parents=True):
     dfd, name = tree.parent(rel, create=create_parents)
     if dfd is None:
         raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(rel))
-    tmp = _temp_leaf(name)
+    tmp = temp_leaf(name)
     fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
     return dfd, name, tmp, fd
 
@@ -656,7 +638,7 @@ def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, d
     try:
         _rename_into_place(dfd, tmp, name, shown)
     except BaseException:
-        _unlink_at_quiet(dfd, tmp)
+        unlink_quietly(tmp, dir_fd=dfd)
         raise
 
 
@@ -876,14 +858,14 @@ def _switch(b, release_id):
     st = _lstat_at(b.fd, "current")
     if st is not None and not stat.S_ISLNK(st.st_mode):
         raise ValueError("%s/current exists and is not a symlink: refusing to replace it" % b.real)
-    tmp = _temp_leaf("current")
+    tmp = temp_leaf("current")
     os.symlink("releases/" + release_id, tmp, dir_fd=b.fd)
     try:
         os.rename(tmp, "current", src_dir_fd=b.fd, dst_dir_fd=b.fd)
     except BaseException:
-        _unlink_at_quiet(b.fd, tmp)
+        unlink_quietly(tmp, dir_fd=b.fd)
         raise
-    _fsync_fd(b.fd)
+    fsync_quietly(b.fd)
     return {"previous": previous, "current": release_id}
 
 
@@ -1088,10 +1070,10 @@ def _save_state(b, st):
     with os.scandir(b.fd) as it:
         stale = [de.name for de in it if de.name.startswith((".%s%s" % (_STATE, TEMP_MARK), ".current" + TEMP_MARK))]
     for name in stale:
-        _unlink_at_quiet(b.fd, name)
+        unlink_quietly(name, dir_fd=b.fd)
     st["history"] = st["history"][-_HISTORY_MAX:]
     data = json.dumps(st, sort_keys=True, indent=1).encode("utf-8")
-    tmp = _temp_leaf(_STATE)
+    tmp = temp_leaf(_STATE)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=b.fd)
     try:
         try:
@@ -1101,9 +1083,9 @@ def _save_state(b, st):
             os.close(fd)
         os.rename(tmp, _STATE, src_dir_fd=b.fd, dst_dir_fd=b.fd)
     except BaseException:
-        _unlink_at_quiet(b.fd, tmp)
+        unlink_quietly(tmp, dir_fd=b.fd)
         raise
-    _fsync_fd(b.fd)
+    fsync_quietly(b.fd)
 
 
 def _complete(st, release_id):
@@ -1475,12 +1457,12 @@ class Deploy(Tool):
                     os.rmdir(name, dir_fd=dfd)
                 except OSError:
                     raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a symlink", shown)
-        tmp = _temp_leaf(name)
+        tmp = temp_leaf(name)
         os.symlink(want, tmp, dir_fd=dfd)
         try:
             os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         except BaseException:
-            _unlink_at_quiet(dfd, tmp)
+            unlink_quietly(tmp, dir_fd=dfd)
             raise
 
     # ---------------------------------------------------------------- batched folder/link ops
@@ -1572,12 +1554,12 @@ class Deploy(Tool):
                 _pwrite_all(fd, data, 0)
             except BaseException:
                 os.close(fd)
-                _unlink_at_quiet(dfd, tmp)
+                unlink_quietly(tmp, dir_fd=dfd)
                 raise
             _finish(fd, dfd, tmp, name, tree.path(rel_path), len(data), _mode_or_none(mode), uid, gid, mtime_ns,
                     sha256, durable)
             if durable:
-                _fsync_fd(dfd)
+                fsync_quietly(dfd)
         return len(data)
 
     @staticmethod
@@ -1624,7 +1606,7 @@ class Deploy(Tool):
                             held[head] = os.dup(dfd)
                         except BaseException:
                             os.close(fd)
-                            _unlink_at_quiet(dfd, tmp)
+                            unlink_quietly(tmp, dir_fd=dfd)
                             raise
                     dfd = held[head]
                     staged.append([f, dfd, name, tmp])
@@ -1645,11 +1627,11 @@ class Deploy(Tool):
                     item[3] = None
                 if durable:
                     for dfd in held.values():
-                        _fsync_fd(dfd)
+                        fsync_quietly(dfd)
             finally:
                 for item in staged:
                     if item[3] is not None:
-                        _unlink_at_quiet(item[1], item[3])
+                        unlink_quietly(item[3], dir_fd=item[1])
                 for dfd in held.values():
                     os.close(dfd)
         return {"written": [f["path"] for f in files], "bytes": sum(int(f["size"]) for f in files)}
@@ -1717,14 +1699,14 @@ class Deploy(Tool):
                         raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
                 except BaseException:
                     os.close(fd)
-                    _unlink_at_quiet(dfd, tmp)
+                    unlink_quietly(tmp, dir_fd=dfd)
                     raise
             finally:
                 os.close(src)
             _finish(fd, dfd, tmp, name, tree.path(rel_path), size, _mode_or_none(mode), uid, gid, mtime_ns, sha256,
                     durable)
             if durable:
-                _fsync_fd(dfd)
+                fsync_quietly(dfd)
         return size
 
     @staticmethod
@@ -1747,7 +1729,7 @@ class Deploy(Tool):
                 dfd = os.dup(dfd)
             except BaseException:
                 os.close(fd)
-                _unlink_at_quiet(dfd, tmp)
+                unlink_quietly(tmp, dir_fd=dfd)
                 raise
             target = tree.path(rel_path)
         hid = handle or os.urandom(8).hex()
@@ -1756,7 +1738,7 @@ class Deploy(Tool):
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
-                _unlink_at_quiet(dfd, tmp)
+                unlink_quietly(tmp, dir_fd=dfd)
                 os.close(dfd)
                 raise ValueError("handle %r already open" % hid)
             _HANDLES[hid] = h
@@ -1800,12 +1782,12 @@ class Deploy(Tool):
         try:
             if h.written < h.size:
                 os.close(h.fd)
-                _unlink_at_quiet(h.dir_fd, h.tmp)
+                unlink_quietly(h.tmp, dir_fd=h.dir_fd)
                 raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
             _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
                     h.durable)
             if h.durable:
-                _fsync_fd(h.dir_fd)
+                fsync_quietly(h.dir_fd)
         finally:
             os.close(h.dir_fd)
         return h.size
@@ -1823,7 +1805,7 @@ class Deploy(Tool):
             os.close(h.fd)
         except OSError:
             pass
-        _unlink_at_quiet(h.dir_fd, h.tmp)
+        unlink_quietly(h.tmp, dir_fd=h.dir_fd)
         try:
             os.close(h.dir_fd)
         except OSError:
@@ -2064,7 +2046,7 @@ def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha25
         finally:
             os.close(fd)
     except BaseException:
-        _unlink_at_quiet(dfd, tmp)
+        unlink_quietly(tmp, dir_fd=dfd)
         raise
 
 

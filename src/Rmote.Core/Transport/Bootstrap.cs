@@ -140,7 +140,8 @@ internal static class EmbeddedPython
 {
     public static string Read(string fileName)
     {
-        var resource = fileName is "runtime.py" or "loader.py" ? "Rmote.python." + fileName : "Rmote.python.tools." + fileName;
+        // python/rmote/ holds the runtime, its loader and the modules tools import; python/tools/ the tools.
+        var resource = fileName is "runtime.py" or "loader.py" or "toolkit.py" ? "Rmote.python." + fileName : "Rmote.python.tools." + fileName;
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"embedded Python source '{resource}' is missing from Rmote.Core");
         using var reader = new StreamReader(stream, Encoding.UTF8);
