@@ -1194,6 +1194,227 @@ class _Held:
             _lock_drop(self.b.real)
 
 
+# --------------------------------------------------------------------- the one-call plan's steps
+
+
+class _Plan:
+    """One sync_plan call: its settings and the result it builds."""
+
+    __slots__ = ("checksum", "delete", "uid", "gid", "set_mode", "apply", "durable", "delta", "granularity", "result")
+
+    def __init__(self, checksum, delete, uid, gid, set_mode, apply, durable, delta):
+        self.checksum, self.delete, self.uid, self.gid = checksum, delete, uid, gid
+        self.set_mode, self.apply, self.durable, self.delta = set_mode, apply, durable, delta
+        self.granularity = lambda: 1  # mtime granularity of the destination, probed on first need when applying
+        self.result = {"send": [], "skipped": 0, "dirs_created": 0, "links_changed": 0, "meta_fixed": 0,
+                       "deleted": [], "temps_removed": 0, "basis": {}}
+
+    def owner_differs(self, st):
+        return (self.uid != -1 and st.st_uid != self.uid) or (self.gid != -1 and st.st_gid != self.gid)
+
+
+def _check_entries(entries):
+    """Validate every entry's syntax before anything is changed: paths, no duplicates, types, link targets."""
+    if not isinstance(entries, list):
+        raise TypeError("entries must be a list")
+    seen = set()
+    for e in entries:
+        if not isinstance(e, dict):
+            raise TypeError("each entry must be an object")
+        _check_rel(e.get("path"))
+        if e["path"] in seen:
+            raise ValueError("duplicate path %r in entries" % e["path"])
+        seen.add(e["path"])
+        kind = e.get("type", "file")
+        if kind not in ("file", "dir", "symlink"):
+            raise ValueError("entry %r: unknown type %r" % (e["path"], kind))
+        if kind == "symlink" and (not isinstance(e.get("link"), str) or not e["link"] or "\x00" in e["link"]):
+            raise ValueError("entry %r: symlink needs a link target" % e["path"])
+
+
+def _check_delta(delta):
+    """``(block, min, max)`` of a delta request, or None without one."""
+    if delta is None:
+        return None
+    block, low, high = int(delta["block"]), int(delta["min"]), int(delta["max"])
+    if not (4096 <= block <= 1 << 24 and 0 <= low <= high):
+        raise ValueError("delta must be {block: 4 KiB to 16 MiB, min <= max}, got %r" % (delta,))
+    return block, low, high
+
+
+def _wanted_folders(entries):
+    """``(folders, implied)``: every folder entry or parent of an entry (its entry, or None when only implied),
+    and for each the first entry below it (to name in an error)."""
+    dirs = {}
+    implied = {}
+    for e in entries:
+        parts = e["path"].split("/")
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if d not in dirs:
+                dirs[d] = None
+                implied[d] = e["path"]
+        if e.get("type") == "dir":
+            dirs[e["path"]] = e
+    return dirs, implied
+
+
+def _plan_folders(plan, tree, entries):
+    """Create or fix the folders, parents first, each one only ever reached through its parent's fd. Returns the
+    folders that are absent (compare only: what would be made; what is below them is all to send)."""
+    dirs, implied = _wanted_folders(entries)
+    absent = set()
+    for rel in sorted(dirs, key=lambda p: p.count("/")):
+        if not _plan_folder(plan, tree, rel, dirs[rel], implied, absent):
+            absent.add(rel)
+    return absent
+
+
+def _plan_folder(plan, tree, rel, e, implied, absent):
+    """Bring one folder in line (``e`` its entry, None when only implied); False if it is absent (not applying)."""
+    apply = plan.apply
+    mode = _entry_mode(e) if (e is not None and plan.set_mode) else None
+    head, _, name = rel.rpartition("/")
+    pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
+    if pfd is None:
+        return False
+    st = _lstat_at(pfd, name)
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        if e is None:
+            # only implied by a file's parent: never destroy the user's link, never write through it
+            raise _symlink_refused(tree.path(rel), implied.get(rel, rel))
+        if not apply:
+            return False
+        os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
+        st = None
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        if not apply:
+            return False
+        _make_folder(plan, tree, pfd, rel, name, st, mode)
+        return True
+    if apply and ((mode is not None and stat.S_IMODE(st.st_mode) != mode) or plan.owner_differs(st)):
+        fd = tree.dir(rel)  # O_NOFOLLOW: swapped for a symlink since the lstat is refused
+        fst = os.fstat(fd)
+        if mode is not None and stat.S_IMODE(fst.st_mode) != mode:
+            os.fchmod(fd, mode)
+            plan.result["meta_fixed"] += 1
+        if plan.owner_differs(fst):
+            os.fchown(fd, plan.uid, plan.gid)
+    return True
+
+
+def _make_folder(plan, tree, pfd, rel, name, st, mode):
+    """Make folder ``name`` of ``pfd`` (a file ``st`` in the way is removed), with its mode and owner."""
+    if st is not None:
+        os.unlink(name, dir_fd=pfd)
+    try:
+        os.mkdir(name, mode if mode is not None else 0o755, dir_fd=pfd)
+    except FileExistsError:
+        pass
+    plan.result["dirs_created"] += 1
+    fd = _open_dir_at(pfd, name, tree.path(rel), rel, create=True)
+    tree.adopt(rel, fd)
+    if mode is not None and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+        os.fchmod(fd, mode)  # the umask cut it
+    if plan.uid != -1 or plan.gid != -1:
+        os.fchown(fd, plan.uid, plan.gid)
+
+
+def _plan_files(plan, tree, entries, absent):
+    """Compare each file and symlink entry with what is there: skip, fix metadata, retarget, or list to send."""
+    for e in entries:
+        kind = e.get("type", "file")
+        if kind == "dir":
+            continue
+        rel = e["path"]
+        head, _, name = rel.rpartition("/")
+        pfd = None if head in absent else tree.dir(head, rel=rel)
+        st = None if pfd is None else _lstat_at(pfd, name)
+        if kind == "symlink":
+            _plan_link(plan, tree, e, pfd, name, st)
+        else:
+            _plan_file(plan, e, pfd, name, st)
+
+
+def _plan_link(plan, tree, e, pfd, name, st):
+    """A symlink entry: skipped when it already points at its target, else created or retargeted atomically."""
+    want = e["link"]
+    if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=pfd) == want:
+        plan.result["skipped"] += 1
+        return
+    plan.result["links_changed"] += 1
+    if plan.apply:
+        if pfd is None:
+            raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(e["path"].rpartition("/")[0]))
+        Deploy._make_link(pfd, name, want, st, plan.delete, tree.path(e["path"]))
+
+
+def _plan_file(plan, e, pfd, name, st):
+    """A file entry: listed to send (with its block sums for a delta) unless its content is the same; then only
+    its mode, owner or mtime are fixed (never through a shared hard link: _rewrite_meta)."""
+    rel = e["path"]
+    result = plan.result
+    if st is None or not stat.S_ISREG(st.st_mode):
+        if st is not None and stat.S_ISDIR(st.st_mode) and plan.apply and plan.delete:
+            _remove_at(pfd, name, rel, [])
+        result["send"].append(rel)
+        return
+    same, fix_mtime = _same_content(plan, e, pfd, name, st)
+    if not same:
+        result["send"].append(rel)
+        _add_basis(plan, e, pfd, name, st)
+        return
+    result["skipped"] += 1
+    mode = _entry_mode(e) if plan.set_mode else None
+    if (mode is not None and stat.S_IMODE(st.st_mode) != mode) or plan.owner_differs(st) or fix_mtime is not None:
+        result["meta_fixed"] += 1
+        if plan.apply:
+            _rewrite_meta(pfd, name, st, mode, plan.uid, plan.gid,
+                          fix_mtime if fix_mtime is not None else st.st_mtime_ns, plan.durable)
+
+
+def _same_content(plan, e, pfd, name, st):
+    """``(same, mtime to set or None)``: size+mtime, or with checksum the sha256 (equal content with another
+    mtime then only gets its mtime fixed)."""
+    size = e.get("size")
+    mtime = e.get("mtime_ns")
+    if size is None or st.st_size != int(size):
+        return False, None
+    if not plan.checksum:
+        return mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), plan.granularity), None
+    want = e.get("sha256")
+    if not want:
+        raise ValueError("entry %r: checksum comparison needs sha256" % e["path"])
+    if _sha256_at(pfd, name) != want.lower():
+        return False, None
+    if mtime is not None and not _mtime_equal(st.st_mtime_ns, int(mtime), plan.granularity):
+        return True, int(mtime)
+    return True, None
+
+
+def _add_basis(plan, e, pfd, name, st):
+    """For a delta copy: the block sums of the version here of a file to send, both versions within bounds."""
+    if plan.delta is None or not plan.apply:
+        return
+    block, low, high = plan.delta
+    if low <= st.st_size <= high and low <= int(e.get("size") or 0) <= high:
+        sums = _block_sums(pfd, name, st, block)
+        if sums is not None:
+            plan.result["basis"][e["path"]] = sums
+
+
+def _plan_delete(plan, tree, entries, pieces):
+    """With delete: remove what no entry names (a piece of a larger plan only records its paths: sync_plan_piece
+    deletes after the last one)."""
+    if not plan.delete:
+        return
+    if pieces is not None:
+        pieces.update(e["path"] for e in entries)
+    else:
+        plan.result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=plan.apply)
+
+
+
 class Deploy(Tool):
     """Destination side of a deploy: compare, atomic writes, deletes, releases."""
 
@@ -1267,160 +1488,23 @@ class Deploy(Tool):
         both versions between ``min`` and ``max`` bytes, ``basis`` holds its ``_block_sums`` (``block``-byte
         blocks), so that the controller can send only the blocks that differ (``put_delta``).
         """
-        if not isinstance(entries, list):
-            raise TypeError("entries must be a list")
-        seen = set()
-        for e in entries:
-            if not isinstance(e, dict):
-                raise TypeError("each entry must be an object")
-            _check_rel(e.get("path"))
-            if e["path"] in seen:
-                raise ValueError("duplicate path %r in entries" % e["path"])
-            seen.add(e["path"])
-            kind = e.get("type", "file")
-            if kind not in ("file", "dir", "symlink"):
-                raise ValueError("entry %r: unknown type %r" % (e["path"], kind))
-            if kind == "symlink" and (not isinstance(e.get("link"), str) or not e["link"] or "\x00" in e["link"]):
-                raise ValueError("entry %r: symlink needs a link target" % e["path"])
-        uid, gid = _uid(owner), _gid(group)
-        result = {"send": [], "skipped": 0, "dirs_created": 0, "links_changed": 0, "meta_fixed": 0,
-                  "deleted": [], "temps_removed": 0, "basis": {}}
-        if delta is not None:
-            block, low, high = int(delta["block"]), int(delta["min"]), int(delta["max"])
-            if not (4096 <= block <= 1 << 24 and 0 <= low <= high):
-                raise ValueError("delta must be {block: 4 KiB to 16 MiB, min <= max}, got %r" % (delta,))
+        _check_entries(entries)
+        plan = _Plan(checksum, delete, _uid(owner), _gid(group), set_mode, apply, durable, _check_delta(delta))
         root_real = _root(root, create=apply)
         if not os.path.isdir(root_real):
             if apply:
                 raise NotADirectoryError(errno.ENOTDIR, "destination root is not a folder", root_real)
-            result["send"] = [e["path"] for e in entries if e.get("type", "file") == "file"]
-            return result
+            plan.result["send"] = [e["path"] for e in entries if e.get("type", "file") == "file"]
+            return plan.result
         if apply and cleanup:
-            result["temps_removed"] = len(Deploy.cleanup_temps(root))
-
-        dirs = {}
-        implied = {}  # folder -> the first entry below it (to name in an error)
-        for e in entries:
-            parts = e["path"].split("/")
-            for i in range(1, len(parts)):
-                d = "/".join(parts[:i])
-                if d not in dirs:
-                    dirs[d] = None
-                    implied[d] = e["path"]
-            if e.get("type") == "dir":
-                dirs[e["path"]] = e
+            plan.result["temps_removed"] = len(Deploy.cleanup_temps(root))
         with _Tree(root_real) as tree:
-            gran = (lambda: _mtime_granularity(root_real, tree.fd)) if apply else (lambda: 1)
-            absent = set()  # compare only: folders that would be made (what is below them is all to send)
-            # folders, parents first; each one only ever reached through its parent's fd
-            for rel in sorted(dirs, key=lambda p: p.count("/")):
-                e = dirs[rel]
-                mode = _entry_mode(e) if (e is not None and set_mode) else None
-                head, _, name = rel.rpartition("/")
-                pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
-                if pfd is None:
-                    absent.add(rel)
-                    continue
-                st = _lstat_at(pfd, name)
-                if st is not None and stat.S_ISLNK(st.st_mode):
-                    if e is None:
-                        # only implied by a file's parent: never destroy the user's link, never write through it
-                        raise _symlink_refused(tree.path(rel), implied.get(rel, rel))
-                    if not apply:
-                        absent.add(rel)
-                        continue
-                    os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
-                    st = None
-                if st is None or not stat.S_ISDIR(st.st_mode):
-                    if not apply:
-                        absent.add(rel)
-                        continue
-                    if st is not None:
-                        os.unlink(name, dir_fd=pfd)
-                    try:
-                        os.mkdir(name, mode if mode is not None else 0o755, dir_fd=pfd)
-                    except FileExistsError:
-                        pass
-                    result["dirs_created"] += 1
-                    fd = _open_dir_at(pfd, name, tree.path(rel), rel, create=True)
-                    tree.adopt(rel, fd)
-                    if mode is not None and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
-                        os.fchmod(fd, mode)  # the umask cut it
-                    if uid != -1 or gid != -1:
-                        os.fchown(fd, uid, gid)
-                    continue
-                if apply and ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
-                              or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)):
-                    fd = tree.dir(rel)  # O_NOFOLLOW: swapped for a symlink since the lstat is refused
-                    fst = os.fstat(fd)
-                    if mode is not None and stat.S_IMODE(fst.st_mode) != mode:
-                        os.fchmod(fd, mode)
-                        result["meta_fixed"] += 1
-                    if (uid != -1 and fst.st_uid != uid) or (gid != -1 and fst.st_gid != gid):
-                        os.fchown(fd, uid, gid)
-
-            for e in entries:
-                kind = e.get("type", "file")
-                if kind == "dir":
-                    continue
-                rel = e["path"]
-                head, _, name = rel.rpartition("/")
-                pfd = None if head in absent else tree.dir(head, rel=rel)
-                st = None if pfd is None else _lstat_at(pfd, name)
-                if kind == "symlink":
-                    want = e["link"]
-                    if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=pfd) == want:
-                        result["skipped"] += 1
-                        continue
-                    result["links_changed"] += 1
-                    if apply:
-                        if pfd is None:
-                            raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(head))
-                        Deploy._make_link(pfd, name, want, st, delete, tree.path(rel))
-                    continue
-                # regular file
-                if st is None or not stat.S_ISREG(st.st_mode):
-                    if st is not None and stat.S_ISDIR(st.st_mode) and apply and delete:
-                        _remove_at(pfd, name, rel, [])
-                    result["send"].append(rel)
-                    continue
-                size = e.get("size")
-                mtime = e.get("mtime_ns")
-                same = size is not None and st.st_size == int(size)
-                fix_mtime = None
-                if same:
-                    if checksum:
-                        want = e.get("sha256")
-                        if not want:
-                            raise ValueError("entry %r: checksum comparison needs sha256" % rel)
-                        same = _sha256_at(pfd, name) == want.lower()
-                        if same and mtime is not None and not _mtime_equal(st.st_mtime_ns, int(mtime), gran):
-                            fix_mtime = int(mtime)
-                    else:
-                        same = mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), gran)
-                if not same:
-                    result["send"].append(rel)
-                    if delta is not None and apply and low <= st.st_size <= high and low <= int(size or 0) <= high:
-                        sums = _block_sums(pfd, name, st, block)
-                        if sums is not None:
-                            result["basis"][rel] = sums
-                    continue
-                result["skipped"] += 1
-                mode = _entry_mode(e) if set_mode else None
-                need = ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
-                        or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)
-                        or fix_mtime is not None)
-                if need:
-                    result["meta_fixed"] += 1
-                    if apply:
-                        _rewrite_meta(pfd, name, st, mode, uid, gid,
-                                      fix_mtime if fix_mtime is not None else st.st_mtime_ns, durable)
-
-            if delete and pieces is not None:  # one piece of a larger plan: sync_plan_piece deletes after the last
-                pieces.update(e["path"] for e in entries)
-            elif delete:
-                result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=apply)
-        return result
+            if apply:
+                plan.granularity = lambda: _mtime_granularity(root_real, tree.fd)
+            absent = _plan_folders(plan, tree, entries)
+            _plan_files(plan, tree, entries, absent)
+            _plan_delete(plan, tree, entries, pieces)
+        return plan.result
 
     @staticmethod
     def sync_plan_piece(plan, last, root, entries, **kw):
