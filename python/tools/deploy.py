@@ -1,6 +1,7 @@
 """Deploy: the remote half of Rmote's deploy engine (delta copy, atomic writes, releases).
 
-Stdlib only, Python 3.8+. ``Tool`` is injected by the runtime (see docs/PROTOCOL.md, section 4).
+Stdlib only, Python 3.8+. ``Tool`` is injected by the runtime, the shared file helpers come from ``rmote_toolkit``
+(see docs/PROTOCOL.md, section 4).
 
 Design, in short:
 
@@ -25,6 +26,10 @@ Design, in short:
   entered, so a local user swapping folders for symlinks mid-deploy cannot make it act outside the destination.
 * Releases: managed folders are real folders under the real base; a flock per base serializes deploys; each
   release is staging or complete, and only complete releases go live or are rolled back to.
+
+The file reads top down: paths and destination roots, folder fds, metadata, atomic writes, walking (scan,
+extraneous paths, stale temps), release folders and seeding, release states and the lock, the steps of
+``sync_plan`` (validate, folders, files, delete), the ``Deploy`` tool itself, cancellation and the connection's end.
 """
 
 # hashlib and shutil are imported in the functions that need them: this file's imports are paid on every
@@ -642,6 +647,55 @@ def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, d
         raise
 
 
+def _mode_or_none(mode):
+    return None if mode is None else int(mode) & 0o7777
+
+
+def _get_handle(handle):
+    with _HANDLES_LOCK:
+        h = _HANDLES.get(handle)
+    if h is None:
+        raise KeyError("unknown write handle %r" % (handle,))
+    return h
+
+
+def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
+    try:
+        try:
+            st = os.fstat(fd)
+            if st.st_size != size:
+                raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
+            if sha256:
+                got = _sha256_fd(fd)
+                if got != sha256.lower():
+                    raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
+            if uid != -1 or gid != -1:
+                os.fchown(fd, uid, gid)
+            os.fchmod(fd, mode if mode is not None else 0o644)
+            if durable:
+                os.fsync(fd)
+            if mtime_ns is not None:
+                os.utime(fd, ns=(mtime_ns, mtime_ns))
+        finally:
+            os.close(fd)
+    except BaseException:
+        unlink_quietly(tmp, dir_fd=dfd)
+        raise
+
+
+def _rename_into_place(dfd, tmp, name, shown):
+    try:
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+    except OSError as e:
+        if e.errno not in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        try:
+            os.rmdir(name, dir_fd=dfd)
+        except OSError:
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", shown)
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+
+
 # -------------------------------------------------------------------------------------- walking
 
 
@@ -758,6 +812,80 @@ def _sha256_follow(path):
         for block in iter(lambda: f.read(_HASH_BLOCK), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _keep_set(keep_paths):
+    keep = set()
+    for p in keep_paths:
+        _check_rel(p)
+        keep.add(p)
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            keep.add("/".join(parts[:i]))
+    return keep
+
+
+def _extraneous_at(root_fd, keep, remove):
+    """Paths under the folder ``root_fd`` not in ``keep`` (a set of paths with their parents, or a list of paths);
+    with ``remove`` they are removed as they are found. Kept folders are entered through fds, never through a
+    symlink."""
+    if not isinstance(keep, set):
+        keep = _keep_set(keep)
+    out = []
+
+    def visit(rel_dir, dfd):
+        subdirs = []
+        for de in _sorted_entries(dfd):
+            rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
+            if rel not in keep:
+                if remove:
+                    _remove_at(dfd, de.name, rel, out)
+                else:
+                    out.append(rel)
+            elif de.is_dir(follow_symlinks=False):
+                subdirs.append(de.name)
+        return subdirs
+    _dirs_depth_first(root_fd, visit)
+    return out
+
+
+def _cleanup_temps_at(root_fd):
+    """Remove temp files of interrupted writes under the folder ``root_fd`` (not ones this process has open);
+    return their relative paths."""
+    mine = set()
+    with _HANDLES_LOCK:
+        for h in _HANDLES.values():
+            try:
+                st = os.fstat(h.fd)
+                mine.add((st.st_dev, st.st_ino))
+            except OSError:
+                pass
+    removed = []
+
+    def visit(rel_dir, dfd):
+        subdirs = []
+        with os.scandir(dfd) as it:
+            items = list(it)
+        for de in items:
+            n = de.name
+            if TEMP_MARK in n and n.startswith("."):
+                rel = n if rel_dir == "" else rel_dir + "/" + n
+                try:
+                    st = de.stat(follow_symlinks=False)
+                    if (st.st_dev, st.st_ino) in mine:
+                        continue
+                    if _remove_at(dfd, n, rel, []):
+                        removed.append(rel)
+                except OSError:
+                    pass
+            elif de.is_dir(follow_symlinks=False):
+                subdirs.append(n)
+        return subdirs
+    _dirs_depth_first(root_fd, visit)
+    return removed
+
+
+# ---------------------------------------------------------------------- release folders and seeding
 
 
 def _release_key(name):
@@ -926,77 +1054,6 @@ def _copy_at(sfd, dfd, name, st):
             os.close(dst)
     finally:
         os.close(src)
-
-
-def _keep_set(keep_paths):
-    keep = set()
-    for p in keep_paths:
-        _check_rel(p)
-        keep.add(p)
-        parts = p.split("/")
-        for i in range(1, len(parts)):
-            keep.add("/".join(parts[:i]))
-    return keep
-
-
-def _extraneous_at(root_fd, keep, remove):
-    """Paths under the folder ``root_fd`` not in ``keep`` (a set of paths with their parents, or a list of paths);
-    with ``remove`` they are removed as they are found. Kept folders are entered through fds, never through a
-    symlink."""
-    if not isinstance(keep, set):
-        keep = _keep_set(keep)
-    out = []
-
-    def visit(rel_dir, dfd):
-        subdirs = []
-        for de in _sorted_entries(dfd):
-            rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
-            if rel not in keep:
-                if remove:
-                    _remove_at(dfd, de.name, rel, out)
-                else:
-                    out.append(rel)
-            elif de.is_dir(follow_symlinks=False):
-                subdirs.append(de.name)
-        return subdirs
-    _dirs_depth_first(root_fd, visit)
-    return out
-
-
-def _cleanup_temps_at(root_fd):
-    """Remove temp files of interrupted writes under the folder ``root_fd`` (not ones this process has open);
-    return their relative paths."""
-    mine = set()
-    with _HANDLES_LOCK:
-        for h in _HANDLES.values():
-            try:
-                st = os.fstat(h.fd)
-                mine.add((st.st_dev, st.st_ino))
-            except OSError:
-                pass
-    removed = []
-
-    def visit(rel_dir, dfd):
-        subdirs = []
-        with os.scandir(dfd) as it:
-            items = list(it)
-        for de in items:
-            n = de.name
-            if TEMP_MARK in n and n.startswith("."):
-                rel = n if rel_dir == "" else rel_dir + "/" + n
-                try:
-                    st = de.stat(follow_symlinks=False)
-                    if (st.st_dev, st.st_ino) in mine:
-                        continue
-                    if _remove_at(dfd, n, rel, []):
-                        removed.append(rel)
-                except OSError:
-                    pass
-            elif de.is_dir(follow_symlinks=False):
-                subdirs.append(n)
-        return subdirs
-    _dirs_depth_first(root_fd, visit)
-    return removed
 
 
 # ------------------------------------------------------------------ release states and the lock (cases 3, 4)
@@ -2078,6 +2135,9 @@ class Deploy(Tool):
             return Deploy._go_live(b, st, target)
 
 
+# --------------------------------------------------------------- cancellation and the connection's end
+
+
 def _stop_if_cancelled():
     """Raise in a call the controller cancelled (or the runtime is exiting): its caller removes its temp files."""
     if Tool.cancelled():
@@ -2096,52 +2156,3 @@ def _abort_open_writes():
 
 
 on_shutdown(_abort_open_writes)
-
-
-def _mode_or_none(mode):
-    return None if mode is None else int(mode) & 0o7777
-
-
-def _get_handle(handle):
-    with _HANDLES_LOCK:
-        h = _HANDLES.get(handle)
-    if h is None:
-        raise KeyError("unknown write handle %r" % (handle,))
-    return h
-
-
-def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
-    try:
-        try:
-            st = os.fstat(fd)
-            if st.st_size != size:
-                raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
-            if sha256:
-                got = _sha256_fd(fd)
-                if got != sha256.lower():
-                    raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
-            if uid != -1 or gid != -1:
-                os.fchown(fd, uid, gid)
-            os.fchmod(fd, mode if mode is not None else 0o644)
-            if durable:
-                os.fsync(fd)
-            if mtime_ns is not None:
-                os.utime(fd, ns=(mtime_ns, mtime_ns))
-        finally:
-            os.close(fd)
-    except BaseException:
-        unlink_quietly(tmp, dir_fd=dfd)
-        raise
-
-
-def _rename_into_place(dfd, tmp, name, shown):
-    try:
-        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
-    except OSError as e:
-        if e.errno not in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
-            raise
-        try:
-            os.rmdir(name, dir_fd=dfd)
-        except OSError:
-            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", shown)
-        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
