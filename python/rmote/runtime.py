@@ -269,6 +269,8 @@ TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": s
 def load_tool(key, name, source, module=False):
     """Exec a tool's source into a fresh registered module; return an instance of class `name`. With module,
     the source is a module tools import (registered in sys.modules as `name`): return the module."""
+    if module and not name.startswith("rmote_"):  # never shadow a module of the host's (json, os...)
+        raise ValueError("module name %r must start with rmote_" % (name,))
     modname = name if module else "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
     filename = "<rmote tool %s>" % key
     _sources[filename] = source

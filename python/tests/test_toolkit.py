@@ -126,6 +126,13 @@ class SyncedModulesTest(unittest.TestCase):
         with self.assertRaisesRegex(support.RemoteError, "rmote_toolkit"):
             self.c.call(key, "write", "/nonexistent/x", "hi")
 
+    def test_a_module_never_shadows_a_host_module(self):
+        key = self.c.sync("json", "x = 1\n", module=True)
+        with self.assertRaisesRegex(support.RemoteError, "must start with rmote_"):  # the SYNC's error
+            self.c.call(key, "dumps", 1)
+        shout = self.c.sync("Shout", SHOUT)
+        self.assertEqual(self.c.call(shout, "show", {"a": [1]}), {"a": [1]})  # the runtime's own JSON still works
+
     def test_a_registered_placeholder_decodes_call_arguments_only(self):
         key = self.c.sync("Shout", SHOUT)
         self.assertEqual(self.c.call(key, "show", {"__shout__": "hey"}), "HEY")
