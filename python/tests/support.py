@@ -19,6 +19,10 @@ if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
 
 from rmote import runtime as rt  # noqa: E402  (framing helpers; never runs main())
+try:  # the shipped modules' list
+    from . import tool_support  # noqa: E402
+except ImportError:
+    import tool_support  # noqa: E402
 
 # The first stage, byte for byte as in PROTOCOL.md section 1.
 STAGE1 = "import sys,zlib;r=sys.stdin.buffer;exec(zlib.decompress(r.read(int(r.read(8),16))))"
@@ -45,7 +49,7 @@ def payload(cache=None):
 
 
 # The modules tools import that the controller syncs in front of them (C# PythonTool.ShippedModules).
-MODULES = {"rmote_toolkit": os.path.join(PYTHON_DIR, "rmote", "toolkit.py")}
+MODULES = {name: os.path.join(PYTHON_DIR, "rmote", file_name) for name, file_name in tool_support.SHIPPED_MODULES.items()}
 _MODULE_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(rmote_\w+)", re.M)
 
 

@@ -16,7 +16,8 @@ PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS_DIR = os.path.join(PYTHON_DIR, "tools")
 # RMOTE_TEST_RUNTIME points at another runtime.py (e.g. a sibling worktree's); its toolkit.py sits beside it.
 RUNTIME_PATH = os.environ.get("RMOTE_TEST_RUNTIME") or os.path.join(PYTHON_DIR, "rmote", "runtime.py")
-SHIPPED_MODULES = {"rmote_toolkit": "toolkit.py"}
+# The modules tools import, synced by the controller in front of them (C# PythonTool.ShippedModules), in order.
+SHIPPED_MODULES = {"rmote_toolkit": "toolkit.py", "rmote_deploy_tree": "deploy_tree.py"}
 
 _runtime_module = None
 

@@ -39,6 +39,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     static readonly Dictionary<string, PythonTool> ShippedModules = new(StringComparer.Ordinal)
     {
         ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true),
+        ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true),
     };
 
     /// <summary>The Python class name.</summary>
