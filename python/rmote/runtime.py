@@ -123,9 +123,8 @@ class ProtocolError(Exception):
 class Tool:
     """Base class of tools; the controller syncs subclasses as source.
 
-    Every tool's module also holds request_exit, set_log_level, on_shutdown, zero_copy and the file helpers
-    temp_name, write_temp, commit_temp, replace_file, write_file, file_mode, owner_id and group_id
-    (each tool file is synced on its own, so code tools share lives here).
+    Every tool's module also holds request_exit, set_log_level, on_shutdown, zero_copy and placeholder. Code
+    tools share is a synced module of its own (rmote_toolkit: the file helpers), not part of the runtime.
 
     Guideline for tools: import asyncio and heavy modules (subprocess, platform,
     dataclasses, typing, ...) inside the methods that need them, not at the top:
@@ -147,174 +146,6 @@ class Tool:
         """True once the call running in this thread/task was cancelled."""
         call = _current.get()
         return call is not None and call.cancelled
-
-
-def temp_name(path):
-    """A fresh temp path beside path: ".<name>.rmote-tmp-<random>", the name cut to stay under NAME_MAX."""
-    directory, name = os.path.split(path)
-    return os.path.join(directory, "." + name[:200] + ".rmote-tmp-" + os.urandom(6).hex())
-
-
-def write_temp(path, data, mode, uid=None, gid=None, owner_required=True):
-    """Write data to a new temp file beside path, fsync it, give it uid/gid (-1/None keeps; a refused chown
-    only fails when owner_required) and then mode; return its name. The temp is removed on failure."""
-    tmp = temp_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if uid is not None or gid is not None:
-            try:
-                os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
-            except PermissionError:
-                if owner_required:
-                    raise
-        os.chmod(tmp, mode)  # after chown, which clears setuid/setgid bits
-        return tmp
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
-def commit_temp(tmp, path):
-    """Rename tmp over path (the atomic step; tmp is removed if it fails), then fsync the folder."""
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    try:
-        fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on folders; the rename is done
-    finally:
-        os.close(fd)
-
-
-def replace_file(path, data, mode, uid=None, gid=None, owner_required=True):
-    """Atomically replace path with data: readers see the old file or the new one, never a part."""
-    commit_temp(write_temp(path, data, mode, uid, gid, owner_required), path)
-
-
-def write_file(path, data, mode=None, uid=None, gid=None):
-    """Write data to path atomically and idempotently; return (changed, sha256).
-
-    Equal content with the wanted mode/owner changes nothing; equal content with other metadata is fixed
-    in place. Without an explicit mode/owner an existing file keeps its own, a new file gets
-    0666 & ~umask and the caller's identity. A symlink is followed, so it keeps pointing at the file.
-    """
-    import errno
-    import hashlib
-    import stat
-    digest = hashlib.sha256(data).hexdigest()
-    real = os.path.realpath(path) if os.path.islink(path) else path
-    try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "cannot write file contents: path is a directory", path)
-    if st is not None and stat.S_ISREG(st.st_mode) and st.st_size == len(data):
-        with open(real, "rb") as f:
-            same = f.read(len(data) + 1) == data
-        if same:
-            mode_ok = mode is None or stat.S_IMODE(st.st_mode) == mode
-            owner_ok = (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid)
-            if mode_ok and owner_ok:
-                return False, digest
-            if not owner_ok:
-                os.chown(real, -1 if uid is None else uid, -1 if gid is None else gid)
-            if mode is not None:
-                os.chmod(real, mode)
-            return True, digest
-    directory = os.path.dirname(real) or "."
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, "parent directory does not exist (create it first with FileSystem.mkdir)", directory)
-    if mode is None:
-        mode = stat.S_IMODE(st.st_mode) if st is not None else (0o666 & ~_umask())
-    explicit_owner = uid is not None or gid is not None
-    if st is not None and stat.S_ISREG(st.st_mode):
-        uid = st.st_uid if uid is None else uid
-        gid = st.st_gid if gid is None else gid
-    # Keeping an existing file's owner is best effort for unprivileged callers; a requested owner is not.
-    replace_file(real, data, mode, uid, gid, owner_required=explicit_owner)
-    return True, digest
-
-
-def _umask():
-    # os.umask() can only be read by setting it, which races with other threads; Linux >= 4.7 shows it in /proc.
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def file_mode(mode):
-    """A permission mode from 0o644, 420, '0644', '644' or '0o644' (None stays None)."""
-    if mode is None:
-        return None
-    if isinstance(mode, bool):
-        raise TypeError("mode must be an int or an octal string like '0644', not bool")
-    if isinstance(mode, int):
-        value = mode
-    elif isinstance(mode, str):
-        text = mode.strip().lower()
-        if text.startswith("0o"):
-            text = text[2:]
-        if not text or text.strip("01234567"):
-            raise ValueError("invalid mode %r: use an octal string like '0644' or an int" % (mode,))
-        value = int(text, 8)
-    else:
-        raise TypeError("mode must be an int or an octal string like '0644', not %s" % type(mode).__name__)
-    if not 0 <= value <= 0o7777:
-        raise ValueError("invalid mode %s: must be between 0 and 0o7777" % oct(value))
-    return value
-
-
-def owner_id(owner):
-    """The uid of a user name or number (None stays None); an unknown name says how to fix it."""
-    if owner is None or isinstance(owner, int) and not isinstance(owner, bool):
-        return owner
-    if isinstance(owner, str) and owner.isdigit():
-        return int(owner)
-    import pwd
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        raise ValueError("unknown user %r on this host: create it first (User.user)" % (owner,)) from None
-
-
-def group_id(group):
-    """The gid of a group name or number (None stays None); an unknown name says how to fix it."""
-    if group is None or isinstance(group, int) and not isinstance(group, bool):
-        return group
-    if isinstance(group, str) and group.isdigit():
-        return int(group)
-    import grp
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise ValueError("unknown group %r on this host: create it first (User.group)" % (group,)) from None
-
-
-def _unlink_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def set_log_level(level):
@@ -415,15 +246,32 @@ def zero_copy(fn):
     return fn
 
 
+_placeholders = {}          # "__name__" -> decoder of the CALL argument {"__name__": spec}, from placeholder()
+
+
+def placeholder(key):
+    """Decorator: fn(spec) gives the value a method receives for the CALL argument {key: spec} (key is
+    "__name__"; the Template tool registers "__template__"). The controller syncs the tool that registers a
+    placeholder in front of the first call that carries one."""
+    if not (key.startswith("__") and key.endswith("__") and len(key) > 4) or key == "__bytes__":
+        raise ValueError("placeholder key %r must look like \"__name__\" (and not be __bytes__)" % (key,))
+
+    def register(fn):
+        _placeholders[key] = fn
+        return fn
+    return register
+
+
 TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": set_log_level, "on_shutdown": on_shutdown,
-                  "temp_name": temp_name, "write_temp": write_temp, "commit_temp": commit_temp,
-                  "replace_file": replace_file, "write_file": write_file, "file_mode": file_mode,
-                  "owner_id": owner_id, "group_id": group_id, "zero_copy": zero_copy}
+                  "zero_copy": zero_copy, "placeholder": placeholder}
 
 
-def load_tool(key, name, source):
-    """Exec a tool's source into a fresh registered module; return an instance of class `name`."""
-    modname = "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
+def load_tool(key, name, source, module=False):
+    """Exec a tool's source into a fresh registered module; return an instance of class `name`. With module,
+    the source is a module tools import (registered in sys.modules as `name`): return the module."""
+    if module and not name.startswith("rmote_"):  # never shadow a module of the host's (json, os...)
+        raise ValueError("module name %r must start with rmote_" % (name,))
+    modname = name if module else "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
     filename = "<rmote tool %s>" % key
     _sources[filename] = source
     _linecache()
@@ -437,6 +285,8 @@ def load_tool(key, name, source):
         else:
             code = compile(source, filename, "exec")
         exec(code, mod.__dict__)
+        if module:
+            return mod
         cls = mod.__dict__.get(name)
         if not isinstance(cls, type):
             raise TypeError("tool source %s does not define a class %s" % (key, name))
@@ -596,33 +446,37 @@ def encode_frame(typ, cid=0, obj=None, binary=b""):
     return f if type(f) is bytes else b"".join(f)
 
 
-def loads(jbody, binary=b"", render=None, views=False):
+def loads(jbody, binary=b"", call=False, views=False):
     """Decode a JSON body; {"__bytes__": [off, len]} placeholders become bytes of binary (with views:
-    read-only memoryviews into it), and {"__template__": {"source", "variables"}} placeholders become
-    render(spec)'s text."""
+    read-only memoryviews into it). In call arguments (call), a placeholder a tool registered
+    ({"__template__": spec}, see placeholder) becomes what its decoder makes of spec; elsewhere it is an error."""
     if not jbody:
         return {}
     text = jbody.decode("utf-8") if type(jbody) is not str else jbody
     if text[0] in " \t\r\n":
         text = text.lstrip()
-    if not len(binary) and "__bytes__" not in text and "__template__" not in text:  # (b"" is [0, 0] with no body)
+    if not len(binary) and '"__' not in text:  # no placeholder of any kind (b"" is [0, 0] with no body)
         return _decode(text)
     n = len(binary)
     if views:
         binary = memoryview(binary).toreadonly()
 
     def hook(d):
-        if len(d) == 1 and "__template__" in d:
-            if render is None:
-                raise ValueError("a template placeholder is only accepted in call arguments")
-            return render(d["__template__"])
-        if len(d) == 1 and "__bytes__" in d:
+        if len(d) != 1:
+            return d
+        if "__bytes__" in d:
             off, size = d["__bytes__"]
             if off < 0 or size < 0 or off + size > n:
                 raise ValueError("bytes placeholder [%d, %d] outside the %d byte binary body"
                                  % (off, size, n))
             return binary[off:off + size] if views else bytes(binary[off:off + size])
-        return d
+        for key in d:
+            decode = _placeholders.get(key)
+            if decode is None:
+                return d
+            if not call:
+                raise ValueError("a %s placeholder is only accepted in call arguments" % key)
+            return decode(d[key])
     return _decode(text, hook)
 
 
@@ -1270,7 +1124,7 @@ class Runtime:
         if key in self.tools and not isinstance(self.tools[key], dict):
             return  # same key, same source: already loaded
         try:
-            self.tools[key] = load_tool(key, msg["name"], msg["source"])
+            self.tools[key] = load_tool(key, msg["name"], msg["source"], msg.get("module") is True)
         except BaseException as e:
             self.tools[key] = error_obj(e)  # every CALL to this key gets this error
 
@@ -1290,17 +1144,10 @@ class Runtime:
                                          getattr(getattr(fn, "__func__", fn), "rmote_zero_copy", False))
         return ent
 
-    def render_template(self, spec):
-        """A template argument, rendered by the Template tool the controller syncs in front of such a call."""
-        for tool in self.tools.values():
-            if type(tool).__name__ == "Template":
-                return tool.render(spec["source"], spec.get("variables"))
-        raise KeyError("a template argument needs the Template tool, which was not synced on this connection")
-
     def on_call(self, cid, jb, bb):
         lent = None
         try:
-            msg = loads(jb, bb, self.render_template, views=True)
+            msg = loads(jb, bb, call=True, views=True)
             key, name = msg["tool"], msg["method"]
             ent = self.methods.get((key, name)) or self.resolve(key, name)
             args, kwargs = msg.get("args") or (), msg.get("kwargs") or {}

@@ -6,6 +6,7 @@ end-to-end tests exercise exactly the bytes the C# controller will see.
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +19,10 @@ if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
 
 from rmote import runtime as rt  # noqa: E402  (framing helpers; never runs main())
+try:  # the shipped modules' list
+    from . import tool_support  # noqa: E402
+except ImportError:
+    import tool_support  # noqa: E402
 
 # The first stage, byte for byte as in PROTOCOL.md section 1.
 STAGE1 = "import sys,zlib;r=sys.stdin.buffer;exec(zlib.decompress(r.read(int(r.read(8),16))))"
@@ -41,6 +46,16 @@ def payload(cache=None):
         z = zlib.compress(part, 9)
         out += b"%08x" % len(z) + z
     return out
+
+
+# The modules tools import that the controller syncs in front of them (C# PythonTool.ShippedModules).
+MODULES = {name: os.path.join(PYTHON_DIR, "rmote", file_name) for name, file_name in tool_support.SHIPPED_MODULES.items()}
+_MODULE_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(rmote_\w+)", re.M)
+
+
+def module_source(name):
+    with open(MODULES[name], encoding="utf-8") as f:
+        return f.read()
 
 
 def tool_key(name, source):
@@ -128,10 +143,18 @@ class Client:
 
     # -- calls
 
-    def sync(self, name, source):
+    def sync(self, name, source, module=False):
+        """Send a tool's source (module: a module tools import), the shipped modules it imports first, as the
+        controller does."""
+        for needed in _MODULE_IMPORT.findall(source):
+            if needed in MODULES:
+                self.sync(needed, module_source(needed), module=True)
         key = tool_key(name, source)
         if key not in self.synced:
-            self.send(rt.SYNC, 0, {"key": key, "name": name, "source": source})
+            body = {"key": key, "name": name, "source": source}
+            if module:
+                body["module"] = True
+            self.send(rt.SYNC, 0, body)
             self.synced.add(key)
         return key
 

@@ -168,10 +168,15 @@ class FramingTest(unittest.TestCase):
             seen.append(spec)
             return spec["source"].replace("${name}", spec["variables"]["name"])
         body = b'{"args":["/etc/x",{"__template__":{"source":"hi ${name}","variables":{"name":"web01"}}}]}'
-        self.assertEqual(rt.loads(body, b"", render)["args"], ["/etc/x", "hi web01"])
+        saved = dict(rt._placeholders)
+        self.addCleanup(lambda: (rt._placeholders.clear(), rt._placeholders.update(saved)))
+        rt.placeholder("__template__")(render)  # as the Template tool registers it
+        self.assertEqual(rt.loads(body, b"", call=True)["args"], ["/etc/x", "hi web01"])
         self.assertEqual(seen, [{"source": "hi ${name}", "variables": {"name": "web01"}}])
         with self.assertRaisesRegex(ValueError, "only accepted in call arguments"):
             rt.loads(body)
+        with self.assertRaisesRegex(ValueError, "must look like"):
+            rt.placeholder("template")
 
     def test_big_binary_is_not_copied_into_the_frame(self):
         blob = os.urandom(1 << 20)
@@ -218,63 +223,6 @@ class ErrorObjectTest(unittest.TestCase):
     def test_cancelled_error(self):
         err = rt.error_obj(asyncio.CancelledError("x"))
         self.assertEqual((err["type"], err["mro"]), ("CancelledError", ["CancelledError"]))
-
-
-class FileHelpersTest(unittest.TestCase):
-    """The atomic file primitives every tool's namespace gets."""
-
-    HELPERS = ["temp_name", "write_temp", "commit_temp", "replace_file", "write_file", "file_mode", "owner_id", "group_id"]
-
-    def test_tools_see_the_helpers(self):
-        tool = rt.load_tool("F:0", "F", "class F(Tool):\n    def names(self):\n"
-                                        "        return [f.__name__ for f in (%s)]\n" % ", ".join(self.HELPERS))
-        self.assertEqual(tool.names(), self.HELPERS)
-
-    def test_a_long_name_still_gets_a_temp_name_the_filesystem_accepts(self):
-        import tempfile
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "n" * 250)
-            self.assertLessEqual(len(os.path.basename(rt.temp_name(path))), 255)
-            self.assertEqual(rt.write_file(path, b"x")[0], True)
-            self.assertEqual(os.listdir(d), ["n" * 250])
-
-    def test_write_file_is_idempotent_and_fixes_only_metadata(self):
-        import hashlib
-        import tempfile
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "f")
-            digest = hashlib.sha256(b"data").hexdigest()
-            self.assertEqual(rt.write_file(path, b"data", 0o600), (True, digest))
-            ino = os.stat(path).st_ino
-            self.assertEqual(rt.write_file(path, b"data", 0o600), (False, digest))
-            self.assertEqual(rt.write_file(path, b"data", rt.file_mode("0644")), (True, digest))
-            self.assertEqual((os.stat(path).st_ino, os.stat(path).st_mode & 0o7777), (ino, 0o644))  # fixed in place
-            self.assertEqual(rt.write_file(path, b"data"), (False, digest))  # no mode asked: it keeps its own
-            with self.assertRaisesRegex(ValueError, "unknown user 'no-such-user-here'.*User.user"):
-                rt.owner_id("no-such-user-here")
-            self.assertEqual((rt.owner_id("0"), rt.group_id(0), rt.owner_id(None)), (0, 0, None))
-
-    def test_replace_file_swaps_contents_and_leaves_no_temp(self):
-        import tempfile
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "app.conf")
-            with open(path, "w") as f:
-                f.write("old")
-            rt.replace_file(path, b"new", 0o640)
-            with open(path) as f:
-                self.assertEqual(f.read(), "new")
-            self.assertEqual(os.stat(path).st_mode & 0o7777, 0o640)
-            self.assertEqual(os.listdir(d), ["app.conf"])
-
-    def test_a_failed_commit_removes_the_temp(self):
-        import tempfile
-        with tempfile.TemporaryDirectory() as d:
-            tmp = rt.write_temp(os.path.join(d, "x"), b"data", 0o600)
-            os.mkdir(os.path.join(d, "dir"))
-            os.mkdir(os.path.join(d, "dir", "full"))  # a non-empty folder cannot be replaced by a file
-            with self.assertRaises(OSError):
-                rt.commit_temp(tmp, os.path.join(d, "dir"))
-            self.assertEqual(sorted(os.listdir(d)), ["dir"])
 
 
 class LoadToolTest(unittest.TestCase):

@@ -2,14 +2,12 @@
 
 import ast
 import hashlib
-import logging
 import os
 import shutil
 import stat
 import sys
 import tempfile
 import threading
-import types
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,34 +15,13 @@ SOURCE_PATH = os.path.join(HERE, "..", "tools", "deploy.py")
 
 
 def load_tool():
-    """Exec the tool's source the way the runtime does: fresh module, ``Tool`` in its namespace."""
+    """Exec the tool's source the way the runtime does (tool_support: the real runtime, or a loud failure)."""
     sys.path.insert(0, HERE)
     try:
-        import tool_support  # the shared loader (uses the real runtime's Tool when present)
-    except ImportError:
-        tool_support = None
+        import tool_support
     finally:
         sys.path.remove(HERE)
-    if tool_support is not None and hasattr(tool_support, "load"):
-        mod = tool_support.load("deploy")
-        return mod.Deploy()
-    with open(SOURCE_PATH, encoding="utf-8") as f:
-        return _load_local(f.read())
-
-
-def _load_local(source):
-    class Tool:
-        log = logging.getLogger("rmote.Deploy")
-
-        @staticmethod
-        def cancelled():
-            return False
-
-    mod = types.ModuleType("rmote_tool_Deploy_test")
-    mod.__dict__["Tool"] = Tool
-    sys.modules[mod.__name__] = mod
-    exec(compile(source, SOURCE_PATH, "exec"), mod.__dict__)
-    return mod.Deploy()
+    return tool_support.load("deploy").Deploy()
 
 
 D = load_tool()

@@ -89,7 +89,7 @@ class FdTreeTests(Base):
         self.assertEqual(self.temps(self.root), [])
 
     def test_more_folders_than_the_fd_cache_plan_write_and_leak_no_fd(self):
-        n = MOD._TREE_FDS * 2 + 10
+        n = sys.modules["rmote_deploy_tree"]._TREE_FDS * 2 + 10  # the Deploy tool's tree module
         entries = []
         for i in range(n):
             entries += [{"path": "d%04d" % i, "type": "dir", "mode": 0o750},

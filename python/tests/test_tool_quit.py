@@ -23,7 +23,7 @@ class TestQuit(unittest.TestCase):
             import sys, time
             sys.path.insert(0, %r)
             import tool_support
-            Quit = tool_support.tool_class(tool_support.load("quit"))
+            Quit = tool_support.tool_class(tool_support.load("quit", request_exit=None))  # no runtime hook
             print("returned", Quit.quit(7), flush=True)
             time.sleep(10)
             print("still alive", flush=True)

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Union
 
+from rmote_toolkit import replace_file
+
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # apt ignores sources.list.d files with other characters
 _StrList = Union[str, List[str], None]
 

@@ -1,6 +1,7 @@
 """Deploy: the remote half of Rmote's deploy engine (delta copy, atomic writes, releases).
 
-Stdlib only, Python 3.8+. ``Tool`` is injected by the runtime (see docs/PROTOCOL.md, section 4).
+Stdlib only, Python 3.8+. ``Tool`` is injected by the runtime, the shared file helpers come from ``rmote_toolkit``
+(see docs/PROTOCOL.md, section 4).
 
 Design, in short:
 
@@ -25,6 +26,10 @@ Design, in short:
   entered, so a local user swapping folders for symlinks mid-deploy cannot make it act outside the destination.
 * Releases: managed folders are real folders under the real base; a flock per base serializes deploys; each
   release is staging or complete, and only complete releases go live or are rolled back to.
+
+The file reads top down: paths and destination roots, folder fds, metadata, atomic writes, walking (scan,
+extraneous paths, stale temps), release folders and seeding, release states and the lock, the steps of
+``sync_plan`` (validate, folders, files, delete), the ``Deploy`` tool itself, cancellation and the connection's end.
 """
 
 # hashlib and shutil are imported in the functions that need them: this file's imports are paid on every
@@ -36,34 +41,20 @@ import _thread
 import time
 import zlib
 
-TEMP_MARK = ".rmote-tmp-"  # what the runtime's temp_name() puts in every temp file name
+from rmote_toolkit import TEMP_MARK, fsync_quietly, group_id, owner_id, temp_leaf, unlink_quietly
+from rmote_deploy_tree import (
+    _CLOEXEC, _DIR_OPEN, _FILE_READ, _Tree, _check_rel, _cleanup_temps_at, _extraneous_at, _keep_set,
+    _lstat_at, _open_dir_at, _remove_at, _sha256_at, _sha256_fd, _sorted_entries, _symlink_refused, _walk, _walk_fd)
+
 # character sets rather than regular expressions: importing re costs milliseconds of the first call
 _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
 _HANDLES = {}
 _HANDLES_LOCK = _thread.allocate_lock()
-_HASH_BLOCK = 1 << 20
 _PLANS = {}  # plan id -> paths named by the pieces so far (sync_plan_piece); one plan's pieces come in order
 
 
 # ----------------------------------------------------------------------------------------- paths
-
-
-def _check_rel(rel):
-    """Validate a destination-relative path; return its components."""
-    if not isinstance(rel, str) or rel == "":
-        raise ValueError("invalid relative path %r: must be a non-empty string" % (rel,))
-    if "\x00" in rel:
-        raise ValueError("invalid relative path %r: contains NUL" % (rel,))
-    if rel.startswith("/"):
-        raise ValueError("invalid relative path %r: absolute paths are not allowed" % (rel,))
-    parts = rel.split("/")
-    for part in parts:
-        if part == "..":
-            raise ValueError("invalid relative path %r: '..' components are not allowed" % (rel,))
-        if part in ("", "."):
-            raise ValueError("invalid relative path %r: empty or '.' component" % (rel,))
-    return parts
 
 
 # the folders that are never a destination root or release base themselves (issue 16, case 5); the controller
@@ -114,214 +105,17 @@ def _root(root, create=False, guard=True):
     return real
 
 
-def _within(real, root_real):
-    if real == root_real:
-        return True
-    prefix = root_real if root_real.endswith("/") else root_real + "/"
-    return real.startswith(prefix)
-
-
-# ------------------------------------------------------------------------ folder fds (issue 16, case 1)
-#
-# Nothing below a destination root is ever reached by a path: each folder is opened once per call relative to
-# its parent's fd with O_NOFOLLOW, and every stat/unlink/rename/mkdir/symlink/link names an entry of such a
-# folder fd. A local user who swaps a folder for a symlink between two of our steps can make a step fail, but
-# can never make it act outside the destination (the coreutils rm / systemd-tmpfiles discipline).
-
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_OPEN = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
-_FILE_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC  # NONBLOCK: a FIFO swapped in never hangs us
-
-
-def _temp_leaf(name):
-    """A fresh temp name beside ``name`` in the same folder: the runtime's temp_name() without the path."""
-    return "." + name[:200] + TEMP_MARK + os.urandom(6).hex()
-
-
-def _lstat_at(dfd, name):
-    try:
-        return os.stat(name, dir_fd=dfd, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-
-
-def _join(top, rel):
-    return top + "/" + rel if top != "/" else "/" + rel
-
-
-def _symlink_refused(shown, rel):
-    """The error for a symlink where a folder on the way to ``rel`` should be (at ``shown``)."""
-    return ValueError("%s is a symlink; refusing to follow it to reach %r (nothing below the destination root is "
-                      "followed: replace the link with a real folder, or send that folder as a folder entry)"
-                      % (shown, rel))
-
-
-def _open_dir_at(pfd, name, shown, rel, create=False, replace=False):
-    """The fd of the real folder ``name`` in folder ``pfd``; None if missing and not ``create``.
-
-    A symlink there is refused (ValueError naming it), never followed. With ``replace`` a file in the way is
-    removed and a folder made. Retried a few times when the entry changes under us; then the OSError stands.
-    """
-    for _ in range(3):
-        try:
-            return os.open(name, _DIR_OPEN, dir_fd=pfd)
-        except FileNotFoundError:
-            if not create:
-                return None
-            try:
-                os.mkdir(name, 0o755, dir_fd=pfd)
-            except FileExistsError:
-                pass
-        except OSError as e:
-            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
-                raise
-            st = _lstat_at(pfd, name)
-            if st is None or stat.S_ISDIR(st.st_mode):
-                continue  # changed since the open: look again
-            if stat.S_ISLNK(st.st_mode):
-                raise _symlink_refused(shown, rel)
-            if not replace:
-                raise NotADirectoryError(errno.ENOTDIR, "not a directory", shown)
-            try:
-                os.unlink(name, dir_fd=pfd)
-            except FileNotFoundError:
-                pass
-    return os.open(name, _DIR_OPEN, dir_fd=pfd)
-
-
-_TREE_FDS = 256  # folder fds one call keeps open at most (a host's soft limit may be 1024)
-
-
-class _Tree:
-    """The folder fds one call uses under one destination root, each folder opened once (a no-change plan of
-    thousands of files costs one open per folder, not one walk per file), the least recently used closed past
-    _TREE_FDS. So a returned fd is only valid until the next dir()/parent()/adopt(): whoever keeps one longer
-    takes an os.dup of it. Use as a context manager."""
-
-    __slots__ = ("root", "fds")
-
-    def __init__(self, root_real):
-        self.root = root_real
-        # the root itself is the user's choice (already resolved by realpath); only what is below it is guarded
-        self.fds = {"": os.open(root_real, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for fd in self.fds.values():
-            os.close(fd)
-        self.fds = {}
-
-    @property
-    def fd(self):
-        return self.fds[""]
-
-    def path(self, rel):
-        return _join(self.root, rel) if rel else self.root
-
-    def dir(self, rel_dir, create=False, replace=False, rel=None):
-        """The fd of folder ``rel_dir`` ("" is the root); None when missing and not ``create``."""
-        fd = self.fds.pop(rel_dir, None)
-        if fd is not None:
-            self.fds[rel_dir] = fd  # most recently used last
-            return fd
-        head, _, name = rel_dir.rpartition("/")
-        pfd = self.dir(head, create, replace, rel)
-        if pfd is None:
-            return None
-        fd = _open_dir_at(pfd, name, self.path(rel_dir), rel or rel_dir, create, replace)
-        if fd is not None:
-            self.adopt(rel_dir, fd)
-        return fd
-
-    def parent(self, rel, create=False, replace=False):
-        """``(folder fd or None, name)`` for a destination-relative path (validated here)."""
-        parts = _check_rel(rel)
-        head = "/".join(parts[:-1])
-        return self.dir(head, create, replace, rel), parts[-1]
-
-    def adopt(self, rel_dir, fd):
-        """Keep ``fd`` as the folder ``rel_dir``'s (the tree closes it)."""
-        old = self.fds.pop(rel_dir, None)
-        if old is not None and old != fd:
-            os.close(old)
-        self.fds[rel_dir] = fd
-        if len(self.fds) > _TREE_FDS:
-            for key in self.fds:
-                if key and key != rel_dir:
-                    os.close(self.fds.pop(key))
-                    break
-
-
-def _unlink_at_quiet(dfd, name):
-    try:
-        os.unlink(name, dir_fd=dfd)
-    except OSError:
-        pass
-
-
-def _fsync_fd(fd):
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-
-
-def _remove_at(pfd, name, rel, out, dir_only=False):
-    """Remove the entry ``name`` of folder ``pfd`` and everything below it, never following a symlink: a
-    symlink is unlinked as an entry; a folder is opened O_NOFOLLOW and emptied through its fd. ``out`` gets the
-    removed relative paths (inner ones first). With ``dir_only`` anything but a real folder is left alone.
-    Returns True if something was removed. (shutil.rmtree(dir_fd=) is 3.11+; this runs on 3.8.)"""
-    for _ in range(3):
-        try:
-            fd = os.open(name, _DIR_OPEN, dir_fd=pfd)
-        except FileNotFoundError:
-            return False
-        except OSError as e:
-            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
-                raise
-            if dir_only:
-                return False
-            try:
-                os.unlink(name, dir_fd=pfd)
-            except FileNotFoundError:
-                return False
-            except IsADirectoryError:
-                continue  # became a folder since the open
-            out.append(rel)
-            return True
-        try:
-            _empty_dir(fd, rel, out)
-        finally:
-            os.close(fd)
-        try:
-            os.rmdir(name, dir_fd=pfd)
-        except FileNotFoundError:
-            return False
-        out.append(rel)
-        return True
-    raise OSError(errno.EAGAIN, "kept changing while it was removed", rel)
-
-
-def _empty_dir(fd, rel, out):
-    with os.scandir(fd) as it:
-        names = [de.name for de in it]
-    for n in names:
-        _remove_at(fd, n, rel + "/" + n if rel else n, out)
-
-
 # ------------------------------------------------------------------------------------- metadata
 
 
 def _uid(owner):
-    """The uid to give files, -1 to leave it: the runtime's owner_id ("" means none, as null does)."""
+    """The uid to give files, -1 to leave it: the toolkit's owner_id ("" means none, as null does)."""
     uid = owner_id(None if owner == "" else owner)
     return -1 if uid is None else uid
 
 
 def _gid(group):
-    """The gid to give files, -1 to leave it: the runtime's group_id ("" means none, as null does)."""
+    """The gid to give files, -1 to leave it: the toolkit's group_id ("" means none, as null does)."""
     gid = group_id(None if group == "" else group)
     return -1 if gid is None else gid
 
@@ -335,7 +129,7 @@ def _mtime_granularity(dir_real, dir_fd):
     if g is not None:
         return g
     g = 1
-    probe = _temp_leaf("probe")
+    probe = temp_leaf("probe")
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dir_fd)
         try:
@@ -344,7 +138,7 @@ def _mtime_granularity(dir_real, dir_fd):
             got = os.fstat(fd).st_mtime_ns
         finally:
             os.close(fd)
-            _unlink_at_quiet(dir_fd, probe)
+            unlink_quietly(probe, dir_fd=dir_fd)
         for unit in (1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 2000000000):
             if got == want - want % unit:
                 g = unit
@@ -364,37 +158,6 @@ def _mtime_equal(remote_ns, local_ns, granularity=lambda: 1):
         return False
     g = granularity()
     return g > 1 and remote_ns == local_ns - local_ns % g
-
-
-def _sha256_fd(fd):
-    import hashlib
-    h = hashlib.sha256()
-    offset = 0
-    while True:
-        block = os.pread(fd, _HASH_BLOCK, offset)
-        if not block:
-            break
-        h.update(block)
-        offset += len(block)
-    return h.hexdigest()
-
-
-def _sha256_at(dfd, name):
-    """SHA-256 of the regular file ``name`` in folder ``dfd``; None if it is missing or not a regular file."""
-    try:
-        fd = os.open(name, _FILE_READ, dir_fd=dfd)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return None  # a symlink: never read through it
-        raise
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return _sha256_fd(fd)
-    finally:
-        os.close(fd)
 
 
 def _entry_mode(entry):
@@ -436,7 +199,7 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
         if mtime_ns is not None and st.st_mtime_ns != mtime_ns:
             os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=dfd, follow_symlinks=False)
         return
-    tmp = _temp_leaf(name)
+    tmp = temp_leaf(name)
     src = os.open(name, _FILE_READ, dir_fd=dfd)
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
@@ -454,7 +217,7 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
                 os.close(fd)
             os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         except BaseException:
-            _unlink_at_quiet(dfd, tmp)
+            unlink_quietly(tmp, dir_fd=dfd)
             raise
     finally:
         os.close(src)
@@ -506,7 +269,7 @@ def _open_temp(tree, rel, create_parents=True):
     dfd, name = tree.parent(rel, create=create_parents)
     if dfd is None:
         raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(rel))
-    tmp = _temp_leaf(name)
+    tmp = temp_leaf(name)
     fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
     return dfd, name, tmp, fd
 
@@ -656,126 +419,73 @@ def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, d
     try:
         _rename_into_place(dfd, tmp, name, shown)
     except BaseException:
-        _unlink_at_quiet(dfd, tmp)
+        unlink_quietly(tmp, dir_fd=dfd)
         raise
 
 
-# -------------------------------------------------------------------------------------- walking
-
-
-def _dirs_depth_first(root_fd, visit):
-    """Call ``visit(rel_dir, fd)`` for the folder ``root_fd`` and then, depth first and in the order given, for
-    every sub-folder name it returns (a real folder opened O_NOFOLLOW through its parent's fd; one that is a
-    symlink or gone by then is skipped, never entered). One fd per level is open at a time."""
-    stack = [("", root_fd, iter(visit("", root_fd)))]
-    try:
-        while stack:
-            rel_dir, dfd, names = stack[-1]
-            name = next(names, None)
-            if name is None:
-                stack.pop()
-                if dfd != root_fd:
-                    os.close(dfd)
-                continue
+def _open_temp_inodes():
+    """``(st_dev, st_ino)`` of the temp files this process has open (chunked writes): stale-temp cleanup spares them."""
+    mine = set()
+    with _HANDLES_LOCK:
+        for h in _HANDLES.values():
             try:
-                sub = os.open(name, _DIR_OPEN, dir_fd=dfd)
+                st = os.fstat(h.fd)
+                mine.add((st.st_dev, st.st_ino))
             except OSError:
-                continue
-            rel = name if not rel_dir else rel_dir + "/" + name
-            stack.append((rel, sub, iter(())))
-            stack[-1] = (rel, sub, iter(visit(rel, sub)))
-    finally:
-        for _, dfd, _ in stack:
-            if dfd != root_fd:
-                os.close(dfd)
+                pass
+    return mine
 
 
-def _sorted_entries(dfd):
-    with os.scandir(dfd) as it:
-        return sorted(it, key=lambda e: e.name)
+def _mode_or_none(mode):
+    return None if mode is None else int(mode) & 0o7777
 
 
-def _entry_of(rel, st):
-    """A scan entry for ``rel`` as ``st`` describes it (its walker fills in link and sha256)."""
-    entry = {"path": rel, "size": 0, "mtime_ns": st.st_mtime_ns, "mode": stat.S_IMODE(st.st_mode), "link": None}
-    if stat.S_ISLNK(st.st_mode):
-        entry["type"] = "symlink"
-    elif stat.S_ISDIR(st.st_mode):
-        entry["type"] = "dir"
-    elif stat.S_ISREG(st.st_mode):
-        entry["type"] = "file"
-        entry["size"] = st.st_size
-    else:
-        entry["type"] = "other"
-    return entry
+def _get_handle(handle):
+    with _HANDLES_LOCK:
+        h = _HANDLES.get(handle)
+    if h is None:
+        raise KeyError("unknown write handle %r" % (handle,))
+    return h
 
 
-def _walk_fd(root_fd, with_hash=False):
-    """Entries for everything under the folder ``root_fd`` (not itself), sorted per folder, never following a
-    symlink."""
-    out = []
-
-    def visit(rel_dir, dfd):
-        subdirs = []
-        for de in _sorted_entries(dfd):
-            rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
-            try:
-                st = de.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            entry = _entry_of(rel, st)
-            if entry["type"] == "symlink":
-                try:
-                    entry["link"] = os.readlink(de.name, dir_fd=dfd)
-                except OSError:
-                    continue  # replaced since the listing
-            elif entry["type"] == "dir":
-                subdirs.append(de.name)
-            elif entry["type"] == "file" and with_hash:
-                entry["sha256"] = _sha256_at(dfd, de.name)
-            out.append(entry)
-        return subdirs
-    _dirs_depth_first(root_fd, visit)
-    return out
-
-
-def _walk(root_real, with_hash=False, follow=False):
-    """Yield entries for everything under ``root_real`` following symlinks (scan's explicit ``follow``,
-    read-only; every walk that changes anything uses _walk_fd / _dirs_depth_first)."""
-    stack = [("", root_real)]
-    while stack:
-        rel_dir, abs_dir = stack.pop()
+def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
+    try:
         try:
-            it = sorted(os.scandir(abs_dir), key=lambda e: e.name)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        subdirs = []
-        for de in it:
-            rel = rel_dir + de.name if rel_dir == "" else rel_dir + "/" + de.name
-            try:
-                st = de.stat(follow_symlinks=follow)
-            except FileNotFoundError:
-                continue
-            entry = _entry_of(rel, st)
-            if entry["type"] == "symlink":
-                entry["link"] = os.readlink(de.path)
-            elif entry["type"] == "dir":
-                if follow and not _within(os.path.realpath(de.path), root_real):
-                    continue
-                subdirs.append((rel, de.path))
-            elif entry["type"] == "file" and with_hash:
-                entry["sha256"] = _sha256_follow(de.path)
-            yield entry
-        stack.extend(reversed(subdirs))
+            st = os.fstat(fd)
+            if st.st_size != size:
+                raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
+            if sha256:
+                got = _sha256_fd(fd)
+                if got != sha256.lower():
+                    raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
+            if uid != -1 or gid != -1:
+                os.fchown(fd, uid, gid)
+            os.fchmod(fd, mode if mode is not None else 0o644)
+            if durable:
+                os.fsync(fd)
+            if mtime_ns is not None:
+                os.utime(fd, ns=(mtime_ns, mtime_ns))
+        finally:
+            os.close(fd)
+    except BaseException:
+        unlink_quietly(tmp, dir_fd=dfd)
+        raise
 
 
-def _sha256_follow(path):
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_HASH_BLOCK), b""):
-            h.update(block)
-    return h.hexdigest()
+def _rename_into_place(dfd, tmp, name, shown):
+    try:
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+    except OSError as e:
+        if e.errno not in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        try:
+            os.rmdir(name, dir_fd=dfd)
+        except OSError:
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", shown)
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+
+
+# ---------------------------------------------------------------------- release folders and seeding
 
 
 def _release_key(name):
@@ -876,14 +586,14 @@ def _switch(b, release_id):
     st = _lstat_at(b.fd, "current")
     if st is not None and not stat.S_ISLNK(st.st_mode):
         raise ValueError("%s/current exists and is not a symlink: refusing to replace it" % b.real)
-    tmp = _temp_leaf("current")
+    tmp = temp_leaf("current")
     os.symlink("releases/" + release_id, tmp, dir_fd=b.fd)
     try:
         os.rename(tmp, "current", src_dir_fd=b.fd, dst_dir_fd=b.fd)
     except BaseException:
-        _unlink_at_quiet(b.fd, tmp)
+        unlink_quietly(tmp, dir_fd=b.fd)
         raise
-    _fsync_fd(b.fd)
+    fsync_quietly(b.fd)
     return {"previous": previous, "current": release_id}
 
 
@@ -944,77 +654,6 @@ def _copy_at(sfd, dfd, name, st):
             os.close(dst)
     finally:
         os.close(src)
-
-
-def _keep_set(keep_paths):
-    keep = set()
-    for p in keep_paths:
-        _check_rel(p)
-        keep.add(p)
-        parts = p.split("/")
-        for i in range(1, len(parts)):
-            keep.add("/".join(parts[:i]))
-    return keep
-
-
-def _extraneous_at(root_fd, keep, remove):
-    """Paths under the folder ``root_fd`` not in ``keep`` (a set of paths with their parents, or a list of paths);
-    with ``remove`` they are removed as they are found. Kept folders are entered through fds, never through a
-    symlink."""
-    if not isinstance(keep, set):
-        keep = _keep_set(keep)
-    out = []
-
-    def visit(rel_dir, dfd):
-        subdirs = []
-        for de in _sorted_entries(dfd):
-            rel = de.name if rel_dir == "" else rel_dir + "/" + de.name
-            if rel not in keep:
-                if remove:
-                    _remove_at(dfd, de.name, rel, out)
-                else:
-                    out.append(rel)
-            elif de.is_dir(follow_symlinks=False):
-                subdirs.append(de.name)
-        return subdirs
-    _dirs_depth_first(root_fd, visit)
-    return out
-
-
-def _cleanup_temps_at(root_fd):
-    """Remove temp files of interrupted writes under the folder ``root_fd`` (not ones this process has open);
-    return their relative paths."""
-    mine = set()
-    with _HANDLES_LOCK:
-        for h in _HANDLES.values():
-            try:
-                st = os.fstat(h.fd)
-                mine.add((st.st_dev, st.st_ino))
-            except OSError:
-                pass
-    removed = []
-
-    def visit(rel_dir, dfd):
-        subdirs = []
-        with os.scandir(dfd) as it:
-            items = list(it)
-        for de in items:
-            n = de.name
-            if TEMP_MARK in n and n.startswith("."):
-                rel = n if rel_dir == "" else rel_dir + "/" + n
-                try:
-                    st = de.stat(follow_symlinks=False)
-                    if (st.st_dev, st.st_ino) in mine:
-                        continue
-                    if _remove_at(dfd, n, rel, []):
-                        removed.append(rel)
-                except OSError:
-                    pass
-            elif de.is_dir(follow_symlinks=False):
-                subdirs.append(n)
-        return subdirs
-    _dirs_depth_first(root_fd, visit)
-    return removed
 
 
 # ------------------------------------------------------------------ release states and the lock (cases 3, 4)
@@ -1088,10 +727,10 @@ def _save_state(b, st):
     with os.scandir(b.fd) as it:
         stale = [de.name for de in it if de.name.startswith((".%s%s" % (_STATE, TEMP_MARK), ".current" + TEMP_MARK))]
     for name in stale:
-        _unlink_at_quiet(b.fd, name)
+        unlink_quietly(name, dir_fd=b.fd)
     st["history"] = st["history"][-_HISTORY_MAX:]
     data = json.dumps(st, sort_keys=True, indent=1).encode("utf-8")
-    tmp = _temp_leaf(_STATE)
+    tmp = temp_leaf(_STATE)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=b.fd)
     try:
         try:
@@ -1101,9 +740,9 @@ def _save_state(b, st):
             os.close(fd)
         os.rename(tmp, _STATE, src_dir_fd=b.fd, dst_dir_fd=b.fd)
     except BaseException:
-        _unlink_at_quiet(b.fd, tmp)
+        unlink_quietly(tmp, dir_fd=b.fd)
         raise
-    _fsync_fd(b.fd)
+    fsync_quietly(b.fd)
 
 
 def _complete(st, release_id):
@@ -1212,6 +851,227 @@ class _Held:
             _lock_drop(self.b.real)
 
 
+# --------------------------------------------------------------------- the one-call plan's steps
+
+
+class _Plan:
+    """One sync_plan call: its settings and the result it builds."""
+
+    __slots__ = ("checksum", "delete", "uid", "gid", "set_mode", "apply", "durable", "delta", "granularity", "result")
+
+    def __init__(self, checksum, delete, uid, gid, set_mode, apply, durable, delta):
+        self.checksum, self.delete, self.uid, self.gid = checksum, delete, uid, gid
+        self.set_mode, self.apply, self.durable, self.delta = set_mode, apply, durable, delta
+        self.granularity = lambda: 1  # mtime granularity of the destination, probed on first need when applying
+        self.result = {"send": [], "skipped": 0, "dirs_created": 0, "links_changed": 0, "meta_fixed": 0,
+                       "deleted": [], "temps_removed": 0, "basis": {}}
+
+    def owner_differs(self, st):
+        return (self.uid != -1 and st.st_uid != self.uid) or (self.gid != -1 and st.st_gid != self.gid)
+
+
+def _check_entries(entries):
+    """Validate every entry's syntax before anything is changed: paths, no duplicates, types, link targets."""
+    if not isinstance(entries, list):
+        raise TypeError("entries must be a list")
+    seen = set()
+    for e in entries:
+        if not isinstance(e, dict):
+            raise TypeError("each entry must be an object")
+        _check_rel(e.get("path"))
+        if e["path"] in seen:
+            raise ValueError("duplicate path %r in entries" % e["path"])
+        seen.add(e["path"])
+        kind = e.get("type", "file")
+        if kind not in ("file", "dir", "symlink"):
+            raise ValueError("entry %r: unknown type %r" % (e["path"], kind))
+        if kind == "symlink" and (not isinstance(e.get("link"), str) or not e["link"] or "\x00" in e["link"]):
+            raise ValueError("entry %r: symlink needs a link target" % e["path"])
+
+
+def _check_delta(delta):
+    """``(block, min, max)`` of a delta request, or None without one."""
+    if delta is None:
+        return None
+    block, low, high = int(delta["block"]), int(delta["min"]), int(delta["max"])
+    if not (4096 <= block <= 1 << 24 and 0 <= low <= high):
+        raise ValueError("delta must be {block: 4 KiB to 16 MiB, min <= max}, got %r" % (delta,))
+    return block, low, high
+
+
+def _wanted_folders(entries):
+    """``(folders, implied)``: every folder entry or parent of an entry (its entry, or None when only implied),
+    and for each the first entry below it (to name in an error)."""
+    dirs = {}
+    implied = {}
+    for e in entries:
+        parts = e["path"].split("/")
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if d not in dirs:
+                dirs[d] = None
+                implied[d] = e["path"]
+        if e.get("type") == "dir":
+            dirs[e["path"]] = e
+    return dirs, implied
+
+
+def _plan_folders(plan, tree, entries):
+    """Create or fix the folders, parents first, each one only ever reached through its parent's fd. Returns the
+    folders that are absent (compare only: what would be made; what is below them is all to send)."""
+    dirs, implied = _wanted_folders(entries)
+    absent = set()
+    for rel in sorted(dirs, key=lambda p: p.count("/")):
+        if not _plan_folder(plan, tree, rel, dirs[rel], implied, absent):
+            absent.add(rel)
+    return absent
+
+
+def _plan_folder(plan, tree, rel, e, implied, absent):
+    """Bring one folder in line (``e`` its entry, None when only implied); False if it is absent (not applying)."""
+    apply = plan.apply
+    mode = _entry_mode(e) if (e is not None and plan.set_mode) else None
+    head, _, name = rel.rpartition("/")
+    pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
+    if pfd is None:
+        return False
+    st = _lstat_at(pfd, name)
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        if e is None:
+            # only implied by a file's parent: never destroy the user's link, never write through it
+            raise _symlink_refused(tree.path(rel), implied.get(rel, rel))
+        if not apply:
+            return False
+        os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
+        st = None
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        if not apply:
+            return False
+        _make_folder(plan, tree, pfd, rel, name, st, mode)
+        return True
+    if apply and ((mode is not None and stat.S_IMODE(st.st_mode) != mode) or plan.owner_differs(st)):
+        fd = tree.dir(rel)  # O_NOFOLLOW: swapped for a symlink since the lstat is refused
+        fst = os.fstat(fd)
+        if mode is not None and stat.S_IMODE(fst.st_mode) != mode:
+            os.fchmod(fd, mode)
+            plan.result["meta_fixed"] += 1
+        if plan.owner_differs(fst):
+            os.fchown(fd, plan.uid, plan.gid)
+    return True
+
+
+def _make_folder(plan, tree, pfd, rel, name, st, mode):
+    """Make folder ``name`` of ``pfd`` (a file ``st`` in the way is removed), with its mode and owner."""
+    if st is not None:
+        os.unlink(name, dir_fd=pfd)
+    try:
+        os.mkdir(name, mode if mode is not None else 0o755, dir_fd=pfd)
+    except FileExistsError:
+        pass
+    plan.result["dirs_created"] += 1
+    fd = _open_dir_at(pfd, name, tree.path(rel), rel, create=True)
+    tree.adopt(rel, fd)
+    if mode is not None and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+        os.fchmod(fd, mode)  # the umask cut it
+    if plan.uid != -1 or plan.gid != -1:
+        os.fchown(fd, plan.uid, plan.gid)
+
+
+def _plan_files(plan, tree, entries, absent):
+    """Compare each file and symlink entry with what is there: skip, fix metadata, retarget, or list to send."""
+    for e in entries:
+        kind = e.get("type", "file")
+        if kind == "dir":
+            continue
+        rel = e["path"]
+        head, _, name = rel.rpartition("/")
+        pfd = None if head in absent else tree.dir(head, rel=rel)
+        st = None if pfd is None else _lstat_at(pfd, name)
+        if kind == "symlink":
+            _plan_link(plan, tree, e, pfd, name, st)
+        else:
+            _plan_file(plan, e, pfd, name, st)
+
+
+def _plan_link(plan, tree, e, pfd, name, st):
+    """A symlink entry: skipped when it already points at its target, else created or retargeted atomically."""
+    want = e["link"]
+    if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=pfd) == want:
+        plan.result["skipped"] += 1
+        return
+    plan.result["links_changed"] += 1
+    if plan.apply:
+        if pfd is None:
+            raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(e["path"].rpartition("/")[0]))
+        Deploy._make_link(pfd, name, want, st, plan.delete, tree.path(e["path"]))
+
+
+def _plan_file(plan, e, pfd, name, st):
+    """A file entry: listed to send (with its block sums for a delta) unless its content is the same; then only
+    its mode, owner or mtime are fixed (never through a shared hard link: _rewrite_meta)."""
+    rel = e["path"]
+    result = plan.result
+    if st is None or not stat.S_ISREG(st.st_mode):
+        if st is not None and stat.S_ISDIR(st.st_mode) and plan.apply and plan.delete:
+            _remove_at(pfd, name, rel, [])
+        result["send"].append(rel)
+        return
+    same, fix_mtime = _same_content(plan, e, pfd, name, st)
+    if not same:
+        result["send"].append(rel)
+        _add_basis(plan, e, pfd, name, st)
+        return
+    result["skipped"] += 1
+    mode = _entry_mode(e) if plan.set_mode else None
+    if (mode is not None and stat.S_IMODE(st.st_mode) != mode) or plan.owner_differs(st) or fix_mtime is not None:
+        result["meta_fixed"] += 1
+        if plan.apply:
+            _rewrite_meta(pfd, name, st, mode, plan.uid, plan.gid,
+                          fix_mtime if fix_mtime is not None else st.st_mtime_ns, plan.durable)
+
+
+def _same_content(plan, e, pfd, name, st):
+    """``(same, mtime to set or None)``: size+mtime, or with checksum the sha256 (equal content with another
+    mtime then only gets its mtime fixed)."""
+    size = e.get("size")
+    mtime = e.get("mtime_ns")
+    if size is None or st.st_size != int(size):
+        return False, None
+    if not plan.checksum:
+        return mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), plan.granularity), None
+    want = e.get("sha256")
+    if not want:
+        raise ValueError("entry %r: checksum comparison needs sha256" % e["path"])
+    if _sha256_at(pfd, name) != want.lower():
+        return False, None
+    if mtime is not None and not _mtime_equal(st.st_mtime_ns, int(mtime), plan.granularity):
+        return True, int(mtime)
+    return True, None
+
+
+def _add_basis(plan, e, pfd, name, st):
+    """For a delta copy: the block sums of the version here of a file to send, both versions within bounds."""
+    if plan.delta is None or not plan.apply:
+        return
+    block, low, high = plan.delta
+    if low <= st.st_size <= high and low <= int(e.get("size") or 0) <= high:
+        sums = _block_sums(pfd, name, st, block)
+        if sums is not None:
+            plan.result["basis"][e["path"]] = sums
+
+
+def _plan_delete(plan, tree, entries, pieces):
+    """With delete: remove what no entry names (a piece of a larger plan only records its paths: sync_plan_piece
+    deletes after the last one)."""
+    if not plan.delete:
+        return
+    if pieces is not None:
+        pieces.update(e["path"] for e in entries)
+    else:
+        plan.result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=plan.apply)
+
+
+
 class Deploy(Tool):
     """Destination side of a deploy: compare, atomic writes, deletes, releases."""
 
@@ -1285,160 +1145,23 @@ class Deploy(Tool):
         both versions between ``min`` and ``max`` bytes, ``basis`` holds its ``_block_sums`` (``block``-byte
         blocks), so that the controller can send only the blocks that differ (``put_delta``).
         """
-        if not isinstance(entries, list):
-            raise TypeError("entries must be a list")
-        seen = set()
-        for e in entries:
-            if not isinstance(e, dict):
-                raise TypeError("each entry must be an object")
-            _check_rel(e.get("path"))
-            if e["path"] in seen:
-                raise ValueError("duplicate path %r in entries" % e["path"])
-            seen.add(e["path"])
-            kind = e.get("type", "file")
-            if kind not in ("file", "dir", "symlink"):
-                raise ValueError("entry %r: unknown type %r" % (e["path"], kind))
-            if kind == "symlink" and (not isinstance(e.get("link"), str) or not e["link"] or "\x00" in e["link"]):
-                raise ValueError("entry %r: symlink needs a link target" % e["path"])
-        uid, gid = _uid(owner), _gid(group)
-        result = {"send": [], "skipped": 0, "dirs_created": 0, "links_changed": 0, "meta_fixed": 0,
-                  "deleted": [], "temps_removed": 0, "basis": {}}
-        if delta is not None:
-            block, low, high = int(delta["block"]), int(delta["min"]), int(delta["max"])
-            if not (4096 <= block <= 1 << 24 and 0 <= low <= high):
-                raise ValueError("delta must be {block: 4 KiB to 16 MiB, min <= max}, got %r" % (delta,))
+        _check_entries(entries)
+        plan = _Plan(checksum, delete, _uid(owner), _gid(group), set_mode, apply, durable, _check_delta(delta))
         root_real = _root(root, create=apply)
         if not os.path.isdir(root_real):
             if apply:
                 raise NotADirectoryError(errno.ENOTDIR, "destination root is not a folder", root_real)
-            result["send"] = [e["path"] for e in entries if e.get("type", "file") == "file"]
-            return result
+            plan.result["send"] = [e["path"] for e in entries if e.get("type", "file") == "file"]
+            return plan.result
         if apply and cleanup:
-            result["temps_removed"] = len(Deploy.cleanup_temps(root))
-
-        dirs = {}
-        implied = {}  # folder -> the first entry below it (to name in an error)
-        for e in entries:
-            parts = e["path"].split("/")
-            for i in range(1, len(parts)):
-                d = "/".join(parts[:i])
-                if d not in dirs:
-                    dirs[d] = None
-                    implied[d] = e["path"]
-            if e.get("type") == "dir":
-                dirs[e["path"]] = e
+            plan.result["temps_removed"] = len(Deploy.cleanup_temps(root))
         with _Tree(root_real) as tree:
-            gran = (lambda: _mtime_granularity(root_real, tree.fd)) if apply else (lambda: 1)
-            absent = set()  # compare only: folders that would be made (what is below them is all to send)
-            # folders, parents first; each one only ever reached through its parent's fd
-            for rel in sorted(dirs, key=lambda p: p.count("/")):
-                e = dirs[rel]
-                mode = _entry_mode(e) if (e is not None and set_mode) else None
-                head, _, name = rel.rpartition("/")
-                pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
-                if pfd is None:
-                    absent.add(rel)
-                    continue
-                st = _lstat_at(pfd, name)
-                if st is not None and stat.S_ISLNK(st.st_mode):
-                    if e is None:
-                        # only implied by a file's parent: never destroy the user's link, never write through it
-                        raise _symlink_refused(tree.path(rel), implied.get(rel, rel))
-                    if not apply:
-                        absent.add(rel)
-                        continue
-                    os.unlink(name, dir_fd=pfd)  # the source says this is a folder: the link is replaced
-                    st = None
-                if st is None or not stat.S_ISDIR(st.st_mode):
-                    if not apply:
-                        absent.add(rel)
-                        continue
-                    if st is not None:
-                        os.unlink(name, dir_fd=pfd)
-                    try:
-                        os.mkdir(name, mode if mode is not None else 0o755, dir_fd=pfd)
-                    except FileExistsError:
-                        pass
-                    result["dirs_created"] += 1
-                    fd = _open_dir_at(pfd, name, tree.path(rel), rel, create=True)
-                    tree.adopt(rel, fd)
-                    if mode is not None and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
-                        os.fchmod(fd, mode)  # the umask cut it
-                    if uid != -1 or gid != -1:
-                        os.fchown(fd, uid, gid)
-                    continue
-                if apply and ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
-                              or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)):
-                    fd = tree.dir(rel)  # O_NOFOLLOW: swapped for a symlink since the lstat is refused
-                    fst = os.fstat(fd)
-                    if mode is not None and stat.S_IMODE(fst.st_mode) != mode:
-                        os.fchmod(fd, mode)
-                        result["meta_fixed"] += 1
-                    if (uid != -1 and fst.st_uid != uid) or (gid != -1 and fst.st_gid != gid):
-                        os.fchown(fd, uid, gid)
-
-            for e in entries:
-                kind = e.get("type", "file")
-                if kind == "dir":
-                    continue
-                rel = e["path"]
-                head, _, name = rel.rpartition("/")
-                pfd = None if head in absent else tree.dir(head, rel=rel)
-                st = None if pfd is None else _lstat_at(pfd, name)
-                if kind == "symlink":
-                    want = e["link"]
-                    if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=pfd) == want:
-                        result["skipped"] += 1
-                        continue
-                    result["links_changed"] += 1
-                    if apply:
-                        if pfd is None:
-                            raise FileNotFoundError(errno.ENOENT, "destination folder missing", tree.path(head))
-                        Deploy._make_link(pfd, name, want, st, delete, tree.path(rel))
-                    continue
-                # regular file
-                if st is None or not stat.S_ISREG(st.st_mode):
-                    if st is not None and stat.S_ISDIR(st.st_mode) and apply and delete:
-                        _remove_at(pfd, name, rel, [])
-                    result["send"].append(rel)
-                    continue
-                size = e.get("size")
-                mtime = e.get("mtime_ns")
-                same = size is not None and st.st_size == int(size)
-                fix_mtime = None
-                if same:
-                    if checksum:
-                        want = e.get("sha256")
-                        if not want:
-                            raise ValueError("entry %r: checksum comparison needs sha256" % rel)
-                        same = _sha256_at(pfd, name) == want.lower()
-                        if same and mtime is not None and not _mtime_equal(st.st_mtime_ns, int(mtime), gran):
-                            fix_mtime = int(mtime)
-                    else:
-                        same = mtime is not None and _mtime_equal(st.st_mtime_ns, int(mtime), gran)
-                if not same:
-                    result["send"].append(rel)
-                    if delta is not None and apply and low <= st.st_size <= high and low <= int(size or 0) <= high:
-                        sums = _block_sums(pfd, name, st, block)
-                        if sums is not None:
-                            result["basis"][rel] = sums
-                    continue
-                result["skipped"] += 1
-                mode = _entry_mode(e) if set_mode else None
-                need = ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
-                        or (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)
-                        or fix_mtime is not None)
-                if need:
-                    result["meta_fixed"] += 1
-                    if apply:
-                        _rewrite_meta(pfd, name, st, mode, uid, gid,
-                                      fix_mtime if fix_mtime is not None else st.st_mtime_ns, durable)
-
-            if delete and pieces is not None:  # one piece of a larger plan: sync_plan_piece deletes after the last
-                pieces.update(e["path"] for e in entries)
-            elif delete:
-                result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=apply)
-        return result
+            if apply:
+                plan.granularity = lambda: _mtime_granularity(root_real, tree.fd)
+            absent = _plan_folders(plan, tree, entries)
+            _plan_files(plan, tree, entries, absent)
+            _plan_delete(plan, tree, entries, pieces)
+        return plan.result
 
     @staticmethod
     def sync_plan_piece(plan, last, root, entries, **kw):
@@ -1475,12 +1198,12 @@ class Deploy(Tool):
                     os.rmdir(name, dir_fd=dfd)
                 except OSError:
                     raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a symlink", shown)
-        tmp = _temp_leaf(name)
+        tmp = temp_leaf(name)
         os.symlink(want, tmp, dir_fd=dfd)
         try:
             os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         except BaseException:
-            _unlink_at_quiet(dfd, tmp)
+            unlink_quietly(tmp, dir_fd=dfd)
             raise
 
     # ---------------------------------------------------------------- batched folder/link ops
@@ -1556,7 +1279,7 @@ class Deploy(Tool):
         if not os.path.isdir(root_real):
             return []
         with _Tree(root_real) as tree:
-            return _cleanup_temps_at(tree.fd)
+            return _cleanup_temps_at(tree.fd, _open_temp_inodes())
 
     # ---------------------------------------------------------------- writes
 
@@ -1572,12 +1295,12 @@ class Deploy(Tool):
                 _pwrite_all(fd, data, 0)
             except BaseException:
                 os.close(fd)
-                _unlink_at_quiet(dfd, tmp)
+                unlink_quietly(tmp, dir_fd=dfd)
                 raise
             _finish(fd, dfd, tmp, name, tree.path(rel_path), len(data), _mode_or_none(mode), uid, gid, mtime_ns,
                     sha256, durable)
             if durable:
-                _fsync_fd(dfd)
+                fsync_quietly(dfd)
         return len(data)
 
     @staticmethod
@@ -1624,7 +1347,7 @@ class Deploy(Tool):
                             held[head] = os.dup(dfd)
                         except BaseException:
                             os.close(fd)
-                            _unlink_at_quiet(dfd, tmp)
+                            unlink_quietly(tmp, dir_fd=dfd)
                             raise
                     dfd = held[head]
                     staged.append([f, dfd, name, tmp])
@@ -1645,11 +1368,11 @@ class Deploy(Tool):
                     item[3] = None
                 if durable:
                     for dfd in held.values():
-                        _fsync_fd(dfd)
+                        fsync_quietly(dfd)
             finally:
                 for item in staged:
                     if item[3] is not None:
-                        _unlink_at_quiet(item[1], item[3])
+                        unlink_quietly(item[3], dir_fd=item[1])
                 for dfd in held.values():
                     os.close(dfd)
         return {"written": [f["path"] for f in files], "bytes": sum(int(f["size"]) for f in files)}
@@ -1717,14 +1440,14 @@ class Deploy(Tool):
                         raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
                 except BaseException:
                     os.close(fd)
-                    _unlink_at_quiet(dfd, tmp)
+                    unlink_quietly(tmp, dir_fd=dfd)
                     raise
             finally:
                 os.close(src)
             _finish(fd, dfd, tmp, name, tree.path(rel_path), size, _mode_or_none(mode), uid, gid, mtime_ns, sha256,
                     durable)
             if durable:
-                _fsync_fd(dfd)
+                fsync_quietly(dfd)
         return size
 
     @staticmethod
@@ -1747,7 +1470,7 @@ class Deploy(Tool):
                 dfd = os.dup(dfd)
             except BaseException:
                 os.close(fd)
-                _unlink_at_quiet(dfd, tmp)
+                unlink_quietly(tmp, dir_fd=dfd)
                 raise
             target = tree.path(rel_path)
         hid = handle or os.urandom(8).hex()
@@ -1756,7 +1479,7 @@ class Deploy(Tool):
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
-                _unlink_at_quiet(dfd, tmp)
+                unlink_quietly(tmp, dir_fd=dfd)
                 os.close(dfd)
                 raise ValueError("handle %r already open" % hid)
             _HANDLES[hid] = h
@@ -1800,12 +1523,12 @@ class Deploy(Tool):
         try:
             if h.written < h.size:
                 os.close(h.fd)
-                _unlink_at_quiet(h.dir_fd, h.tmp)
+                unlink_quietly(h.tmp, dir_fd=h.dir_fd)
                 raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
             _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
                     h.durable)
             if h.durable:
-                _fsync_fd(h.dir_fd)
+                fsync_quietly(h.dir_fd)
         finally:
             os.close(h.dir_fd)
         return h.size
@@ -1823,7 +1546,7 @@ class Deploy(Tool):
             os.close(h.fd)
         except OSError:
             pass
-        _unlink_at_quiet(h.dir_fd, h.tmp)
+        unlink_quietly(h.tmp, dir_fd=h.dir_fd)
         try:
             os.close(h.dir_fd)
         except OSError:
@@ -1888,7 +1611,7 @@ class Deploy(Tool):
                     return result
                 try:
                     result["seeded_from"] = cur
-                    _cleanup_temps_at(dfd)
+                    _cleanup_temps_at(dfd, _open_temp_inodes())
                     _seed(sfd, dfd, path, result)
                 finally:
                     os.close(sfd)
@@ -2012,6 +1735,9 @@ class Deploy(Tool):
             return Deploy._go_live(b, st, target)
 
 
+# --------------------------------------------------------------- cancellation and the connection's end
+
+
 def _stop_if_cancelled():
     """Raise in a call the controller cancelled (or the runtime is exiting): its caller removes its temp files."""
     if Tool.cancelled():
@@ -2030,52 +1756,3 @@ def _abort_open_writes():
 
 
 on_shutdown(_abort_open_writes)
-
-
-def _mode_or_none(mode):
-    return None if mode is None else int(mode) & 0o7777
-
-
-def _get_handle(handle):
-    with _HANDLES_LOCK:
-        h = _HANDLES.get(handle)
-    if h is None:
-        raise KeyError("unknown write handle %r" % (handle,))
-    return h
-
-
-def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
-    try:
-        try:
-            st = os.fstat(fd)
-            if st.st_size != size:
-                raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
-            if sha256:
-                got = _sha256_fd(fd)
-                if got != sha256.lower():
-                    raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
-            if uid != -1 or gid != -1:
-                os.fchown(fd, uid, gid)
-            os.fchmod(fd, mode if mode is not None else 0o644)
-            if durable:
-                os.fsync(fd)
-            if mtime_ns is not None:
-                os.utime(fd, ns=(mtime_ns, mtime_ns))
-        finally:
-            os.close(fd)
-    except BaseException:
-        _unlink_at_quiet(dfd, tmp)
-        raise
-
-
-def _rename_into_place(dfd, tmp, name, shown):
-    try:
-        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
-    except OSError as e:
-        if e.errno not in (errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST):
-            raise
-        try:
-            os.rmdir(name, dir_fd=dfd)
-        except OSError:
-            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", shown)
-        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)

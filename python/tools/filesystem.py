@@ -19,6 +19,8 @@ import stat as _stat
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
+from rmote_toolkit import commit_temp, file_mode, group_id, owner_id, temp_name, write_file
+
 _Mode = Union[int, str, None]
 _Id = Union[int, str, None]
 

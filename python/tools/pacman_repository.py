@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
+from rmote_toolkit import replace_file
+
 _HEADER = re.compile(r"^\s*\[([^\]]*)\]\s*$")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 _FPR = re.compile(r"^[0-9A-F]{40}$")

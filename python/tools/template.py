@@ -31,6 +31,8 @@ import _thread
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from rmote_toolkit import file_mode, group_id, owner_id, write_file
+
 _OUT = "__rmote_w"
 _STR = "__rmote_str"
 _CACHE_MAX = 256
@@ -304,6 +306,12 @@ def _render(source, variables, name=None, secrets=None):
             raise new from None
         raise new from e
     return "".join(chunks)
+
+
+@placeholder("__template__")
+def _template_argument(spec):
+    """A call argument {"__template__": {"source", "variables"}} (C# TemplateValue): the method gets the text."""
+    return _render(spec["source"], spec.get("variables"))
 
 
 class Template(Tool):

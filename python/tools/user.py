@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
+from rmote_toolkit import commit_temp, replace_file, write_temp
+
 _VISUDO = "visudo"  # module attribute so tests can point it at a stand-in
 _NAME = re.compile(r"^[a-z_][a-z0-9_-]*[$]?$")
 _SUDOERS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")  # sudo skips includedir files with '.' or a trailing '~'

@@ -97,7 +97,7 @@ public sealed partial class Protocol
             return false;
         }
         id = NextId();
-        var frame = ValueCodec.EncodeCall(id, method, arguments, out var requiredTools);
+        var frame = ValueCodec.EncodeCall(id, method, arguments, out var required);
         // The runtime exits on a frame over its limit: refuse it here, naming the call, and keep the connection.
         if (Info.MaxFrame > 0 && Math.Max(frame.Length, frame.RawLength) is var size && size > Info.MaxFrame)
         {
@@ -113,7 +113,7 @@ public sealed partial class Protocol
         {
             lock (writer.Gate)
             {
-                foreach (var tool in requiredTools) SyncLocked(tool);
+                foreach (var code in required) SyncLocked(code);
                 SyncLocked(method.Tool);
                 writer.Enqueue(frame);
             }
@@ -129,10 +129,15 @@ public sealed partial class Protocol
         return true;
     }
 
-    /// <summary>Queues a tool's source in front of its first use on this connection; called holding the writer's gate.</summary>
-    void SyncLocked(PythonTool tool)
+    /// <summary>
+    /// Queues a tool's source (after the modules it imports) in front of its first use on this connection; called
+    /// holding the writer's gate.
+    /// </summary>
+    void SyncLocked(IRemoteCode code)
     {
-        if (syncedTools.Add(tool.Key)) writer.Enqueue(tool.SyncFrame);
+        if (!syncedTools.Add(code.Key)) return;
+        foreach (var module in code.Prerequisites) SyncLocked(module);
+        writer.Enqueue(code.SyncFrame);
     }
 
     Exception ClosedError() => closedReason switch

@@ -353,6 +353,26 @@ public sealed class LocalProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tool_that_imports_the_toolkit_gets_it_synced_in_front_and_the_bootstrap_does_not_carry_it()
+    {
+        Assert.DoesNotContain("def write_file", Rmote.Transport.EmbeddedPython.Read("runtime.py"), StringComparison.Ordinal);
+        var tool = PythonTool.FromSource("UsesToolkit",
+            "class UsesToolkit(Tool):\n    @staticmethod\n    def write(path):\n" +
+            "        from rmote_toolkit import write_file\n        return write_file(path, b'hi')[0]\n");
+        var path = Path.Combine(Path.GetTempPath(), "rmote-toolkit-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Assert.True(await proto.CallAsync(tool.Method<string, bool>("write"), path));
+            Assert.False(await proto.CallAsync(tool.Method<string, bool>("write"), path));
+            Assert.Equal("hi", await File.ReadAllTextAsync(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Compiled_code_is_cached_for_the_remote_user_unless_turned_off()
     {
         var folder = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "rmote");

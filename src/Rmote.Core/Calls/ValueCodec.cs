@@ -15,7 +15,7 @@ internal static class ValueCodec
     public static void WriteArgument<T>(Utf8JsonWriter writer, T value) => JsonSerializer.Serialize(writer, value, WireJson.Options);
 
     /// <summary>Builds a CALL frame: <c>{"tool","method","args"|"kwargs"}</c> plus the raw bytes the arguments reference.</summary>
-    public static OutgoingFrame EncodeCall(uint id, ToolMethodBase method, Action<Utf8JsonWriter>? writeArguments, out IReadOnlyList<PythonTool> requiredTools)
+    public static OutgoingFrame EncodeCall(uint id, ToolMethodBase method, Action<Utf8JsonWriter>? writeArguments, out IReadOnlyList<IRemoteCode> required)
     {
         // One writer and buffer per thread: the frame is copied into the send queue before this thread encodes another.
         var buffer = callBuffer ??= new ArrayBufferWriter<byte>(1024);
@@ -42,7 +42,7 @@ internal static class ValueCodec
             writer.WriteEndObject();
             writer.Flush();
         }
-        requiredTools = binary.RequiredTools;
+        required = binary.Required;
         return OutgoingFrame.Create(FrameType.Call, id, buffer.WrittenMemory, binary.Segments, binary.Length, compressBinary: !method.RawBinary);
     }
 

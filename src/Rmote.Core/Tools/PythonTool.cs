@@ -7,11 +7,12 @@ namespace Rmote;
 
 /// <summary>
 /// Python source defining a <c>class Name(Tool)</c>, sent to a remote once per connection on first use
-/// (keyed by a hash of its content) and called through typed handles.
+/// (keyed by a hash of its content) and called through typed handles. A shipped module the source imports
+/// (<c>from rmote_toolkit import write_file</c>: the file helpers) is sent in front of it.
 /// </summary>
-public sealed partial class PythonTool
+public sealed partial class PythonTool : Wire.IRemoteCode
 {
-    PythonTool(string name, string source)
+    PythonTool(string name, string source, bool isModule = false)
     {
         if (!IdentifierPattern().IsMatch(name))
             throw new ArgumentException($"Tool name '{name}' must be a Python class name (letters, digits, underscores).", nameof(name));
@@ -21,10 +22,25 @@ public sealed partial class PythonTool
         Source = source;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
         Key = $"{name}:{hash[..16]}";
+        IsModule = isModule;
     }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
+
+    /// <summary>An <c>import rmote_x</c> or <c>from rmote_x import ...</c> line (at any indentation).</summary>
+    [GeneratedRegex(@"^[ \t]*(?:from|import)[ \t]+(rmote_\w+)", RegexOptions.Multiline)]
+    private static partial Regex ModuleImportPattern();
+
+    /// <summary>
+    /// The modules shipped with the runtime that a tool may import, synced in front of the first tool that does
+    /// (not in the bootstrap: a connection that never writes a file never pays for the file helpers).
+    /// </summary>
+    static readonly Dictionary<string, PythonTool> ShippedModules = new(StringComparer.Ordinal)
+    {
+        ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true),
+        ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true),
+    };
 
     /// <summary>The Python class name.</summary>
     public string Name { get; }
@@ -35,10 +51,36 @@ public sealed partial class PythonTool
     /// <summary>Name plus content hash: a changed source is a different tool on the wire.</summary>
     public string Key { get; }
 
+    /// <summary>A module tools import (synced with <c>"module": true</c>, registered under its name), not a tool.</summary>
+    internal bool IsModule { get; }
+
     /// <summary>The SYNC frame, built once per process and reused by every connection.</summary>
-    internal Wire.OutgoingFrame SyncFrame => syncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0,
-        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["key"] = Key, ["name"] = Name, ["source"] = Source }));
+    internal Wire.OutgoingFrame SyncFrame => syncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0, SyncBody());
     Wire.OutgoingFrame? syncFrame;
+
+    /// <summary>The shipped modules this source imports, synced in front of it.</summary>
+    internal IReadOnlyList<PythonTool> Modules => modules ??= ModuleImportPattern().Matches(Source)
+        .Select(m => ShippedModules.GetValueOrDefault(m.Groups[1].Value))
+        .OfType<PythonTool>().Where(m => m != this).Distinct().ToArray();
+    PythonTool[]? modules;
+
+    Wire.OutgoingFrame Wire.IRemoteCode.SyncFrame => SyncFrame;
+    IReadOnlyList<Wire.IRemoteCode> Wire.IRemoteCode.Prerequisites => Modules;
+
+    byte[] SyncBody()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("key"u8, Key);
+            json.WriteString("name"u8, Name);
+            json.WriteString("source"u8, Source);
+            if (IsModule) json.WriteBoolean("module"u8, true);
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
 
     /// <summary>A tool from source text; the source must define <c>class {name}(Tool)</c>.</summary>
     public static PythonTool FromSource(string name, string source) => new(name, source);

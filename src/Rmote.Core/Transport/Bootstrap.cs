@@ -140,9 +140,11 @@ internal static class EmbeddedPython
 {
     public static string Read(string fileName)
     {
-        var resource = fileName is "runtime.py" or "loader.py" ? "Rmote.python." + fileName : "Rmote.python.tools." + fileName;
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"embedded Python source '{resource}' is missing from Rmote.Core");
+        // python/tools/ holds the tools; python/rmote/ the runtime, its loader and the modules tools import.
+        var assembly = Assembly.GetExecutingAssembly();
+        using var stream = assembly.GetManifestResourceStream("Rmote.python.tools." + fileName)
+            ?? assembly.GetManifestResourceStream("Rmote.python." + fileName)
+            ?? throw new InvalidOperationException($"embedded Python source '{fileName}' is missing from Rmote.Core");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }

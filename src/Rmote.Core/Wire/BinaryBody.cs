@@ -4,12 +4,12 @@ namespace Rmote.Wire;
 /// What a CALL's arguments need besides their JSON, gathered while it is written: the raw byte segments referenced
 /// by <c>{"__bytes__": [offset, length]}</c> placeholders (file data travels as one raw binary body, never base64;
 /// a segment may be a <see cref="FileRegion"/> the writer sends straight from the file),
-/// and the tools the remote must have before decoding them (a template argument needs Template).
-/// Serialization is synchronous, so a thread-static scope is enough.
+/// and the code the remote must have before decoding them (a placeholder type's tool, e.g. Template for a template
+/// argument). Serialization is synchronous, so a thread-static scope is enough.
 /// </summary>
 internal sealed class EncodingScope : IDisposable
 {
-    List<PythonTool>? requiredTools;
+    List<IRemoteCode>? required;
 
     [ThreadStatic] static EncodingScope? current;
     readonly EncodingScope? previous;
@@ -27,13 +27,14 @@ internal sealed class EncodingScope : IDisposable
     public long Length { get; private set; }
     public IReadOnlyList<BinaryPart> Segments => segments;
 
-    /// <summary>Tools to sync before the call is decoded remotely.</summary>
-    public IReadOnlyList<PythonTool> RequiredTools => requiredTools ?? (IReadOnlyList<PythonTool>)[];
+    /// <summary>Code to sync before the call is decoded remotely.</summary>
+    public IReadOnlyList<IRemoteCode> Required => required ?? (IReadOnlyList<IRemoteCode>)[];
 
-    public void RequireTool(PythonTool tool)
+    /// <summary>Called by a placeholder's converter: the remote decodes the placeholder with <paramref name="code"/>.</summary>
+    public void Require(IRemoteCode code)
     {
-        requiredTools ??= new();
-        if (!requiredTools.Contains(tool)) requiredTools.Add(tool);
+        required ??= new();
+        if (!required.Contains(code)) required.Add(code);
     }
 
     /// <summary>Appends a segment to the binary body; returns its offset there.</summary>

@@ -14,7 +14,10 @@ namespace Rmote.Tools;
 [JsonConverter(typeof(TemplateValueConverter))]
 public sealed record TemplateValue(string Source, object? Variables);
 
-/// <summary>Writes <c>{"__template__": {"source", "variables"}}</c> and makes the call sync the Template tool first.</summary>
+/// <summary>
+/// Writes <c>{"__template__": {"source", "variables"}}</c>, the placeholder type the Template tool registers on the
+/// remote (<c>@placeholder("__template__")</c>), and makes the call sync that tool first.
+/// </summary>
 internal sealed class TemplateValueConverter : JsonConverter<TemplateValue>
 {
     public override TemplateValue Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -22,7 +25,7 @@ internal sealed class TemplateValueConverter : JsonConverter<TemplateValue>
 
     public override void Write(Utf8JsonWriter writer, TemplateValue value, JsonSerializerOptions options)
     {
-        EncodingScope.Current.RequireTool(Template.Tool);
+        EncodingScope.Current.Require(Template.Tool);
         writer.WriteStartObject();
         writer.WritePropertyName("__template__"u8);
         writer.WriteStartObject();
