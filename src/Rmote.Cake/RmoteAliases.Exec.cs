@@ -36,15 +36,9 @@ public static partial class RmoteAliases
             // Hosts stream at once: one line at a time keeps lines whole.
             lock (gate) context.Log.Information("[{0}] {1}", line.Host, line.Text);
         }
-        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(new ExecStep
+        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with
         {
-            CommandLine = settings.NoShell ? command : null,
-            ShellCommand = settings.NoShell ? null : command,
-            WorkingDirectory = settings.WorkingDirectory,
-            EnvironmentVariables = new Dictionary<string, string>(settings.EnvironmentVariables),
-            SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables],
-            Timeout = settings.Timeout,
-            IgnoreExitCode = settings.IgnoreExitCode,
+            CommandLine = settings.NoShell ? command : null, ShellCommand = settings.NoShell ? null : command,
         }), (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
     }
 }

@@ -37,14 +37,9 @@ public static partial class RmoteAliases
     static FleetResult<HealthCheckResult> Health(ICakeContext context, string alias, IEnumerable<string> hosts, string? url, string[]? command, RmoteWaitForHealthySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, alias, hosts, settings, _ => StepMapper.WaitForHealthy(new WaitForHealthyStep
+        return CakeStep.Run(context, alias, hosts, settings, _ => StepMapper.WaitForHealthy(StepParameters.From<WaitForHealthyStep>(settings) with
         {
-            Url = url,
-            Command = command,
-            ExpectedStatusCodes = [.. settings.ExpectedStatusCodes],
-            Interval = settings.Interval,
-            Timeout = settings.Timeout,
-            AttemptTimeout = settings.AttemptTimeout,
+            Url = url, Command = command,
         }), (ops, check, ct) => ops.WaitForHealthyAsync(check, null, ct));
     }
 }

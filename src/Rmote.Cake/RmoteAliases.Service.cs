@@ -22,9 +22,9 @@ public static partial class RmoteAliases
     public static FleetResult<ServiceRestartOutcome> RmoteServiceRestart(this ICakeContext context, IEnumerable<string> hosts, string serviceName, RmoteServiceRestartSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteServiceRestart), hosts, settings, _ => StepMapper.ServiceRestart(new ServiceRestartStep
+        return CakeStep.Run(context, nameof(RmoteServiceRestart), hosts, settings, _ => StepMapper.ServiceRestart(StepParameters.From<ServiceRestartStep>(settings) with
         {
-            ServiceNames = [serviceName], Reload = settings.Reload, Timeout = settings.Timeout, JournalLines = settings.JournalLines,
+            ServiceNames = [serviceName],
         }), (ops, request, ct) => ops.RestartServicesAsync(request, ct));
     }
 }

@@ -25,15 +25,9 @@ public static partial class RmoteAliases
     public static FleetResult<TemplateOutcome> RmoteTemplate(this ICakeContext context, IEnumerable<string> hosts, string templateFile, string destinationFile, RmoteTemplateSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteTemplate), hosts, settings, folder => StepMapper.Template(new TemplateStep
+        return CakeStep.Run(context, nameof(RmoteTemplate), hosts, settings, folder => StepMapper.Template(StepParameters.From<TemplateStep>(settings) with
         {
-            TemplateFile = templateFile,
-            DestinationFile = destinationFile,
-            Variables = new Dictionary<string, object?>(settings.Variables),
-            SecretVariables = [.. settings.SecretVariables],
-            FileMode = settings.FileMode,
-            Owner = settings.Owner,
-            Group = settings.Group,
+            TemplateFile = templateFile, DestinationFile = destinationFile,
         }, folder), (ops, request, ct) => ops.RenderTemplateAsync(request, ct));
     }
 }

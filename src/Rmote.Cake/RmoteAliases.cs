@@ -39,26 +39,9 @@ public static partial class RmoteAliases
     public static FleetResult<CopyOutcome> RmoteCopy(this ICakeContext context, IEnumerable<string> hosts, string sourceFolder, string destinationFolder, RmoteCopySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, folder => StepMapper.Copy(new CopyStep
+        return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings) with
         {
-            SourceFolder = sourceFolder,
-            DestinationFolder = destinationFolder,
-            AllowDangerousDestination = settings.AllowDangerousDestination,
-            SkipUnchangedFiles = settings.SkipUnchangedFiles,
-            DeleteExtraneous = settings.DeleteExtraneous,
-            Compress = settings.Compress,
-            WholeFile = settings.WholeFile,
-            FileMode = settings.FileMode,
-            DirectoryMode = settings.DirectoryMode,
-            Owner = settings.Owner,
-            Group = settings.Group,
-            VerifyChecksum = settings.VerifyChecksum,
-            UseReleases = settings.UseReleases,
-            ReleaseId = settings.ReleaseId,
-            KeepReleases = settings.KeepReleases,
-            LockTimeout = settings.LockTimeout,
-            Retries = settings.Retries,
-            RetryDelay = settings.RetryDelay,
+            SourceFolder = sourceFolder, DestinationFolder = destinationFolder,
         }, folder), (ops, request, ct) => ops.CopyAsync(request, ct));
     }
 

@@ -25,29 +25,8 @@ public static class RmoteTasks
     public static FleetResult<CopyOutcome> RmoteCopy(RmoteCopySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var source = Require(nameof(RmoteCopy), settings.SourceFolder, nameof(settings.SourceFolder));
-        var destination = Require(nameof(RmoteCopy), settings.DestinationFolder, nameof(settings.DestinationFolder));
-        return Run(nameof(RmoteCopy), settings, folder => StepMapper.Copy(new CopyStep
-        {
-            SourceFolder = source,
-            DestinationFolder = destination,
-            AllowDangerousDestination = settings.AllowDangerousDestination,
-            SkipUnchangedFiles = settings.SkipUnchangedFiles,
-            DeleteExtraneous = settings.DeleteExtraneous,
-            Compress = settings.Compress,
-            WholeFile = settings.WholeFile,
-            FileMode = settings.FileMode,
-            DirectoryMode = settings.DirectoryMode,
-            Owner = settings.Owner,
-            Group = settings.Group,
-            VerifyChecksum = settings.VerifyChecksum,
-            UseReleases = settings.UseReleases,
-            ReleaseId = settings.ReleaseId,
-            KeepReleases = settings.KeepReleases,
-            LockTimeout = settings.LockTimeout,
-            Retries = settings.Retries,
-            RetryDelay = settings.RetryDelay,
-        }, folder), (ops, request, ct) => ops.CopyAsync(request, ct));
+        return Run(nameof(RmoteCopy), settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings), folder),
+            (ops, request, ct) => ops.CopyAsync(request, ct));
     }
 
     /// <summary>Runs a command on every host; output lines are logged as they come; a non-zero exit fails the host.</summary>
@@ -60,15 +39,10 @@ public static class RmoteTasks
         ArgumentNullException.ThrowIfNull(settings);
         var command = Require(nameof(RmoteExec), settings.Command, nameof(settings.Command));
         var noShell = settings.NoShell ?? false;
-        return Run(nameof(RmoteExec), settings, _ => StepMapper.Exec(new ExecStep
+        // Nuke's Command is a command line: run by /bin/sh -c, or split with shell quoting rules when NoShell.
+        return Run(nameof(RmoteExec), settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings, nameof(ExecStep.Command)) with
         {
-            CommandLine = noShell ? command : null,
-            ShellCommand = noShell ? null : command,
-            WorkingDirectory = settings.WorkingDirectory,
-            EnvironmentVariables = settings.EnvironmentVariables,
-            SecretEnvironmentVariables = settings.SecretEnvironmentVariables,
-            Timeout = settings.Timeout,
-            IgnoreExitCode = settings.IgnoreExitCode,
+            CommandLine = noShell ? command : null, ShellCommand = noShell ? null : command,
         }), (ops, request, ct) => ops.ExecAsync(request, line => Log.Information("[{Host}] {Line}", line.Host, line.Text), ct));
     }
 
@@ -81,10 +55,8 @@ public static class RmoteTasks
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.ServiceNames.Count == 0) throw new RmoteTaskException($"{nameof(RmoteServiceRestart)}: no service names (SetServiceNames).");
-        return Run(nameof(RmoteServiceRestart), settings, _ => StepMapper.ServiceRestart(new ServiceRestartStep
-        {
-            ServiceNames = settings.ServiceNames, Reload = settings.Reload, Timeout = settings.Timeout, JournalLines = settings.JournalLines,
-        }), (ops, request, ct) => ops.RestartServicesAsync(request, ct));
+        return Run(nameof(RmoteServiceRestart), settings, _ => StepMapper.ServiceRestart(StepParameters.From<ServiceRestartStep>(settings)),
+            (ops, request, ct) => ops.RestartServicesAsync(request, ct));
     }
 
     /// <summary>Renders a local template file on every host into a file (written only when it differs).</summary>
@@ -95,18 +67,8 @@ public static class RmoteTasks
     public static FleetResult<TemplateOutcome> RmoteTemplate(RmoteTemplateSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var file = Require(nameof(RmoteTemplate), settings.TemplateFile, nameof(settings.TemplateFile));
-        var destination = Require(nameof(RmoteTemplate), settings.DestinationFile, nameof(settings.DestinationFile));
-        return Run(nameof(RmoteTemplate), settings, folder => StepMapper.Template(new TemplateStep
-        {
-            TemplateFile = file,
-            DestinationFile = destination,
-            Variables = settings.Variables,
-            SecretVariables = settings.SecretVariables,
-            FileMode = settings.FileMode,
-            Owner = settings.Owner,
-            Group = settings.Group,
-        }, folder), (ops, request, ct) => ops.RenderTemplateAsync(request, ct));
+        return Run(nameof(RmoteTemplate), settings, folder => StepMapper.Template(StepParameters.From<TemplateStep>(settings), folder),
+            (ops, request, ct) => ops.RenderTemplateAsync(request, ct));
     }
 
     /// <summary>Points <c>current</c> at a release on every host, or on none (hosts already switched are switched back).</summary>
@@ -117,12 +79,8 @@ public static class RmoteTasks
     public static FleetResult<ReleaseSwitched> RmoteReleaseSwitch(RmoteReleaseSwitchSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var baseFolder = Require(nameof(RmoteReleaseSwitch), settings.BaseFolder, nameof(settings.BaseFolder));
-        var id = Require(nameof(RmoteReleaseSwitch), settings.ReleaseId, nameof(settings.ReleaseId));
-        return Run(nameof(RmoteReleaseSwitch), settings, _ => StepMapper.ReleaseSwitch(new ReleaseSwitchStep
-        {
-            BaseFolder = baseFolder, ReleaseId = id, KeepReleases = settings.KeepReleases, LockTimeout = settings.LockTimeout,
-        }), (ops, request, ct) => ops.SwitchReleaseAsync(request, ct));
+        return Run(nameof(RmoteReleaseSwitch), settings, _ => StepMapper.ReleaseSwitch(StepParameters.From<ReleaseSwitchStep>(settings)),
+            (ops, request, ct) => ops.SwitchReleaseAsync(request, ct));
     }
 
     /// <summary>Switches <c>current</c> back to the previous release (or <c>ToRelease</c>) on every host.</summary>
@@ -133,11 +91,8 @@ public static class RmoteTasks
     public static FleetResult<ReleaseSwitched> RmoteRollback(RmoteRollbackSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var baseFolder = Require(nameof(RmoteRollback), settings.BaseFolder, nameof(settings.BaseFolder));
-        return Run(nameof(RmoteRollback), settings, _ => StepMapper.Rollback(new RollbackStep
-        {
-            BaseFolder = baseFolder, ToRelease = settings.ToRelease, LockTimeout = settings.LockTimeout,
-        }), (ops, request, ct) => ops.RollbackAsync(request, ct));
+        return Run(nameof(RmoteRollback), settings, _ => StepMapper.Rollback(StepParameters.From<RollbackStep>(settings)),
+            (ops, request, ct) => ops.RollbackAsync(request, ct));
     }
 
     /// <summary>Polls a URL (fetched by each host itself) or a command on every host until it passes or times out.</summary>
@@ -148,15 +103,8 @@ public static class RmoteTasks
     public static FleetResult<HealthCheckResult> RmoteWaitForHealthy(RmoteWaitForHealthySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Run(nameof(RmoteWaitForHealthy), settings, _ => StepMapper.WaitForHealthy(new WaitForHealthyStep
-        {
-            Url = settings.Url,
-            Command = settings.Command,
-            ExpectedStatusCodes = settings.ExpectedStatusCodes,
-            Interval = settings.Interval,
-            Timeout = settings.Timeout,
-            AttemptTimeout = settings.AttemptTimeout,
-        }), (ops, check, ct) => ops.WaitForHealthyAsync(check, null, ct));
+        return Run(nameof(RmoteWaitForHealthy), settings, _ => StepMapper.WaitForHealthy(StepParameters.From<WaitForHealthyStep>(settings)),
+            (ops, check, ct) => ops.WaitForHealthyAsync(check, null, ct));
     }
 
     /// <summary>Closes every connection the tasks opened (the next task reconnects).</summary>
