@@ -42,7 +42,7 @@ public sealed class RmoteCopySettings : RmoteSettings
     public string? ReleaseId { get; set; }
 
     /// <summary>Releases kept after the switch (default 5).</summary>
-    public int KeepReleases { get; set; } = 5;
+    public int KeepReleases { get; set; } = Operations.StepDefaults.KeepReleases;
 
     /// <summary>With releases: how long to wait for another deploy holding the base's lock (null: 60 s).</summary>
     public TimeSpan? LockTimeout { get; set; }

@@ -9,8 +9,8 @@ public sealed class RmoteServiceRestartSettings : RmoteSettings
     public bool Reload { get; set; }
 
     /// <summary>How long the unit may take to become active (default 30 s).</summary>
-    public new TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public new TimeSpan Timeout { get; set; } = Operations.StepDefaults.ServiceTimeout;
 
     /// <summary>Journal lines quoted in the error when the unit does not come up (default 20).</summary>
-    public int JournalLines { get; set; } = 20;
+    public int JournalLines { get; set; } = Operations.StepDefaults.JournalLines;
 }

@@ -6,14 +6,14 @@ namespace Rmote.Cake;
 public sealed class RmoteWaitForHealthySettings : RmoteSettings
 {
     /// <summary>HTTP status codes that count as healthy (default 200).</summary>
-    public IList<int> ExpectedStatusCodes { get; set; } = [200];
+    public IList<int> ExpectedStatusCodes { get; set; } = [.. Operations.StepDefaults.ExpectedStatusCodes];
 
     /// <summary>Pause between attempts (default 1 s).</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Interval { get; set; } = Operations.StepDefaults.HealthInterval;
 
     /// <summary>How long to keep trying (default 60 s).</summary>
-    public new TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+    public new TimeSpan Timeout { get; set; } = Operations.StepDefaults.HealthTimeout;
 
     /// <summary>Time limit of one attempt (default 5 s).</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan AttemptTimeout { get; set; } = Operations.StepDefaults.HealthAttemptTimeout;
 }

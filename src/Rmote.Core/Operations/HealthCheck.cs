@@ -80,17 +80,17 @@ public sealed record HealthCheckOptions
     /// <summary>Program and arguments run on the remote; healthy when it exits 0.</summary>
     public IReadOnlyList<string>? Command { get; init; }
     /// <summary>Statuses that count as healthy for <see cref="Url"/> (default 200).</summary>
-    public IReadOnlyList<int> ExpectedStatusCodes { get; init; } = [200];
+    public IReadOnlyList<int> ExpectedStatusCodes { get; init; } = StepDefaults.ExpectedStatusCodes;
     /// <summary>Pause between attempts (default 1 s).</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Interval { get; init; } = StepDefaults.HealthInterval;
     /// <summary>Give up after this long (default 60 s).</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Timeout { get; init; } = StepDefaults.HealthTimeout;
     /// <summary>Limit of one attempt (default 5 s).</summary>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan AttemptTimeout { get; init; } = StepDefaults.HealthAttemptTimeout;
 
     /// <summary>Options for a URL check.</summary>
     public static HealthCheckOptions ForUrl(string url, params int[] expectedStatusCodes) =>
-        new() { Url = url, ExpectedStatusCodes = expectedStatusCodes.Length > 0 ? expectedStatusCodes : [200] };
+        new() { Url = url, ExpectedStatusCodes = expectedStatusCodes.Length > 0 ? expectedStatusCodes : StepDefaults.ExpectedStatusCodes };
 
     /// <summary>Options for a command check.</summary>
     public static HealthCheckOptions ForCommand(params string[] argv) => new() { Command = argv };

@@ -19,13 +19,13 @@ public sealed record CopyRequest
     /// <summary>The release id (default: a UTC timestamp); the same on every host.</summary>
     public string? ReleaseId { get; init; }
     /// <summary>Releases kept after the switch (default 5).</summary>
-    public int KeepReleases { get; init; } = 5;
+    public int KeepReleases { get; init; } = StepDefaults.KeepReleases;
     /// <summary>How long a release deploy waits for another deploy holding the same base (null: <see cref="Releases.LockWait"/>'s 60 s).</summary>
     public TimeSpan? LockWait { get; init; }
     /// <summary>Extra attempts for a host whose copy failed while its connection stayed up (default 0). A retry sends only what is still missing.</summary>
     public int Retries { get; init; }
     /// <summary>Pause before a retry (default 1 s).</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryDelay { get; init; } = StepDefaults.RetryDelay;
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 

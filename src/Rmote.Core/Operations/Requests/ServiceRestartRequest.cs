@@ -12,10 +12,10 @@ public sealed record ServiceRestartRequest
     public bool Reload { get; init; }
 
     /// <summary>How long each unit may take to become active (default 30 s).</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; init; } = StepDefaults.ServiceTimeout;
 
     /// <summary>Journal lines put in the error when a unit does not come up (default 20).</summary>
-    public int JournalLines { get; init; } = 20;
+    public int JournalLines { get; init; } = StepDefaults.JournalLines;
 
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
