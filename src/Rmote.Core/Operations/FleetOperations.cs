@@ -181,7 +181,7 @@ public sealed class FleetOperations
     /// Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs). The values
     /// of <see cref="TemplateRequest.SecretVariableNames"/> are masked in every error, and the file defaults to mode 0600.
     /// </summary>
-    public async Task<FleetResult<TemplateOutcome>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
+    public Task<FleetResult<TemplateOutcome>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = request.ReadTemplate();
@@ -189,24 +189,30 @@ public sealed class FleetOperations
         // A file holding a secret is readable by its owner only, unless the caller chose a mode.
         var mode = request.Mode ?? (masker.IsEmpty ? null : "0600");
         var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
-        var rendered = await Session.RunAsync(async (p, ct) =>
+        // Bad input throws here, before the task: nothing is sent.
+        return RenderAsync();
+
+        async Task<FleetResult<TemplateOutcome>> RenderAsync()
         {
-            var vars = new Dictionary<string, object?>(request.Variables);
-            vars.TryAdd("rmote_host", p.Name);
-            using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
-            if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
-            try
+            var rendered = await Session.RunAsync(async (p, ct) =>
             {
-                return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-                { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames] }, ct).ConfigureAwait(false);
-            }
-            // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
-            catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
-            {
-                throw masked;
-            }
-        }, OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
-        return rendered.Map(r => new TemplateOutcome { Path = r.Value!.Path, Changed = r.Value.Changed, Sha256 = r.Value.Sha256 });
+                var vars = new Dictionary<string, object?>(request.Variables);
+                vars.TryAdd("rmote_host", p.Name);
+                using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
+                if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
+                try
+                {
+                    return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
+                    { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames] }, ct).ConfigureAwait(false);
+                }
+                // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
+                catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
+                {
+                    throw masked;
+                }
+            }, OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
+            return rendered.Map(r => new TemplateOutcome { Path = r.Value!.Path, Changed = r.Value.Changed, Sha256 = r.Value.Sha256 });
+        }
     }
 
     // The dangerous-destination opt-in must reach the releases too: the host refuses such a base unless told.
