@@ -55,7 +55,8 @@ internal static class StepRunner
     /// <summary>
     /// Runs step <paramref name="name"/> on <paramref name="hosts"/> (with <paramref name="defaults"/> for what a host
     /// string leaves out) and waits for it, blocking the calling thread. <paramref name="fleet"/> (fan-out options) and
-    /// <paramref name="map"/> (the request) are built before anything connects, and their errors name the step; its time bound (<see cref="StepBounds"/>) travels with each host's settings.
+    /// <paramref name="map"/> (the request) are built before anything connects, and their errors name the step; the
+    /// request's time bound (<see cref="StepBounds"/>) travels with each host's settings.
     /// </summary>
     public static FleetResult<TOut> Run<TRequest, TOut>(StepHost host, string name, IEnumerable<string>? hosts, HostSpec defaults, Func<FleetOptions> fleet,
         Func<TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run) where TRequest : notnull
