@@ -48,9 +48,9 @@ Task("Deploy")
     RmoteTemplate(hosts, "./hello.conf.tmpl", dest + "/hello.conf", Connect(new RmoteTemplateSettings())
         .WithVariable("greeting", "hello from Cake")
         .WithVariable("release", releaseId)
-        .WithMode("0644"));
+        .WithFileMode("0644"));
     RmoteWaitForHealthyCommand(hosts, new[] { "test", "-f", dest + "/current/HelloApp.dll" },
-        Connect(new RmoteHealthSettings()).WithTimeout(TimeSpan.FromSeconds(20)));
+        Connect(new RmoteWaitForHealthySettings()).WithTimeout(TimeSpan.FromSeconds(20)));
     var run = RmoteExec(hosts, "dotnet current/HelloApp.dll hello.conf",
         Connect(new RmoteExecSettings()).WithWorkingDirectory(dest).WithEnvironmentVariable("DOTNET_NOLOGO", "1"));
     foreach (var r in copy)
@@ -59,7 +59,7 @@ Task("Deploy")
 
 Task("Rollback").Does(() =>
 {
-    RmoteRollback(hosts, dest, Connect(new RmoteReleaseSettings()));
+    RmoteRollback(hosts, dest, Connect(new RmoteRollbackSettings()));
     RmoteExec(hosts, "readlink current", Connect(new RmoteExecSettings()).WithWorkingDirectory(dest));
 });
 

@@ -39,13 +39,13 @@ class Build : MiniBuild
             .SetKeepReleases(3)))
         .Executes(() => RmoteTemplate(s => Connect(s)
             .SetTemplateFile(Path.Combine(SampleRoot, "Cake", "hello.conf.tmpl"))
-            .SetDestinationPath(BaseFolder + "/hello.conf")
+            .SetDestinationFile(BaseFolder + "/hello.conf")
             .AddVariables("greeting", "hello from Nuke")
             .AddVariables("release", releaseId)));
 
     Target Verify => _ => _
         .DependsOn(Deploy)
-        .Executes(() => RmoteHealthWait(s => Connect(s)
+        .Executes(() => RmoteWaitForHealthy(s => Connect(s)
             .SetCommand("test", "-f", BaseFolder + "/current/HelloApp.dll")
             .SetTimeout(TimeSpan.FromSeconds(20))))
         .Executes(() => RmoteExec(s => Connect(s)

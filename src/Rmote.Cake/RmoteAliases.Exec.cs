@@ -2,8 +2,8 @@ using Cake.Core;
 using Cake.Core.Annotations;
 using Cake.Core.Diagnostics;
 using Rmote.Cake.Internal;
-using Rmote.Deploy;
 using Rmote.Fleet;
+using Rmote.Operations;
 
 namespace Rmote.Cake;
 
@@ -16,7 +16,10 @@ public static partial class RmoteAliases
     public static FleetResult<ExecOutcome> RmoteExec(this ICakeContext context, IEnumerable<string> hosts, string command) =>
         RmoteExec(context, hosts, command, new RmoteExecSettings());
 
-    /// <summary>Runs <paramref name="command"/> on every host; a non-zero exit fails the host unless <see cref="RmoteExecSettings.IgnoreExitCode"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="command"/> on every host; a non-zero exit fails the host unless <see cref="RmoteExecSettings.IgnoreExitCode"/>.
+    /// With <see cref="RmoteExecSettings.NoShell"/> the command line is split with shell quoting rules and run without a shell.
+    /// </summary>
     /// <example><code>
     /// var r = RmoteExec(hosts, "./migrate.sh", new RmoteExecSettings()
     ///     .WithWorkingDirectory("/srv/app/current").WithSecretEnvironmentVariable("DB_PASSWORD", pw));
@@ -26,7 +29,6 @@ public static partial class RmoteAliases
     public static FleetResult<ExecOutcome> RmoteExec(this ICakeContext context, IEnumerable<string> hosts, string command, RmoteExecSettings settings)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentException.ThrowIfNullOrWhiteSpace(command);
         ArgumentNullException.ThrowIfNull(settings);
         var gate = new object();
         void OnLine(HostOutputLine line)
@@ -34,16 +36,9 @@ public static partial class RmoteAliases
             // Hosts stream at once: one line at a time keeps lines whole.
             lock (gate) context.Log.Information("[{0}] {1}", line.Host, line.Text);
         }
-        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, (ops, fleet, ct) => ops.ExecAsync(new ExecRequest
+        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with
         {
-            Command = settings.NoShell ? command.Split(' ', StringSplitOptions.RemoveEmptyEntries) : null,
-            ShellCommand = settings.NoShell ? null : command,
-            WorkingDirectory = settings.WorkingDirectory,
-            Environment = new Dictionary<string, string>(settings.EnvironmentVariables),
-            SecretEnvironmentNames = [.. settings.SecretEnvironmentVariables],
-            Timeout = settings.Timeout,
-            IgnoreExitCode = settings.IgnoreExitCode,
-            Fleet = fleet,
-        }, OnLine, ct));
+            CommandLine = settings.NoShell ? command : null, ShellCommand = settings.NoShell ? null : command,
+        }), (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
     }
 }

@@ -3,6 +3,7 @@ using Cake.Core.Annotations;
 using Rmote.Cake.Internal;
 using Rmote.Deploy;
 using Rmote.Fleet;
+using Rmote.Operations;
 
 namespace Rmote.Cake;
 
@@ -13,24 +14,18 @@ public static partial class RmoteAliases
     [CakeMethodAlias]
     [CakeAliasCategory("Release")]
     public static FleetResult<ReleaseSwitched> RmoteReleaseSwitch(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, string releaseId) =>
-        RmoteReleaseSwitch(context, hosts, baseFolder, releaseId, new RmoteReleaseSettings());
+        RmoteReleaseSwitch(context, hosts, baseFolder, releaseId, new RmoteReleaseSwitchSettings());
 
     /// <summary>Switches <c>current</c> to <paramref name="releaseId"/> everywhere (hosts already switched are switched back if one fails), then prunes.</summary>
     [CakeMethodAlias]
     [CakeAliasCategory("Release")]
-    public static FleetResult<ReleaseSwitched> RmoteReleaseSwitch(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, string releaseId, RmoteReleaseSettings settings)
+    public static FleetResult<ReleaseSwitched> RmoteReleaseSwitch(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, string releaseId, RmoteReleaseSwitchSettings settings)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(baseFolder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(releaseId);
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteReleaseSwitch), hosts, settings, (ops, fleet, ct) => ops.SwitchReleaseAsync(new ReleaseSwitchRequest
+        return CakeStep.Run(context, nameof(RmoteReleaseSwitch), hosts, settings, _ => StepMapper.ReleaseSwitch(new ReleaseSwitchStep
         {
-            BaseFolder = baseFolder,
-            ReleaseId = releaseId,
-            Keep = settings.KeepReleases,
-            LockWait = settings.LockWait,
-            Fleet = fleet,
-        }, ct), Describe);
+            BaseFolder = baseFolder, ReleaseId = releaseId, KeepReleases = settings.KeepReleases, LockTimeout = settings.LockTimeout,
+        }), (ops, request, ct) => ops.SwitchReleaseAsync(request, ct));
     }
 
     /// <summary>Switches <c>current</c> under <paramref name="baseFolder"/> back to the previous release on every host.</summary>
@@ -38,23 +33,20 @@ public static partial class RmoteAliases
     [CakeMethodAlias]
     [CakeAliasCategory("Release")]
     public static FleetResult<ReleaseSwitched> RmoteRollback(this ICakeContext context, IEnumerable<string> hosts, string baseFolder) =>
-        RmoteRollback(context, hosts, baseFolder, new RmoteReleaseSettings());
+        RmoteRollback(context, hosts, baseFolder, new RmoteRollbackSettings());
 
     /// <summary>
-    /// Switches <c>current</c> back on every host to one release, the same everywhere (the most recent one live on every host,
-    /// complete and still present), or on none; each host's row names the release it returned to.
+    /// Switches <c>current</c> back on every host to one release, the same everywhere (<see cref="RmoteRollbackSettings.ToRelease"/>,
+    /// else the most recent one live on every host, complete and still present), or on none; each host's row names the release it returned to.
     /// </summary>
     [CakeMethodAlias]
     [CakeAliasCategory("Release")]
-    public static FleetResult<ReleaseSwitched> RmoteRollback(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, RmoteReleaseSettings settings)
+    public static FleetResult<ReleaseSwitched> RmoteRollback(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, RmoteRollbackSettings settings)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(baseFolder);
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, (ops, fleet, ct) => ops.RollbackAsync(new ReleaseRollbackRequest
+        return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, _ => StepMapper.Rollback(new RollbackStep
         {
-            BaseFolder = baseFolder, LockWait = settings.LockWait, Fleet = fleet,
-        }, ct), Describe);
+            BaseFolder = baseFolder, ToRelease = settings.ToRelease, LockTimeout = settings.LockTimeout,
+        }), (ops, request, ct) => ops.RollbackAsync(request, ct));
     }
-
-    static string Describe(ReleaseSwitched s) => $"current {s.Previous ?? "-"} -> {s.Current}";
 }

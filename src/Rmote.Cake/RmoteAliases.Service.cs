@@ -1,8 +1,8 @@
 using Cake.Core;
 using Cake.Core.Annotations;
 using Rmote.Cake.Internal;
-using Rmote.Deploy;
 using Rmote.Fleet;
+using Rmote.Operations;
 
 namespace Rmote.Cake;
 
@@ -13,23 +13,18 @@ public static partial class RmoteAliases
     [CakeMethodAlias]
     [CakeAliasCategory("Service")]
     public static FleetResult<ServiceRestartOutcome> RmoteServiceRestart(this ICakeContext context, IEnumerable<string> hosts, string serviceName) =>
-        RmoteServiceRestart(context, hosts, serviceName, new RmoteServiceSettings());
+        RmoteServiceRestart(context, hosts, serviceName, new RmoteServiceRestartSettings());
 
     /// <summary>Restarts (or reloads) <paramref name="serviceName"/> on every host; a unit that does not come up fails with its journal.</summary>
-    /// <example><code>RmoteServiceRestart(hosts, "nginx", new RmoteServiceSettings().WithReload());</code></example>
+    /// <example><code>RmoteServiceRestart(hosts, "nginx", new RmoteServiceRestartSettings().WithReload());</code></example>
     [CakeMethodAlias]
     [CakeAliasCategory("Service")]
-    public static FleetResult<ServiceRestartOutcome> RmoteServiceRestart(this ICakeContext context, IEnumerable<string> hosts, string serviceName, RmoteServiceSettings settings)
+    public static FleetResult<ServiceRestartOutcome> RmoteServiceRestart(this ICakeContext context, IEnumerable<string> hosts, string serviceName, RmoteServiceRestartSettings settings)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteServiceRestart), hosts, settings, (ops, fleet, ct) => ops.RestartServicesAsync(new ServiceRestartRequest
+        return CakeStep.Run(context, nameof(RmoteServiceRestart), hosts, settings, _ => StepMapper.ServiceRestart(StepParameters.From<ServiceRestartStep>(settings) with
         {
-            Names = [serviceName],
-            Reload = settings.Reload,
-            Timeout = settings.Timeout,
-            JournalLines = settings.JournalLines,
-            Fleet = fleet,
-        }, ct));
+            ServiceNames = [serviceName],
+        }), (ops, request, ct) => ops.RestartServicesAsync(request, ct));
     }
 }

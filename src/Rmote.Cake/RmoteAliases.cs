@@ -1,10 +1,8 @@
 using Cake.Core;
 using Cake.Core.Annotations;
-using Cake.Core.IO;
 using Rmote.Cake.Internal;
-using Rmote.Deploy;
 using Rmote.Fleet;
-using Rmote.Integration;
+using Rmote.Operations;
 
 namespace Rmote.Cake;
 
@@ -13,13 +11,15 @@ namespace Rmote.Cake;
 /// switch and roll back releases, wait for health. Hosts are <c>user@host:port</c> strings or <c>local</c> (a python3
 /// child on this machine). Connections are opened once per host and reused by every alias of the script run; they
 /// close at exit or with <see cref="RmoteDisconnect"/>. Each alias logs a per-host table and throws a
-/// <see cref="CakeException"/> naming every failed host and its cause.
+/// <see cref="CakeException"/> naming every failed host and its cause. The parameter names are those of
+/// docs/FRONT-ENDS.md, shared with the MSBuild tasks and the Nuke tasks.
 /// </summary>
 [CakeAliasCategory("Rmote")]
 [CakeNamespaceImport("Rmote")]
 [CakeNamespaceImport("Rmote.Cake")]
 [CakeNamespaceImport("Rmote.Deploy")]
 [CakeNamespaceImport("Rmote.Fleet")]
+[CakeNamespaceImport("Rmote.Operations")]
 public static partial class RmoteAliases
 {
     /// <summary>Copies the contents of <paramref name="sourceFolder"/> to <paramref name="destinationFolder"/> on every host, sending only what differs.</summary>
@@ -38,42 +38,11 @@ public static partial class RmoteAliases
     [CakeAliasCategory("Copy")]
     public static FleetResult<CopyOutcome> RmoteCopy(this ICakeContext context, IEnumerable<string> hosts, string sourceFolder, string destinationFolder, RmoteCopySettings settings)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentException.ThrowIfNullOrWhiteSpace(sourceFolder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(destinationFolder);
         ArgumentNullException.ThrowIfNull(settings);
-        // Before anything connects: a destination built from an empty variable ("/") is refused here.
-        try { DestinationPath.ValidateRoot(destinationFolder, settings.AllowDangerousDestination); }
-        catch (ArgumentException e) { throw new CakeException($"{nameof(RmoteCopy)}: {e.Message}", e); }
-        var source = new DirectoryPath(sourceFolder).MakeAbsolute(context.Environment).FullPath;
-        return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, (ops, fleet, ct) =>
+        return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings) with
         {
-            var request = new CopyRequest
-            {
-                Source = CopySource.FromFolder(source),
-                Options = new CopyOptions
-                {
-                    DestinationFolder = destinationFolder,
-                    AllowDangerousDestination = settings.AllowDangerousDestination,
-                    Compare = settings.Checksum ? CompareMode.Checksum : CompareMode.SizeAndTime,
-                    DeleteExtraneous = settings.DeleteExtraneous,
-                    Compress = settings.Compress,
-                    Delta = !settings.WholeFile,
-                    FileMode = FileModes.Parse(settings.FileMode, nameof(settings.FileMode)),
-                    DirectoryMode = FileModes.Parse(settings.DirectoryMode, nameof(settings.DirectoryMode)),
-                    Owner = settings.Owner,
-                    Group = settings.Group,
-                    VerifyChecksum = settings.VerifyChecksum,
-                },
-                UseReleases = settings.UseReleases,
-                ReleaseId = settings.ReleaseId,
-                KeepReleases = settings.KeepReleases,
-                LockWait = settings.LockWait,
-                Retries = settings.Retries,
-                Fleet = fleet,
-            };
-            return ops.CopyAsync(request, ct);
-        });
+            SourceFolder = sourceFolder, DestinationFolder = destinationFolder,
+        }, folder), (ops, request, ct) => ops.CopyAsync(request, ct));
     }
 
     /// <summary>Closes every connection the Rmote aliases opened in this run (the next alias reconnects).</summary>
@@ -83,6 +52,6 @@ public static partial class RmoteAliases
     public static void RmoteDisconnect(this ICakeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        OperationRunner.Disconnect();
+        StepRunner.Disconnect();
     }
 }

@@ -1,30 +1,28 @@
-using Rmote.Deploy;
-
 namespace Rmote;
 
 public sealed partial class Protocol
 {
     // Copy-on-write: the read loop masks every forwarded log record without taking a lock.
-    SecretMasker[] logMaskers = [];
+    Func<string, string>[] logMaskers = [];
     readonly object logMaskersGate = new();
 
     /// <summary>
-    /// Masks <paramref name="masker"/>'s secrets in the remote log records forwarded to the logger until the handle is
+    /// Applies <paramref name="mask"/> (a step's secret masking) to the remote log records forwarded to the logger until the handle is
     /// disposed: a step with secret values (a command's environment, a template's variables) may make a remote tool log them.
     /// </summary>
-    internal IDisposable MaskLogsWhile(SecretMasker masker)
+    internal IDisposable MaskLogsWhile(Func<string, string> mask)
     {
-        lock (logMaskersGate) logMaskers = [.. logMaskers, masker];
-        return new LogMasking(this, masker);
+        lock (logMaskersGate) logMaskers = [.. logMaskers, mask];
+        return new LogMasking(this, mask);
     }
 
     string MaskLog(string text)
     {
-        foreach (var m in Volatile.Read(ref logMaskers)) text = m.Mask(text);
+        foreach (var m in Volatile.Read(ref logMaskers)) text = m(text);
         return text;
     }
 
-    sealed class LogMasking(Protocol owner, SecretMasker masker) : IDisposable
+    sealed class LogMasking(Protocol owner, Func<string, string> mask) : IDisposable
     {
         int disposed;
 
@@ -34,7 +32,7 @@ public sealed partial class Protocol
             lock (owner.logMaskersGate)
             {
                 var list = owner.logMaskers.ToList();
-                list.Remove(masker);
+                list.Remove(mask);
                 owner.logMaskers = [.. list];
             }
         }

@@ -1,4 +1,4 @@
-using Rmote.Deploy;
+using Rmote.Operations;
 using Rmote.Fleet;
 
 namespace Rmote.MSBuild;

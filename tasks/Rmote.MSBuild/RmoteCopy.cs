@@ -1,7 +1,7 @@
-using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Rmote.Deploy;
+using Rmote.Operations;
 
 namespace Rmote.MSBuild;
 
@@ -37,7 +37,7 @@ public sealed class RmoteCopy : RmoteTask
     public bool WholeFile { get; set; }
 
     /// <summary>Octal mode for every copied file (<c>0644</c>); empty keeps the source modes.</summary>
-    public string? Mode { get; set; }
+    public string? FileMode { get; set; }
 
     /// <summary>Octal mode for every created folder (<c>0755</c>).</summary>
     public string? DirectoryMode { get; set; }
@@ -48,6 +48,9 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>Group (name or gid) of the copied files.</summary>
     public string? Group { get; set; }
 
+    /// <summary>Have each host verify each written file's SHA-256 before it replaces the old one (default false).</summary>
+    public bool VerifyChecksum { get; set; }
+
     /// <summary>Deploy as a release under <see cref="DestinationFolder"/> (implied by <see cref="ReleaseId"/>).</summary>
     public bool UseReleases { get; set; }
 
@@ -55,16 +58,16 @@ public sealed class RmoteCopy : RmoteTask
     public string? ReleaseId { get; set; }
 
     /// <summary>Releases kept after the switch (default 5).</summary>
-    public int KeepReleases { get; set; } = 5;
+    public int KeepReleases { get; set; } = StepDefaults.KeepReleases;
 
     /// <summary>With releases: milliseconds to wait for another deploy holding the base's lock (default 60000).</summary>
-    public int LockTimeout { get; set; } = 60_000;
+    public int LockTimeout { get; set; } = (int)StepDefaults.LockTimeout.TotalMilliseconds;
 
     /// <summary>Extra attempts for a host whose copy failed (default 0), like Copy's Retries.</summary>
     public int Retries { get; set; }
 
     /// <summary>Pause before a retry in milliseconds (default 1000).</summary>
-    public int RetryDelayMilliseconds { get; set; } = 1000;
+    public int RetryDelayMilliseconds { get; set; } = (int)StepDefaults.RetryDelay.TotalMilliseconds;
 
     /// <summary>One item per host and file sent: spec = destination path on the host; metadata Host, RelativePath.</summary>
     [Output]
@@ -81,24 +84,31 @@ public sealed class RmoteCopy : RmoteTask
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.CopyFailed;
 
-    CopySource? source;
-    UnixFileMode? fileMode, directoryMode;
+    CopyRequest? request;
 
     /// <inheritdoc/>
-    protected override void Validate()
+    protected override object Validate() => request = StepMapper.Copy(new CopyStep
     {
-        var hasFiles = SourceFiles is { Length: > 0 };
-        if (hasFiles == !string.IsNullOrWhiteSpace(SourceFolder))
-            throw new ArgumentException(hasFiles ? "Give SourceFiles or SourceFolder, not both." : "Give SourceFiles or SourceFolder: there is nothing to copy.");
-        // Before anything connects: "$(DeployDir)/" with DeployDir unset is "/".
-        DestinationPath.ValidateRoot(DestinationFolder.Trim(), AllowDangerousDestination, nameof(DestinationFolder));
-        if (Retries < 0 || RetryDelayMilliseconds < 0) throw new ArgumentException("Retries and RetryDelayMilliseconds must not be negative.");
-        source = hasFiles
-            ? CopySource.FromFiles(SourceFiles!.Select(i => new CopyItem(LocalPath(i.ItemSpec), SubPath(i))))
-            : CopySource.FromFolder(LocalPath(SourceFolder!));
-        fileMode = ParseMode(Mode, nameof(Mode));
-        directoryMode = ParseMode(DirectoryMode, nameof(DirectoryMode));
-    }
+        SourceFiles = SourceFiles is { Length: > 0 } items ? [.. items.Select(i => new CopyItem(i.ItemSpec, SubPath(i)))] : null,
+        SourceFolder = SourceFolder,
+        DestinationFolder = DestinationFolder,
+        AllowDangerousDestination = AllowDangerousDestination,
+        SkipUnchangedFiles = SkipUnchangedFiles,
+        DeleteExtraneous = DeleteExtraneous,
+        Compress = Compress,
+        WholeFile = WholeFile,
+        FileMode = FileMode,
+        DirectoryMode = DirectoryMode,
+        Owner = Owner,
+        Group = Group,
+        VerifyChecksum = VerifyChecksum,
+        UseReleases = UseReleases,
+        ReleaseId = ReleaseId,
+        KeepReleases = KeepReleases,
+        LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
+        Retries = Retries,
+        RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
+    }, ProjectDirectory);
 
     static string SubPath(ITaskItem item)
     {
@@ -107,45 +117,10 @@ public sealed class RmoteCopy : RmoteTask
         return item.GetMetadata("RecursiveDir") + item.GetMetadata("Filename") + item.GetMetadata("Extension");
     }
 
-    static UnixFileMode? ParseMode(string? text, string name)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        var t = text.Trim();
-        if (t.StartsWith("0o", StringComparison.Ordinal)) t = t[2..];
-        if (t.Length is 0 or > 4 || !t.All(c => c is >= '0' and <= '7'))
-            throw new FormatException($"{name} '{text}' is not an octal mode such as 0644.");
-        return (UnixFileMode)Convert.ToInt32(t, 8);
-    }
-
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
-        var useReleases = UseReleases || !string.IsNullOrWhiteSpace(ReleaseId);
-        var releaseId = useReleases ? (string.IsNullOrWhiteSpace(ReleaseId) ? Releases.NewId() : ReleaseId.Trim()) : null;
-        var request = new CopyRequest
-        {
-            Source = source!,
-            Options = new CopyOptions
-            {
-                DestinationFolder = DestinationFolder.Trim(),
-                AllowDangerousDestination = AllowDangerousDestination,
-                Compare = SkipUnchangedFiles ? CompareMode.SizeAndTime : CompareMode.Checksum,
-                DeleteExtraneous = DeleteExtraneous,
-                Compress = Compress,
-                Delta = !WholeFile,
-                FileMode = fileMode,
-                DirectoryMode = directoryMode,
-                Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),
-                Group = string.IsNullOrWhiteSpace(Group) ? null : Group.Trim(),
-            },
-            UseReleases = useReleases,
-            ReleaseId = releaseId,
-            KeepReleases = KeepReleases,
-            LockWait = TimeSpan.FromMilliseconds(LockTimeout),
-            Retries = Retries,
-            RetryDelay = TimeSpan.FromMilliseconds(RetryDelayMilliseconds),
-        };
-        var result = await ops.CopyAsync(request, cancellationToken).ConfigureAwait(false);
+        var result = await ops.CopyAsync(request!, cancellationToken).ConfigureAwait(false);
 
         var copied = new List<ITaskItem>();
         foreach (var row in result.Successes)
@@ -163,21 +138,9 @@ public sealed class RmoteCopy : RmoteTask
             if (row.Value.Attempts > 1) PostMessage(MessageImportance.Normal, row.Host, $"copy succeeded on attempt {row.Value.Attempts}");
         }
         CopiedFiles = [.. copied];
-        ReleaseIdUsed = releaseId ?? "";
-        DeployedFolder = releaseId != null ? new Releases(request.Options.DestinationFolder, AllowDangerousDestination).ReleasePath(releaseId) : request.Options.DestinationFolder;
-        // A release's row covers only its last step (prune); the copy's own time is what a user wants to see.
-        return Report(result, Describe, o => o.Copy.Duration);
-    }
-
-    static string Describe(CopyOutcome o)
-    {
-        var c = o.Copy;
-        var what = c.Changed
-            ? $"copied {c.Copied}, unchanged {c.Skipped}, deleted {c.Deleted}, {c.BytesSent / 1048576.0:0.00} MiB"
-            : $"up to date, no change ({c.Skipped} file(s) unchanged)";
-        if (o.Release is { } r)
-            what = $"release {r.ReleaseId}: {what}" + (r.Switched is { } s ? (s.Previous is { } prev ? $"; current {prev} -> {s.Current}" : $"; current -> {s.Current}") : "; not switched")
-                + (r.Pruned.Count > 0 ? $"; pruned {r.Pruned.Count}" : "");
-        return what;
+        ReleaseIdUsed = request!.ReleaseId ?? "";
+        var destination = request.Options.DestinationFolder;
+        DeployedFolder = request.ReleaseId is { } id ? new Releases(destination, AllowDangerousDestination).ReleasePath(id) : destination;
+        return Report(result);
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using Rmote.Deploy;
+using Rmote.Operations;
 using Rmote.Tools;
 
 namespace Rmote.MSBuild;
@@ -33,9 +33,6 @@ public sealed class RmoteExec : RmoteTask
     /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
     public override int Timeout { get; set; }
 
-    /// <inheritdoc/>
-    protected override TimeSpan? StepTimeout => Milliseconds(Timeout) + RemoteGrace;
-
     /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>).</summary>
     public bool IgnoreExitCode { get; set; }
 
@@ -60,7 +57,7 @@ public sealed class RmoteExec : RmoteTask
     MessageImportance importance;
 
     /// <inheritdoc/>
-    protected override void Validate()
+    protected override object Validate()
     {
         if (!Enum.TryParse(StandardOutputImportance, true, out importance))
             throw new ArgumentException($"StandardOutputImportance '{StandardOutputImportance}' is not High, Normal or Low.");
@@ -82,17 +79,17 @@ public sealed class RmoteExec : RmoteTask
                 env[pair[..eq]] = pair[(eq + 1)..];
                 if (secret) secrets.Add(pair[..eq]);
             }
-        request = new ExecRequest
+        request = StepMapper.Exec(new ExecStep
         {
-            Command = Command is { Length: > 0 } ? Command : null,
-            ShellCommand = string.IsNullOrWhiteSpace(ShellCommand) ? null : ShellCommand,
-            WorkingDirectory = string.IsNullOrWhiteSpace(WorkingDirectory) ? null : WorkingDirectory.Trim(),
-            Environment = env.Count > 0 ? env : null,
-            SecretEnvironmentNames = secrets,
-            Timeout = Milliseconds(Timeout),
+            Command = Command,
+            ShellCommand = ShellCommand,
+            WorkingDirectory = WorkingDirectory,
+            EnvironmentVariables = env,
+            SecretEnvironmentVariables = secrets,
+            Timeout = StepInputs.Milliseconds(Timeout),
             IgnoreExitCode = IgnoreExitCode,
-        };
-        request.Validate();
+        });
+        return request;
     }
 
     /// <inheritdoc/>
@@ -112,6 +109,6 @@ public sealed class RmoteExec : RmoteTask
                     item.SetMetadata("Stream", l.Stream == OutputStream.Stderr ? "stderr" : "stdout");
                     return (ITaskItem)item;
                 })];
-        return Report(result, o => o.ExitCode == 0 ? "exit 0" : $"exit {o.ExitCode} (ignored)");
+        return Report(result);
     }
 }

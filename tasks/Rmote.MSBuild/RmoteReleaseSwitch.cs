@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using Rmote.Deploy;
+using Rmote.Operations;
 
 namespace Rmote.MSBuild;
 
@@ -18,22 +18,20 @@ public sealed class RmoteReleaseSwitch : RmoteTask
     public int KeepReleases { get; set; }
 
     /// <summary>Milliseconds to wait for a deploy holding the base's lock (default 60000).</summary>
-    public int LockTimeout { get; set; } = 60_000;
+    public int LockTimeout { get; set; } = (int)StepDefaults.LockTimeout.TotalMilliseconds;
 
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.ReleaseFailed;
 
-    /// <inheritdoc/>
-    protected override void Validate() => Releases.ValidateId(ReleaseId.Trim());
+    ReleaseSwitchRequest? request;
 
     /// <inheritdoc/>
-    protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
+    protected override object Validate() => request = StepMapper.ReleaseSwitch(new ReleaseSwitchStep
     {
-        var result = await ops.SwitchReleaseAsync(new ReleaseSwitchRequest
-        {
-            BaseFolder = BaseFolder.Trim(), ReleaseId = ReleaseId.Trim(), Keep = KeepReleases > 0 ? KeepReleases : null,
-            LockWait = TimeSpan.FromMilliseconds(LockTimeout),
-        }, cancellationToken).ConfigureAwait(false);
-        return Report(result, s => $"current {s.Previous ?? "-"} -> {s.Current}");
-    }
+        BaseFolder = BaseFolder, ReleaseId = ReleaseId, KeepReleases = KeepReleases, LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
+    });
+
+    /// <inheritdoc/>
+    protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken) =>
+        Report(await ops.SwitchReleaseAsync(request!, cancellationToken).ConfigureAwait(false));
 }

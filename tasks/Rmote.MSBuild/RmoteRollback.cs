@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using Rmote.Deploy;
+using Rmote.Operations;
 
 namespace Rmote.MSBuild;
 
@@ -14,7 +14,7 @@ public sealed class RmoteRollback : RmoteTask
     public string? ToRelease { get; set; }
 
     /// <summary>Milliseconds to wait for a deploy holding the base's lock (default 60000).</summary>
-    public int LockTimeout { get; set; } = 60_000;
+    public int LockTimeout { get; set; } = (int)StepDefaults.LockTimeout.TotalMilliseconds;
 
     /// <summary>The release now current (the same on every host: a rollback switches all hosts or none).</summary>
     [Output]
@@ -23,14 +23,19 @@ public sealed class RmoteRollback : RmoteTask
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.ReleaseFailed;
 
+    ReleaseRollbackRequest? request;
+
+    /// <inheritdoc/>
+    protected override object Validate() => request = StepMapper.Rollback(new RollbackStep
+    {
+        BaseFolder = BaseFolder, ToRelease = ToRelease, LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
+    });
+
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
-        var result = await ops.RollbackAsync(new ReleaseRollbackRequest
-        {
-            BaseFolder = BaseFolder.Trim(), To = string.IsNullOrWhiteSpace(ToRelease) ? null : ToRelease.Trim(), LockWait = TimeSpan.FromMilliseconds(LockTimeout),
-        }, cancellationToken).ConfigureAwait(false);
+        var result = await ops.RollbackAsync(request!, cancellationToken).ConfigureAwait(false);
         CurrentRelease = result.Successes.Select(r => r.Value!.Current).FirstOrDefault() ?? "";
-        return Report(result, s => $"rolled back to release {s.Current} (was {s.Previous ?? "-"})");
+        return Report(result);
     }
 }

@@ -1,4 +1,4 @@
-using Rmote.Deploy;
+using Rmote.Operations;
 
 namespace Rmote.MSBuild;
 
@@ -18,13 +18,10 @@ public sealed class RmoteServiceRestart : RmoteTask
     public bool Reload { get; set; }
 
     /// <summary>Time each unit may take to become active, in milliseconds (default 30000).</summary>
-    public override int Timeout { get; set; } = 30000;
-
-    /// <inheritdoc/>
-    protected override TimeSpan? StepTimeout => Milliseconds(Timeout) * Math.Max(1, (ServiceName?.Length ?? 0) + (ServiceNames?.Length ?? 0)) + RemoteGrace;
+    public override int Timeout { get; set; } = (int)StepDefaults.ServiceTimeout.TotalMilliseconds;
 
     /// <summary>Journal lines in the error of a unit that failed (default 20).</summary>
-    public int JournalLines { get; set; } = 20;
+    public int JournalLines { get; set; } = StepDefaults.JournalLines;
 
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.ServiceFailed;
@@ -32,16 +29,15 @@ public sealed class RmoteServiceRestart : RmoteTask
     ServiceRestartRequest? request;
 
     /// <inheritdoc/>
-    protected override void Validate()
+    protected override object Validate() => request = StepMapper.ServiceRestart(new ServiceRestartStep
     {
-        var names = (ServiceName ?? []).Concat(ServiceNames ?? []).Select(n => n.Trim()).Where(n => n.Length > 0).ToList();
-        if (names.Count == 0) throw new ArgumentException("Give ServiceName: the unit(s) to restart.");
-        if (Timeout <= 0) throw new ArgumentException("Timeout must be positive (milliseconds).");
-        request = new ServiceRestartRequest { Names = names, Reload = Reload, Timeout = TimeSpan.FromMilliseconds(Timeout), JournalLines = JournalLines };
-        request.Validate();
-    }
+        ServiceNames = [.. ServiceName ?? [], .. ServiceNames ?? []],
+        Reload = Reload,
+        Timeout = Milliseconds(Timeout, nameof(Timeout)),
+        JournalLines = JournalLines,
+    });
 
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken) =>
-        Report(await ops.RestartServicesAsync(request!, cancellationToken).ConfigureAwait(false), o => (Reload ? "reloaded " : "restarted ") + o);
+        Report(await ops.RestartServicesAsync(request!, cancellationToken).ConfigureAwait(false));
 }

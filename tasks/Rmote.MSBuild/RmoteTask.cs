@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using Rmote.Deploy;
 using Rmote.Fleet;
+using Rmote.Operations;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Rmote.MSBuild;
@@ -61,8 +61,12 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <summary>The error code of a host that failed this task's step.</summary>
     protected abstract string FailureCode { get; }
 
-    /// <summary>Checks the parameters before anything connects; throws <see cref="ArgumentException"/> or <see cref="FormatException"/> with a readable message.</summary>
-    protected virtual void Validate() { }
+    /// <summary>
+    /// Translates the parameters into the step's request (through <see cref="StepMapper"/>) before anything connects;
+    /// throws <see cref="ArgumentException"/> or <see cref="FormatException"/> with a message naming the parameter.
+    /// Returns the request, whose own time limit (<see cref="StepBounds"/>) the task gets on each host.
+    /// </summary>
+    protected abstract object Validate();
 
     /// <summary>The task's work: run one step of <paramref name="ops"/> and report it; returns false when the task failed.</summary>
     protected abstract Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken);
@@ -76,19 +80,21 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         {
             specs = HostItems.Parse(Hosts, ProjectDirectory);
             if (Timeout < 0 || NoProgressTimeout < 0) throw new ArgumentException("Timeout and NoProgressTimeout are milliseconds (0: none).");
+            if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts='user@host:port user@host2'");
+            var (policy, percentage) = StepInputs.ParseFailurePolicy(FailurePolicy, nameof(FailurePolicy));
+            // Each task is its own step: a host that failed an earlier task of this build was already reported there.
+            options = StepMapper.FanOut(MaxParallel, Serial, policy, percentage) with { SkipFailedHostsInLaterSteps = false };
+            var stepTimeout = StepBounds.For(Validate(), StepInputs.Milliseconds(Timeout));
             // The step's bounds travel with each host's connection settings, as ConnectTimeout does.
             specs = specs.ConvertAll(s => s with
             {
-                Timeout = s.Timeout ?? StepTimeout,
+                Timeout = s.Timeout ?? stepTimeout,
                 NoProgressTimeout = s.NoProgressTimeout ?? TimeSpan.FromMilliseconds(NoProgressTimeout),
             });
-            if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts='user@host:port user@host2'");
-            options = FleetOptionsFromParameters();
-            Validate();
         }
         catch (Exception e) when (e is ArgumentException or FormatException or IOException)
         {
-            LogCodedError(ErrorCodes.InvalidParameters, null, e.Message);
+            LogCodedError(ErrorCodes.InvalidParameters, null, MsBuildNames.Of(e.Message));
             return false;
         }
 
@@ -153,24 +159,6 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         }
     }
 
-    FleetOptions FleetOptionsFromParameters()
-    {
-        if (MaxParallel < 1) throw new ArgumentException($"MaxParallel must be at least 1 (was {MaxParallel}).");
-        var o = new FleetOptions
-        {
-            MaxParallel = MaxParallel,
-            Serial = string.IsNullOrWhiteSpace(Serial) ? (BatchSize?)null : BatchSize.Parse(Serial),
-            // Each task is its own step: a host that failed an earlier task of this build was already reported there.
-            SkipFailedHostsInLaterSteps = false,
-        };
-        var p = FailurePolicy?.Trim();
-        if (string.IsNullOrEmpty(p) || p.Equals("Continue", StringComparison.OrdinalIgnoreCase)) return o;
-        if (p.Equals("StopOnFirst", StringComparison.OrdinalIgnoreCase)) return o with { FailurePolicy = Fleet.FailurePolicy.StopOnFirst };
-        if (p.EndsWith('%') && double.TryParse(p[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var pct) && pct is >= 0 and <= 100)
-            return o with { FailurePolicy = Fleet.FailurePolicy.MaxFailurePercentage, MaxFailurePercentage = pct };
-        throw new FormatException($"FailurePolicy '{FailurePolicy}' is not Continue, StopOnFirst or a percentage such as 25%.");
-    }
-
     /// <summary>
     /// Remote Python logging (and transport diagnostics) at the matching MSBuild level. Remote errors are warnings
     /// (RMT0013): a record a tool logs is information about the host, not by itself a failed build step.
@@ -206,9 +194,10 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         Post(() => Log.LogMessage(importance, "{0}", host != null ? $"{host}: {message}" : message));
 
     // MSBuild accepts a null subcategory (none); its signature predates nullable annotations.
+    // Core's messages may name its C# API (SshOptions.Port); the user wrote RmoteHost metadata.
     void LogCodedError(string code, string? host, string message) =>
         Log.LogError(null!, code, null, BuildEngine?.ProjectFileOfTaskNode, BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0, 0, 0,
-            "{0}", host != null ? $"{host}: {message}" : message);
+            "{0}", MsBuildNames.Of(host != null ? $"{host}: {message}" : message));
 
     void LogCodedWarning(string code, string? host, string message) =>
         Log.LogWarning(null!, code, null, BuildEngine?.ProjectFileOfTaskNode, BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0, 0, 0,
@@ -218,20 +207,20 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// Reports a step: a summary line per host (at minimal verbosity), an error with a code per failed host, a
     /// warning per skipped host; fills <see cref="HostSummary"/>. Returns true when every host succeeded.
     /// </summary>
-    protected bool Report<T>(FleetResult<T> result, Func<T, string> describe, Func<T, TimeSpan>? duration = null)
+    protected bool Report<T>(FleetResult<T> result)
     {
         var summary = new List<ITaskItem>();
         foreach (var row in result)
         {
             var item = new TaskItem(ItemText.Escape(row.Host));
             item.SetMetadata("Status", row.Status.ToString().ToLowerInvariant());
-            item.SetMetadata("Duration", row.Duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture));
-            var detail = row.Success && row.Value is { } v ? describe(v) : Flatten(WithoutHost(row.Reason ?? row.Error?.Message ?? "", row.Host));
+            item.SetMetadata("Duration", StepOutcome.Time(row).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture));
+            var detail = row.Success && row.Value is { } v ? StepOutcome.Summary(v) : Flatten(WithoutHost(row.Reason ?? row.Error?.Message ?? "", row.Host));
             item.SetMetadata("Detail", ItemText.Escape(detail));
             summary.Add(item);
             var host = row.Host;
             if (row.Success)
-                PostMessage(MessageImportance.High, host, $"{TaskLabel}: {detail} ({(duration != null ? duration(row.Value!) : row.Duration).TotalSeconds:0.00} s)");
+                PostMessage(MessageImportance.High, host, $"{TaskLabel}: {detail} ({StepOutcome.Time(row).TotalSeconds:0.00} s)");
             else if (row.Status == HostStatus.Skipped)
                 Post(() => LogCodedWarning(ErrorCodes.Skipped, host, $"{TaskLabel} skipped: {detail}"));
             else
@@ -259,15 +248,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         return text.TrimEnd();
     }
 
-    /// <summary>The limit of this task on each host (null: none); tasks whose <see cref="Timeout"/> the host enforces add <see cref="RemoteGrace"/>.</summary>
-    protected virtual TimeSpan? StepTimeout => Milliseconds(Timeout);
-
-    /// <summary>Added to a time limit the host enforces itself, so that its message (naming the command or unit) wins; the step limit only ends a frozen host.</summary>
-    protected static readonly TimeSpan RemoteGrace = TimeSpan.FromSeconds(10);
-
-    /// <summary>A timeout in milliseconds as a TimeSpan (null when 0 or less: no limit).</summary>
-    protected static TimeSpan? Milliseconds(int ms) => ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
-
-    /// <summary>A local path made absolute against the project folder.</summary>
-    protected string LocalPath(string path) => Path.GetFullPath(path, ProjectDirectory);
+    /// <summary>Milliseconds given to a parameter as a duration; negative values are refused by name.</summary>
+    protected static TimeSpan Milliseconds(int ms, string parameter) =>
+        ms >= 0 ? TimeSpan.FromMilliseconds(ms) : throw new ArgumentException($"{parameter} must not be negative (milliseconds; was {ms}).");
 }

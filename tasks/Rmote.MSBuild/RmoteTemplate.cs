@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using Rmote.Deploy;
+using Rmote.Operations;
 
 namespace Rmote.MSBuild;
 
@@ -30,8 +30,8 @@ public sealed class RmoteTemplate : RmoteTask
     /// <summary>Variables as <c>Name=Value</c> pairs (<c>Properties="Port=$(Port);Env=$(Configuration)"</c>).</summary>
     public string[]? Properties { get; set; }
 
-    /// <summary>Octal mode of the file (<c>0640</c>).</summary>
-    public string? Mode { get; set; }
+    /// <summary>Octal mode of the file (<c>0640</c>; default: the file's own, or 0600 with a secret variable).</summary>
+    public string? FileMode { get; set; }
 
     /// <summary>Owner of the file.</summary>
     public string? Owner { get; set; }
@@ -49,7 +49,7 @@ public sealed class RmoteTemplate : RmoteTask
     TemplateRequest? request;
 
     /// <inheritdoc/>
-    protected override void Validate()
+    protected override object Validate()
     {
         var vars = new Dictionary<string, object?>(StringComparer.Ordinal);
         var secrets = new List<string>();
@@ -65,20 +65,17 @@ public sealed class RmoteTemplate : RmoteTask
             if (eq <= 0) throw new ArgumentException($"Properties entry '{pair}' is not Name=Value.");
             vars[pair[..eq].Trim()] = pair[(eq + 1)..];
         }
-        if (string.IsNullOrWhiteSpace(Template) == string.IsNullOrWhiteSpace(TemplateFile))
-            throw new ArgumentException("Give Template (text) or TemplateFile, exactly one.");
-        request = new TemplateRequest
+        return request = StepMapper.Template(new TemplateStep
         {
-            Text = string.IsNullOrWhiteSpace(Template) ? null : Template,
-            LocalFile = string.IsNullOrWhiteSpace(TemplateFile) ? null : LocalPath(TemplateFile),
+            Template = Template,
+            TemplateFile = TemplateFile,
+            DestinationFile = DestinationFile,
             Variables = vars,
-            SecretVariableNames = secrets,
-            Path = DestinationFile.Trim(),
-            Mode = string.IsNullOrWhiteSpace(Mode) ? null : Mode.Trim(),
-            Owner = string.IsNullOrWhiteSpace(Owner) ? null : Owner.Trim(),
-            Group = string.IsNullOrWhiteSpace(Group) ? null : Group.Trim(),
-        };
-        if (request.LocalFile is { } f && !File.Exists(f)) throw new FileNotFoundException($"TemplateFile '{TemplateFile}' does not exist.", f);
+            SecretVariables = secrets,
+            FileMode = FileMode,
+            Owner = Owner,
+            Group = Group,
+        }, ProjectDirectory);
     }
 
     /// <inheritdoc/>
@@ -86,6 +83,6 @@ public sealed class RmoteTemplate : RmoteTask
     {
         var result = await ops.RenderTemplateAsync(request!, cancellationToken).ConfigureAwait(false);
         Changed = result.Successes.Any(r => r.Value!.Changed);
-        return Report(result, r => (r.Changed ? "wrote " : "unchanged ") + r.Path);
+        return Report(result);
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Rmote.Deploy;
+using Rmote.Operations;
 
 namespace Rmote.MSBuild;
 
@@ -19,16 +19,13 @@ public sealed class RmoteWaitForHealthy : RmoteTask
     public string[]? ExpectedStatusCodes { get; set; }
 
     /// <summary>Pause between attempts in milliseconds (default 1000).</summary>
-    public int Interval { get; set; } = 1000;
+    public int Interval { get; set; } = (int)StepDefaults.HealthInterval.TotalMilliseconds;
 
     /// <summary>Give up after this many milliseconds (default 60000).</summary>
-    public override int Timeout { get; set; } = 60000;
-
-    /// <inheritdoc/>
-    protected override TimeSpan? StepTimeout => Milliseconds(Timeout) + Milliseconds(AttemptTimeout) + RemoteGrace;
+    public override int Timeout { get; set; } = (int)StepDefaults.HealthTimeout.TotalMilliseconds;
 
     /// <summary>Limit of one attempt in milliseconds (default 5000).</summary>
-    public int AttemptTimeout { get; set; } = 5000;
+    public int AttemptTimeout { get; set; } = (int)StepDefaults.HealthAttemptTimeout.TotalMilliseconds;
 
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.Unhealthy;
@@ -36,22 +33,18 @@ public sealed class RmoteWaitForHealthy : RmoteTask
     HealthCheckOptions? check;
 
     /// <inheritdoc/>
-    protected override void Validate()
+    protected override object Validate() => check = StepMapper.WaitForHealthy(new WaitForHealthyStep
     {
-        var codes = (ExpectedStatusCodes ?? []).Select(c => int.TryParse(c.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? n : throw new FormatException($"ExpectedStatusCodes '{c}' is not a number.")).ToArray();
-        var hasUrl = !string.IsNullOrWhiteSpace(Url);
-        if (hasUrl == Command is { Length: > 0 }) throw new ArgumentException("Give Url or Command, exactly one.");
-        check = (hasUrl ? HealthCheckOptions.ForUrl(Url!.Trim(), codes) : HealthCheckOptions.ForCommand(Command!)) with
-        {
-            Interval = TimeSpan.FromMilliseconds(Math.Max(0, Interval)),
-            Timeout = TimeSpan.FromMilliseconds(Math.Max(0, Timeout)),
-            AttemptTimeout = TimeSpan.FromMilliseconds(Math.Max(1, AttemptTimeout)),
-        };
-    }
+        Url = Url,
+        Command = Command,
+        ExpectedStatusCodes = [.. (ExpectedStatusCodes ?? []).Select(c => int.TryParse(c.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n : throw new FormatException($"ExpectedStatusCodes '{c}' is not a number."))],
+        Interval = Milliseconds(Interval, nameof(Interval)),
+        Timeout = Milliseconds(Timeout, nameof(Timeout)),
+        AttemptTimeout = Milliseconds(AttemptTimeout, nameof(AttemptTimeout)),
+    });
 
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken) =>
-        Report(await ops.WaitForHealthyAsync(check!, null, cancellationToken).ConfigureAwait(false),
-            r => $"healthy ({r.Detail}) after {r.Attempts} attempt(s)");
+        Report(await ops.WaitForHealthyAsync(check!, null, cancellationToken).ConfigureAwait(false));
 }

@@ -40,10 +40,10 @@ public sealed class CakeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper
                 Information("BATCHES>> {0}", string.Join(",", exec.Select(r => r.Batch)));
                 var copy = RmoteCopy(hosts, "./retry", "/srv/{{retry}}", Conn(new RmoteCopySettings()).WithRetries(5));
                 Information("ATTEMPTS>> {0}", string.Join(",", copy.Select(r => r.Value.Attempts)));
-                RmoteWaitForHealthy(hosts, "{{starting.Url}}", Conn(new RmoteHealthSettings()).WithTimeout(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100)));
+                RmoteWaitForHealthy(hosts, "{{starting.Url}}", Conn(new RmoteWaitForHealthySettings()).WithTimeout(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100)));
                 try
                 {
-                    RmoteWaitForHealthy(hosts, "{{down.Url}}", Conn(new RmoteHealthSettings()).WithTimeout(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)));
+                    RmoteWaitForHealthy(hosts, "{{down.Url}}", Conn(new RmoteWaitForHealthySettings()).WithTimeout(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)));
                 }
                 catch (CakeException e)
                 {

@@ -33,8 +33,8 @@ public sealed class CakeSshTests(SshFleetFixture rig, ITestOutputHelper output)
                 RmoteCopy(hosts, "./v2", "/srv/app", Conn(new RmoteCopySettings()).WithReleases(keep: 2, releaseId: "r2"));
                 RmoteTemplate(hosts, "./host.tmpl", "/srv/app/host.conf", Conn(new RmoteTemplateSettings()));
                 RmoteExec(hosts, "cat /srv/app/current/version.txt", Conn(new RmoteExecSettings()));
-                RmoteRollback(hosts, "/srv/app", Conn(new RmoteReleaseSettings()));
-                RmoteWaitForHealthyCommand(hosts, new[] { "test", "-f", "/srv/app/current/version.txt" }, Conn(new RmoteHealthSettings()));
+                RmoteRollback(hosts, "/srv/app", Conn(new RmoteRollbackSettings()));
+                RmoteWaitForHealthyCommand(hosts, new[] { "test", "-f", "/srv/app/current/version.txt" }, Conn(new RmoteWaitForHealthySettings()));
                 try
                 {
                     RmoteExec(hosts, "test ! -e /srv/broken || { echo broken here >&2; exit 5; }", Conn(new RmoteExecSettings()));

@@ -1,3 +1,5 @@
+using Rmote.TestRig;
+
 namespace Rmote.MSBuild.Tests;
 
 /// <summary>

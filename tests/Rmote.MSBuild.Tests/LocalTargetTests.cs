@@ -19,7 +19,7 @@ public sealed class LocalTargetTests(PackedFeed feed)
                 <Src Include="extra/c.dat" DestinationSubPath="renamed/c.dat" />
               </ItemGroup>
               <Target Name="Push">
-                <RmoteCopy Hosts="@(RmoteHost)" SourceFiles="@(Src)" DestinationFolder="{dest.Path}" Mode="0640">
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFiles="@(Src)" DestinationFolder="{dest.Path}" FileMode="0640">
                   <Output TaskParameter="CopiedFiles" ItemName="Copied" />
                 </RmoteCopy>
                 <Message Importance="high" Text="COPIED=@(Copied->Count())" />

@@ -5,8 +5,8 @@ namespace Rmote.Cake;
 /// <summary>Settings of <see cref="RmoteAliases.RmoteCopy(ICakeContext, IEnumerable{string}, string, string, RmoteCopySettings)"/>.</summary>
 public sealed class RmoteCopySettings : RmoteSettings
 {
-    /// <summary>Compare files by SHA-256 instead of size and modification time.</summary>
-    public bool Checksum { get; set; }
+    /// <summary>Skip files whose size and modification time match (default true); false compares content (SHA-256) instead.</summary>
+    public bool SkipUnchangedFiles { get; set; } = true;
 
     /// <summary>Allow a destination normally refused as a mistake: the host's root, the home folder itself, a top-level system folder such as /etc or /srv.</summary>
     public bool AllowDangerousDestination { get; set; }
@@ -42,11 +42,14 @@ public sealed class RmoteCopySettings : RmoteSettings
     public string? ReleaseId { get; set; }
 
     /// <summary>Releases kept after the switch (default 5).</summary>
-    public int KeepReleases { get; set; } = 5;
+    public int KeepReleases { get; set; } = Operations.StepDefaults.KeepReleases;
 
     /// <summary>With releases: how long to wait for another deploy holding the base's lock (null: 60 s).</summary>
-    public TimeSpan? LockWait { get; set; }
+    public TimeSpan? LockTimeout { get; set; }
 
     /// <summary>Extra attempts for a host whose copy failed while its connection stayed up (default 0).</summary>
     public int Retries { get; set; }
+
+    /// <summary>Pause before a retry (null: 1 s).</summary>
+    public TimeSpan? RetryDelay { get; set; }
 }

@@ -3,11 +3,11 @@ namespace Rmote.Cake;
 /// <summary>Fluent setters of <see cref="RmoteCopySettings"/>.</summary>
 public static class RmoteCopySettingsExtensions
 {
-    /// <summary>Compares files by SHA-256 instead of size and time.</summary>
-    public static RmoteCopySettings WithChecksum(this RmoteCopySettings settings, bool checksum = true)
+    /// <summary>Skips files whose size and time match (the default); false compares content (SHA-256) instead.</summary>
+    public static RmoteCopySettings WithSkipUnchangedFiles(this RmoteCopySettings settings, bool skip = true)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Checksum = checksum;
+        settings.SkipUnchangedFiles = skip;
         return settings;
     }
 
@@ -79,19 +79,20 @@ public static class RmoteCopySettingsExtensions
         return settings;
     }
 
-    /// <summary>With releases: waits up to <paramref name="wait"/> for another deploy holding the base's lock.</summary>
-    public static RmoteCopySettings WithLockWait(this RmoteCopySettings settings, TimeSpan wait)
+    /// <summary>With releases: waits up to <paramref name="timeout"/> for another deploy holding the base's lock.</summary>
+    public static RmoteCopySettings WithLockTimeout(this RmoteCopySettings settings, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.LockWait = wait;
+        settings.LockTimeout = timeout;
         return settings;
     }
 
-    /// <summary>Retries a host's failed copy this many times (only what is still missing is sent again).</summary>
-    public static RmoteCopySettings WithRetries(this RmoteCopySettings settings, int retries)
+    /// <summary>Retries a host's failed copy this many times (only what is still missing is sent again), optionally after <paramref name="retryDelay"/>.</summary>
+    public static RmoteCopySettings WithRetries(this RmoteCopySettings settings, int retries, TimeSpan? retryDelay = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Retries = retries;
+        settings.RetryDelay = retryDelay ?? settings.RetryDelay;
         return settings;
     }
 }

@@ -17,11 +17,9 @@ public sealed class RmoteExecSettings : RmoteSettings
     /// <summary>Time limit per host; the remote process group is killed on expiry.</summary>
     public override TimeSpan? Timeout { get; set; }
 
-    internal override TimeSpan? StepTimeout => Integration.StepBounds.AfterRemote(Timeout);
-
     /// <summary>A non-zero exit code is not a failure (it is still reported).</summary>
     public bool IgnoreExitCode { get; set; }
 
-    /// <summary>Run the command as a program and arguments split on spaces, without <c>/bin/sh -c</c>.</summary>
+    /// <summary>Run the command without <c>/bin/sh -c</c>: split into program and arguments with shell quoting rules (<c>'a b'</c>, <c>"a b"</c>, <c>a\ b</c>), nothing expanded.</summary>
     public bool NoShell { get; set; }
 }

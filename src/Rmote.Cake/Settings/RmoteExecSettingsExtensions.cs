@@ -44,7 +44,7 @@ public static class RmoteExecSettingsExtensions
         return settings;
     }
 
-    /// <summary>Runs the command without a shell (split on spaces).</summary>
+    /// <summary>Runs the command without a shell (split with shell quoting rules).</summary>
     public static RmoteExecSettings WithNoShell(this RmoteExecSettings settings, bool noShell = true)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -52,7 +52,7 @@ public abstract class RmoteSettings
     public bool CodeCache { get => connection.CodeCache; set => connection = connection with { CodeCache = value }; }
 
     /// <summary>Each host's defaults: these connection settings, relative paths under <paramref name="workingDirectory"/>, the alias's time limit.</summary>
-    internal HostSpec HostDefaults(string workingDirectory) => connection.ToHostDefaults(workingDirectory, StepTimeout);
+    internal HostSpec HostDefaults(string workingDirectory) => connection.ToHostDefaults(workingDirectory, Timeout);
 
     /// <summary>
     /// Time limit of the alias on each host (null, the default: none). On expiry the host's remote work is cancelled and
@@ -60,9 +60,6 @@ public abstract class RmoteSettings
     /// keep a <c>Timeout</c> of their own (the wait), which hides this one.
     /// </summary>
     public virtual TimeSpan? Timeout { get; set; }
-
-    /// <summary>The limit the alias gets on each host; settings whose <see cref="Timeout"/> the host enforces add a grace period.</summary>
-    internal virtual TimeSpan? StepTimeout => Timeout;
 
     /// <summary>Hosts worked on at once (default 32).</summary>
     public int MaxParallel { get; set; } = 32;

@@ -12,7 +12,7 @@ public sealed class RmoteTemplateSettings : RmoteSettings
     public ISet<string> SecretVariables { get; set; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>Mode of the written file, octal (<c>"0644"</c>; default: the file's own, or 0600 with a secret variable).</summary>
-    public string? Mode { get; set; }
+    public string? FileMode { get; set; }
 
     /// <summary>Owner of the written file.</summary>
     public string? Owner { get; set; }

@@ -21,10 +21,10 @@ public static class RmoteTemplateSettingsExtensions
     }
 
     /// <summary>Sets the written file's mode (octal, <c>"0644"</c>).</summary>
-    public static RmoteTemplateSettings WithMode(this RmoteTemplateSettings settings, string mode)
+    public static RmoteTemplateSettings WithFileMode(this RmoteTemplateSettings settings, string fileMode)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Mode = mode;
+        settings.FileMode = fileMode;
         return settings;
     }
 

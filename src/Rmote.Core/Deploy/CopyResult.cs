@@ -36,5 +36,5 @@ public sealed record CopyResult
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"copied {Copied}, skipped {Skipped}, deleted {Deleted}, {BytesSent / 1048576.0:0.0} MiB in {Duration.TotalSeconds:0.00} s";
+        $"copied {Copied}, unchanged {Skipped}, deleted {Deleted}, {BytesSent / 1048576.0:0.0} MiB in {Duration.TotalSeconds:0.00} s";
 }

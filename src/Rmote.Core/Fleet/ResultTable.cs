@@ -6,15 +6,15 @@ namespace Rmote.Fleet;
 /// <summary>Formats per-host results as a fixed-width text table.</summary>
 public static class ResultTable
 {
-    /// <summary>Columns HOST, STATUS, TIME, DETAIL, then a summary line.</summary>
-    public static string Format<T>(FleetResult<T> result, Func<T, string>? describe = null)
+    /// <summary>Columns HOST, STATUS, TIME, DETAIL, then a summary line; <paramref name="describe"/> and <paramref name="time"/> override a row's detail and time.</summary>
+    public static string Format<T>(FleetResult<T> result, Func<T, string>? describe = null, Func<HostResult<T>, TimeSpan>? time = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         var rows = result.Select(r => new[]
         {
             r.Host,
             r.Status.ToString().ToLowerInvariant(),
-            r.Duration.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s",
+            (time?.Invoke(r) ?? r.Duration).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s",
             OneLine(r.Success && describe != null && r.Value is { } v ? describe(v) : r.Detail),
         }).ToList();
         string[] header = ["HOST", "STATUS", "TIME", "DETAIL"];

@@ -1,57 +1,33 @@
-using Rmote.Deploy;
 using Rmote.Fleet;
-using Rmote.Integration;
-using Serilog;
+using Rmote.Operations;
 
 namespace Rmote.Nuke.Internal;
 
 /// <summary>
-/// What every task does around its operation: settings to host specs and fan-out options, run through the shared
-/// operations layer, log the per-host table through Serilog, and throw <see cref="RmoteTaskException"/> naming each
-/// failed host and its cause.
+/// Nuke's adapter to the shared step runner (<see cref="StepRunner"/>): logs go to Serilog's static logger, a failure
+/// is an <see cref="RmoteTaskException"/>, relative local paths are relative to the current folder. The connection
+/// settings become the hosts' defaults here; everything else happens in Rmote.Core's operations layer.
 /// </summary>
 internal static class NukeStep
 {
-    public static FleetResult<T> Run<T>(string task, RmoteSettings settings,
-        Func<FleetOperations, FleetOptions, CancellationToken, Task<FleetResult<T>>> step, Func<T, string>? describe = null)
+    static readonly StepHost Host = new()
+    {
+        Logger = SerilogRemoteLogger.Instance,
+        Error = (message, inner) => inner is null ? new RmoteTaskException(message) : new RmoteTaskException(message, inner),
+        LocalFolder = "",
+    };
+
+    public static FleetResult<TOut> Run<TRequest, TOut>(string task, RmoteSettings settings,
+        Func<string, TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run) where TRequest : notnull
     {
         ArgumentNullException.ThrowIfNull(settings);
-        IReadOnlyList<HostSpec> specs;
-        FleetOptions options;
-        try
-        {
-            specs = OperationRunner.ParseHosts(settings.Hosts, settings.HostDefaults());
-            var defaults = new FleetOptions();
-            options = new FleetOptions
-            {
-                MaxParallel = settings.MaxParallel ?? defaults.MaxParallel,
-                Serial = string.IsNullOrWhiteSpace(settings.Serial) ? (BatchSize?)null : BatchSize.Parse(settings.Serial),
-                FailurePolicy = settings.FailurePolicy ?? defaults.FailurePolicy,
-                MaxFailurePercentage = settings.MaxFailurePercentage ?? defaults.MaxFailurePercentage,
-                Logger = SerilogRemoteLogger.Instance,
-            };
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            throw new RmoteTaskException($"{task}: {e.Message}", e);
-        }
-
-        Log.Debug("{Task} on {Hosts}", task, string.Join(", ", specs.Select(s => s.Label)));
-        FleetResult<T> result;
-        try
-        {
-            result = OperationRunner.Run(specs, options, (ops, ct) => step(ops, options, ct));
-        }
-        catch (FleetCancelledException e)
-        {
-            throw new RmoteTaskException($"{task} cancelled:\n{e.Message}", e);
-        }
-        catch (Exception e) when (e is not RmoteTaskException)
-        {
-            throw new RmoteTaskException($"{task} failed: {e.Message}", e);
-        }
-        if (!result.AllSucceeded) throw new RmoteTaskException(FailureText.For(task, result, describe));
-        Log.Information("{Task}\n{Table}", task, result.ToTable(describe).TrimEnd());
-        return result;
+        var host = Host with { LocalFolder = Environment.CurrentDirectory };
+        return StepRunner.Run(host, task, settings.Hosts, settings.HostDefaults(),
+            () => StepMapper.FanOut(settings.MaxParallel, settings.Serial, settings.FailurePolicy, settings.MaxFailurePercentage),
+            () => map(host.LocalFolder), run);
     }
+
+    /// <summary>Throws when a required setting is missing, naming its setter.</summary>
+    public static string Require(string task, string? value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw new RmoteTaskException($"{task}: {name} is not set (Set{name}).") : value;
 }

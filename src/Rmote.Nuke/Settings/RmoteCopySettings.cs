@@ -12,8 +12,8 @@ public sealed record RmoteCopySettings : RmoteSettings
     /// <summary>Whether a destination normally refused as a mistake is allowed (the host's root, the home folder itself, /etc, /srv...).</summary>
     public bool? AllowDangerousDestination { get; init; }
 
-    /// <summary>Whether files are compared by SHA-256 instead of size and time.</summary>
-    public bool? Checksum { get; init; }
+    /// <summary>Whether files whose size and time match are skipped (default true); false compares content (SHA-256).</summary>
+    public bool? SkipUnchangedFiles { get; init; }
 
     /// <summary>Whether destination files the source lacks are deleted.</summary>
     public bool? DeleteExtraneous { get; init; }
@@ -49,8 +49,11 @@ public sealed record RmoteCopySettings : RmoteSettings
     public int? KeepReleases { get; init; }
 
     /// <summary>With releases: how long to wait for another deploy holding the base's lock (null: 60 s).</summary>
-    public TimeSpan? LockWait { get; init; }
+    public TimeSpan? LockTimeout { get; init; }
 
     /// <summary>Extra attempts for a host whose copy failed.</summary>
     public int? Retries { get; init; }
+
+    /// <summary>The pause before a retry (default 1 s).</summary>
+    public TimeSpan? RetryDelay { get; init; }
 }

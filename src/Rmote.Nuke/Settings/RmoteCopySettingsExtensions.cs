@@ -17,20 +17,20 @@ public static class RmoteCopySettingsExtensions
     /// <summary>Resets the folder on the hosts (the releases' base folder with releases) to the default.</summary>
     public static RmoteCopySettings ResetDestinationFolder(this RmoteCopySettings settings) => settings with { DestinationFolder = null };
 
-    /// <summary>Sets whether files are compared by SHA-256 instead of size and time.</summary>
-    public static RmoteCopySettings SetChecksum(this RmoteCopySettings settings, bool? value) => settings with { Checksum = value };
+    /// <summary>Sets whether files whose size and time match are skipped (default true).</summary>
+    public static RmoteCopySettings SetSkipUnchangedFiles(this RmoteCopySettings settings, bool? value) => settings with { SkipUnchangedFiles = value };
 
-    /// <summary>Resets whether files are compared by SHA-256 instead of size and time to the default.</summary>
-    public static RmoteCopySettings ResetChecksum(this RmoteCopySettings settings) => settings with { Checksum = null };
+    /// <summary>Resets whether files whose size and time match are skipped (default true) to the default.</summary>
+    public static RmoteCopySettings ResetSkipUnchangedFiles(this RmoteCopySettings settings) => settings with { SkipUnchangedFiles = null };
 
-    /// <summary>Enables <see cref="RmoteCopySettings.Checksum"/>: whether files are compared by SHA-256 instead of size and time.</summary>
-    public static RmoteCopySettings EnableChecksum(this RmoteCopySettings settings) => settings with { Checksum = true };
+    /// <summary>Enables <see cref="RmoteCopySettings.SkipUnchangedFiles"/>: whether files whose size and time match are skipped (default true).</summary>
+    public static RmoteCopySettings EnableSkipUnchangedFiles(this RmoteCopySettings settings) => settings with { SkipUnchangedFiles = true };
 
-    /// <summary>Disables <see cref="RmoteCopySettings.Checksum"/>: whether files are compared by SHA-256 instead of size and time.</summary>
-    public static RmoteCopySettings DisableChecksum(this RmoteCopySettings settings) => settings with { Checksum = false };
+    /// <summary>Disables <see cref="RmoteCopySettings.SkipUnchangedFiles"/>: whether files whose size and time match are skipped (default true).</summary>
+    public static RmoteCopySettings DisableSkipUnchangedFiles(this RmoteCopySettings settings) => settings with { SkipUnchangedFiles = false };
 
-    /// <summary>Toggles <see cref="RmoteCopySettings.Checksum"/>: whether files are compared by SHA-256 instead of size and time.</summary>
-    public static RmoteCopySettings ToggleChecksum(this RmoteCopySettings settings) => settings with { Checksum = !(settings.Checksum ?? false) };
+    /// <summary>Toggles <see cref="RmoteCopySettings.SkipUnchangedFiles"/>: whether files whose size and time match are skipped (default true).</summary>
+    public static RmoteCopySettings ToggleSkipUnchangedFiles(this RmoteCopySettings settings) => settings with { SkipUnchangedFiles = !(settings.SkipUnchangedFiles ?? false) };
 
     /// <summary>Sets whether a destination normally refused as a mistake is allowed (the host's root, the home folder itself, /etc, /srv...).</summary>
     public static RmoteCopySettings SetAllowDangerousDestination(this RmoteCopySettings settings, bool? value) => settings with { AllowDangerousDestination = value };
@@ -141,14 +141,20 @@ public static class RmoteCopySettingsExtensions
     public static RmoteCopySettings ResetKeepReleases(this RmoteCopySettings settings) => settings with { KeepReleases = null };
 
     /// <summary>Sets how long a release deploy waits for another deploy holding the base's lock (null: 60 s).</summary>
-    public static RmoteCopySettings SetLockWait(this RmoteCopySettings settings, TimeSpan? value) => settings with { LockWait = value };
+    public static RmoteCopySettings SetLockTimeout(this RmoteCopySettings settings, TimeSpan? value) => settings with { LockTimeout = value };
 
     /// <summary>Resets how long a release deploy waits for another deploy holding the base's lock to the default (60 s).</summary>
-    public static RmoteCopySettings ResetLockWait(this RmoteCopySettings settings) => settings with { LockWait = null };
+    public static RmoteCopySettings ResetLockTimeout(this RmoteCopySettings settings) => settings with { LockTimeout = null };
 
     /// <summary>Sets extra attempts for a host whose copy failed.</summary>
     public static RmoteCopySettings SetRetries(this RmoteCopySettings settings, int? value) => settings with { Retries = value };
 
     /// <summary>Resets extra attempts for a host whose copy failed to the default.</summary>
     public static RmoteCopySettings ResetRetries(this RmoteCopySettings settings) => settings with { Retries = null };
+
+    /// <summary>Sets the pause before a retry.</summary>
+    public static RmoteCopySettings SetRetryDelay(this RmoteCopySettings settings, TimeSpan? value) => settings with { RetryDelay = value };
+
+    /// <summary>Resets the pause before a retry to the default (1 s).</summary>
+    public static RmoteCopySettings ResetRetryDelay(this RmoteCopySettings settings) => settings with { RetryDelay = null };
 }

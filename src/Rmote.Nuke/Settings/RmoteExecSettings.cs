@@ -15,12 +15,9 @@ public sealed record RmoteExecSettings : RmoteSettings
     /// <summary>Names of environment variables whose values are masked in output and errors.</summary>
     public IReadOnlyList<string> SecretEnvironmentVariables { get; init; } = [];
 
-    /// <summary>The time limit per host (<see cref="RmoteSettings.Timeout"/>) is the command's: the host kills its process group on expiry.</summary>
-    internal override TimeSpan? StepTimeout => Integration.StepBounds.AfterRemote(Timeout);
-
     /// <summary>Whether a non-zero exit code is accepted.</summary>
     public bool? IgnoreExitCode { get; init; }
 
-    /// <summary>Whether the command runs without a shell (split on spaces).</summary>
+    /// <summary>Whether the command runs without a shell (split with shell quoting rules).</summary>
     public bool? NoShell { get; init; }
 }

@@ -68,18 +68,18 @@ public static class RmoteExecSettingsExtensions
     /// <summary>Toggles <see cref="RmoteExecSettings.IgnoreExitCode"/>: whether a non-zero exit code is accepted.</summary>
     public static RmoteExecSettings ToggleIgnoreExitCode(this RmoteExecSettings settings) => settings with { IgnoreExitCode = !(settings.IgnoreExitCode ?? false) };
 
-    /// <summary>Sets whether the command runs without a shell (split on spaces).</summary>
+    /// <summary>Sets whether the command runs without a shell (split with shell quoting rules).</summary>
     public static RmoteExecSettings SetNoShell(this RmoteExecSettings settings, bool? value) => settings with { NoShell = value };
 
-    /// <summary>Resets whether the command runs without a shell (split on spaces) to the default.</summary>
+    /// <summary>Resets whether the command runs without a shell (split with shell quoting rules) to the default.</summary>
     public static RmoteExecSettings ResetNoShell(this RmoteExecSettings settings) => settings with { NoShell = null };
 
-    /// <summary>Enables <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split on spaces).</summary>
+    /// <summary>Enables <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split with shell quoting rules).</summary>
     public static RmoteExecSettings EnableNoShell(this RmoteExecSettings settings) => settings with { NoShell = true };
 
-    /// <summary>Disables <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split on spaces).</summary>
+    /// <summary>Disables <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split with shell quoting rules).</summary>
     public static RmoteExecSettings DisableNoShell(this RmoteExecSettings settings) => settings with { NoShell = false };
 
-    /// <summary>Toggles <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split on spaces).</summary>
+    /// <summary>Toggles <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split with shell quoting rules).</summary>
     public static RmoteExecSettings ToggleNoShell(this RmoteExecSettings settings) => settings with { NoShell = !(settings.NoShell ?? false) };
 }

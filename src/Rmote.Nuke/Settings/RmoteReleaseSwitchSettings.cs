@@ -13,5 +13,5 @@ public sealed record RmoteReleaseSwitchSettings : RmoteSettings
     public int? KeepReleases { get; init; }
 
     /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
-    public TimeSpan? LockWait { get; init; }
+    public TimeSpan? LockTimeout { get; init; }
 }

@@ -24,8 +24,8 @@ public static class RmoteReleaseSwitchSettingsExtensions
     public static RmoteReleaseSwitchSettings ResetKeepReleases(this RmoteReleaseSwitchSettings settings) => settings with { KeepReleases = null };
 
     /// <summary>Sets how long to wait for a deploy holding the base's lock (null: 60 s).</summary>
-    public static RmoteReleaseSwitchSettings SetLockWait(this RmoteReleaseSwitchSettings settings, TimeSpan? value) => settings with { LockWait = value };
+    public static RmoteReleaseSwitchSettings SetLockTimeout(this RmoteReleaseSwitchSettings settings, TimeSpan? value) => settings with { LockTimeout = value };
 
     /// <summary>Resets how long to wait for a deploy holding the base's lock to the default (60 s).</summary>
-    public static RmoteReleaseSwitchSettings ResetLockWait(this RmoteReleaseSwitchSettings settings) => settings with { LockWait = null };
+    public static RmoteReleaseSwitchSettings ResetLockTimeout(this RmoteReleaseSwitchSettings settings) => settings with { LockTimeout = null };
 }

@@ -6,6 +6,9 @@ public sealed record RmoteRollbackSettings : RmoteSettings
     /// <summary>The releases' base folder on the hosts.</summary>
     public string? BaseFolder { get; init; }
 
+    /// <summary>The release to go back to (default: the most recent one live on every host, complete and still present).</summary>
+    public string? ToRelease { get; init; }
+
     /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
-    public TimeSpan? LockWait { get; init; }
+    public TimeSpan? LockTimeout { get; init; }
 }

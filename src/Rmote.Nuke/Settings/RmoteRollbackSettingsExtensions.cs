@@ -12,8 +12,14 @@ public static class RmoteRollbackSettingsExtensions
     public static RmoteRollbackSettings ResetBaseFolder(this RmoteRollbackSettings settings) => settings with { BaseFolder = null };
 
     /// <summary>Sets how long to wait for a deploy holding the base's lock (null: 60 s).</summary>
-    public static RmoteRollbackSettings SetLockWait(this RmoteRollbackSettings settings, TimeSpan? value) => settings with { LockWait = value };
+    public static RmoteRollbackSettings SetLockTimeout(this RmoteRollbackSettings settings, TimeSpan? value) => settings with { LockTimeout = value };
 
     /// <summary>Resets how long to wait for a deploy holding the base's lock to the default (60 s).</summary>
-    public static RmoteRollbackSettings ResetLockWait(this RmoteRollbackSettings settings) => settings with { LockWait = null };
+    public static RmoteRollbackSettings ResetLockTimeout(this RmoteRollbackSettings settings) => settings with { LockTimeout = null };
+
+    /// <summary>Sets the release to go back to.</summary>
+    public static RmoteRollbackSettings SetToRelease(this RmoteRollbackSettings settings, string? value) => settings with { ToRelease = value };
+
+    /// <summary>Resets the release to go back to (the most recent earlier one).</summary>
+    public static RmoteRollbackSettings ResetToRelease(this RmoteRollbackSettings settings) => settings with { ToRelease = null };
 }

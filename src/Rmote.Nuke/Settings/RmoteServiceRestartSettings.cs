@@ -9,9 +9,6 @@ public sealed record RmoteServiceRestartSettings : RmoteSettings
     /// <summary>Whether units are reloaded instead of restarted.</summary>
     public bool? Reload { get; init; }
 
-    /// <summary>The time limit per host (<see cref="RmoteSettings.Timeout"/>) is each unit's wait to become active.</summary>
-    internal override TimeSpan? StepTimeout => Integration.StepBounds.AfterRemote(Timeout * Math.Max(1, ServiceNames.Count));
-
     /// <summary>Journal lines quoted when a unit does not come up (default 20).</summary>
     public int? JournalLines { get; init; }
 }

@@ -18,11 +18,8 @@ public abstract record RmoteSettings : ConnectionSettings
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
-    /// <summary>The limit the task gets on each host.</summary>
-    internal virtual TimeSpan? StepTimeout => Timeout;
-
     /// <summary>Each host's defaults: these connection settings, relative paths under the current directory, the task's time limit.</summary>
-    internal HostSpec HostDefaults() => ToHostDefaults(Environment.CurrentDirectory, StepTimeout);
+    internal HostSpec HostDefaults() => ToHostDefaults(Environment.CurrentDirectory, Timeout);
 
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }

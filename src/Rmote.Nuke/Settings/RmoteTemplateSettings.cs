@@ -7,7 +7,7 @@ public sealed record RmoteTemplateSettings : RmoteSettings
     public string? TemplateFile { get; init; }
 
     /// <summary>The file written on the hosts.</summary>
-    public string? DestinationPath { get; init; }
+    public string? DestinationFile { get; init; }
 
     /// <summary>Template variables.</summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
@@ -16,7 +16,7 @@ public sealed record RmoteTemplateSettings : RmoteSettings
     public IReadOnlyList<string> SecretVariables { get; init; } = [];
 
     /// <summary>The written file's mode, octal (default: the file's own, or 0600 with a secret variable).</summary>
-    public string? Mode { get; init; }
+    public string? FileMode { get; init; }
 
     /// <summary>The written file's owner.</summary>
     public string? Owner { get; init; }

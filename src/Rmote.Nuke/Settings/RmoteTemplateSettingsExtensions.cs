@@ -12,10 +12,10 @@ public static class RmoteTemplateSettingsExtensions
     public static RmoteTemplateSettings ResetTemplateFile(this RmoteTemplateSettings settings) => settings with { TemplateFile = null };
 
     /// <summary>Sets the file written on the hosts.</summary>
-    public static RmoteTemplateSettings SetDestinationPath(this RmoteTemplateSettings settings, string? value) => settings with { DestinationPath = value };
+    public static RmoteTemplateSettings SetDestinationFile(this RmoteTemplateSettings settings, string? value) => settings with { DestinationFile = value };
 
     /// <summary>Resets the file written on the hosts to the default.</summary>
-    public static RmoteTemplateSettings ResetDestinationPath(this RmoteTemplateSettings settings) => settings with { DestinationPath = null };
+    public static RmoteTemplateSettings ResetDestinationFile(this RmoteTemplateSettings settings) => settings with { DestinationFile = null };
 
     /// <summary>Sets template variables.</summary>
     public static RmoteTemplateSettings SetVariables(this RmoteTemplateSettings settings, IDictionary<string, object?> values) => settings with { Variables = new Dictionary<string, object?>(values) };
@@ -40,10 +40,10 @@ public static class RmoteTemplateSettingsExtensions
     public static RmoteTemplateSettings ClearSecretVariables(this RmoteTemplateSettings settings) => settings with { SecretVariables = [] };
 
     /// <summary>Sets the written file's mode, octal.</summary>
-    public static RmoteTemplateSettings SetMode(this RmoteTemplateSettings settings, string? value) => settings with { Mode = value };
+    public static RmoteTemplateSettings SetFileMode(this RmoteTemplateSettings settings, string? value) => settings with { FileMode = value };
 
     /// <summary>Resets the written file's mode, octal to the default.</summary>
-    public static RmoteTemplateSettings ResetMode(this RmoteTemplateSettings settings) => settings with { Mode = null };
+    public static RmoteTemplateSettings ResetFileMode(this RmoteTemplateSettings settings) => settings with { FileMode = null };
 
     /// <summary>Sets the written file's owner.</summary>
     public static RmoteTemplateSettings SetOwner(this RmoteTemplateSettings settings, string? value) => settings with { Owner = value };

@@ -1,0 +1,279 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Rmote.Deploy;
+using Rmote.Fleet;
+using Rmote.Tools;
+
+namespace Rmote.Operations;
+
+/// <summary>
+/// The deploy steps every build integration (MSBuild, Cake, Nuke) runs, over the open connections of a
+/// <see cref="FleetSession"/>: copy (plain or as a release), exec with live output, service restart, template,
+/// release switch and rollback, health wait. Each step runs on every host under the fan-out options
+/// (MaxParallel, Serial, FailurePolicy) and returns a <see cref="FleetResult{T}"/> in which one failing host never
+/// hides the others. Wrappers only translate parameters and logging; the behaviour lives here.
+/// </summary>
+/// <example><code>
+/// await using var session = await FleetSession.ConnectAsync(hosts);
+/// var ops = new FleetOperations(session);
+/// var copy = await ops.CopyAsync(new CopyRequest { Source = CopySource.FromFolder("publish"), Options = new() { DestinationFolder = "/srv/app" }, UseReleases = true });
+/// var run = await ops.ExecAsync(new ExecRequest { Command = ["/srv/app/current/app", "--version"] }, line => Console.WriteLine(line));
+/// </code></example>
+public sealed class FleetOperations
+{
+    /// <summary>Operations over <paramref name="session"/>'s hosts (the session stays the caller's to dispose).</summary>
+    public FleetOperations(FleetSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Session = session;
+    }
+
+    /// <summary>The hosts and their connections.</summary>
+    public FleetSession Session { get; }
+
+    FleetOptions OptionsFor(FleetOptions? requested) => requested ?? Session.Options;
+
+    /// <summary>
+    /// Copies <see cref="CopyRequest.Source"/> to every host (the local side is read once): a delta copy into the
+    /// destination folder, or a release deploy (stage everywhere, switch <c>current</c> everywhere or nowhere, prune).
+    /// A host whose copy fails is retried <see cref="CopyRequest.Retries"/> times while its connection is up.
+    /// </summary>
+    public async Task<FleetResult<CopyOutcome>> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var copier = new Copier(request.Source, request.Options);
+        var options = OptionsFor(request.Fleet);
+        var attempts = new ConcurrentDictionary<string, int>();
+
+        async Task<T> WithRetries<T>(Protocol p, Func<Task<T>> attempt, CancellationToken ct)
+        {
+            for (var n = 1; ; n++)
+            {
+                attempts[p.Name] = n;
+                try
+                {
+                    return await attempt().ConfigureAwait(false);
+                }
+                // A lost connection cannot be retried on (the session does not reconnect); cancellation is not a failure.
+                catch (Exception) when (n <= request.Retries && p.IsConnected && !ct.IsCancellationRequested)
+                {
+                    await Task.Delay(request.RetryDelay, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (!request.UseReleases)
+        {
+            var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+            var o = request.Options;
+            // One compressed copy of each file piece serves every host of the fleet.
+            var cache = new ChunkCache(Session.Hosts.Count(h => h.IsConnected));
+            return await Session.RunAsync(async (p, ct) =>
+            {
+                var copy = await WithRetries(p, () => copier.CopyToAsync(p, m, cache, o.DestinationFolder, o.DeleteExtraneous, ct), ct).ConfigureAwait(false);
+                return new CopyOutcome { Copy = copy, Attempts = attempts.GetValueOrDefault(p.Name, 1) };
+            }, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var releases = ReleasesAt(request.Options.DestinationFolder, request.LockWait, request.Options.AllowDangerousDestination, request.KeepReleases);
+        var deployed = await releases.DeployAsync(Session, copier, request.ReleaseId, (p, stage, ct) => WithRetries(p, stage, ct), options, cancellationToken)
+            .ConfigureAwait(false);
+        return deployed.Map(r => new CopyOutcome { Copy = r.Value!.Copy, Release = r.Value, Attempts = attempts.GetValueOrDefault(r.Host, 1) });
+    }
+
+    /// <summary>
+    /// Runs a command on every host. Each output line goes to <paramref name="onLine"/> as it is produced (called
+    /// from several hosts at once: it must be thread-safe), with secret values masked. A non-zero exit fails the host
+    /// with <see cref="RemoteExitCodeException"/> (carrying the outcome) unless <see cref="ExecRequest.IgnoreExitCode"/>.
+    /// </summary>
+    public Task<FleetResult<ExecOutcome>> ExecAsync(ExecRequest request, Action<HostOutputLine>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var masker = SecretMasker.For(request);
+        var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        return Session.RunAsync(async (p, ct) =>
+        {
+            using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
+            var sw = Stopwatch.StartNew();
+            var lines = new List<HostOutputLine>();
+            int? exit = null;
+            IAsyncEnumerable<OutputLine> stream = request.Command is { } argv
+                ? p.StreamAsync(Exec.Stream, new ExecStreamOptions([.. argv]) { Cwd = request.WorkingDirectory, Env = env, Timeout = request.Timeout, Check = false }, ct)
+                : p.StreamAsync(Exec.StreamShell, new ShellStreamOptions(request.ShellCommand!) { Cwd = request.WorkingDirectory, Env = env, Timeout = request.Timeout, Check = false }, ct);
+            try
+            {
+                await foreach (var item in stream.ConfigureAwait(false))
+                {
+                    if (item.Stream == OutputStream.Exit) { exit = item.ExitCode; continue; }
+                    var line = new HostOutputLine(p.Name, item.Stream, masker.Mask(item.Line ?? ""));
+                    lines.Add(line);
+                    onLine?.Invoke(line);
+                }
+            }
+            // Remote errors may quote the process's output or a path built from a secret: never let one through.
+            catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
+            {
+                throw masked;
+            }
+            var outcome = new ExecOutcome { Host = p.Name, ExitCode = exit ?? -1, Output = lines, Duration = sw.Elapsed };
+            if (outcome.ExitCode != 0 && !request.IgnoreExitCode)
+                throw new RemoteExitCodeException(outcome, masker.Mask(request.Display));
+            return outcome;
+        }, OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    /// <summary>
+    /// Restarts (or reloads) the units in order on every host and waits until each is active. A unit that fails or does
+    /// not settle in time fails the host with <see cref="ServiceFailedException"/> carrying its last journal lines.
+    /// </summary>
+    public Task<FleetResult<ServiceRestartOutcome>> RestartServicesAsync(ServiceRestartRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        return Session.RunAsync(async (p, ct) =>
+        {
+            var results = new List<ServiceResult>();
+            foreach (var unit in request.Names)
+            {
+                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout };
+                ServiceResult r;
+                try
+                {
+                    r = await p.CallAsync(request.Reload ? Service.ReloadWith : Service.RestartWith, args, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested && p.IsConnected)
+                {
+                    var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
+                    // The exception names the host already; so will ServiceFailedException.
+                    if (reason.StartsWith($"[{p.Name}] ", StringComparison.Ordinal)) reason = reason[(p.Name.Length + 3)..];
+                    var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
+                        ? "" // the tool already put the journal into stderr
+                        : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
+                    throw new ServiceFailedException(p.Name, unit, reason, journal, e);
+                }
+                if (!r.Status.IsActive)
+                    throw new ServiceFailedException(p.Name, unit, $"is {r.Status.ActiveState} ({r.Status.SubState}, result {r.Status.Result}) after {(request.Reload ? "reload" : "restart")}",
+                        await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false));
+                results.Add(r);
+            }
+            return new ServiceRestartOutcome(results) { Reloaded = request.Reload };
+        }, OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    static async Task<string> JournalAsync(Protocol p, string unit, int lines, CancellationToken ct)
+    {
+        try
+        {
+            var r = await p.CallAsync(Exec.Command, new ExecOptions("journalctl", "--no-pager", "-o", "short", "-n", lines.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", unit)
+            { Check = false, MergeStderr = true, Timeout = TimeSpan.FromSeconds(10) }, ct).ConfigureAwait(false);
+            return r.Stdout.Trim();
+        }
+        // The journal is a courtesy in an error message: its absence must not replace the real error.
+        catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>
+    /// Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs). The values
+    /// of <see cref="TemplateRequest.SecretVariableNames"/> are masked in every error, and the file defaults to mode 0600.
+    /// </summary>
+    public Task<FleetResult<TemplateOutcome>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var text = request.ReadTemplate();
+        var masker = SecretMasker.For(request);
+        // A file holding a secret is readable by its owner only, unless the caller chose a mode.
+        var mode = request.Mode ?? (masker.IsEmpty ? null : "0600");
+        var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
+        // Bad input throws here, before the task: nothing is sent.
+        return RenderAsync();
+
+        async Task<FleetResult<TemplateOutcome>> RenderAsync()
+        {
+            var rendered = await Session.RunAsync(async (p, ct) =>
+            {
+                var vars = new Dictionary<string, object?>(request.Variables);
+                vars.TryAdd("rmote_host", p.Name);
+                using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
+                if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
+                try
+                {
+                    return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
+                    { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames] }, ct).ConfigureAwait(false);
+                }
+                // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
+                catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
+                {
+                    throw masked;
+                }
+            }, OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
+            return rendered.Map(r => new TemplateOutcome { Path = r.Value!.Path, Changed = r.Value.Changed, Sha256 = r.Value.Sha256 });
+        }
+    }
+
+    // The dangerous-destination opt-in must reach the releases too: the host refuses such a base unless told.
+    static Releases ReleasesAt(string baseFolder, TimeSpan? lockWait, bool allowDangerousDestination = false, int? keep = null)
+    {
+        var releases = new Releases(baseFolder, allowDangerousDestination);
+        return new Releases(baseFolder, allowDangerousDestination) { Keep = keep ?? releases.Keep, LockWait = lockWait ?? releases.LockWait };
+    }
+
+    /// <summary>
+    /// Points <c>current</c> at <see cref="ReleaseSwitchRequest.ReleaseId"/> on every host, or on none: if a switch fails
+    /// somewhere, the hosts already switched are switched back. Then prunes to <see cref="ReleaseSwitchRequest.Keep"/>.
+    /// Holds each host's deploy lock meanwhile (waiting up to <see cref="ReleaseSwitchRequest.LockWait"/>).
+    /// </summary>
+    public async Task<FleetResult<ReleaseSwitched>> SwitchReleaseAsync(ReleaseSwitchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var releases = ReleasesAt(request.BaseFolder, request.LockWait);
+        var id = Releases.ValidateId(request.ReleaseId);
+        var options = OptionsFor(request.Fleet);
+        var locked = await ReleaseFleetLock.LockAsync(Session, releases, "switch to " + id, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!locked.AllSucceeded)
+                return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseLocked>(locked, "not switched: no deploy lock on " + string.Join(", ", locked.Failures.Select(r => r.Host)));
+            var switched = await releases.SwitchAllAsync(Session, (p, ct) => releases.SwitchAsync(p, id, ct), "switch", options, cancellationToken).ConfigureAwait(false);
+            if (switched.AllSucceeded && request.Keep is { } keep)
+                await Session.RunAsync((p, ct) => releases.PruneAsync(p, keep, ct), options, cancellationToken).ConfigureAwait(false);
+            return switched;
+        }
+        finally
+        {
+            await ReleaseFleetLock.UnlockAsync(Session, releases, options).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Switches <c>current</c> back on every host to one release, the same everywhere (see
+    /// <see cref="RollbackAsync(ReleaseRollbackRequest, CancellationToken)"/>).
+    /// </summary>
+    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(string baseFolder, FleetOptions? fleet = null, CancellationToken cancellationToken = default) =>
+        RollbackAsync(new ReleaseRollbackRequest { BaseFolder = baseFolder, Fleet = fleet }, cancellationToken);
+
+    /// <summary>
+    /// Switches <c>current</c> on every host to one release, the same everywhere: <see cref="ReleaseRollbackRequest.To"/>, or the
+    /// most recent release that was live on every host, is complete and still present everywhere, and is current nowhere.
+    /// All hosts or none; each host's row names the release it returned to; with no common release every host fails with
+    /// a message naming each host's state.
+    /// </summary>
+    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(ReleaseRollbackRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var releases = ReleasesAt(request.BaseFolder, request.LockWait);
+        return releases.RollbackAsync(Session, request.To, OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    /// <summary>Polls the URL (fetched by each host itself) or the command on every host until it passes or times out.</summary>
+    public Task<FleetResult<HealthCheckResult>> WaitForHealthyAsync(HealthCheckOptions check, FleetOptions? fleet = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        check.Validate();
+        return Session.RunAsync((p, ct) => HealthCheck.WaitAsync(p, check, ct), OptionsFor(fleet), cancellationToken);
+    }
+}

@@ -1,0 +1,36 @@
+using Rmote.Deploy;
+
+namespace Rmote.Operations;
+
+/// <summary>What a <see cref="FleetOperations.CopyAsync"/> did on one host.</summary>
+public sealed record CopyOutcome : IStepOutcome
+{
+    /// <summary>The copy (into the release folder when releases are used).</summary>
+    public required CopyResult Copy { get; init; }
+    /// <summary>The release deploy, or null for a plain copy.</summary>
+    public ReleaseDeployResult? Release { get; init; }
+    /// <summary>Attempts made (1 without retries).</summary>
+    public int Attempts { get; init; } = 1;
+
+    /// <inheritdoc/>
+    public string Summary
+    {
+        get
+        {
+            var c = Copy;
+            var what = c.Changed
+                ? $"copied {c.Copied}, unchanged {c.Skipped}, deleted {c.Deleted}, {c.BytesSent / 1048576.0:0.00} MiB"
+                : $"up to date, no change ({c.Skipped} file(s) unchanged)";
+            if (Release is not { } r) return what;
+            return $"release {r.ReleaseId}: {what}"
+                + (r.Switched is { } s ? (s.Previous is { } prev ? $"; current {prev} -> {s.Current}" : $"; current -> {s.Current}") : "; not switched")
+                + (r.Pruned.Count > 0 ? $"; pruned {r.Pruned.Count}" : "");
+        }
+    }
+
+    /// <summary>The copy's own time: a release row's time covers only its last step (the prune).</summary>
+    public TimeSpan? StepTime => Copy.Duration;
+
+    /// <inheritdoc/>
+    public override string ToString() => Release?.ToString() ?? Copy.ToString();
+}

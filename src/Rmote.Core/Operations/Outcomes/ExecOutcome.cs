@@ -1,0 +1,26 @@
+namespace Rmote.Operations;
+
+/// <summary>What a command did on one host.</summary>
+public sealed record ExecOutcome : IStepOutcome
+{
+    /// <summary>The host's label.</summary>
+    public required string Host { get; init; }
+    /// <summary>Exit status (negative signal number when killed by a signal).</summary>
+    public required int ExitCode { get; init; }
+    /// <summary>Every output line in arrival order, stdout and stderr interleaved (secrets masked).</summary>
+    public required IReadOnlyList<HostOutputLine> Output { get; init; }
+    /// <summary>Wall time of the command.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>Stdout lines joined with '\n'.</summary>
+    public string Stdout => string.Join('\n', Output.Where(l => l.Stream == Tools.OutputStream.Stdout).Select(l => l.Text));
+
+    /// <summary>Stderr lines joined with '\n'.</summary>
+    public string Stderr => string.Join('\n', Output.Where(l => l.Stream == Tools.OutputStream.Stderr).Select(l => l.Text));
+
+    /// <inheritdoc/>
+    public string Summary => ExitCode == 0 ? "exit 0" : $"exit {ExitCode} (ignored)";
+
+    /// <inheritdoc/>
+    public override string ToString() => $"exit {ExitCode}, {Output.Count} line(s) in {Duration.TotalSeconds:0.00} s";
+}

@@ -1,0 +1,13 @@
+using Rmote.Tools;
+
+namespace Rmote.Operations;
+
+/// <summary>One line of a remote command's output, as it is produced.</summary>
+/// <param name="Host">The host's label.</param>
+/// <param name="Stream">Stdout or stderr.</param>
+/// <param name="Text">The line without its newline (secrets masked).</param>
+public sealed record HostOutputLine(string Host, OutputStream Stream, string Text)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"[{Host}] {Text}";
+}

@@ -1,0 +1,40 @@
+using Rmote.Deploy;
+using Rmote.Fleet;
+
+namespace Rmote.Operations;
+
+/// <summary>
+/// A copy for <see cref="FleetOperations.CopyAsync"/>: <see cref="Source"/> to <see cref="CopyOptions.DestinationFolder"/>,
+/// or, with <see cref="UseReleases"/>, into a new release under it (<c>releases/&lt;id&gt;</c>, then <c>current</c> switched
+/// on every host or none, then pruned to <see cref="KeepReleases"/>).
+/// </summary>
+public sealed record CopyRequest
+{
+    /// <summary>What is copied.</summary>
+    public required CopySource Source { get; init; }
+    /// <summary>How it is copied (the destination folder is the releases' base folder when <see cref="UseReleases"/>).</summary>
+    public required CopyOptions Options { get; init; }
+    /// <summary>Deploy as a release (Capistrano layout) instead of copying into the folder itself.</summary>
+    public bool UseReleases { get; init; }
+    /// <summary>The release id (default: a UTC timestamp); the same on every host.</summary>
+    public string? ReleaseId { get; init; }
+    /// <summary>Releases kept after the switch (default 5).</summary>
+    public int KeepReleases { get; init; } = StepDefaults.KeepReleases;
+    /// <summary>How long a release deploy waits for another deploy holding the same base (null: <see cref="Releases.LockWait"/>'s 60 s).</summary>
+    public TimeSpan? LockWait { get; init; }
+    /// <summary>Extra attempts for a host whose copy failed while its connection stayed up (default 0). A retry sends only what is still missing.</summary>
+    public int Retries { get; init; }
+    /// <summary>Pause before a retry (default 1 s).</summary>
+    public TimeSpan RetryDelay { get; init; } = StepDefaults.RetryDelay;
+    /// <summary>Fan-out options for this step (null: the session's).</summary>
+    public FleetOptions? Fleet { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the request is incomplete or inconsistent (the operation calls it too).</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Retries, nameof(Retries));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepReleases, 1, nameof(KeepReleases));
+        if (ReleaseId != null) Releases.ValidateId(ReleaseId);
+        if (LockWait is { } wait) ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(LockWait));
+    }
+}

@@ -1,0 +1,48 @@
+namespace Rmote.Operations;
+
+/// <summary>
+/// A command for <see cref="FleetOperations.ExecAsync"/>: set exactly one of <see cref="Command"/> (argv, no shell)
+/// and <see cref="ShellCommand"/> (a <c>/bin/sh -c</c> script).
+/// </summary>
+public sealed record ExecRequest
+{
+    /// <summary>Program and arguments, run without a shell.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>Script run by <c>/bin/sh -c</c>.</summary>
+    public string? ShellCommand { get; init; }
+
+    /// <summary>Working directory on the host (default: the runtime's).</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Variables added to the remote environment.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>
+    /// Names of <see cref="Environment"/> variables whose values are secret: their values are masked (<c>***</c>) in
+    /// every output line, captured output and error message this operation produces.
+    /// </summary>
+    public IReadOnlyCollection<string> SecretEnvironmentNames { get; init; } = [];
+
+    /// <summary>Time limit per host; on expiry the remote process group is killed and the host fails with a <see cref="TimeoutException"/>.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>A non-zero exit is a success (the code is still reported).</summary>
+    public bool IgnoreExitCode { get; init; }
+
+    /// <summary>Fan-out options for this step (null: the session's).</summary>
+    public Rmote.Fleet.FleetOptions? Fleet { get; init; }
+
+    /// <summary>How the command reads in logs (never includes environment values).</summary>
+    public string Display => ShellCommand ?? string.Join(' ', Command ?? []);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the request is incomplete or inconsistent (the operation calls it too).</summary>
+    public void Validate()
+    {
+        if ((Command is null) == (ShellCommand is null))
+            throw new ArgumentException("Give either Command (argv) or ShellCommand (exactly one).");
+        if (Command is { Count: 0 } || ShellCommand is { Length: 0 })
+            throw new ArgumentException("The command is empty.");
+        if (Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.");
+    }
+}

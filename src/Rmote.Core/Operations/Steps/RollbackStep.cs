@@ -1,0 +1,12 @@
+namespace Rmote.Operations;
+
+/// <summary>A rollback step as every front end states it.</summary>
+public sealed record RollbackStep
+{
+    /// <summary>The releases' base folder on the hosts.</summary>
+    public string? BaseFolder { get; init; }
+    /// <summary>The release to go back to (default: the most recent one live on every host, complete and present).</summary>
+    public string? ToRelease { get; init; }
+    /// <summary>How long to wait for a deploy holding the base's lock (default 60 s).</summary>
+    public TimeSpan? LockTimeout { get; init; }
+}

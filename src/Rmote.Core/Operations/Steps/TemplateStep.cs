@@ -1,0 +1,22 @@
+namespace Rmote.Operations;
+
+/// <summary>A template step as every front end states it: exactly one of <see cref="Template"/> and <see cref="TemplateFile"/>.</summary>
+public sealed record TemplateStep
+{
+    /// <summary>Template text.</summary>
+    public string? Template { get; init; }
+    /// <summary>Local template file.</summary>
+    public string? TemplateFile { get; init; }
+    /// <summary>The file written on the hosts.</summary>
+    public string? DestinationFile { get; init; }
+    /// <summary>Template variables.</summary>
+    public IReadOnlyDictionary<string, object?>? Variables { get; init; }
+    /// <summary>Names of <see cref="Variables"/> whose values are secret (masked; the file defaults to 0600).</summary>
+    public IReadOnlyCollection<string>? SecretVariables { get; init; }
+    /// <summary>Octal mode of the written file (default: the file's own, or 0600 with a secret variable).</summary>
+    public string? FileMode { get; init; }
+    /// <summary>Owner of the written file.</summary>
+    public string? Owner { get; init; }
+    /// <summary>Group of the written file.</summary>
+    public string? Group { get; init; }
+}
