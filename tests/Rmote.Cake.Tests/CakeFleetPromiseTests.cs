@@ -83,7 +83,7 @@ public sealed class CakeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper
 
         // health: the 503s were polled past (each attempt one request the server answered), then a failure naming the status
         var healthy = Section(text, "RmoteWaitForHealthy\nHOST", "3 host(s):");
-        var attempts = Regex.Matches(healthy, @"succeeded\s+[0-9.]+ s\s+healthy after (\d+) attempt\(s\): HTTP 200").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        var attempts = Regex.Matches(healthy, @"succeeded\s+[0-9.]+ s\s+healthy \(HTTP 200\) after (\d+) attempt\(s\)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
         Assert.Equal(3, attempts.Count);
         Assert.Equal((4, 3), (starting.Unhealthy, starting.Healthy));
         Assert.Equal(starting.Unhealthy + starting.Healthy, attempts.Sum());
