@@ -3,7 +3,7 @@
 Not part of the runtime: the controller syncs this module (as ``rmote_compat``) in front of the first tool whose
 source imports ``rmote.protocol`` (or anything from ``rmote``). Running it registers the package ``rmote`` and its
 module ``rmote.protocol`` in sys.modules, holding what rmote's own tools import from there (``Tool``, ``process``,
-``Template``, ``render_template``), and puts ``process``, ``Template`` and ``render_template`` into the namespace
+``Template``, ``render_template``; newer rmote's ``inline`` and ``runs_on_loop``), and puts ``process``, ``Template`` and ``render_template`` into the namespace
 of every tool synced after it, as rmote does. Other ``rmote.*`` modules (``rmote.tools``, rmote's ``Protocol``)
 are the controller's side in rmote: importing them works (rmote removes such lines before it sends a tool), and
 using one on the host raises an error that says so. Stdlib only, Python 3.8+.
@@ -19,7 +19,9 @@ def process(*cmd_and_args, stdin=None, capture_output=False, text=False, env=Non
     subprocess.CompletedProcess, like subprocess.run with these arguments. Without capture_output the child's
     output is discarded; a str stdin is encoded unless text; check raises CalledProcessError on a non-zero exit.
     Unlike rmote's, a cancelled call kills the child instead of waiting for it."""
+    import logging
     import subprocess
+    logging.getLogger("rmote.protocol").debug("Executing subprocess: %r", cmd_and_args)
     if stdin is not None:
         if text and isinstance(stdin, bytes):
             raise TypeError("stdin must be str when text=True")
@@ -76,6 +78,21 @@ def render_template(template, **ctx):
     return Template(template).render(**ctx)
 
 
+def inline(method):
+    """rmote's marker for a quick sync method it runs on its event loop. Here it only marks the method (which runs
+    on a worker thread like any sync method: the same result, one thread hop slower)."""
+    function = getattr(method, "__func__", method)
+    if getattr(getattr(function, "__code__", None), "co_flags", 0) & 0x280:  # CO_COROUTINE | CO_ASYNC_GENERATOR
+        raise TypeError("inline applies to synchronous methods; a coroutine already runs on the loop")
+    function.__rmote_inline__ = True
+    return method
+
+
+def runs_on_loop(method):
+    """True when the method is marked with inline."""
+    return bool(getattr(method, "__rmote_inline__", False))
+
+
 class _ControllerSide:
     """A name rmote defines on the controller side (Protocol, its tool classes): importable, so a tool file that is
     also an rmote script loads unchanged, but unusable on the host."""
@@ -130,7 +147,7 @@ class _RmoteFinder:
 
 def _register():
     names = {"Tool": Tool, "process": process, "Template": Template, "render_template": render_template}
-    protocol = _module("rmote.protocol", names)
+    protocol = _module("rmote.protocol", dict(names, inline=inline, runs_on_loop=runs_on_loop))
     package = _module("rmote", {"protocol": protocol})
     sys.modules["rmote"] = package
     sys.modules["rmote.protocol"] = protocol

@@ -54,6 +54,27 @@ class RmoteToolFileTest(unittest.TestCase):
         self.assertEqual(self.client.call(key, "check"),
                          [True, True, ["Template", "Tool", "process", "render_template"]])
 
+    def test_newer_rmote_inline_marks_a_sync_method_and_refuses_a_coroutine(self):
+        key = self.load("Quick", (
+            "from rmote.protocol import Tool, inline, runs_on_loop\n"
+            "class Quick(Tool):\n"
+            "    @staticmethod\n"
+            "    @inline\n"
+            "    def answer():\n"
+            "        return [42, runs_on_loop(Quick.answer), runs_on_loop(Quick.plain)]\n"
+            "    @staticmethod\n"
+            "    def plain():\n"
+            "        return 0\n"
+            "    @staticmethod\n"
+            "    def refused():\n"
+            "        async def co():\n"
+            "            pass\n"
+            "        inline(co)\n"))
+        self.assertEqual(self.client.call(key, "answer"), [42, True, False])
+        with self.assertRaises(support.RemoteError) as caught:
+            self.client.call(key, "refused")
+        self.assertIn("inline applies to synchronous methods", str(caught.exception))
+
     def test_process_returns_a_completed_process_like_rmote(self):
         key = self.load("Proc", (
             "from rmote.protocol import Tool, process\n"
