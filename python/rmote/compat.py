@@ -3,10 +3,11 @@
 Not part of the runtime: the controller syncs this module (as ``rmote_compat``) in front of the first tool whose
 source imports ``rmote.protocol`` (or anything from ``rmote``). Running it registers the package ``rmote`` and its
 module ``rmote.protocol`` in sys.modules, holding what rmote's own tools import from there (``Tool``, ``process``,
-``Template``, ``render_template``; newer rmote's ``inline`` and ``runs_on_loop``), and puts ``process``, ``Template`` and ``render_template`` into the namespace
-of every tool synced after it, as rmote does. Other ``rmote.*`` modules (``rmote.tools``, rmote's ``Protocol``)
-are the controller's side in rmote: importing them works (rmote removes such lines before it sends a tool), and
-using one on the host raises an error that says so. Stdlib only, Python 3.8+.
+``Template``, ``render_template``; newer rmote's ``inline`` and ``runs_on_loop``), and puts ``process``,
+``Template`` and ``render_template`` into the namespace of every tool synced after it, as rmote does. Other
+``rmote.*`` modules (``rmote.tools``, rmote's ``Protocol``) are the controller's side in rmote: importing them
+works (rmote removes such lines before it sends a tool), and using one on the host raises an error that says so.
+Stdlib only, Python 3.8+.
 """
 import sys
 
