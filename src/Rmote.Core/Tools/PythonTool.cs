@@ -32,6 +32,14 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     [GeneratedRegex(@"^[ \t]*(?:from|import)[ \t]+(rmote_\w+)", RegexOptions.Multiline)]
     private static partial Regex ModuleImportPattern();
 
+    /// <summary>An rmote tool file's import: <c>from rmote.protocol import Tool</c>, <c>import rmote.protocol</c>, <c>from rmote import protocol</c>.</summary>
+    [GeneratedRegex(@"^[ \t]*(?:from|import)[ \t]+rmote(?:\.|[ \t])", RegexOptions.Multiline)]
+    private static partial Regex RmoteImportPattern();
+
+    /// <summary>rmote's template helpers, rendered by the Template tool (synced in front of a tool that names them).</summary>
+    [GeneratedRegex(@"\b(?:Template|render_template)\b")]
+    private static partial Regex RmoteTemplateUsePattern();
+
     /// <summary>
     /// The modules shipped with the runtime that a tool may import, synced in front of the first tool that does
     /// (not in the bootstrap: a connection that never writes a file never pays for the file helpers).
@@ -40,6 +48,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     {
         ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true),
         ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true),
+        ["rmote_compat"] = new("rmote_compat", EmbeddedPython.Read("compat.py"), isModule: true),
     };
 
     /// <summary>The Python class name.</summary>
@@ -58,11 +67,21 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     internal Wire.OutgoingFrame SyncFrame => syncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0, SyncBody());
     Wire.OutgoingFrame? syncFrame;
 
-    /// <summary>The shipped modules this source imports, synced in front of it.</summary>
+    /// <summary>The shipped modules this source imports, synced in front of it. A tool file written for rmote
+    /// (<c>from rmote.protocol import Tool</c>) gets <c>rmote_compat</c>, and the Template tool that renders its
+    /// <c>Template</c> / <c>render_template</c> when it names them.</summary>
     internal IReadOnlyList<PythonTool> Modules => modules ??= ModuleImportPattern().Matches(Source)
         .Select(m => ShippedModules.GetValueOrDefault(m.Groups[1].Value))
+        .Concat(RmoteCompatModules())
         .OfType<PythonTool>().Where(m => m != this).Distinct().ToArray();
     PythonTool[]? modules;
+
+    IEnumerable<PythonTool?> RmoteCompatModules()
+    {
+        if (IsModule || !RmoteImportPattern().IsMatch(Source)) yield break;
+        if (RmoteTemplateUsePattern().IsMatch(Source)) yield return Tools.Template.Tool;
+        yield return ShippedModules["rmote_compat"];
+    }
 
     Wire.OutgoingFrame Wire.IRemoteCode.SyncFrame => SyncFrame;
     IReadOnlyList<Wire.IRemoteCode> Wire.IRemoteCode.Prerequisites => Modules;
@@ -85,8 +104,33 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     /// <summary>A tool from source text; the source must define <c>class {name}(Tool)</c>.</summary>
     public static PythonTool FromSource(string name, string source) => new(name, source);
 
-    /// <summary>A tool from a .py file.</summary>
-    public static PythonTool FromFile(string name, string path) => new(name, File.ReadAllText(path));
+    /// <summary>
+    /// The tool a .py file defines, for example a tool file written for rmote, loaded unchanged
+    /// (<c>from rmote.protocol import Tool, process</c> works on the remote): the class deriving from <c>Tool</c>,
+    /// directly or through other classes of the file, that no other class of the file derives from.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException">The file defines no tool class, or several (named in the message: use
+    /// <see cref="FromFile(string, string)"/> for each).</exception>
+    /// <example><code>
+    /// var nginx = PythonTool.FromFile("tools/nginx.py");
+    /// var reload = nginx.Method&lt;bool, ReloadResult&gt;("reload");
+    /// </code></example>
+    public static PythonTool FromFile(string path)
+    {
+        var source = ReadToolFile(path);
+        return new(ToolFile.ToolClassName(source, path), source);
+    }
+
+    /// <summary>The tool class <paramref name="name"/> of a .py file (one of several in it, or a base class).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static PythonTool FromFile(string name, string path) => new(name, ReadToolFile(path));
+
+    static string ReadToolFile(string path) => File.Exists(path)
+        ? File.ReadAllText(path)
+        : throw new FileNotFoundException(
+            $"Tool file '{Path.GetFullPath(path)}' does not exist (a relative path is taken from the current directory " +
+            $"'{Environment.CurrentDirectory}').", path);
 
     /// <summary>A built-in tool shipped inside Rmote.Core.</summary>
     internal static PythonTool FromResource(string name, string fileName) => new(name, EmbeddedPython.Read(fileName));
