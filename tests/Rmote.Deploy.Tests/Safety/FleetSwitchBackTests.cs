@@ -17,16 +17,7 @@ public sealed class FleetSwitchBackTests(SshFleetFixture rig, ITestOutputHelper 
     [Fact]
     public async Task A_switch_refused_by_one_host_switches_the_others_back_and_the_caller_sees_which_host_failed_and_why()
     {
-        var app = await LocalUser.EnsureAsync();
-        var name = "switchback-" + Guid.NewGuid().ToString("n")[..8];
-        var remote = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/" + name;
-        var locals = rig.Hosts.Select(h => Path.Combine(h.SrvRoot, name)).ToArray();
-        // host2: the deploy user is the unprivileged app user (its interpreter runs through setpriv), deploying into
-        // a shared root-owned sticky base (mode 1777, like /tmp): it may create and replace its own entries only
-        Directory.CreateDirectory(locals[1]);
-        File.SetUnixFileMode(locals[1], (UnixFileMode)Convert.ToInt32("1777", 8));
-        var specs = rig.Hosts.Select(Rig.Spec).ToArray();
-        specs[1] = specs[1] with { Python = await PythonAsAsync(rig.Hosts[1], app) };
+        var (remote, locals, specs) = await StickyHost2SceneAsync("switchback-");
         using var src1 = ReleaseScene.Source("R1", 40);
         using var src2 = ReleaseScene.Source("R2", 40);
         var releases = new Releases(remote);
@@ -65,17 +56,10 @@ public sealed class FleetSwitchBackTests(SshFleetFixture rig, ITestOutputHelper 
     [Fact]
     public async Task A_first_deploy_whose_switch_fails_on_one_host_is_withdrawn_everywhere_and_is_never_a_rollback_target()
     {
-        var app = await LocalUser.EnsureAsync();
-        var name = "withdraw-" + Guid.NewGuid().ToString("n")[..8];
-        var remote = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/" + name;
-        var locals = rig.Hosts.Select(h => Path.Combine(h.SrvRoot, name)).ToArray();
-        // host2: the app user deploys into a root-owned sticky base where root left a link of its own named current
-        // (not a release: the host has no release yet); staging works there, replacing root's link does not (EPERM)
-        Directory.CreateDirectory(locals[1]);
-        File.SetUnixFileMode(locals[1], (UnixFileMode)Convert.ToInt32("1777", 8));
+        var (remote, locals, specs) = await StickyHost2SceneAsync("withdraw-");
+        // host2 has no release yet, but root left a link of its own named current in the sticky base: staging
+        // works there, replacing root's link does not (EPERM)
         File.CreateSymbolicLink(Path.Combine(locals[1], "current"), "elsewhere");
-        var specs = rig.Hosts.Select(Rig.Spec).ToArray();
-        specs[1] = specs[1] with { Python = await PythonAsAsync(rig.Hosts[1], app) };
         using var src1 = ReleaseScene.Source("R1", 40);
         using var src2 = ReleaseScene.Source("R2", 40);
         var releases = new Releases(remote);
@@ -147,6 +131,23 @@ public sealed class FleetSwitchBackTests(SshFleetFixture rig, ITestOutputHelper 
             Assert.Equal([R1], listed[i].Value!.History.Select(h => h.Release));   // R2 was never live anywhere
         }
         ReleaseScene.AssertComplete(Path.Combine(locals[0], "releases", R2), src2); // staged, never live
+    }
+
+    /// <summary>
+    /// A fresh base on every host (remote path, local paths, host specs); on host2 the deploy user is the unprivileged
+    /// app user (its interpreter runs through setpriv), deploying into a shared root-owned sticky base (mode 1777, like
+    /// /tmp): it may create and replace its own entries only.
+    /// </summary>
+    async Task<(string Remote, string[] Locals, HostSpec[] Specs)> StickyHost2SceneAsync(string prefix)
+    {
+        var app = await LocalUser.EnsureAsync();
+        var name = prefix + Guid.NewGuid().ToString("n")[..8];
+        var locals = rig.Hosts.Select(h => Path.Combine(h.SrvRoot, name)).ToArray();
+        Directory.CreateDirectory(locals[1]);
+        File.SetUnixFileMode(locals[1], (UnixFileMode)Convert.ToInt32("1777", 8));
+        var specs = rig.Hosts.Select(Rig.Spec).ToArray();
+        specs[1] = specs[1] with { Python = await PythonAsAsync(rig.Hosts[1], app) };
+        return (rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/" + name, locals, specs);
     }
 
     /// <summary>What <c>readlink current</c> prints in <paramref name="localBase"/>.</summary>
