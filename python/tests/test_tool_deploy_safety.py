@@ -217,10 +217,10 @@ sys.stdin.read()
         # every release op of another connection is refused while the deploy holds the base
         for call in (lambda: D.release_prepare(self.base, "r3"), lambda: D.release_switch(self.base, "r2"),
                      lambda: D.release_prune(self.base, 1), lambda: D.rollback(self.base),
-                     lambda: D.release_complete(self.base, "r2")):
+                     lambda: D.release_complete(self.base, "r2"), lambda: D.release_withdraw(self.base, "r1")):
             with self.assertRaisesRegex(TimeoutError, "another deploy holds .*app \\(pid 4242"):
                 call()
-        self.assertEqual(D.release_list(self.base)["current"], "r1")  # reading needs no lock
+        self.assertEqual(D.release_list(self.base)["current"], "r1")  # reading needs no lock; r1 not withdrawn
         self.assertEqual(sorted(os.listdir(os.path.join(self.base, "releases"))), ["r1", "r2"])
         # the holder's interpreter dies (connection lost): the kernel drops the flock
         p.send_signal(signal.SIGKILL)
@@ -336,6 +336,90 @@ class ReleaseStateTests(ReleaseBase):
             st = json.load(f)
         self.assertEqual(st["releases"]["r1"]["state"], "complete")
         self.assertEqual(self.temps(self.base), [])
+
+
+class WithdrawTests(ReleaseBase):
+    """release_withdraw: a fleet's failed first switch is undone on the hosts that switched (no earlier release)."""
+
+    def current(self):
+        path = os.path.join(self.base, "current")
+        return os.readlink(path) if os.path.lexists(path) else None
+
+    def test_a_first_switch_is_withdrawn_staged_complete_and_never_a_rollback_target(self):
+        self.ship("r1")
+        got = D.release_withdraw(self.base, "r1")
+        self.assertEqual(got["release"], "r1")
+        self.assertIsNone(self.current())
+        lst = D.release_list(self.base)
+        self.assertEqual((lst["current"], lst["complete"], lst["history"]), (None, ["r1"], []))
+        with open(os.path.join(self.base, ".rmote-releases.json")) as f:
+            hist = json.load(f)["history"]
+        self.assertEqual([(h["release"], h["withdrawn"]) for h in hist], [("r1", got["withdrawn_at"])])
+        self.assertEqual(self.read("releases/r1/f", base=self.base), b"r1")  # staged, not live
+        self.ship("r2")
+        with self.assertRaisesRegex(ValueError, "no earlier live release"):
+            D.rollback(self.base)  # never back onto the withdrawn r1
+        self.assertEqual(D.rollback(self.base, to="r1")["current"], "r1")  # asked for by name: it is complete
+
+    def test_current_pointing_elsewhere_or_missing_or_not_a_symlink_is_refused_naming_it(self):
+        self.ship("r1")
+        self.ship("r2", switch=False)
+        with self.assertRaisesRegex(ValueError, "app/current is a symlink to 'releases/r1', not the switch to r2"):
+            D.release_withdraw(self.base, "r2")
+        self.assertEqual(self.current(), "releases/r1")
+        self.assertEqual([h["release"] for h in D.release_list(self.base)["history"]], ["r1"])
+        os.unlink(os.path.join(self.base, "current"))
+        with self.assertRaisesRegex(ValueError, "app/current does not exist: no switch to r1 to withdraw"):
+            D.release_withdraw(self.base, "r1")
+        os.mkdir(os.path.join(self.base, "current"))
+        with self.assertRaisesRegex(ValueError, "app/current exists and is not a symlink"):
+            D.release_withdraw(self.base, "r1")
+        self.assertTrue(os.path.isdir(os.path.join(self.base, "current")))
+
+    def test_a_link_swapped_in_just_before_the_withdraw_is_kept_and_named(self):
+        self.ship("r0", switch=False)
+        self.ship("r1")
+        real = MOD.temp_leaf
+
+        def swap_then_name(name):  # runs after the check of current, before it is renamed aside
+            link = os.path.join(self.base, "swap")
+            os.symlink("releases/r0", link)
+            os.rename(link, os.path.join(self.base, "current"))
+            return real(name)
+
+        MOD.temp_leaf = swap_then_name
+        try:
+            with self.assertRaisesRegex(ValueError, "current is a symlink to 'releases/r0', not the switch to r1"):
+                D.release_withdraw(self.base, "r1")
+        finally:
+            MOD.temp_leaf = real
+        self.assertEqual(self.current(), "releases/r0")
+        self.assertEqual([n for n in os.listdir(self.base) if "rmote-tmp" in n], [])
+
+    def test_a_current_created_while_the_old_one_is_aside_is_never_replaced(self):
+        self.ship("r0", switch=False)
+        self.ship("r1")
+        self.ship("r2", switch=False)
+        real = os.readlink
+
+        def create_then_read(path, *a, **kw):  # another actor makes a new current while ours is renamed aside
+            if "rmote-tmp" in str(path) and not os.path.lexists(os.path.join(self.base, "current")):
+                os.symlink("releases/r0", os.path.join(self.base, "current"))
+            return real(path, *a, **kw)
+
+        os.readlink = create_then_read
+        try:
+            D.release_withdraw(self.base, "r1")  # ours is removed, theirs stays
+            self.assertEqual(self.current(), "releases/r0")
+            D.release_switch(self.base, "r1")
+            os.unlink(os.path.join(self.base, "current"))
+            os.symlink("releases/r2", os.path.join(self.base, "current"))
+            with self.assertRaisesRegex(ValueError, "symlink to 'releases/r2', not the switch to r1"):
+                D.release_withdraw(self.base, "r1")  # r2 aside, r0 appears: r0 stays, r2 is not forced back
+        finally:
+            os.readlink = real
+        self.assertEqual(self.current(), "releases/r0")
+        self.assertEqual([n for n in os.listdir(self.base) if "rmote-tmp" in n], [])
 
 
 class DangerousRootTests(Base):

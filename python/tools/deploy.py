@@ -597,6 +597,44 @@ def _switch(b, release_id):
     return {"previous": previous, "current": release_id}
 
 
+def _unlink_current_if(b, release_id):
+    """Remove ``current`` only if it is the symlink to ``release_id``: renamed aside first (atomic), then
+    checked, so a link swapped in by someone else is never the one removed."""
+    shown = b.real + "/current"
+    st = _lstat_at(b.fd, "current")
+    if st is None:
+        raise ValueError("%s does not exist: no switch to %s to withdraw" % (shown, release_id))
+    if not stat.S_ISLNK(st.st_mode):
+        raise ValueError("%s exists and is not a symlink: refusing to withdraw it" % shown)
+    tmp = temp_leaf("current")
+    os.rename("current", tmp, src_dir_fd=b.fd, dst_dir_fd=b.fd)
+    try:
+        target = os.readlink(tmp, dir_fd=b.fd)
+    except OSError:
+        target = None  # swapped for a non-symlink after the lstat
+    if target is not None and target.rstrip("/") in ("releases/" + release_id, b.real + "/releases/" + release_id):
+        os.unlink(tmp, dir_fd=b.fd)
+        fsync_quietly(b.fd)
+        return
+    try:
+        # put back what was there, never over a current that appeared meanwhile (link refuses an existing name)
+        if target is not None:
+            os.link(tmp, "current", src_dir_fd=b.fd, dst_dir_fd=b.fd, follow_symlinks=False)
+            os.unlink(tmp, dir_fd=b.fd)
+        elif _lstat_at(b.fd, "current") is None:
+            os.rename(tmp, "current", src_dir_fd=b.fd, dst_dir_fd=b.fd)
+    except FileExistsError:
+        unlink_quietly(tmp, dir_fd=b.fd)  # a newer current is in place: it stays, the stale one goes
+    raise ValueError("%s is %s, not the switch to %s: refusing to withdraw it" % (
+        shown, "a symlink to %r" % target if target is not None else "not a symlink", release_id))
+
+
+def _live_history(st):
+    """The history entries of releases that truly served: a switch withdrawn at once (a failed first fleet
+    switch) is not one."""
+    return [h for h in st["history"] if isinstance(h, dict) and "withdrawn" not in h]
+
+
 def _seed(sfd, dfd, shown, result):
     """Fill the release folder ``dfd`` from the current one ``sfd``: hard links (copies across devices), folders,
     symlinks; entries already there stay. Both walked through fds only."""
@@ -1655,6 +1693,28 @@ class Deploy(Tool):
         return result
 
     @staticmethod
+    def release_withdraw(base, release_id):
+        """Undo a first switch: remove ``base/current`` if, and only if, it is the symlink to ``releases/<id>``
+        (a fleet deploy whose switch failed on another host, where this host had no earlier release to switch
+        back to). ``current`` is first renamed aside atomically, so the decision is about exactly the entry
+        removed; anything else found there (another release, not a symlink) is put back without replacing
+        whatever appeared meanwhile, and refused naming it. The release stays staged and complete, but its
+        history entry is marked withdrawn: it was live only for the moment of the failed fleet switch, so it
+        never becomes a rollback target by being "live" (an explicit rollback ``to`` it still works).
+        Returns ``{release, withdrawn_at}``."""
+        _check_release_id(release_id)
+        with _Base(base) as b, _Held(b):
+            st = _state(b)
+            _unlink_current_if(b, release_id)
+            at = _now()
+            for h in reversed(st["history"]):
+                if isinstance(h, dict) and h.get("release") == release_id and "withdrawn" not in h:
+                    h["withdrawn"] = at  # only the switch being undone: earlier real live periods stay
+                    break
+            _save_state(b, st)
+            return {"release": release_id, "withdrawn_at": at}
+
+    @staticmethod
     def release_list(base):
         """``{releases: [ids, oldest first], current: id or None, complete: [ids], history: [{release, at}]}``
         (ids in natural sort order; history oldest first). Read-only: no lock, so it works during a deploy."""
@@ -1666,7 +1726,7 @@ class Deploy(Tool):
             ids = _releases(b)
             st = _state(b)
             return {"releases": ids, "current": _current_id(b), "complete": [r for r in ids if _complete(st, r)],
-                    "history": [h for h in st["history"] if isinstance(h, dict)]}
+                    "history": _live_history(st)}
 
     @staticmethod
     def release_prune(base, keep, staging=None):
@@ -1727,7 +1787,7 @@ class Deploy(Tool):
                 raise ValueError("no current release under %s: nothing to roll back" % b.real)
             # the newest release older than the current one that was live and is complete (Capistrano's order:
             # rolling back twice steps back twice, it does not return to the release just rolled back from)
-            was_live = {h.get("release") for h in st["history"] if isinstance(h, dict)}
+            was_live = {h.get("release") for h in _live_history(st)}
             older = [r for r in ids if r in was_live and _complete(st, r) and _release_key(r) < _release_key(cur)]
             target = max(older, key=_release_key) if older else None
             if target is None:

@@ -38,6 +38,7 @@ internal static class DeployTool
     public static readonly ToolMethod<string, string?, ReleaseSwitched> Rollback = Tool.Method<string, string?, ReleaseSwitched>("rollback");
     public static readonly ToolMethod<string, double, LockHolder, ReleaseLocked> ReleaseLock = Tool.Method<string, double, LockHolder, ReleaseLocked>("release_lock");
     public static readonly ToolMethod<string, bool> ReleaseUnlock = Tool.Method<string, bool>("release_unlock");
+    public static readonly ToolMethod<string, string, ReleaseWithdrawn> ReleaseWithdraw = Tool.Method<string, string, ReleaseWithdrawn>("release_withdraw");
     public static readonly ToolMethod<string, string, ReleaseCompleted> ReleaseComplete = Tool.Method<string, string, ReleaseCompleted>("release_complete");
 }
 

@@ -43,6 +43,11 @@ public sealed record ReleaseLocked(string Base, long WaitedMs);
 /// <param name="CompletedAt">When, on the host's clock (ISO-8601, UTC).</param>
 public sealed record ReleaseCompleted(string Release, string CompletedAt);
 
+/// <summary>A first switch withdrawn: <c>current</c> removed (it pointed at the release), the release kept, complete, not live.</summary>
+/// <param name="Release">The release id.</param>
+/// <param name="WithdrawnAt">When, on the host's clock (ISO-8601, UTC).</param>
+public sealed record ReleaseWithdrawn(string Release, string WithdrawnAt);
+
 /// <summary>Who holds a deploy lock, as another deploy's error names it: the controller's pid and machine, when it started.</summary>
 internal sealed record LockHolder(int Pid, string Host, string Started, string? What)
 {

@@ -89,6 +89,14 @@ public sealed partial class Releases
     public Task<ReleaseSwitched> SwitchAsync(Protocol protocol, string releaseId, CancellationToken cancellationToken = default) =>
         protocol.CallAsync(DeployTool.ReleaseSwitch, BaseFolder, ValidateId(releaseId), cancellationToken);
 
+    /// <summary>
+    /// Undoes a first switch (one with no earlier release to switch back to): removes <c>current</c> only if it is the
+    /// symlink to <paramref name="releaseId"/> (remote ValueError naming it otherwise). The release stays complete but
+    /// its switch is recorded as withdrawn, so it is no rollback target unless named explicitly.
+    /// </summary>
+    public Task<ReleaseWithdrawn> WithdrawAsync(Protocol protocol, string releaseId, CancellationToken cancellationToken = default) =>
+        protocol.CallAsync(DeployTool.ReleaseWithdraw, BaseFolder, ValidateId(releaseId), cancellationToken);
+
     /// <summary>Lists the releases, the current one, the complete ones and the history of live ones.</summary>
     public Task<ReleaseListing> ListAsync(Protocol protocol, CancellationToken cancellationToken = default) =>
         protocol.CallAsync(DeployTool.ReleaseList, BaseFolder, cancellationToken);
@@ -211,9 +219,10 @@ public sealed partial class Releases
 
     /// <summary>
     /// Runs <paramref name="step"/> (a switch of <c>current</c>) on every host, or on none: if it fails somewhere, the hosts
-    /// already switched are switched back to their previous release, even when the caller is cancelling (a half-switched
-    /// fleet is worse than a late return). A host switched back fails too, its row saying so (it is not live on the new
-    /// release); a host whose switch-back failed says which release it is still on.
+    /// already switched are switched back to their previous release, or, where there was none (a first deploy), their
+    /// switch is withdrawn (no <c>current</c> again), even when the caller is cancelling (a half-switched fleet is worse
+    /// than a late return). A host undone fails too, its row saying so (it is not live on the new release); a host whose
+    /// undo failed says which release it is still on.
     /// </summary>
     internal async Task<FleetResult<ReleaseSwitched>> SwitchAllAsync(FleetSession session, Func<Protocol, CancellationToken, Task<ReleaseSwitched>> step, string what,
         FleetOptions options, CancellationToken cancellationToken)
@@ -221,24 +230,47 @@ public sealed partial class Releases
         var switched = await session.RunAsync(step, options, cancellationToken).ConfigureAwait(false);
         if (switched.AllSucceeded) return switched;
         var failedOn = $"the {what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host));
-        var undo = switched.Where(r => r.Success && r.Value!.Previous != null).ToDictionary(r => r.Host, r => r.Value!);
-        // every switched host goes back, whatever the caller's failure policy: one failed switch-back must not leave others live
+        var undo = switched.Where(r => r.Success).ToDictionary(r => r.Host, r => r.Value!);
+        // every switched host is undone, whatever the caller's failure policy: one failed undo must not leave others live
         var undone = await session.RunAsync(async (p, ct) =>
-            undo.TryGetValue(p.Name, out var s) ? await SwitchAsync(p, s.Previous!, ct).ConfigureAwait(false) : null,
-            options with { FailurePolicy = FailurePolicy.Continue }, CancellationToken.None).ConfigureAwait(false);
+        {
+            if (!undo.TryGetValue(p.Name, out var s)) return false;
+            if (s.Previous != null) await SwitchAsync(p, s.Previous, ct).ConfigureAwait(false);
+            else await WithdrawAsync(p, s.Current, ct).ConfigureAwait(false);
+            return true;
+        }, options with { FailurePolicy = FailurePolicy.Continue }, CancellationToken.None).ConfigureAwait(false);
         var rows = switched.Select(r =>
         {
             if (!undo.TryGetValue(r.Host, out var s)) return r;
             var back = undone[r.Host];
-            var reason = back.Success
-                ? $"switched back to {s.Previous}: {failedOn}"
-                : $"still on {s.Current}: {failedOn}, and switching back to {s.Previous} failed: {back.Detail}";
+            var reason = (back.Success, s.Previous) switch
+            {
+                (true, null) => $"{what} withdrawn (no earlier release): {failedOn}",
+                (true, _) => $"switched back to {s.Previous}: {failedOn}",
+                (false, null) => $"still on {s.Current}: {failedOn}, and withdrawing the {what} (no earlier release) failed: {back.Detail}",
+                (false, _) => $"still on {s.Current}: {failedOn}, and switching back to {s.Previous} failed: {back.Detail}",
+            };
             return r with { Status = HostStatus.Failed, Value = null, Error = back.Error ?? new InvalidOperationException(reason), Reason = reason };
         }).ToList();
-        var stuck = undo.Keys.Where(h => !undone[h].Success).ToList();
         return new FleetResult<ReleaseSwitched>(rows, switched.Duration, switched.StopReason,
-            $"{what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + "; switched hosts were switched back"
-            + (stuck.Count > 0 ? " except " + string.Join(", ", stuck) + " (switching back failed)" : ""));
+            $"{what} failed on " + string.Join(", ", switched.Failures.Select(r => r.Host)) + UndoNote(undo, h => undone[h].Success));
+    }
+
+    /// <summary>What the undo of <see cref="SwitchAllAsync"/> did, for the fleet's note: switched back, withdrawn, failed.</summary>
+    static string UndoNote(Dictionary<string, ReleaseSwitched> undo, Func<string, bool> succeeded)
+    {
+        var back = undo.Where(u => u.Value.Previous != null).Select(u => u.Key).ToList();
+        var withdrawn = undo.Where(u => u.Value.Previous == null && succeeded(u.Key)).Select(u => u.Key).ToList();
+        var stuck = undo.Keys.Where(h => !succeeded(h)).ToList();
+        var note = "";
+        if (back.Count > 0 || undo.Count == 0)
+            note += "; switched hosts were switched back" + (back.Any(h => !succeeded(h)) ? " except " + string.Join(", ", back.Where(h => !succeeded(h))) + " (switching back failed)" : "");
+        if (withdrawn.Count > 0)
+            note += "; the switch was withdrawn on " + string.Join(", ", withdrawn) + " (no earlier release: no current release there)";
+        var stuckFirst = stuck.Where(h => undo[h].Previous == null).ToList();
+        if (stuckFirst.Count > 0)
+            note += "; withdrawing the switch failed on " + string.Join(", ", stuckFirst) + " (still live there)";
+        return note;
     }
 
     /// <summary>

@@ -17,16 +17,7 @@ public sealed class FleetSwitchBackTests(SshFleetFixture rig, ITestOutputHelper 
     [Fact]
     public async Task A_switch_refused_by_one_host_switches_the_others_back_and_the_caller_sees_which_host_failed_and_why()
     {
-        var app = await LocalUser.EnsureAsync();
-        var name = "switchback-" + Guid.NewGuid().ToString("n")[..8];
-        var remote = rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/" + name;
-        var locals = rig.Hosts.Select(h => Path.Combine(h.SrvRoot, name)).ToArray();
-        // host2: the deploy user is the unprivileged app user (its interpreter runs through setpriv), deploying into
-        // a shared root-owned sticky base (mode 1777, like /tmp): it may create and replace its own entries only
-        Directory.CreateDirectory(locals[1]);
-        File.SetUnixFileMode(locals[1], (UnixFileMode)Convert.ToInt32("1777", 8));
-        var specs = rig.Hosts.Select(Rig.Spec).ToArray();
-        specs[1] = specs[1] with { Python = await PythonAsAsync(rig.Hosts[1], app) };
+        var (remote, locals, specs) = await StickyHost2SceneAsync("switchback-");
         using var src1 = ReleaseScene.Source("R1", 40);
         using var src2 = ReleaseScene.Source("R2", 40);
         var releases = new Releases(remote);
@@ -63,6 +54,53 @@ public sealed class FleetSwitchBackTests(SshFleetFixture rig, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_first_deploy_whose_switch_fails_on_one_host_is_withdrawn_everywhere_and_is_never_a_rollback_target()
+    {
+        var (remote, locals, specs) = await StickyHost2SceneAsync("withdraw-");
+        // host2 has no release yet, but root left a link of its own named current in the sticky base: staging
+        // works there, replacing root's link does not (EPERM)
+        File.CreateSymbolicLink(Path.Combine(locals[1], "current"), "elsewhere");
+        using var src1 = ReleaseScene.Source("R1", 40);
+        using var src2 = ReleaseScene.Source("R2", 40);
+        var releases = new Releases(remote);
+
+        await using var session = await FleetSession.ConnectAsync(specs);
+        var result = await releases.DeployAsync(session, ReleaseScene.Copier(src1), R1);
+        output.WriteLine(result.ToTable() + "\n" + result.Note);
+
+        Assert.False(result.AllSucceeded);
+        Assert.Contains("Operation not permitted", result["host2"].Reason);
+        Assert.Equal("switch failed on host2; the switch was withdrawn on host1, host3 (no earlier release: no current release there)", result.Note);
+        foreach (var host in new[] { "host1", "host3" })
+        {
+            Assert.False(result[host].Success, $"{host} is reported as live on {R1} but its switch was withdrawn:\n{result.ToTable()}");
+            Assert.Equal("switch withdrawn (no earlier release): the switch failed on host2", result[host].Reason);
+        }
+        // readlink on every host: no host serves R1; host2 keeps root's own link untouched
+        Assert.Equal([null, "elsewhere", null], locals.Select(Current));
+        Assert.All(locals, l => ReleaseScene.AssertComplete(Path.Combine(l, "releases", R1), src1));   // staged, complete, not live
+
+        // the operator removes root's link on host2: the next deploy (a new session: this one stopped at host2's
+        // failure) goes live everywhere, from no current release
+        File.Delete(Path.Combine(locals[1], "current"));
+        await using var again = await FleetSession.ConnectAsync(specs);
+        var good = await releases.DeployAsync(again, ReleaseScene.Copier(src2), R2);
+        output.WriteLine(good.ToTable() + "\n" + good.Note);
+        good.EnsureSuccess();
+        Assert.All(good, r => Assert.Equal(new ReleaseSwitched(null, R2), r.Value!.Switched));
+        Assert.All(locals, l => ReleaseScene.AssertLive(l, R2, src2));
+
+        // R1 was withdrawn, never served: a rollback does not land on it, every host stays on R2
+        var back = await releases.RollbackAsync(again);
+        output.WriteLine(back.ToTable() + "\n" + back.Note);
+        Assert.All(back, r => Assert.Contains("earlier live and complete: none", r.Reason));
+        Assert.All(locals, l => Assert.Equal("releases/" + R2, Current(l)));
+        await using var fresh = await FleetSession.ConnectAsync(specs);
+        var listed = (await fresh.RunAsync((p, ct) => releases.ListAsync(p, ct))).EnsureSuccess();
+        Assert.All(listed, r => Assert.Equal([R2], r.Value!.History.Select(h => h.Release)));
+    }
+
+    [Fact]
     public async Task A_staging_failure_on_one_host_switches_no_host()
     {
         var name = "stagefail-" + Guid.NewGuid().ToString("n")[..8];
@@ -93,6 +131,23 @@ public sealed class FleetSwitchBackTests(SshFleetFixture rig, ITestOutputHelper 
             Assert.Equal([R1], listed[i].Value!.History.Select(h => h.Release));   // R2 was never live anywhere
         }
         ReleaseScene.AssertComplete(Path.Combine(locals[0], "releases", R2), src2); // staged, never live
+    }
+
+    /// <summary>
+    /// A fresh base on every host (remote path, local paths, host specs); on host2 the deploy user is the unprivileged
+    /// app user (its interpreter runs through setpriv), deploying into a shared root-owned sticky base (mode 1777, like
+    /// /tmp): it may create and replace its own entries only.
+    /// </summary>
+    async Task<(string Remote, string[] Locals, HostSpec[] Specs)> StickyHost2SceneAsync(string prefix)
+    {
+        var app = await LocalUser.EnsureAsync();
+        var name = prefix + Guid.NewGuid().ToString("n")[..8];
+        var locals = rig.Hosts.Select(h => Path.Combine(h.SrvRoot, name)).ToArray();
+        Directory.CreateDirectory(locals[1]);
+        File.SetUnixFileMode(locals[1], (UnixFileMode)Convert.ToInt32("1777", 8));
+        var specs = rig.Hosts.Select(Rig.Spec).ToArray();
+        specs[1] = specs[1] with { Python = await PythonAsAsync(rig.Hosts[1], app) };
+        return (rig.Hosts[0].RemoteSrv.TrimEnd('/') + "/" + name, locals, specs);
     }
 
     /// <summary>What <c>readlink current</c> prints in <paramref name="localBase"/>.</summary>
