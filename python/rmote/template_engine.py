@@ -236,9 +236,9 @@ def render(source, variables=None, name=None, secrets=None):
     program = compile_template(source, name)
     namespace = {"__builtins__": builtins}
     for key, value in variables.items():
-        if not isinstance(key, str) or key.lstrip("_").startswith("rmote_"):
-            raise ValueError("invalid template variable name %r (names starting with 'rmote_' or '_rmote_' "
-                             "are the engine's)" % (key,))
+        if not isinstance(key, str) or (key.startswith("_") and key.lstrip("_").startswith("rmote_")):
+            raise ValueError("invalid template variable name %r (names starting with '_rmote_' are the "
+                             "engine's)" % (key,))
         namespace[key] = value
     emitted = []
     written = []  # non-empty once a text line was written

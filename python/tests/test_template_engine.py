@@ -91,6 +91,7 @@ RENDERS = [
     ("expression yielding newline", "${'x\\ny'}", {}, "x\ny"),
     ("expression yielding empty", "[${''}]", {}, "[]"),
     ("unicode variable", "${name}", {"name": "\u00e9t\u00e9"}, "\u00e9t\u00e9"),
+    ("variable named rmote_host", "host=${rmote_host}", {"rmote_host": "web01"}, "host=web01"),
     ("tuple call quirk", "${x}", {"x": (1, 2)}, "(1, 2)"),
     # --- nested braces by depth counting
     ("dict literal", "${ {'a': 1}['a'] }", {}, "1"),
