@@ -282,15 +282,19 @@ class TestFiles(unittest.TestCase):
             T.render_to_file("x", {}, os.path.join(self.dir, "missing", "f"))
 
     def test_keep_final_newline_mirrors_the_template_source(self):
-        # The deploy steps' choice: a template file ending with a line break gives a file ending with one.
+        # The deploy steps' choice: the file ends with a line break unless the template ends with a text line
+        # that has none (what the steps wrote before rmote's rendering).
         path = os.path.join(self.dir, "app.conf")
         cases = [
             ("port=${port}\n", "port=80\n"),
             ("port=${port}\r\n", "port=80\n"),
             ("port=${port}", "port=80"),
+            ("%% port=${port}", "% port=80"),
             ("port=${port}\n\n", "port=80\n"),  # rmote already wrote the newline: not doubled
             ("% if False:\nx\n% endif\n", ""),  # nothing rendered: an empty file
             ("a\n% if False:\nx\n% endif\n", "a\n"),
+            ("% for i in range(2):\nw${i}\n% endfor", "w0\nw1\n"),  # ends with a statement line
+            ("a\n## end", "a\n"),  # ends with a comment line
         ]
         for template, expected in cases:
             with self.subTest(template=template):

@@ -22,6 +22,16 @@ class RenderResult:
     sha256: str
 
 
+def _ends_with_open_text_line(template):
+    # type: (str) -> bool
+    """Whether the template's last line is a text line with no line break after it."""
+    last = template.splitlines(True)[-1] if template else ""
+    if not last or last.splitlines()[0] != last:
+        return False
+    stripped = last.strip()
+    return stripped.startswith("%%") or not stripped.startswith(("%", "##"))
+
+
 @placeholder("__template__")
 def _template_argument(spec):
     """A call argument {"__template__": {"source", "variables"}} (C# TemplateValue): the method gets the text."""
@@ -52,11 +62,12 @@ class Template(Tool):
         """Render ``template`` and write the result (UTF-8) to ``path`` atomically,
         only if it differs (or mode/owner/group differ). ``secrets`` names variables
         whose values an error message must never quote: such a message is withheld
-        (the type and template line stay). ``keep_final_newline``: when the template
-        source ends with a line break, so does the file (rmote's rendering drops it;
-        the deploy steps set this). Returns RenderResult{path, changed, sha256}."""
+        (the type and template line stay). ``keep_final_newline`` (the deploy steps
+        set it): the file ends with a line break unless the template ends with a
+        text line that has none (rmote's rendering never writes one after the last
+        line). Returns RenderResult{path, changed, sha256}."""
         text = rmote_template.render(template, variables, secrets=secrets)
-        if keep_final_newline and text and not text.endswith("\n") and template.endswith(("\n", "\r")):
+        if keep_final_newline and text and not text.endswith("\n") and not _ends_with_open_text_line(template):
             text += "\n"
         changed, digest = write_file(path, text.encode("utf-8"), file_mode(mode), owner_id(owner), group_id(group))
         return RenderResult(path=path, changed=changed, sha256=digest)

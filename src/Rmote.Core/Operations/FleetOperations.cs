@@ -180,8 +180,7 @@ public sealed class FleetOperations
     /// <summary>
     /// Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs). The values
     /// of <see cref="TemplateRequest.SecretVariableNames"/> are masked in every error, and the file defaults to mode 0600.
-    /// The text is rmote's rendering, plus a final newline when the template ends with a line break (a config file
-    /// keeps the last line its template had).
+    /// The text is rmote's rendering plus a final newline, unless the template ends with a text line that has none.
     /// </summary>
     public Task<FleetResult<TemplateOutcome>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
     {

@@ -56,8 +56,8 @@ public sealed record RenderToFileOptions
     /// <summary>Names of secret variables: a render error whose message quotes one of their values has that message withheld (the type and template line stay).</summary>
     public IReadOnlyList<string>? Secrets { get; init; }
     /// <summary>
-    /// When the template source ends with a line break, the file does too (rmote's rendering writes no newline after
-    /// the last line). The deploy steps (<c>RmoteTemplate</c>) set it; off by default, as in rmote.
+    /// The file ends with a line break unless the template ends with a text line that has none (rmote's rendering
+    /// writes no newline after the last line). The deploy steps (<c>RmoteTemplate</c>) set it; off by default, as in rmote.
     /// </summary>
     public bool KeepFinalNewline { get; init; }
 }
