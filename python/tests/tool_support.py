@@ -17,7 +17,8 @@ TOOLS_DIR = os.path.join(PYTHON_DIR, "tools")
 # RMOTE_TEST_RUNTIME points at another runtime.py (e.g. a sibling worktree's); its toolkit.py sits beside it.
 RUNTIME_PATH = os.environ.get("RMOTE_TEST_RUNTIME") or os.path.join(PYTHON_DIR, "rmote", "runtime.py")
 # The modules tools import, synced by the controller in front of them (C# PythonTool.ShippedModules), in order.
-SHIPPED_MODULES = {"rmote_toolkit": "toolkit.py", "rmote_deploy_tree": "deploy_tree.py"}
+SHIPPED_MODULES = {"rmote_toolkit": "toolkit.py", "rmote_deploy_tree": "deploy_tree.py",
+                   "rmote_template": "template_engine.py"}
 
 _runtime_module = None
 

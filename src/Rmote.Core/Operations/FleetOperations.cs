@@ -180,6 +180,7 @@ public sealed class FleetOperations
     /// <summary>
     /// Renders the template on every host to <see cref="TemplateRequest.Path"/> (written only when it differs). The values
     /// of <see cref="TemplateRequest.SecretVariableNames"/> are masked in every error, and the file defaults to mode 0600.
+    /// The text is rmote's rendering plus a final newline, unless the template ends with a text line that has none.
     /// </summary>
     public Task<FleetResult<TemplateOutcome>> RenderTemplateAsync(TemplateRequest request, CancellationToken cancellationToken = default)
     {
@@ -203,7 +204,7 @@ public sealed class FleetOperations
                 try
                 {
                     return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-                    { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames] }, ct).ConfigureAwait(false);
+                    { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames], KeepFinalNewline = true }, ct).ConfigureAwait(false);
                 }
                 // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
                 catch (Exception e) when (masker.Mask(e) is var masked && masked != e)

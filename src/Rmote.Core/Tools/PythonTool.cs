@@ -49,6 +49,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
         ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true),
         ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true),
         ["rmote_compat"] = new("rmote_compat", EmbeddedPython.Read("compat.py"), isModule: true),
+        ["rmote_template"] = new("rmote_template", EmbeddedPython.Read("template_engine.py"), isModule: true),
     };
 
     /// <summary>The Python class name.</summary>

@@ -3,8 +3,10 @@ using System.Diagnostics.CodeAnalysis;
 namespace Rmote.Tools;
 
 /// <summary>
-/// Mako-like templates rendered on the remote (python/tools/template.py): <c>${expr}</c>, <c>\${</c>,
-/// <c>% for/if/while ... % endfor/endif/endwhile/end</c>, <c>%%</c>, <c>##</c> comments.
+/// rmote's Mako-like templates, rendered on the remote (engine: python/rmote/template_engine.py; docs/TEMPLATES.md):
+/// <c>${expr}</c>, <c>\${</c>, <c>##</c> comments, <c>%%</c>, and <c>% &lt;python statement&gt;</c> lines
+/// (<c>% for/if/while/with/try/def/class ...</c> closed by <c>% end...</c> or a bare <c>%</c>; <c>% x = 1</c>,
+/// <c>% total += v</c>, <c>% import os</c>). Lines are joined with <c>\n</c> and no newline follows the last one.
 /// Variables are any JSON-serializable object: a dictionary (keys used as they are) or a record / anonymous
 /// object (property names become snake_case: <c>ServerName</c> is <c>server_name</c> in the template).
 /// </summary>
@@ -27,7 +29,7 @@ public static class Template
     /// <summary><c>render_file(template_path, variables)</c>: renders a template stored on the remote.</summary>
     public static readonly ToolMethod<string, object?, string> RenderFile = Tool.Method<string, object?, string>("render_file");
 
-    /// <summary><c>render_to_file(template, variables, path, mode, owner, group, secrets)</c>: renders and writes atomically, only when different.</summary>
+    /// <summary><c>render_to_file(template, variables, path, mode, owner, group, secrets, keep_final_newline)</c>: renders and writes atomically, only when different.</summary>
     public static readonly ToolMethod<RenderToFileOptions, RenderResult> RenderToFile = Tool.KwMethod<RenderToFileOptions, RenderResult>("render_to_file");
 }
 
@@ -53,6 +55,11 @@ public sealed record RenderToFileOptions
     public string? Group { get; init; }
     /// <summary>Names of secret variables: a render error whose message quotes one of their values has that message withheld (the type and template line stay).</summary>
     public IReadOnlyList<string>? Secrets { get; init; }
+    /// <summary>
+    /// The file ends with a line break unless the template ends with a text line that has none (rmote's rendering
+    /// writes no newline after the last line). The deploy steps (<c>RmoteTemplate</c>) set it; off by default, as in rmote.
+    /// </summary>
+    public bool KeepFinalNewline { get; init; }
 }
 
 /// <summary>Result of <see cref="Template.RenderToFile"/>.</summary>
