@@ -12,10 +12,14 @@ import sys
 import unittest
 
 _PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rmote", "template_engine.py")
-_spec = importlib.util.spec_from_file_location("rmote_template", _PATH)
-engine = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("rmote_template", engine)  # registered as on the host (pickle looks classes up there)
-_spec.loader.exec_module(engine)
+# Registered as on the host (pickle looks classes up there); another test module (tool_support) may have loaded
+# it first, and then that one object is the engine, or pickling would find two classes of one name.
+engine = sys.modules.get("rmote_template")
+if engine is None:
+    _spec = importlib.util.spec_from_file_location("rmote_template", _PATH)
+    engine = importlib.util.module_from_spec(_spec)
+    sys.modules["rmote_template"] = engine
+    _spec.loader.exec_module(engine)
 
 RENDERS = [
     # --- plain text, line joining, trailing newline
