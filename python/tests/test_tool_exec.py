@@ -77,10 +77,18 @@ class TestCommand(unittest.TestCase):
         self.assertEqual(run(Exec.command(["cat"])).stdout, "")  # /dev/null, never hangs
         os.environ["RMOTE_EXEC_TEST_INHERITED"] = "yes"
         try:
-            r = run(Exec.command(["sh", "-c", "echo $FOO-$RMOTE_EXEC_TEST_INHERITED-${PATH:+path}"], env={"FOO": "bar"}))
+            r = run(Exec.command(["sh", "-c", "echo $FOO-$RMOTE_EXEC_TEST_INHERITED-${PATH:+path}"], env={"FOO": "bar"},
+                                 merge_env=True))
             self.assertEqual(r.stdout, "bar-yes-path\n")
-            r = run(Exec.command(["sh", "-c", "echo ${RMOTE_EXEC_TEST_INHERITED:-unset}"], env={"RMOTE_EXEC_TEST_INHERITED": None}))
+            r = run(Exec.command(["sh", "-c", "echo ${RMOTE_EXEC_TEST_INHERITED:-unset}"], env={"RMOTE_EXEC_TEST_INHERITED": None},
+                                 merge_env=True))
             self.assertEqual(r.stdout, "unset\n")
+            # Without env the child inherits; with env (rmote's meaning) env is the whole environment.
+            self.assertEqual(run(Exec.command(["sh", "-c", "echo ${RMOTE_EXEC_TEST_INHERITED:-unset}"])).stdout, "yes\n")
+            r = run(Exec.shell("echo $FOO-${RMOTE_EXEC_TEST_INHERITED:-unset}-${HOME:-nohome}", env={"FOO": "bar"}))
+            self.assertEqual(r.stdout, "bar-unset-nohome\n")
+            lines = [item.line for item in run(collect(Exec.stream(["env"], env={"ONLY": "1", "GONE": None})))]
+            self.assertEqual(lines, ["ONLY=1", None])
         finally:
             del os.environ["RMOTE_EXEC_TEST_INHERITED"]
         with tempfile.TemporaryDirectory() as d:

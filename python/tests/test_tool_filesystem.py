@@ -168,10 +168,16 @@ class TestGlob(FileSystemTestCase):
             self.put(name, "")
         os.makedirs(self.p("sub", "deep"))
         self.put(os.path.join("sub", "deep", "z.conf"), "")
-        self.assertEqual(FS.glob(self.dir, "*.conf"), [self.p("a.conf"), self.p("b.conf")])
-        self.assertEqual(FS.glob(self.dir, "**/*.conf", recursive=True),
-                         [self.p("a.conf"), self.p("b.conf"), self.p("sub", "deep", "z.conf")])
+        # rmote's rules (pathlib): dot files match '*', '**' recurses; sorted (rmote's are not).
+        self.assertEqual(FS.glob(self.dir, "*.conf"), [self.p(".hidden.conf"), self.p("a.conf"), self.p("b.conf")])
+        self.assertEqual(FS.glob(self.dir, "**/*.conf"),
+                         [self.p(".hidden.conf"), self.p("a.conf"), self.p("b.conf"), self.p("sub", "deep", "z.conf")])
         self.assertEqual(FS.glob(self.dir, "nothing*"), [])
+        # The shell's rules on request: no dot files, '**' is a single level.
+        self.assertEqual(FS.glob(self.dir, "*.conf", recursive=False), [self.p("a.conf"), self.p("b.conf")])
+        self.assertEqual(FS.glob(self.dir, "**/*.conf", recursive=False), [])
+        with self.assertRaisesRegex(ValueError, "relative to directory"):
+            FS.glob(self.dir, "/etc/*.conf")
 
     def test_glob_escapes_directory(self):
         weird = self.p("[x]")
@@ -200,10 +206,36 @@ class TestLineInFile(FileSystemTestCase):
         path = self.put("f", "x=1\ny=2\nx=3\n")
         FS.line_in_file(path, "x=9", regexp=r"^x=", first=True)
         self.assertEqual(FS.read_str(path), "x=9\ny=2\nx=3\n")
-        r = FS.line_in_file(path, "x=9", regexp=r"^x=")
+        r = FS.line_in_file(path, "x=9", regexp=r"^x=", match="all")
         self.assertTrue(r.changed)
         self.assertEqual(FS.read_str(path), "x=9\ny=2\nx=9\n")
-        self.assertFalse(FS.line_in_file(path, "x=9", regexp=r"^x=").changed)
+        self.assertFalse(FS.line_in_file(path, "x=9", regexp=r"^x=", match=1).changed)
+        with self.assertRaisesRegex(ValueError, "match must be"):
+            FS.line_in_file(path, "x=9", regexp=r"^x=", match="some")
+
+    def test_regexp_replaces_the_first_match_by_default_as_rmote(self):
+        path = self.put("f", "foo\nfoo\nbar\n")
+        FS.line_in_file(path, "baz", regexp="foo")
+        self.assertEqual(FS.read_str(path), "baz\nfoo\nbar\n")
+        FS.line_in_file(path, "baz", regexp="foo", match=0)
+        self.assertEqual(FS.read_str(path), "baz\nbaz\nbar\n")
+
+    def test_strip_counts_a_line_equal_but_for_whitespace_as_present(self):
+        path = self.put("f", "  PermitRootLogin no\t\n")
+        self.assertFalse(FS.line_in_file(path, "PermitRootLogin no").changed)
+        self.assertEqual(FS.read_str(path), "  PermitRootLogin no\t\n")
+        self.assertTrue(FS.line_in_file(path, "PermitRootLogin no", strip=False).changed)
+        self.assertEqual(FS.read_str(path), "  PermitRootLogin no\t\nPermitRootLogin no\n")
+
+    def test_newline_false_keeps_rmotes_unterminated_end(self):
+        path = self.put("f", "a\nb")
+        FS.line_in_file(path, "c", newline=False)
+        self.assertEqual(FS.read_str(path), "a\nb\nc")
+        path = self.put("g", "a\n")
+        FS.line_in_file(path, "c", newline=False)
+        self.assertEqual(FS.read_str(path), "a\nc\n")
+        FS.line_in_file(self.p("new"), "x", create=True, newline=False)
+        self.assertEqual(FS.read_str(self.p("new")), "x")
 
     def test_regexp_no_match_inserts(self):
         path = self.put("f", "[main]\nkey=1\n[other]\n")

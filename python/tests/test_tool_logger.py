@@ -33,6 +33,16 @@ class TestLoggerFallback(unittest.TestCase):
         with self.assertLogs("app.sub", level="ERROR"):
             self.Logger.log(logging.ERROR, "x", logger="app.sub")
 
+    def test_log_formats_args_like_rmote(self):
+        with self.assertLogs("rmote", level="DEBUG") as cm:
+            self.Logger.log("WARNING", "disk %s at %d%%", "/var", 91)
+        self.assertEqual(cm.records[0].getMessage(), "disk /var at 91%")
+        with self.assertLogs("app.sub", level="INFO") as cm:
+            self.Logger.log_to("INFO", "%s=%r", "app.sub", ["port", 22])
+        self.assertEqual(cm.records[0].getMessage(), "port=22")
+        with self.assertRaisesRegex(TypeError, "does not fit its 1 argument"):
+            self.Logger.log("INFO", "%s and %s", "one")
+
 
 class TestLoggerWithRuntimeHooks(unittest.TestCase):
     def test_uses_injected_functions(self):

@@ -54,10 +54,15 @@ def _argv(argv):
     return out
 
 
-def _env(env):
-    # type: (Optional[Dict[str, Optional[str]]]) -> Dict[str, str]
-    merged = dict(os.environ)
-    for key, value in (env or {}).items():
+def _env(env, merge_env):
+    # type: (Optional[Dict[str, Optional[str]]], bool) -> Optional[Dict[str, str]]
+    """The child's environment. No ``env``: the runtime's, inherited. With ``env``:
+    exactly ``env`` (rmote's meaning: HOME, PATH... are gone unless given), or, with
+    ``merge_env``, ``env`` over the runtime's (a None value unsets a variable)."""
+    if env is None:
+        return None
+    merged = dict(os.environ) if merge_env else {}
+    for key, value in env.items():
         if value is None:
             merged.pop(key, None)  # None unsets an inherited variable
         else:
@@ -106,7 +111,7 @@ def _decode(data):
     return data.decode("utf-8", "replace") if data else ""
 
 
-async def _run(argv, display, cwd, env, stdin, check, timeout, merge_stderr):
+async def _run(argv, display, cwd, env, merge_env, stdin, check, timeout, merge_stderr):
     data = _stdin_bytes(stdin)
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
@@ -114,7 +119,7 @@ async def _run(argv, display, cwd, env, stdin, check, timeout, merge_stderr):
         stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-        cwd=cwd, env=_env(env), start_new_session=True,
+        cwd=cwd, env=_env(env, merge_env), start_new_session=True,
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(data), timeout)
@@ -136,12 +141,13 @@ async def _run(argv, display, cwd, env, stdin, check, timeout, merge_stderr):
 
 
 class Exec(Tool):
-    """Run commands. ``env`` is merged over the remote environment (a None value
+    """Run commands. ``env`` replaces the remote environment, as in rmote (pass
+    ``merge_env=True`` to add it to the inherited one instead, where a None value
     unsets a variable); ``stdin`` is text (UTF-8) or bytes, otherwise /dev/null."""
 
     @staticmethod
-    async def command(argv, cwd=None, env=None, stdin=None, check=True, timeout=None, merge_stderr=False):
-        # type: (List[str], Optional[str], Optional[Dict[str, Optional[str]]], Union[str, bytes, None], bool, Optional[float], bool) -> CommandResult
+    async def command(argv, cwd=None, env=None, stdin=None, check=True, timeout=None, merge_stderr=False, merge_env=False):
+        # type: (List[str], Optional[str], Optional[Dict[str, Optional[str]]], Union[str, bytes, None], bool, Optional[float], bool, bool) -> CommandResult
         """Run ``argv`` (no shell) and wait for it.
 
         Returns CommandResult{exit_code, stdout, stderr, duration}.
@@ -151,19 +157,20 @@ class Exec(Tool):
         Cancelling the call kills the process group.
         """
         args = _argv(argv)
-        return await _run(args, args, cwd, env, stdin, check, timeout, merge_stderr)
+        return await _run(args, args, cwd, env, merge_env, stdin, check, timeout, merge_stderr)
 
     @staticmethod
-    async def shell(script, shell="/bin/sh", cwd=None, env=None, stdin=None, check=True, timeout=None, merge_stderr=False):
-        # type: (str, str, Optional[str], Optional[Dict[str, Optional[str]]], Union[str, bytes, None], bool, Optional[float], bool) -> CommandResult
+    async def shell(script, shell="/bin/sh", cwd=None, env=None, stdin=None, check=True, timeout=None, merge_stderr=False,
+                    merge_env=False):
+        # type: (str, str, Optional[str], Optional[Dict[str, Optional[str]]], Union[str, bytes, None], bool, Optional[float], bool, bool) -> CommandResult
         """Run ``script`` with ``shell -c script``; otherwise exactly like ``command``
         (errors report ``cmd`` as the script text)."""
         if not isinstance(script, str):
             raise TypeError("script must be a string")
-        return await _run([shell, "-c", script], script, cwd, env, stdin, check, timeout, merge_stderr)
+        return await _run([shell, "-c", script], script, cwd, env, merge_env, stdin, check, timeout, merge_stderr)
 
     @staticmethod
-    async def stream(argv, cwd=None, env=None, shell=False, timeout=None, check=True):
+    async def stream(argv, cwd=None, env=None, shell=False, timeout=None, check=True, merge_env=False):
         """Run a command and stream its output line by line as it is produced.
 
         ``argv`` is a list (no shell) or, with ``shell=True``, a script string run
@@ -188,7 +195,7 @@ class Exec(Tool):
         deadline = None if timeout is None else time.monotonic() + timeout
         proc = await asyncio.create_subprocess_exec(
             *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=cwd, env=_env(env), start_new_session=True,
+            cwd=cwd, env=_env(env, merge_env), start_new_session=True,
         )
         queue = asyncio.Queue()  # type: asyncio.Queue
         tails = {"stdout": bytearray(), "stderr": bytearray()}

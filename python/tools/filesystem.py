@@ -12,6 +12,7 @@ import glob as _glob
 import grp
 import hashlib
 import os
+import pathlib as _pathlib
 import pwd
 import re
 import shutil
@@ -78,6 +79,19 @@ def _strip_eol(line):
     return line.rstrip("\r\n")
 
 
+def _only_first(match, first, state):
+    """Whether only the first regexp/line match counts: rmote's ``match`` (FIRST=0,
+    ALL=1, or 'first'/'all'); unset, the port's ``first`` flag decides for
+    state='absent' and rmote's FIRST for replacement."""
+    if match is None:
+        return first or state == "present"
+    if isinstance(match, str) and match.lower() in ("first", "all"):
+        return match.lower() == "first"
+    if match in (0, 1) and not isinstance(match, bool):
+        return match == 0
+    raise ValueError("match must be 'first' or 'all' (rmote's LineInFileMatch 0/1), not %r" % (match,))
+
+
 # -------------------------------------------------------------------- tool
 
 class FileSystem(Tool):
@@ -123,33 +137,43 @@ class FileSystem(Tool):
         return FileSystem.write(path, text.encode(encoding), mode=mode, owner=owner, group=group)
 
     @staticmethod
-    def glob(directory, pattern, recursive=False):
+    def glob(directory, pattern, recursive=True):
         # type: (str, str, bool) -> List[str]
-        """Sorted paths under ``directory`` matching ``pattern`` (``glob.glob`` rules:
-        ``*`` does not match a leading dot; ``**`` spans directories when ``recursive``)."""
-        base = _glob.escape(directory)
-        return sorted(_glob.glob(os.path.join(base, pattern), recursive=recursive))
+        """Sorted paths under ``directory`` matching ``pattern``, with rmote's rules
+        (``pathlib.Path.glob``): ``*`` matches dot files too and ``**`` spans
+        directories. rmote returns them unsorted; here they are sorted.
+        ``recursive=False`` gives the shell's rules instead (``glob.glob``: ``*``
+        skips dot files, ``**`` is ``*``)."""
+        if os.path.isabs(pattern):
+            raise ValueError("pattern %r is absolute; give it relative to directory %r" % (pattern, directory))
+        if recursive:
+            return sorted(str(p) for p in _pathlib.Path(directory).glob(pattern))
+        return sorted(_glob.glob(os.path.join(_glob.escape(directory), pattern)))
 
     @staticmethod
     def line_in_file(path, line, regexp=None, state="present", insert_after=None, first=False, create=False,
-                     mode=None, insert_before=None):
-        # type: (str, str, Optional[str], str, Optional[str], bool, bool, _Mode, Optional[str]) -> LineInFileResult
+                     mode=None, insert_before=None, match=None, strip=True, newline=True):
+        # type: (str, str, Optional[str], str, Optional[str], bool, bool, _Mode, Optional[str], Union[str, int, None], bool, bool) -> LineInFileResult
         """Ensure one line is present in (or absent from) a text file.
 
         state='present':
-          * with ``regexp``: lines matching it (all, or only the first when
-            ``first``) are replaced by ``line``; if none match and ``line`` is not
-            already there it is inserted;
-          * without: ``line`` is inserted unless an identical line exists.
+          * with ``regexp``: the first line matching it is replaced by ``line``
+            (as rmote; ``match='all'`` replaces every match); if none match and
+            ``line`` is not already there it is inserted;
+          * without: ``line`` is inserted unless an equal line exists.
           Insertion goes after the last line matching the regex ``insert_after``
           (first match when ``first``), or before the first line matching
           ``insert_before``; 'EOF'/'BOF' are accepted; default end of file.
         state='absent': lines matching ``regexp`` (or equal to ``line`` when no
-          regexp) are removed (only the first when ``first``).
-        Lines compare without their line terminator. A missing file is an error
-        unless ``create`` (present) or state is 'absent' (nothing to do).
-        ``mode`` applies to a created file or fixes an existing one.
-        Returns LineInFileResult{path, changed, diff}.
+          regexp) are removed (only the first when ``first`` or ``match='first'``).
+        ``match``: 'first'/'all' (or rmote's LineInFileMatch values 0/1).
+        Lines compare without their line terminator and, with ``strip`` (default,
+        as rmote), without surrounding whitespace. An inserted line gets a newline
+        unless ``newline`` is false (rmote's behaviour: an appended line is
+        terminated only when the file ended with one, a created file is not).
+        A missing file is an error unless ``create`` (present) or state is
+        'absent' (nothing to do). ``mode`` applies to a created file or fixes an
+        existing one. Returns LineInFileResult{path, changed, diff}.
         """
         if state not in ("present", "absent"):
             raise ValueError("state must be 'present' or 'absent', not %r" % (state,))
@@ -157,8 +181,14 @@ class FileSystem(Tool):
             raise ValueError("line must be a single line without newline characters")
         if insert_after is not None and insert_before is not None:
             raise ValueError("give insert_after or insert_before, not both")
+        only_first = _only_first(match, first, state)
         want_mode = file_mode(mode)
         rx = re.compile(regexp) if regexp is not None else None
+
+        def same(item):
+            body = _strip_eol(item)
+            return body.strip() == line.strip() if strip else body == line
+
         try:
             with open(path, "rb") as f:
                 raw = f.read()
@@ -175,9 +205,8 @@ class FileSystem(Tool):
         if state == "absent":
             kept, removed = [], False
             for item in new:
-                body = _strip_eol(item)
-                hit = rx.search(body) if rx is not None else body == line
-                if hit and not (removed and first):
+                hit = rx.search(_strip_eol(item)) if rx is not None else same(item)
+                if hit and not (removed and only_first):
                     removed = True
                     continue
                 kept.append(item)
@@ -190,9 +219,9 @@ class FileSystem(Tool):
                         eol = item[len(_strip_eol(item)):]
                         new[i] = line + (eol or "")
                         replaced = True
-                        if first:
+                        if only_first:
                             break
-            if not replaced and not any(_strip_eol(item) == line for item in new):
+            if not replaced and not any(same(item) for item in new):
                 index = len(new)
                 if insert_before is not None and insert_before != "EOF":
                     if insert_before == "BOF":
@@ -212,7 +241,8 @@ class FileSystem(Tool):
                             index = (hits[0] if first else hits[-1]) + 1
                 if index > 0 and not new[index - 1].endswith("\n"):
                     new[index - 1] += "\n"  # don't glue onto an unterminated last line
-                new.insert(index, line + "\n")
+                terminated = newline or index < len(new) or (bool(old) and old[-1].endswith("\n"))
+                new.insert(index, line + ("\n" if terminated else ""))
 
         content = "".join(new)
         before = "".join(old)

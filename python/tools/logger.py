@@ -7,7 +7,7 @@ root logger's level is used.
 """
 
 import logging
-from typing import Union
+from typing import Any, Optional, Sequence, Union
 
 
 def _level(level):
@@ -23,6 +23,16 @@ def _level(level):
         if isinstance(value, int):
             return value
     raise ValueError("unknown log level %r (use DEBUG, INFO, WARNING, ERROR, CRITICAL or an int)" % (level,))
+
+
+def _format(message, args):
+    if not args:
+        return message
+    try:
+        return message % args
+    except (TypeError, ValueError) as e:
+        raise type(e)("log message %r does not fit its %d argument(s): %s (use one %%-placeholder per argument, %%%% for a literal %%)"
+                      % (message, len(args), e)) from None
 
 
 def _runtime(name):
@@ -65,7 +75,17 @@ class Logger(Tool):
         return previous
 
     @staticmethod
-    def log(level, message, logger="rmote"):
-        # type: (Union[int, str], str, str) -> None
-        """Emit ``message`` at ``level`` on the logger named ``logger``."""
-        logging.getLogger(logger).log(_level(level), "%s", message)
+    def log(level, message, *args, logger="rmote"):
+        """Emit ``message`` at ``level`` on the logger named ``logger``; ``args`` are
+        merged into it ``%``-style as rmote's ``log(level, msg, *args)`` does (no
+        ``args``: the message is taken literally, a ``%`` included)."""
+        Logger.log_to(level, message, logger, args)
+
+    @staticmethod
+    def log_to(level, message, logger="rmote", args=None):
+        # type: (Union[int, str], str, str, Optional[Sequence[Any]]) -> None
+        """Emit ``message`` at ``level`` on the logger named ``logger``, ``%``-formatted
+        with ``args`` (a list) when given. A format that does not fit its arguments is
+        a TypeError/ValueError for the caller (logging would only print it remotely)."""
+        text = _format(message, tuple(args or ()))
+        logging.getLogger(logger).log(_level(level), "%s", text)

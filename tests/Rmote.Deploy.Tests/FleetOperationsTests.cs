@@ -37,13 +37,14 @@ public sealed class FleetOperationsTests(SshFleetFixture rig)
         var lines = new ConcurrentQueue<HostOutputLine>();
         var run = await ops.ExecAsync(new ExecRequest
         {
-            ShellCommand = "sh app.sh; echo \"token=$TOKEN\"; echo oops >&2",
+            // ${HOME:+...}: a step's Environment adds to the host's environment (merged), it does not replace it.
+            ShellCommand = "sh app.sh; echo \"token=$TOKEN ${HOME:+home kept}\"; echo oops >&2",
             WorkingDirectory = Path.Combine(dest.Path, "current"),
             Environment = new Dictionary<string, string> { ["TOKEN"] = "s3cr3t-value" },
             SecretEnvironmentNames = ["TOKEN"],
         }, lines.Enqueue);
         run.EnsureSuccess();
-        Assert.Equal(["running v2", "token=***"], lines.Where(l => l.Stream == OutputStream.Stdout).Select(l => l.Text));
+        Assert.Equal(["running v2", "token=*** home kept"], lines.Where(l => l.Stream == OutputStream.Stdout).Select(l => l.Text));
         Assert.Equal(["oops"], lines.Where(l => l.Stream == OutputStream.Stderr && l.Host == "local").Select(l => l.Text));
         Assert.DoesNotContain("s3cr3t", run["local"].Value!.Stdout);
 

@@ -92,6 +92,8 @@ public sealed class FleetOperations
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         var masker = SecretMasker.For(request);
+        // A build step's variables add to the host's environment (as MSBuild's Exec does), hence MergeEnv below;
+        // the Exec tool's own default is rmote's (env replaces the environment).
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         return Session.RunAsync(async (p, ct) =>
         {
@@ -100,8 +102,8 @@ public sealed class FleetOperations
             var lines = new List<HostOutputLine>();
             int? exit = null;
             IAsyncEnumerable<OutputLine> stream = request.Command is { } argv
-                ? p.StreamAsync(Exec.Stream, new ExecStreamOptions([.. argv]) { Cwd = request.WorkingDirectory, Env = env, Timeout = request.Timeout, Check = false }, ct)
-                : p.StreamAsync(Exec.StreamShell, new ShellStreamOptions(request.ShellCommand!) { Cwd = request.WorkingDirectory, Env = env, Timeout = request.Timeout, Check = false }, ct);
+                ? p.StreamAsync(Exec.Stream, new ExecStreamOptions([.. argv]) { Cwd = request.WorkingDirectory, Env = env, MergeEnv = true, Timeout = request.Timeout, Check = false }, ct)
+                : p.StreamAsync(Exec.StreamShell, new ShellStreamOptions(request.ShellCommand!) { Cwd = request.WorkingDirectory, Env = env, MergeEnv = true, Timeout = request.Timeout, Check = false }, ct);
             try
             {
                 await foreach (var item in stream.ConfigureAwait(false))

@@ -38,6 +38,25 @@ public sealed class ExecToolTests(SshFleetFixture rig)
 
     [Theory]
     [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task Env_replaces_the_environment_as_in_rmote_unless_merged(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var p = t.Proto;
+        const string script = "echo \"$GREETING|${HOME:-no home}\"";
+        var env = new Dictionary<string, string?> { ["GREETING"] = "hi" };
+
+        Assert.Equal("|/root\n", (await p.CallAsync(Exec.Shell, new ShellOptions(script))).Stdout);
+        Assert.Equal("hi|no home\n", (await p.CallAsync(Exec.Shell, new ShellOptions(script) { Env = env })).Stdout);
+        Assert.Equal("hi|/root\n", (await p.CallAsync(Exec.Shell, new ShellOptions(script) { Env = env, MergeEnv = true })).Stdout);
+
+        var lines = new List<string?>();
+        await foreach (var line in p.StreamAsync(Exec.Stream, new ExecStreamOptions("/usr/bin/env") { Env = env }))
+            lines.Add(line.Line);
+        Assert.Equal(["GREETING=hi", null], lines);
+    }
+
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
     public async Task Stream_yields_lines_as_produced_then_the_exit_code(string transport)
     {
         await using var t = await RemoteTarget.OpenAsync(transport, rig);

@@ -30,8 +30,10 @@ public sealed class FileSystemToolTests(SshFleetFixture rig)
         string host = await p.CallAsync(FileSystem.ReadStr, t.Path("a.conf"));
         Assert.Equal("alpha\n", host);
         await p.CallAsync(FileSystem.WriteStr, t.Path(".hidden.conf"), "x");
+        // rmote's rules: '*' matches dot files (rmote returned .hidden.txt); sorted, where rmote's order is the directory's.
         string[] confs = await p.CallAsync(FileSystem.Glob, t.Dir + "/", "*.conf");
-        Assert.Equal([t.Path("a.conf"), t.Path("b.conf")], confs);
+        Assert.Equal([t.Path(".hidden.conf"), t.Path("a.conf"), t.Path("b.conf")], confs);
+        Assert.Equal([t.Path("a.conf"), t.Path("b.conf")], await p.CallAsync(FileSystem.GlobRecursive, t.Dir, "*.conf", false));
 
         var st = await p.CallAsync(FileSystem.Stat, t.Path("b.conf"));
         Assert.True(st.Exists);
@@ -78,6 +80,35 @@ public sealed class FileSystemToolTests(SshFleetFixture rig)
 
     [Theory]
     [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
+    public async Task LineInFile_follows_rmote_first_match_strip_and_optional_newline(string transport)
+    {
+        await using var t = await RemoteTarget.OpenAsync(transport, rig);
+        var p = t.Proto;
+        var path = t.Path("list");
+        await p.CallAsync(FileSystem.WriteStr, path, "foo\nfoo\nbar\n");
+
+        await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(path, "baz") { Regexp = "foo" });
+        Assert.Equal("baz\nfoo\nbar\n", File.ReadAllText(t.LocalPath("list")));
+        await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(path, "qux") { Regexp = "^(baz|foo)$", Match = LineMatch.All });
+        Assert.Equal("qux\nqux\nbar\n", File.ReadAllText(t.LocalPath("list")));
+
+        // Equal but for whitespace counts as present (rmote's strip, on by default); Strip = false appends.
+        await p.CallAsync(FileSystem.WriteStr, path, "  Port 22\t\n");
+        Assert.False((await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(path, "Port 22"))).Changed);
+        Assert.True((await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(path, "Port 22") { Strip = false })).Changed);
+        Assert.Equal("  Port 22\t\nPort 22\n", File.ReadAllText(t.LocalPath("list")));
+
+        // The port terminates what it inserts; Newline = false leaves the end as rmote does.
+        await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(t.Path("created"), "x") { Create = true, Newline = false });
+        Assert.Equal("x", File.ReadAllText(t.LocalPath("created")));
+        await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(t.Path("created"), "y") { Newline = false });
+        Assert.Equal("x\ny", File.ReadAllText(t.LocalPath("created")));
+        await p.CallAsync(FileSystem.LineInFile, new LineInFileOptions(t.Path("created"), "z"));
+        Assert.Equal("x\ny\nz\n", File.ReadAllText(t.LocalPath("created")));
+    }
+
+    [Theory]
+    [MemberData(nameof(RemoteTarget.Transports), MemberType = typeof(RemoteTarget))]
     public async Task Mkdir_chmod_chown_symlink_remove(string transport)
     {
         await using var t = await RemoteTarget.OpenAsync(transport, rig);
@@ -99,6 +130,8 @@ public sealed class FileSystemToolTests(SshFleetFixture rig)
         Assert.Equal(FileKind.Symlink, link.Type);
         Assert.Equal(t.Path("releases/1"), link.LinkTarget);
         Assert.Contains(t.Path("releases/1/bin/app"), await p.CallAsync(FileSystem.GlobRecursive, t.Dir, "**/app", true));
+        Assert.Equal([t.Path("releases/1/bin/app")], await p.CallAsync(FileSystem.Glob, t.Dir, "**/app"));  // '**' recurses as in rmote
+        Assert.Empty(await p.CallAsync(FileSystem.GlobRecursive, t.Dir, "**/app", false));
 
         await Assert.ThrowsAsync<RemoteIOException>(() => p.CallAsync(FileSystem.Remove, t.Path("releases")));
         Assert.True(await p.CallAsync(FileSystem.RemoveWith, new RemoveOptions(t.Path("releases")) { Recursive = true }));

@@ -20,6 +20,11 @@ public sealed class LoggerQuitToolTests(SshFleetFixture rig)
         await p.CallAsync(Logger.Log, "DEBUG", "hidden debug");
         await p.CallAsync(Logger.Log, "WARNING", "disk almost full");
         await p.CallAsync(Logger.LogTo, "ERROR", "deploy failed", "myapp.deploy");
+        await p.CallAsync(Logger.Log, "WARNING", "literal 100% %s");
+        await p.CallAsync(Logger.LogWith, new LogOptions("WARNING", "disk %s at %d%%", "/var", 91));
+        await p.CallAsync(Logger.LogWith, new LogOptions("ERROR", "%s rolled back", "release 7") { Logger = "myapp.deploy" });
+        var bad = await Assert.ThrowsAsync<RemoteArgumentException>(() => p.CallAsync(Logger.LogWith, new LogOptions("INFO", "%s and %s", "one")));
+        Assert.Contains("does not fit its 1 argument", bad.Message);
 
         Assert.Equal(20, await p.CallAsync(Logger.SetLevel, Logger.PythonLevel(LogLevel.Debug)));
         Assert.Equal(10, await p.CallAsync(Logger.GetLevel));
@@ -31,6 +36,9 @@ public sealed class LoggerQuitToolTests(SshFleetFixture rig)
         Assert.Contains(entries, e => e.Level == LogLevel.Warning && e.Message.Contains("disk almost full"));
         Assert.Contains(entries, e => e.Level == LogLevel.Error && e.Message.Contains("deploy failed") && e.Message.Contains("myapp.deploy"));
         Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.Message.Contains("now visible"));
+        Assert.Contains(entries, e => e.Level == LogLevel.Warning && e.Message.Contains("literal 100% %s"));
+        Assert.Contains(entries, e => e.Level == LogLevel.Warning && e.Message.Contains("disk /var at 91%"));
+        Assert.Contains(entries, e => e.Level == LogLevel.Error && e.Message.Contains("release 7 rolled back") && e.Message.Contains("myapp.deploy"));
         Assert.DoesNotContain(entries, e => e.Message.Contains("hidden debug"));
     }
 

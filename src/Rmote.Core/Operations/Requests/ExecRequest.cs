@@ -15,7 +15,10 @@ public sealed record ExecRequest
     /// <summary>Working directory on the host (default: the runtime's).</summary>
     public string? WorkingDirectory { get; init; }
 
-    /// <summary>Variables added to the remote environment.</summary>
+    /// <summary>
+    /// Variables added to the remote environment (merged over it, as MSBuild's Exec does: <c>PATH</c>, <c>HOME</c>...
+    /// stay; unlike a bare <see cref="Rmote.Tools.Exec"/> call, where <c>Env</c> replaces the environment as in rmote).
+    /// </summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
     /// <summary>

@@ -8,8 +8,14 @@ public abstract record ProcessOptions
 {
     /// <summary>Working directory (default: the remote runtime's).</summary>
     public string? Cwd { get; init; }
-    /// <summary>Variables merged over the remote environment; a null value unsets an inherited one.</summary>
+    /// <summary>
+    /// The child's whole environment, as in rmote (<c>HOME</c>, <c>PATH</c>... are unset unless given; null values are
+    /// left out). With <see cref="MergeEnv"/> the variables are merged over the remote environment instead, and a null
+    /// value unsets an inherited one. Null: the remote environment is inherited unchanged.
+    /// </summary>
     public IReadOnlyDictionary<string, string?>? Env { get; init; }
+    /// <summary>True: <see cref="Env"/> is added to the inherited environment instead of replacing it (default false, as rmote).</summary>
+    public bool? MergeEnv { get; init; }
     /// <summary>Time limit; on expiry the process group is killed and a <see cref="TimeoutException"/> thrown.</summary>
     [JsonConverter(typeof(NullableSecondsConverter))]
     public TimeSpan? Timeout { get; init; }

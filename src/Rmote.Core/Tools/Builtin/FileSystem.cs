@@ -39,13 +39,16 @@ public static class FileSystem
     /// <summary><c>write_str(path, text, mode, owner, group, encoding)</c> from a record.</summary>
     public static readonly ToolMethod<WriteStrOptions, WriteResult> WriteStrWith = Tool.KwMethod<WriteStrOptions, WriteResult>("write_str");
 
-    /// <summary><c>glob(directory, pattern)</c>: sorted matching paths (Python <c>glob</c> rules: <c>*</c> skips dot files).</summary>
+    /// <summary>
+    /// <c>glob(directory, pattern)</c>: sorted matching paths with rmote's rules (Python <c>pathlib</c>): <c>*</c> matches
+    /// dot files too and <c>**</c> spans directories. rmote returns them unsorted.
+    /// </summary>
     public static readonly ToolMethod<string, string, string[]> Glob = Tool.Method<string, string, string[]>("glob");
 
-    /// <summary><c>glob(directory, pattern, recursive)</c>: with <c>recursive</c> true, <c>**</c> spans directories.</summary>
+    /// <summary><c>glob(directory, pattern, recursive)</c>: true is <see cref="Glob"/>; false gives the shell's rules (<c>*</c> skips dot files, <c>**</c> is one level).</summary>
     public static readonly ToolMethod<string, string, bool, string[]> GlobRecursive = Tool.Method<string, string, bool, string[]>("glob");
 
-    /// <summary><c>line_in_file(...)</c>: ensure one line is present (replacing regexp matches) or absent; returns the unified diff.</summary>
+    /// <summary><c>line_in_file(...)</c>: ensure one line is present (replacing the first regexp match, as rmote) or absent; returns the unified diff.</summary>
     public static readonly ToolMethod<LineInFileOptions, LineInFileResult> LineInFile = Tool.KwMethod<LineInFileOptions, LineInFileResult>("line_in_file");
 
     /// <summary><c>stat(path)</c>: facts about a path (symlinks followed); a missing path gives <see cref="FileStatus.Exists"/> false.</summary>

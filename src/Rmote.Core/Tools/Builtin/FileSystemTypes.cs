@@ -64,15 +64,27 @@ public sealed record LineInFileOptions
     public required string Path { get; init; }
     /// <summary>The line, without a newline.</summary>
     public required string Line { get; init; }
-    /// <summary>Python regex: matching lines are replaced by <see cref="Line"/> (present) or removed (absent).</summary>
+    /// <summary>
+    /// Python regex: the first matching line (as rmote; <see cref="Match"/> <see cref="LineMatch.All"/> for every one)
+    /// is replaced by <see cref="Line"/> (present), or matching lines are removed (absent).
+    /// </summary>
     public string? Regexp { get; init; }
+    /// <summary>How many <see cref="Regexp"/> matches count (default: the first when present, as rmote; all when absent).</summary>
+    public LineMatch? Match { get; init; }
+    /// <summary>Lines compare without surrounding whitespace, so <c>"  Port 22"</c> counts as <c>"Port 22"</c> (default true, as rmote).</summary>
+    public bool? Strip { get; init; }
+    /// <summary>
+    /// An inserted line ends with a newline (default true). False is rmote's behaviour: a line appended to a file that
+    /// does not end with a newline, or written into a new or empty file, stays unterminated.
+    /// </summary>
+    public bool? Newline { get; init; }
     /// <summary>Present (default) or absent.</summary>
     public Presence? State { get; init; }
     /// <summary>Insert after the last line matching this regex ("EOF"/"BOF" accepted).</summary>
     public string? InsertAfter { get; init; }
     /// <summary>Insert before the first line matching this regex ("EOF"/"BOF" accepted).</summary>
     public string? InsertBefore { get; init; }
-    /// <summary>Only the first match is replaced/removed (and insert_after uses the first match).</summary>
+    /// <summary>Only the first match is removed (absent), and <see cref="InsertAfter"/> uses the first match.</summary>
     public bool? First { get; init; }
     /// <summary>Create a missing file (state present).</summary>
     public bool? Create { get; init; }
@@ -194,4 +206,13 @@ public sealed record RemoveOptions
     public bool? Recursive { get; init; }
     /// <summary>False: a missing path is a <see cref="FileNotFoundException"/> (default true: nothing to do).</summary>
     public bool? MissingOk { get; init; }
+}
+
+/// <summary>Which <see cref="LineInFileOptions.Regexp"/> matches <see cref="FileSystem.LineInFile"/> acts on (rmote's <c>LineInFileMatch</c>).</summary>
+public enum LineMatch
+{
+    /// <summary>Only the first matching line.</summary>
+    First,
+    /// <summary>Every matching line.</summary>
+    All,
 }
