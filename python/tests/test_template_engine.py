@@ -327,7 +327,13 @@ class TestRmoteApi(unittest.TestCase):
         self.assertEqual(repr(engine.Template("a\nb")), "Template('a\\\\nb')")
 
     def test_template_pickles_as_its_source(self):
-        restored = pickle.loads(pickle.dumps(engine.Template("port=${port}")))
+        # On the host the engine is registered once under this name; other test modules load their own copy.
+        saved = sys.modules.get("rmote_template")
+        sys.modules["rmote_template"] = engine
+        try:
+            restored = pickle.loads(pickle.dumps(engine.Template("port=${port}")))
+        finally:
+            sys.modules["rmote_template"] = saved
         self.assertEqual(restored.render(port=8080), "port=8080")
 
     def test_syntax_errors_surface_at_construction(self):
