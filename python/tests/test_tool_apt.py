@@ -114,6 +114,15 @@ class TestParsers(unittest.TestCase):
 
 
 class FakeAptCase(unittest.TestCase):
+    """apt-get and dpkg-query replaced by a scripted fake, to check the exact command lines.
+
+    The real path (real dpkg and apt-get in a Debian root) is the C# suite's
+    AptToolTests.Package_installs_and_removes_a_real_package_idempotently: install, already-installed, latest with
+    nothing newer, converge with purge, an unknown package. Only against this fake (see docs/RELIABILITY.md):
+    a pinned version, latest when an upgrade exists, and the cache update (cache_valid_time), because the Debian
+    root's mirror offers one version of each package and a full `apt-get update` of bookworm costs minutes.
+    """
+
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
         self.state = os.path.join(self._tmp.name, "state.json")

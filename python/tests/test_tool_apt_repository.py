@@ -14,6 +14,9 @@ BINARY = b"\x99\x01\x0d\x04" + bytes(range(64))
 
 
 class TestAptRepository(unittest.TestCase):
+    """Real files in a temporary directory; no apt here. That apt accepts what is written (DEB822 source, Signed-By
+    key) is the C# suite's AptToolTests.Source_writes_a_DEB822_file_and_key_that_apt_accepts in a Debian root."""
+
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
         self.sources = os.path.join(self._tmp.name, "sources.list.d")

@@ -96,6 +96,10 @@ class TestParsers(unittest.TestCase):
 
 
 class TestWithFakePacman(unittest.TestCase):
+    """pacman replaced by a fake replaying captured output. Package changes with pacman are tested ONLY against
+    this fake: the test machines are Debian without pacman (issue 19 adds a real pacman); the C# suite's
+    PacmanToolTests covers only the "pacman is missing" error and pacman.conf editing. See docs/RELIABILITY.md."""
+
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
         self.state = os.path.join(self._tmp.name, "state.json")

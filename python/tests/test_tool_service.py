@@ -116,6 +116,11 @@ class TestPure(unittest.TestCase):
 
 
 class TestWithFakeSystemctl(unittest.TestCase):
+    """systemctl replaced by a scripted fake (slow, failing and masked units on demand). The real path runs below
+    (TestWithDaemonlessSystemctl) and in the C# suite's
+    ServiceToolTests.Units_start_stop_restart_enable_disable_and_converge, both against Debian's daemonless
+    systemctl: systemd itself cannot be PID 1 on the test machines, so real systemd is not tested."""
+
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
         self.state = os.path.join(self._tmp.name, "state.json")
@@ -265,15 +270,17 @@ def _gone(pid, timeout=5.0):
     return False
 
 
-DSR = os.environ.get("RMOTE_TEST_SYSTEMCTL_REPLACEMENT")  # path to docker-systemctl-replacement's systemctl
+# docker-systemctl-replacement's systemctl (Debian package "systemctl"), unpacked by the test rig (build/test.sh)
+DSR = os.environ.get("RMOTE_TEST_SYSTEMCTL_REPLACEMENT",
+                     "/var/cache/rmote-test/systemctl-replacement/usr/bin/systemctl")
 
 
-@unittest.skipUnless(DSR and os.path.exists(DSR), "set RMOTE_TEST_SYSTEMCTL_REPLACEMENT to the daemonless "
-                                                  "systemctl script (Debian package 'systemctl') to run")
 class TestWithDaemonlessSystemctl(unittest.TestCase):
     """End to end against docker-systemctl-replacement in a private --root: real processes."""
 
     def setUp(self):
+        self.assertTrue(os.path.exists(DSR), "no daemonless systemctl at %s: run build/test.sh (it unpacks it) or set "
+                                             "RMOTE_TEST_SYSTEMCTL_REPLACEMENT" % DSR)
         self._tmp = tempfile.TemporaryDirectory()
         root = self._tmp.name
         units = os.path.join(root, "etc", "systemd", "system")

@@ -13,13 +13,13 @@ namespace Rmote.Nuke.Tests;
 [Collection("ssh")]
 public sealed class NukeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper output) : IDisposable
 {
-    readonly SerilogCapture _log = SerilogCapture.Install();
+    readonly SerilogCapture log = SerilogCapture.Install();
 
     public void Dispose()
     {
         RmoteTasks.RmoteDisconnect();
-        _log.Dispose();
-        output.WriteLine(_log.Text);
+        log.Dispose();
+        output.WriteLine(log.Text);
     }
 
     T Conn<T>(T s) where T : RmoteSettings => s
@@ -37,7 +37,7 @@ public sealed class NukeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper
         Assert.Equal(SerialProbe.OneAtATime(rig.Hosts), probe.Lines());
         Assert.Equal([1, 2, 3], r.Select(x => x.Batch));
         // the per-host table, as the Nuke log shows it after the task
-        var table = Assert.Single(_log.Lines, l => l.StartsWith("Information: \"RmoteExec\nHOST", StringComparison.Ordinal));
+        var table = Assert.Single(log.Lines, l => l.StartsWith("Information: \"RmoteExec\nHOST", StringComparison.Ordinal));
         Assert.Matches(@"HOST\s+STATUS\s+TIME\s+DETAIL", table);
         foreach (var h in rig.Hosts) Assert.Matches($@"\n{System.Text.RegularExpressions.Regex.Escape(h.Target)}\s+succeeded\s", table);
         Assert.Contains("3 host(s): 3 succeeded", table);
@@ -100,7 +100,7 @@ public sealed class NukeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper
             Assert.Equal(starting.Unhealthy + starting.Healthy, r.Sum(x => x.Value!.Attempts));
             Assert.Equal(4, starting.Unhealthy);
             Assert.Equal(3, starting.Healthy);
-            var table = Assert.Single(_log.Lines, l => l.StartsWith("Information: \"RmoteWaitForHealthy\nHOST", StringComparison.Ordinal));
+            var table = Assert.Single(log.Lines, l => l.StartsWith("Information: \"RmoteWaitForHealthy\nHOST", StringComparison.Ordinal));
             Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(table, @"succeeded\s+[0-9.]+ s\s+healthy \(HTTP 200\) after \d+ attempt\(s\)"));
         }
 

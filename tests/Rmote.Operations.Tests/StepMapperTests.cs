@@ -10,21 +10,21 @@ namespace Rmote.Operations.Tests;
 public sealed class StepMapperTests : IDisposable
 {
     // A copy source must exist (CopySource checks): a project folder with "publish" and "p" in it.
-    readonly string Project = Directory.CreateTempSubdirectory("rmote-ops-project-").FullName;
+    readonly string project = Directory.CreateTempSubdirectory("rmote-ops-project-").FullName;
 
     public StepMapperTests()
     {
-        Directory.CreateDirectory(Path.Combine(Project, "publish"));
-        Directory.CreateDirectory(Path.Combine(Project, "p"));
+        Directory.CreateDirectory(Path.Combine(project, "publish"));
+        Directory.CreateDirectory(Path.Combine(project, "p"));
     }
 
-    public void Dispose() => Directory.Delete(Project, true);
+    public void Dispose() => Directory.Delete(project, true);
 
     [Fact]
     public void A_copy_with_only_a_source_and_destination_gets_every_default_once()
     {
-        var r = StepMapper.Copy(new CopyStep { SourceFolder = "publish", DestinationFolder = " /srv/app " }, Project);
-        Assert.Equal(Path.Combine(Project, "publish"), r.Source.Folder);
+        var r = StepMapper.Copy(new CopyStep { SourceFolder = "publish", DestinationFolder = " /srv/app " }, project);
+        Assert.Equal(Path.Combine(project, "publish"), r.Source.Folder);
         Assert.Equal("/srv/app", r.Options.DestinationFolder);
         Assert.Equal(CompareMode.SizeAndTime, r.Options.Compare);
         Assert.True(r.Options.Delta);
@@ -47,7 +47,7 @@ public sealed class StepMapperTests : IDisposable
             SourceFolder = "~", DestinationFolder = "/srv/app", SkipUnchangedFiles = false, DeleteExtraneous = true, Compress = true,
             WholeFile = true, FileMode = "0640", DirectoryMode = "0o750", Owner = " www ", Group = "", VerifyChecksum = true, ReleaseId = "v2",
             KeepReleases = 3, LockTimeout = TimeSpan.FromSeconds(9), Retries = 2, RetryDelay = TimeSpan.FromMilliseconds(250),
-        }, Project);
+        }, project);
         Assert.Equal(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), r.Source.Folder);
         Assert.Equal(CompareMode.Checksum, r.Options.Compare);
         Assert.False(r.Options.Delta);
@@ -67,7 +67,7 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void A_release_copy_without_an_id_gets_one_id_for_every_host_before_it_runs()
     {
-        var r = StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "/srv/app", UseReleases = true }, Project);
+        var r = StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "/srv/app", UseReleases = true }, project);
         Assert.True(r.UseReleases);
         Assert.Equal(r.ReleaseId, Releases.ValidateId(r.ReleaseId!));
     }
@@ -75,8 +75,8 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void Copy_files_are_resolved_against_the_project_folder_and_keep_their_destination_paths()
     {
-        var r = StepMapper.Copy(new CopyStep { SourceFiles = [new CopyItem("bin/app.dll", "app.dll"), new CopyItem("/abs/x.txt", "cfg/x.txt")], DestinationFolder = "/srv/app" }, Project);
-        Assert.Equal([new CopyItem(Path.Combine(Project, "bin/app.dll"), "app.dll"), new CopyItem("/abs/x.txt", "cfg/x.txt")], r.Source.Items);
+        var r = StepMapper.Copy(new CopyStep { SourceFiles = [new CopyItem("bin/app.dll", "app.dll"), new CopyItem("/abs/x.txt", "cfg/x.txt")], DestinationFolder = "/srv/app" }, project);
+        Assert.Equal([new CopyItem(Path.Combine(project, "bin/app.dll"), "app.dll"), new CopyItem("/abs/x.txt", "cfg/x.txt")], r.Source.Items);
     }
 
     [Theory]
@@ -86,14 +86,14 @@ public sealed class StepMapperTests : IDisposable
     [InlineData("p", "/srv/", "DestinationFolder '/srv/' is the top-level system folder /srv")]
     public void A_copy_that_cannot_run_fails_before_anything_connects_naming_the_parameter(string? source, string? destination, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => StepMapper.Copy(new CopyStep { SourceFolder = source, DestinationFolder = destination }, Project));
+        var e = Assert.Throws<ArgumentException>(() => StepMapper.Copy(new CopyStep { SourceFolder = source, DestinationFolder = destination }, project));
         Assert.StartsWith(message, e.Message);
     }
 
     [Fact]
     public void A_dangerous_destination_passes_only_when_allowed()
     {
-        var r = StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "/srv", AllowDangerousDestination = true }, Project);
+        var r = StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "/srv", AllowDangerousDestination = true }, project);
         Assert.True(r.Options.AllowDangerousDestination);
     }
 
@@ -104,13 +104,13 @@ public sealed class StepMapperTests : IDisposable
     {
         var step = new CopyStep { SourceFolder = "p", DestinationFolder = "/srv/app" };
         step = parameter == "FileMode" ? step with { FileMode = mode } : step with { DirectoryMode = mode };
-        Assert.Equal(parameter, Assert.Throws<ArgumentException>(() => StepMapper.Copy(step, Project)).ParamName);
+        Assert.Equal(parameter, Assert.Throws<ArgumentException>(() => StepMapper.Copy(step, project)).ParamName);
     }
 
     [Fact]
     public void Negative_retries_are_refused()
     {
-        var e = Assert.Throws<ArgumentException>(() => StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "/srv/app", Retries = -1 }, Project));
+        var e = Assert.Throws<ArgumentException>(() => StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "/srv/app", Retries = -1 }, project));
         Assert.StartsWith("Retries must not be negative (was -1).", e.Message);
     }
 
@@ -156,13 +156,13 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void A_template_mode_is_checked_locally_and_sent_in_one_form()
     {
-        var r = StepMapper.Template(new TemplateStep { Template = "x=${x}", DestinationFile = "/etc/app/app.conf", FileMode = "0o640", Variables = new Dictionary<string, object?> { ["x"] = 1 } }, Project);
+        var r = StepMapper.Template(new TemplateStep { Template = "x=${x}", DestinationFile = "/etc/app/app.conf", FileMode = "0o640", Variables = new Dictionary<string, object?> { ["x"] = 1 } }, project);
         Assert.Equal("0640", r.Mode);
         Assert.Equal("/etc/app/app.conf", r.Path);
         Assert.Equal("x=${x}", r.Text);
         Assert.Null(r.LocalFile);
-        Assert.Equal("FileMode", Assert.Throws<ArgumentException>(() => StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "/f", FileMode = "644x" }, Project)).ParamName);
-        Assert.Null(StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "/f" }, Project).Mode);
+        Assert.Equal("FileMode", Assert.Throws<ArgumentException>(() => StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "/f", FileMode = "644x" }, project)).ParamName);
+        Assert.Null(StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "/f" }, project).Mode);
     }
 
     [Fact]

@@ -13,11 +13,11 @@ namespace Rmote.TestRig;
 /// </summary>
 public class DebianRootFixture : IAsyncLifetime
 {
-    DebianRoot? _root;
+    DebianRoot? root;
 
-    public DebianRoot Root => _root ?? throw new InvalidOperationException("The Debian root is not ready (InitializeAsync has not run).");
+    public DebianRoot Root => root ?? throw new InvalidOperationException("The Debian root is not ready (InitializeAsync has not run).");
 
-    public async Task InitializeAsync() => _root = await DebianRoot.EnsureAsync().ConfigureAwait(false);
+    public async Task InitializeAsync() => root = await DebianRoot.EnsureAsync().ConfigureAwait(false);
 
     public Task DisposeAsync() => Task.CompletedTask;
 }

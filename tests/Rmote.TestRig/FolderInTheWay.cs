@@ -7,19 +7,19 @@ namespace Rmote.TestRig;
 /// </summary>
 public sealed class FolderInTheWay : IDisposable
 {
-    readonly FileSystemWatcher _watcher;
-    readonly string _folder, _fileName;
+    readonly FileSystemWatcher watcher;
+    readonly string folder, fileName;
 
     /// <summary>Puts the folder <paramref name="fileName"/> (with a file in it) into the host-side folder <paramref name="localDestination"/>.</summary>
     public FolderInTheWay(string localDestination, string fileName)
     {
-        _fileName = fileName;
-        _folder = Path.Combine(localDestination, fileName);
-        Directory.CreateDirectory(_folder);
-        File.WriteAllText(Path.Combine(_folder, "keep.txt"), "a folder in the way");
-        _watcher = new FileSystemWatcher(localDestination) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName };
-        _watcher.Deleted += OnDeleted;
-        _watcher.EnableRaisingEvents = true;
+        this.fileName = fileName;
+        folder = Path.Combine(localDestination, fileName);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "keep.txt"), "a folder in the way");
+        watcher = new FileSystemWatcher(localDestination) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName };
+        watcher.Deleted += OnDeleted;
+        watcher.EnableRaisingEvents = true;
     }
 
     /// <summary>Completes when an attempt failed on the folder (its temp file was removed) and the folder was cleared.</summary>
@@ -27,11 +27,11 @@ public sealed class FolderInTheWay : IDisposable
 
     void OnDeleted(object sender, FileSystemEventArgs e)
     {
-        if (!e.Name!.Contains(".rmote-tmp-", StringComparison.Ordinal) || !e.Name.Contains(_fileName, StringComparison.Ordinal) || Cleared.Task.IsCompleted) return;
-        Directory.Delete(_folder, recursive: true);
+        if (!e.Name!.Contains(".rmote-tmp-", StringComparison.Ordinal) || !e.Name.Contains(fileName, StringComparison.Ordinal) || Cleared.Task.IsCompleted) return;
+        Directory.Delete(folder, recursive: true);
         Cleared.TrySetResult();
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _watcher.Dispose();
+    public void Dispose() => watcher.Dispose();
 }

@@ -10,40 +10,40 @@ namespace Rmote.TestRig;
 /// </summary>
 public sealed class HttpStatusServer : IAsyncDisposable
 {
-    readonly TcpListener _listener;
-    readonly int _unhealthyRequests;
-    readonly CancellationTokenSource _stop = new();
-    readonly Task _loop;
-    int _requests, _unhealthy, _healthy;
+    readonly TcpListener listener;
+    readonly int unhealthyRequests;
+    readonly CancellationTokenSource stop = new();
+    readonly Task loop;
+    int requests, unhealthy, healthy;
 
     HttpStatusServer(int unhealthyRequests)
     {
-        _unhealthyRequests = unhealthyRequests;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        _loop = AcceptLoopAsync();
+        this.unhealthyRequests = unhealthyRequests;
+        listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        loop = AcceptLoopAsync();
     }
 
     /// <summary>Starts a server answering 503 to its first <paramref name="unhealthyRequests"/> requests, then 200 (<see cref="int.MaxValue"/>: never healthy).</summary>
     public static HttpStatusServer Start(int unhealthyRequests) => new(unhealthyRequests);
 
     /// <summary>The URL a host fetches.</summary>
-    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/health";
+    public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/health";
 
     /// <summary>Requests answered 503.</summary>
-    public int Unhealthy => Volatile.Read(ref _unhealthy);
+    public int Unhealthy => Volatile.Read(ref unhealthy);
 
     /// <summary>Requests answered 200.</summary>
-    public int Healthy => Volatile.Read(ref _healthy);
+    public int Healthy => Volatile.Read(ref healthy);
 
     async Task AcceptLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
+                client = await listener.AcceptTcpClientAsync(stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -64,16 +64,16 @@ public sealed class HttpStatusServer : IAsyncDisposable
                 var buffer = new byte[4096];
                 while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
                 {
-                    var n = await stream.ReadAsync(buffer, _stop.Token).ConfigureAwait(false);
+                    var n = await stream.ReadAsync(buffer, stop.Token).ConfigureAwait(false);
                     if (n == 0) return;
                     head.Append(Encoding.ASCII.GetString(buffer, 0, n));
                 }
-                var healthy = Interlocked.Increment(ref _requests) > _unhealthyRequests;
-                Interlocked.Increment(ref healthy ? ref _healthy : ref _unhealthy);
+                var healthy = Interlocked.Increment(ref requests) > unhealthyRequests;
+                Interlocked.Increment(ref healthy ? ref this.healthy : ref unhealthy);
                 var body = healthy ? "ok\n" : "starting\n";
                 var status = healthy ? "200 OK" : "503 Service Unavailable";
                 var response = $"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(response), _stop.Token).ConfigureAwait(false);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(response), stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -85,9 +85,9 @@ public sealed class HttpStatusServer : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        await _loop.ConfigureAwait(false);
-        _stop.Dispose();
+        await stop.CancelAsync().ConfigureAwait(false);
+        listener.Stop();
+        await loop.ConfigureAwait(false);
+        stop.Dispose();
     }
 }

@@ -13,7 +13,7 @@ namespace Rmote.TestRig;
 public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
 {
     static readonly Lazy<Task<bool>> Probe = new(ProbeAsync);
-    bool _disposed;
+    bool disposed;
 
     NetNamespaceHost(string name, string address, string dir, string identity, string knownHosts, string srvRoot, string remoteSrv,
         bool isolatedFs, string hostKey, Func<SshHost, ProcessStartInfo> launch, string ns, string hostVeth, string nsVeth, string localAddress, string subnet)
@@ -167,8 +167,8 @@ public sealed class NetNamespaceHost : SshHost, IAsyncDisposable
     /// <summary>Kills sshd and its sessions, deletes the veth pair, the namespace and the files.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed) return;
-        _disposed = true;
+        if (disposed) return;
+        disposed = true;
         await StopAsync().ConfigureAwait(false);
         await Ip(CancellationToken.None, "link", "del", HostVeth);
         await Ip(CancellationToken.None, "netns", "del", Namespace);

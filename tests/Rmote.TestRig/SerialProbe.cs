@@ -8,8 +8,8 @@ namespace Rmote.TestRig;
 /// </summary>
 public sealed class SerialProbe : IDisposable
 {
-    readonly TempDir _dir = new("rmote-serial-");
-    readonly string _script, _log, _nameFile;
+    readonly TempDir dir = new("rmote-serial-");
+    readonly string script, log, nameFile;
 
     /// <summary>Prepares the probe on <paramref name="hosts"/> (hosts with a private /srv).</summary>
     public SerialProbe(IReadOnlyList<SshHost> hosts)
@@ -21,10 +21,10 @@ public sealed class SerialProbe : IDisposable
             Directory.CreateDirectory(Path.Combine(h.SrvRoot, folder));
             File.WriteAllText(Path.Combine(h.SrvRoot, folder, "name"), h.Name);
         }
-        _nameFile = hosts[0].RemoteSrv.TrimEnd('/') + "/" + folder + "/name";
-        _log = _dir.Combine("log");
-        File.WriteAllText(_log, "");
-        _script = _dir.WriteFile("probe.sh", """
+        nameFile = hosts[0].RemoteSrv.TrimEnd('/') + "/" + folder + "/name";
+        log = dir.Combine("log");
+        File.WriteAllText(log, "");
+        script = dir.WriteFile("probe.sh", """
             h=$(cat "$1"); log="$2"
             echo "start $h" >> "$log"
             n=0
@@ -34,14 +34,14 @@ public sealed class SerialProbe : IDisposable
     }
 
     /// <summary>The shell command each host runs.</summary>
-    public string Command => $"sh {_script} {_nameFile} {_log}";
+    public string Command => $"sh {script} {nameFile} {log}";
 
     /// <summary>The log's lines, in the order the hosts wrote them.</summary>
-    public string[] Lines() => File.ReadAllLines(_log);
+    public string[] Lines() => File.ReadAllLines(log);
 
     /// <summary>The log of <paramref name="hosts"/> run one at a time, in this order.</summary>
     public static string[] OneAtATime(IEnumerable<SshHost> hosts) => [.. hosts.SelectMany(h => new[] { "start " + h.Name, "end " + h.Name })];
 
     /// <inheritdoc/>
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => dir.Dispose();
 }

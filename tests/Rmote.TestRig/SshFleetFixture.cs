@@ -17,19 +17,19 @@ namespace Rmote.TestRig;
 /// </summary>
 public class SshFleetFixture : IAsyncLifetime
 {
-    SshFleet? _fleet;
+    SshFleet? fleet;
 
     /// <summary>Hosts in the shared fleet (override in a subclass for another size).</summary>
     public virtual int HostCount => 3;
 
-    public SshFleet Fleet => _fleet ?? throw new InvalidOperationException("The fleet is not started (InitializeAsync has not run).");
+    public SshFleet Fleet => fleet ?? throw new InvalidOperationException("The fleet is not started (InitializeAsync has not run).");
 
     public IReadOnlyList<SshHost> Hosts => Fleet.Hosts;
 
-    public virtual async Task InitializeAsync() => _fleet = await SshFleet.StartAsync(HostCount).ConfigureAwait(false);
+    public virtual async Task InitializeAsync() => fleet = await SshFleet.StartAsync(HostCount).ConfigureAwait(false);
 
     public virtual async Task DisposeAsync()
     {
-        if (_fleet != null) await _fleet.DisposeAsync().ConfigureAwait(false);
+        if (fleet != null) await fleet.DisposeAsync().ConfigureAwait(false);
     }
 }

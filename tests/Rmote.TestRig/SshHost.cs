@@ -9,9 +9,9 @@ namespace Rmote.TestRig;
 /// </summary>
 public class SshHost
 {
-    readonly Func<SshHost, ProcessStartInfo> _launch;
-    readonly object _gate = new();
-    Process? _process;
+    readonly Func<SshHost, ProcessStartInfo> launch;
+    readonly object gate = new();
+    Process? process;
 
     internal SshHost(string name, string hostName, int port, string directory, string identityFile, string knownHostsFile,
         string srvRoot, string remoteSrv, bool isolatedFilesystem, string hostPublicKey, Func<SshHost, ProcessStartInfo> launch)
@@ -26,7 +26,7 @@ public class SshHost
         RemoteSrv = remoteSrv;
         IsolatedFilesystem = isolatedFilesystem;
         HostPublicKey = hostPublicKey;
-        _launch = launch;
+        this.launch = launch;
     }
 
     /// <summary>"host1", "host2", ... (the alias in the fleet's ssh_config).</summary>
@@ -116,7 +116,7 @@ public class SshHost
         ProcessRunner.RunAsync("ssh", SshArgsWith(knownHostsFile ?? KnownHostsFile, [remoteCommand]), timeout: timeout ?? TimeSpan.FromSeconds(60), stdin: stdin, ct: ct);
 
     /// <summary>PID of the sshd listener (0 when stopped).</summary>
-    public int Pid { get { lock (_gate) return _process is { } p && !HasExited(p) ? p.Id : 0; } }
+    public int Pid { get { lock (gate) return process is { } p && !HasExited(p) ? p.Id : 0; } }
 
     public bool IsRunning => Pid != 0;
 
@@ -166,7 +166,7 @@ public class SshHost
     {
         Process? p;
         string? mountNs;
-        lock (_gate) { p = _process; _process = null; mountNs = MountNamespace; MountNamespace = null; }
+        lock (gate) { p = process; process = null; mountNs = MountNamespace; MountNamespace = null; }
         if (p == null) return;
         try
         {
@@ -186,7 +186,7 @@ public class SshHost
     {
         if (IsRunning) return;
         if (IsolatedFilesystem) WriteCleanBashrc();
-        var psi = _launch(this);
+        var psi = launch(this);
         File.AppendAllText(LogFile, $"==== rig: starting {Name} on {HostName}:{Port} at {DateTime.Now:O}: {psi.FileName} {string.Join(' ', psi.ArgumentList.Select(ProcessRunner.Quote))}\n");
         var p = new Process { StartInfo = psi };
         p.Start();
@@ -194,13 +194,13 @@ public class SshHost
         p.StandardInput.Close();
         _ = p.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
         _ = p.StandardError.BaseStream.CopyToAsync(Stream.Null);
-        lock (_gate) _process = p;
+        lock (gate) process = p;
         try
         {
             await WaitReadyAsync(p, ct).ConfigureAwait(false);
             var ns = ProcessTree.GetMountNamespace(p.Id);
             if (IsolatedFilesystem && ns != null && ns != ProcessTree.GetMountNamespace(Environment.ProcessId))
-                lock (_gate) MountNamespace = ns;
+                lock (gate) MountNamespace = ns;
         }
         catch
         {

@@ -8,7 +8,7 @@ namespace Rmote.TestRig;
 /// </summary>
 public static class StaleReaper
 {
-    static int _ran;
+    static int ran;
 
     internal static void WriteOwner(string root) =>
         File.WriteAllText(Path.Combine(root, "owner"), $"{Environment.ProcessId} {ProcessTree.GetStartTime(Environment.ProcessId)}\n");
@@ -16,7 +16,7 @@ public static class StaleReaper
     /// <summary>Runs once per process (called by the rig before it starts anything).</summary>
     internal static async Task ReapOnceAsync()
     {
-        if (Interlocked.Exchange(ref _ran, 1) == 1) return;
+        if (Interlocked.Exchange(ref ran, 1) == 1) return;
         try { await ReapAsync().ConfigureAwait(false); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { }
     }

@@ -5,14 +5,14 @@ namespace Rmote.Deploy.Tests;
 /// <summary>Sources and checks shared by the release safety tests (cases 3 and 4).</summary>
 internal static class ReleaseScene
 {
-    static int _sources;
+    static int sources;
 
     /// <summary>A source of <paramref name="files"/> files whose content names <paramref name="tag"/> (the release it went into).</summary>
     public static TempDir Source(string tag, int files, int size = 2048)
     {
         var src = new TempDir("rmote-src-");
         // same sizes across sources: a distinct mtime per source (file times have tick granularity) marks the change
-        var mtime = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(Interlocked.Increment(ref _sources));
+        var mtime = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(Interlocked.Increment(ref sources));
         for (var i = 0; i < files; i++)
             Rig.Write(src, $"d{i % 10}/f{i:0000}.txt", $"{tag} {i} " + new string('x', size), mtime);
         return src;
@@ -45,12 +45,12 @@ internal static class ReleaseScene
     /// <summary>Holds a copy at its first progress report (mid-copy) until the test's step <c>onFirst</c> is done.</summary>
     public sealed class Gate(Func<Task> onFirst) : IProgress<CopyProgress>
     {
-        int _fired;
+        int fired;
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Report(CopyProgress value)
         {
-            if (Interlocked.Exchange(ref _fired, 1) != 0) return;
+            if (Interlocked.Exchange(ref fired, 1) != 0) return;
             Reached.TrySetResult();
             // the copy stands still here (mid-copy, lock held) while the test does its part
             if (!onFirst().Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("the test's step did not finish");

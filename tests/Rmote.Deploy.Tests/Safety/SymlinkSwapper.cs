@@ -20,9 +20,9 @@ internal sealed class SymlinkSwapper : IAsyncDisposable
             exchange(-100, a, -100, b, 2)  # AT_FDCWD, RENAME_EXCHANGE; ENOENT while root recreates a path: keep going
         """;
 
-    readonly Process _process;
+    readonly Process process;
 
-    SymlinkSwapper(Process process) => _process = process;
+    SymlinkSwapper(Process process) => this.process = process;
 
     /// <summary>Starts swapping <paramref name="a"/> and <paramref name="b"/> (paths as the host sees them), paused.</summary>
     public static async Task<SymlinkSwapper> StartAsync(SshHost host, LocalUser user, string a, string b)
@@ -46,24 +46,24 @@ internal sealed class SymlinkSwapper : IAsyncDisposable
     /// <summary>Stops the loop and waits until the kernel reports the process stopped (no swap in flight).</summary>
     public async Task PauseAsync()
     {
-        ProcessTree.Signal(_process.Id, 19); // SIGSTOP
+        ProcessTree.Signal(process.Id, 19); // SIGSTOP
         var sw = Stopwatch.StartNew();
         while (State() != 'T')
         {
-            if (_process.HasExited) throw new InvalidOperationException("swapper exited: " + await _process.StandardError.ReadToEndAsync());
+            if (process.HasExited) throw new InvalidOperationException("swapper exited: " + await process.StandardError.ReadToEndAsync());
             if (sw.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException("swapper did not stop");
             await Task.Delay(1);
         }
     }
 
     /// <summary>Lets the loop run again.</summary>
-    public void Resume() => ProcessTree.Signal(_process.Id, 18); // SIGCONT
+    public void Resume() => ProcessTree.Signal(process.Id, 18); // SIGCONT
 
     char State()
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var stat = File.ReadAllText($"/proc/{process.Id}/stat");
             return stat[stat.LastIndexOf(')') + 2];
         }
         catch (IOException)
@@ -74,12 +74,12 @@ internal sealed class SymlinkSwapper : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
-            _process.Kill();
-            ProcessTree.Signal(_process.Id, 18);
-            await _process.WaitForExitAsync();
+            process.Kill();
+            ProcessTree.Signal(process.Id, 18);
+            await process.WaitForExitAsync();
         }
-        _process.Dispose();
+        process.Dispose();
     }
 }
