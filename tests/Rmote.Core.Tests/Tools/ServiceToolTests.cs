@@ -13,6 +13,25 @@ namespace Rmote.Core.Tests.Tools;
 [Collection("debian-root")]
 public sealed class ServiceToolTests(DebianRootFixture rig)
 {
+    static async Task WaitUntilClosedAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port);
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"port {port} still accepts connections 60 s after the unit stopped");
+            await Task.Delay(50);
+        }
+    }
+
     static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -73,6 +92,9 @@ public sealed class ServiceToolTests(DebianRootFixture rig)
         Assert.True(stopped.Changed);
         Assert.Equal(ServiceState.Inactive, stopped.Status.State);
         Assert.False((await p.CallAsync(Service.Stop, "rmote-web")).Changed);
+        // The daemonless systemctl stand-in reports the unit inactive once it has signalled the server, not once the
+        // server has exited: wait until the port is free, or the next start can meet "address already in use".
+        await WaitUntilClosedAsync(port);
         // reload of a stopped unit starts it
         Assert.True((await p.CallAsync(Service.Reload, "rmote-web")).Status.IsActive);
 
@@ -80,6 +102,7 @@ public sealed class ServiceToolTests(DebianRootFixture rig)
         Assert.True(converged.Changed);
         Assert.Equal((ServiceState.Inactive, "disabled"), (converged.Status.State, converged.Status.Enabled));
         Assert.False((await p.CallAsync(Service.Converge, new ServiceConvergeOptions("rmote-web") { Started = false, Enabled = false })).Changed);
+        await WaitUntilClosedAsync(port);
         var up = await p.CallAsync(Service.Converge, new ServiceConvergeOptions("rmote-web") { Started = true, Enabled = true, Timeout = TimeSpan.FromSeconds(20) });
         Assert.True(up.Changed && up.Status.IsActive && up.Status.IsEnabled);
         Assert.True(await p.CallAsync(Service.DisableNow, "rmote-web", true));
