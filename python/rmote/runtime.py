@@ -253,8 +253,8 @@ def placeholder(key):
     """Decorator: fn(spec) gives the value a method receives for the CALL argument {key: spec} (key is
     "__name__"; the Template tool registers "__template__"). The controller syncs the tool that registers a
     placeholder in front of the first call that carries one."""
-    if not (key.startswith("__") and key.endswith("__") and len(key) > 4) or key == "__bytes__":
-        raise ValueError("placeholder key %r must look like \"__name__\" (and not be __bytes__)" % (key,))
+    if not (key.startswith("__") and key.endswith("__") and len(key) > 4) or key in ("__bytes__", "__float__"):
+        raise ValueError("placeholder key %r must look like \"__name__\" (and not be __bytes__ or __float__)" % (key,))
 
     def register(fn):
         _placeholders[key] = fn
@@ -410,7 +410,31 @@ def _json_codec():
                 lambda text, hook=None: json.loads(text, object_hook=hook))
 
 
-_encode, _decode = _json_codec()
+_encode_finite, _decode = _json_codec()
+_NONFINITE = {"inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
+
+
+def _encode(obj):
+    """JSON text of obj. JSON has no inf/nan: the rare value holding one is encoded again (pure Python) with
+    each written as the placeholder {"__float__": "inf" | "-inf" | "nan"} (PROTOCOL.md section 3)."""
+    st = getattr(_tls, "state", None)
+    mark = (st[0], len(st[1])) if st else None
+    try:
+        return _encode_finite(obj)
+    except ValueError as e:
+        if "float" not in str(e):
+            raise
+    if mark:  # forget the bytes the first attempt collected
+        st[0] = mark[0]
+        del st[1][mark[1]:]
+    import json.encoder as je
+
+    def floatstr(f):
+        if f != f or f in (_NONFINITE["inf"], _NONFINITE["-inf"]):
+            return '{"__float__":"%s"}' % ("nan" if f != f else "inf" if f > 0 else "-inf")
+        return float.__repr__(f)
+    return "".join(je._make_iterencode({}, _default, je.encode_basestring, None, floatstr, ":", ",",
+                                       False, False, True)(obj, 0))
 
 
 def _utf8(text):
@@ -464,6 +488,11 @@ def loads(jbody, binary=b"", call=False, views=False):
     def hook(d):
         if len(d) != 1:
             return d
+        if "__float__" in d:
+            f = _NONFINITE.get(d["__float__"]) if type(d["__float__"]) is str else None
+            if f is None:
+                raise ValueError("a __float__ placeholder holds \"inf\", \"-inf\" or \"nan\", not %r" % (d["__float__"],))
+            return f
         if "__bytes__" in d:
             off, size = d["__bytes__"]
             if off < 0 or size < 0 or off + size > n:

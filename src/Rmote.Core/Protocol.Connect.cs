@@ -91,7 +91,7 @@ public sealed partial class Protocol
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, flood + "; the connection was closed", exitCode, stderr, e);
             if (e is ProtocolException pe)
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, $"the remote answered with something that is not the Rmote protocol: {pe.Message}", exitCode, stderr, pe);
-            throw ConnectFailureClassifier.Classify(name, options.Python, options.SettingNames, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut);
+            throw ConnectFailureClassifier.Classify(name, options.Python, options.SettingNames, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut, options.MaxBannerBytes);
         }
         catch
         {
@@ -106,7 +106,7 @@ public sealed partial class Protocol
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         writer.EnqueueRaw(Bootstrap.Payload(options.CodeCache));
-        var banner = await Bootstrap.WaitForMarkerAsync(pipe, timeout.Token).ConfigureAwait(false);
+        var banner = await Bootstrap.WaitForMarkerAsync(pipe, options.MaxBannerBytes, timeout.Token).ConfigureAwait(false);
         if (banner.Length > 0) logger.LogDebug("[{Host}] skipped {Count} bytes before the ready marker: {Banner}", Name, banner.Length, banner.Trim());
         var hello = await reader.ReadAsync(timeout.Token).ConfigureAwait(false)
             ?? throw new NoMarkerException("the ready marker, then end of stream", tooMuch: false);

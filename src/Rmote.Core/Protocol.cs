@@ -101,6 +101,8 @@ public sealed partial class Protocol : IAsyncDisposable
     {
         if (options.StreamWindow < 64 * 1024)
             throw new ArgumentOutOfRangeException(nameof(options), options.StreamWindow, "ProtocolOptions.StreamWindow must be at least 65536 bytes (64 KiB).");
+        if (options.MaxBannerBytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBannerBytes, $"{options.SettingNames["MaxBannerBytes"]} must be at least 1 byte (default 65536, 64 KiB).");
         options.LogQuota?.Validate(nameof(options.LogQuota));
         options.StrayChunkQuota?.Validate(nameof(options.StrayChunkQuota));
         options.StderrQuota?.Validate(nameof(options.StderrQuota));

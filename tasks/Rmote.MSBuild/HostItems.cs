@@ -37,6 +37,7 @@ internal static class HostItems
         new("Sudo", false, "true or false", (s, v, _) => bool.TryParse(v, out var b) ? s with { Sudo = b } : null),
         new("ConnectTimeout", false, "milliseconds, more than 0", (s, v, _) => Milliseconds(v) is { } t && t > TimeSpan.Zero ? s with { ConnectTimeout = t } : null),
         new("NoProgressTimeout", false, "milliseconds (0 turns the bound off)", (s, v, _) => Milliseconds(v) is { } t ? s with { NoProgressTimeout = t } : null),
+        new("MaxBannerBytes", false, "bytes, at least 1", (s, v, _) => Number(v) is { } n && n >= 1 ? s with { MaxBannerBytes = n } : null),
         new("CodeCache", false, "true or false", (s, v, _) => bool.TryParse(v, out var b) ? s with { CodeCache = b } : null),
         new("Name", false, AnyText, (s, v, _) => s with { Name = v }),
     ];

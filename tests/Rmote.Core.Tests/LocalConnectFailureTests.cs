@@ -15,6 +15,27 @@ public sealed class LocalConnectFailureTests
     }
 
     [Fact]
+    public async Task MaxBannerBytes_bounds_the_login_output()
+    {
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromCommandAsync(
+            ["sh", "-c", "head -c 20000 /dev/zero | tr '\\0' '#'; exec \"$@\"", "sh", Python], new ProtocolOptions { MaxBannerBytes = 10000 }));
+        Assert.Equal(ConnectFailure.NoReadyMarker, error.Reason);
+        Assert.Contains("more than 10000 bytes", error.Message);
+        Assert.Contains("ProtocolOptions.MaxBannerBytes", error.Message);
+    }
+
+    [Fact]
+    public async Task A_login_script_reading_stdin_is_named_with_the_fix()
+    {
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromCommandAsync(
+            ["sh", "-c", "dd bs=1 count=100 of=/dev/null 2>/dev/null; exec \"$@\"", "sh", Python]));
+        Assert.Equal(ConnectFailure.BootstrapFailed, error.Reason);
+        Assert.Contains("login script", error.Message);
+        Assert.Contains("read from stdin", error.Message);
+        Assert.Contains("[ -t 0 ] || return", error.Message);
+    }
+
+    [Fact]
     public async Task A_missing_interpreter_names_the_fix()
     {
         var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSubprocessAsync(new ProtocolOptions { Python = "python3.99-missing" }));

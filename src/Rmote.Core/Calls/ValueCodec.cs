@@ -52,7 +52,7 @@ internal static class ValueCodec
         using var scope = new BinaryReaderScope(frame.Binary);
         try
         {
-            var reader = new Utf8JsonReader(frame.Json, new JsonReaderOptions { MaxDepth = 64 });
+            var reader = new Utf8JsonReader(frame.Json, new JsonReaderOptions { MaxDepth = WireJson.MaxValueDepth + 1 });
             if (frame.Json.Length == 0 || !reader.Read()) return default!;
             if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("the frame body is not a JSON object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -63,6 +63,12 @@ internal static class ValueCodec
                 reader.Skip();
             }
             return default!;
+        }
+        catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            throw new RemoteResultException(
+                $"[{host}] {what} returned a value nested deeper than {WireJson.MaxValueDepth} levels (lists and objects inside each other), " +
+                "the most the controller reads: return a flatter value (e.g. a list of paths instead of a tree).", e);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException)
         {

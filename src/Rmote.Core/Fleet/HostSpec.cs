@@ -148,6 +148,7 @@ public sealed record HostSpec : ConnectionSettings
         ConnectTimeout = ConnectTimeout ?? ProtocolOptions.DefaultConnectTimeout,
         ConnectionPersist = ConnectionPersist,
         NoProgressTimeout = NoProgressTimeout,
+        MaxBannerBytes = MaxBannerBytes ?? ProtocolOptions.DefaultMaxBannerBytes,
         CallTimeout = Timeout,
         CodeCache = CodeCache,
         SettingNames = SettingNames,

@@ -17,7 +17,6 @@ internal static class Bootstrap
     /// <summary>Safe inside single quotes in sh, bash, dash, zsh and fish: no quote, backslash or dollar.</summary>
     public const string FirstStage = "import sys,zlib;r=sys.stdin.buffer;exec(zlib.decompress(r.read(int(r.read(8),16))))";
 
-    const int MarkerSearchLimit = 64 * 1024;
     static ReadOnlySpan<byte> Marker => "\nRMOTE-READY/1\n"u8;
 
     static readonly Lazy<byte[]> WithCodeCache = new(() => BuildPayload(codeCache: true));
@@ -97,8 +96,8 @@ internal static class Bootstrap
         output.Position = end;
     }
 
-    /// <summary>Skips banner bytes until the ready marker; returns what was skipped.</summary>
-    public static async Task<string> WaitForMarkerAsync(PipeReader reader, CancellationToken cancellationToken)
+    /// <summary>Skips banner bytes until the ready marker, at most <paramref name="maxBannerBytes"/> of them; returns what was skipped.</summary>
+    public static async Task<string> WaitForMarkerAsync(PipeReader reader, int maxBannerBytes, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -110,7 +109,7 @@ internal static class Bootstrap
                 reader.AdvanceTo(sequenceReader.Position);
                 return Encoding.UTF8.GetString(banner);
             }
-            if (buffer.Length > MarkerSearchLimit)
+            if (buffer.Length > maxBannerBytes + Marker.Length)
                 throw new NoMarkerException(Describe(buffer.Slice(0, 512)), tooMuch: true);
             if (result.IsCompleted)
                 throw new NoMarkerException(Describe(buffer), tooMuch: false);

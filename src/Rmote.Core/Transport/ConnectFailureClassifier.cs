@@ -3,20 +3,20 @@ namespace Rmote.Transport;
 /// <summary>Turns a failed start (exit code, stderr, bytes seen) into a <see cref="RemoteConnectException"/> that names the cause and the fix.</summary>
 internal static class ConnectFailureClassifier
 {
-    public static RemoteConnectException Classify(string host, string python, SettingNames names, bool viaSsh, int? exitCode, string stderr, string? seen, bool tooMuchOutput, bool timedOut)
+    public static RemoteConnectException Classify(string host, string python, SettingNames names, bool viaSsh, int? exitCode, string stderr, string? seen, bool tooMuchOutput, bool timedOut, int maxBannerBytes)
     {
         var line = FirstMatchingLine(stderr);
-        var (reason, message) = Diagnose(python, names, viaSsh, exitCode, stderr, line, seen, tooMuchOutput, timedOut);
+        var (reason, message) = Diagnose(python, names, viaSsh, exitCode, stderr, line, seen, tooMuchOutput, timedOut, maxBannerBytes);
         return new RemoteConnectException(host, reason, message, exitCode, string.IsNullOrWhiteSpace(stderr) ? null : stderr.TrimEnd());
     }
 
-    static (ConnectFailure, string) Diagnose(string python, SettingNames names, bool viaSsh, int? exitCode, string stderr, string line, string? seen, bool tooMuch, bool timedOut)
+    static (ConnectFailure, string) Diagnose(string python, SettingNames names, bool viaSsh, int? exitCode, string stderr, string line, string? seen, bool tooMuch, bool timedOut, int maxBannerBytes)
     {
         bool Has(string text) => stderr.Contains(text, StringComparison.OrdinalIgnoreCase);
 
         if (tooMuch)
             return (ConnectFailure.NoReadyMarker,
-                $"the remote printed more than 64 KiB without starting the runtime; it began with {seen}. A login script (.bashrc, .profile) may print too much, or '{python}' is not a real Python interpreter.");
+                $"the remote printed more than {maxBannerBytes} bytes without starting the runtime; it began with {seen}. A login script (.bashrc, .profile) may print too much: make it quiet when not interactive or raise {names["MaxBannerBytes"]}; or '{python}' is not a real Python interpreter.");
         if (viaSsh && Has("REMOTE HOST IDENTIFICATION HAS CHANGED"))
             return (ConnectFailure.HostKeyMismatch,
                 "the host key does not match the one in known_hosts (possible man-in-the-middle, or the host was reinstalled). Verify the new key with the host's owner, then remove the old entry with 'ssh-keygen -R <host>' and add the new one.");
@@ -38,6 +38,11 @@ internal static class ConnectFailureClassifier
         if (exitCode == 127 || Has("command not found") || Has($"{python}: not found") || Has("No such file or directory") && !Has("Traceback"))
             return (ConnectFailure.PythonNotFound,
                 $"'{python}' was not found on the remote ({(line.Length > 0 ? line : $"exit code {exitCode}")}). Install Python 3.8 or newer there, or set {names["Python"]} = \"python3.x\" (or a full path such as /usr/local/bin/python3).");
+        if (Has("Traceback") && (Has("invalid literal for int() with base 16") || Has("zlib.error")))
+            return (ConnectFailure.BootstrapFailed,
+                "a login script (~/.bashrc, ~/.profile, /etc/profile, /etc/bash.bashrc...) read from stdin and consumed the bytes of the runtime " +
+                "sent after it, so the interpreter read the wrong bytes. Make the script not read stdin when it is not interactive, " +
+                $"e.g. put '[ -t 0 ] || return' before the part that reads (or '</dev/null' on the command that reads). The remote said: {line}");
         if (Has("Traceback"))
             return (ConnectFailure.BootstrapFailed, $"the remote Python crashed while starting the runtime (exit code {exitCode?.ToString() ?? "unknown"}):{Environment.NewLine}{stderr.TrimEnd()}");
         var detail = stderr.Trim().Length > 0 ? $" stderr: {stderr.Trim()}" : "";

@@ -11,6 +11,12 @@ namespace Rmote.Wire;
 /// </summary>
 internal static class WireJson
 {
+    /// <summary>
+    /// How deep a value may nest (lists and objects inside each other), both ways: deep enough for real data (rmote
+    /// handles 100), bounded so a hostile remote cannot exhaust the controller's stack.
+    /// </summary>
+    public const int MaxValueDepth = 256;
+
     public static readonly JsonSerializerOptions Options = Create();
 
     static JsonSerializerOptions Create()
@@ -21,10 +27,12 @@ internal static class WireJson
             PropertyNameCaseInsensitive = true,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-            MaxDepth = 64,
+            MaxDepth = MaxValueDepth,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         };
         options.Converters.Add(new WireStringConverter());
+        options.Converters.Add(new NonFiniteDoubleConverter());
+        options.Converters.Add(new NonFiniteSingleConverter());
         options.Converters.Add(new BytesConverter());
         options.Converters.Add(new MemoryBytesConverter());
         options.Converters.Add(new FileRegionConverter());

@@ -107,12 +107,28 @@ public sealed class SshFaultTests(SshFleetFixture rig)
         File.SetUnixFileMode(liar, (UnixFileMode)0b111_101_101);
         var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync(host.HostName, OptionsFor(host) with { Python = host.RemoteSrv + "/liar-python" }));
         Assert.Equal(ConnectFailure.NoReadyMarker, error.Reason);
-        Assert.Contains("more than 64 KiB", error.Message);
+        Assert.Contains("more than 65536 bytes", error.Message);
         Assert.Contains("####", error.Message);
         Assert.Empty(await WaitNoChildrenAsync($"-p {host.Port}"));
         Record("banner / junk before the ready marker", "a login wrapper printing a banner and binary junk, then exec python3",
             "nothing: the call succeeded; the skipped banner is logged at Debug", "nothing");
         Record("junk and no ready marker", "a 'python' that prints 100 KB of '#' and exits",
+            $"{error.GetType().Name} ({error.Reason}): {error.Message.Split('\n')[0]}", "nothing");
+    }
+
+    [Fact]
+    public async Task A_login_reading_stdin_is_named_with_the_fix()
+    {
+        var host = rig.Hosts[2];
+        var wrapper = Path.Combine(host.SrvRoot, "reading-python");
+        File.WriteAllText(wrapper, "#!/bin/sh\nhead -c 100 >/dev/null\nexec python3 \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0b111_101_101);
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync(host.HostName, OptionsFor(host) with { Python = host.RemoteSrv + "/reading-python" }));
+        Assert.Equal(ConnectFailure.BootstrapFailed, error.Reason);
+        Assert.Contains("a login script", error.Message);
+        Assert.Contains("[ -t 0 ] || return", error.Message);
+        Assert.Empty(await WaitNoChildrenAsync($"-p {host.Port}"));
+        Record("login script reads stdin", "a login wrapper running 'head -c 100' on stdin, then exec python3",
             $"{error.GetType().Name} ({error.Reason}): {error.Message.Split('\n')[0]}", "nothing");
     }
 
