@@ -105,7 +105,11 @@ public abstract class MiniBuild
     {
         public void Emit(LogEvent e)
         {
-            var level = e.Level switch { LogEventLevel.Verbose => "VRB", LogEventLevel.Debug => "DBG", LogEventLevel.Information => "INF", LogEventLevel.Warning => "WRN", LogEventLevel.Error => "ERR", _ => "FTL" };
+            var level = e.Level switch
+            {
+                LogEventLevel.Verbose => "VRB", LogEventLevel.Debug => "DBG", LogEventLevel.Information => "INF",
+                LogEventLevel.Warning => "WRN", LogEventLevel.Error => "ERR", _ => "FTL",
+            };
             lock (this) Console.Out.WriteLine($"{e.Timestamp:HH:mm:ss} [{level}] {Render(e)}");
         }
 

@@ -27,7 +27,10 @@ public sealed partial class Protocol
 
     /// <summary>Calls a remote method with four arguments.</summary>
     public Task<TResult> CallAsync<T1, T2, T3, T4, TResult>(ToolMethod<T1, T2, T3, T4, TResult> method, T1 arg1, T2 arg2, T3 arg3, T4 arg4, CancellationToken cancellationToken = default) =>
-        InvokeAsync<TResult>(method, w => { ValueCodec.WriteArgument(w, arg1); ValueCodec.WriteArgument(w, arg2); ValueCodec.WriteArgument(w, arg3); ValueCodec.WriteArgument(w, arg4); }, cancellationToken);
+        InvokeAsync<TResult>(method, w =>
+        {
+            ValueCodec.WriteArgument(w, arg1); ValueCodec.WriteArgument(w, arg2); ValueCodec.WriteArgument(w, arg3); ValueCodec.WriteArgument(w, arg4);
+        }, cancellationToken);
 
     /// <summary>Streams the items a remote generator yields, as they are produced. Stopping early or cancelling cancels the remote generator.</summary>
     public IAsyncEnumerable<TChunk> StreamAsync<TChunk>(StreamMethod<TChunk> method, CancellationToken cancellationToken = default) =>

@@ -15,6 +15,7 @@ internal static class SecretValues
             throw new ArgumentException($"{parameter}: '{name}' is not an environment variable name.");
         return Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
-            : throw new ArgumentException($"{parameter}: the environment variable '{name}' is not set in the build's environment; set it before running msbuild (it is read by name so that its value never becomes a logged task parameter).");
+            : throw new ArgumentException($"{parameter}: the environment variable '{name}' is not set in the build's environment; set it before running msbuild "
+                + "(it is read by name so that its value never becomes a logged task parameter).");
     }
 }

@@ -90,7 +90,8 @@ public sealed class CakeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper
         var health = Section(text, "HEALTH>> ", "\n\n");
         Assert.StartsWith("HEALTH>> RmoteWaitForHealthy failed on 3 of 3 host(s):", health);
         foreach (var h in rig.Hosts)
-            Assert.Matches(Regex.Escape($"  {h.Target}: failed - [{h.Target}] health check GET {down.Url} did not pass within 1 s (") + @"\d+ attempt\(s\)\); last failure: HTTP 503 Service Unavailable \(expected 200\)", health);
+            Assert.Matches(Regex.Escape($"  {h.Target}: failed - [{h.Target}] health check GET {down.Url} did not pass within 1 s (")
+                + @"\d+ attempt\(s\)\); last failure: HTTP 503 Service Unavailable \(expected 200\)", health);
         Assert.Equal(0, down.Healthy);
 
         // StopOnFirst, one host at a time: host2 fails, host3 is skipped and untouched

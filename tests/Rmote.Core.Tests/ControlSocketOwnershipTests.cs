@@ -105,7 +105,8 @@ public sealed class ControlSocketOwnershipTests(SshFleetFixture rig)
 
         var link = dir.Combine("link");
         File.CreateSymbolicLink(link, real);
-        Assert.Equal($"the control socket folder '{link}' is a symbolic link, so whoever controls its target controls the socket. Fix: remove the link (rm '{link}'); Rmote creates a real folder.", Why(link));
+        Assert.Equal($"the control socket folder '{link}' is a symbolic link, so whoever controls its target controls the socket. "
+            + $"Fix: remove the link (rm '{link}'); Rmote creates a real folder.", Why(link));
 
         File.SetUnixFileMode(real, Private | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         Assert.Equal($"the control socket folder '{real}' is open to other users (mode 0750). Fix: chmod 700 '{real}'.", Why(real));
@@ -114,7 +115,8 @@ public sealed class ControlSocketOwnershipTests(SshFleetFixture rig)
         var inner = Path.Combine(parent, "ssh");
         Directory.CreateDirectory(inner, Private);
         File.SetUnixFileMode(parent, Reachable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
-        Assert.Equal($"the folder '{parent}' above the control socket folder '{inner}' is writable by group or others (mode 0777), so another user can replace what it holds. Fix: chmod go-w '{parent}'.", Why(inner));
+        Assert.Equal($"the folder '{parent}' above the control socket folder '{inner}' is writable by group or others (mode 0777), "
+            + $"so another user can replace what it holds. Fix: chmod go-w '{parent}'.", Why(inner));
 
         // An existing entry at the socket's name that is not a socket (or not ours) is not a master we started.
         File.SetUnixFileMode(real, Private);

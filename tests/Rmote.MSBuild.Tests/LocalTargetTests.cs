@@ -54,7 +54,8 @@ public sealed class LocalTargetTests(PackedFeed feed)
         using var p = new TestProject(feed, """
               <ItemGroup><RmoteHost Include="local" /></ItemGroup>
               <Target Name="Good">
-                <RmoteExec Hosts="@(RmoteHost)" ShellCommand="echo line-one; echo token=$TOKEN; echo err-line >&amp;2" SecretEnvironmentVariables="TOKEN=hunter2-secret" EnvironmentVariables="PLAIN=1" ConsoleToMSBuild="true">
+                <RmoteExec Hosts="@(RmoteHost)" ShellCommand="echo line-one; echo token=$TOKEN; echo err-line >&amp;2"
+                           SecretEnvironmentVariables="TOKEN=hunter2-secret" EnvironmentVariables="PLAIN=1" ConsoleToMSBuild="true">
                   <Output TaskParameter="ConsoleOutput" ItemName="Lines" />
                   <Output TaskParameter="ExitCode" PropertyName="Code" />
                 </RmoteExec>
@@ -92,7 +93,9 @@ public sealed class LocalTargetTests(PackedFeed feed)
               <Target Name="Probe">
                 <RmoteExec Hosts="@(RmoteHost)" ShellCommand="true" />
                 <RmoteTemplate Hosts="@(RmoteHost)" DestinationFile="{dest.Path}/out.txt"
-                  Template="{"${__import__('logging').getLogger('app').error('remote error record')}${__import__('logging').getLogger('app').warning('remote warning record')}${__import__('logging').getLogger('app').info('remote info record')}"}" />
+                  Template="{"${__import__('logging').getLogger('app').error('remote error record')}"
+                      + "${__import__('logging').getLogger('app').warning('remote warning record')}"
+                      + "${__import__('logging').getLogger('app').info('remote info record')}"}" />
               </Target>
             """);
         // The console at normal verbosity, and a diagnostic file log for the low-importance (debug) records.

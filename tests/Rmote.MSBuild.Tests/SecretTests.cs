@@ -73,7 +73,8 @@ public sealed class SecretTests(SshFleetFixture rig, PackedFeed feed)
         var bad = await p.RunAsync("Bad", "detailed", env);
         var badLog = TestProject.Log(bad);
         Assert.NotEqual(0, bad.ExitCode);
-        Assert.Contains($"error RMT0008: {host.Name}: RmoteTemplate failed: ValueError: the error message quoted a secret variable and is withheld (template line 2: bits=" + "${int(app_key)})", badLog);
+        Assert.Contains($"error RMT0008: {host.Name}: RmoteTemplate failed: "
+            + "ValueError: the error message quoted a secret variable and is withheld (template line 2: bits=" + "${int(app_key)})", badLog);
         AssertNoSecret(pem, badLog, "the failing build's log");
         Assert.False(File.Exists(Path.Combine(local, "bad.conf")));
 

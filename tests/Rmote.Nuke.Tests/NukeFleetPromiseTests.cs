@@ -110,7 +110,8 @@ public sealed class NukeFleetPromiseTests(SshFleetFixture rig, ITestOutputHelper
         output.WriteLine(e.Message);
         Assert.StartsWith("RmoteWaitForHealthy failed on 3 of 3 host(s):", e.Message);
         foreach (var h in rig.Hosts)
-            Assert.Matches($@"  {System.Text.RegularExpressions.Regex.Escape($"{h.Target}: failed - [{h.Target}] health check GET {down.Url} did not pass within 1 s (")}\d+ attempt\(s\)\); last failure: HTTP 503 Service Unavailable \(expected 200\)", e.Message);
+            Assert.Matches($@"  {System.Text.RegularExpressions.Regex.Escape($"{h.Target}: failed - [{h.Target}] health check GET {down.Url} did not pass within 1 s (")}"
+                + @"\d+ attempt\(s\)\); last failure: HTTP 503 Service Unavailable \(expected 200\)", e.Message);
         Assert.True(down.Unhealthy >= 3);
         Assert.Equal(0, down.Healthy);
     }

@@ -34,14 +34,17 @@ public sealed class OutcomeSummaryTests
         };
         Assert.Equal("release r2: copied 2, unchanged 1, deleted 0, 1.50 MiB; current r1 -> r2; pruned 1", new CopyOutcome { Copy = copy, Release = release }.Summary);
         Assert.Equal("release r2: copied 2, unchanged 1, deleted 0, 1.50 MiB; not switched", new CopyOutcome { Copy = copy, Release = release with { Switched = null, Pruned = [] } }.Summary);
-        Assert.Equal("release r2: copied 2, unchanged 1, deleted 0, 1.50 MiB; current -> r2", new CopyOutcome { Copy = copy, Release = release with { Switched = new ReleaseSwitched(null, "r2"), Pruned = [] } }.Summary);
+        Assert.Equal("release r2: copied 2, unchanged 1, deleted 0, 1.50 MiB; current -> r2",
+            new CopyOutcome { Copy = copy, Release = release with { Switched = new ReleaseSwitched(null, "r2"), Pruned = [] } }.Summary);
     }
 
     [Fact]
     public void The_result_table_shows_the_copys_own_time_not_the_last_release_steps()
     {
         var copy = new CopyOutcome { Copy = Copied(1, 0, TimeSpan.FromSeconds(4.25)) };
-        var result = new FleetResult<CopyOutcome>([new HostResult<CopyOutcome> { Host = "web01", Status = HostStatus.Succeeded, Value = copy, Duration = TimeSpan.FromSeconds(0.02) }], TimeSpan.FromSeconds(5), null);
+        var result = new FleetResult<CopyOutcome>(
+            [new HostResult<CopyOutcome> { Host = "web01", Status = HostStatus.Succeeded, Value = copy, Duration = TimeSpan.FromSeconds(0.02) }],
+            TimeSpan.FromSeconds(5), null);
         var table = FailureText.Table(result);
         Assert.Contains("web01  succeeded  4.25 s  copied 1, unchanged 0, deleted 0, 1.50 MiB", table);
         Assert.Equal(TimeSpan.FromSeconds(4.25), StepOutcome.Time(result["web01"]));

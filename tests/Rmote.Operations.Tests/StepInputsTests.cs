@@ -5,10 +5,12 @@ public sealed class StepInputsTests
 {
     [Theory]
     [InlineData("0644", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)]
-    [InlineData("755", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)]
+    [InlineData("755", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)]
     [InlineData(" 0o640 ", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead)]
     [InlineData("0O600", UnixFileMode.UserRead | UnixFileMode.UserWrite)]
-    [InlineData("4755", UnixFileMode.SetUser | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)]
+    [InlineData("4755", UnixFileMode.SetUser | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)]
     public void An_octal_mode_parses_in_every_spelling_a_build_script_uses(string text, UnixFileMode expected) =>
         Assert.Equal(expected, StepInputs.ParseMode(text, "FileMode"));
 

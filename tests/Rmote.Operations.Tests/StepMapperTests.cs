@@ -156,7 +156,9 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void A_template_mode_is_checked_locally_and_sent_in_one_form()
     {
-        var r = StepMapper.Template(new TemplateStep { Template = "x=${x}", DestinationFile = "/etc/app/app.conf", FileMode = "0o640", Variables = new Dictionary<string, object?> { ["x"] = 1 } }, project);
+        var r = StepMapper.Template(new TemplateStep
+            { Template = "x=${x}", DestinationFile = "/etc/app/app.conf", FileMode = "0o640", Variables = new Dictionary<string, object?> { ["x"] = 1 } },
+            project);
         Assert.Equal("0640", r.Mode);
         Assert.Equal("/etc/app/app.conf", r.Path);
         Assert.Equal("x=${x}", r.Text);
@@ -172,7 +174,9 @@ public sealed class StepMapperTests : IDisposable
         try
         {
             File.WriteAllText(Path.Combine(dir, "app.tmpl"), "a");
-            var r = StepMapper.Template(new TemplateStep { TemplateFile = "app.tmpl", DestinationFile = "/f", SecretVariables = ["k"], Variables = new Dictionary<string, object?> { ["k"] = "v" } }, dir);
+            var r = StepMapper.Template(new TemplateStep
+                { TemplateFile = "app.tmpl", DestinationFile = "/f", SecretVariables = ["k"], Variables = new Dictionary<string, object?> { ["k"] = "v" } },
+                dir);
             Assert.Equal(Path.Combine(dir, "app.tmpl"), r.LocalFile);
             Assert.Equal(["k"], r.SecretVariableNames);
             var e = Assert.Throws<ArgumentException>(() => StepMapper.Template(new TemplateStep { TemplateFile = "missing.tmpl", DestinationFile = "/f" }, dir));
@@ -195,7 +199,8 @@ public sealed class StepMapperTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(30), r.Timeout);
         Assert.Equal(20, r.JournalLines);
         Assert.StartsWith("Give ServiceName: the unit(s) to restart.", Assert.Throws<ArgumentException>(() => StepMapper.ServiceRestart(new ServiceRestartStep { ServiceNames = [" "] })).Message);
-        Assert.StartsWith("Timeout must be positive.", Assert.Throws<ArgumentException>(() => StepMapper.ServiceRestart(new ServiceRestartStep { ServiceNames = ["a"], Timeout = TimeSpan.Zero })).Message);
+        Assert.StartsWith("Timeout must be positive.", Assert.Throws<ArgumentException>(
+            () => StepMapper.ServiceRestart(new ServiceRestartStep { ServiceNames = ["a"], Timeout = TimeSpan.Zero })).Message);
     }
 
     [Fact]
@@ -223,7 +228,8 @@ public sealed class StepMapperTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(5), h.AttemptTimeout);
         Assert.Equal(["test", "-f", "x"], StepMapper.WaitForHealthy(new WaitForHealthyStep { Command = ["test", "-f", "x"] }).Command);
         Assert.StartsWith("Give Url or Command, exactly one.", Assert.Throws<ArgumentException>(() => StepMapper.WaitForHealthy(new WaitForHealthyStep())).Message);
-        Assert.StartsWith("Give Url or Command, exactly one.", Assert.Throws<ArgumentException>(() => StepMapper.WaitForHealthy(new WaitForHealthyStep { Url = "http://x", Command = ["true"] })).Message);
+        Assert.StartsWith("Give Url or Command, exactly one.", Assert.Throws<ArgumentException>(
+            () => StepMapper.WaitForHealthy(new WaitForHealthyStep { Url = "http://x", Command = ["true"] })).Message);
     }
 
     [Fact]

@@ -307,7 +307,8 @@ public class SshHost
     /// <summary>ssh-keygen -t ed25519; returns the public key line "ssh-ed25519 AAAA..." (comment stripped).</summary>
     internal static async Task<string> GenerateKeyAsync(string privateKeyPath, string comment, CancellationToken ct)
     {
-        (await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", privateKeyPath], timeout: TimeSpan.FromSeconds(30), ct: ct).ConfigureAwait(false)).EnsureSuccess();
+        (await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", privateKeyPath],
+            timeout: TimeSpan.FromSeconds(30), ct: ct).ConfigureAwait(false)).EnsureSuccess();
         var parts = (await File.ReadAllTextAsync(privateKeyPath + ".pub", ct).ConfigureAwait(false)).Trim().Split(' ');
         return $"{parts[0]} {parts[1]}";
     }

@@ -38,7 +38,11 @@ public sealed class TempDir : IDisposable
                 if (!Directory.Exists(path)) return;
                 foreach (var f in Directory.EnumerateFileSystemEntries(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
                 {
-                    try { if (!File.GetAttributes(f).HasFlag(FileAttributes.ReparsePoint)) File.SetUnixFileMode(f, File.GetUnixFileMode(f) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+                    try
+                    {
+                        if (!File.GetAttributes(f).HasFlag(FileAttributes.ReparsePoint))
+                            File.SetUnixFileMode(f, File.GetUnixFileMode(f) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    }
                     catch (IOException) { }
                     catch (UnauthorizedAccessException) { }
                 }

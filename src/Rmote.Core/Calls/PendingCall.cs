@@ -74,7 +74,8 @@ internal sealed class StreamingCall<TChunk>(string what, string host, long limit
     {
         var size = FrameHeader.Size + frame.Json.Length + frame.Binary.Length;
         if (Interlocked.Add(ref queued, size) > limit)
-            throw new ProtocolException($"the remote sent {Interlocked.Read(ref queued)} bytes of {What}'s stream ahead of its reader, past the stream window (the runtime waits for CREDIT frames): the remote does not follow the protocol");
+            throw new ProtocolException($"the remote sent {Interlocked.Read(ref queued)} bytes of {What}'s stream ahead of its reader, "
+                + "past the stream window (the runtime waits for CREDIT frames): the remote does not follow the protocol");
         try { chunks.Writer.TryWrite((ValueCodec.Decode<TChunk>(frame, What, Host), size)); }
         catch (Exception e) { Fail(e); }
     }

@@ -14,7 +14,8 @@ public sealed partial class Releases
     /// <summary>Manages the releases under <paramref name="baseFolder"/> (absolute, or <c>~/...</c>; not a dangerous root such as <c>/</c> or <c>/srv</c>).</summary>
     public Releases(string baseFolder) : this(baseFolder, allowDangerousDestination: false) { }
 
-    /// <summary>Manages the releases under <paramref name="baseFolder"/>; <paramref name="allowDangerousDestination"/> allows the host's root, the home folder itself or a top-level system folder.</summary>
+    /// <summary>Manages the releases under <paramref name="baseFolder"/>; <paramref name="allowDangerousDestination"/> allows the host's root,
+    /// the home folder itself or a top-level system folder.</summary>
     public Releases(string baseFolder, bool allowDangerousDestination)
     {
         BaseFolder = DestinationPath.ValidateRoot(baseFolder, allowDangerousDestination, "Releases base folder").TrimEnd('/');
@@ -70,7 +71,8 @@ public sealed partial class Releases
         if (AllowDangerousDestination)  // the host refuses the same folders unless told the user meant it
             await protocol.CallAsync(DeployTool.AllowDestination, BaseFolder, cancellationToken).ConfigureAwait(false);
         // the call's own bound follows the wait (a connection-wide call timeout may be shorter), plus room for a slow host
-        return await protocol.CallAsync(DeployTool.ReleaseLock.WithTimeout(wait + TimeSpan.FromSeconds(30)), BaseFolder, wait.TotalSeconds, LockHolder.Here(what), cancellationToken).ConfigureAwait(false);
+        return await protocol.CallAsync(DeployTool.ReleaseLock.WithTimeout(wait + TimeSpan.FromSeconds(30)), BaseFolder, wait.TotalSeconds,
+            LockHolder.Here(what), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases the deploy lock this connection holds; false when it held none.</summary>
@@ -291,7 +293,8 @@ public sealed partial class Releases
                 return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseLocked>(locked, "not rolled back: no deploy lock on " + string.Join(", ", locked.Failures.Select(r => r.Host)));
             var listed = await session.RunAsync((p, ct) => ListAsync(p, ct), options, cancellationToken).ConfigureAwait(false);
             if (!listed.AllSucceeded)
-                return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseListing>(listed, "not rolled back: the releases of " + string.Join(", ", listed.Failures.Select(r => r.Host)) + " could not be listed");
+                return ReleaseFleetLock.NotRun<ReleaseSwitched, ReleaseListing>(listed,
+                    "not rolled back: the releases of " + string.Join(", ", listed.Failures.Select(r => r.Host)) + " could not be listed");
             string target;
             try
             {
@@ -299,7 +302,8 @@ public sealed partial class Releases
             }
             catch (InvalidOperationException e)
             {
-                return (await session.RunAsync<ReleaseSwitched>((_, _) => throw new InvalidOperationException(e.Message), options, cancellationToken).ConfigureAwait(false)).WithNote("not rolled back");
+                return (await session.RunAsync<ReleaseSwitched>((_, _) => throw new InvalidOperationException(e.Message), options, cancellationToken)
+                    .ConfigureAwait(false)).WithNote("not rolled back");
             }
             var back = await SwitchAllAsync(session, (p, ct) => RollbackAsync(p, target, ct), "rollback", options, cancellationToken).ConfigureAwait(false);
             return back.AllSucceeded ? back.WithNote($"rolled back to release {target} on every host") : back;

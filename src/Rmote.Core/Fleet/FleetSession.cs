@@ -165,7 +165,8 @@ public sealed class FleetSession : IAsyncDisposable
                 {
                     try
                     {
-                        var value = await StepTimeout.RunAsync(h.Name, DurationSetting.Resolve(h.Spec.Timeout, options.Timeout, "HostSpec.Timeout"), h.Protocol, operation, cancellationToken).ConfigureAwait(false);
+                        var value = await StepTimeout.RunAsync(h.Name, DurationSetting.Resolve(h.Spec.Timeout, options.Timeout, "HostSpec.Timeout"), h.Protocol,
+                            operation, cancellationToken).ConfigureAwait(false);
                         r = new HostResult<T> { Host = h.Name, Status = HostStatus.Succeeded, Value = value, Duration = t.Elapsed, Batch = batch };
                     }
                     catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))

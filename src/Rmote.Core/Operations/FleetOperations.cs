@@ -103,7 +103,8 @@ public sealed class FleetOperations
             int? exit = null;
             IAsyncEnumerable<OutputLine> stream = request.Command is { } argv
                 ? p.StreamAsync(Exec.Stream, new ExecStreamOptions([.. argv]) { Cwd = request.WorkingDirectory, Env = env, MergeEnv = true, Timeout = request.Timeout, Check = false }, ct)
-                : p.StreamAsync(Exec.StreamShell, new ShellStreamOptions(request.ShellCommand!) { Cwd = request.WorkingDirectory, Env = env, MergeEnv = true, Timeout = request.Timeout, Check = false }, ct);
+                : p.StreamAsync(Exec.StreamShell, new ShellStreamOptions(request.ShellCommand!)
+                    { Cwd = request.WorkingDirectory, Env = env, MergeEnv = true, Timeout = request.Timeout, Check = false }, ct);
             try
             {
                 await foreach (var item in stream.ConfigureAwait(false))
@@ -206,7 +207,10 @@ public sealed class FleetOperations
                 try
                 {
                     return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-                    { Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames], KeepFinalNewline = true }, ct).ConfigureAwait(false);
+                    {
+                        Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames],
+                        KeepFinalNewline = true,
+                    }, ct).ConfigureAwait(false);
                 }
                 // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
                 catch (Exception e) when (masker.Mask(e) is var masked && masked != e)

@@ -22,7 +22,8 @@ public static class StepParameters
             var value = source.GetValue(settings);
             if (value is null) continue;
             if (!target.PropertyType.IsInstanceOfType(value))
-                throw new InvalidOperationException($"{settings.GetType().Name}.{source.Name} is a {source.PropertyType.Name}, but {typeof(TStep).Name}.{target.Name} takes a {target.PropertyType.Name}.");
+                throw new InvalidOperationException($"{settings.GetType().Name}.{source.Name} is a {source.PropertyType.Name}, "
+                    + $"but {typeof(TStep).Name}.{target.Name} takes a {target.PropertyType.Name}.");
             target.SetValue(step, value);
         }
         return step;

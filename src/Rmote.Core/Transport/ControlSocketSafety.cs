@@ -46,7 +46,8 @@ internal static class ControlSocketSafety
         }
         if (Stat(socket, follow: false, out var socketOwner, out var socketMode, out _)
             && ((socketMode & TypeMask) != Socket || socketOwner != uid))
-            return $"the control socket '{socket}' is {((socketMode & TypeMask) != Socket ? "not a socket" : "owned by " + Describe(socketOwner))}, not a master you started. Fix: remove it (rm '{socket}').";
+            return $"the control socket '{socket}' is {((socketMode & TypeMask) != Socket ? "not a socket" : "owned by " + Describe(socketOwner))}, "
+                + $"not a master you started. Fix: remove it (rm '{socket}').";
         return null;
     }
 

@@ -66,7 +66,8 @@ internal static partial class SshCommand
     public static void ValidatePython(string python, SettingNames names)
     {
         if (!PlainWord().IsMatch(python))
-            throw new ArgumentException($"{names["Python"]} '{python}' must be an interpreter name or path such as python3.11 or /usr/local/bin/python3 (to run it as root, set {names["Sudo"]} = true).", nameof(python));
+            throw new ArgumentException($"{names["Python"]} '{python}' must be an interpreter name or path such as python3.11 or /usr/local/bin/python3 "
+                + $"(to run it as root, set {names["Sudo"]} = true).", nameof(python));
     }
 
     public static string ExpandHome(string path) =>

@@ -18,13 +18,16 @@ public static class RmoteExecSettingsExtensions
     public static RmoteExecSettings ResetWorkingDirectory(this RmoteExecSettings settings) => settings with { WorkingDirectory = null };
 
     /// <summary>Sets variables added to the command's environment.</summary>
-    public static RmoteExecSettings SetEnvironmentVariables(this RmoteExecSettings settings, IDictionary<string, string> values) => settings with { EnvironmentVariables = new Dictionary<string, string>(values) };
+    public static RmoteExecSettings SetEnvironmentVariables(this RmoteExecSettings settings, IDictionary<string, string> values) =>
+        settings with { EnvironmentVariables = new Dictionary<string, string>(values) };
 
     /// <summary>Adds one of variables added to the command's environment.</summary>
-    public static RmoteExecSettings AddEnvironmentVariables(this RmoteExecSettings settings, string name, string value) => settings with { EnvironmentVariables = new Dictionary<string, string>(settings.EnvironmentVariables) { [name] = value } };
+    public static RmoteExecSettings AddEnvironmentVariables(this RmoteExecSettings settings, string name, string value) =>
+        settings with { EnvironmentVariables = new Dictionary<string, string>(settings.EnvironmentVariables) { [name] = value } };
 
     /// <summary>Removes one of variables added to the command's environment.</summary>
-    public static RmoteExecSettings RemoveEnvironmentVariables(this RmoteExecSettings settings, string name) => settings with { EnvironmentVariables = settings.EnvironmentVariables.Where(kv => kv.Key != name).ToDictionary(kv => kv.Key, kv => kv.Value) };
+    public static RmoteExecSettings RemoveEnvironmentVariables(this RmoteExecSettings settings, string name) =>
+        settings with { EnvironmentVariables = settings.EnvironmentVariables.Where(kv => kv.Key != name).ToDictionary(kv => kv.Key, kv => kv.Value) };
 
     /// <summary>Clears variables added to the command's environment.</summary>
     public static RmoteExecSettings ClearEnvironmentVariables(this RmoteExecSettings settings) => settings with { EnvironmentVariables = new Dictionary<string, string>() };
@@ -36,13 +39,16 @@ public static class RmoteExecSettingsExtensions
     public static RmoteExecSettings SetSecretEnvironmentVariables(this RmoteExecSettings settings, IEnumerable<string> values) => settings with { SecretEnvironmentVariables = [.. values] };
 
     /// <summary>Adds to names of environment variables whose values are masked in output and errors.</summary>
-    public static RmoteExecSettings AddSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) => settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables, .. values] };
+    public static RmoteExecSettings AddSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) =>
+        settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables, .. values] };
 
     /// <summary>Adds to names of environment variables whose values are masked in output and errors.</summary>
-    public static RmoteExecSettings AddSecretEnvironmentVariables(this RmoteExecSettings settings, IEnumerable<string> values) => settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables, .. values] };
+    public static RmoteExecSettings AddSecretEnvironmentVariables(this RmoteExecSettings settings, IEnumerable<string> values) =>
+        settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables, .. values] };
 
     /// <summary>Removes from names of environment variables whose values are masked in output and errors.</summary>
-    public static RmoteExecSettings RemoveSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) => settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables.Except(values)] };
+    public static RmoteExecSettings RemoveSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) =>
+        settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables.Except(values)] };
 
     /// <summary>Clears names of environment variables whose values are masked in output and errors.</summary>
     public static RmoteExecSettings ClearSecretEnvironmentVariables(this RmoteExecSettings settings) => settings with { SecretEnvironmentVariables = [] };

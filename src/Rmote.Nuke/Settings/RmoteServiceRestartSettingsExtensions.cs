@@ -12,13 +12,16 @@ public static class RmoteServiceRestartSettingsExtensions
     public static RmoteServiceRestartSettings SetServiceNames(this RmoteServiceRestartSettings settings, IEnumerable<string> values) => settings with { ServiceNames = [.. values] };
 
     /// <summary>Adds to the systemd units, restarted in order.</summary>
-    public static RmoteServiceRestartSettings AddServiceNames(this RmoteServiceRestartSettings settings, params string[] values) => settings with { ServiceNames = [.. settings.ServiceNames, .. values] };
+    public static RmoteServiceRestartSettings AddServiceNames(this RmoteServiceRestartSettings settings, params string[] values) =>
+        settings with { ServiceNames = [.. settings.ServiceNames, .. values] };
 
     /// <summary>Adds to the systemd units, restarted in order.</summary>
-    public static RmoteServiceRestartSettings AddServiceNames(this RmoteServiceRestartSettings settings, IEnumerable<string> values) => settings with { ServiceNames = [.. settings.ServiceNames, .. values] };
+    public static RmoteServiceRestartSettings AddServiceNames(this RmoteServiceRestartSettings settings, IEnumerable<string> values) =>
+        settings with { ServiceNames = [.. settings.ServiceNames, .. values] };
 
     /// <summary>Removes from the systemd units, restarted in order.</summary>
-    public static RmoteServiceRestartSettings RemoveServiceNames(this RmoteServiceRestartSettings settings, params string[] values) => settings with { ServiceNames = [.. settings.ServiceNames.Except(values)] };
+    public static RmoteServiceRestartSettings RemoveServiceNames(this RmoteServiceRestartSettings settings, params string[] values) =>
+        settings with { ServiceNames = [.. settings.ServiceNames.Except(values)] };
 
     /// <summary>Clears the systemd units, restarted in order.</summary>
     public static RmoteServiceRestartSettings ClearServiceNames(this RmoteServiceRestartSettings settings) => settings with { ServiceNames = [] };

@@ -21,10 +21,12 @@ public static class RmoteTemplateSettingsExtensions
     public static RmoteTemplateSettings SetVariables(this RmoteTemplateSettings settings, IDictionary<string, object?> values) => settings with { Variables = new Dictionary<string, object?>(values) };
 
     /// <summary>Adds one of template variables.</summary>
-    public static RmoteTemplateSettings AddVariables(this RmoteTemplateSettings settings, string name, object? value) => settings with { Variables = new Dictionary<string, object?>(settings.Variables) { [name] = value } };
+    public static RmoteTemplateSettings AddVariables(this RmoteTemplateSettings settings, string name, object? value) =>
+        settings with { Variables = new Dictionary<string, object?>(settings.Variables) { [name] = value } };
 
     /// <summary>Removes one of template variables.</summary>
-    public static RmoteTemplateSettings RemoveVariables(this RmoteTemplateSettings settings, string name) => settings with { Variables = settings.Variables.Where(kv => kv.Key != name).ToDictionary(kv => kv.Key, kv => kv.Value) };
+    public static RmoteTemplateSettings RemoveVariables(this RmoteTemplateSettings settings, string name) =>
+        settings with { Variables = settings.Variables.Where(kv => kv.Key != name).ToDictionary(kv => kv.Key, kv => kv.Value) };
 
     /// <summary>Clears template variables.</summary>
     public static RmoteTemplateSettings ClearVariables(this RmoteTemplateSettings settings) => settings with { Variables = new Dictionary<string, object?>() };
@@ -34,7 +36,8 @@ public static class RmoteTemplateSettingsExtensions
         settings.AddVariables(name, value) with { SecretVariables = [.. settings.SecretVariables.Where(n => n != name), name] };
 
     /// <summary>Marks existing template variables as secret.</summary>
-    public static RmoteTemplateSettings AddSecretVariables(this RmoteTemplateSettings settings, params string[] names) => settings with { SecretVariables = [.. settings.SecretVariables.Union(names)] };
+    public static RmoteTemplateSettings AddSecretVariables(this RmoteTemplateSettings settings, params string[] names) =>
+        settings with { SecretVariables = [.. settings.SecretVariables.Union(names)] };
 
     /// <summary>Unmarks every secret template variable (their values stay).</summary>
     public static RmoteTemplateSettings ClearSecretVariables(this RmoteTemplateSettings settings) => settings with { SecretVariables = [] };

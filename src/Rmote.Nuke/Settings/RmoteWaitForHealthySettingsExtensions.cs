@@ -36,13 +36,16 @@ public static class RmoteWaitForHealthySettingsExtensions
     public static RmoteWaitForHealthySettings SetExpectedStatusCodes(this RmoteWaitForHealthySettings settings, IEnumerable<int> values) => settings with { ExpectedStatusCodes = [.. values] };
 
     /// <summary>Adds to the HTTP status codes that count as healthy (default 200).</summary>
-    public static RmoteWaitForHealthySettings AddExpectedStatusCodes(this RmoteWaitForHealthySettings settings, params int[] values) => settings with { ExpectedStatusCodes = [.. settings.ExpectedStatusCodes, .. values] };
+    public static RmoteWaitForHealthySettings AddExpectedStatusCodes(this RmoteWaitForHealthySettings settings, params int[] values) =>
+        settings with { ExpectedStatusCodes = [.. settings.ExpectedStatusCodes, .. values] };
 
     /// <summary>Adds to the HTTP status codes that count as healthy (default 200).</summary>
-    public static RmoteWaitForHealthySettings AddExpectedStatusCodes(this RmoteWaitForHealthySettings settings, IEnumerable<int> values) => settings with { ExpectedStatusCodes = [.. settings.ExpectedStatusCodes, .. values] };
+    public static RmoteWaitForHealthySettings AddExpectedStatusCodes(this RmoteWaitForHealthySettings settings, IEnumerable<int> values) =>
+        settings with { ExpectedStatusCodes = [.. settings.ExpectedStatusCodes, .. values] };
 
     /// <summary>Removes from the HTTP status codes that count as healthy (default 200).</summary>
-    public static RmoteWaitForHealthySettings RemoveExpectedStatusCodes(this RmoteWaitForHealthySettings settings, params int[] values) => settings with { ExpectedStatusCodes = [.. settings.ExpectedStatusCodes.Except(values)] };
+    public static RmoteWaitForHealthySettings RemoveExpectedStatusCodes(this RmoteWaitForHealthySettings settings, params int[] values) =>
+        settings with { ExpectedStatusCodes = [.. settings.ExpectedStatusCodes.Except(values)] };
 
     /// <summary>Clears the HTTP status codes that count as healthy (default 200).</summary>
     public static RmoteWaitForHealthySettings ClearExpectedStatusCodes(this RmoteWaitForHealthySettings settings) => settings with { ExpectedStatusCodes = [] };

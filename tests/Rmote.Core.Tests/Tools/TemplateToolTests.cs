@@ -42,7 +42,8 @@ public sealed class TemplateToolTests(SshFleetFixture rig)
         await using var t = await RemoteTarget.OpenAsync(transport, rig);
         var p = t.Proto;
         // The first call carrying a template syncs the Template tool in front of itself: nothing used it before.
-        var written = await p.CallAsync(FileSystem.WriteTemplate, t.Path("motd"), Template.Of("Welcome to ${host}\n% for n in ports:\nport ${n}\n% endfor\n", new { Host = "web01", Ports = new[] { 80, 443 } }));
+        var written = await p.CallAsync(FileSystem.WriteTemplate, t.Path("motd"),
+            Template.Of("Welcome to ${host}\n% for n in ports:\nport ${n}\n% endfor\n", new { Host = "web01", Ports = new[] { 80, 443 } }));
         Assert.True(written.Changed);
         // rmote's rendering: lines joined with '\n', none after the last one.
         Assert.Equal("Welcome to web01\nport 80\nport 443", File.ReadAllText(t.LocalPath("motd")));

@@ -86,7 +86,8 @@ public sealed class DestructiveFaultTests
             Assert.Empty(await WaitNoChildrenAsync(host.HostName));
             var remoteAlive = ProcessTree.IsAlive(remotePid);
             Record(sharedConnection ? "network cut mid-transfer, shared SSH connection" : "network cut mid-transfer",
-                "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s" + (sharedConnection ? "; ConnectionPersist = 60 s" : "; ConnectionPersist = 0 (off)"),
+                "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s"
+                    + (sharedConnection ? "; ConnectionPersist = 60 s" : "; ConnectionPersist = 0 (off)"),
                 $"RemoteConnectionLostException after {sw.Elapsed.TotalSeconds:F1} s: {message}",
                 remoteAlive ? "the remote interpreter stays until sshd notices the dead TCP connection (no ClientAlive on the rig's sshd); it exits on EOF once the link is back" : "nothing");
         }

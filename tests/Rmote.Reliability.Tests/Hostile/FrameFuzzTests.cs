@@ -29,8 +29,11 @@ public sealed class FrameFuzzTests
             RawFrame.Result(1, """{"id":7,"name":"n","values":[1,2],"data":{"__bytes__":[0,4]}}""", [1, 2, 3, 4]),
             RawFrame.Result(1, """{"__bytes__":[2,3]}""", [9, 8, 7, 6, 5]),
             RawFrame.Result(1, """{"a":{"b":[null,true,1.5,"x",{"c":{}}]}}"""),
-            RawFrame.Json((byte)FrameType.Error, 1, """{"type":"FileNotFoundError","mro":["FileNotFoundError","OSError","Exception"],"message":"nope","traceback":"Traceback...","errno":2,"filename":"/x"}"""),
-            RawFrame.Json((byte)FrameType.Error, 1, """{"type":"CalledProcessError","mro":["CalledProcessError","SubprocessError","Exception"],"message":"m","traceback":"","returncode":3,"cmd":"diag","stdout":"o","stderr":"e"}"""),
+            RawFrame.Json((byte)FrameType.Error, 1,
+                """{"type":"FileNotFoundError","mro":["FileNotFoundError","OSError","Exception"],"message":"nope","traceback":"Traceback...","errno":2,"filename":"/x"}"""),
+            RawFrame.Json((byte)FrameType.Error, 1,
+                """{"type":"CalledProcessError","mro":["CalledProcessError","SubprocessError","Exception"],"message":"m","traceback":"","return"""
+                + """code":3,"cmd":"diag","stdout":"o","stderr":"e"}"""),
             RawFrame.Json((byte)FrameType.Chunk, 1, """{"value":5}"""),
             RawFrame.Json((byte)FrameType.Log, 1, """{"level":30,"logger":"rmote.x","message":"careful","exc":null}"""),
             RawFrame.Json((byte)FrameType.Hello, 0, """{"protocol":1,"pid":1}"""),

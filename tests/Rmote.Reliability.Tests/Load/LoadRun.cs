@@ -12,14 +12,16 @@ public static class LoadRun
     {
         public double CallsPerSecond => Connections * (double)CallsPerConnection / CallTime.TotalSeconds;
         public override string ToString() =>
-            $"{Connections} connections x {CallsPerConnection} calls in flight: connect {ConnectTime.TotalSeconds:F1} s, calls {CallTime.TotalSeconds:F1} s ({CallsPerSecond:F0} calls/s), lost {Lost}, wrong {Wrong}, controller peak RSS {PeakRssKib / 1024} MiB";
+            $"{Connections} connections x {CallsPerConnection} calls in flight: connect {ConnectTime.TotalSeconds:F1} s, "
+            + $"calls {CallTime.TotalSeconds:F1} s ({CallsPerSecond:F0} calls/s), lost {Lost}, wrong {Wrong}, controller peak RSS {PeakRssKib / 1024} MiB";
     }
 
     public sealed record CopyResult(long Bytes, TimeSpan Time, string LocalSha256, string RemoteSha256, long PeakRssKib)
     {
         public double MiBPerSecond => Bytes / 1048576.0 / Time.TotalSeconds;
         public override string ToString() =>
-            $"{Bytes / 1048576} MiB streamed in 1 MiB chunks: {Time.TotalSeconds:F1} s ({MiBPerSecond:F0} MiB/s), sha256 {(LocalSha256 == RemoteSha256 ? "match" : "MISMATCH")}, controller peak RSS {PeakRssKib / 1024} MiB";
+            $"{Bytes / 1048576} MiB streamed in 1 MiB chunks: {Time.TotalSeconds:F1} s ({MiBPerSecond:F0} MiB/s), "
+            + $"sha256 {(LocalSha256 == RemoteSha256 ? "match" : "MISMATCH")}, controller peak RSS {PeakRssKib / 1024} MiB";
     }
 
     /// <summary>
@@ -46,7 +48,8 @@ public static class LoadRun
         ConnectTimeout = TimeSpan.FromSeconds(90),
     };
 
-    /// <summary>Opens <paramref name="connections"/> SSH connections spread over the hosts, puts <paramref name="calls"/> echo calls in flight on each at once, and checks every caller got its own value.</summary>
+    /// <summary>Opens <paramref name="connections"/> SSH connections spread over the hosts, puts <paramref name="calls"/> echo calls in flight
+    /// on each at once, and checks every caller got its own value.</summary>
     public static async Task<CallsResult> CallsAsync(IReadOnlyList<SshHost> hosts, int connections, int calls)
     {
         ResetPeakRss();

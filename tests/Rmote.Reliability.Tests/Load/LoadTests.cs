@@ -30,7 +30,8 @@ public sealed class LoadTests(ITestOutputHelper output)
         var host = fleet[0];
         var result = await LoadRun.CopyAsync(host, host.RemoteSrv + "/big.bin", 256L << 20).WaitAsync(TimeSpan.FromMinutes(3));
         output.WriteLine(result.ToString());
-        Observed.Record("load: 256 MiB transfer", "256 MiB of random data in 1 MiB chunks over SSH, pwrite on the host, sha256 on the host", result.ToString(), "nothing (the file is removed after hashing)");
+        Observed.Record("load: 256 MiB transfer", "256 MiB of random data in 1 MiB chunks over SSH, pwrite on the host, sha256 on the host",
+            result.ToString(), "nothing (the file is removed after hashing)");
         Assert.Equal(result.LocalSha256, result.RemoteSha256);
         Assert.True(result.PeakRssKib < 512 * 1024, $"controller peak RSS {result.PeakRssKib / 1024} MiB");
     }

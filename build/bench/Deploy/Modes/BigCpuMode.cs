@@ -22,7 +22,8 @@ static class BigCpuMode
             var sw = Stopwatch.StartNew();
             await run();
             var t = sw.Elapsed.TotalSeconds;
-            Console.WriteLine($"{name,-11} {BigFile.MiB / t,4:0} MiB/s; CPU ms: controller {ProcStats.Own().Self - s0,5:0}, children {ProcStats.Own().Children - c0,5:0}, host side {HostSide() - h0,5:0}, system busy {ProcStats.Busy() - b0,5:0} (wall {t * 1000:0})");
+            Console.WriteLine($"{name,-11} {BigFile.MiB / t,4:0} MiB/s; CPU ms: controller {ProcStats.Own().Self - s0,5:0}, "
+                + $"children {ProcStats.Own().Children - c0,5:0}, host side {HostSide() - h0,5:0}, system busy {ProcStats.Busy() - b0,5:0} (wall {t * 1000:0})");
         }
         void RmBig() => Bench.Rm(Path.Combine(h.SrvRoot, "b-big"));
         await using var open1 = await bench.Spec(h).ConnectAsync();

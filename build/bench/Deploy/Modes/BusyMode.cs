@@ -31,7 +31,9 @@ static class BusyMode
             for (var i = 0; i < n; i++) { await run(); await Task.Delay(300); }
             var o1 = ProcStats.Own();
             var j1 = ProcStats.Jit();
-            Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(ProcStats.Busy() - b0) / n:0}; own {(o1.Self - o0.Self) / n:0} (JIT {(j1.Ms - j0.Ms) / n:0.0}, {(j1.Methods - j0.Methods) / (double)n:0.0} methods), local children {(o1.Children - o0.Children) / n:0}, host side {(bench.AllHostsCpuMs() - h0) / n:0}");
+            Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(ProcStats.Busy() - b0) / n:0}; "
+                + $"own {(o1.Self - o0.Self) / n:0} (JIT {(j1.Ms - j0.Ms) / n:0.0}, {(j1.Methods - j0.Methods) / (double)n:0.0} methods), "
+                + $"local children {(o1.Children - o0.Children) / n:0}, host side {(bench.AllHostsCpuMs() - h0) / n:0}");
         }
         foreach (var (name, list) in samples)
         {

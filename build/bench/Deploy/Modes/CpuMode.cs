@@ -16,7 +16,9 @@ static class CpuMode
             if (tool is not null && tool != name) return;
             var (s0, c0, h0) = (ProcStats.Own().Self, ProcStats.Own().Children, bench.AllHostsCpuMs());
             for (var i = 0; i < n; i++) await run();
-            Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: controller {(ProcStats.Own().Self - s0) / n,5:0}, local children {(ProcStats.Own().Children - c0) / n,5:0}, host side {(bench.AllHostsCpuMs() - h0) / n,5:0}");
+            Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: "
+                + $"controller {(ProcStats.Own().Self - s0) / n,5:0}, local children {(ProcStats.Own().Children - c0) / n,5:0}, "
+                + $"host side {(bench.AllHostsCpuMs() - h0) / n,5:0}");
         }
         await bench.RmoteDeployAsync(); await Peers.Rsync(bench, "b-rsync"); // warm-up (JIT), and the no-change state
         for (var k = 0; k < 2; k++)
