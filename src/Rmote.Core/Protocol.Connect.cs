@@ -91,7 +91,8 @@ public sealed partial class Protocol
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, flood + "; the connection was closed", exitCode, stderr, e);
             if (e is ProtocolException pe)
                 throw new RemoteConnectException(name, ConnectFailure.BootstrapFailed, $"the remote answered with something that is not the Rmote protocol: {pe.Message}", exitCode, stderr, pe);
-            throw ConnectFailureClassifier.Classify(name, options.Python, options.SettingNames, viaSsh, timedOut ? null : exitCode, stderr, noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut, options.MaxBannerBytes);
+            throw ConnectFailureClassifier.Classify(name, options.Python, options.SettingNames, viaSsh, timedOut ? null : exitCode, stderr,
+                noMarker?.Seen, noMarker?.TooMuch ?? false, timedOut, options.MaxBannerBytes);
         }
         catch
         {

@@ -68,7 +68,10 @@ public sealed partial class Protocol : IAsyncDisposable
     /// <summary>Size in bytes of the compressed runtime sent at bootstrap.</summary>
     public static int BootstrapSize => Bootstrap.CompressedRuntimeSize;
 
-    /// <summary>Closes the connection: the remote exits on end of input; the transport process is killed if it lingers, and reaped. Pending calls fail with <see cref="RemoteConnectionLostException"/>.</summary>
+    /// <summary>
+    /// Closes the connection: the remote exits on end of input; the transport process is killed if it lingers, and reaped.
+    /// Pending calls fail with <see cref="RemoteConnectionLostException"/>.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1) return;

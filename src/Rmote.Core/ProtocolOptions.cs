@@ -168,7 +168,9 @@ public sealed record SshOptions : ProtocolOptions
     /// ControlPersist); later connections with the same host, user, port, key, known_hosts and extra options, from
     /// this process or the next build, open a session on it instead of a new key exchange and login: a redeploy
     /// that finds little to do takes a fraction of the time. The control sockets live in <c>~/.cache/rmote/ssh</c>
-    /// (mode 0700); a socket folder or parent that another user owns or can write skips sharing with a warning (Linux checks it; elsewhere nothing is shared). A master holds an authenticated connection: any process of this local user can open sessions
+    /// (mode 0700); a socket folder or parent that another user owns or can write skips sharing with a warning (Linux
+    /// checks it; elsewhere nothing is shared). A master holds an authenticated connection: any process of this local
+    /// user can open sessions
     /// through it until it closes. <c>-o ControlPath=none</c> in <see cref="Options"/> also turns sharing off.
     /// </summary>
     public TimeSpan? ConnectionPersist { get; init; }
