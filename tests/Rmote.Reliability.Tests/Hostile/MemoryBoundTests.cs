@@ -65,7 +65,7 @@ public sealed class MemoryBoundTests
     }
 
     [Fact]
-    public async Task Deep_json_nesting_is_refused_at_depth_64()
+    public async Task Deep_json_nesting_is_refused_past_depth_256()
     {
         var (remote, proto) = await FakeRemote.ConnectAsync();
         await using var _ = remote;
@@ -75,7 +75,7 @@ public sealed class MemoryBoundTests
         var before = Allocated();
         await remote.SendAsync(RawFrame.Json((byte)FrameType.Result, 1, json));
         var error = await Assert.ThrowsAsync<RemoteResultException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Contains("depth", error.Message);
+        Assert.Contains("nested deeper than 256 levels", error.Message);
         Assert.True(Allocated() - before < 16 << 20);
         Assert.True(proto.IsConnected); // a bad value fails its call, not the connection
     }
