@@ -812,6 +812,7 @@ def _lock_take(b, wait, holder):
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ValueError("%s is not a regular file; refusing to use it as the deploy lock (remove it)" % shown)
         start = time.monotonic()
+        announced = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -822,6 +823,12 @@ def _lock_take(b, wait, holder):
             left = wait - (time.monotonic() - start)
             if left <= 0:
                 raise TimeoutError(_held_message(fd, b.real, time.monotonic() - start))
+            if not announced:
+                # Once, so a deploy that pauses here says why (and for whom) instead of looking hung.
+                announced = True
+                import logging
+                logging.getLogger("rmote.deploy").info("waiting up to %g s for the deploy lock: %s", wait,
+                                                       _holder_text(fd, b.real))
             time.sleep(min(0.05, left))
         waited = time.monotonic() - start
         import json
@@ -839,6 +846,11 @@ def _lock_take(b, wait, holder):
 
 def _held_message(fd, base_real, waited):
     """What the holder wrote into the lock file, as the timeout message."""
+    return "%s; waited %g s. Wait for it to finish, or raise the lock wait" % (_holder_text(fd, base_real), round(waited, 1))
+
+
+def _holder_text(fd, base_real):
+    """'another deploy holds BASE (pid, start, controller; what)', from what the holder wrote into the lock file."""
     import json
     try:
         info = json.loads(os.pread(fd, 1 << 16, 0).decode("utf-8"))
@@ -850,9 +862,8 @@ def _held_message(fd, base_real, waited):
     started = info.get("started") or info.get("host_started") or "an unknown time"
     origin = info.get("host") or "an unknown controller"
     what = info.get("what")
-    return ("another deploy holds %s (pid %s, started at %s, from %s%s); waited %g s. Wait for it to finish, or "
-            "raise the lock wait" % (base_real, pid, started, origin,
-                                     "; " + what if isinstance(what, str) and what else "", round(waited, 1)))
+    return "another deploy holds %s (pid %s, started at %s, from %s%s)" % (
+        base_real, pid, started, origin, "; " + what if isinstance(what, str) and what else "")
 
 
 def _lock_drop(base_real):

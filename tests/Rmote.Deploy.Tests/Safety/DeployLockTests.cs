@@ -21,21 +21,23 @@ public sealed class DeployLockTests(SshFleetFixture rig, ITestOutputHelper outpu
         using var srcA = ReleaseScene.Source("A", Files);
         using var srcB = ReleaseScene.Source("B", Files);
         await using var pa = await Rig.ConnectAsync(h);
-        await using var pb = await Rig.ConnectAsync(h);
+        var logB = new CapturingLogger();
+        await using var pb = await Rig.Spec(h).ConnectAsync(logB);
         var releases = new Releases(remote) { LockWait = TimeSpan.FromSeconds(60) };
         Task<ReleaseDeployResult>? b = null;
-        // A stops mid-copy (holding the lock) until B has asked for the lock and waited a while
+        // A stops mid-copy (holding the lock) until B's host says it is waiting for the lock A holds
         var gate = new ReleaseScene.Gate(async () =>
         {
             b = releases.DeployAsync(pb, ReleaseScene.Copier(srcB), "20250101000002");
-            await Task.Delay(700);
+            await Task.WhenAny(b, logB.WaitForAsync("waiting up to 60 s for the deploy lock: another deploy holds", TimeSpan.FromSeconds(60)));
             Assert.False(b.IsCompleted, "B did not wait for A: " + (b.IsFaulted ? b.Exception!.InnerException!.Message : "it finished"));
+            Assert.Contains($"another deploy holds {remote} (pid {Environment.ProcessId}, ", logB.AllText);
         });
         var a = await releases.DeployAsync(pa, ReleaseScene.Copier(srcA, gate), "20250101000001");
         var rb = await b!;
         output.WriteLine(rb.ToString());
 
-        Assert.True(rb.LockWaited >= TimeSpan.FromMilliseconds(500), $"B waited {rb.LockWaited}");
+        Assert.True(rb.LockWaited > TimeSpan.Zero, $"B waited {rb.LockWaited}");
         Assert.Equal(new ReleaseSwitched(null, "20250101000001"), a.Switched);
         Assert.Equal(new ReleaseSwitched("20250101000001", "20250101000002"), rb.Switched);
         ReleaseScene.AssertLive(local, "20250101000002", srcB);
