@@ -117,6 +117,14 @@ public static partial class ProcessTree
         catch (UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>An open handle on the process's mount namespace (keeps it, and its inode number, alive); null if gone.</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle? HoldMountNamespace(int pid)
+    {
+        try { return File.OpenHandle($"/proc/{pid}/ns/mnt", FileMode.Open, FileAccess.Read, FileShare.ReadWrite); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>Every live process in the given mount namespace.</summary>
     public static IReadOnlyList<int> GetProcessesInMountNamespace(string mountNamespace) =>
         Snapshot().Where(p => p.State != 'Z' && GetMountNamespace(p.Pid) == mountNamespace).Select(p => p.Pid).ToList();
@@ -124,6 +132,7 @@ public static partial class ProcessTree
     /// <summary>
     /// SIGKILLs every process in a mount namespace (e.g. a host's private one: catches even daemonized session
     /// children that left the sshd tree). Refuses to touch the caller's own namespace. Returns true if all are gone.
+    /// The caller must hold the namespace open (<see cref="HoldMountNamespace"/>) so its number cannot be reused.
     /// </summary>
     public static async Task<bool> KillMountNamespaceAsync(string mountNamespace, TimeSpan? timeout = null)
     {

@@ -123,6 +123,10 @@ public class SshHost
     /// <summary>The private mount namespace of the running sshd ("mnt:[...]"), null when stopped or not isolated.</summary>
     public string? MountNamespace { get; private set; }
 
+    // An open handle on that namespace keeps it alive until Stop is done with it: a freed namespace's inode number
+    // is reused, and Stop's sweep would then SIGKILL another test's fresh `unshare --mount` (seen in CI: exit 137).
+    Microsoft.Win32.SafeHandles.SafeFileHandle? mountNamespaceHold;
+
     /// <summary>Live sshd session processes (children of the listener: one per connection) and their descendants.</summary>
     public IReadOnlyList<int> SessionPids() => Pid is var pid and > 0 ? ProcessTree.GetDescendants(pid) : [];
 
@@ -166,7 +170,9 @@ public class SshHost
     {
         Process? p;
         string? mountNs;
-        lock (gate) { p = process; process = null; mountNs = MountNamespace; MountNamespace = null; }
+        Microsoft.Win32.SafeHandles.SafeFileHandle? hold;
+        lock (gate) { p = process; process = null; mountNs = MountNamespace; MountNamespace = null; hold = mountNamespaceHold; mountNamespaceHold = null; }
+        using var _ = hold;
         if (p == null) return;
         try
         {
@@ -198,9 +204,11 @@ public class SshHost
         try
         {
             await WaitReadyAsync(p, ct).ConfigureAwait(false);
-            var ns = ProcessTree.GetMountNamespace(p.Id);
-            if (IsolatedFilesystem && ns != null && ns != ProcessTree.GetMountNamespace(Environment.ProcessId))
-                lock (gate) MountNamespace = ns;
+            var hold = IsolatedFilesystem ? ProcessTree.HoldMountNamespace(p.Id) : null;
+            var ns = hold == null ? null : ProcessTree.GetMountNamespace(p.Id);
+            if (ns != null && ns != ProcessTree.GetMountNamespace(Environment.ProcessId))
+                lock (gate) { MountNamespace = ns; mountNamespaceHold = hold; }
+            else hold?.Dispose();
         }
         catch
         {
