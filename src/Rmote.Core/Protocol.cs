@@ -105,7 +105,7 @@ public sealed partial class Protocol : IAsyncDisposable
         if (options.StreamWindow < 64 * 1024)
             throw new ArgumentOutOfRangeException(nameof(options), options.StreamWindow, "ProtocolOptions.StreamWindow must be at least 65536 bytes (64 KiB).");
         if (options.MaxBannerBytes < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBannerBytes, $"{options.SettingNames["MaxBannerBytes"]} must be at least 1 byte (default 65536, 64 KiB).");
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBannerBytes, $"{options.SettingNames["MaxBannerBytes"]} must be at least 1 byte (default 1048576, 1 MiB).");
         options.LogQuota?.Validate(nameof(options.LogQuota));
         options.StrayChunkQuota?.Validate(nameof(options.StrayChunkQuota));
         options.StderrQuota?.Validate(nameof(options.StderrQuota));

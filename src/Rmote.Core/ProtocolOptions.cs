@@ -28,15 +28,11 @@ public record ProtocolOptions
     /// <summary>Python interpreter to start: a name on PATH or a full path (default <c>python3</c>).</summary>
     public string Python { get; init; } = DefaultPython;
 
-    /// <summary>
-    /// The login-output bound when none is given: 64 KiB, as before. A larger bound is the aim (rmote's 1 MiB), but a
-    /// login printing more than ~64 KiB before a working runtime made the controller's memory grow without end in
-    /// Bootstrap.WaitForMarkerAsync (found by LocalConnectFailureTests, not yet explained): raise it only after that is fixed.
-    /// </summary>
-    internal const int DefaultMaxBannerBytes = 64 * 1024;
+    /// <summary>The login-output bound when none is given: 1 MiB (chatty login scripts connect; memory stays bounded).</summary>
+    internal const int DefaultMaxBannerBytes = 1024 * 1024;
 
     /// <summary>
-    /// Bytes the remote may print before the runtime's ready marker (motd, login-script output), default 64 KiB, at
+    /// Bytes the remote may print before the runtime's ready marker (motd, login-script output), default 1 MiB, at
     /// least 1: more fails the connect with <see cref="ConnectFailure.NoReadyMarker"/> rather than buffering without end.
     /// </summary>
     public int MaxBannerBytes { get; init; } = DefaultMaxBannerBytes;

@@ -1,3 +1,4 @@
+using Rmote.TestRig;
 using Rmote.Tools;
 
 namespace Rmote.Core.Tests;
@@ -12,6 +13,18 @@ public sealed class LocalConnectFailureTests
     {
         await using var proto = await Protocol.FromCommandAsync(["sh", "-c", "echo 'Welcome to prod!'; printf 'no newline junk'; exec \"$@\"", "sh", Python]);
         Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
+    }
+
+    [Fact]
+    public async Task A_200_KB_banner_is_skipped_with_the_default_bound()
+    {
+        // More than one pipe segment of banner: the skipped text must be read before its segments are released (it was
+        // read after, and this connect spun without end, growing to GBs; the bound turns a regression into a failure).
+        var log = new CapturingLogger();
+        await using var proto = await Protocol.FromCommandAsync(["sh", "-c", "head -c 200000 /dev/zero | tr '\\0' '#'; echo; exec \"$@\"", "sh", Python],
+            new ProtocolOptions { Logger = log }).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal("pong", await proto.CallAsync(Diag.Ping));
+        Assert.Contains(log.Entries, e => e.Message.Contains("skipped 200001 bytes before the ready marker: ####", StringComparison.Ordinal));
     }
 
     [Fact]

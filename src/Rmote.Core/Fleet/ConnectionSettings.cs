@@ -45,7 +45,7 @@ public abstract record ConnectionSettings
     /// </summary>
     public TimeSpan? NoProgressTimeout { get; init; }
 
-    /// <summary>Bytes the host's login may print before the runtime starts (null: 64 KiB; see <see cref="ProtocolOptions.MaxBannerBytes"/>).</summary>
+    /// <summary>Bytes the host's login may print before the runtime starts (null: 1 MiB; see <see cref="ProtocolOptions.MaxBannerBytes"/>).</summary>
     public int? MaxBannerBytes { get; init; }
 
     /// <summary>Keep compiled runtime and tool code in the remote user's <c>~/.cache/rmote</c> (default true; see <see cref="ProtocolOptions.CodeCache"/>).</summary>

@@ -106,8 +106,11 @@ internal static class Bootstrap
             var sequenceReader = new SequenceReader<byte>(buffer);
             if (sequenceReader.TryReadTo(out ReadOnlySequence<byte> banner, Marker, advancePastDelimiter: true))
             {
+                // Decoded before AdvanceTo: that returns the banner's segments to the pool, and a banner of more
+                // than one segment read afterwards walked recycled memory (a 200 KB banner hung and grew to GBs).
+                var text = Encoding.UTF8.GetString(banner);
                 reader.AdvanceTo(sequenceReader.Position);
-                return Encoding.UTF8.GetString(banner);
+                return text;
             }
             if (buffer.Length > maxBannerBytes + Marker.Length)
                 throw new NoMarkerException(Describe(buffer.Slice(0, 512)), tooMuch: true);

@@ -92,7 +92,7 @@ public sealed class SshFaultTests(SshFleetFixture rig)
     {
         var host = rig.Hosts[2];
         var wrapper = Path.Combine(host.SrvRoot, "junk-python");
-        File.WriteAllText(wrapper, "#!/bin/sh\necho '*** Authorized use only ***'\nprintf '\\001\\002\\377 binary junk RM\\001'\nexec python3 \"$@\"\n");
+        File.WriteAllText(wrapper, "#!/bin/sh\necho '*** Authorized use only ***'\nhead -c 200000 /dev/zero | tr '\\0' '#'\nprintf '\\001\\002\\377 binary junk RM\\001'\nexec python3 \"$@\"\n");
         File.SetUnixFileMode(wrapper, (UnixFileMode)0b111_101_101);
         var log = new CapturingLogger();
         await using (var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host) with { Python = host.RemoteSrv + "/junk-python", Logger = log }))
@@ -103,16 +103,16 @@ public sealed class SshFaultTests(SshFleetFixture rig)
 
         // Junk and no marker at all: a clear error quoting what was seen.
         var liar = Path.Combine(host.SrvRoot, "liar-python");
-        File.WriteAllText(liar, "#!/bin/sh\nhead -c 100000 /dev/zero | tr '\\0' '#'\n");
+        File.WriteAllText(liar, "#!/bin/sh\nhead -c 1100000 /dev/zero | tr '\\0' '#'\n");
         File.SetUnixFileMode(liar, (UnixFileMode)0b111_101_101);
         var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync(host.HostName, OptionsFor(host) with { Python = host.RemoteSrv + "/liar-python" }));
         Assert.Equal(ConnectFailure.NoReadyMarker, error.Reason);
-        Assert.Contains("more than 65536 bytes", error.Message);
+        Assert.Contains("more than 1048576 bytes", error.Message);
         Assert.Contains("####", error.Message);
         Assert.Empty(await WaitNoChildrenAsync($"-p {host.Port}"));
         Record("banner / junk before the ready marker", "a login wrapper printing a banner and binary junk, then exec python3",
             "nothing: the call succeeded; the skipped banner is logged at Debug", "nothing");
-        Record("junk and no ready marker", "a 'python' that prints 100 KB of '#' and exits",
+        Record("junk and no ready marker", "a 'python' that prints 1.1 MB of '#' and exits",
             $"{error.GetType().Name} ({error.Reason}): {error.Message.Split('\n')[0]}", "nothing");
     }
 
