@@ -67,6 +67,37 @@ public sealed class PublishProfileTests(SshFleetFixture rig, PackedFeed feed)
     }
 
     [Fact]
+    public async Task Under_dotnet_msbuild_a_deploying_profile_deploys_the_release_build_then_restarts_its_services()
+    {
+        var h = rig.Hosts[0];
+        var dest = HostPaths.NewRemote(h, "msbprofile");
+        using var p = new TestProject(feed, "");
+        // The rig's hosts run no systemd: the restart of the profile's unit fails there, which shows it was asked for
+        // on the host, after the release went live.
+        p.Write("Properties/PublishProfiles/Staging.pubxml", $"""
+            <Project>
+              <PropertyGroup>
+                <RmoteDeployOnPublish>true</RmoteDeployOnPublish>
+                <RmoteDeployFolder>{dest}</RmoteDeployFolder>
+              </PropertyGroup>
+              <ItemGroup>
+                {TestProject.HostItem(h)}
+                <RmoteService Include="rmote-profile-unit" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var r = await p.RunAsync("Publish", "m", "-p:PublishProfile=Staging");
+        var log = TestProject.Log(r);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("Rmote: publishing and deploying the Release build (no Configuration was given; -p:Configuration=Debug deploys Debug)", log);
+        Assert.Equal("Release", AssemblyConfiguration(Path.Combine(HostPaths.Local(h, dest), "current", "test.proj.dll")));
+        var copied = log.IndexOf($"{h.Name}: RmoteCopy: release ", StringComparison.Ordinal);
+        var restart = log.IndexOf($"error RMT0007: {h.Name}: RmoteServiceRestart failed: rmote-profile-unit: ", StringComparison.Ordinal);
+        Assert.True(copied >= 0 && restart > copied, "the profile's service was not restarted after the copy:\n" + log);
+    }
+
+    [Fact]
     public async Task Deploy_target_publishes_release_unless_a_configuration_is_given()
     {
         var h = rig.Hosts[0];
