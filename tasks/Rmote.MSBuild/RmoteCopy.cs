@@ -11,7 +11,11 @@ namespace Rmote.MSBuild;
 /// </summary>
 public sealed class RmoteCopy : RmoteTask
 {
-    /// <summary>Files to copy. Each goes to <c>%(DestinationSubPath)</c> under the destination, else <c>%(RecursiveDir)%(Filename)%(Extension)</c>.</summary>
+    /// <summary>
+    /// Files to copy. Each goes under the destination to its <c>%(RelativePath)</c> (what <c>@(ResolvedFileToPublish)</c>
+    /// items carry), else its <c>%(DestinationSubPath)</c>, else <c>%(RecursiveDir)%(Filename)%(Extension)</c>; a path that
+    /// would leave the destination (<c>..</c>, absolute) is refused before any host is touched.
+    /// </summary>
     public ITaskItem[]? SourceFiles { get; set; }
 
     /// <summary>A local folder whose contents are copied (instead of <see cref="SourceFiles"/>).</summary>
@@ -89,7 +93,7 @@ public sealed class RmoteCopy : RmoteTask
     /// <inheritdoc/>
     protected override object Validate() => request = StepMapper.Copy(new CopyStep
     {
-        SourceFiles = SourceFiles is { Length: > 0 } items ? [.. items.Select(i => new CopyItem(i.ItemSpec, SubPath(i)))] : null,
+        SourceFiles = SourceFiles is { Length: > 0 } items ? [.. items.Select(ToCopyItem)] : null,
         SourceFolder = SourceFolder,
         DestinationFolder = DestinationFolder,
         AllowDangerousDestination = AllowDangerousDestination,
@@ -110,11 +114,34 @@ public sealed class RmoteCopy : RmoteTask
         RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
     }, ProjectDirectory);
 
-    static string SubPath(ITaskItem item)
+    // The metadata MSBuild's own item types use for "where under the output folder", in the order the first one set wins:
+    // publish items (ResolvedFileToPublish) carry RelativePath, Copy-style items DestinationSubPath, globbed items RecursiveDir.
+    static readonly string[] SubPathMetadata = ["RelativePath", "DestinationSubPath"];
+
+    static CopyItem ToCopyItem(ITaskItem item)
     {
-        var sub = item.GetMetadata("DestinationSubPath");
-        if (sub.Length > 0) return sub;
-        return item.GetMetadata("RecursiveDir") + item.GetMetadata("Filename") + item.GetMetadata("Extension");
+        var (sub, from) = SubPath(item);
+        try
+        {
+            DestinationPath.Normalize(sub);
+        }
+        catch (ArgumentException e)
+        {
+            // Named by item and metadata: the user fixes an item, not a path the engine derived.
+            var reason = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            throw new ArgumentException($"SourceFiles item '{item.ItemSpec}' has {from} '{sub}', which is refused: {reason} Set its {from} to a path under DestinationFolder.");
+        }
+        return new CopyItem(item.ItemSpec, sub);
+    }
+
+    static (string Path, string From) SubPath(ITaskItem item)
+    {
+        foreach (var name in SubPathMetadata)
+        {
+            var value = item.GetMetadata(name);
+            if (value.Length > 0) return (value, $"%({name})");
+        }
+        return (item.GetMetadata("RecursiveDir") + item.GetMetadata("Filename") + item.GetMetadata("Extension"), "%(RecursiveDir)%(Filename)%(Extension)");
     }
 
     /// <inheritdoc/>
