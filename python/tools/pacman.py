@@ -1,5 +1,6 @@
 """Pacman: Arch Linux packages (present / absent / latest) and database refresh."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -87,9 +88,38 @@ def _installed(names):
     return {n: found[n] for n in names if n in found}
 
 
+def _sync_state():
+    # type: () -> Optional[Dict[str, str]]
+    """{database file: sha256} of the sync databases, or None when pacman-conf cannot say where they are."""
+    try:
+        proc = subprocess.run([_PACMAN + "-conf", "DBPath"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, env=dict(os.environ, LC_ALL="C"))
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    sync = os.path.join(proc.stdout.decode("utf-8", "replace").strip() or "/var/lib/pacman/", "sync")
+    state = {}
+    try:
+        names = sorted(os.listdir(sync))
+    except FileNotFoundError:
+        return {}
+    for name in names:
+        if name.endswith(".db"):
+            with open(os.path.join(sync, name), "rb") as f:
+                state[name] = hashlib.sha256(f.read()).hexdigest()
+    return state
+
+
 def _refresh():
+    # The databases' content decides 'changed': a file:// server re-copies an unchanged database without saying
+    # "is up to date" (seen with pacman 6.0), so the output alone would report a change on every refresh.
+    before = _sync_state()
     _, out, _ = _run(["-Sy", "--noconfirm", "--noprogressbar"])
-    return parse_sync(out)
+    after = _sync_state()
+    if before is None or after is None:
+        return parse_sync(out)
+    return before != after
 
 
 def _converge(present, absent, latest, update_cache, remove_dependencies):

@@ -17,9 +17,11 @@ public sealed class DebianRoot
 
     /// <summary>
     /// Extra packages: python3 (the remote runtime), sudo (visudo for sudoers checks), systemctl (Debian's
-    /// daemonless systemctl replacement: systemd cannot be PID 1 here), passwd (useradd/groupadd).
+    /// daemonless systemctl replacement: systemd cannot be PID 1 here), passwd (useradd/groupadd), and Debian's real
+    /// pacman with gpg and gpg-agent for pacman-key, and makepkg, whose shell helpers Debian's pacman-key sources (the
+    /// Pacman tools run for real: <see cref="PacmanTestRepo"/>).
     /// </summary>
-    public static readonly IReadOnlyList<string> Packages = ["python3", "sudo", "systemctl", "passwd"];
+    public static readonly IReadOnlyList<string> Packages = ["python3", "sudo", "systemctl", "passwd", "pacman-package-manager", "makepkg", "gpg", "gpg-agent"];
 
     /// <summary>Downloaded (not installed) at build time so install tests do not depend on the mirror's speed.</summary>
     public const string PreloadedPackage = "hello";

@@ -17,11 +17,15 @@ public sealed class RootTarget : IAsyncDisposable
     /// <summary>The untouched cached root.</summary>
     public string Lower => box.Lower;
 
-    public static async Task<RootTarget> OpenAsync(DebianRootFixture rig, params string[] environment)
+    public static Task<RootTarget> OpenAsync(DebianRootFixture rig, params string[] environment) => OpenAsync(rig, _ => { }, environment);
+
+    /// <summary>Like <see cref="OpenAsync(DebianRootFixture, string[])"/>, after <paramref name="prepare"/> wrote files into the upper layer (seen in the root).</summary>
+    public static async Task<RootTarget> OpenAsync(DebianRootFixture rig, Action<string> prepare, params string[] environment)
     {
         var box = rig.Root.CreateSandbox(environment);
         try
         {
+            prepare(box.Upper);
             var proto = await Protocol.FromCommandAsync(box.Command, new ProtocolOptions { Name = "debian-sandbox" });
             return new RootTarget(proto, box);
         }
