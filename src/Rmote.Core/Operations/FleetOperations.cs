@@ -140,7 +140,7 @@ public sealed class FleetOperations
             var results = new List<ServiceResult>();
             foreach (var unit in request.Names)
             {
-                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout };
+                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout, Sudo = request.SystemctlSudo ? true : null };
                 ServiceResult r;
                 try
                 {
