@@ -13,7 +13,7 @@ namespace Rmote.TestRig;
 /// </summary>
 /// <remarks>
 /// Layout of <see cref="Root"/> (/tmp/rmote-rig-systemd-XXXX): owner, client/id_ed25519(.pub), authorized_keys,
-/// known_hosts, host/{sshd_config (bound as /etc/ssh/sshd_config.d/rmote-rig.conf), ssh_host_ed25519_key, sshd.log
+/// known_hosts, host/{hostname, sshd_config (bound as /etc/ssh/sshd_config.d/rmote-rig.conf), ssh_host_ed25519_key, sshd.log
 /// (the console: boot and shutdown messages), nspawn.pid, srv/ (bound as /srv)}, overlay/{upper,work,merged}.
 /// A test run that dies without disposing leaves nothing for long: <see cref="StaleReaper"/> kills the container
 /// (by the pid in nspawn.pid) and deletes the folder when the owner process is gone.
@@ -99,6 +99,21 @@ public sealed class SystemdHost : SshHost, IAsyncDisposable
     public async Task<string> JournalAsync(string unit, CancellationToken ct = default) =>
         (await ExecAsync(["journalctl", "--no-pager", "-q", "-o", "cat", "-u", unit], ct: ct).ConfigureAwait(false)).EnsureSuccess().StdOut;
 
+    /// <summary>Writes a file inside the running container as root (parent folders created), without going through the product.</summary>
+    public async Task WriteFileAsync(string containerPath, string text, CancellationToken ct = default)
+    {
+        var path = HostPath(containerPath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, text, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes <c>/etc/systemd/system/UNIT</c> and runs <c>systemctl daemon-reload</c> (test setup, not the product).</summary>
+    public async Task InstallUnitAsync(string unit, string text, CancellationToken ct = default)
+    {
+        await WriteFileAsync($"/etc/systemd/system/{unit}", text, ct).ConfigureAwait(false);
+        (await ExecAsync(["systemctl", "daemon-reload"], ct: ct).ConfigureAwait(false)).EnsureSuccess();
+    }
+
     /// <summary>This machine's path of a file inside the running container (<c>/proc/PID/root/...</c>).</summary>
     public string HostPath(string containerPath)
     {
@@ -147,6 +162,7 @@ public sealed class SystemdHost : SshHost, IAsyncDisposable
     {
         await File.WriteAllTextAsync(KnownHostsFile, KnownHostsLine + "\n", ct).ConfigureAwait(false);
         await File.WriteAllTextAsync(ConfigFile, ContainerSshdConfig(Port), ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(System.IO.Path.Combine(HostDirectory, "hostname"), MachineName + "\n", ct).ConfigureAwait(false);
         var sw = Stopwatch.StartNew();
         // Starts nspawn, then waits until the container's sshd accepts a strict login (SshHost's own readiness check).
         await StartCoreAsync(ct).ConfigureAwait(false);
@@ -195,6 +211,8 @@ public sealed class SystemdHost : SshHost, IAsyncDisposable
             "--register=no", "--keep-unit", "--boot", $"--machine={MachineName}", $"--hostname={MachineName}",
             "--console=read-only", "--link-journal=no", "--resolv-conf=off", "--timezone=off",
             $"--bind={SrvRoot}:/srv",
+            // debootstrap copied this machine's /etc/hostname, and systemd would set it at boot: the host's own name wins.
+            $"--bind-ro={System.IO.Path.Combine(HostDirectory, "hostname")}:/etc/hostname",
             $"--bind-ro={ConfigFile}:/etc/ssh/sshd_config.d/rmote-rig.conf",
             $"--bind-ro={System.IO.Path.Combine(HostDirectory, "ssh_host_ed25519_key")}:/etc/ssh/ssh_host_ed25519_key",
             $"--bind-ro={System.IO.Path.Combine(HostDirectory, "ssh_host_ed25519_key.pub")}:/etc/ssh/ssh_host_ed25519_key.pub",
