@@ -4,7 +4,7 @@
 # Runs as root, or through passwordless sudo; otherwise fails with a clear message if anything is missing.
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client rsync python3 python3-mitogen ansible-core debootstrap iproute2 util-linux procps sudo zstd strace gpg)
+PACKAGES=(openssh-server openssh-client rsync python3 python3-mitogen ansible-core debootstrap systemd-container iproute2 util-linux procps sudo zstd strace gpg)
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '[install-deps] %s\n' "$*"; }
