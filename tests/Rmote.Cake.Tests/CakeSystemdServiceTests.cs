@@ -58,7 +58,7 @@ public sealed class CakeSystemdServiceTests : IClassFixture<SystemdHostFixture>
         Assert.True(r.Succeeded, text);
         var pid = (await host.ExecAsync("systemctl", "show", "-p", "MainPID", "--value", "rmote-app")).EnsureSuccess().StdOut.Trim();
         Assert.Contains($"PID>> {pid}", text);
-        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(host.Target)}\s+succeeded\s+\S+\s+restarted rmote-app.service active \(pid {pid}\)", text);
+        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(host.Target)}\s+succeeded\s+[0-9.]+ s\s+restarted rmote-app.service active \(pid {pid}\)", text);
         Assert.Contains("healthy (HTTP 200)", text);
         Assert.Contains($"CAUGHT>> RmoteServiceRestart failed on 1 of 1 host(s):", text);
         Assert.Contains("Job for rmote-broken.service failed because the control process exited with error code.", text);
