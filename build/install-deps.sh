@@ -4,8 +4,8 @@
 # Runs as root, or through passwordless sudo; otherwise fails with a clear message if anything is missing.
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client rsync python3 python3-mitogen ansible-core debootstrap iproute2 util-linux procps sudo zstd strace gpg
-          pacman-package-manager makepkg libarchive-tools fakeroot)
+PACKAGES=(openssh-server openssh-client rsync python3 python3-mitogen ansible-core debootstrap systemd-container iproute2 util-linux procps sudo
+          zstd strace gpg pacman-package-manager makepkg libarchive-tools fakeroot)
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '[install-deps] %s\n' "$*"; }

@@ -32,11 +32,12 @@ Environment=A=1 B=2
 # A stand-in systemctl over a JSON state file. A started unit stays "activating"
 # for `delay` show calls, then becomes active (or failed when `fail` is set).
 FAKE_SYSTEMCTL = textwrap.dedent("""\
-    import json, sys
+    import json, os, sys
     state_path, args = sys.argv[1], sys.argv[2:]
     with open(state_path) as f:
         st = json.load(f)
     st["calls"].append(args)
+    st.setdefault("via_sudo", []).append(bool(os.environ.get("SUDO_COMMAND")))
     words = [a for a in args if not a.startswith("-")]
     verb, unit = words[0], (words[1] if len(words) > 1 else None)
     u = st["units"].get(unit)
@@ -53,8 +54,9 @@ FAKE_SYSTEMCTL = textwrap.dedent("""\
             out = "Id=%s\\nLoadState=not-found\\nActiveState=inactive\\nSubState=dead\\nMainPID=0\\n" % unit
         else:
             settle(u)
-            out = "Id=%s\\nLoadState=%s\\nActiveState=%s\\nSubState=%s\\nMainPID=%d\\nResult=%s\\n" % (
-                unit, u.get("load", "loaded"), u["active"], u["sub"], u.get("pid", 0), u.get("result", "success"))
+            out = "Id=%s\\nLoadState=%s\\nActiveState=%s\\nSubState=%s\\nMainPID=%d\\nResult=%s\\nCanReload=%s\\n" % (
+                unit, u.get("load", "loaded"), u["active"], u["sub"], u.get("pid", 0), u.get("result", "success"),
+                u.get("can_reload", "yes"))
     elif verb == "is-enabled":
         if u is None:
             err, rc = "Failed to get unit file state for %s: No such file or directory" % unit, 1
@@ -87,6 +89,15 @@ FAKE_SYSTEMCTL = textwrap.dedent("""\
 
 
 class TestPure(unittest.TestCase):
+    def test_refusals_name_the_command_and_the_fix(self):
+        with self.assertRaises(PermissionError) as cm:
+            mod._refused(["stop", "app"], 1, "sudo: unable to resolve host h1: Name or service not known\n"
+                                              "sudo: a password is required\n", True)
+        self.assertRegex(str(cm.exception), r"^sudo refused 'systemctl stop app' for user \S+: sudo: a password is required "
+                                            r"\(sudoers must allow exactly this command with NOPASSWD, e\.g\. "
+                                            r"'\S+ ALL=\(root\) NOPASSWD: /usr/bin/systemctl stop app'\)$")
+        mod._refused(["start", "app"], 1, "Job for app.service failed.\n", True)  # not a refusal: the unit failed
+
     def test_parse_show(self):
         p = mod.parse_show(SHOW_NGINX)
         self.assertEqual((p["Id"], p["ActiveState"], p["SubState"], p["MainPID"]),
@@ -141,6 +152,7 @@ class TestWithFakeSystemctl(unittest.TestCase):
             "jobfail.service": {"active": "inactive", "sub": "dead", "enabled": "disabled", "fail_job": True},
             "static.service": {"active": "inactive", "sub": "dead", "enabled": "static"},
             "masked.service": {"active": "inactive", "sub": "dead", "enabled": "masked", "load": "masked"},
+            "noreload.service": {"active": "active", "sub": "running", "enabled": "static", "can_reload": "no"},
         }})
 
     def tearDown(self):
@@ -251,6 +263,31 @@ class TestWithFakeSystemctl(unittest.TestCase):
         self.assertFalse(Service.converge("web.service").changed)
         r = Service.converge("web.service", started=False, enabled=False)
         self.assertEqual((r.changed, r.status.active_state, r.status.enabled), (True, "inactive", "disabled"))
+
+    def test_reload_of_a_unit_that_cannot_reload_is_refused_before_anything_is_sent(self):
+        with self.assertRaisesRegex(NotImplementedError, "noreload.service cannot reload its configuration .*CanReload=no"):
+            Service.reload("noreload.service")
+        self.assertEqual(self.verbs(), [])
+
+    def test_wait_follows_a_unit_started_without_waiting(self):
+        self.assertEqual(Service.start("slow.service", wait=False).status.active_state, "activating")
+        self.assertEqual(Service.wait("slow.service").active_state, "active")
+        Service.stop("slow.service")
+        self.assertEqual(Service.wait("slow.service", active=False).active_state, "inactive")
+        Service.start("broken.service", wait=False)
+        with self.assertRaises(subprocess.CalledProcessError) as cm:
+            Service.wait("broken.service")
+        self.assertIn("unit broken.service failed to wait", cm.exception.stderr)
+        with self.assertRaisesRegex(FileNotFoundError, "unit not found"):
+            Service.wait("nope.service")
+
+    def test_sudo_runs_only_the_changing_commands_through_sudo(self):
+        if os.geteuid() != 0 or not any(os.access(os.path.join(d, "sudo"), os.X_OK) for d in ("/usr/bin", "/bin")):
+            self.fail("needs root and sudo (run build/install-deps.sh)")
+        self.assertTrue(Service.restart("web.service", sudo=True).changed)
+        st = self.load()
+        via_sudo = sorted(set((c[0], sudo) for c, sudo in zip(st["calls"], st["via_sudo"])))
+        self.assertEqual(via_sudo, [("is-enabled", False), ("restart", True), ("show", False)])
 
     def test_daemon_reload(self):
         self.assertIsNone(Service.daemon_reload())

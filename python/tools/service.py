@@ -7,6 +7,12 @@ carries systemctl's message plus the unit's last journal lines.
 Needs systemd as PID 1, unless the environment variable RMOTE_SYSTEMCTL names
 an alternative systemctl command (e.g. the daemonless docker-systemctl-replacement,
 Debian package ``systemctl``; may include arguments like ``--root=/srv/root``).
+
+``sudo=True`` runs only the changing systemctl commands (start, stop, restart,
+reload, enable, disable, daemon-reload) through ``sudo -n``, exactly as
+``sudo -n systemctl restart app``: a deploy user whose sudoers allows just that
+line can restart the app, while queries (show, is-enabled) run unprivileged.
+A command sudo or systemd refuses raises PermissionError naming the command.
 """
 
 import errno
@@ -72,8 +78,8 @@ def _check_unit(unit):
         raise ValueError("invalid unit name %r" % (unit,))
 
 
-def _run(args, timeout=60, check=True):
-    argv = _systemctl() + args
+def _run(args, timeout=60, check=True, sudo=False):
+    argv = (["sudo", "-n"] if sudo else []) + _systemctl() + args
     env = dict(os.environ, LC_ALL="C", SYSTEMD_PAGER="", SYSTEMD_COLORS="0")
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -109,11 +115,16 @@ def _journal(unit):
         return ""  # best effort: the journal is a hint, not the error
 
 
-def _status(unit):
-    # type: (str) -> ServiceStatus
+def _show(unit):
+    # type: (str) -> Dict[str, str]
     # Full `show` rather than -p A,B: alternative systemctls don't all support property lists.
     _, out, _ = _run(["show", unit], check=False)
-    p = parse_show(out)
+    return parse_show(out)
+
+
+def _status(unit):
+    # type: (str) -> ServiceStatus
+    p = _show(unit)
     _, en_out, _ = _run(["is-enabled", unit], check=False)
     enabled = en_out.strip().splitlines()[0].strip() if en_out.strip() else "not-found"
     try:
@@ -139,12 +150,39 @@ def _fail(unit, argv, returncode, stderr, status):
     raise subprocess.CalledProcessError(returncode, argv, output="", stderr=text + "\n")
 
 
-def _act(unit, verb, timeout, no_block=False):
+def _sudo_noise(line):
+    # sudo warns on stderr when the hostname does not resolve; that is not why a command failed.
+    return line.startswith("sudo: unable to resolve host")
+
+
+def _refused(args, code, err, sudo):
+    # type: (List[str], int, str, bool) -> None
+    """Raise PermissionError when sudo refused the command, or systemd refused a non-root caller."""
+    lines = [ln for ln in err.strip().splitlines() if not _sudo_noise(ln)]
+    command = " ".join(["systemctl"] + args)
+    try:
+        import pwd
+        user = pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        user = str(os.geteuid())
+    if sudo and lines and (lines[0].startswith("sudo: ") or "is not allowed to execute" in lines[0]):
+        raise PermissionError(
+            "sudo refused '%s' for user %s: %s (sudoers must allow exactly this command with NOPASSWD, e.g. "
+            "'%s ALL=(root) NOPASSWD: /usr/bin/%s')" % (command, user, lines[0], user, command))
+    # systemctl's exit code 4 is "insufficient privileges" (systemd answers "Access denied" to a non-root caller).
+    if code == 4 and os.geteuid() != 0 and not sudo:
+        raise PermissionError(
+            "'%s' was refused for user %s: %s (connect as root, or pass sudo=True with a sudoers rule for this command)"
+            % (command, user, lines[0] if lines else "access denied"))
+
+
+def _act(unit, verb, timeout, no_block=False, sudo=False):
     args = [verb] + (["--no-block"] if no_block else []) + [unit]
-    code, _, err = _run(args, timeout=timeout, check=False)
+    code, _, err = _run(args, timeout=timeout, check=False, sudo=sudo)
     if code != 0:
+        _refused(args, code, err, sudo)
         # Name the unit and its state even when systemctl printed nothing (the daemonless replacement is silent).
-        _fail(unit, _systemctl() + args, code, err, _status(unit))
+        _fail(unit, (["sudo", "-n"] if sudo else []) + _systemctl() + args, code, err, _status(unit))
 
 
 def _wait(unit, want, timeout, verb):
@@ -178,48 +216,49 @@ def _require_loaded(unit, st):
         raise RuntimeError("unit %s is masked: unmask it first (systemctl unmask %s)" % (unit, unit))
 
 
-def _start(unit, wait, timeout, verb="start"):
+def _start(unit, wait, timeout, verb="start", sudo=False):
     st = _status(unit)
     _require_loaded(unit, st)
     if verb == "start" and st.active_state in ("active", "reloading"):
         return False, st
-    _act(unit, verb, timeout, no_block=not wait)
+    _act(unit, verb, timeout, no_block=not wait, sudo=sudo)
     return True, (_wait(unit, "up", timeout, verb) if wait else _status(unit))
 
 
-def _stop(unit, wait, timeout):
+def _stop(unit, wait, timeout, sudo=False):
     st = _status(unit)
     if st.load_state == "not-found" or st.active_state in ("inactive", "failed"):
         return False, st
-    _act(unit, "stop", timeout, no_block=not wait)
+    _act(unit, "stop", timeout, no_block=not wait, sudo=sudo)
     return True, (_wait(unit, "down", timeout, "stop") if wait else _status(unit))
 
 
-def _enable(unit, now):
+def _enable(unit, now, sudo=False):
     st = _status(unit)
     _require_loaded(unit, st)
     changed = False
     if st.enabled not in _ENABLED_ALREADY:
-        _act(unit, "enable", 60)
+        _act(unit, "enable", 60, sudo=sudo)
         changed = True
     if now:
-        changed = _start(unit, True, 60)[0] or changed
+        changed = _start(unit, True, 60, sudo=sudo)[0] or changed
     return changed
 
 
-def _disable(unit, now):
+def _disable(unit, now, sudo=False):
     st = _status(unit)
     changed = False
     if st.enabled not in _DISABLED_ALREADY:
-        _act(unit, "disable", 60)
+        _act(unit, "disable", 60, sudo=sudo)
         changed = True
     if now:
-        changed = _stop(unit, True, 60)[0] or changed
+        changed = _stop(unit, True, 60, sudo=sudo)[0] or changed
     return changed
 
 
 class Service(Tool):
-    """systemd units (``unit`` is a unit name: 'nginx', 'nginx.service', 'foo.timer')."""
+    """systemd units (``unit`` is a unit name: 'nginx', 'nginx.service', 'foo.timer').
+    Every changing method takes ``sudo`` (see the module's docstring)."""
 
     @staticmethod
     def status(unit):
@@ -230,80 +269,106 @@ class Service(Tool):
         return _status(unit)
 
     @staticmethod
-    def start(unit, wait=True, timeout=30):
-        # type: (str, bool, float) -> ServiceResult
+    def start(unit, wait=True, timeout=30, sudo=False):
+        # type: (str, bool, float, bool) -> ServiceResult
         """Start the unit unless it is already active. With ``wait``, wait up to
         ``timeout`` s until it is active (or a oneshot finished). Unit failure:
         CalledProcessError (stderr: systemctl message + journal tail); unknown
         unit: FileNotFoundError; masked: RuntimeError; still starting after
-        ``timeout``: TimeoutError. Returns ServiceResult{changed, status}."""
+        ``timeout``: TimeoutError; refused (sudo, or systemd to a non-root
+        caller): PermissionError. Returns ServiceResult{changed, status}."""
         _check_unit(unit)
-        changed, st = _start(unit, wait, timeout)
+        changed, st = _start(unit, wait, timeout, sudo=sudo)
         return ServiceResult(changed=changed, status=st)
 
     @staticmethod
-    def stop(unit, wait=True, timeout=30):
-        # type: (str, bool, float) -> ServiceResult
+    def stop(unit, wait=True, timeout=30, sudo=False):
+        # type: (str, bool, float, bool) -> ServiceResult
         """Stop the unit unless already inactive/failed (an unknown unit is a no-op).
         Returns ServiceResult{changed, status}."""
         _check_unit(unit)
-        changed, st = _stop(unit, wait, timeout)
+        changed, st = _stop(unit, wait, timeout, sudo=sudo)
         return ServiceResult(changed=changed, status=st)
 
     @staticmethod
-    def restart(unit, wait=True, timeout=30):
-        # type: (str, bool, float) -> ServiceResult
+    def restart(unit, wait=True, timeout=30, sudo=False):
+        # type: (str, bool, float, bool) -> ServiceResult
         """Restart the unit (starts it if stopped); always changed. Errors as ``start``."""
         _check_unit(unit)
-        _, st = _start(unit, wait, timeout, verb="restart")
+        _, st = _start(unit, wait, timeout, verb="restart", sudo=sudo)
         return ServiceResult(changed=True, status=st)
 
     @staticmethod
-    def reload(unit, wait=True, timeout=30):
-        # type: (str, bool, float) -> ServiceResult
+    def reload(unit, wait=True, timeout=30, sudo=False):
+        # type: (str, bool, float, bool) -> ServiceResult
         """Reload the unit's configuration (``systemctl reload``); a unit that is
-        not running is started instead. Always changed. Errors as ``start``."""
+        not running is started instead. Always changed. A running unit that
+        cannot reload (no ExecReload=, systemd's CanReload=no) raises
+        NotImplementedError before anything is sent. Other errors as ``start``."""
         _check_unit(unit)
+        props = _show(unit)
         st = _status(unit)
         _require_loaded(unit, st)
         verb = "reload" if st.active_state in ("active", "reloading") else "start"
-        _, st = _start(unit, wait, timeout, verb=verb)
+        if verb == "reload" and props.get("CanReload") == "no":
+            raise NotImplementedError(
+                "unit %s cannot reload its configuration (it has no ExecReload=; systemd reports CanReload=no): "
+                "restart it instead, or add ExecReload= to the unit" % st.unit)
+        _, st = _start(unit, wait, timeout, verb=verb, sudo=sudo)
         return ServiceResult(changed=True, status=st)
 
     @staticmethod
-    def enable(unit, now=False):
-        # type: (str, bool) -> bool
+    def wait(unit, active=True, timeout=30):
+        # type: (str, bool, float) -> ServiceStatus
+        """Wait (polling, up to ``timeout`` s) until the unit is active (or a
+        oneshot finished), or with ``active=False`` until it is stopped; e.g.
+        after ``start(unit, wait=False)``. A unit that fails while awaited raises
+        CalledProcessError with its journal tail; still not there after
+        ``timeout``: TimeoutError; unknown unit: FileNotFoundError.
+        Returns the ServiceStatus reached."""
+        _check_unit(unit)
+        if active:
+            _require_loaded(unit, _status(unit))
+        return _wait(unit, "up" if active else "down", timeout, "wait")
+
+    @staticmethod
+    def enable(unit, now=False, sudo=False):
+        # type: (str, bool, bool) -> bool
         """Enable the unit at boot (no-op for enabled/static units); with ``now``
         also start it. Returns changed."""
         _check_unit(unit)
-        return _enable(unit, now)
+        return _enable(unit, now, sudo)
 
     @staticmethod
-    def disable(unit, now=False):
-        # type: (str, bool) -> bool
+    def disable(unit, now=False, sudo=False):
+        # type: (str, bool, bool) -> bool
         """Disable the unit at boot; with ``now`` also stop it. Returns changed."""
         _check_unit(unit)
-        return _disable(unit, now)
+        return _disable(unit, now, sudo)
 
     @staticmethod
-    def daemon_reload():
-        # type: () -> None
+    def daemon_reload(sudo=False):
+        # type: (bool) -> None
         """``systemctl daemon-reload`` (after adding or editing unit files)."""
-        _run(["daemon-reload"], timeout=120)
+        code, _, err = _run(["daemon-reload"], timeout=120, check=False, sudo=sudo)
+        if code != 0:
+            _refused(["daemon-reload"], code, err, sudo)
+            raise subprocess.CalledProcessError(code, (["sudo", "-n"] if sudo else []) + _systemctl() + ["daemon-reload"],
+                                                output="", stderr=err)
 
     @staticmethod
-    def converge(unit, started=None, enabled=None, timeout=30):
-        # type: (str, Optional[bool], Optional[bool], float) -> ServiceResult
+    def converge(unit, started=None, enabled=None, timeout=30, sudo=False):
+        # type: (str, Optional[bool], Optional[bool], float, bool) -> ServiceResult
         """Bring the unit to the wanted state: ``enabled`` True/False/None (leave),
         then ``started`` True/False/None (leave). Returns ServiceResult{changed, status}."""
         _check_unit(unit)
         changed = False
         if enabled is True:
-            changed = _enable(unit, False) or changed
+            changed = _enable(unit, False, sudo) or changed
         elif enabled is False:
-            changed = _disable(unit, False) or changed
+            changed = _disable(unit, False, sudo) or changed
         if started is True:
-            changed = _start(unit, True, timeout)[0] or changed
+            changed = _start(unit, True, timeout, sudo=sudo)[0] or changed
         elif started is False:
-            changed = _stop(unit, True, timeout)[0] or changed
+            changed = _stop(unit, True, timeout, sudo=sudo)[0] or changed
         return ServiceResult(changed=changed, status=_status(unit))

@@ -23,6 +23,9 @@ public sealed class RmoteServiceRestart : RmoteTask
     /// <summary>Journal lines in the error of a unit that failed (default 20).</summary>
     public int JournalLines { get; set; } = StepDefaults.JournalLines;
 
+    /// <summary>Run only <c>systemctl restart UNIT</c> through <c>sudo -n</c> (a deploy user whose sudoers allows just that line).</summary>
+    public bool SystemctlSudo { get; set; }
+
     /// <inheritdoc/>
     protected override string FailureCode => ErrorCodes.ServiceFailed;
 
@@ -35,6 +38,7 @@ public sealed class RmoteServiceRestart : RmoteTask
         Reload = Reload,
         Timeout = Milliseconds(Timeout, nameof(Timeout)),
         JournalLines = JournalLines,
+        SystemctlSudo = SystemctlSudo,
     });
 
     /// <inheritdoc/>

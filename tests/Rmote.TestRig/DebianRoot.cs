@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Rmote.TestRig;
 
 /// <summary>
@@ -28,9 +25,6 @@ public sealed class DebianRoot
 
     // Bump when the build steps change: the stamp changes and a new root is built next to the old one.
     const int BuilderVersion = 1;
-    const string CompleteMarker = ".rmote-root-complete";
-    const int BuildAttempts = 3;
-    static readonly SemaphoreSlim BuildGate = new(1, 1);
 
     DebianRoot(string path) => Path = path;
 
@@ -40,86 +34,14 @@ public sealed class DebianRoot
     /// <summary>Cache folder: <c>RMOTE_TEST_CACHE</c> or <c>/var/cache/rmote-test</c>.</summary>
     public static string CacheDirectory => Environment.GetEnvironmentVariable("RMOTE_TEST_CACHE") is { Length: > 0 } dir ? dir : "/var/cache/rmote-test";
 
-    static string Stamp()
-    {
-        var text = string.Join('\n', [Suite, Mirror, BuilderVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), PreloadedPackage, .. Packages]);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
-    }
+    static string Stamp() =>
+        CachedRoot.Stamp([Suite, Mirror, BuilderVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), PreloadedPackage, .. Packages]);
 
     /// <summary>Returns the cached root, building it first (several minutes, once) when missing.</summary>
     /// <exception cref="InvalidOperationException">debootstrap, unshare or chroot is missing, or the build failed.</exception>
-    public static async Task<DebianRoot> EnsureAsync(CancellationToken ct = default)
-    {
-        var path = System.IO.Path.Combine(CacheDirectory, $"{Suite}-{Stamp()}");
-        if (File.Exists(System.IO.Path.Combine(path, CompleteMarker))) return new DebianRoot(path);
-        RequiresTools.Ensure("debootstrap", "unshare", "chroot", "mount");
-        await BuildGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            Directory.CreateDirectory(CacheDirectory);
-            // A file lock keeps two test processes (parallel CI jobs, other assemblies) from building at once.
-            using var fileLock = await LockAsync(System.IO.Path.Combine(CacheDirectory, ".build.lock"), ct).ConfigureAwait(false);
-            if (!File.Exists(System.IO.Path.Combine(path, CompleteMarker)))
-                await BuildAsync(path, ct).ConfigureAwait(false);
-            return new DebianRoot(path);
-        }
-        finally
-        {
-            BuildGate.Release();
-        }
-    }
-
-    static async Task<FileStream> LockAsync(string file, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(30);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(1000, ct).ConfigureAwait(false);
-            }
-        }
-    }
-
-    static async Task BuildAsync(string path, CancellationToken ct)
-    {
-        // Build beside the final path and rename at the end: an interrupted build never looks complete.
-        var work = $"{path}.building";
-        if (Directory.Exists(work)) await RemoveTreeAsync(work, ct).ConfigureAwait(false);
-        var timeout = TimeSpan.FromMinutes(30);
-        // The mirror is the one part outside this machine: a dropped download fails debootstrap as a whole (seen
-        // once in CI), so a failed attempt is retried from scratch before the build is declared failed.
-        for (var attempt = 1; ; attempt++)
-        {
-            var result = await ProcessRunner.RunAsync("debootstrap",
-                ["--variant=minbase", $"--include={string.Join(',', Packages)}", Suite, work, Mirror],
-                timeout: timeout, ct: ct).ConfigureAwait(false);
-            if (result.ExitCode == 0 || attempt == BuildAttempts)
-            {
-                result.EnsureSuccess();
-                break;
-            }
-            Console.Error.WriteLine($"DebianRoot: {result} (attempt {attempt} of {BuildAttempts}); retrying\n{ProcessResult.Tail(result.StdErr, 2000)}");
-            await RemoveTreeAsync(work, ct).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds(5 * attempt), ct).ConfigureAwait(false);
-        }
+    public static async Task<DebianRoot> EnsureAsync(CancellationToken ct = default) =>
         // Package lists and one pre-downloaded .deb make the root usable for apt tests without a fresh update.
-        (await RunInRootAsync(work, $"apt-get update -q && apt-get install -y -q -d {PreloadedPackage}", timeout, ct).ConfigureAwait(false)).EnsureSuccess();
-        File.WriteAllText(System.IO.Path.Combine(work, CompleteMarker), Stamp() + "\n");
-        Directory.Move(work, path);
-    }
-
-    /// <summary>Runs a shell script inside <paramref name="root"/> (chroot, private mount + pid namespace with /proc).</summary>
-    static Task<ProcessResult> RunInRootAsync(string root, string script, TimeSpan timeout, CancellationToken ct) =>
-        ProcessRunner.RunAsync("unshare", ["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
-            "mount -t proc proc \"$1/proc\" && exec chroot \"$1\" /usr/bin/env -i " + CleanEnvironment + " sh -c \"$2\"", "sh", root, script],
-            timeout: timeout, ct: ct);
-
-    static Task RemoveTreeAsync(string dir, CancellationToken ct) => ProcessRunner.RunAsync("rm", ["-rf", "--one-file-system", dir], ct: ct);
+        new(await CachedRoot.EnsureAsync(Suite, Stamp(), Packages, $"apt-get update -q && apt-get install -y -q -d {PreloadedPackage}", ct).ConfigureAwait(false));
 
     /// <summary>The environment processes in a sandbox see (nothing leaks in from the test process).</summary>
     public const string CleanEnvironment = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8";

@@ -6,7 +6,8 @@ namespace Rmote.TestRig;
 /// </summary>
 public static class RequiresTools
 {
-    public const string InstallHint = "Run build/install-deps.sh (as root) to install the test prerequisites (openssh-server, openssh-client, python3, rsync, iproute2, util-linux ...).";
+    public const string InstallHint = "Run build/install-deps.sh (as root) to install the test prerequisites " +
+        "(openssh-server, openssh-client, python3, rsync, iproute2, util-linux, debootstrap, systemd-container ...).";
 
     static readonly string[] ExtraDirs = ["/usr/sbin", "/sbin", "/usr/local/sbin"];
 

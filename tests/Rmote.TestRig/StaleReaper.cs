@@ -3,7 +3,7 @@ namespace Rmote.TestRig;
 /// <summary>
 /// Cleans up after test processes that died without disposing their rig (crash, kill -9, CI timeout): every rig
 /// root (/tmp/rmote-rig-*) records its owner (pid + start time). When the owner is gone, its sshd trees are
-/// killed, its network namespace / veth / route removed and its folders deleted. Live owners (other test
+/// killed, its systemd-nspawn container killed, its network namespace / veth / route removed and its folders deleted. Live owners (other test
 /// processes on the machine, running concurrently) are never touched.
 /// </summary>
 public static class StaleReaper
@@ -43,6 +43,14 @@ public static class StaleReaper
                 var config = Path.Combine(Path.GetDirectoryName(pidFile)!, "sshd_config");
                 if (cmd.Contains("sshd") && cmd.Contains(config))
                     await ProcessTree.KillTreeAsync(sshd).ConfigureAwait(false);
+            }
+            // A systemd host: its systemd-nspawn (whose -D path lies under this root) and the container below it.
+            foreach (var pidFile in Directory.EnumerateFiles(root, "nspawn.pid", SearchOption.AllDirectories))
+            {
+                if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var nspawn)) continue;
+                var cmd = ProcessTree.GetCommandLine(nspawn) ?? "";
+                if (cmd.Contains("systemd-nspawn") && cmd.Contains(root))
+                    await ProcessTree.KillTreeAsync(nspawn).ConfigureAwait(false);
             }
             var netFile = Path.Combine(root, "netns");
             if (File.Exists(netFile))

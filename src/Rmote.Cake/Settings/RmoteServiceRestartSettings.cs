@@ -13,4 +13,10 @@ public sealed class RmoteServiceRestartSettings : RmoteSettings
 
     /// <summary>Journal lines quoted in the error when the unit does not come up (default 20).</summary>
     public int JournalLines { get; set; } = Operations.StepDefaults.JournalLines;
+
+    /// <summary>
+    /// Run only <c>systemctl restart UNIT</c> through <c>sudo -n</c>, for a deploy user whose sudoers allows just that line
+    /// (unlike <see cref="RmoteSettings.Sudo"/>, which runs the whole remote interpreter through sudo).
+    /// </summary>
+    public bool SystemctlSudo { get; set; }
 }

@@ -19,6 +19,14 @@ public static class RmoteServiceRestartSettingsExtensions
         return settings;
     }
 
+    /// <summary>Runs only the systemctl command through <c>sudo -n</c>.</summary>
+    public static RmoteServiceRestartSettings WithSystemctlSudo(this RmoteServiceRestartSettings settings, bool sudo = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.SystemctlSudo = sudo;
+        return settings;
+    }
+
     /// <summary>Sets how many journal lines a failure quotes.</summary>
     public static RmoteServiceRestartSettings WithJournalLines(this RmoteServiceRestartSettings settings, int lines)
     {

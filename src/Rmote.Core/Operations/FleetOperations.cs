@@ -140,7 +140,7 @@ public sealed class FleetOperations
             var results = new List<ServiceResult>();
             foreach (var unit in request.Names)
             {
-                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout };
+                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout, Sudo = request.SystemctlSudo ? true : null };
                 ServiceResult r;
                 try
                 {
@@ -151,8 +151,11 @@ public sealed class FleetOperations
                     var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
                     // The exception names the host already; so will ServiceFailedException.
                     if (reason.StartsWith($"[{p.Name}] ", StringComparison.Ordinal)) reason = reason[(p.Name.Length + 3)..];
+                    // The tool already put the journal into stderr; a refused command (sudo, systemd's "Access denied") or a
+                    // reload the unit cannot do never ran, so the unit's journal would only bury the reason.
                     var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
-                        ? "" // the tool already put the journal into stderr
+                        || e is UnauthorizedAccessException or NotSupportedException
+                        ? ""
                         : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
                     throw new ServiceFailedException(p.Name, unit, reason, journal, e);
                 }

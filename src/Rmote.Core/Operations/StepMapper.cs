@@ -115,6 +115,7 @@ public static class StepMapper
             Reload = step.Reload ?? false,
             Timeout = step.Timeout ?? StepDefaults.ServiceTimeout,
             JournalLines = step.JournalLines ?? StepDefaults.JournalLines,
+            SystemctlSudo = step.SystemctlSudo ?? false,
         };
     }
 

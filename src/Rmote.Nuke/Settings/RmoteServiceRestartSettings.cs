@@ -11,4 +11,7 @@ public sealed record RmoteServiceRestartSettings : RmoteSettings
 
     /// <summary>Journal lines quoted when a unit does not come up (default 20).</summary>
     public int? JournalLines { get; init; }
+
+    /// <summary>Whether only the systemctl command runs through <c>sudo -n</c> (not the whole interpreter, unlike <c>Sudo</c>).</summary>
+    public bool? SystemctlSudo { get; init; }
 }

@@ -41,6 +41,15 @@ public static class RmoteServiceRestartSettingsExtensions
     /// <summary>Toggles <see cref="RmoteServiceRestartSettings.Reload"/>: whether units are reloaded instead of restarted.</summary>
     public static RmoteServiceRestartSettings ToggleReload(this RmoteServiceRestartSettings settings) => settings with { Reload = !(settings.Reload ?? false) };
 
+    /// <summary>Sets whether only the systemctl command runs through <c>sudo -n</c>.</summary>
+    public static RmoteServiceRestartSettings SetSystemctlSudo(this RmoteServiceRestartSettings settings, bool? value) => settings with { SystemctlSudo = value };
+
+    /// <summary>Enables <see cref="RmoteServiceRestartSettings.SystemctlSudo"/>: only the systemctl command runs through <c>sudo -n</c>.</summary>
+    public static RmoteServiceRestartSettings EnableSystemctlSudo(this RmoteServiceRestartSettings settings) => settings with { SystemctlSudo = true };
+
+    /// <summary>Disables <see cref="RmoteServiceRestartSettings.SystemctlSudo"/>.</summary>
+    public static RmoteServiceRestartSettings DisableSystemctlSudo(this RmoteServiceRestartSettings settings) => settings with { SystemctlSudo = false };
+
     /// <summary>Sets how long each unit may take to become active (default 30 s).</summary>
     public static RmoteServiceRestartSettings SetTimeout(this RmoteServiceRestartSettings settings, TimeSpan? value) => settings with { Timeout = value };
 

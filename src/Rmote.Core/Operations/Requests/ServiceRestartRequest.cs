@@ -17,6 +17,13 @@ public sealed record ServiceRestartRequest
     /// <summary>Journal lines put in the error when a unit does not come up (default 20).</summary>
     public int JournalLines { get; init; } = StepDefaults.JournalLines;
 
+    /// <summary>
+    /// Run only the <c>systemctl restart UNIT</c> (or reload) command through <c>sudo -n</c>: for a deploy user whose sudoers
+    /// allows exactly that line (<c>deploy ALL=(root) NOPASSWD: /usr/bin/systemctl restart app</c>). Status queries stay
+    /// unprivileged; a refused command fails the host with sudo's answer and the sudoers line it needs.
+    /// </summary>
+    public bool SystemctlSudo { get; init; }
+
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 

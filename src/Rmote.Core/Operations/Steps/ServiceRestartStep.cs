@@ -11,4 +11,6 @@ public sealed record ServiceRestartStep
     public TimeSpan? Timeout { get; init; }
     /// <summary>Journal lines quoted when a unit does not come up (default 20).</summary>
     public int? JournalLines { get; init; }
+    /// <summary>Run only <c>systemctl restart UNIT</c> (or reload) through <c>sudo -n</c>, for a user whose sudoers allows just that (default false).</summary>
+    public bool? SystemctlSudo { get; init; }
 }

@@ -5,7 +5,8 @@ namespace Rmote.Tools;
 /// settles; a unit that fails throws <see cref="RemoteCommandException"/> whose stderr carries systemctl's message and
 /// the unit's last journal lines. Where systemd is not PID 1 every call fails with a <see cref="RemoteException"/>
 /// of Python type <c>SystemdUnavailableError</c>, unless the remote environment variable <c>RMOTE_SYSTEMCTL</c> names
-/// an alternative systemctl (e.g. Debian's daemonless <c>systemctl</c> package).
+/// an alternative systemctl (e.g. Debian's daemonless <c>systemctl</c> package). The record forms take <c>Sudo</c>: only
+/// the changing systemctl commands run through <c>sudo -n</c>; a refusal throws <see cref="UnauthorizedAccessException"/>.
 /// </summary>
 /// <example><code>
 /// await proto.CallAsync(Service.Restart, "nginx");
@@ -37,11 +38,20 @@ public static class Service
     /// <summary><c>restart(unit, wait, timeout)</c> from a record.</summary>
     public static readonly ToolMethod<ServiceActionOptions, ServiceResult> RestartWith = Tool.KwMethod<ServiceActionOptions, ServiceResult>("restart");
 
-    /// <summary><c>reload(unit)</c>: reload a running unit's configuration (a stopped one is started); always changed.</summary>
+    /// <summary>
+    /// <c>reload(unit)</c>: reload a running unit's configuration (a stopped one is started); always changed. A running unit
+    /// without <c>ExecReload=</c> throws <see cref="NotSupportedException"/> before anything is sent.
+    /// </summary>
     public static readonly ToolMethod<string, ServiceResult> Reload = Tool.Method<string, ServiceResult>("reload");
 
     /// <summary><c>reload(unit, wait, timeout)</c> from a record.</summary>
     public static readonly ToolMethod<ServiceActionOptions, ServiceResult> ReloadWith = Tool.KwMethod<ServiceActionOptions, ServiceResult>("reload");
+
+    /// <summary><c>wait(unit)</c>: wait (30 s) until the unit is active, e.g. after a start without waiting; a unit that fails throws with its journal.</summary>
+    public static readonly ToolMethod<string, ServiceStatus> Wait = Tool.Method<string, ServiceStatus>("wait");
+
+    /// <summary><c>wait(unit, active, timeout)</c> from a record: until active, or stopped.</summary>
+    public static readonly ToolMethod<ServiceWaitOptions, ServiceStatus> WaitWith = Tool.KwMethod<ServiceWaitOptions, ServiceStatus>("wait");
 
     /// <summary><c>enable(unit)</c>: enable at boot (no-op for enabled/static units); returns changed.</summary>
     public static readonly ToolMethod<string, bool> Enable = Tool.Method<string, bool>("enable");
@@ -55,8 +65,17 @@ public static class Service
     /// <summary><c>disable(unit, now)</c>: with <c>now</c> true also stop it; returns changed.</summary>
     public static readonly ToolMethod<string, bool, bool> DisableNow = Tool.Method<string, bool, bool>("disable");
 
+    /// <summary><c>enable(unit, now, sudo)</c> from a record.</summary>
+    public static readonly ToolMethod<ServiceEnableOptions, bool> EnableWith = Tool.KwMethod<ServiceEnableOptions, bool>("enable");
+
+    /// <summary><c>disable(unit, now, sudo)</c> from a record.</summary>
+    public static readonly ToolMethod<ServiceEnableOptions, bool> DisableWith = Tool.KwMethod<ServiceEnableOptions, bool>("disable");
+
     /// <summary><c>daemon_reload()</c>: after adding or editing unit files.</summary>
     public static readonly ToolMethod<object?> DaemonReload = Tool.Method<object?>("daemon_reload");
+
+    /// <summary><c>daemon_reload(sudo)</c>: with true, through <c>sudo -n systemctl daemon-reload</c>.</summary>
+    public static readonly ToolMethod<bool, object?> DaemonReloadSudo = Tool.Method<bool, object?>("daemon_reload");
 
     /// <summary><c>converge(unit, started, enabled, timeout)</c>: enablement first, then the running state; null leaves either alone.</summary>
     public static readonly ToolMethod<ServiceConvergeOptions, ServiceResult> Converge = Tool.KwMethod<ServiceConvergeOptions, ServiceResult>("converge");

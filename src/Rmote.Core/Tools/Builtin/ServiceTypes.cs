@@ -17,6 +17,42 @@ public sealed record ServiceActionOptions
     /// <summary>How long to wait (default 30 s); then <see cref="TimeoutException"/>.</summary>
     [JsonConverter(typeof(NullableSecondsConverter))]
     public TimeSpan? Timeout { get; init; }
+    /// <summary>
+    /// Run the systemctl command (only it) through <c>sudo -n</c>, as <c>sudo -n systemctl restart app</c>: for a deploy user
+    /// whose sudoers allows just that line. A refused command throws <see cref="UnauthorizedAccessException"/> naming it.
+    /// </summary>
+    public bool? Sudo { get; init; }
+}
+
+/// <summary>Arguments of <see cref="Service.WaitWith"/>.</summary>
+public sealed record ServiceWaitOptions
+{
+    /// <summary>Creates the options for <paramref name="unit"/>.</summary>
+    [SetsRequiredMembers]
+    public ServiceWaitOptions(string unit) => Unit = unit;
+
+    /// <summary>Unit name.</summary>
+    public required string Unit { get; init; }
+    /// <summary>True (default): wait until active; false: until stopped.</summary>
+    public bool? Active { get; init; }
+    /// <summary>How long to wait (default 30 s); then <see cref="TimeoutException"/>.</summary>
+    [JsonConverter(typeof(NullableSecondsConverter))]
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>Arguments of <see cref="Service.EnableWith"/> and <see cref="Service.DisableWith"/>.</summary>
+public sealed record ServiceEnableOptions
+{
+    /// <summary>Creates the options for <paramref name="unit"/>.</summary>
+    [SetsRequiredMembers]
+    public ServiceEnableOptions(string unit) => Unit = unit;
+
+    /// <summary>Unit name.</summary>
+    public required string Unit { get; init; }
+    /// <summary>Also start (enable) or stop (disable) it now.</summary>
+    public bool? Now { get; init; }
+    /// <summary>Run the systemctl commands through <c>sudo -n</c> (see <see cref="ServiceActionOptions.Sudo"/>).</summary>
+    public bool? Sudo { get; init; }
 }
 
 /// <summary>Arguments of <see cref="Service.Converge"/>.</summary>
@@ -35,6 +71,8 @@ public sealed record ServiceConvergeOptions
     /// <summary>How long to wait for a start or stop (default 30 s).</summary>
     [JsonConverter(typeof(NullableSecondsConverter))]
     public TimeSpan? Timeout { get; init; }
+    /// <summary>Run the systemctl commands through <c>sudo -n</c> (see <see cref="ServiceActionOptions.Sudo"/>).</summary>
+    public bool? Sudo { get; init; }
 }
 
 /// <summary>systemd's ActiveState of a unit.</summary>
