@@ -1118,6 +1118,37 @@ def _plan_delete(plan, tree, entries, pieces):
         pieces.update(e["path"] for e in entries)
     else:
         plan.result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=plan.apply)
+        _add_deleted_sizes(plan.result, tree, plan.apply)
+
+
+def _add_deleted_sizes(result, tree, apply):
+    """Compare only (a WhatIf preview): ``deleted_sizes``, the bytes each path to delete holds (a folder: the
+    regular files below it), read through fds without following a symlink."""
+    if apply:
+        return
+    sizes = []
+    for rel in result["deleted"]:
+        dfd, name = tree.parent(rel)
+        sizes.append(0 if dfd is None else _bytes_at(dfd, name))
+    result["deleted_sizes"] = sizes
+
+
+def _bytes_at(dfd, name):
+    st = _lstat_at(dfd, name)
+    if st is None:
+        return 0
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_size if stat.S_ISREG(st.st_mode) else 0
+    total = 0
+    for _, _, files, rfd in os.fwalk(name, dir_fd=dfd, follow_symlinks=False):
+        for f in files:
+            try:
+                fst = os.stat(f, dir_fd=rfd, follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(fst.st_mode):
+                total += fst.st_size
+    return total
 
 
 
@@ -1188,7 +1219,8 @@ class Deploy(Tool):
         Every path's syntax is validated before anything is changed.
 
         Returns ``{send: [paths], skipped: int, dirs_created: int, links_changed: int,
-        meta_fixed: int, deleted: [paths], temps_removed: int, basis: {path: sums}}``.
+        meta_fixed: int, deleted: [paths], temps_removed: int, basis: {path: sums}}``; without ``apply`` (a WhatIf
+        preview) also ``deleted_sizes``: the bytes under each path of ``deleted``.
 
         ``delta``: ``{block, min, max}``: for each file to send whose current version here is a regular file,
         both versions between ``min`` and ``max`` bytes, ``basis`` holds its ``_block_sums`` (``block``-byte
@@ -1230,6 +1262,7 @@ class Deploy(Tool):
             if last and kw.get("delete"):
                 with _Tree(_root(root)) as tree:
                     result["deleted"] = _extraneous_at(tree.fd, list(keep), remove=kw.get("apply", True))
+                    _add_deleted_sizes(result, tree, kw.get("apply", True))
             done = not last
             return result
         finally:

@@ -7,6 +7,7 @@ using static Rmote.Nuke.RmoteTasks;
 //   dotnet run --project samples/Nuke -- --hosts root@127.0.0.1:2222,root@127.0.0.1:2223 \
 //       --identity ~/.ssh/id_ed25519 --known-hosts ./known_hosts [--dest /srv/hello-nuke]
 //   dotnet run --project samples/Nuke -- Rollback [--hosts ...]
+//   dotnet run --project samples/Nuke -- --whatif=true [--hosts ...]  check mode: print what would change, change nothing
 class Build : MiniBuild
 {
     public static int Main(string[] args) => Execute<Build>(args, x => x.Verify);
@@ -15,6 +16,7 @@ class Build : MiniBuild
     [Parameter("Private key file")] readonly string? Identity = null;
     [Parameter("known_hosts file")] readonly string? KnownHosts = null;
     [Parameter("Base folder on the hosts")] readonly string? Dest = null;
+    [Parameter("Check mode: print what each task would change on the hosts, change nothing")] readonly string? WhatIf = null;
 
     static readonly string SampleRoot = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
     static readonly string PublishDir = Path.Combine(SampleRoot, "Nuke", "out", "publish");
@@ -24,7 +26,8 @@ class Build : MiniBuild
     string BaseFolder => Dest ?? (HostList.All(h => h == "local") ? Path.Combine(SampleRoot, "Nuke", "out", "local") : "/srv/hello-nuke");
 
     // Every task shares these: the tasks reuse one connection per host across targets.
-    T Connect<T>(T s) where T : RmoteSettings => s.SetHosts(HostList).SetIdentity(Identity).SetKnownHostsFile(KnownHosts);
+    T Connect<T>(T s) where T : RmoteSettings => s.SetHosts(HostList).SetIdentity(Identity).SetKnownHostsFile(KnownHosts)
+        .SetWhatIf(bool.TryParse(WhatIf, out var on) && on);
 
     Target Publish => _ => _
         .Executes(() => Run("dotnet", "publish", Path.Combine(SampleRoot, "Cake", "HelloApp", "HelloApp.csproj"), "-c", "Release", "-o", PublishDir, "-nologo"));

@@ -45,6 +45,18 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// </summary>
     public int NoProgressTimeout { get; set; } = 120_000;
 
+    /// <summary>
+    /// Check mode (like rsync <c>-n</c> or Ansible's <c>--check --diff</c>): the task logs what it would do on each host (files
+    /// to copy and delete with sizes, a template's diff, commands and service actions, the release that would become
+    /// current) and changes nothing on any host. <c>-p:RmoteWhatIf=true</c> turns it on for every Rmote task of the build
+    /// (and <c>WhatIf="false"</c> cannot turn it back off: a check run never changes a host).
+    /// </summary>
+    public bool WhatIf { get; set; }
+
+    /// <summary>WhatIf, or the build's global property RmoteWhatIf (<c>-p:RmoteWhatIf=true</c>).</summary>
+    bool CheckMode => WhatIf || (BuildEngine is IBuildEngine6 engine
+        && engine.GetGlobalProperties().TryGetValue("RmoteWhatIf", out var value) && bool.TryParse(value, out var on) && on);
+
     /// <summary>One item per host: spec = the host, metadata Status (succeeded, failed, unreachable, skipped), Duration (seconds), Detail.</summary>
     [Output]
     public ITaskItem[] HostSummary { get; private set; } = [];
@@ -76,6 +88,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     {
         List<HostSpec> specs;
         FleetOptions options;
+        var whatIf = CheckMode;
         try
         {
             specs = HostItems.Parse(Hosts, ProjectDirectory);
@@ -112,7 +125,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
                     : await FleetSession.ConnectAsync(specs, options with { Logger = logs }, cancel.Token).ConfigureAwait(false);
                 try
                 {
-                    return await RunAsync(new FleetOperations(session), cancel.Token).ConfigureAwait(false);
+                    return await RunAsync(new FleetOperations(session) { WhatIf = whatIf }, cancel.Token).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -219,8 +232,10 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             item.SetMetadata("Detail", ItemText.Escape(detail));
             summary.Add(item);
             var host = row.Host;
-            if (row.Success)
+            // A WhatIf run's hosts are in the plan printed below.
+            if (row.Success && StepOutcome.Plan(row.Value) is null)
                 PostMessage(MessageImportance.High, host, $"{TaskLabel}: {detail} ({StepOutcome.Time(row).TotalSeconds:0.00} s)");
+            else if (row.Success) { }
             else if (row.Status == HostStatus.Skipped)
                 Post(() => LogCodedWarning(ErrorCodes.Skipped, host, $"{TaskLabel} skipped: {detail}"));
             else
@@ -230,6 +245,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
                 Post(() => LogCodedError(code, host, text));
             }
         }
+        if (PlanText.For(TaskLabel, result) is { } plan) PostMessage(MessageImportance.High, null, plan);
         if (result.Note != null) PostMessage(MessageImportance.High, null, $"{TaskLabel}: {result.Note}");
         HostSummary = [.. summary];
         return result.AllSucceeded;

@@ -25,6 +25,17 @@ internal static class CakeStep
         };
         return StepRunner.Run(host, alias, hosts, settings.HostDefaults(host.LocalFolder),
             () => StepMapper.FanOut(settings.MaxParallel, settings.Serial, settings.FailurePolicy, settings.MaxFailurePercentage),
-            () => map(host.LocalFolder), run);
+            () => map(host.LocalFolder), run, settings.WhatIf || WhatIfArgument(context));
     }
+
+    /// <summary>
+    /// <c>--RmoteWhatIf</c> (or <c>--RmoteWhatIf=true</c>) on the command line: check mode for every alias of the run, as
+    /// <c>-p:RmoteWhatIf=true</c> is for MSBuild. Not Cake's own <c>--whatif</c>, which is its dry run (no task runs at all).
+    /// </summary>
+    static bool WhatIfArgument(ICakeContext context) =>
+        context.Arguments.HasArgument(WhatIfName)
+        && context.Arguments.GetArguments(WhatIfName).LastOrDefault() is var value
+        && (string.IsNullOrEmpty(value) || !bool.TryParse(value, out var on) || on);
+
+    const string WhatIfName = "RmoteWhatIf";
 }

@@ -61,6 +61,13 @@ public abstract class RmoteSettings
     /// </summary>
     public virtual TimeSpan? Timeout { get; set; }
 
+    /// <summary>
+    /// Check mode: the alias logs what it would do on each host (files to copy and delete with sizes, a template's diff,
+    /// commands and service actions, the release that would become current) and changes nothing on any host (default
+    /// false). The script argument <c>--RmoteWhatIf</c> turns it on for every alias of the run.
+    /// </summary>
+    public bool WhatIf { get; set; }
+
     /// <summary>Hosts worked on at once (default 32).</summary>
     public int MaxParallel { get; set; } = 32;
 

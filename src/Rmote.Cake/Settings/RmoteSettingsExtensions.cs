@@ -117,6 +117,14 @@ public static class RmoteSettingsExtensions
         return settings;
     }
 
+    /// <summary>Check mode: log what the alias would do on each host and change nothing (<see cref="RmoteSettings.WhatIf"/>).</summary>
+    public static T WithWhatIf<T>(this T settings, bool whatIf = true) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.WhatIf = whatIf;
+        return settings;
+    }
+
     /// <summary>Sets what a failing host does to the hosts not started yet.</summary>
     public static T WithFailurePolicy<T>(this T settings, FailurePolicy policy, double maxFailurePercentage = 0) where T : RmoteSettings
     {

@@ -64,6 +64,28 @@ public sealed class Copier
         return await CopyToAsync(protocol, m, new ChunkCache(1), Options.DestinationFolder, Options.DeleteExtraneous, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// What copying an already read source to <paramref name="destination"/> would change (WhatIf): the host's sync plan
+    /// in compare-only mode. Nothing on the host changes: no folder, temp file or metadata is written.
+    /// </summary>
+    internal async Task<CopyPreview> PreviewAsync(Protocol protocol, SourceManifest m, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
+    {
+        DestinationPath.ValidateRoot(destination, Options.AllowDangerousDestination);
+        if (Options.AllowDangerousDestination)  // connection state only: the host writes nothing for it
+            await protocol.CallAsync(DeployTool.AllowDestination, destination, cancellationToken).ConfigureAwait(false);
+        var plan = await ManifestPieces.PlanAsync(protocol, m, Options, destination, deleteExtraneous, cancellationToken, apply: false).ConfigureAwait(false);
+        var sizes = plan.DeletedSizes;
+        return new CopyPreview
+        {
+            DestinationFolder = destination,
+            Copy = [.. plan.Send.Select(e => new PlannedFile(e.Path, e.Size))],
+            Delete = [.. plan.Deleted.Select((p, i) => new PlannedFile(p, sizes != null && i < sizes.Count ? sizes[i] : 0))],
+            Unchanged = plan.Skipped,
+            LinksChanged = plan.LinksChanged,
+            MetadataFixed = plan.MetaFixed,
+        };
+    }
+
     /// <summary>Copies an already read source to a folder (used for releases too).</summary>
     internal async Task<CopyResult> CopyToAsync(Protocol protocol, SourceManifest m, ChunkCache cache, string destination, bool deleteExtraneous, CancellationToken cancellationToken)
     {

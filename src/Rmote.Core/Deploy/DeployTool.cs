@@ -52,7 +52,7 @@ internal sealed record DeltaRequest(int Block, long Min, long Max);
 
 internal sealed record SyncPlanResult(
     IReadOnlyList<string> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
-    IReadOnlyList<string> Deleted, int TempsRemoved, IReadOnlyDictionary<string, RemoteBasis>? Basis = null);
+    IReadOnlyList<string> Deleted, int TempsRemoved, IReadOnlyDictionary<string, RemoteBasis>? Basis = null, IReadOnlyList<long>? DeletedSizes = null);
 
 /// <summary>The host's current version of a changed file: its size, mtime and block sums (<see cref="BlockSums"/>).</summary>
 internal sealed record RemoteBasis(long Size, long MtimeNs, byte[] Sums);

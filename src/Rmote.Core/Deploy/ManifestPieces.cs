@@ -5,7 +5,7 @@ namespace Rmote.Deploy;
 /// <summary>What the host's plan asked for, summed over the pieces of the manifest.</summary>
 internal sealed record ManifestPlan(
     List<SourceEntry> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
-    IReadOnlyList<string> Deleted, int TempsRemoved, Dictionary<string, RemoteBasis>? Basis);
+    IReadOnlyList<string> Deleted, int TempsRemoved, Dictionary<string, RemoteBasis>? Basis, IReadOnlyList<long>? DeletedSizes = null);
 
 /// <summary>
 /// Sends a manifest to <c>sync_plan</c> in pieces of bounded size, so that no frame holds the whole file list (a
@@ -22,8 +22,12 @@ internal static class ManifestPieces
     /// </summary>
     internal const int PieceBytes = 64 * 1024;
 
+    /// <summary>
+    /// The host's plan for <paramref name="m"/>: with <paramref name="apply"/> (a copy) the host also creates folders,
+    /// fixes metadata and deletes; without it (a WhatIf preview) it only compares and changes nothing.
+    /// </summary>
     public static async Task<ManifestPlan> PlanAsync(Protocol protocol, SourceManifest m, CopyOptions o, string destination, bool deleteExtraneous,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool apply = true)
     {
         // an eighth of the smaller frame limit: room for JSON escapes (a byte is 6 at most), the answer's paths and block sums
         var hostMax = protocol.Info.MaxFrame > 0 ? protocol.Info.MaxFrame : int.MaxValue;
@@ -34,6 +38,7 @@ internal static class ManifestPieces
         Dictionary<string, RemoteBasis>? basis = null;
         int skipped = 0, dirs = 0, links = 0, meta = 0, temps = 0;
         IReadOnlyList<string> deleted = [];
+        IReadOnlyList<long>? deletedSizes = null;
         var index = 0;
         using var pieces = Split(m, o, limit, delta != null).GetEnumerator();
         var more = pieces.MoveNext();
@@ -42,8 +47,8 @@ internal static class ManifestPieces
             var piece = pieces.Current;
             more = pieces.MoveNext();
             var single = index == 0 && !more;   // one piece: the plain call, as before
-            var plan = await StartPiece(protocol, piece, o, destination, deleteExtraneous, delta, index == 0,
-                single ? null : planId, single ? null : !more, cancellationToken).ConfigureAwait(false);
+            var plan = await StartPiece(protocol, piece, o, destination, deleteExtraneous, apply ? delta : null, index == 0,
+                single ? null : planId, single ? null : !more, apply, cancellationToken).ConfigureAwait(false);
 
             Match(protocol.Name, piece, plan.Send, send);
             if (plan.Basis is { Count: > 0 } b)
@@ -53,10 +58,10 @@ internal static class ManifestPieces
             links += plan.LinksChanged;
             meta += plan.MetaFixed;
             temps += plan.TempsRemoved;
-            if (!more) deleted = plan.Deleted;
+            if (!more) (deleted, deletedSizes) = (plan.Deleted, plan.DeletedSizes);
             index++;
         }
-        return new ManifestPlan(send, skipped, dirs, links, meta, deleted, temps, basis);
+        return new ManifestPlan(send, skipped, dirs, links, meta, deleted, temps, basis, deletedSizes);
     }
 
     /// <summary>
@@ -94,10 +99,10 @@ internal static class ManifestPieces
     /// through the round trip into an older GC generation (a million entries would pile up hundreds of megabytes).
     /// </summary>
     static Task<SyncPlanResult> StartPiece(Protocol protocol, List<SourceEntry> piece, CopyOptions o, string destination, bool deleteExtraneous,
-        DeltaRequest? delta, bool first, string? planId, bool? last, CancellationToken cancellationToken) =>
+        DeltaRequest? delta, bool first, string? planId, bool? last, bool apply, CancellationToken cancellationToken) =>
         protocol.CallAsync(planId is null ? DeployTool.SyncPlan : DeployTool.SyncPlanPiece, new SyncPlanArgs(
             destination, new ManifestPiece(piece), o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
-            SetMode: o.PreserveModes, Apply: true, Cleanup: o.CleanupTempFiles && first, Durable: o.Durable, Delta: delta,
+            SetMode: o.PreserveModes, Apply: apply, Cleanup: apply && o.CleanupTempFiles && first, Durable: o.Durable, Delta: delta,
             Plan: planId, Last: last), cancellationToken);
 
     /// <summary>The entries in order, cut where a piece would pass <paramref name="limit"/> bytes; always at least one piece.</summary>

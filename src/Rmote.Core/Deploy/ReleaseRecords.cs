@@ -10,8 +10,14 @@ public sealed record ReleasePrepared(string Path, string? SeededFrom, int Linked
 /// <summary>A switch of the <c>current</c> symlink.</summary>
 /// <param name="Previous">The release <c>current</c> pointed to before, or null.</param>
 /// <param name="Current">The release it points to now.</param>
-public sealed record ReleaseSwitched(string? Previous, string Current)
+public sealed record ReleaseSwitched(string? Previous, string Current) : Operations.IStepOutcome
 {
+    /// <summary>In WhatIf mode, the switch that would happen (nothing was changed); null when it happened.</summary>
+    public Operations.StepPlan? Plan { get; init; }
+
+    /// <inheritdoc/>
+    public string Summary => Plan?.Summary ?? ToString();
+
     /// <inheritdoc/>
     public override string ToString() => $"current {Previous ?? "-"} -> {Current}";
 }

@@ -19,7 +19,7 @@ namespace Rmote.Operations;
 /// var copy = await ops.CopyAsync(new CopyRequest { Source = CopySource.FromFolder("publish"), Options = new() { DestinationFolder = "/srv/app" }, UseReleases = true });
 /// var run = await ops.ExecAsync(new ExecRequest { Command = ["/srv/app/current/app", "--version"] }, line => Console.WriteLine(line));
 /// </code></example>
-public sealed class FleetOperations
+public sealed partial class FleetOperations
 {
     /// <summary>Operations over <paramref name="session"/>'s hosts (the session stays the caller's to dispose).</summary>
     public FleetOperations(FleetSession session)
@@ -30,6 +30,14 @@ public sealed class FleetOperations
 
     /// <summary>The hosts and their connections.</summary>
     public FleetSession Session { get; }
+
+    /// <summary>
+    /// Check mode (like Ansible's <c>--check --diff</c> or rsync's <c>-n</c>): every step reports what it would do on each
+    /// host in its outcome's <see cref="IStepOutcome.Plan"/> (files to copy and delete with sizes, a template's diff,
+    /// commands and service actions, the release that would become current) and changes nothing on any host: no
+    /// file, folder, temp file, lock or release state is written. <see cref="PlanText"/> prints it.
+    /// </summary>
+    public bool WhatIf { get; init; }
 
     FleetOptions OptionsFor(FleetOptions? requested) => requested ?? Session.Options;
 
@@ -42,6 +50,7 @@ public sealed class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        if (WhatIf) return await PreviewCopyAsync(request, cancellationToken).ConfigureAwait(false);
         var copier = new Copier(request.Source, request.Options);
         var options = OptionsFor(request.Fleet);
         var attempts = new ConcurrentDictionary<string, int>();
@@ -91,6 +100,7 @@ public sealed class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        if (WhatIf) return PreviewExecAsync(request, cancellationToken);
         var masker = SecretMasker.For(request);
         // A build step's variables add to the host's environment (as MSBuild's Exec does), hence MergeEnv below;
         // the Exec tool's own default is rmote's (env replaces the environment).
@@ -135,6 +145,7 @@ public sealed class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        if (WhatIf) return PreviewServicesAsync(request, cancellationToken);
         return Session.RunAsync(async (p, ct) =>
         {
             var results = new List<ServiceResult>();
@@ -206,14 +217,17 @@ public sealed class FleetOperations
                 var vars = new Dictionary<string, object?>(request.Variables);
                 vars.TryAdd("rmote_host", p.Name);
                 using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
-                if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
+                if (request.CreateDirectory && folder != null && !WhatIf) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
+                var render = new RenderToFileOptions(text, vars, request.Path)
+                {
+                    Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames],
+                    KeepFinalNewline = true,
+                };
                 try
                 {
-                    return await p.CallAsync(Template.RenderToFile, new RenderToFileOptions(text, vars, request.Path)
-                    {
-                        Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames],
-                        KeepFinalNewline = true,
-                    }, ct).ConfigureAwait(false);
+                    if (WhatIf) return await PreviewTemplateAsync(p, render, masker, ct).ConfigureAwait(false);
+                    var r = await p.CallAsync(Template.RenderToFile, render, ct).ConfigureAwait(false);
+                    return new TemplateOutcome { Path = r.Path, Changed = r.Changed, Sha256 = r.Sha256 };
                 }
                 // An expression error quotes the value it failed on (int('s3cret')): mask it before anyone logs it.
                 catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
@@ -221,7 +235,7 @@ public sealed class FleetOperations
                     throw masked;
                 }
             }, OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
-            return rendered.Map(r => new TemplateOutcome { Path = r.Value!.Path, Changed = r.Value.Changed, Sha256 = r.Value.Sha256 });
+            return rendered;
         }
     }
 
@@ -243,6 +257,7 @@ public sealed class FleetOperations
         var releases = ReleasesAt(request.BaseFolder, request.LockWait);
         var id = Releases.ValidateId(request.ReleaseId);
         var options = OptionsFor(request.Fleet);
+        if (WhatIf) return await PreviewSwitchAsync(releases, id, request.Keep, options, cancellationToken).ConfigureAwait(false);
         var locked = await ReleaseFleetLock.LockAsync(Session, releases, "switch to " + id, options, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -276,6 +291,7 @@ public sealed class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(request);
         var releases = ReleasesAt(request.BaseFolder, request.LockWait);
+        if (WhatIf) return PreviewRollbackAsync(releases, request, cancellationToken);
         return releases.RollbackAsync(Session, request.To, OptionsFor(request.Fleet), cancellationToken);
     }
 
@@ -284,6 +300,7 @@ public sealed class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(check);
         check.Validate();
+        if (WhatIf) return PreviewHealthAsync(check, OptionsFor(fleet), cancellationToken);
         return Session.RunAsync((p, ct) => HealthCheck.WaitAsync(p, check, ct), OptionsFor(fleet), cancellationToken);
     }
 }

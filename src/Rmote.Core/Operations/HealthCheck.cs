@@ -115,5 +115,9 @@ public sealed record HealthCheckOptions
 public sealed record HealthCheckResult(int Attempts, TimeSpan Duration, string Detail) : IStepOutcome
 {
     /// <inheritdoc/>
-    public string Summary => $"healthy ({Detail}) after {Attempts} attempt(s)";
+    public string Summary => Plan?.Summary ?? $"healthy ({Detail}) after {Attempts} attempt(s)";
+
+    /// <summary>In WhatIf mode, what the step would do on the host (nothing was changed); null when it ran.</summary>
+    public StepPlan? Plan { get; init; }
+
 }

@@ -57,9 +57,10 @@ internal static class StepRunner
     /// string leaves out) and waits for it, blocking the calling thread. <paramref name="fleet"/> (fan-out options) and
     /// <paramref name="map"/> (the request) are built before anything connects, and their errors name the step; the
     /// request's time bound (<see cref="StepBounds"/>) travels with each host's settings.
+    /// With <paramref name="whatIf"/> the step only previews (<see cref="FleetOperations.WhatIf"/>) and its plan is logged (<see cref="PlanText"/>).
     /// </summary>
     public static FleetResult<TOut> Run<TRequest, TOut>(StepHost host, string name, IEnumerable<string>? hosts, HostSpec defaults, Func<FleetOptions> fleet,
-        Func<TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run) where TRequest : notnull
+        Func<TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run, bool whatIf = false) where TRequest : notnull
     {
         ArgumentNullException.ThrowIfNull(host);
         TRequest request;
@@ -79,7 +80,7 @@ internal static class StepRunner
         FleetResult<TOut> result;
         try
         {
-            result = RunBlocking(specs, options, (ops, ct) => run(ops, request, ct));
+            result = RunBlocking(specs, options, (ops, ct) => run(ops, request, ct), whatIf);
         }
         catch (FleetCancelledException e)
         {
@@ -91,12 +92,14 @@ internal static class StepRunner
             throw host.Error($"{name} failed: {e.Message}", e);
         }
         if (!result.AllSucceeded) throw host.Error(FailureText.For(name, result), null);
+        if (PlanText.For(name, result) is { } plan) host.Logger.LogInformation("{Plan}", plan);
         host.Logger.LogInformation("{Step}\n{Table}", name, FailureText.Table(result).TrimEnd());
         return result;
     }
 
     /// <summary>Runs <paramref name="step"/> on <paramref name="hosts"/> and waits for it; Ctrl+C cancels it.</summary>
-    static FleetResult<T> RunBlocking<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options, Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step)
+    static FleetResult<T> RunBlocking<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options, Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step,
+        bool whatIf = false)
     {
         using var cancel = new CancellationTokenSource();
         lock (Running) Running.Add(cancel);
@@ -109,7 +112,7 @@ internal static class StepRunner
                 // The session borrows pooled connections: disposing it leaves them open for the next step.
                 await using var session = await FleetSession.ConnectAsync(hosts, options,
                     (spec, ct) => Pool.GetAsync(spec, options.Logger, ct), cancel.Token).ConfigureAwait(false);
-                return await step(new FleetOperations(session), cancel.Token).ConfigureAwait(false);
+                return await step(new FleetOperations(session) { WhatIf = whatIf }, cancel.Token).ConfigureAwait(false);
             }, cancel.Token).GetAwaiter().GetResult();
         }
         finally

@@ -24,7 +24,7 @@ internal static class NukeStep
         var host = Host with { LocalFolder = Environment.CurrentDirectory };
         return StepRunner.Run(host, task, settings.Hosts, settings.HostDefaults(),
             () => StepMapper.FanOut(settings.MaxParallel, settings.Serial, settings.FailurePolicy, settings.MaxFailurePercentage),
-            () => map(host.LocalFolder), run);
+            () => map(host.LocalFolder), run, settings.WhatIf ?? false);
     }
 
     /// <summary>Throws when a required setting is missing, naming its setter.</summary>

@@ -21,6 +21,12 @@ public abstract record RmoteSettings : ConnectionSettings
     /// <summary>Each host's defaults: these connection settings, relative paths under the current directory, the task's time limit.</summary>
     internal HostSpec HostDefaults() => ToHostDefaults(Environment.CurrentDirectory, Timeout);
 
+    /// <summary>
+    /// Check mode: the task logs what it would do on each host (files to copy and delete with sizes, a template's diff,
+    /// commands and service actions, the release that would become current) and changes nothing on any host (default false).
+    /// </summary>
+    public bool? WhatIf { get; init; }
+
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }
 

@@ -124,6 +124,21 @@ public static class RmoteSettingsExtensions
     /// <summary>Resets how long a shared SSH connection stays open to the default (60 s).</summary>
     public static T ResetConnectionPersist<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectionPersist = null });
 
+    /// <summary>Sets <see cref="RmoteSettings.WhatIf"/>: check mode, log what the task would do and change nothing.</summary>
+    public static T SetWhatIf<T>(this T settings, bool? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { WhatIf = value });
+
+    /// <summary>Resets <see cref="RmoteSettings.WhatIf"/> to the default (off).</summary>
+    public static T ResetWhatIf<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { WhatIf = null });
+
+    /// <summary>Enables <see cref="RmoteSettings.WhatIf"/>: check mode, log what the task would do and change nothing.</summary>
+    public static T EnableWhatIf<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { WhatIf = true });
+
+    /// <summary>Disables <see cref="RmoteSettings.WhatIf"/>: the task runs.</summary>
+    public static T DisableWhatIf<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { WhatIf = false });
+
+    /// <summary>Toggles <see cref="RmoteSettings.WhatIf"/>.</summary>
+    public static T ToggleWhatIf<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { WhatIf = !(settings.WhatIf ?? false) });
+
     /// <summary>Sets how many hosts are worked on at once (default 32).</summary>
     public static T SetMaxParallel<T>(this T settings, int? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { MaxParallel = value });
 

@@ -11,12 +11,15 @@ public sealed record CopyOutcome : IStepOutcome
     public ReleaseDeployResult? Release { get; init; }
     /// <summary>Attempts made (1 without retries).</summary>
     public int Attempts { get; init; } = 1;
+    /// <summary>In WhatIf mode, what the step would do on the host (nothing was changed); null when it ran.</summary>
+    public StepPlan? Plan { get; init; }
 
     /// <inheritdoc/>
     public string Summary
     {
         get
         {
+            if (Plan is { } plan) return plan.Summary;
             var c = Copy;
             var what = c.Changed
                 ? $"copied {c.Copied}, unchanged {c.Skipped}, deleted {c.Deleted}, {c.BytesSent / 1048576.0:0.00} MiB"

@@ -11,6 +11,8 @@ public sealed record ExecOutcome : IStepOutcome
     public required IReadOnlyList<HostOutputLine> Output { get; init; }
     /// <summary>Wall time of the command.</summary>
     public TimeSpan Duration { get; init; }
+    /// <summary>In WhatIf mode, what the step would do on the host (nothing was changed); null when it ran.</summary>
+    public StepPlan? Plan { get; init; }
 
     /// <summary>Stdout lines joined with '\n'.</summary>
     public string Stdout => string.Join('\n', Output.Where(l => l.Stream == Tools.OutputStream.Stdout).Select(l => l.Text));
@@ -19,7 +21,7 @@ public sealed record ExecOutcome : IStepOutcome
     public string Stderr => string.Join('\n', Output.Where(l => l.Stream == Tools.OutputStream.Stderr).Select(l => l.Text));
 
     /// <inheritdoc/>
-    public string Summary => ExitCode == 0 ? "exit 0" : $"exit {ExitCode} (ignored)";
+    public string Summary => Plan?.Summary ?? (ExitCode == 0 ? "exit 0" : $"exit {ExitCode} (ignored)");
 
     /// <inheritdoc/>
     public override string ToString() => $"exit {ExitCode}, {Output.Count} line(s) in {Duration.TotalSeconds:0.00} s";

@@ -9,8 +9,11 @@ public sealed record ServiceRestartOutcome(IReadOnlyList<ServiceResult> Services
     /// <summary>The units were reloaded, not restarted.</summary>
     public bool Reloaded { get; init; }
 
+    /// <summary>In WhatIf mode, what the step would do on the host (nothing was changed); null when it ran.</summary>
+    public StepPlan? Plan { get; init; }
+
     /// <inheritdoc/>
-    public string Summary => (Reloaded ? "reloaded " : "restarted ") + this;
+    public string Summary => Plan?.Summary ?? (Reloaded ? "reloaded " : "restarted ") + this;
 
     /// <inheritdoc/>
     public override string ToString() =>

@@ -9,9 +9,11 @@ public sealed record TemplateOutcome : IStepOutcome
     public bool Changed { get; init; }
     /// <summary>Hex SHA-256 of the rendered text.</summary>
     public string Sha256 { get; init; } = "";
+    /// <summary>In WhatIf mode, what the step would do on the host (nothing was changed); null when it ran.</summary>
+    public StepPlan? Plan { get; init; }
 
     /// <inheritdoc/>
-    public string Summary => (Changed ? "wrote " : "unchanged ") + Path;
+    public string Summary => Plan?.Summary ?? (Changed ? "wrote " : "unchanged ") + Path;
 
     /// <inheritdoc/>
     public override string ToString() => Summary;

@@ -31,6 +31,9 @@ public static class Template
 
     /// <summary><c>render_to_file(template, variables, path, mode, owner, group, secrets, keep_final_newline)</c>: renders and writes atomically, only when different.</summary>
     public static readonly ToolMethod<RenderToFileOptions, RenderResult> RenderToFile = Tool.KwMethod<RenderToFileOptions, RenderResult>("render_to_file");
+
+    /// <summary><c>render_diff(...)</c>: what <see cref="RenderToFile"/> with the same options would change, writing nothing (a unified diff; WhatIf).</summary>
+    public static readonly ToolMethod<RenderToFileOptions, RenderDiffResult> RenderDiff = Tool.KwMethod<RenderToFileOptions, RenderDiffResult>("render_diff");
 }
 
 /// <summary>Arguments of <see cref="Template.RenderToFile"/>.</summary>
