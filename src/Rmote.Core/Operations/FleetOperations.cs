@@ -193,6 +193,7 @@ public sealed class FleetOperations
         // A file holding a secret is readable by its owner only, unless the caller chose a mode.
         var mode = request.Mode ?? (masker.IsEmpty ? null : "0600");
         var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
+        request.HostVariables.Validate([.. Session.Hosts.Select(h => h.Name)]);
         // Bad input throws here, before the task: nothing is sent.
         return RenderAsync();
 
@@ -200,8 +201,7 @@ public sealed class FleetOperations
         {
             var rendered = await Session.RunAsync(async (p, ct) =>
             {
-                var vars = new Dictionary<string, object?>(request.Variables);
-                vars.TryAdd("rmote_host", p.Name);
+                var vars = request.HostVariables.For(p.Name, request.Variables);
                 using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
                 if (request.CreateDirectory && folder != null) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
                 try
@@ -218,7 +218,8 @@ public sealed class FleetOperations
                     throw masked;
                 }
             }, OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
-            return rendered.Map(r => new TemplateOutcome { Path = r.Value!.Path, Changed = r.Value.Changed, Sha256 = r.Value.Sha256 });
+            // A template that fails the same way on every host is one error, naming the hosts, not one per host.
+            return rendered.Map(r => new TemplateOutcome { Path = r.Value!.Path, Changed = r.Value.Changed, Sha256 = r.Value.Sha256 }).WithIdenticalFailuresGrouped();
         }
     }
 
