@@ -15,7 +15,9 @@ Syntax and output are rmote's (docs/TEMPLATES.md):
   ``%`` close it; anything else (``x = 1``, ``total += v``, ``import os``, ``break``) runs as written.
   Statements run in the template's own namespace (the variables are its globals).
 
-Beyond rmote (never changing what an rmote template renders): an empty block is allowed; a ``}`` inside a
+Beyond rmote: escaping filters, Mako's syntax (``${x | json}``, ``xml``, ``shell``, ``url``; a ``|`` followed only
+by filter names ends an expression, so ``${a | json}`` no longer means ``a`` or'ed with a variable ``json``: write
+``${(a | json)}`` for that). Beyond rmote, never changing what an rmote template renders: an empty block is allowed; a ``}`` inside a
 string of an expression is accepted (``${ "}" }``); an unterminated ``${`` is an error (rmote evaluated the
 rest of the line); a text line inside ``% def`` works; errors name the template line and show the compiled
 line; compiled templates are cached (bounded).
@@ -23,6 +25,7 @@ line; compiled templates are cached (bounded).
 
 import builtins
 import hashlib
+import re
 import sys
 import _thread
 
@@ -37,6 +40,44 @@ _CACHE_MAX = 256
 _cache = {}
 _cache_lock = _thread.allocate_lock()
 _SECRET_RUN = 8  # a message holding this many characters of a secret value in a row quotes it
+
+# Escaping filters, Mako's syntax: ``${expr | json}``, ``${expr | shell, json}`` (applied left to right).
+_FILTER_PREFIX = "_rmote_filter_"
+_FILTER_TAIL = re.compile(r"^(.*)\|\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*$", re.S)
+
+
+def _json_filter(value):
+    import json
+    # A complete JSON value, quotes included: '{"msg": ${msg | json}}'. NaN and infinities are not JSON.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _xml_filter(value):
+    text = str(value)
+    for ch in text:
+        o = ord(ch)
+        if (o < 0x20 and ch not in "\t\n\r") or 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
+            raise ValueError("the xml filter got U+%04X, which XML 1.0 does not allow in a document" % o)
+    # A raw CR would read back as LF (XML's line-end normalisation): a character reference keeps it.
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;").replace("\r", "&#13;"))
+
+
+def _shell_filter(value):
+    text = str(value)
+    if "\0" in text:
+        raise ValueError("the shell filter got a NUL character, which no shell argument can hold")
+    # POSIX single quotes keep every character literal; a quote inside ends them, adds \' and reopens them.
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _url_filter(value):
+    from urllib.parse import quote
+    # Everything but RFC 3986's unreserved characters is percent-encoded (UTF-8): safe in a path segment or a query.
+    return quote(str(value), safe="")
+
+
+FILTERS = {"json": _json_filter, "xml": _xml_filter, "shell": _shell_filter, "url": _url_filter}
 
 BLOCK_OPEN = frozenset({"for", "if", "while", "with", "try", "def", "class"})
 BLOCK_CONT = frozenset({"else", "elif", "except", "finally"})
@@ -81,6 +122,26 @@ def _expression_end(line, start):
     return i if depth == 0 else -1
 
 
+def _split_filters(expr):
+    """(expression, [filter names]) of an expression ending in ``| name, name`` where every name is a filter and
+    the rest is an expression; otherwise (expr, []): ``${a | b}`` with a variable ``b`` stays Python's ``|``."""
+    m = _FILTER_TAIL.match(expr)
+    if not m:
+        return expr, []
+    names = [n.strip() for n in m.group(2).split(",")]
+    if not all(n in FILTERS for n in names) or not m.group(1).strip() or not _compiles(m.group(1)):
+        return expr, []
+    return m.group(1), names
+
+
+def _filtered(expr):
+    """The Python code of an expression with its filters applied (innermost first)."""
+    expr, names = _split_filters(expr)
+    for n in names:
+        expr = "%s%s(%s)" % (_FILTER_PREFIX, n, expr)
+    return expr
+
+
 def _text_code(line, lineno, name):
     """The Python statements writing one text line, as rmote writes it: the separating newline, each part in
     turn (a failing expression leaves the parts before it written, which a '% try' can observe), then the mark
@@ -101,7 +162,7 @@ def _text_code(line, lineno, name):
             if buf:
                 parts.append("%s(%r)" % (_WRITE, "".join(buf)))
                 buf = []
-            parts.append("%s(%s(%s))" % (_WRITE, _STR, line[i + 2:end]))
+            parts.append("%s(%s(%s))" % (_WRITE, _STR, _filtered(line[i + 2:end])))
             i = end + 1
         else:
             buf.append(line[i])
@@ -251,6 +312,8 @@ def render(source, variables=None, name=None, secrets=None):
     namespace[_WRITE] = emitted.append
     namespace[_WRITTEN] = lambda: written or written.append(True)
     namespace[_STR] = str
+    for key, fn in FILTERS.items():
+        namespace[_FILTER_PREFIX + key] = fn
     try:
         exec(program.code, namespace)
     except Exception as e:

@@ -44,8 +44,8 @@ Task("Deploy")
     .Does(() =>
 {
     Information("Deploying release {0} to {1} under {2}", releaseId, string.Join(", ", hosts), dest);
-    var copy = RmoteCopy(hosts, publishDir.FullPath, dest, Connect(new RmoteCopySettings()).WithReleases(keep: 3, releaseId: releaseId));
-    RmoteTemplate(hosts, "./hello.conf.tmpl", dest + "/hello.conf", Connect(new RmoteTemplateSettings())
+    var copy = RmoteCopy(hosts, publishDir, dest, Connect(new RmoteCopySettings()).WithReleases(keep: 3, releaseId: releaseId));
+    RmoteTemplate(hosts, File("./hello.conf.tmpl"), dest + "/hello.conf", Connect(new RmoteTemplateSettings())
         .WithVariable("greeting", "hello from Cake")
         .WithVariable("release", releaseId)
         .WithFileMode("0644"));

@@ -1,5 +1,6 @@
 using Cake.Core;
 using Cake.Core.Annotations;
+using Cake.Core.IO;
 using Rmote.Cake.Internal;
 using Rmote.Fleet;
 using Rmote.Operations;
@@ -29,5 +30,29 @@ public static partial class RmoteAliases
         {
             TemplateFile = templateFile, DestinationFile = destinationFile,
         }, folder), (ops, request, ct) => ops.RenderTemplateAsync(request, ct));
+    }
+
+    /// <summary>Renders <paramref name="templateFile"/> (made absolute against the script's working folder) on every host into <paramref name="destinationFile"/>.</summary>
+    /// <example><code>RmoteTemplate(hosts, File("./deploy/app.conf.tmpl"), "/etc/app.conf");</code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Template")]
+    public static FleetResult<TemplateOutcome> RmoteTemplate(this ICakeContext context, IEnumerable<string> hosts, FilePath templateFile, string destinationFile) =>
+        RmoteTemplate(context, hosts, templateFile, destinationFile, new RmoteTemplateSettings());
+
+    /// <summary>
+    /// Renders <paramref name="templateFile"/> (made absolute against the script's working folder) on every host into
+    /// <paramref name="destinationFile"/>, a path on the hosts (a string: a <see cref="FilePath"/> would be made absolute against this machine).
+    /// </summary>
+    /// <example><code>
+    /// RmoteTemplate(hosts, File("./deploy/app.conf.tmpl"), "/etc/app.conf", new RmoteTemplateSettings()
+    ///     .WithVariable("port", 8080).WithHostVariable("deploy@web01", "role", "api"));
+    /// </code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Template")]
+    public static FleetResult<TemplateOutcome> RmoteTemplate(this ICakeContext context, IEnumerable<string> hosts, FilePath templateFile, string destinationFile, RmoteTemplateSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(templateFile);
+        return RmoteTemplate(context, hosts, templateFile.MakeAbsolute(context.Environment).FullPath, destinationFile, settings);
     }
 }

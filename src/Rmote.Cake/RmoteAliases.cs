@@ -1,5 +1,6 @@
 using Cake.Core;
 using Cake.Core.Annotations;
+using Cake.Core.IO;
 using Rmote.Cake.Internal;
 using Rmote.Fleet;
 using Rmote.Operations;
@@ -43,6 +44,34 @@ public static partial class RmoteAliases
         {
             SourceFolder = sourceFolder, DestinationFolder = destinationFolder,
         }, folder), (ops, request, ct) => ops.CopyAsync(request, ct));
+    }
+
+    /// <summary>
+    /// Copies the contents of <paramref name="sourceFolder"/> (made absolute against the script's working folder, as Cake's
+    /// own aliases do) to <paramref name="destinationFolder"/> on every host, sending only what differs.
+    /// </summary>
+    /// <example><code>RmoteCopy(hosts, Directory("./publish"), "/srv/app");</code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Copy")]
+    public static FleetResult<CopyOutcome> RmoteCopy(this ICakeContext context, IEnumerable<string> hosts, DirectoryPath sourceFolder, string destinationFolder) =>
+        RmoteCopy(context, hosts, sourceFolder, destinationFolder, new RmoteCopySettings());
+
+    /// <summary>
+    /// Copies the contents of <paramref name="sourceFolder"/> (made absolute against the script's working folder) to
+    /// <paramref name="destinationFolder"/> on every host (or into a new release under it). The destination is a path on
+    /// the hosts, so it stays a string: a <see cref="DirectoryPath"/> would be made absolute against this machine.
+    /// </summary>
+    /// <example><code>
+    /// var publishDir = Directory("./artifacts/publish");
+    /// RmoteCopy(hosts, publishDir, "/srv/app", new RmoteCopySettings().WithReleases(keep: 3));
+    /// </code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Copy")]
+    public static FleetResult<CopyOutcome> RmoteCopy(this ICakeContext context, IEnumerable<string> hosts, DirectoryPath sourceFolder, string destinationFolder, RmoteCopySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sourceFolder);
+        return RmoteCopy(context, hosts, sourceFolder.MakeAbsolute(context.Environment).FullPath, destinationFolder, settings);
     }
 
     /// <summary>Closes every connection the Rmote aliases opened in this run (the next alias reconnects).</summary>

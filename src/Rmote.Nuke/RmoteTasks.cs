@@ -10,6 +10,7 @@ namespace Rmote.Nuke;
 /// <summary>
 /// Nuke-style tasks that deploy to Linux hosts that have only python3, e.g.
 /// <c>RmoteTasks.RmoteCopy(s => s.SetHosts("deploy@web01").SetSourceFolder(publish).SetDestinationFolder("/srv/app"))</c>.
+/// Each task takes a <see cref="Configure{T}"/> (Nuke's configurator shape, storable and passable) or a settings record.
 /// Connections are opened once per host and reused by every task of the build; they close at exit or with
 /// <see cref="RmoteDisconnect"/>. Output and the hosts' logs go to Serilog's static <see cref="Log"/> (Nuke's logger);
 /// a failure throws <see cref="RmoteTaskException"/> naming every failed host and its cause. The setting names are
@@ -18,7 +19,7 @@ namespace Rmote.Nuke;
 public static class RmoteTasks
 {
     /// <summary>Copies a local folder's contents to every host (only what differs), or into a new release under the destination.</summary>
-    public static FleetResult<CopyOutcome> RmoteCopy(Func<RmoteCopySettings, RmoteCopySettings> configurator) =>
+    public static FleetResult<CopyOutcome> RmoteCopy(Configure<RmoteCopySettings> configurator) =>
         RmoteCopy(Configure(configurator));
 
     /// <summary>Copies a local folder's contents to every host.</summary>
@@ -30,7 +31,7 @@ public static class RmoteTasks
     }
 
     /// <summary>Runs a command on every host; output lines are logged as they come; a non-zero exit fails the host.</summary>
-    public static FleetResult<ExecOutcome> RmoteExec(Func<RmoteExecSettings, RmoteExecSettings> configurator) =>
+    public static FleetResult<ExecOutcome> RmoteExec(Configure<RmoteExecSettings> configurator) =>
         RmoteExec(Configure(configurator));
 
     /// <summary>Runs a command on every host (with <c>/bin/sh -c</c>, or split with shell quoting rules when NoShell).</summary>
@@ -47,7 +48,7 @@ public static class RmoteTasks
     }
 
     /// <summary>Restarts (or reloads) systemd units on every host and waits until each is active.</summary>
-    public static FleetResult<ServiceRestartOutcome> RmoteServiceRestart(Func<RmoteServiceRestartSettings, RmoteServiceRestartSettings> configurator) =>
+    public static FleetResult<ServiceRestartOutcome> RmoteServiceRestart(Configure<RmoteServiceRestartSettings> configurator) =>
         RmoteServiceRestart(Configure(configurator));
 
     /// <summary>Restarts (or reloads) systemd units on every host.</summary>
@@ -60,7 +61,7 @@ public static class RmoteTasks
     }
 
     /// <summary>Renders a local template file on every host into a file (written only when it differs).</summary>
-    public static FleetResult<TemplateOutcome> RmoteTemplate(Func<RmoteTemplateSettings, RmoteTemplateSettings> configurator) =>
+    public static FleetResult<TemplateOutcome> RmoteTemplate(Configure<RmoteTemplateSettings> configurator) =>
         RmoteTemplate(Configure(configurator));
 
     /// <summary>Renders a local template file on every host.</summary>
@@ -72,7 +73,7 @@ public static class RmoteTasks
     }
 
     /// <summary>Points <c>current</c> at a release on every host, or on none (hosts already switched are switched back).</summary>
-    public static FleetResult<ReleaseSwitched> RmoteReleaseSwitch(Func<RmoteReleaseSwitchSettings, RmoteReleaseSwitchSettings> configurator) =>
+    public static FleetResult<ReleaseSwitched> RmoteReleaseSwitch(Configure<RmoteReleaseSwitchSettings> configurator) =>
         RmoteReleaseSwitch(Configure(configurator));
 
     /// <summary>Points <c>current</c> at a release on every host, or on none.</summary>
@@ -84,7 +85,7 @@ public static class RmoteTasks
     }
 
     /// <summary>Switches <c>current</c> back to the previous release (or <c>ToRelease</c>) on every host.</summary>
-    public static FleetResult<ReleaseSwitched> RmoteRollback(Func<RmoteRollbackSettings, RmoteRollbackSettings> configurator) =>
+    public static FleetResult<ReleaseSwitched> RmoteRollback(Configure<RmoteRollbackSettings> configurator) =>
         RmoteRollback(Configure(configurator));
 
     /// <summary>Switches <c>current</c> back to the previous release (or <c>ToRelease</c>) on every host.</summary>
@@ -96,7 +97,7 @@ public static class RmoteTasks
     }
 
     /// <summary>Polls a URL (fetched by each host itself) or a command on every host until it passes or times out.</summary>
-    public static FleetResult<HealthCheckResult> RmoteWaitForHealthy(Func<RmoteWaitForHealthySettings, RmoteWaitForHealthySettings> configurator) =>
+    public static FleetResult<HealthCheckResult> RmoteWaitForHealthy(Configure<RmoteWaitForHealthySettings> configurator) =>
         RmoteWaitForHealthy(Configure(configurator));
 
     /// <summary>Polls a URL or a command on every host until it passes or times out.</summary>
@@ -110,7 +111,7 @@ public static class RmoteTasks
     /// <summary>Closes every connection the tasks opened (the next task reconnects).</summary>
     public static void RmoteDisconnect() => StepRunner.Disconnect();
 
-    static T Configure<T>(Func<T, T> configurator) where T : RmoteSettings, new()
+    static T Configure<T>(Configure<T> configurator) where T : RmoteSettings, new()
     {
         ArgumentNullException.ThrowIfNull(configurator);
         return configurator(new T());

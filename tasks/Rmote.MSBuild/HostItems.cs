@@ -42,9 +42,12 @@ internal static class HostItems
         new("Name", false, AnyText, (s, v, _) => s with { Name = v }),
     ];
 
-    public static List<HostSpec> Parse(ITaskItem[] items, string projectDirectory)
+    public static List<HostSpec> Parse(ITaskItem[] items, string projectDirectory) => [.. ParseItems(items, projectDirectory).Select(h => h.Spec)];
+
+    /// <summary>Each host with the item it came from (one item may hold several hosts).</summary>
+    public static List<(HostSpec Spec, ITaskItem Item)> ParseItems(ITaskItem[] items, string projectDirectory)
     {
-        var specs = new List<HostSpec>();
+        var specs = new List<(HostSpec, ITaskItem)>();
         // One item may hold several hosts: -p:RmoteHosts="a b" (the command line splits -p values on ';' and ',',
         // and an escaped %3B stays inside one item).
         foreach (var (item, text) in items.SelectMany(i => i.ItemSpec.Split([' ', '\t', ';', ','], StringSplitOptions.RemoveEmptyEntries).Select(t => (i, t))))
@@ -57,7 +60,7 @@ internal static class HostItems
                 spec = m.Apply(spec, value, projectDirectory)
                     ?? throw new FormatException($"RmoteHost '{text}': metadata {m.Name}='{value}' is not {m.Accepts}.");
             }
-            specs.Add(spec);
+            specs.Add((spec, item));
         }
         return specs;
     }

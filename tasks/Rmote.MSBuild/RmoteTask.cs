@@ -217,7 +217,8 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             "{0}", host != null ? $"{host}: {message}" : message);
 
     /// <summary>
-    /// Reports a step: a summary line per host (at minimal verbosity), an error with a code per failed host, a
+    /// Reports a step: a summary line per host (at minimal verbosity), an error with a code per failed host (one naming
+    /// every host that failed the same way, when the step groups identical failures: <see cref="FailureGroups"/>), a
     /// warning per skipped host; fills <see cref="HostSummary"/>. Returns true when every host succeeded.
     /// </summary>
     protected bool Report<T>(FleetResult<T> result)
@@ -238,12 +239,17 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             else if (row.Success) { }
             else if (row.Status == HostStatus.Skipped)
                 Post(() => LogCodedWarning(ErrorCodes.Skipped, host, $"{TaskLabel} skipped: {detail}"));
-            else
-            {
-                var code = ErrorCodes.For(row, FailureCode);
-                var text = row.Status == HostStatus.Unreachable ? $"unreachable: {detail}" : $"{TaskLabel} failed: {ErrorText(row.Error, detail)}";
-                Post(() => LogCodedError(code, host, text));
-            }
+        }
+        // One error per failure: per host, or once naming every host that failed the same way (a template's error).
+        foreach (var group in FailureGroups.Of(result).Where(g => g.First.Status != HostStatus.Skipped))
+        {
+            var row = group.First;
+            var detail = Flatten(WithoutHost(row.Reason ?? row.Error?.Message ?? "", row.Host));
+            var code = ErrorCodes.For(row, FailureCode);
+            var cause = group.Rows.Count > 1 ? FailureGroups.MessageOf(row).TrimEnd() : ErrorText(row.Error, detail);
+            var text = row.Status == HostStatus.Unreachable ? $"unreachable: {(group.Rows.Count > 1 ? Flatten(cause) : detail)}" : $"{TaskLabel} failed: {cause}";
+            var hosts = group.HostList;
+            Post(() => LogCodedError(code, hosts, text));
         }
         if (PlanText.For(TaskLabel, result) is { } plan) PostMessage(MessageImportance.High, null, plan);
         if (result.Note != null) PostMessage(MessageImportance.High, null, $"{TaskLabel}: {result.Note}");

@@ -5,8 +5,12 @@ namespace Rmote.MSBuild;
 
 /// <summary>
 /// Renders a template (<c>${name}</c>, <c>% if</c>/<c>% for</c>) on every host into a file, written atomically and
-/// only when it differs. Variables come from <see cref="Variables"/> items and <see cref="Properties"/> pairs; each
-/// host also sees <c>rmote_host</c>.
+/// only when it differs. Variables come from <see cref="Variables"/> items and <see cref="Properties"/> pairs, and
+/// differ by host: every custom metadata of a host's <c>RmoteHost</c> item is a variable of that host
+/// (<c>&lt;RmoteHost Include="web01" Role="api" Group="web" /&gt;</c>: <c>${Role}</c>), and the metadata of the
+/// <see cref="HostGroups"/> item named by its <c>Group</c> metadata apply to every host of that group. A host's own
+/// metadata win over its groups', which win over <see cref="Variables"/> and <see cref="Properties"/>. Each host also
+/// sees <c>rmote_host</c> (its label) and <c>rmote_groups</c> (its groups).
 /// </summary>
 public sealed class RmoteTemplate : RmoteTask
 {
@@ -29,6 +33,12 @@ public sealed class RmoteTemplate : RmoteTask
 
     /// <summary>Variables as <c>Name=Value</c> pairs (<c>Properties="Port=$(Port);Env=$(Configuration)"</c>).</summary>
     public string[]? Properties { get; set; }
+
+    /// <summary>
+    /// Host groups: <c>@(RmoteHostGroup)</c> items, spec = the group's name (as a host's <c>Group</c> metadata names it,
+    /// several separated by <c>;</c>), every custom metadata a variable of each host in the group.
+    /// </summary>
+    public ITaskItem[]? HostGroups { get; set; }
 
     /// <summary>Octal mode of the file (<c>0640</c>; default: the file's own, or 0600 with a secret variable).</summary>
     public string? FileMode { get; set; }
@@ -71,6 +81,7 @@ public sealed class RmoteTemplate : RmoteTask
             TemplateFile = TemplateFile,
             DestinationFile = DestinationFile,
             Variables = vars,
+            HostVariables = HostInventory.Read(Hosts, HostGroups, ProjectDirectory),
             SecretVariables = secrets,
             FileMode = FileMode,
             Owner = Owner,

@@ -9,12 +9,13 @@ namespace Rmote.Operations.Tests;
 /// </summary>
 public sealed class FrontEndNamesTests
 {
-    // Parameters a front end takes in its own way: Cake's alias arguments, MSBuild's items, Nuke's and Cake's command line.
+    // Parameters a front end takes in its own way: Cake's alias arguments, MSBuild's items
+    // (HostVariables: RmoteHost metadata and HostGroups items), Nuke's and Cake's command line.
     static readonly Dictionary<Type, (string[] MsBuild, string[] Cake, string[] Nuke)> TakenOtherwise = new()
     {
         [typeof(CopyStep)] = ([], ["SourceFolder", "DestinationFolder", "SourceFiles"], ["SourceFiles"]),
         [typeof(ExecStep)] = (["CommandLine"], ["Command", "CommandLine", "ShellCommand"], ["Command", "CommandLine", "ShellCommand"]),
-        [typeof(TemplateStep)] = (["SecretVariables"], ["Template", "TemplateFile", "DestinationFile"], ["Template"]),
+        [typeof(TemplateStep)] = (["SecretVariables", "HostVariables"], ["Template", "TemplateFile", "DestinationFile"], ["Template"]),
         [typeof(ServiceRestartStep)] = ([], ["ServiceNames"], []),
         [typeof(ReleaseSwitchStep)] = ([], ["BaseFolder", "ReleaseId"], []),
         [typeof(RollbackStep)] = ([], ["BaseFolder"], []),

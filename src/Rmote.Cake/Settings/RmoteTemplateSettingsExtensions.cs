@@ -11,6 +11,31 @@ public static class RmoteTemplateSettingsExtensions
         return settings;
     }
 
+    /// <summary>Sets a variable of one host (named as in the hosts argument, or by its label); it wins over its groups' and the step's.</summary>
+    /// <example><code>new RmoteTemplateSettings().WithHostVariable("deploy@web01", "Role", "api")</code></example>
+    public static RmoteTemplateSettings WithHostVariable(this RmoteTemplateSettings settings, string host, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.HostVariables = settings.HostVariables.WithHostVariable(host, name, value);
+        return settings;
+    }
+
+    /// <summary>Adds a host to groups (a later group's variables win over an earlier one's).</summary>
+    public static RmoteTemplateSettings WithHostGroups(this RmoteTemplateSettings settings, string host, params string[] groups)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.HostVariables = settings.HostVariables.WithHostGroups(host, groups);
+        return settings;
+    }
+
+    /// <summary>Sets a variable of every host in a group.</summary>
+    public static RmoteTemplateSettings WithGroupVariable(this RmoteTemplateSettings settings, string group, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.HostVariables = settings.HostVariables.WithGroupVariable(group, name, value);
+        return settings;
+    }
+
     /// <summary>Sets a secret template variable: its value is masked in every error and log text, and the file defaults to mode 0600.</summary>
     public static RmoteTemplateSettings WithSecretVariable(this RmoteTemplateSettings settings, string name, object? value)
     {

@@ -20,6 +20,15 @@ public sealed class FleetResult<T> : IReadOnlyList<HostResult<T>>
     /// <summary>A remark from the operation (e.g. "release not switched").</summary>
     public string? Note { get; }
 
+    /// <summary>
+    /// True when hosts that failed the same way are reported as one failure naming them (the operation's choice: a
+    /// template error is the template's, not the host's). See <see cref="Operations.FailureGroups"/>.
+    /// </summary>
+    public bool GroupsIdenticalFailures { get; private init; }
+
+    /// <summary>The same rows, with hosts that failed the same way reported as one failure.</summary>
+    public FleetResult<T> WithIdenticalFailuresGrouped() => new(rows, Duration, StopReason, Note) { GroupsIdenticalFailures = true };
+
     /// <summary>True when every host succeeded.</summary>
     public bool AllSucceeded => rows.All(r => r.Success);
 
@@ -45,11 +54,11 @@ public sealed class FleetResult<T> : IReadOnlyList<HostResult<T>>
         return new FleetResult<TOut>(rows.Select(r => new HostResult<TOut>
         {
             Host = r.Host, Status = r.Status, Value = r.Success ? convert(r) : default, Error = r.Error, Reason = r.Reason, Duration = r.Duration, Batch = r.Batch,
-        }).ToList(), Duration, StopReason, Note);
+        }).ToList(), Duration, StopReason, Note) { GroupsIdenticalFailures = GroupsIdenticalFailures };
     }
 
     /// <summary>The same rows with a note attached.</summary>
-    public FleetResult<T> WithNote(string note) => new(rows, Duration, StopReason, note);
+    public FleetResult<T> WithNote(string note) => new(rows, Duration, StopReason, note) { GroupsIdenticalFailures = GroupsIdenticalFailures };
 
     /// <summary>Throws <see cref="FleetException"/> (listing every failed host) unless all succeeded.</summary>
     public FleetResult<T> EnsureSuccess()

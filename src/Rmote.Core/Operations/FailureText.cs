@@ -18,17 +18,18 @@ public static class FailureText
         sb.Append(step).Append(" failed on ").Append(failed.Count).Append(" of ").Append(result.Count).Append(" host(s)");
         if (result.StopReason != null) sb.Append(" (stopped: ").Append(result.StopReason).Append(')');
         sb.Append(':');
-        foreach (var r in failed)
-            sb.Append('\n').Append("  ").Append(r.Host).Append(": ").Append(r.Status.ToString().ToLowerInvariant())
-              .Append(" - ").Append(Cause(r));
+        foreach (var g in FailureGroups.Of(result))
+            sb.Append('\n').Append("  ").Append(g.HostList).Append(": ").Append(g.First.Status.ToString().ToLowerInvariant())
+              .Append(" - ").Append(Cause(g));
         sb.Append("\n\n").Append(Table(result));
         return sb.ToString();
     }
 
-    static string Cause<T>(HostResult<T> r)
+    static string Cause<T>(FailureGroup<T> g)
     {
         // The reason is the one-line form; a remote error's full text (stderr, journal) is worth showing whole.
-        var text = r.Error?.Message ?? r.Reason ?? "";
+        // A group's hosts are named in front: its text drops the "[host] " of the one host it came from.
+        var text = g.Rows.Count > 1 ? FailureGroups.MessageOf(g.First) : g.First.Error?.Message ?? g.First.Reason ?? "";
         return text.Trim().ReplaceLineEndings("\n    ");
     }
 }

@@ -207,6 +207,7 @@ public sealed partial class FleetOperations
         // A file holding a secret is readable by its owner only, unless the caller chose a mode.
         var mode = request.Mode ?? (masker.IsEmpty ? null : "0600");
         var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
+        request.HostVariables.Validate([.. Session.Hosts.Select(h => h.Name)]);
         // Bad input throws here, before the task: nothing is sent.
         return RenderAsync();
 
@@ -214,8 +215,7 @@ public sealed partial class FleetOperations
         {
             var rendered = await Session.RunAsync(async (p, ct) =>
             {
-                var vars = new Dictionary<string, object?>(request.Variables);
-                vars.TryAdd("rmote_host", p.Name);
+                var vars = request.HostVariables.For(p.Name, request.Variables);
                 using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
                 if (request.CreateDirectory && folder != null && !WhatIf) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
                 var render = new RenderToFileOptions(text, vars, request.Path)
@@ -235,7 +235,8 @@ public sealed partial class FleetOperations
                     throw masked;
                 }
             }, OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
-            return rendered;
+            // A template that fails the same way on every host is one error, naming the hosts, not one per host.
+            return rendered.WithIdenticalFailuresGrouped();
         }
     }
 

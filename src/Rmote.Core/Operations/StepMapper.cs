@@ -94,6 +94,7 @@ public static class StepMapper
             LocalFile = file,
             Path = Required(step.DestinationFile, nameof(step.DestinationFile)),
             Variables = new Dictionary<string, object?>(variables, StringComparer.Ordinal),
+            HostVariables = step.HostVariables ?? HostVariables.None,
             SecretVariableNames = [.. secrets],
             Mode = StepInputs.ParseMode(step.FileMode, nameof(step.FileMode)) is { } mode ? StepInputs.FormatMode(mode) : null,
             Owner = StepInputs.Text(step.Owner),

@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteCopy(Func{RmoteCopySettings, RmoteCopySettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteCopy(Configure{RmoteCopySettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteCopySettings : RmoteSettings
 {
     /// <summary>The local folder whose contents are copied.</summary>

@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteExec(Func{RmoteExecSettings, RmoteExecSettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteExec(Configure{RmoteExecSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteExecSettings : RmoteSettings
 {
     /// <summary>The command, run with <c>/bin/sh -c</c>.</summary>

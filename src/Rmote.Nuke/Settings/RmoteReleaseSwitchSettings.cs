@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteReleaseSwitch(Func{RmoteReleaseSwitchSettings, RmoteReleaseSwitchSettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteReleaseSwitch(Configure{RmoteReleaseSwitchSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteReleaseSwitchSettings : RmoteSettings
 {
     /// <summary>The releases' base folder on the hosts.</summary>

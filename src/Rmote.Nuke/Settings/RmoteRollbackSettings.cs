@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteRollback(Func{RmoteRollbackSettings, RmoteRollbackSettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteRollback(Configure{RmoteRollbackSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteRollbackSettings : RmoteSettings
 {
     /// <summary>The releases' base folder on the hosts.</summary>

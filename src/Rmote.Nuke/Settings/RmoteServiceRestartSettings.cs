@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteServiceRestart(Func{RmoteServiceRestartSettings, RmoteServiceRestartSettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteServiceRestart(Configure{RmoteServiceRestartSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteServiceRestartSettings : RmoteSettings
 {
     /// <summary>The systemd units, restarted in order.</summary>

@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteTemplate(Func{RmoteTemplateSettings, RmoteTemplateSettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteTemplate(Configure{RmoteTemplateSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteTemplateSettings : RmoteSettings
 {
     /// <summary>The local template file.</summary>
@@ -11,6 +11,9 @@ public sealed record RmoteTemplateSettings : RmoteSettings
 
     /// <summary>Template variables.</summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>Variables that differ by host: each host's own, its groups and each group's (a host's own win over its groups', which win over <see cref="Variables"/>).</summary>
+    public Rmote.Operations.HostVariables HostVariables { get; init; } = Rmote.Operations.HostVariables.None;
 
     /// <summary>Names of <see cref="Variables"/> whose values are secret: masked in every error and log text, and the file defaults to mode 0600.</summary>
     public IReadOnlyList<string> SecretVariables { get; init; } = [];

@@ -31,6 +31,21 @@ public static class RmoteTemplateSettingsExtensions
     /// <summary>Clears template variables.</summary>
     public static RmoteTemplateSettings ClearVariables(this RmoteTemplateSettings settings) => settings with { Variables = new Dictionary<string, object?>() };
 
+    /// <summary>Adds a variable of one host (named as in <c>SetHosts</c>, or by its label); it wins over its groups' and the step's.</summary>
+    public static RmoteTemplateSettings AddHostVariable(this RmoteTemplateSettings settings, string host, string name, object? value) =>
+        settings with { HostVariables = settings.HostVariables.WithHostVariable(host, name, value) };
+
+    /// <summary>Adds a host to groups (a later group's variables win over an earlier one's).</summary>
+    public static RmoteTemplateSettings AddHostGroups(this RmoteTemplateSettings settings, string host, params string[] groups) =>
+        settings with { HostVariables = settings.HostVariables.WithHostGroups(host, groups) };
+
+    /// <summary>Adds a variable of every host in a group.</summary>
+    public static RmoteTemplateSettings AddGroupVariable(this RmoteTemplateSettings settings, string group, string name, object? value) =>
+        settings with { HostVariables = settings.HostVariables.WithGroupVariable(group, name, value) };
+
+    /// <summary>Clears the host and group variables and the groups.</summary>
+    public static RmoteTemplateSettings ClearHostVariables(this RmoteTemplateSettings settings) => settings with { HostVariables = Rmote.Operations.HostVariables.None };
+
     /// <summary>Sets a secret template variable: its value is masked in every error and log text, and the file defaults to mode 0600.</summary>
     public static RmoteTemplateSettings SetSecretVariable(this RmoteTemplateSettings settings, string name, object? value) =>
         settings.AddVariables(name, value) with { SecretVariables = [.. settings.SecretVariables.Where(n => n != name), name] };

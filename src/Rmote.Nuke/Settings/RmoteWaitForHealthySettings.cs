@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteWaitForHealthy(Func{RmoteWaitForHealthySettings, RmoteWaitForHealthySettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteWaitForHealthy(Configure{RmoteWaitForHealthySettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteWaitForHealthySettings : RmoteSettings
 {
     /// <summary>The URL each host fetches itself.</summary>

@@ -6,7 +6,8 @@ namespace Rmote.Operations;
 /// <summary>
 /// A template for <see cref="FleetOperations.RenderTemplateAsync"/>: rendered on each host (Rmote's Mako-like
 /// syntax, <c>${name}</c>) and written atomically to <see cref="Path"/> only when it differs. Set exactly one of
-/// <see cref="Text"/> and <see cref="LocalFile"/>. Each host also sees <c>rmote_host</c> (its label).
+/// <see cref="Text"/> and <see cref="LocalFile"/>. Each host also sees its <see cref="HostVariables"/>, <c>rmote_host</c>
+/// (its label) and <c>rmote_groups</c> (its groups).
 /// </summary>
 public sealed record TemplateRequest
 {
@@ -16,6 +17,8 @@ public sealed record TemplateRequest
     public string? LocalFile { get; init; }
     /// <summary>Variables, used as named.</summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+    /// <summary>Variables that differ by host (a host's own win over its groups', which win over <see cref="Variables"/>).</summary>
+    public HostVariables HostVariables { get; init; } = HostVariables.None;
     /// <summary>
     /// Names of <see cref="Variables"/> whose values are secret: masked (<c>***</c>) in every error and log text of this
     /// step (each line of a multi-line value too), and the file is written with mode 0600 unless <see cref="Mode"/> is set.

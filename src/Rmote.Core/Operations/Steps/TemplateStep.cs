@@ -13,6 +13,8 @@ public sealed record TemplateStep
     public IReadOnlyDictionary<string, object?>? Variables { get; init; }
     /// <summary>Names of <see cref="Variables"/> whose values are secret (masked; the file defaults to 0600).</summary>
     public IReadOnlyCollection<string>? SecretVariables { get; init; }
+    /// <summary>Variables that differ by host: each host's own, its groups, each group's (see <see cref="Operations.HostVariables"/>).</summary>
+    public HostVariables? HostVariables { get; init; }
     /// <summary>Octal mode of the written file (default: the file's own, or 0600 with a secret variable).</summary>
     public string? FileMode { get; init; }
     /// <summary>Owner of the written file.</summary>
