@@ -17,7 +17,7 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>A local folder whose contents are copied (instead of <see cref="SourceFiles"/>).</summary>
     public string? SourceFolder { get; set; }
 
-    /// <summary>Folder on the hosts (absolute or <c>~/...</c>); with releases, the base folder holding <c>releases/</c> and <c>current</c>.</summary>
+    /// <summary>Folder on the hosts (absolute, <c>~/...</c>, or relative to the deploy folder); with releases, the base folder holding <c>releases/</c> and <c>current</c>.</summary>
     [Required]
     public string DestinationFolder { get; set; } = "";
 
@@ -108,6 +108,7 @@ public sealed class RmoteCopy : RmoteTask
         LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
         Retries = Retries,
         RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
+        DeployFolder = RemoteDeployFolder,
     }, ProjectDirectory);
 
     static string SubPath(ITaskItem item)

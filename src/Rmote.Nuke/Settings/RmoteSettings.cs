@@ -21,6 +21,12 @@ public abstract record RmoteSettings : ConnectionSettings
     /// <summary>Each host's defaults: these connection settings, relative paths under the current directory, the task's time limit.</summary>
     internal HostSpec HostDefaults() => ToHostDefaults(Environment.CurrentDirectory, Timeout);
 
+    /// <summary>
+    /// The folder on the hosts that relative remote paths (a template's destination file, a working directory, a copy's
+    /// destination folder) are resolved against; null: a relative remote path is refused.
+    /// </summary>
+    public string? DeployFolder { get; init; }
+
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }
 
