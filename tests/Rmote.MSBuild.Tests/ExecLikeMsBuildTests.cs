@@ -38,6 +38,8 @@ public sealed class ExecLikeMsBuildTests(SshFleetFixture rig, PackedFeed feed)
         var r = await p.RunAsync("Good", "detailed");
         var log = TestProject.Log(r);
 
+        Assert.Contains($"RmoteExec: echo shown-output-{marker} # shown-command-{marker}", log);  // a command is logged at normal importance...
+        Assert.DoesNotContain($"hidden-command-{marker}", log);                                  // ...unless EchoOff
         // The last exec's canonical error line fails the build; everything before it ran.
         Assert.NotEqual(0, r.ExitCode);
         foreach (var h in rig.Hosts)
@@ -52,8 +54,6 @@ public sealed class ExecLikeMsBuildTests(SshFleetFixture rig, PackedFeed feed)
             Assert.Contains($"error RMT0005: {h.Name}: RmoteExec failed: `echo 'migrate : warning MIG0002: column dropped'; echo 'error XX1234: only text here'` "
                 + "wrote 1 error line(s) (exit 0): error XX1234: only text here (a line in MSBuild's error format; IgnoreStandardErrorWarningFormat reads such lines as plain output)", log);
         }
-        Assert.Contains($"RmoteExec: echo shown-output-{marker} # shown-command-{marker}", log);  // a command is logged at normal importance...
-        Assert.DoesNotContain($"hidden-command-{marker}", log);                                  // ...unless EchoOff
     }
 
     [Fact]
