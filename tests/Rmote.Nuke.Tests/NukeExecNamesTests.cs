@@ -1,8 +1,6 @@
 using Rmote.Nuke;
+using Rmote.Nuke.Tests.Support;
 using Rmote.TestRig;
-using Serilog;
-using Serilog.Core;
-using Serilog.Events;
 
 namespace Rmote.Nuke.Tests;
 
@@ -10,12 +8,6 @@ namespace Rmote.Nuke.Tests;
 [Collection("ssh")]
 public sealed class NukeExecNamesTests(SshFleetFixture rig)
 {
-    sealed class Capture : ILogEventSink
-    {
-        public List<string> Lines { get; } = [];
-        public void Emit(LogEvent e) { lock (Lines) Lines.Add($"{e.Level}: {e.RenderMessage()}"); }
-    }
-
     T Conn<T>(T s) where T : RmoteSettings => s
         .SetHosts(rig.Hosts.Select(h => h.Target))
         .SetIdentity(rig.Fleet.IdentityFile)
@@ -24,8 +16,7 @@ public sealed class NukeExecNamesTests(SshFleetFixture rig)
     [Fact]
     public void A_shell_line_an_argv_error_lines_echo_off_and_a_relative_working_directory()
     {
-        var capture = new Capture();
-        Log.Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(capture).CreateLogger();
+        using var capture = SerilogCapture.Install();
         var rel = "nuke-rel-" + Guid.NewGuid().ToString("n")[..8];
         foreach (var h in rig.Hosts) Directory.CreateDirectory(Path.Combine(h.SrvRoot, rel));
         try
