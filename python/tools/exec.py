@@ -99,6 +99,11 @@ async def _reap(proc):
         pass
 
 
+def _cwd(cwd):
+    # "~/app" is the login user's home, as in a shell; a build step states it on purpose.
+    return os.path.expanduser(cwd) if cwd else cwd
+
+
 def _describe(cmd):
     if isinstance(cmd, list):
         text = " ".join(cmd)
@@ -119,7 +124,7 @@ async def _run(argv, display, cwd, env, merge_env, stdin, check, timeout, merge_
         stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-        cwd=cwd, env=_env(env, merge_env), start_new_session=True,
+        cwd=_cwd(cwd), env=_env(env, merge_env), start_new_session=True,
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(data), timeout)
@@ -195,7 +200,7 @@ class Exec(Tool):
         deadline = None if timeout is None else time.monotonic() + timeout
         proc = await asyncio.create_subprocess_exec(
             *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=cwd, env=_env(env, merge_env), start_new_session=True,
+            cwd=_cwd(cwd), env=_env(env, merge_env), start_new_session=True,
         )
         queue = asyncio.Queue()  # type: asyncio.Queue
         tails = {"stdout": bytearray(), "stderr": bytearray()}

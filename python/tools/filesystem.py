@@ -301,7 +301,9 @@ class FileSystem(Tool):
     def mkdir(path, mode=None, parents=True):
         # type: (str, _Mode, bool) -> bool
         """Ensure ``path`` is a directory (with ``mode`` if given). Returns changed.
-        Missing parents are created when ``parents`` (with the default mode)."""
+        Missing parents are created when ``parents`` (with the default mode).
+        A leading ``~/`` is the login user's home folder."""
+        path = os.path.expanduser(path)
         want = file_mode(mode)
         if os.path.isdir(path):
             if want is not None and _stat.S_IMODE(os.stat(path).st_mode) != want:

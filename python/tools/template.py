@@ -106,6 +106,7 @@ class Template(Tool):
         text line that has none (rmote's rendering never writes one after the last
         line). Returns RenderResult{path, changed, sha256}."""
         text = rmote_template.render(template, variables, secrets=secrets)
+        path = os.path.expanduser(path)  # "~/app.conf": the login user's home, as in a shell
         if keep_final_newline and text and not text.endswith("\n") and not _ends_with_open_text_line(template):
             text += "\n"
         changed, digest = write_file(path, text.encode("utf-8"), file_mode(mode), owner_id(owner), group_id(group))

@@ -34,11 +34,18 @@ public static partial class RmoteAliases
         void OnLine(HostOutputLine line)
         {
             // Hosts stream at once: one line at a time keeps lines whole.
-            lock (gate) context.Log.Information("[{0}] {1}", line.Host, line.Text);
+            lock (gate)
+            {
+                // Error and warning lines (MSBuild's format, or the custom expressions) at their level, as Exec logs them.
+                switch (line.Diagnostic?.Severity)
+                {
+                    case OutputSeverity.Error: context.Log.Error("[{0}] {1}", line.Host, line.Text); break;
+                    case OutputSeverity.Warning: context.Log.Warning("[{0}] {1}", line.Host, line.Text); break;
+                    default: context.Log.Information("[{0}] {1}", line.Host, line.Text); break;
+                }
+            }
         }
-        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with
-        {
-            CommandLine = settings.NoShell ? command : null, ShellCommand = settings.NoShell ? null : command,
-        }), (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
+        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with { Command = command }),
+            (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
     }
 }

@@ -34,17 +34,22 @@ public static class RmoteTasks
     public static FleetResult<ExecOutcome> RmoteExec(Configure<RmoteExecSettings> configurator) =>
         RmoteExec(Configure(configurator));
 
-    /// <summary>Runs a command on every host (with <c>/bin/sh -c</c>, or split with shell quoting rules when NoShell).</summary>
+    /// <summary>Runs a command on every host: Command with <c>/bin/sh -c</c> (split with shell quoting rules when NoShell), or Arguments without a shell.</summary>
     public static FleetResult<ExecOutcome> RmoteExec(RmoteExecSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var command = Require(nameof(RmoteExec), settings.Command, nameof(settings.Command));
-        var noShell = settings.NoShell ?? false;
-        // Nuke's Command is a command line: run by /bin/sh -c, or split with shell quoting rules when NoShell.
-        return Run(nameof(RmoteExec), settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings, nameof(ExecStep.Command)) with
+        if (settings.Arguments is not { Count: > 0 }) Require(nameof(RmoteExec), settings.Command, nameof(settings.Command));
+        // Command (a shell line, split when NoShell) or Arguments (argv): the step names them as the settings do.
+        return Run(nameof(RmoteExec), settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings)), (ops, request, ct) => ops.ExecAsync(request, line =>
         {
-            CommandLine = noShell ? command : null, ShellCommand = noShell ? null : command,
-        }), (ops, request, ct) => ops.ExecAsync(request, line => Log.Information("[{Host}] {Line}", line.Host, line.Text), ct));
+            // Error and warning lines (MSBuild's format, or the custom expressions) at their level, as Exec logs them.
+            switch (line.Diagnostic?.Severity)
+            {
+                case OutputSeverity.Error: Log.Error("[{Host}] {Line}", line.Host, line.Text); break;
+                case OutputSeverity.Warning: Log.Warning("[{Host}] {Line}", line.Host, line.Text); break;
+                default: Log.Information("[{Host}] {Line}", line.Host, line.Text); break;
+            }
+        }, ct));
     }
 
     /// <summary>Restarts (or reloads) systemd units on every host and waits until each is active.</summary>

@@ -65,6 +65,19 @@ internal static class HostItems
         return specs;
     }
 
+    /// <summary>
+    /// The hosts' <c>DeployFolder</c> metadata (the targets default it to <c>$(RmoteDeployFolder)</c>): null when no host
+    /// has one. One task resolves relative remote paths against one folder, so the hosts must agree.
+    /// </summary>
+    public static string? DeployFolder(ITaskItem[] items)
+    {
+        var folders = items.Select(i => (Host: i.ItemSpec, Folder: i.GetMetadata("DeployFolder").Trim())).Where(x => x.Folder.Length > 0).ToList();
+        if (folders.Select(x => x.Folder).Distinct(StringComparer.Ordinal).Count() > 1)
+            throw new FormatException("RmoteHost metadata DeployFolder differs between hosts (" + string.Join(", ", folders.Select(x => $"{x.Host}: {x.Folder}"))
+                + "): a task resolves relative remote paths against one folder. Set DeployFolder on the task, or give absolute paths.");
+        return folders.Count > 0 ? folders[0].Folder : null;
+    }
+
     static int? Number(string text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 
     static TimeSpan? Milliseconds(string text) => Number(text) is { } ms ? TimeSpan.FromMilliseconds(ms) : null;

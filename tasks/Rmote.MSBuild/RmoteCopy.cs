@@ -21,7 +21,7 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>A local folder whose contents are copied (instead of <see cref="SourceFiles"/>).</summary>
     public string? SourceFolder { get; set; }
 
-    /// <summary>Folder on the hosts (absolute or <c>~/...</c>); with releases, the base folder holding <c>releases/</c> and <c>current</c>.</summary>
+    /// <summary>Folder on the hosts (absolute, <c>~/...</c>, or relative to the deploy folder); with releases, the base folder holding <c>releases/</c> and <c>current</c>.</summary>
     [Required]
     public string DestinationFolder { get; set; } = "";
 
@@ -112,6 +112,7 @@ public sealed class RmoteCopy : RmoteTask
         LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
         Retries = Retries,
         RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
+        DeployFolder = RemoteDeployFolder,
     }, ProjectDirectory);
 
     // The metadata MSBuild's own item types use for "where under the output folder", in the order the first one set wins:

@@ -6,18 +6,40 @@ using Rmote.Tools;
 namespace Rmote.MSBuild;
 
 /// <summary>
-/// Runs a command on every host. Output streams into the build log as it is produced, each line prefixed with its
-/// host; secret environment values are masked everywhere. A non-zero exit fails the task unless <see cref="IgnoreExitCode"/>.
+/// Runs a command on every host, with the names of MSBuild's <c>Exec</c>: <see cref="Command"/> is a shell line run by
+/// <c>/bin/sh -c</c>, <see cref="Arguments"/> a program and its arguments run without a shell. Output streams into the
+/// build log as it is produced, each line prefixed with its host; lines in MSBuild's error format (or matching
+/// <see cref="CustomErrorRegularExpression"/>/<see cref="CustomWarningRegularExpression"/>) are logged as errors and
+/// warnings, and an error line fails its host. Secret environment values are masked everywhere. A non-zero exit
+/// fails the task unless <see cref="IgnoreExitCode"/>.
 /// </summary>
 public sealed class RmoteExec : RmoteTask
 {
-    /// <summary>Program and arguments (an item list: <c>Command="dotnet;app.dll;--check"</c>), run without a shell.</summary>
-    public string[]? Command { get; set; }
+    /// <summary>A shell line run by <c>/bin/sh -c</c> on each host, as Exec's Command: <c>Command="echo restarting; systemctl restart app | tee -a log"</c>.</summary>
+    public string? Command { get; set; }
 
-    /// <summary>A script run by <c>/bin/sh -c</c> (instead of <see cref="Command"/>).</summary>
+    /// <summary>The older name of <see cref="Command"/> (a shell line); give one of the two.</summary>
     public string? ShellCommand { get; set; }
 
-    /// <summary>Working directory on the hosts.</summary>
+    /// <summary>
+    /// Program and arguments, run without a shell (an item list: <c>Arguments="dotnet;my app.dll;--check"</c>); each item
+    /// is one argument, blanks and quotes included. Instead of <see cref="Command"/>.
+    /// </summary>
+    public string[]? Arguments { get; set; }
+
+    /// <summary>Do not log the command (errors show <c>...</c> in its place), as Exec's EchoOff; the output is still logged.</summary>
+    public bool EchoOff { get; set; }
+
+    /// <summary>Log lines in MSBuild's error format (<c>error XX1234: ...</c>) as plain output instead of errors and warnings (default false).</summary>
+    public bool IgnoreStandardErrorWarningFormat { get; set; }
+
+    /// <summary>A .NET regular expression: matching output lines are logged as errors and fail their host.</summary>
+    public string? CustomErrorRegularExpression { get; set; }
+
+    /// <summary>A .NET regular expression: matching output lines (that are not errors) are logged as warnings.</summary>
+    public string? CustomWarningRegularExpression { get; set; }
+
+    /// <summary>Working directory on the hosts (a relative path is under the deploy folder, see <see cref="RmoteTask.DeployFolder"/>).</summary>
     public string? WorkingDirectory { get; set; }
 
     /// <summary><c>NAME=value</c> pairs added to the remote environment (values may be logged).</summary>
@@ -33,7 +55,7 @@ public sealed class RmoteExec : RmoteTask
     /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
     public override int Timeout { get; set; }
 
-    /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>).</summary>
+    /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>); error lines still do.</summary>
     public bool IgnoreExitCode { get; set; }
 
     /// <summary>Capture the output lines into <see cref="ConsoleOutput"/> (like Exec's ConsoleToMSBuild).</summary>
@@ -42,7 +64,7 @@ public sealed class RmoteExec : RmoteTask
     /// <summary>Importance of the output lines in the log: High (default: visible at minimal verbosity), Normal or Low.</summary>
     public string StandardOutputImportance { get; set; } = "High";
 
-    /// <summary>The exit code: 0 when every host exited 0, else the first non-zero code (-1 when a host could not run it).</summary>
+    /// <summary>The exit code: 0 when every host exited 0, else the first non-zero code (-1 when a host could not run it, or wrote error lines and exited 0, as Exec).</summary>
     [Output]
     public int ExitCode { get; private set; }
 
@@ -79,15 +101,22 @@ public sealed class RmoteExec : RmoteTask
                 env[pair[..eq]] = pair[(eq + 1)..];
                 if (secret) secrets.Add(pair[..eq]);
             }
+        if (!string.IsNullOrWhiteSpace(Command) && !string.IsNullOrWhiteSpace(ShellCommand))
+            throw new ArgumentException("Give Command (a shell line); ShellCommand is its older name: not both.");
         request = StepMapper.Exec(new ExecStep
         {
-            Command = Command,
-            ShellCommand = ShellCommand,
+            Command = string.IsNullOrWhiteSpace(Command) ? ShellCommand : Command,
+            Arguments = Arguments,
             WorkingDirectory = WorkingDirectory,
             EnvironmentVariables = env,
             SecretEnvironmentVariables = secrets,
             Timeout = StepInputs.Milliseconds(Timeout),
             IgnoreExitCode = IgnoreExitCode,
+            EchoOff = EchoOff,
+            IgnoreStandardErrorWarningFormat = IgnoreStandardErrorWarningFormat,
+            CustomErrorRegularExpression = CustomErrorRegularExpression,
+            CustomWarningRegularExpression = CustomWarningRegularExpression,
+            DeployFolder = RemoteDeployFolder,
         });
         return request;
     }
@@ -95,12 +124,18 @@ public sealed class RmoteExec : RmoteTask
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
-        PostMessage(MessageImportance.Normal, null, $"RmoteExec: {request!.Display}");
-        var result = await ops.ExecAsync(request, line => PostMessage(importance, line.Host, line.Text), cancellationToken).ConfigureAwait(false);
-        var codes = result.Select(r => r.Value?.ExitCode ?? (r.Error as RemoteExitCodeException)?.ExitCode ?? -1).ToList();
+        // EchoOff: not even "...": Exec logs nothing about the command then.
+        if (!request!.EchoOff) PostMessage(MessageImportance.Normal, null, $"RmoteExec: {request.Display}");
+        var result = await ops.ExecAsync(request, OnLine, cancellationToken).ConfigureAwait(false);
+        var codes = result.Select(r => r.Value?.ExitCode ?? r.Error switch
+        {
+            RemoteExitCodeException e => e.ExitCode,
+            RemoteOutputErrorException e => e.ExitCode,
+            _ => -1,
+        }).ToList();
         ExitCode = codes.FirstOrDefault(c => c != 0);
         if (ConsoleToMSBuild)
-            ConsoleOutput = [.. result.Select(r => r.Value?.Output ?? (r.Error as RemoteExitCodeException)?.Outcome.Output ?? [])
+            ConsoleOutput = [.. result.Select(r => r.Value?.Output ?? (r.Error as RemoteExitCodeException)?.Outcome.Output ?? (r.Error as RemoteOutputErrorException)?.Outcome.Output ?? [])
                 .SelectMany(lines => lines)
                 .Select(l =>
                 {
@@ -110,5 +145,16 @@ public sealed class RmoteExec : RmoteTask
                     return (ITaskItem)item;
                 })];
         return Report(result);
+    }
+
+    // An error or warning line is logged as one, with the code, file and position the line gave (as Exec does).
+    void OnLine(HostOutputLine line)
+    {
+        if (line.Diagnostic is not { } d)
+        {
+            PostMessage(importance, line.Host, line.Text);
+            return;
+        }
+        Post(() => LogDiagnostic(d.Severity == OutputSeverity.Error, d.Subcategory, d.Code, d.File, d.Line, d.Column, d.EndLine, d.EndColumn, $"{line.Host}: {d.Text}"));
     }
 }

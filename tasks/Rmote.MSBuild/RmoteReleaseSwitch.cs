@@ -29,6 +29,7 @@ public sealed class RmoteReleaseSwitch : RmoteTask
     protected override object Validate() => request = StepMapper.ReleaseSwitch(new ReleaseSwitchStep
     {
         BaseFolder = BaseFolder, ReleaseId = ReleaseId, KeepReleases = KeepReleases, LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
+        DeployFolder = RemoteDeployFolder,
     });
 
     /// <inheritdoc/>

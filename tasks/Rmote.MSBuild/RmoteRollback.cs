@@ -29,6 +29,7 @@ public sealed class RmoteRollback : RmoteTask
     protected override object Validate() => request = StepMapper.Rollback(new RollbackStep
     {
         BaseFolder = BaseFolder, ToRelease = ToRelease, LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
+        DeployFolder = RemoteDeployFolder,
     });
 
     /// <inheritdoc/>

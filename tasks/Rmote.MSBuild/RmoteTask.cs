@@ -57,6 +57,13 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     bool CheckMode => WhatIf || (BuildEngine is IBuildEngine6 engine
         && engine.GetGlobalProperties().TryGetValue("RmoteWhatIf", out var value) && bool.TryParse(value, out var on) && on);
 
+    /// <summary>
+    /// The folder on the hosts that relative remote paths are resolved against (<c>DestinationFile="eco/app.conf"</c>
+    /// is <c>$(RmoteDeployFolder)/eco/app.conf</c>). Default: the hosts' <c>DeployFolder</c> metadata, which
+    /// <c>RmoteHost</c> items take from <c>$(RmoteDeployFolder)</c>. Without either, a relative remote path is refused.
+    /// </summary>
+    public string? DeployFolder { get; set; }
+
     /// <summary>One item per host: spec = the host, metadata Status (succeeded, failed, unreachable, skipped), Duration (seconds), Detail.</summary>
     [Output]
     public ITaskItem[] HostSummary { get; private set; } = [];
@@ -69,6 +76,9 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
 
     /// <summary>The project's folder: relative local paths are resolved against it.</summary>
     protected string ProjectDirectory => Path.GetDirectoryName(BuildEngine?.ProjectFileOfTaskNode) is { Length: > 0 } d ? d : Environment.CurrentDirectory;
+
+    /// <summary>What relative remote paths are resolved against: <see cref="DeployFolder"/>, else the hosts' one <c>DeployFolder</c> metadata.</summary>
+    protected string? RemoteDeployFolder { get; private set; }
 
     /// <summary>The error code of a host that failed this task's step.</summary>
     protected abstract string FailureCode { get; }
@@ -92,6 +102,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         try
         {
             specs = HostItems.Parse(Hosts, ProjectDirectory);
+            RemoteDeployFolder = StepInputs.Text(DeployFolder) ?? HostItems.DeployFolder(Hosts);
             if (Timeout < 0 || NoProgressTimeout < 0) throw new ArgumentException("Timeout and NoProgressTimeout are milliseconds (0: none).");
             if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts='user@host:port user@host2'");
             var (policy, percentage) = StepInputs.ParseFailurePolicy(FailurePolicy, nameof(FailurePolicy));
@@ -211,6 +222,16 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     void LogCodedError(string code, string? host, string message) =>
         Log.LogError(null!, code, null, BuildEngine?.ProjectFileOfTaskNode, BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0, 0, 0,
             "{0}", MsBuildNames.Of(host != null ? $"{host}: {message}" : message));
+
+    /// <summary>Logs an error or warning the remote output stated, at the position it gave (else the task's); call from the task's thread.</summary>
+    protected void LogDiagnostic(bool error, string? subcategory, string? code, string? file, int line, int column, int endLine, int endColumn, string message)
+    {
+        var at = file == null;
+        var f = file ?? BuildEngine?.ProjectFileOfTaskNode;
+        var (l, c) = at ? (BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0) : (line, column);
+        if (error) Log.LogError(subcategory!, code!, null, f, l, c, endLine, endColumn, "{0}", message);
+        else Log.LogWarning(subcategory!, code!, null, f, l, c, endLine, endColumn, "{0}", message);
+    }
 
     void LogCodedWarning(string code, string? host, string message) =>
         Log.LogWarning(null!, code, null, BuildEngine?.ProjectFileOfTaskNode, BuildEngine?.LineNumberOfTaskNode ?? 0, BuildEngine?.ColumnNumberOfTaskNode ?? 0, 0, 0,

@@ -20,7 +20,7 @@ public sealed class RmoteTemplate : RmoteTask
     /// <summary>Local template file.</summary>
     public string? TemplateFile { get; set; }
 
-    /// <summary>Destination file on the hosts.</summary>
+    /// <summary>Destination file on the hosts (absolute, <c>~/...</c>, or relative to the deploy folder: see <see cref="RmoteTask.DeployFolder"/>).</summary>
     [Required]
     public string DestinationFile { get; set; } = "";
 
@@ -86,6 +86,7 @@ public sealed class RmoteTemplate : RmoteTask
             FileMode = FileMode,
             Owner = Owner,
             Group = Group,
+            DeployFolder = RemoteDeployFolder,
         }, ProjectDirectory);
     }
 

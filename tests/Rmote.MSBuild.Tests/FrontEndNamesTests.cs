@@ -44,7 +44,7 @@ public sealed class FrontEndNamesTests(PackedFeed feed)
         var bad = await p.RunAsync("BadMode", "m");
         log = TestProject.Log(bad);
         Assert.NotEqual(0, bad.ExitCode);
-        Assert.Contains("error RMT0001: FileMode '0999' is not an octal mode such as 0644.", log);
+        Assert.Contains("error RMT0001: FileMode '0999' is not an octal mode: give 3 or 4 octal digits, such as 0644", log);
         Assert.False(File.Exists(Path.Combine(dest.Path, "x.conf")));
     }
 

@@ -62,7 +62,7 @@ public sealed class LocalTargetTests(PackedFeed feed)
                 <Message Importance="high" Text="LINES=@(Lines->Count()) CODE=$(Code)" />
               </Target>
               <Target Name="Bad">
-                <RmoteExec Hosts="@(RmoteHost)" Command="sh;-c;echo failing >&amp;2%3B exit 3" ContinueOnError="true" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="echo failing >&amp;2; exit 3" ContinueOnError="true" />
                 <RmoteServiceRestart Hosts="@(RmoteHost)" ServiceName="rmote-no-such-unit" Timeout="5000" ContinueOnError="true" />
               </Target>
               <Target Name="Slow">

@@ -24,7 +24,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
               </ItemGroup>
               <Target Name="Push">
                 <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="site" DestinationFolder="{dest}" ContinueOnError="ErrorAndContinue" />
-                <RmoteExec Hosts="@(RmoteHost)" Command="cat;{dest}/index.html" ContinueOnError="ErrorAndContinue" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="cat {dest}/index.html" ContinueOnError="ErrorAndContinue" />
               </Target>
             """);
         p.Write("site/index.html", "hello fleet");
@@ -60,7 +60,7 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
                 {string.Join("\n    ", rig.Hosts.Select(h => TestProject.HostItem(h, unique)))}
               </ItemGroup>
               <Target Name="Who">
-                <RmoteExec Hosts="@(RmoteHost)" Command="cat;{id}" />
+                <RmoteExec Hosts="@(RmoteHost)" Command="cat {id}" />
               </Target>
             """);
         var before = rig.Hosts.Select(Logins).ToList();

@@ -29,8 +29,19 @@ public sealed class StepInputsTests
     public void A_mode_that_is_not_octal_is_an_argument_error_naming_the_parameter(string text)
     {
         var e = Assert.Throws<ArgumentException>(() => StepInputs.ParseMode(text, "DirectoryMode"));
-        Assert.Equal($"DirectoryMode '{text}' is not an octal mode such as 0644. (Parameter 'DirectoryMode')", e.Message);
+        Assert.Equal($"DirectoryMode '{text}' is not an octal mode: give 3 or 4 octal digits, such as 0644 (rw-r--r--) or 0600 (rw-------). (Parameter 'DirectoryMode')", e.Message);
         Assert.Equal("DirectoryMode", e.ParamName);
+    }
+
+    [Theory]
+    [InlineData("u=rw", "0600")]
+    [InlineData("u=rw,g=r,o=", "0640")]
+    [InlineData("a=rx,u=rwx", "0755")]
+    [InlineData("=r", "0444")]
+    public void A_symbolic_mode_is_refused_with_its_octal_form_as_the_fix(string text, string octal)
+    {
+        var e = Assert.Throws<ArgumentException>(() => StepInputs.ParseMode(text, "FileMode"));
+        Assert.Equal($"FileMode '{text}' is not an octal mode: write FileMode=\"{octal}\" (the octal form of {text}). (Parameter 'FileMode')", e.Message);
     }
 
     [Theory]

@@ -117,7 +117,7 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void A_command_line_is_split_with_quotes_and_run_without_a_shell()
     {
-        var r = StepMapper.Exec(new ExecStep { CommandLine = "dotnet 'My App.dll' --name \"a b\"" });
+        var r = StepMapper.Exec(new ExecStep { Command = "dotnet 'My App.dll' --name \"a b\"", NoShell = true });
         Assert.Equal(["dotnet", "My App.dll", "--name", "a b"], r.Command);
         Assert.Null(r.ShellCommand);
         Assert.Equal("dotnet My App.dll --name a b", r.Display);
@@ -128,7 +128,7 @@ public sealed class StepMapperTests : IDisposable
     {
         var r = StepMapper.Exec(new ExecStep
         {
-            ShellCommand = "echo $X | tr a b", WorkingDirectory = " /srv ", EnvironmentVariables = new Dictionary<string, string> { ["X"] = "1", ["K"] = "s3cret" },
+            Command = "echo $X | tr a b", WorkingDirectory = " /srv ", EnvironmentVariables = new Dictionary<string, string> { ["X"] = "1", ["K"] = "s3cret" },
             SecretEnvironmentVariables = ["K"], Timeout = TimeSpan.FromSeconds(3),
         });
         Assert.Null(r.Command);
@@ -138,18 +138,69 @@ public sealed class StepMapperTests : IDisposable
         Assert.Equal(["K"], r.SecretEnvironmentNames);
         Assert.Equal(TimeSpan.FromSeconds(3), r.Timeout);
         Assert.False(r.IgnoreExitCode);
-        var argv = StepMapper.Exec(new ExecStep { Command = ["true"], EnvironmentVariables = new Dictionary<string, string>() });
+        Assert.False(r.EchoOff || r.IgnoreStandardErrorWarningFormat);
+        Assert.Null(r.CustomErrorRegularExpression);
+        var argv = StepMapper.Exec(new ExecStep { Arguments = ["printf", "%s\n", "a b"], EnvironmentVariables = new Dictionary<string, string>() });
+        Assert.Equal(["printf", "%s\n", "a b"], argv.Command);
+        Assert.Null(argv.ShellCommand);
         Assert.Null(argv.Environment);
         Assert.Null(argv.Timeout);
     }
 
-    [Theory]
-    [InlineData(null, null, null, "Give Command or ShellCommand: there is nothing to run.")]
-    [InlineData("a", null, "b", "Give Command or ShellCommand, not both.")]
-    [InlineData(null, "x 'y", null, "Command 'x 'y' has an unclosed ' quote.")]
-    public void An_exec_that_cannot_run_is_an_argument_error(string? argv0, string? line, string? shell, string message)
+    [Fact]
+    public void A_command_is_a_shell_line_as_in_msbuild_exec_and_echo_off_hides_it()
     {
-        var step = new ExecStep { Command = argv0 is null ? null : [argv0], CommandLine = line, ShellCommand = shell };
+        var r = StepMapper.Exec(new ExecStep { Command = "echo restarting; echo done | tr a-z A-Z", EchoOff = true, IgnoreStandardErrorWarningFormat = true,
+            CustomErrorRegularExpression = "^FATAL", CustomWarningRegularExpression = "^WARN" });
+        Assert.Equal("echo restarting; echo done | tr a-z A-Z", r.ShellCommand);
+        Assert.Null(r.Command);
+        Assert.Equal("...", r.Display);
+        Assert.True(r.IgnoreStandardErrorWarningFormat);
+        Assert.Equal(("^FATAL", "^WARN"), (r.CustomErrorRegularExpression, r.CustomWarningRegularExpression));
+    }
+
+    [Fact]
+    public void A_custom_expression_that_does_not_parse_is_refused_by_name_before_anything_runs()
+    {
+        var e = Assert.Throws<ArgumentException>(() => StepMapper.Exec(new ExecStep { Command = "true", CustomErrorRegularExpression = "error(" }));
+        Assert.StartsWith("CustomErrorRegularExpression 'error(' is not a valid regular expression: ", e.Message);
+        Assert.Contains("Fix the expression", e.Message);
+        var w = Assert.Throws<ArgumentException>(() => StepMapper.Exec(new ExecStep { Command = "true", CustomWarningRegularExpression = "[" }));
+        Assert.StartsWith("CustomWarningRegularExpression '[' is not a valid regular expression: ", w.Message);
+    }
+
+    [Fact]
+    public void Relative_remote_paths_are_under_the_deploy_folder_or_refused_with_the_fix()
+    {
+        const string Deploy = "/srv/app";
+        Assert.Equal("/srv/app/eco/rel.conf", StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "eco/rel.conf", DeployFolder = Deploy }, project).Path);
+        Assert.Equal("/srv/app/current", StepMapper.Exec(new ExecStep { Command = "true", WorkingDirectory = "./current", DeployFolder = Deploy + "/" }).WorkingDirectory);
+        Assert.Equal("/srv/app/web", StepMapper.Copy(new CopyStep { SourceFolder = "p", DestinationFolder = "web", DeployFolder = Deploy }, project).Options.DestinationFolder);
+        Assert.Equal("/srv/other", StepMapper.ReleaseSwitch(new ReleaseSwitchStep { BaseFolder = "../other", ReleaseId = "r1", DeployFolder = Deploy }).BaseFolder);
+        Assert.Equal("~/apps/app", StepMapper.Rollback(new RollbackStep { BaseFolder = "app", DeployFolder = "~/apps" }).BaseFolder);
+        // Absolute paths and the home folder stated on purpose stay as written.
+        Assert.Equal("/etc/app.conf", StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "/etc/app.conf", DeployFolder = Deploy }, project).Path);
+        Assert.Equal("~/app.conf", StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "~/app.conf" }, project).Path);
+
+        var none = Assert.Throws<ArgumentException>(() => StepMapper.Template(new TemplateStep { Template = "x", DestinationFile = "eco/rel.conf" }, project));
+        Assert.StartsWith("DestinationFile 'eco/rel.conf' is a relative path and there is no deploy folder to put it under (the host would write it under "
+            + "the login user's home folder). Give an absolute path (such as /srv/app/eco/rel.conf), ~/eco/rel.conf to mean the home folder, or set DeployFolder", none.Message);
+        var cwd = Assert.Throws<ArgumentException>(() => StepMapper.Exec(new ExecStep { Command = "true", WorkingDirectory = "current" }));
+        Assert.StartsWith("WorkingDirectory 'current' is a relative path", cwd.Message);
+        var relativeBase = Assert.Throws<ArgumentException>(() => StepMapper.Rollback(new RollbackStep { BaseFolder = "app", DeployFolder = "apps" }));
+        Assert.StartsWith("DeployFolder 'apps' must be an absolute path on the hosts (or start with ~/): BaseFolder 'app' is resolved against it.", relativeBase.Message);
+        var user = Assert.Throws<ArgumentException>(() => StepMapper.Exec(new ExecStep { Command = "true", WorkingDirectory = "~bob/x", DeployFolder = Deploy }));
+        Assert.StartsWith("WorkingDirectory '~bob/x': only ~/ (the login user's home folder) is expanded on the hosts.", user.Message);
+    }
+
+    [Theory]
+    [InlineData(null, null, false, "Give Command (a shell line) or Arguments (program and arguments): there is nothing to run.")]
+    [InlineData("a", "b", false, "Give Command (a shell line) or Arguments (program and arguments), not both.")]
+    [InlineData(null, "x 'y", true, "Command 'x 'y' has an unclosed ' quote.")]
+    [InlineData("a", null, true, "NoShell splits Command; Arguments never runs a shell: drop NoShell.")]
+    public void An_exec_that_cannot_run_is_an_argument_error(string? argv0, string? command, bool noShell, string message)
+    {
+        var step = new ExecStep { Arguments = argv0 is null ? null : [argv0], Command = command, NoShell = noShell };
         Assert.StartsWith(message, Assert.Throws<ArgumentException>(() => StepMapper.Exec(step)).Message);
     }
 
@@ -248,8 +299,8 @@ public sealed class StepMapperTests : IDisposable
     public void Steps_that_wait_on_the_host_get_that_wait_plus_a_grace_as_their_bound()
     {
         var generic = TimeSpan.FromSeconds(100);
-        Assert.Equal(TimeSpan.FromSeconds(13), StepBounds.For(StepMapper.Exec(new ExecStep { Command = ["x"], Timeout = TimeSpan.FromSeconds(3) }), generic));
-        Assert.Null(StepBounds.For(StepMapper.Exec(new ExecStep { Command = ["x"] }), generic));
+        Assert.Equal(TimeSpan.FromSeconds(13), StepBounds.For(StepMapper.Exec(new ExecStep { Command = "x", Timeout = TimeSpan.FromSeconds(3) }), generic));
+        Assert.Null(StepBounds.For(StepMapper.Exec(new ExecStep { Arguments = ["x"] }), generic));
         Assert.Equal(TimeSpan.FromSeconds(70), StepBounds.For(StepMapper.ServiceRestart(new ServiceRestartStep { ServiceNames = ["a", "b"] }), generic));
         Assert.Equal(TimeSpan.FromSeconds(75), StepBounds.For(StepMapper.WaitForHealthy(new WaitForHealthyStep { Url = "http://x" }), generic));
         Assert.Equal(generic, StepBounds.For(StepMapper.Rollback(new RollbackStep { BaseFolder = "/srv/app" }), generic));

@@ -22,4 +22,16 @@ public sealed class RmoteExecSettings : RmoteSettings
 
     /// <summary>Run the command without <c>/bin/sh -c</c>: split into program and arguments with shell quoting rules (<c>'a b'</c>, <c>"a b"</c>, <c>a\ b</c>), nothing expanded.</summary>
     public bool NoShell { get; set; }
+
+    /// <summary>Do not show the command in logs and errors (<c>...</c> in its place), as MSBuild's Exec EchoOff; its output is still logged.</summary>
+    public bool EchoOff { get; set; }
+
+    /// <summary>Read output lines in MSBuild's error format (<c>error XX1234: ...</c>) as plain output; by default they are errors (failing the host) and warnings.</summary>
+    public bool IgnoreStandardErrorWarningFormat { get; set; }
+
+    /// <summary>A .NET regular expression: matching output lines are errors and fail their host.</summary>
+    public string? CustomErrorRegularExpression { get; set; }
+
+    /// <summary>A .NET regular expression: matching output lines (that are not errors) are warnings.</summary>
+    public string? CustomWarningRegularExpression { get; set; }
 }

@@ -51,4 +51,36 @@ public static class RmoteExecSettingsExtensions
         settings.NoShell = noShell;
         return settings;
     }
+
+    /// <summary>Does not show the command in logs and errors (its output still shows).</summary>
+    public static RmoteExecSettings WithEchoOff(this RmoteExecSettings settings, bool echoOff = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.EchoOff = echoOff;
+        return settings;
+    }
+
+    /// <summary>Reads output lines in MSBuild's error format as plain output.</summary>
+    public static RmoteExecSettings WithIgnoreStandardErrorWarningFormat(this RmoteExecSettings settings, bool ignore = true)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.IgnoreStandardErrorWarningFormat = ignore;
+        return settings;
+    }
+
+    /// <summary>Output lines matching <paramref name="expression"/> are errors and fail their host.</summary>
+    public static RmoteExecSettings WithCustomErrorRegularExpression(this RmoteExecSettings settings, string expression)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.CustomErrorRegularExpression = expression;
+        return settings;
+    }
+
+    /// <summary>Output lines matching <paramref name="expression"/> are warnings.</summary>
+    public static RmoteExecSettings WithCustomWarningRegularExpression(this RmoteExecSettings settings, string expression)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.CustomWarningRegularExpression = expression;
+        return settings;
+    }
 }

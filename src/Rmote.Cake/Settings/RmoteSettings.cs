@@ -79,4 +79,11 @@ public abstract class RmoteSettings
 
     /// <summary>With <see cref="FailurePolicy.MaxFailurePercentage"/>: the percentage of failed hosts tolerated before stopping.</summary>
     public double MaxFailurePercentage { get; set; }
+
+    /// <summary>
+    /// The folder on the hosts that relative remote paths (a template's destination file, a working directory, a copy's
+    /// destination folder) are resolved against. Null: a relative remote path is refused, never written under the
+    /// login user's home folder.
+    /// </summary>
+    public string? DeployFolder { get; set; }
 }

@@ -133,4 +133,12 @@ public static class RmoteSettingsExtensions
         settings.MaxFailurePercentage = maxFailurePercentage;
         return settings;
     }
+
+    /// <summary>Sets the folder on the hosts that relative remote paths are resolved against.</summary>
+    public static T WithDeployFolder<T>(this T settings, string deployFolder) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.DeployFolder = deployFolder;
+        return settings;
+    }
 }

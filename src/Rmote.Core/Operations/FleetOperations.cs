@@ -102,6 +102,9 @@ public sealed partial class FleetOperations
         request.Validate();
         if (WhatIf) return PreviewExecAsync(request, cancellationToken);
         var masker = SecretMasker.For(request);
+        var rules = ExecOutputRules.For(request);
+        // EchoOff: a remote error quoting the command (a timeout, a missing program) reads "..." in its place.
+        var hider = request.EchoOff ? SecretMasker.Hiding(request.CommandText) : null;
         // A build step's variables add to the host's environment (as MSBuild's Exec does), hence MergeEnv below;
         // the Exec tool's own default is rmote's (env replaces the environment).
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
@@ -120,17 +123,20 @@ public sealed partial class FleetOperations
                 await foreach (var item in stream.ConfigureAwait(false))
                 {
                     if (item.Stream == OutputStream.Exit) { exit = item.ExitCode; continue; }
-                    var line = new HostOutputLine(p.Name, item.Stream, masker.Mask(item.Line ?? ""));
+                    var text = masker.Mask(item.Line ?? "");
+                    var line = new HostOutputLine(p.Name, item.Stream, text) { Diagnostic = rules.Classify(text) };
                     lines.Add(line);
                     onLine?.Invoke(line);
                 }
             }
             // Remote errors may quote the process's output or a path built from a secret: never let one through.
-            catch (Exception e) when (masker.Mask(e) is var masked && masked != e)
+            catch (Exception e) when ((hider?.Mask(masker.Mask(e)) ?? masker.Mask(e)) is var masked && masked != e)
             {
                 throw masked;
             }
             var outcome = new ExecOutcome { Host = p.Name, ExitCode = exit ?? -1, Output = lines, Duration = sw.Elapsed };
+            if (lines.Any(l => l.Diagnostic?.Severity == OutputSeverity.Error))
+                throw new RemoteOutputErrorException(outcome, masker.Mask(request.Display));
             if (outcome.ExitCode != 0 && !request.IgnoreExitCode)
                 throw new RemoteExitCodeException(outcome, masker.Mask(request.Display));
             return outcome;

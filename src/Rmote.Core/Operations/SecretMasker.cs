@@ -18,10 +18,21 @@ internal sealed class SecretMasker
     const string Stars = "***";
 
     readonly string[] secrets;
+    readonly string replacement;
 
-    public SecretMasker(IEnumerable<string?> values) =>
+    public SecretMasker(IEnumerable<string?> values, string replacement = Stars)
+    {
         // Longest first, so a secret containing another (a whole value and its lines) is masked whole.
         secrets = values.OfType<string>().SelectMany(Forms).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToArray();
+        this.replacement = replacement;
+    }
+
+    /// <summary>
+    /// Hides a command (EchoOff) as MSBuild's <c>Exec</c> does: <c>...</c> in its place, in every form a remote error
+    /// quotes it (whole, and shortened to its first 197 characters as the Exec tool does past 200).
+    /// </summary>
+    public static SecretMasker Hiding(string command) =>
+        new(command.Length > 200 ? [command, command[..197]] : [command], "...");
 
     public static SecretMasker For(ExecRequest r) => new(r.SecretEnvironmentNames
         .Select(n => r.Environment != null && r.Environment.TryGetValue(n, out var v) ? v : null));
@@ -34,7 +45,7 @@ internal sealed class SecretMasker
     public string Mask(string text)
     {
         foreach (var s in secrets)
-            if (text.Contains(s, StringComparison.Ordinal)) text = text.Replace(s, Stars, StringComparison.Ordinal);
+            if (text.Contains(s, StringComparison.Ordinal)) text = text.Replace(s, replacement, StringComparison.Ordinal);
         return text;
     }
 

@@ -17,8 +17,31 @@ public static class StepInputs
         var t = text.Trim();
         if (t.StartsWith("0o", StringComparison.OrdinalIgnoreCase)) t = t[2..];
         if (t.Length is 0 or > 4 || !t.All(c => c is >= '0' and <= '7'))
-            throw new ArgumentException($"{parameter} '{text}' is not an octal mode such as 0644.", parameter);
+            throw new ArgumentException(Symbolic(t) is { } octal
+                ? $"{parameter} '{text}' is not an octal mode: write {parameter}=\"{FormatMode(octal)}\" (the octal form of {t})."
+                : $"{parameter} '{text}' is not an octal mode: give 3 or 4 octal digits, such as 0644 (rw-r--r--) or 0600 (rw-------).", parameter);
         return (UnixFileMode)Convert.ToInt32(t, 8);
+    }
+
+    // chmod's absolute symbolic form ("u=rw,g=r,o="), for the fix in the message: who=perms clauses from nothing.
+    static UnixFileMode? Symbolic(string text)
+    {
+        var mode = 0;
+        foreach (var clause in text.Split(','))
+        {
+            var eq = clause.IndexOf('=');
+            if (eq < 0 || clause[..eq].Any(c => c is not ('u' or 'g' or 'o' or 'a')) || clause[(eq + 1)..].Any(c => c is not ('r' or 'w' or 'x'))) return null;
+            var who = eq == 0 ? "a" : clause[..eq];
+            var perms = clause[(eq + 1)..];
+            var bits = (perms.Contains('r') ? 4 : 0) | (perms.Contains('w') ? 2 : 0) | (perms.Contains('x') ? 1 : 0);
+            foreach (var w in who)
+            {
+                if (w is 'u' or 'a') mode |= bits << 6;
+                if (w is 'g' or 'a') mode |= bits << 3;
+                if (w is 'o' or 'a') mode |= bits;
+            }
+        }
+        return (UnixFileMode)mode;
     }
 
     /// <summary>A mode as the host's tools take it (<c>"0640"</c>).</summary>
@@ -86,6 +109,47 @@ public static class StepInputs
         if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
             path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "");
         return Path.GetFullPath(path, baseFolder);
+    }
+
+    /// <summary>
+    /// A path on the hosts, by the one rule of every remote path parameter: an absolute path stays as it is; <c>~</c>
+    /// and <c>~/...</c> are the login user's home folder, on purpose; a relative path is under
+    /// <paramref name="deployFolder"/> (<c>eco/rel.conf</c> with deploy folder <c>/srv/app</c> is <c>/srv/app/eco/rel.conf</c>).
+    /// Without a deploy folder a relative path is refused: the host would put it under the login user's home folder,
+    /// where nobody looks. Null or blank: null.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The path holds a NUL or starts with <c>~name</c>, it is relative with no deploy folder, or the deploy folder is
+    /// itself relative; the message names <paramref name="parameter"/> as the user wrote it, and the fix.
+    /// </exception>
+    public static string? RemotePath(string? path, string parameter, string? deployFolder)
+    {
+        if (Text(path) is not { } p) return null;
+        if (p.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException($"{parameter} contains a NUL character.", parameter);
+        if (p.StartsWith('/') || p == "~" || p.StartsWith("~/", StringComparison.Ordinal)) return p;
+        if (p.StartsWith('~'))
+            throw new ArgumentException($"{parameter} '{p}': only ~/ (the login user's home folder) is expanded on the hosts. Give an absolute path.", parameter);
+        if (Text(deployFolder) is not { } folder)
+            throw new ArgumentException($"{parameter} '{p}' is a relative path and there is no deploy folder to put it under (the host would "
+                + $"write it under the login user's home folder). Give an absolute path (such as /srv/app/{p}), ~/{p} to mean the home folder, "
+                + "or set DeployFolder (MSBuild: $(RmoteDeployFolder), or RmoteHost metadata DeployFolder).", parameter);
+        if (!folder.StartsWith('/') && folder != "~" && !folder.StartsWith("~/", StringComparison.Ordinal))
+            throw new ArgumentException($"DeployFolder '{folder}' must be an absolute path on the hosts (or start with ~/): {parameter} '{p}' is resolved against it.", "DeployFolder");
+        return Join(folder, p);
+    }
+
+    // Lexical: "." and ".." of the relative part are resolved so logs show where the file goes.
+    static string Join(string folder, string relative)
+    {
+        var parts = new List<string>(folder.Split('/'));
+        foreach (var part in relative.Split('/'))
+        {
+            if (part is "" or ".") continue;
+            if (part == ".." && parts.Count > 1 && parts[^1] is not ("" or "~" or "..")) parts.RemoveAt(parts.Count - 1);
+            else if (part != "..") parts.Add(part);
+        }
+        var joined = string.Join('/', parts.Where((x, i) => i == 0 || x.Length > 0));
+        return joined.Length == 0 ? "/" : joined;
     }
 
     /// <summary>Trimmed text, or null for null or blank.</summary>

@@ -20,7 +20,7 @@ public static class StepMapper
         var folder = StepInputs.LocalPath(step.SourceFolder, localFolder);
         if (hasFiles == (folder != null))
             throw new ArgumentException(hasFiles ? "Give SourceFiles or SourceFolder, not both." : "Give SourceFiles or SourceFolder: there is nothing to copy.");
-        var destination = Required(step.DestinationFolder, nameof(step.DestinationFolder));
+        var destination = Required(StepInputs.RemotePath(step.DestinationFolder, nameof(step.DestinationFolder), step.DeployFolder), nameof(step.DestinationFolder));
         var allowDangerous = step.AllowDangerousDestination ?? false;
         // Before anything connects: "$(DeployDir)/" with DeployDir unset is "/".
         DestinationPath.ValidateRoot(destination, allowDangerous, nameof(step.DestinationFolder));
@@ -56,26 +56,39 @@ public static class StepMapper
         };
     }
 
-    /// <summary>The exec request of <paramref name="step"/>.</summary>
+    /// <summary>
+    /// The exec request of <paramref name="step"/>: <see cref="ExecStep.Command"/> is a shell line (as MSBuild's
+    /// <c>Exec</c>), <see cref="ExecStep.Arguments"/> an argv; custom expressions are checked here, before anything connects.
+    /// </summary>
     public static ExecRequest Exec(ExecStep step)
     {
         ArgumentNullException.ThrowIfNull(step);
-        var given = (step.Command is { Count: > 0 } ? 1 : 0) + (StepInputs.Text(step.CommandLine) != null ? 1 : 0) + (StepInputs.Text(step.ShellCommand) != null ? 1 : 0);
-        if (given != 1) throw new ArgumentException(given == 0 ? "Give Command or ShellCommand: there is nothing to run." : "Give Command or ShellCommand, not both.");
+        var command = StepInputs.Text(step.Command) != null ? step.Command : null;
+        var argv = step.Arguments is { Count: > 0 } a ? a : null;
+        if ((command == null) == (argv == null))
+            throw new ArgumentException(argv == null ? "Give Command (a shell line) or Arguments (program and arguments): there is nothing to run."
+                : "Give Command (a shell line) or Arguments (program and arguments), not both.", nameof(step.Command));
+        if (argv != null && step.NoShell == true) throw new ArgumentException("NoShell splits Command; Arguments never runs a shell: drop NoShell.", nameof(step.NoShell));
         if (step.Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.", nameof(step.Timeout));
         var env = step.EnvironmentVariables ?? new Dictionary<string, string>();
         var secrets = step.SecretEnvironmentVariables ?? [];
-        return new ExecRequest
+        var request = new ExecRequest
         {
-            Command = step.Command is { Count: > 0 } argv ? argv
-                : step.CommandLine is { } line && StepInputs.Text(line) != null ? StepInputs.SplitCommandLine(line, nameof(step.Command)) : null,
-            ShellCommand = StepInputs.Text(step.ShellCommand) != null ? step.ShellCommand : null,
-            WorkingDirectory = StepInputs.Text(step.WorkingDirectory),
+            Command = argv ?? (step.NoShell == true ? StepInputs.SplitCommandLine(command!, nameof(step.Command)) : null),
+            ShellCommand = step.NoShell == true ? null : command,
+            WorkingDirectory = StepInputs.RemotePath(step.WorkingDirectory, nameof(step.WorkingDirectory), step.DeployFolder),
             Environment = env.Count > 0 ? new Dictionary<string, string>(env, StringComparer.Ordinal) : null,
             SecretEnvironmentNames = [.. secrets],
             Timeout = step.Timeout,
             IgnoreExitCode = step.IgnoreExitCode ?? false,
+            EchoOff = step.EchoOff ?? false,
+            IgnoreStandardErrorWarningFormat = step.IgnoreStandardErrorWarningFormat ?? false,
+            CustomErrorRegularExpression = string.IsNullOrEmpty(step.CustomErrorRegularExpression) ? null : step.CustomErrorRegularExpression,
+            CustomWarningRegularExpression = string.IsNullOrEmpty(step.CustomWarningRegularExpression) ? null : step.CustomWarningRegularExpression,
         };
+        // Bad expressions fail here, named, before any host is contacted.
+        _ = ExecOutputRules.For(request);
+        return request;
     }
 
     /// <summary>The template request of <paramref name="step"/>; a template file must exist.</summary>
@@ -92,7 +105,7 @@ public static class StepMapper
         {
             Text = text,
             LocalFile = file,
-            Path = Required(step.DestinationFile, nameof(step.DestinationFile)),
+            Path = Required(StepInputs.RemotePath(step.DestinationFile, nameof(step.DestinationFile), step.DeployFolder), nameof(step.DestinationFile)),
             Variables = new Dictionary<string, object?>(variables, StringComparer.Ordinal),
             HostVariables = step.HostVariables ?? HostVariables.None,
             SecretVariableNames = [.. secrets],
@@ -126,7 +139,7 @@ public static class StepMapper
         ArgumentNullException.ThrowIfNull(step);
         return new ReleaseSwitchRequest
         {
-            BaseFolder = Required(step.BaseFolder, nameof(step.BaseFolder)),
+            BaseFolder = Required(StepInputs.RemotePath(step.BaseFolder, nameof(step.BaseFolder), step.DeployFolder), nameof(step.BaseFolder)),
             ReleaseId = Releases.ValidateId(Required(step.ReleaseId, nameof(step.ReleaseId))),
             Keep = step.KeepReleases is > 0 ? step.KeepReleases : null,
             LockWait = step.LockTimeout,
@@ -140,7 +153,7 @@ public static class StepMapper
         var to = StepInputs.Text(step.ToRelease);
         return new ReleaseRollbackRequest
         {
-            BaseFolder = Required(step.BaseFolder, nameof(step.BaseFolder)),
+            BaseFolder = Required(StepInputs.RemotePath(step.BaseFolder, nameof(step.BaseFolder), step.DeployFolder), nameof(step.BaseFolder)),
             To = to != null ? Releases.ValidateId(to) : null,
             LockWait = step.LockTimeout,
         };

@@ -3,7 +3,7 @@ namespace Rmote.Nuke;
 /// <summary>Settings of <see cref="RmoteTasks.RmoteExec(Configure{RmoteExecSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteExecSettings : RmoteSettings
 {
-    /// <summary>The command, run with <c>/bin/sh -c</c>.</summary>
+    /// <summary>The command: a shell line run with <c>/bin/sh -c</c> (split and run without a shell with <see cref="NoShell"/>).</summary>
     public string? Command { get; init; }
 
     /// <summary>The working directory on the hosts.</summary>
@@ -20,4 +20,19 @@ public sealed record RmoteExecSettings : RmoteSettings
 
     /// <summary>Whether the command runs without a shell (split with shell quoting rules).</summary>
     public bool? NoShell { get; init; }
+
+    /// <summary>Program and arguments, run without a shell (each item one argument); instead of <see cref="Command"/>.</summary>
+    public IReadOnlyList<string>? Arguments { get; init; }
+
+    /// <summary>Whether the command is hidden in logs and errors (<c>...</c> in its place); its output still shows.</summary>
+    public bool? EchoOff { get; init; }
+
+    /// <summary>Whether output lines in MSBuild's error format are plain output (by default they are errors and warnings).</summary>
+    public bool? IgnoreStandardErrorWarningFormat { get; init; }
+
+    /// <summary>A .NET regular expression: matching output lines are errors and fail their host.</summary>
+    public string? CustomErrorRegularExpression { get; init; }
+
+    /// <summary>A .NET regular expression: matching output lines (that are not errors) are warnings.</summary>
+    public string? CustomWarningRegularExpression { get; init; }
 }

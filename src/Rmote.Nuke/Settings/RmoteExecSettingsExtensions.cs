@@ -88,4 +88,28 @@ public static class RmoteExecSettingsExtensions
 
     /// <summary>Toggles <see cref="RmoteExecSettings.NoShell"/>: whether the command runs without a shell (split with shell quoting rules).</summary>
     public static RmoteExecSettings ToggleNoShell(this RmoteExecSettings settings) => settings with { NoShell = !(settings.NoShell ?? false) };
+
+    /// <summary>Sets the program and arguments, run without a shell.</summary>
+    public static RmoteExecSettings SetArguments(this RmoteExecSettings settings, params string[] values) => settings with { Arguments = [.. values] };
+
+    /// <summary>Resets the program and arguments to none.</summary>
+    public static RmoteExecSettings ResetArguments(this RmoteExecSettings settings) => settings with { Arguments = null };
+
+    /// <summary>Sets whether the command is hidden in logs and errors.</summary>
+    public static RmoteExecSettings SetEchoOff(this RmoteExecSettings settings, bool? value) => settings with { EchoOff = value };
+
+    /// <summary>Hides the command in logs and errors.</summary>
+    public static RmoteExecSettings EnableEchoOff(this RmoteExecSettings settings) => settings with { EchoOff = true };
+
+    /// <summary>Sets whether output lines in MSBuild's error format are plain output.</summary>
+    public static RmoteExecSettings SetIgnoreStandardErrorWarningFormat(this RmoteExecSettings settings, bool? value) => settings with { IgnoreStandardErrorWarningFormat = value };
+
+    /// <summary>Reads output lines in MSBuild's error format as plain output.</summary>
+    public static RmoteExecSettings EnableIgnoreStandardErrorWarningFormat(this RmoteExecSettings settings) => settings with { IgnoreStandardErrorWarningFormat = true };
+
+    /// <summary>Sets the expression whose matching output lines are errors.</summary>
+    public static RmoteExecSettings SetCustomErrorRegularExpression(this RmoteExecSettings settings, string? value) => settings with { CustomErrorRegularExpression = value };
+
+    /// <summary>Sets the expression whose matching output lines are warnings.</summary>
+    public static RmoteExecSettings SetCustomWarningRegularExpression(this RmoteExecSettings settings, string? value) => settings with { CustomWarningRegularExpression = value };
 }

@@ -27,6 +27,12 @@ public abstract record RmoteSettings : ConnectionSettings
     /// </summary>
     public bool? WhatIf { get; init; }
 
+    /// <summary>
+    /// The folder on the hosts that relative remote paths (a template's destination file, a working directory, a copy's
+    /// destination folder) are resolved against; null: a relative remote path is refused.
+    /// </summary>
+    public string? DeployFolder { get; init; }
+
     /// <summary>How many hosts are worked on at once (default 32).</summary>
     public int? MaxParallel { get; init; }
 

@@ -162,4 +162,10 @@ public static class RmoteSettingsExtensions
 
     /// <summary>Resets the percentage of failed hosts tolerated with <see cref="FailurePolicy.MaxFailurePercentage"/> to the default.</summary>
     public static T ResetMaxFailurePercentage<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { MaxFailurePercentage = null });
+
+    /// <summary>Sets the folder on the hosts that relative remote paths are resolved against.</summary>
+    public static T SetDeployFolder<T>(this T settings, string? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { DeployFolder = value });
+
+    /// <summary>Resets the deploy folder (relative remote paths are then refused).</summary>
+    public static T ResetDeployFolder<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { DeployFolder = null });
 }

@@ -36,8 +36,26 @@ public sealed record ExecRequest
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public Rmote.Fleet.FleetOptions? Fleet { get; init; }
 
-    /// <summary>How the command reads in logs (never includes environment values).</summary>
-    public string Display => ShellCommand ?? string.Join(' ', Command ?? []);
+    /// <summary>
+    /// The command is not shown: logs and error messages read <c>...</c> in its place (as MSBuild's <c>Exec</c>
+    /// <c>EchoOff</c>); its output still is.
+    /// </summary>
+    public bool EchoOff { get; init; }
+
+    /// <summary>Output lines in MSBuild's canonical error format (<c>error XX1234: ...</c>) are plain output, not errors and warnings.</summary>
+    public bool IgnoreStandardErrorWarningFormat { get; init; }
+
+    /// <summary>A .NET regular expression: a matching output line is an error and fails its host (see <see cref="ExecOutputRules"/>).</summary>
+    public string? CustomErrorRegularExpression { get; init; }
+
+    /// <summary>A .NET regular expression: a matching output line (not an error) is a warning.</summary>
+    public string? CustomWarningRegularExpression { get; init; }
+
+    /// <summary>How the command reads in logs (never includes environment values; <c>...</c> with <see cref="EchoOff"/>).</summary>
+    public string Display => EchoOff ? "..." : CommandText;
+
+    /// <summary>The command as given: the script, or the argv joined with blanks.</summary>
+    internal string CommandText => ShellCommand ?? string.Join(' ', Command ?? []);
 
     /// <summary>Throws <see cref="ArgumentException"/> when the request is incomplete or inconsistent (the operation calls it too).</summary>
     public void Validate()
@@ -47,5 +65,6 @@ public sealed record ExecRequest
         if (Command is { Count: 0 } || ShellCommand is { Length: 0 })
             throw new ArgumentException("The command is empty.");
         if (Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.");
+        _ = ExecOutputRules.For(this);
     }
 }

@@ -44,4 +44,6 @@ public sealed record CopyStep
     public int? Retries { get; init; }
     /// <summary>Pause before a retry (default 1 s).</summary>
     public TimeSpan? RetryDelay { get; init; }
+    /// <summary>The folder relative remote paths are resolved against (<see cref="StepInputs.RemotePath"/>).</summary>
+    public string? DeployFolder { get; init; }
 }

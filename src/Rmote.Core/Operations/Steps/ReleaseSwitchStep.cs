@@ -11,4 +11,6 @@ public sealed record ReleaseSwitchStep
     public int? KeepReleases { get; init; }
     /// <summary>How long to wait for a deploy holding the base's lock (default 60 s).</summary>
     public TimeSpan? LockTimeout { get; init; }
+    /// <summary>The folder relative remote paths are resolved against (<see cref="StepInputs.RemotePath"/>).</summary>
+    public string? DeployFolder { get; init; }
 }

@@ -21,4 +21,6 @@ public sealed record TemplateStep
     public string? Owner { get; init; }
     /// <summary>Group of the written file.</summary>
     public string? Group { get; init; }
+    /// <summary>The folder relative remote paths are resolved against (<see cref="StepInputs.RemotePath"/>).</summary>
+    public string? DeployFolder { get; init; }
 }
