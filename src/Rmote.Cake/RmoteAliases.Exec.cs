@@ -22,7 +22,7 @@ public static partial class RmoteAliases
     /// </summary>
     /// <example><code>
     /// var r = RmoteExec(hosts, "./migrate.sh", new RmoteExecSettings()
-    ///     .WithWorkingDirectory("/srv/app/current").WithSecretEnvironmentVariable("DB_PASSWORD", pw));
+    ///     .WithWorkingDirectory("/srv/app/current").WithSecretEnvironmentVariable("DB_PASSWORD"));
     /// </code></example>
     [CakeMethodAlias]
     [CakeAliasCategory("Exec")]
@@ -36,9 +36,9 @@ public static partial class RmoteAliases
             // Hosts stream at once: one line at a time keeps lines whole.
             lock (gate) context.Log.Information("[{0}] {1}", line.Host, line.Text);
         }
-        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with
+        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, folder => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with
         {
             CommandLine = settings.NoShell ? command : null, ShellCommand = settings.NoShell ? null : command,
-        }), (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
+        }, folder), (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
     }
 }

@@ -40,10 +40,10 @@ public static class RmoteTasks
         var command = Require(nameof(RmoteExec), settings.Command, nameof(settings.Command));
         var noShell = settings.NoShell ?? false;
         // Nuke's Command is a command line: run by /bin/sh -c, or split with shell quoting rules when NoShell.
-        return Run(nameof(RmoteExec), settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings, nameof(ExecStep.Command)) with
+        return Run(nameof(RmoteExec), settings, folder => StepMapper.Exec(StepParameters.From<ExecStep>(settings, nameof(ExecStep.Command)) with
         {
             CommandLine = noShell ? command : null, ShellCommand = noShell ? null : command,
-        }), (ops, request, ct) => ops.ExecAsync(request, line => Log.Information("[{Host}] {Line}", line.Host, line.Text), ct));
+        }, folder), (ops, request, ct) => ops.ExecAsync(request, line => Log.Information("[{Host}] {Line}", line.Host, line.Text), ct));
     }
 
     /// <summary>Restarts (or reloads) systemd units on every host and waits until each is active.</summary>

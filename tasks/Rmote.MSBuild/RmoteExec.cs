@@ -24,11 +24,15 @@ public sealed class RmoteExec : RmoteTask
     public string[]? EnvironmentVariables { get; set; }
 
     /// <summary>
-    /// Secret variables, masked as <c>***</c> in output and errors (each line of a multi-line value too): a bare
-    /// <c>NAME</c> takes the value of the build's own environment variable NAME, so the value is never a task parameter
-    /// (the safe form: binlogs and diagnostic logs record parameters); <c>NAME=value</c> is accepted too.
+    /// Names of secret variables (<c>SecretEnvironmentVariables="API_TOKEN;DB_PASSWORD"</c>): each takes the value of the
+    /// build's own environment variable of that name (or of <see cref="SecretsFile"/>'s line), so the value is never a
+    /// task parameter (binlogs and diagnostic logs record parameters), and is masked as <c>***</c> in output and errors.
+    /// The old <c>NAME=value</c> form is refused: a value in a parameter is exactly the leak.
     /// </summary>
     public string[]? SecretEnvironmentVariables { get; set; }
+
+    /// <summary>A local file of <c>NAME=VALUE</c> lines (mode 0600) for secrets the build's environment does not hold; the environment wins.</summary>
+    public string? SecretsFile { get; set; }
 
     /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
     public override int Timeout { get; set; }
@@ -62,33 +66,23 @@ public sealed class RmoteExec : RmoteTask
         if (!Enum.TryParse(StandardOutputImportance, true, out importance))
             throw new ArgumentException($"StandardOutputImportance '{StandardOutputImportance}' is not High, Normal or Low.");
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        var secrets = new List<string>();
-        foreach (var (pairs, secret) in new[] { (EnvironmentVariables, false), (SecretEnvironmentVariables, true) })
-            foreach (var pair in pairs ?? [])
-            {
-                var eq = pair.IndexOf('=');
-                if (secret && eq < 0)
-                {
-                    var name = pair.Trim();
-                    env[name] = SecretValues.FromEnvironment(name, nameof(SecretEnvironmentVariables));
-                    secrets.Add(name);
-                    continue;
-                }
-                // The message names the variable only: a malformed secret pair must not print its value.
-                if (eq <= 0) throw new ArgumentException($"Environment entry {(secret ? "(secret)" : $"'{pair}'")} is not NAME=value.");
-                env[pair[..eq]] = pair[(eq + 1)..];
-                if (secret) secrets.Add(pair[..eq]);
-            }
+        foreach (var pair in EnvironmentVariables ?? [])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"EnvironmentVariables entry '{pair}' is not NAME=value.");
+            env[pair[..eq]] = pair[(eq + 1)..];
+        }
         request = StepMapper.Exec(new ExecStep
         {
             Command = Command,
             ShellCommand = ShellCommand,
             WorkingDirectory = WorkingDirectory,
             EnvironmentVariables = env,
-            SecretEnvironmentVariables = secrets,
+            SecretEnvironmentVariables = SecretEnvironmentVariables,
+            SecretsFile = SecretsFile,
             Timeout = StepInputs.Milliseconds(Timeout),
             IgnoreExitCode = IgnoreExitCode,
-        });
+        }, ProjectDirectory);
         return request;
     }
 

@@ -56,23 +56,29 @@ public static class StepMapper
         };
     }
 
-    /// <summary>The exec request of <paramref name="step"/>.</summary>
-    public static ExecRequest Exec(ExecStep step)
+    /// <summary>The exec request of <paramref name="step"/>; secret values are looked up by name now (<see cref="SecretSource"/>).</summary>
+    public static ExecRequest Exec(ExecStep step, string? localFolder = null)
     {
         ArgumentNullException.ThrowIfNull(step);
         var given = (step.Command is { Count: > 0 } ? 1 : 0) + (StepInputs.Text(step.CommandLine) != null ? 1 : 0) + (StepInputs.Text(step.ShellCommand) != null ? 1 : 0);
         if (given != 1) throw new ArgumentException(given == 0 ? "Give Command or ShellCommand: there is nothing to run." : "Give Command or ShellCommand, not both.");
         if (step.Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.", nameof(step.Timeout));
-        var env = step.EnvironmentVariables ?? new Dictionary<string, string>();
-        var secrets = step.SecretEnvironmentVariables ?? [];
+        var env = new Dictionary<string, string>(step.EnvironmentVariables ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        var secrets = SecretSource.Resolve(step.SecretEnvironmentVariables ?? [], step.SecretsFile, localFolder ?? Environment.CurrentDirectory,
+            nameof(step.SecretEnvironmentVariables));
+        foreach (var (name, value) in secrets)
+            env[name] = env.ContainsKey(name)
+                ? throw new ArgumentException($"{name} is in both EnvironmentVariables and SecretEnvironmentVariables: a secret's value comes from the "
+                    + "controller's environment by name; remove it from EnvironmentVariables.", nameof(step.EnvironmentVariables))
+                : value;
         return new ExecRequest
         {
             Command = step.Command is { Count: > 0 } argv ? argv
                 : step.CommandLine is { } line && StepInputs.Text(line) != null ? StepInputs.SplitCommandLine(line, nameof(step.Command)) : null,
             ShellCommand = StepInputs.Text(step.ShellCommand) != null ? step.ShellCommand : null,
             WorkingDirectory = StepInputs.Text(step.WorkingDirectory),
-            Environment = env.Count > 0 ? new Dictionary<string, string>(env, StringComparer.Ordinal) : null,
-            SecretEnvironmentNames = [.. secrets],
+            Environment = env.Count > 0 ? env : null,
+            SecretEnvironmentNames = [.. secrets.Keys],
             Timeout = step.Timeout,
             IgnoreExitCode = step.IgnoreExitCode ?? false,
         };
@@ -86,15 +92,21 @@ public static class StepMapper
         var text = string.IsNullOrWhiteSpace(step.Template) ? null : step.Template;
         if ((text == null) == (file == null)) throw new ArgumentException("Give Template (text) or TemplateFile, exactly one.");
         if (file != null && !File.Exists(file)) throw new ArgumentException($"TemplateFile '{step.TemplateFile}' does not exist ({file}).", nameof(step.TemplateFile));
-        var variables = step.Variables ?? new Dictionary<string, object?>();
-        var secrets = step.SecretVariables ?? [];
+        var variables = new Dictionary<string, object?>(step.Variables ?? new Dictionary<string, object?>(), StringComparer.Ordinal);
+        var sources = step.SecretVariables ?? new Dictionary<string, string>();
+        foreach (var (variable, source) in sources)
+            variables[variable] = variables.ContainsKey(variable)
+                ? throw new ArgumentException($"Template variable '{variable}' is secret and also has a value in Variables: a secret's value comes from the "
+                    + "controller's environment by name; remove it from Variables.", nameof(step.Variables))
+                // One by one, so that an error names the template variable as well as the environment variable.
+                : SecretSource.Resolve([source], step.SecretsFile, localFolder, $"Secret variable '{variable}'").Values.Single();
         return new TemplateRequest
         {
             Text = text,
             LocalFile = file,
             Path = Required(step.DestinationFile, nameof(step.DestinationFile)),
-            Variables = new Dictionary<string, object?>(variables, StringComparer.Ordinal),
-            SecretVariableNames = [.. secrets],
+            Variables = variables,
+            SecretVariableNames = [.. sources.Keys],
             Mode = StepInputs.ParseMode(step.FileMode, nameof(step.FileMode)) is { } mode ? StepInputs.FormatMode(mode) : null,
             Owner = StepInputs.Text(step.Owner),
             Group = StepInputs.Text(step.Group),
