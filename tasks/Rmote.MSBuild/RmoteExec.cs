@@ -40,6 +40,15 @@ public sealed class RmoteExec : RmoteTask
     /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>).</summary>
     public bool IgnoreExitCode { get; set; }
 
+    /// <summary>
+    /// Extra attempts for a host whose command failed (non-zero exit, time-out) while connected (default 0: a command
+    /// is not assumed idempotent, so it runs again only when you say so), like Copy's Retries.
+    /// </summary>
+    public int Retries { get; set; }
+
+    /// <summary>The pause before the first retry in milliseconds (default 1000); later ones double it, with jitter.</summary>
+    public int RetryDelayMilliseconds { get; set; } = (int)StepDefaults.RetryDelay.TotalMilliseconds;
+
     /// <summary>Capture the output lines into <see cref="ConsoleOutput"/> (like Exec's ConsoleToMSBuild).</summary>
     public bool ConsoleToMSBuild { get; set; }
 
@@ -82,6 +91,8 @@ public sealed class RmoteExec : RmoteTask
             SecretsFile = SecretsFile,
             Timeout = StepInputs.Milliseconds(Timeout),
             IgnoreExitCode = IgnoreExitCode,
+            Retries = Retries,
+            RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
         }, ProjectDirectory);
         return request;
     }

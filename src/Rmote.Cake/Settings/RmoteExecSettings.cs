@@ -23,6 +23,12 @@ public sealed class RmoteExecSettings : RmoteSettings
     /// <summary>Time limit per host; the remote process group is killed on expiry.</summary>
     public override TimeSpan? Timeout { get; set; }
 
+    /// <summary>Extra attempts for a host whose command failed while connected (default 0: commands are not assumed idempotent).</summary>
+    public int Retries { get; set; }
+
+    /// <summary>The pause before the first retry (null: 1 s); later ones double it, with jitter.</summary>
+    public TimeSpan? RetryDelay { get; set; }
+
     /// <summary>A non-zero exit code is not a failure (it is still reported).</summary>
     public bool IgnoreExitCode { get; set; }
 

@@ -46,6 +46,15 @@ public static class RmoteExecSettingsExtensions
         return settings;
     }
 
+    /// <summary>Runs a host's failed command again up to <paramref name="retries"/> times, first after <paramref name="retryDelay"/> (1 s), doubling with jitter.</summary>
+    public static RmoteExecSettings WithRetries(this RmoteExecSettings settings, int retries, TimeSpan? retryDelay = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Retries = retries;
+        settings.RetryDelay = retryDelay ?? settings.RetryDelay;
+        return settings;
+    }
+
     /// <summary>Does not fail on a non-zero exit code.</summary>
     public static RmoteExecSettings WithIgnoreExitCode(this RmoteExecSettings settings, bool ignore = true)
     {

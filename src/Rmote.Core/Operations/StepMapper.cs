@@ -63,6 +63,8 @@ public static class StepMapper
         var given = (step.Command is { Count: > 0 } ? 1 : 0) + (StepInputs.Text(step.CommandLine) != null ? 1 : 0) + (StepInputs.Text(step.ShellCommand) != null ? 1 : 0);
         if (given != 1) throw new ArgumentException(given == 0 ? "Give Command or ShellCommand: there is nothing to run." : "Give Command or ShellCommand, not both.");
         if (step.Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.", nameof(step.Timeout));
+        if (step.Retries < 0) throw new ArgumentException($"Retries must not be negative (was {step.Retries}).", nameof(step.Retries));
+        if (step.RetryDelay < TimeSpan.Zero) throw new ArgumentException("RetryDelay must not be negative.", nameof(step.RetryDelay));
         var env = new Dictionary<string, string>(step.EnvironmentVariables ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         var secrets = SecretSource.Resolve(step.SecretEnvironmentVariables ?? [], step.SecretsFile, localFolder ?? Environment.CurrentDirectory,
             nameof(step.SecretEnvironmentVariables));
@@ -81,6 +83,8 @@ public static class StepMapper
             SecretEnvironmentNames = [.. secrets.Keys],
             Timeout = step.Timeout,
             IgnoreExitCode = step.IgnoreExitCode ?? false,
+            Retries = step.Retries ?? 0,
+            RetryDelay = step.RetryDelay ?? StepDefaults.RetryDelay,
         };
     }
 

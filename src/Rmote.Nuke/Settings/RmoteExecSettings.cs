@@ -21,6 +21,12 @@ public sealed record RmoteExecSettings : RmoteSettings
     /// <summary>A local file of <c>NAME=VALUE</c> lines (mode 0600) for secrets the environment does not hold; the environment wins.</summary>
     public string? SecretsFile { get; init; }
 
+    /// <summary>Extra attempts for a host whose command failed while connected (default 0: commands are not assumed idempotent).</summary>
+    public int? Retries { get; init; }
+
+    /// <summary>The pause before the first retry (default 1 s); later ones double it, with jitter.</summary>
+    public TimeSpan? RetryDelay { get; init; }
+
     /// <summary>Whether a non-zero exit code is accepted.</summary>
     public bool? IgnoreExitCode { get; init; }
 

@@ -59,6 +59,12 @@ public static class RmoteExecSettingsExtensions
     /// <summary>Resets the secrets file to none.</summary>
     public static RmoteExecSettings ResetSecretsFile(this RmoteExecSettings settings) => settings with { SecretsFile = null };
 
+    /// <summary>Sets the extra attempts for a host whose command failed.</summary>
+    public static RmoteExecSettings SetRetries(this RmoteExecSettings settings, int? value) => settings with { Retries = value };
+
+    /// <summary>Sets the pause before the first retry.</summary>
+    public static RmoteExecSettings SetRetryDelay(this RmoteExecSettings settings, TimeSpan? value) => settings with { RetryDelay = value };
+
     /// <summary>Sets the time limit per host.</summary>
     public static RmoteExecSettings SetTimeout(this RmoteExecSettings settings, TimeSpan? value) => settings with { Timeout = value };
 

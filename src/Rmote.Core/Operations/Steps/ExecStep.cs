@@ -27,4 +27,8 @@ public sealed record ExecStep
     public TimeSpan? Timeout { get; init; }
     /// <summary>A non-zero exit is not a failure (default false).</summary>
     public bool? IgnoreExitCode { get; init; }
+    /// <summary>Extra attempts for a host whose command failed while connected (default 0: commands are not assumed idempotent).</summary>
+    public int? Retries { get; init; }
+    /// <summary>Pause before the first retry, doubled each time with jitter (default 1 s).</summary>
+    public TimeSpan? RetryDelay { get; init; }
 }
