@@ -94,22 +94,23 @@ public sealed partial class ErrorCodeTests(SshFleetFixture rig, PackedFeed feed)
                 <RmoteWaitForHealthy Hosts="@(RmoteHost)" Url="{silentUrl}" Interval="100" AttemptTimeout="500" Timeout="1500" ContinueOnError="ErrorAndContinue" />
               </Target>
               <Target Name="Other">
-                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="dangling" DestinationFolder="{dest}/other" ContinueOnError="ErrorAndContinue" />
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="special" DestinationFolder="{dest}/other" ContinueOnError="ErrorAndContinue" />
               </Target>
               <Target Name="Long">
                 <RmoteExec Hosts="@(RmoteHost)" ShellCommand="echo started; sleep 60" />
               </Target>
             """);
         p.Write("src/a.txt", "a");
-        p.Write("dangling/ok.txt", "ok");
-        File.CreateSymbolicLink(Path.Combine(p.Folder, "dangling", "gone.txt"), Path.Combine(p.Folder, "no-such-file"));
+        // A named pipe in the source: refused on the controller (reading it could hang), an error of no other kind.
+        p.Write("special/ok.txt", "ok");
+        (await ProcessRunner.RunAsync("mkfifo", [Path.Combine(p.Folder, "special", "pipe")], timeout: TimeSpan.FromSeconds(30))).EnsureSuccess();
 
         var r = await p.RunAsync("Invalid;Unreachable;Copy;Timeout;SilentHealth;Other");
         var log = TestProject.Log(r);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("error RMT0001: FileMode 'u=rw' is not an octal mode such as 0644.", log);
         Assert.Matches("error RMT0002: nowhere: unreachable: .*connection refused", log);
-        Assert.Matches($"error RMT0012: RmoteCopy failed: IOException: Symlink '.*gone.txt' points to '.*no-such-file', which does not exist", log);
+        Assert.Matches("error RMT0012: RmoteCopy failed: IOException: Source '.*/special/pipe' is a FIFO \\(named pipe\\), not a regular file: refused before anything was sent", log);
         foreach (var h in hosts)
         {
             Assert.Contains($"error RMT0004: {h.Name}: RmoteCopy failed: ", log);
