@@ -12,6 +12,9 @@ cd "$root"
 if [[ "${RMOTE_SKIP_PACK:-}" != 1 ]]; then
   dotnet pack tasks/Rmote.MSBuild -c Release -nologo -v:q
 fi
+# The sample's secret is read by name from the environment (never a -p: property, which logs and binlogs record):
+# a stand-in unless the caller (a CI secret store) set it.
+export SAMPLE_API_TOKEN="${SAMPLE_API_TOKEN:-sample-token-not-secret}"
 # The sample restores into its own obj/packages: wiping it means the package just packed is the one used.
 rm -rf samples/MSBuildDeploy/obj/packages
 exec dotnet msbuild samples/MSBuildDeploy/MSBuildDeploy.csproj -restore -t:Deploy -p:Configuration=Release -nologo "$@"

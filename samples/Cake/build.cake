@@ -28,6 +28,11 @@ T Connect<T>(T settings) where T : RmoteSettings
     return settings;
 }
 
+// Stands in for a real secret (an API token from the CI's secret store): steps take it by name
+// (WithSecretEnvironmentVariable("SAMPLE_API_TOKEN")), so its value is never in this script's settings or its log.
+if (string.IsNullOrEmpty(EnvironmentVariable("SAMPLE_API_TOKEN")))
+    System.Environment.SetEnvironmentVariable("SAMPLE_API_TOKEN", "sample-token-not-secret");
+
 Teardown(ctx => RmoteDisconnect());
 
 Task("Publish").Does(() =>
@@ -52,7 +57,8 @@ Task("Deploy")
     RmoteWaitForHealthyCommand(hosts, new[] { "test", "-f", dest + "/current/HelloApp.dll" },
         Connect(new RmoteWaitForHealthySettings()).WithTimeout(TimeSpan.FromSeconds(20)));
     var run = RmoteExec(hosts, "dotnet current/HelloApp.dll hello.conf",
-        Connect(new RmoteExecSettings()).WithWorkingDirectory(dest).WithEnvironmentVariable("DOTNET_NOLOGO", "1"));
+        Connect(new RmoteExecSettings()).WithWorkingDirectory(dest).WithEnvironmentVariable("DOTNET_NOLOGO", "1")
+            .WithSecretEnvironmentVariable("SAMPLE_API_TOKEN"));
     foreach (var r in copy)
         Information("{0}: {1} files copied, release {2}", r.Host, r.Value!.Copy.Copied, r.Value.Release?.ReleaseId);
 });

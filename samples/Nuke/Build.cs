@@ -10,7 +10,14 @@ using static Rmote.Nuke.RmoteTasks;
 //   dotnet run --project samples/Nuke -- --whatif=true [--hosts ...]  check mode: print what would change, change nothing
 class Build : MiniBuild
 {
-    public static int Main(string[] args) => Execute<Build>(args, x => x.Verify);
+    public static int Main(string[] args)
+    {
+        // Stands in for a real secret (an API token from the CI's secret store): tasks take it by name
+        // (AddSecretEnvironmentVariables("SAMPLE_API_TOKEN")), so its value is never in the settings or the log.
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SAMPLE_API_TOKEN")))
+            Environment.SetEnvironmentVariable("SAMPLE_API_TOKEN", "sample-token-not-secret");
+        return Execute<Build>(args, x => x.Verify);
+    }
 
     [Parameter("Comma-separated hosts: user@host:port or local")] readonly string Hosts = "local";
     [Parameter("Private key file")] readonly string? Identity = null;
@@ -54,7 +61,8 @@ class Build : MiniBuild
         .Executes(() => RmoteExec(s => Connect(s)
             .SetCommand("dotnet current/HelloApp.dll hello.conf")
             .SetWorkingDirectory(BaseFolder)
-            .AddEnvironmentVariables("DOTNET_NOLOGO", "1")));
+            .AddEnvironmentVariables("DOTNET_NOLOGO", "1")
+            .AddSecretEnvironmentVariables("SAMPLE_API_TOKEN")));
 
     Target Rollback => _ => _
         .Executes(() => RmoteRollback(s => Connect(s).SetBaseFolder(BaseFolder)))

@@ -22,7 +22,7 @@ public static partial class RmoteAliases
     /// </summary>
     /// <example><code>
     /// var r = RmoteExec(hosts, "./migrate.sh", new RmoteExecSettings()
-    ///     .WithWorkingDirectory("/srv/app/current").WithSecretEnvironmentVariable("DB_PASSWORD", pw));
+    ///     .WithWorkingDirectory("/srv/app/current").WithSecretEnvironmentVariable("DB_PASSWORD"));
     /// </code></example>
     [CakeMethodAlias]
     [CakeAliasCategory("Exec")]
@@ -45,7 +45,7 @@ public static partial class RmoteAliases
                 }
             }
         }
-        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with { Command = command }),
+        return CakeStep.Run(context, nameof(RmoteExec), hosts, settings, folder => StepMapper.Exec(StepParameters.From<ExecStep>(settings) with { Command = command }, folder),
             (ops, request, ct) => ops.ExecAsync(request, OnLine, ct));
     }
 }

@@ -25,6 +25,9 @@ public sealed partial class Protocol : IAsyncDisposable
     readonly ConcurrentDictionary<uint, PendingCall> pending = new();
     readonly HashSet<string> syncedTools = new();
     readonly ILogger logger;
+
+    /// <summary>Where this connection's diagnostics go (a step's retry notes join them).</summary>
+    internal ILogger Logger => logger;
     readonly TimeSpan? defaultCallTimeout;
     readonly int streamWindow;
     readonly int maxFrameSize;

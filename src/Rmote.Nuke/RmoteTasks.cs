@@ -40,7 +40,7 @@ public static class RmoteTasks
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Arguments is not { Count: > 0 }) Require(nameof(RmoteExec), settings.Command, nameof(settings.Command));
         // Command (a shell line, split when NoShell) or Arguments (argv): the step names them as the settings do.
-        return Run(nameof(RmoteExec), settings, _ => StepMapper.Exec(StepParameters.From<ExecStep>(settings)), (ops, request, ct) => ops.ExecAsync(request, line =>
+        return Run(nameof(RmoteExec), settings, folder => StepMapper.Exec(StepParameters.From<ExecStep>(settings), folder), (ops, request, ct) => ops.ExecAsync(request, line =>
         {
             // Error and warning lines (MSBuild's format, or the custom expressions) at their level, as Exec logs them.
             switch (line.Diagnostic?.Severity)

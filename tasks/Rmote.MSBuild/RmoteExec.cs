@@ -46,17 +46,30 @@ public sealed class RmoteExec : RmoteTask
     public string[]? EnvironmentVariables { get; set; }
 
     /// <summary>
-    /// Secret variables, masked as <c>***</c> in output and errors (each line of a multi-line value too): a bare
-    /// <c>NAME</c> takes the value of the build's own environment variable NAME, so the value is never a task parameter
-    /// (the safe form: binlogs and diagnostic logs record parameters); <c>NAME=value</c> is accepted too.
+    /// Names of secret variables (<c>SecretEnvironmentVariables="API_TOKEN;DB_PASSWORD"</c>): each takes the value of the
+    /// build's own environment variable of that name (or of <see cref="SecretsFile"/>'s line), so the value is never a
+    /// task parameter (binlogs and diagnostic logs record parameters), and is masked as <c>***</c> in output and errors.
+    /// The old <c>NAME=value</c> form is refused: a value in a parameter is exactly the leak.
     /// </summary>
     public string[]? SecretEnvironmentVariables { get; set; }
+
+    /// <summary>A local file of <c>NAME=VALUE</c> lines (mode 0600) for secrets the build's environment does not hold; the environment wins.</summary>
+    public string? SecretsFile { get; set; }
 
     /// <summary>Time limit per host in milliseconds (0: none); on expiry the remote process group is killed.</summary>
     public override int Timeout { get; set; }
 
     /// <summary>A non-zero exit does not fail the task (the codes are still in <see cref="ExitCode"/> and <see cref="RmoteTask.HostSummary"/>); error lines still do.</summary>
     public bool IgnoreExitCode { get; set; }
+
+    /// <summary>
+    /// Extra attempts for a host whose command failed (non-zero exit, time-out) while connected (default 0: a command
+    /// is not assumed idempotent, so it runs again only when you say so), like Copy's Retries.
+    /// </summary>
+    public int Retries { get; set; }
+
+    /// <summary>The pause before the first retry in milliseconds (default 1000); later ones double it, with jitter.</summary>
+    public int RetryDelayMilliseconds { get; set; } = (int)StepDefaults.RetryDelay.TotalMilliseconds;
 
     /// <summary>Capture the output lines into <see cref="ConsoleOutput"/> (like Exec's ConsoleToMSBuild).</summary>
     public bool ConsoleToMSBuild { get; set; }
@@ -84,23 +97,12 @@ public sealed class RmoteExec : RmoteTask
         if (!Enum.TryParse(StandardOutputImportance, true, out importance))
             throw new ArgumentException($"StandardOutputImportance '{StandardOutputImportance}' is not High, Normal or Low.");
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        var secrets = new List<string>();
-        foreach (var (pairs, secret) in new[] { (EnvironmentVariables, false), (SecretEnvironmentVariables, true) })
-            foreach (var pair in pairs ?? [])
-            {
-                var eq = pair.IndexOf('=');
-                if (secret && eq < 0)
-                {
-                    var name = pair.Trim();
-                    env[name] = SecretValues.FromEnvironment(name, nameof(SecretEnvironmentVariables));
-                    secrets.Add(name);
-                    continue;
-                }
-                // The message names the variable only: a malformed secret pair must not print its value.
-                if (eq <= 0) throw new ArgumentException($"Environment entry {(secret ? "(secret)" : $"'{pair}'")} is not NAME=value.");
-                env[pair[..eq]] = pair[(eq + 1)..];
-                if (secret) secrets.Add(pair[..eq]);
-            }
+        foreach (var pair in EnvironmentVariables ?? [])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"EnvironmentVariables entry '{pair}' is not NAME=value.");
+            env[pair[..eq]] = pair[(eq + 1)..];
+        }
         if (!string.IsNullOrWhiteSpace(Command) && !string.IsNullOrWhiteSpace(ShellCommand))
             throw new ArgumentException("Give Command (a shell line); ShellCommand is its older name: not both.");
         request = StepMapper.Exec(new ExecStep
@@ -109,7 +111,8 @@ public sealed class RmoteExec : RmoteTask
             Arguments = Arguments,
             WorkingDirectory = WorkingDirectory,
             EnvironmentVariables = env,
-            SecretEnvironmentVariables = secrets,
+            SecretEnvironmentVariables = SecretEnvironmentVariables,
+            SecretsFile = SecretsFile,
             Timeout = StepInputs.Milliseconds(Timeout),
             IgnoreExitCode = IgnoreExitCode,
             EchoOff = EchoOff,
@@ -117,7 +120,9 @@ public sealed class RmoteExec : RmoteTask
             CustomErrorRegularExpression = CustomErrorRegularExpression,
             CustomWarningRegularExpression = CustomWarningRegularExpression,
             DeployFolder = RemoteDeployFolder,
-        });
+            Retries = Retries,
+            RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
+        }, ProjectDirectory);
         return request;
     }
 

@@ -64,6 +64,16 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// </summary>
     public string? DeployFolder { get; set; }
 
+    /// <summary>
+    /// Extra connect attempts for a host that refuses or resets the connection or does not answer in time (default 0),
+    /// each after a pause that starts at <see cref="ConnectRetryDelayMilliseconds"/> and doubles, with jitter. An
+    /// authentication failure or a changed host key is never retried.
+    /// </summary>
+    public int ConnectRetries { get; set; }
+
+    /// <summary>The pause before the first connect retry, in milliseconds (default 1000; 0: none).</summary>
+    public int ConnectRetryDelayMilliseconds { get; set; } = 1000;
+
     /// <summary>One item per host: spec = the host, metadata Status (succeeded, failed, unreachable, skipped), Duration (seconds), Detail.</summary>
     [Output]
     public ITaskItem[] HostSummary { get; private set; } = [];
@@ -104,6 +114,8 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             specs = HostItems.Parse(Hosts, ProjectDirectory);
             RemoteDeployFolder = StepInputs.Text(DeployFolder) ?? HostItems.DeployFolder(Hosts);
             if (Timeout < 0 || NoProgressTimeout < 0) throw new ArgumentException("Timeout and NoProgressTimeout are milliseconds (0: none).");
+            if (ConnectRetries < 0) throw new ArgumentException($"ConnectRetries must not be negative (was {ConnectRetries}).");
+            var connectRetryDelay = Milliseconds(ConnectRetryDelayMilliseconds, nameof(ConnectRetryDelayMilliseconds));
             if (specs.Count == 0) throw new ArgumentException("No hosts: give RmoteHost items or -p:RmoteHosts='user@host:port user@host2'");
             var (policy, percentage) = StepInputs.ParseFailurePolicy(FailurePolicy, nameof(FailurePolicy));
             // Each task is its own step: a host that failed an earlier task of this build was already reported there.
@@ -114,6 +126,8 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
             {
                 Timeout = s.Timeout ?? stepTimeout,
                 NoProgressTimeout = s.NoProgressTimeout ?? TimeSpan.FromMilliseconds(NoProgressTimeout),
+                ConnectRetries = s.ConnectRetries ?? ConnectRetries,
+                ConnectRetryDelay = s.ConnectRetryDelay ?? connectRetryDelay,
             });
         }
         catch (Exception e) when (e is ArgumentException or FormatException or IOException)

@@ -26,10 +26,14 @@ public sealed class RmoteTemplate : RmoteTask
 
     /// <summary>
     /// Variables as items: spec = name, metadata <c>Value</c>, or <c>EnvironmentVariable</c> (the value of the build's
-    /// environment variable of that name, never a task parameter). <c>Secret="true"</c> marks a secret: masked in every
-    /// error and log line, and the file defaults to mode 0600. A secret should come from <c>EnvironmentVariable</c>.
+    /// environment variable of that name, never a task parameter). <c>Secret="true"</c> marks a secret: its value comes
+    /// from <c>EnvironmentVariable</c> only (a <c>Value</c> is refused: binlogs record metadata), it is masked in every
+    /// error and log line, and the file defaults to mode 0600.
     /// </summary>
     public ITaskItem[]? Variables { get; set; }
+
+    /// <summary>A local file of <c>NAME=VALUE</c> lines (mode 0600) for secrets the build's environment does not hold; the environment wins.</summary>
+    public string? SecretsFile { get; set; }
 
     /// <summary>Variables as <c>Name=Value</c> pairs (<c>Properties="Port=$(Port);Env=$(Configuration)"</c>).</summary>
     public string[]? Properties { get; set; }
@@ -62,12 +66,21 @@ public sealed class RmoteTemplate : RmoteTask
     protected override object Validate()
     {
         var vars = new Dictionary<string, object?>(StringComparer.Ordinal);
-        var secrets = new List<string>();
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var v in Variables ?? [])
         {
             var fromEnv = v.GetMetadata("EnvironmentVariable");
-            vars[v.ItemSpec] = string.IsNullOrWhiteSpace(fromEnv) ? v.GetMetadata("Value") : SecretValues.FromEnvironment(fromEnv, $"Variables '{v.ItemSpec}'");
-            if (bool.TryParse(v.GetMetadata("Secret"), out var secret) && secret) secrets.Add(v.ItemSpec);
+            if (bool.TryParse(v.GetMetadata("Secret"), out var secret) && secret)
+            {
+                // The value is not quoted: it is the secret.
+                secrets[v.ItemSpec] = string.IsNullOrWhiteSpace(fromEnv)
+                    ? throw new ArgumentException($"Variables '{v.ItemSpec}': Secret=\"true\" takes its value from the build's environment by name: set "
+                        + "EnvironmentVariable=\"NAME\" (a variable set outside the build, or a line of SecretsFile) instead of Value, which binlogs record.")
+                    : fromEnv;
+                continue;
+            }
+            vars[v.ItemSpec] = string.IsNullOrWhiteSpace(fromEnv) ? v.GetMetadata("Value")
+                : SecretSource.Resolve([fromEnv], SecretsFile, ProjectDirectory, $"Variables '{v.ItemSpec}'").Values.Single();
         }
         foreach (var pair in Properties ?? [])
         {
@@ -83,6 +96,7 @@ public sealed class RmoteTemplate : RmoteTask
             Variables = vars,
             HostVariables = HostInventory.Read(Hosts, HostGroups, ProjectDirectory),
             SecretVariables = secrets,
+            SecretsFile = SecretsFile,
             FileMode = FileMode,
             Owner = Owner,
             Group = Group,

@@ -15,6 +15,9 @@ public sealed class CakeLocalTests(ITestOutputHelper output)
         dir.WriteFile("src/sub/b.txt", "beta");
         dir.WriteFile("app.tmpl", "port=${port}\nhost=${rmote_host}\n");
         dir.WriteFile("key.tmpl", "${key}\n");
+        // Secrets by name: the template's from the environment Cake inherits, the command's from a 0600 secrets file.
+        Environment.SetEnvironmentVariable("RMOTE_CAKE_TEST_KEY", "k3y-line-one\nk3y-line-two");
+        File.SetUnixFileMode(dir.WriteFile("secrets.env", "# deploy secrets\nTOKEN=s3cr3t-value\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var dest = dir.Combine("dest");
         dir.WriteFile("dest/stale.txt", "left over from an older deploy");
         var script = dir.WriteFile("build.cake", CakeRunner.AddinLine(feed) + $$"""
@@ -25,9 +28,9 @@ public sealed class CakeLocalTests(ITestOutputHelper output)
             {
                 RmoteCopy(hosts, "./src", dest, new RmoteCopySettings().WithDeleteExtraneous().WithFileMode("0640"));
                 RmoteTemplate(hosts, "./app.tmpl", dest + "/app.conf", new RmoteTemplateSettings().WithVariable("port", 8080));
-                RmoteTemplate(hosts, "./key.tmpl", dest + "/key.pem", new RmoteTemplateSettings().WithSecretVariable("key", "k3y-line-one\nk3y-line-two"));
+                RmoteTemplate(hosts, "./key.tmpl", dest + "/key.pem", new RmoteTemplateSettings().WithSecretVariable("key", "RMOTE_CAKE_TEST_KEY"));
                 RmoteExec(hosts, "cat app.conf; echo 'braces {0} {x}'", new RmoteExecSettings().WithWorkingDirectory(dest));
-                RmoteExec(hosts, "echo token=$TOKEN", new RmoteExecSettings().WithSecretEnvironmentVariable("TOKEN", "s3cr3t-value"));
+                RmoteExec(hosts, "echo token=$TOKEN", new RmoteExecSettings().WithSecretEnvironmentVariable("TOKEN").WithSecretsFile("./secrets.env"));
             });
             Task("Fail").IsDependentOn("Deploy").Does(() =>
             {
@@ -37,6 +40,7 @@ public sealed class CakeLocalTests(ITestOutputHelper output)
             """);
 
         var r = await CakeRunner.RunAsync(feed, script);
+        Environment.SetEnvironmentVariable("RMOTE_CAKE_TEST_KEY", null);
         var text = CakeRunner.Text(r);
         output.WriteLine(text);
 

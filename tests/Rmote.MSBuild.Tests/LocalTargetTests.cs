@@ -55,7 +55,7 @@ public sealed class LocalTargetTests(PackedFeed feed)
               <ItemGroup><RmoteHost Include="local" /></ItemGroup>
               <Target Name="Good">
                 <RmoteExec Hosts="@(RmoteHost)" ShellCommand="echo line-one; echo token=$TOKEN; echo err-line >&amp;2"
-                           SecretEnvironmentVariables="TOKEN=hunter2-secret" EnvironmentVariables="PLAIN=1" ConsoleToMSBuild="true">
+                           SecretEnvironmentVariables="TOKEN" EnvironmentVariables="PLAIN=1" ConsoleToMSBuild="true">
                   <Output TaskParameter="ConsoleOutput" ItemName="Lines" />
                   <Output TaskParameter="ExitCode" PropertyName="Code" />
                 </RmoteExec>
@@ -69,7 +69,8 @@ public sealed class LocalTargetTests(PackedFeed feed)
                 <RmoteExec Hosts="@(RmoteHost)" ShellCommand="sleep 30" Timeout="1000" />
               </Target>
             """);
-        var r = await p.RunAsync("Good;Bad;Slow");
+        // The secret by name, from the build's environment (issue 18).
+        var r = await p.RunAsync("Good;Bad;Slow", "m", new Dictionary<string, string> { ["TOKEN"] = "hunter2-secret" });
         var log = TestProject.Log(r);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("local: line-one", log);

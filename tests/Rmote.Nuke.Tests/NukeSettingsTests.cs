@@ -33,17 +33,17 @@ public sealed class NukeSettingsTests
     public void Dictionaries_and_lists_are_copied_not_shared()
     {
         var a = new RmoteExecSettings().AddEnvironmentVariables("A", "1");
-        var b = a.AddEnvironmentVariables("B", "2").AddSecretEnvironmentVariables("B");
+        var b = a.AddEnvironmentVariables("B", "2").AddSecretEnvironmentVariables("C");
         Assert.Single(a.EnvironmentVariables);
         Assert.Equal(2, b.EnvironmentVariables.Count);
         Assert.Empty(a.SecretEnvironmentVariables);
         Assert.Empty(b.RemoveEnvironmentVariables("A").RemoveEnvironmentVariables("B").EnvironmentVariables);
         var t = new RmoteTemplateSettings().AddVariables("port", 80);
-        var secret = t.SetSecretVariable("key", "v");
+        var secret = t.SetSecretVariable("key", "APP_KEY");
         Assert.Empty(t.SecretVariables);
-        Assert.Equal(["key"], secret.SecretVariables);
-        Assert.Equal("v", secret.Variables["key"]);
-        Assert.Equal(["key"], secret.SetSecretVariable("key", "w").SecretVariables);
+        Assert.Equal("APP_KEY", secret.SecretVariables["key"]);
+        Assert.False(secret.Variables.ContainsKey("key"));
+        Assert.Equal("OTHER_KEY", Assert.Single(secret.SetSecretVariable("key", "OTHER_KEY").SecretVariables).Value);
         Assert.Empty(secret.ClearSecretVariables().SecretVariables);
     }
 

@@ -64,14 +64,18 @@ public sealed class NukeTasksTests(SshFleetFixture rig, ITestOutputHelper output
         var tpl = dir.WriteFile("key.tmpl", "${key}\n");
         var bad = dir.WriteFile("bad.tmpl", "bits=${int(key)}\n");
         const string key = "-----BEGIN KEY-----\nnuke-s3cret-line-0123456789abcdef\nnuke-s3cret-line-fedcba9876543210\n-----END KEY-----";
+        // The value comes from the build's environment, by name.
+        Environment.SetEnvironmentVariable("RMOTE_NUKE_TEST_KEY", key);
         RmoteTaskException e;
         try
         {
-            RmoteTasks.RmoteTemplate(s => Conn(s).SetTemplateFile(tpl).SetDestinationFile("/srv/nuke-secret/key.pem").SetSecretVariable("key", key));
-            e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteTemplate(s => Conn(s).SetTemplateFile(bad).SetDestinationFile("/srv/nuke-secret/bad.conf").SetSecretVariable("key", key)));
+            RmoteTasks.RmoteTemplate(s => Conn(s).SetTemplateFile(tpl).SetDestinationFile("/srv/nuke-secret/key.pem").SetSecretVariable("key", "RMOTE_NUKE_TEST_KEY"));
+            e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteTemplate(s => Conn(s).SetTemplateFile(bad).SetDestinationFile("/srv/nuke-secret/bad.conf")
+                .SetSecretVariable("key", "RMOTE_NUKE_TEST_KEY")));
         }
         finally
         {
+            Environment.SetEnvironmentVariable("RMOTE_NUKE_TEST_KEY", null);
             RmoteTasks.RmoteDisconnect();
             Log.CloseAndFlush();
         }

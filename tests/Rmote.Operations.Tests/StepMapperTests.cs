@@ -126,16 +126,17 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void An_exec_maps_its_parameters_and_defaults()
     {
+        Environment.SetEnvironmentVariable("RMOTE_OPS_TEST_K", "s3cret");
         var r = StepMapper.Exec(new ExecStep
         {
-            Command = "echo $X | tr a b", WorkingDirectory = " /srv ", EnvironmentVariables = new Dictionary<string, string> { ["X"] = "1", ["K"] = "s3cret" },
-            SecretEnvironmentVariables = ["K"], Timeout = TimeSpan.FromSeconds(3),
+            Command = "echo $X | tr a b", WorkingDirectory = " /srv ", EnvironmentVariables = new Dictionary<string, string> { ["X"] = "1" },
+            SecretEnvironmentVariables = ["RMOTE_OPS_TEST_K"], Timeout = TimeSpan.FromSeconds(3),
         });
         Assert.Null(r.Command);
         Assert.Equal("echo $X | tr a b", r.ShellCommand);
         Assert.Equal("/srv", r.WorkingDirectory);
-        Assert.Equal("s3cret", r.Environment!["K"]);
-        Assert.Equal(["K"], r.SecretEnvironmentNames);
+        Assert.Equal("s3cret", r.Environment!["RMOTE_OPS_TEST_K"]);
+        Assert.Equal(["RMOTE_OPS_TEST_K"], r.SecretEnvironmentNames);
         Assert.Equal(TimeSpan.FromSeconds(3), r.Timeout);
         Assert.False(r.IgnoreExitCode);
         Assert.False(r.EchoOff || r.IgnoreStandardErrorWarningFormat);
@@ -221,15 +222,17 @@ public sealed class StepMapperTests : IDisposable
     [Fact]
     public void A_template_file_is_resolved_against_the_project_folder_and_must_exist()
     {
+        Environment.SetEnvironmentVariable("RMOTE_OPS_TEST_TPL", "v");
         var dir = Directory.CreateTempSubdirectory("rmote-ops-tpl-").FullName;
         try
         {
             File.WriteAllText(Path.Combine(dir, "app.tmpl"), "a");
             var r = StepMapper.Template(new TemplateStep
-                { TemplateFile = "app.tmpl", DestinationFile = "/f", SecretVariables = ["k"], Variables = new Dictionary<string, object?> { ["k"] = "v" } },
+                { TemplateFile = "app.tmpl", DestinationFile = "/f", SecretVariables = new Dictionary<string, string> { ["k"] = "RMOTE_OPS_TEST_TPL" } },
                 dir);
             Assert.Equal(Path.Combine(dir, "app.tmpl"), r.LocalFile);
             Assert.Equal(["k"], r.SecretVariableNames);
+            Assert.Equal("v", r.Variables["k"]);
             var e = Assert.Throws<ArgumentException>(() => StepMapper.Template(new TemplateStep { TemplateFile = "missing.tmpl", DestinationFile = "/f" }, dir));
             Assert.StartsWith("TemplateFile 'missing.tmpl' does not exist", e.Message);
             Assert.StartsWith("Give Template (text) or TemplateFile, exactly one.",

@@ -11,11 +11,23 @@ public sealed class RmoteExecSettings : RmoteSettings
     /// <summary>Variables added to the command's environment.</summary>
     public IDictionary<string, string> EnvironmentVariables { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Names of <see cref="EnvironmentVariables"/> whose values are masked (<c>***</c>) in output and errors.</summary>
+    /// <summary>
+    /// Names of secret variables: each takes the value of the environment variable of that name where the script runs
+    /// (or of <see cref="SecretsFile"/>'s line), never a value from the script, and is masked (<c>***</c>) in output and errors.
+    /// </summary>
     public ISet<string> SecretEnvironmentVariables { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>A local file of <c>NAME=VALUE</c> lines (mode 0600) for secrets the environment does not hold; the environment wins.</summary>
+    public string? SecretsFile { get; set; }
 
     /// <summary>Time limit per host; the remote process group is killed on expiry.</summary>
     public override TimeSpan? Timeout { get; set; }
+
+    /// <summary>Extra attempts for a host whose command failed while connected (default 0: commands are not assumed idempotent).</summary>
+    public int Retries { get; set; }
+
+    /// <summary>The pause before the first retry (null: 1 s); later ones double it, with jitter.</summary>
+    public TimeSpan? RetryDelay { get; set; }
 
     /// <summary>A non-zero exit code is not a failure (it is still reported).</summary>
     public bool IgnoreExitCode { get; set; }

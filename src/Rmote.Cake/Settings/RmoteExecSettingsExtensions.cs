@@ -19,12 +19,22 @@ public static class RmoteExecSettingsExtensions
         return settings;
     }
 
-    /// <summary>Adds an environment variable whose value is masked (<c>***</c>) in every log line and error.</summary>
-    public static RmoteExecSettings WithSecretEnvironmentVariable(this RmoteExecSettings settings, string name, string value)
+    /// <summary>
+    /// Passes the secret environment variable <paramref name="name"/> of the machine running the script (or of
+    /// <see cref="RmoteExecSettings.SecretsFile"/>) to the command, by name; its value is masked (<c>***</c>) in every log line and error.
+    /// </summary>
+    public static RmoteExecSettings WithSecretEnvironmentVariable(this RmoteExecSettings settings, string name)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.EnvironmentVariables[name] = value;
         settings.SecretEnvironmentVariables.Add(name);
+        return settings;
+    }
+
+    /// <summary>Reads secrets the environment does not hold from this file of <c>NAME=VALUE</c> lines (mode 0600).</summary>
+    public static RmoteExecSettings WithSecretsFile(this RmoteExecSettings settings, string secretsFile)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.SecretsFile = secretsFile;
         return settings;
     }
 
@@ -33,6 +43,15 @@ public static class RmoteExecSettingsExtensions
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Timeout = timeout;
+        return settings;
+    }
+
+    /// <summary>Runs a host's failed command again up to <paramref name="retries"/> times, first after <paramref name="retryDelay"/> (1 s), doubling with jitter.</summary>
+    public static RmoteExecSettings WithRetries(this RmoteExecSettings settings, int retries, TimeSpan? retryDelay = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Retries = retries;
+        settings.RetryDelay = retryDelay ?? settings.RetryDelay;
         return settings;
     }
 

@@ -37,6 +37,16 @@ public abstract class RmoteSettings
     public TimeSpan? ConnectTimeout { get => connection.ConnectTimeout; set => connection = connection with { ConnectTimeout = value }; }
 
     /// <summary>
+    /// Extra connect attempts for a host that refuses or resets the connection or does not answer in time (null: 0),
+    /// after a pause that starts at <see cref="ConnectRetryDelay"/> and doubles, with jitter; an authentication failure
+    /// or a changed host key is never retried.
+    /// </summary>
+    public int? ConnectRetries { get => connection.ConnectRetries; set => connection = connection with { ConnectRetries = value }; }
+
+    /// <summary>The pause before the first connect retry (null: 1 s; <see cref="TimeSpan.Zero"/>: none).</summary>
+    public TimeSpan? ConnectRetryDelay { get => connection.ConnectRetryDelay; set => connection = connection with { ConnectRetryDelay = value }; }
+
+    /// <summary>
     /// How long a shared SSH connection stays open after its last session, so the next build's connections skip the
     /// SSH handshake (null: 60 s; <see cref="TimeSpan.Zero"/>: no sharing; see <see cref="Rmote.SshOptions.ConnectionPersist"/>).
     /// </summary>

@@ -69,6 +69,15 @@ public static class RmoteSettingsExtensions
         return settings;
     }
 
+    /// <summary>Retries a transient connect failure (refused, reset, no answer) <paramref name="retries"/> times, first after <paramref name="retryDelay"/> (1 s), doubling with jitter.</summary>
+    public static T WithConnectRetries<T>(this T settings, int retries, TimeSpan? retryDelay = null) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.ConnectRetries = retries;
+        settings.ConnectRetryDelay = retryDelay ?? settings.ConnectRetryDelay;
+        return settings;
+    }
+
     /// <summary>Sets the time limit of the alias on each host (see <see cref="RmoteSettings.Timeout"/>).</summary>
     public static T WithTimeout<T>(this T settings, TimeSpan timeout) where T : RmoteSettings
     {

@@ -11,8 +11,14 @@ public sealed class RmoteTemplateSettings : RmoteSettings
     /// <summary>Variables that differ by host: each host's own, its groups and each group's (a host's own win over its groups', which win over <see cref="Variables"/>).</summary>
     public Rmote.Operations.HostVariables HostVariables { get; set; } = Rmote.Operations.HostVariables.None;
 
-    /// <summary>Names of <see cref="Variables"/> whose values are secret: masked in every error and log text, and the file defaults to mode 0600.</summary>
-    public ISet<string> SecretVariables { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+    /// <summary>
+    /// Secret variables: template variable name to the name of the environment variable (where the script runs, or a
+    /// <see cref="SecretsFile"/> line) holding its value. Masked in every error and log text; the file defaults to mode 0600.
+    /// </summary>
+    public IDictionary<string, string> SecretVariables { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>A local file of <c>NAME=VALUE</c> lines (mode 0600) for secrets the environment does not hold; the environment wins.</summary>
+    public string? SecretsFile { get; set; }
 
     /// <summary>Mode of the written file, octal (<c>"0644"</c>; default: the file's own, or 0600 with a secret variable).</summary>
     public string? FileMode { get; set; }

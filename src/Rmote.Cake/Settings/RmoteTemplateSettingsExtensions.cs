@@ -36,12 +36,23 @@ public static class RmoteTemplateSettingsExtensions
         return settings;
     }
 
-    /// <summary>Sets a secret template variable: its value is masked in every error and log text, and the file defaults to mode 0600.</summary>
-    public static RmoteTemplateSettings WithSecretVariable(this RmoteTemplateSettings settings, string name, object? value)
+    /// <summary>
+    /// Sets a secret template variable whose value is the environment variable <paramref name="environmentVariable"/> of
+    /// the machine running the script (or its <see cref="RmoteTemplateSettings.SecretsFile"/> line), read by name; it is
+    /// masked in every error and log text, and the file defaults to mode 0600.
+    /// </summary>
+    public static RmoteTemplateSettings WithSecretVariable(this RmoteTemplateSettings settings, string name, string environmentVariable)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Variables[name] = value;
-        settings.SecretVariables.Add(name);
+        settings.SecretVariables[name] = environmentVariable;
+        return settings;
+    }
+
+    /// <summary>Reads secrets the environment does not hold from this file of <c>NAME=VALUE</c> lines (mode 0600).</summary>
+    public static RmoteTemplateSettings WithSecretsFile(this RmoteTemplateSettings settings, string secretsFile)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.SecretsFile = secretsFile;
         return settings;
     }
 

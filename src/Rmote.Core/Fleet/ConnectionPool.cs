@@ -36,7 +36,7 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
         while (true)
         {
             // Not the caller's token: the connection outlives the step that opened it.
-            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => Protocol.StartAsync(plan, CancellationToken.None)));
+            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => ConnectRetry.StartAsync(plan, spec, logger, CancellationToken.None)));
             Protocol protocol;
             try
             {

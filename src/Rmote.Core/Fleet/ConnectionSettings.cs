@@ -45,6 +45,16 @@ public abstract record ConnectionSettings
     /// </summary>
     public TimeSpan? NoProgressTimeout { get; init; }
 
+    /// <summary>
+    /// Extra connect attempts after a transient failure (connection refused or reset, no answer in time), each after a
+    /// pause that starts at <see cref="ConnectRetryDelay"/> and doubles, with jitter. Permanent failures (authentication,
+    /// host key, missing Python) are never retried. Null: 0, one attempt.
+    /// </summary>
+    public int? ConnectRetries { get; init; }
+
+    /// <summary>The pause before the first connect retry; later ones double it, with jitter, up to 30 s (null: 1 s; zero: none).</summary>
+    public TimeSpan? ConnectRetryDelay { get; init; }
+
     /// <summary>Bytes the host's login may print before the runtime starts (null: 1 MiB; see <see cref="ProtocolOptions.MaxBannerBytes"/>).</summary>
     public int? MaxBannerBytes { get; init; }
 

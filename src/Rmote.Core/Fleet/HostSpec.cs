@@ -163,9 +163,9 @@ public sealed record HostSpec : ConnectionSettings
             : TransportPlan.Local(options);
     }
 
-    /// <summary>Opens a connection to this host.</summary>
+    /// <summary>Opens a connection to this host, retrying transient failures <see cref="ConnectionSettings.ConnectRetries"/> times.</summary>
     public Task<Protocol> ConnectAsync(ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        Protocol.StartAsync(ToTransportPlan(logger), cancellationToken);
+        ConnectRetry.StartAsync(ToTransportPlan(logger), this, logger, cancellationToken);
 
     /// <summary>The spec as a host string: <c>user@host:port</c> (IPv6 in brackets when a port follows).</summary>
     public override string ToString()

@@ -110,6 +110,12 @@ public sealed partial class FleetOperations
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         return Session.RunAsync(async (p, ct) =>
         {
+            var (outcome, attempts) = await StepRetry.RunAsync(p, "RmoteExec", request.Retries, request.RetryDelay, c => RunOnceAsync(p, c), ct).ConfigureAwait(false);
+            return attempts > 1 ? outcome with { Attempts = attempts } : outcome;
+        }, OptionsFor(request.Fleet), cancellationToken);
+
+        async Task<ExecOutcome> RunOnceAsync(Protocol p, CancellationToken ct)
+        {
             using var masking = masker.IsEmpty ? null : p.MaskLogsWhile(masker.Mask);
             var sw = Stopwatch.StartNew();
             var lines = new List<HostOutputLine>();
@@ -140,7 +146,7 @@ public sealed partial class FleetOperations
             if (outcome.ExitCode != 0 && !request.IgnoreExitCode)
                 throw new RemoteExitCodeException(outcome, masker.Mask(request.Display));
             return outcome;
-        }, OptionsFor(request.Fleet), cancellationToken);
+        }
     }
 
     /// <summary>

@@ -58,9 +58,10 @@ public static class StepMapper
 
     /// <summary>
     /// The exec request of <paramref name="step"/>: <see cref="ExecStep.Command"/> is a shell line (as MSBuild's
-    /// <c>Exec</c>), <see cref="ExecStep.Arguments"/> an argv; custom expressions are checked here, before anything connects.
+    /// <c>Exec</c>), <see cref="ExecStep.Arguments"/> an argv; secret values are looked up by name now
+    /// (<see cref="SecretSource"/>); custom expressions are checked here, before anything connects.
     /// </summary>
-    public static ExecRequest Exec(ExecStep step)
+    public static ExecRequest Exec(ExecStep step, string? localFolder = null)
     {
         ArgumentNullException.ThrowIfNull(step);
         var command = StepInputs.Text(step.Command) != null ? step.Command : null;
@@ -70,21 +71,31 @@ public static class StepMapper
                 : "Give Command (a shell line) or Arguments (program and arguments), not both.", nameof(step.Command));
         if (argv != null && step.NoShell == true) throw new ArgumentException("NoShell splits Command; Arguments never runs a shell: drop NoShell.", nameof(step.NoShell));
         if (step.Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.", nameof(step.Timeout));
-        var env = step.EnvironmentVariables ?? new Dictionary<string, string>();
-        var secrets = step.SecretEnvironmentVariables ?? [];
+        if (step.Retries < 0) throw new ArgumentException($"Retries must not be negative (was {step.Retries}).", nameof(step.Retries));
+        if (step.RetryDelay < TimeSpan.Zero) throw new ArgumentException("RetryDelay must not be negative.", nameof(step.RetryDelay));
+        var env = new Dictionary<string, string>(step.EnvironmentVariables ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        var secrets = SecretSource.Resolve(step.SecretEnvironmentVariables ?? [], step.SecretsFile, localFolder ?? Environment.CurrentDirectory,
+            nameof(step.SecretEnvironmentVariables));
+        foreach (var (name, value) in secrets)
+            env[name] = env.ContainsKey(name)
+                ? throw new ArgumentException($"{name} is in both EnvironmentVariables and SecretEnvironmentVariables: a secret's value comes from the "
+                    + "controller's environment by name; remove it from EnvironmentVariables.", nameof(step.EnvironmentVariables))
+                : value;
         var request = new ExecRequest
         {
             Command = argv ?? (step.NoShell == true ? StepInputs.SplitCommandLine(command!, nameof(step.Command)) : null),
             ShellCommand = step.NoShell == true ? null : command,
             WorkingDirectory = StepInputs.RemotePath(step.WorkingDirectory, nameof(step.WorkingDirectory), step.DeployFolder),
-            Environment = env.Count > 0 ? new Dictionary<string, string>(env, StringComparer.Ordinal) : null,
-            SecretEnvironmentNames = [.. secrets],
+            Environment = env.Count > 0 ? env : null,
+            SecretEnvironmentNames = [.. secrets.Keys],
             Timeout = step.Timeout,
             IgnoreExitCode = step.IgnoreExitCode ?? false,
             EchoOff = step.EchoOff ?? false,
             IgnoreStandardErrorWarningFormat = step.IgnoreStandardErrorWarningFormat ?? false,
             CustomErrorRegularExpression = string.IsNullOrEmpty(step.CustomErrorRegularExpression) ? null : step.CustomErrorRegularExpression,
             CustomWarningRegularExpression = string.IsNullOrEmpty(step.CustomWarningRegularExpression) ? null : step.CustomWarningRegularExpression,
+            Retries = step.Retries ?? 0,
+            RetryDelay = step.RetryDelay ?? StepDefaults.RetryDelay,
         };
         // Bad expressions fail here, named, before any host is contacted.
         _ = ExecOutputRules.For(request);
@@ -99,16 +110,22 @@ public static class StepMapper
         var text = string.IsNullOrWhiteSpace(step.Template) ? null : step.Template;
         if ((text == null) == (file == null)) throw new ArgumentException("Give Template (text) or TemplateFile, exactly one.");
         if (file != null && !File.Exists(file)) throw new ArgumentException($"TemplateFile '{step.TemplateFile}' does not exist ({file}).", nameof(step.TemplateFile));
-        var variables = step.Variables ?? new Dictionary<string, object?>();
-        var secrets = step.SecretVariables ?? [];
+        var variables = new Dictionary<string, object?>(step.Variables ?? new Dictionary<string, object?>(), StringComparer.Ordinal);
+        var sources = step.SecretVariables ?? new Dictionary<string, string>();
+        foreach (var (variable, source) in sources)
+            variables[variable] = variables.ContainsKey(variable)
+                ? throw new ArgumentException($"Template variable '{variable}' is secret and also has a value in Variables: a secret's value comes from the "
+                    + "controller's environment by name; remove it from Variables.", nameof(step.Variables))
+                // One by one, so that an error names the template variable as well as the environment variable.
+                : SecretSource.Resolve([source], step.SecretsFile, localFolder, $"Secret variable '{variable}'").Values.Single();
         return new TemplateRequest
         {
             Text = text,
             LocalFile = file,
             Path = Required(StepInputs.RemotePath(step.DestinationFile, nameof(step.DestinationFile), step.DeployFolder), nameof(step.DestinationFile)),
-            Variables = new Dictionary<string, object?>(variables, StringComparer.Ordinal),
+            Variables = variables,
             HostVariables = step.HostVariables ?? HostVariables.None,
-            SecretVariableNames = [.. secrets],
+            SecretVariableNames = [.. sources.Keys],
             Mode = StepInputs.ParseMode(step.FileMode, nameof(step.FileMode)) is { } mode ? StepInputs.FormatMode(mode) : null,
             Owner = StepInputs.Text(step.Owner),
             Group = StepInputs.Text(step.Group),

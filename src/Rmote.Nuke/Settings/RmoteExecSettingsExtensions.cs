@@ -32,26 +32,38 @@ public static class RmoteExecSettingsExtensions
     /// <summary>Clears variables added to the command's environment.</summary>
     public static RmoteExecSettings ClearEnvironmentVariables(this RmoteExecSettings settings) => settings with { EnvironmentVariables = new Dictionary<string, string>() };
 
-    /// <summary>Sets names of environment variables whose values are masked in output and errors.</summary>
+    /// <summary>Sets names of secret variables, read from the build's environment by name and masked in output and errors.</summary>
     public static RmoteExecSettings SetSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) => settings with { SecretEnvironmentVariables = [.. values] };
 
-    /// <summary>Sets names of environment variables whose values are masked in output and errors.</summary>
+    /// <summary>Sets names of secret variables, read from the build's environment by name and masked in output and errors.</summary>
     public static RmoteExecSettings SetSecretEnvironmentVariables(this RmoteExecSettings settings, IEnumerable<string> values) => settings with { SecretEnvironmentVariables = [.. values] };
 
-    /// <summary>Adds to names of environment variables whose values are masked in output and errors.</summary>
+    /// <summary>Adds to names of secret variables, read from the build's environment by name and masked in output and errors.</summary>
     public static RmoteExecSettings AddSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) =>
         settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables, .. values] };
 
-    /// <summary>Adds to names of environment variables whose values are masked in output and errors.</summary>
+    /// <summary>Adds to names of secret variables, read from the build's environment by name and masked in output and errors.</summary>
     public static RmoteExecSettings AddSecretEnvironmentVariables(this RmoteExecSettings settings, IEnumerable<string> values) =>
         settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables, .. values] };
 
-    /// <summary>Removes from names of environment variables whose values are masked in output and errors.</summary>
+    /// <summary>Removes from names of secret variables, read from the build's environment by name and masked in output and errors.</summary>
     public static RmoteExecSettings RemoveSecretEnvironmentVariables(this RmoteExecSettings settings, params string[] values) =>
         settings with { SecretEnvironmentVariables = [.. settings.SecretEnvironmentVariables.Except(values)] };
 
-    /// <summary>Clears names of environment variables whose values are masked in output and errors.</summary>
+    /// <summary>Clears names of secret variables, read from the build's environment by name and masked in output and errors.</summary>
     public static RmoteExecSettings ClearSecretEnvironmentVariables(this RmoteExecSettings settings) => settings with { SecretEnvironmentVariables = [] };
+
+    /// <summary>Sets the file of <c>NAME=VALUE</c> lines (mode 0600) read for secrets the environment does not hold.</summary>
+    public static RmoteExecSettings SetSecretsFile(this RmoteExecSettings settings, string? value) => settings with { SecretsFile = value };
+
+    /// <summary>Resets the secrets file to none.</summary>
+    public static RmoteExecSettings ResetSecretsFile(this RmoteExecSettings settings) => settings with { SecretsFile = null };
+
+    /// <summary>Sets the extra attempts for a host whose command failed.</summary>
+    public static RmoteExecSettings SetRetries(this RmoteExecSettings settings, int? value) => settings with { Retries = value };
+
+    /// <summary>Sets the pause before the first retry.</summary>
+    public static RmoteExecSettings SetRetryDelay(this RmoteExecSettings settings, TimeSpan? value) => settings with { RetryDelay = value };
 
     /// <summary>Sets the time limit per host.</summary>
     public static RmoteExecSettings SetTimeout(this RmoteExecSettings settings, TimeSpan? value) => settings with { Timeout = value };

@@ -106,6 +106,12 @@ public static class RmoteSettingsExtensions
     /// <summary>Resets the time allowed to connect to one host to the default.</summary>
     public static T ResetConnectTimeout<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectTimeout = null });
 
+    /// <summary>Sets the extra connect attempts after a transient failure (refused, reset, no answer; see <see cref="ConnectionSettings.ConnectRetries"/>).</summary>
+    public static T SetConnectRetries<T>(this T settings, int? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectRetries = value });
+
+    /// <summary>Sets the pause before the first connect retry (doubled each time, with jitter).</summary>
+    public static T SetConnectRetryDelay<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectRetryDelay = value });
+
     /// <summary>Sets the time limit of the task on each host (see <see cref="RmoteSettings.Timeout"/>).</summary>
     public static T SetTimeout<T>(this T settings, TimeSpan? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { Timeout = value });
 

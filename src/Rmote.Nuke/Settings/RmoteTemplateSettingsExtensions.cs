@@ -46,16 +46,25 @@ public static class RmoteTemplateSettingsExtensions
     /// <summary>Clears the host and group variables and the groups.</summary>
     public static RmoteTemplateSettings ClearHostVariables(this RmoteTemplateSettings settings) => settings with { HostVariables = Rmote.Operations.HostVariables.None };
 
-    /// <summary>Sets a secret template variable: its value is masked in every error and log text, and the file defaults to mode 0600.</summary>
-    public static RmoteTemplateSettings SetSecretVariable(this RmoteTemplateSettings settings, string name, object? value) =>
-        settings.AddVariables(name, value) with { SecretVariables = [.. settings.SecretVariables.Where(n => n != name), name] };
+    /// <summary>
+    /// Sets a secret template variable whose value is the build's environment variable <paramref name="environmentVariable"/>
+    /// (or its SecretsFile line), read by name: masked in every error and log text, and the file defaults to mode 0600.
+    /// </summary>
+    public static RmoteTemplateSettings SetSecretVariable(this RmoteTemplateSettings settings, string name, string environmentVariable) =>
+        settings with { SecretVariables = new Dictionary<string, string>(settings.SecretVariables) { [name] = environmentVariable } };
 
-    /// <summary>Marks existing template variables as secret.</summary>
-    public static RmoteTemplateSettings AddSecretVariables(this RmoteTemplateSettings settings, params string[] names) =>
-        settings with { SecretVariables = [.. settings.SecretVariables.Union(names)] };
+    /// <summary>Removes a secret template variable.</summary>
+    public static RmoteTemplateSettings RemoveSecretVariable(this RmoteTemplateSettings settings, string name) =>
+        settings with { SecretVariables = settings.SecretVariables.Where(kv => kv.Key != name).ToDictionary(kv => kv.Key, kv => kv.Value) };
 
-    /// <summary>Unmarks every secret template variable (their values stay).</summary>
-    public static RmoteTemplateSettings ClearSecretVariables(this RmoteTemplateSettings settings) => settings with { SecretVariables = [] };
+    /// <summary>Clears the secret template variables.</summary>
+    public static RmoteTemplateSettings ClearSecretVariables(this RmoteTemplateSettings settings) => settings with { SecretVariables = new Dictionary<string, string>() };
+
+    /// <summary>Sets the file of <c>NAME=VALUE</c> lines (mode 0600) read for secrets the environment does not hold.</summary>
+    public static RmoteTemplateSettings SetSecretsFile(this RmoteTemplateSettings settings, string? value) => settings with { SecretsFile = value };
+
+    /// <summary>Resets the secrets file to none.</summary>
+    public static RmoteTemplateSettings ResetSecretsFile(this RmoteTemplateSettings settings) => settings with { SecretsFile = null };
 
     /// <summary>Sets the written file's mode, octal.</summary>
     public static RmoteTemplateSettings SetFileMode(this RmoteTemplateSettings settings, string? value) => settings with { FileMode = value };

@@ -9,10 +9,12 @@ public sealed record ExecOutcome : IStepOutcome
     public required int ExitCode { get; init; }
     /// <summary>Every output line in arrival order, stdout and stderr interleaved (secrets masked).</summary>
     public required IReadOnlyList<HostOutputLine> Output { get; init; }
-    /// <summary>Wall time of the command.</summary>
+    /// <summary>Wall time of the command (its last attempt).</summary>
     public TimeSpan Duration { get; init; }
     /// <summary>In WhatIf mode, what the step would do on the host (nothing was changed); null when it ran.</summary>
     public StepPlan? Plan { get; init; }
+    /// <summary>Attempts the command took on this host (more than 1 only with <see cref="ExecRequest.Retries"/>).</summary>
+    public int Attempts { get; init; } = 1;
 
     /// <summary>Stdout lines joined with '\n'.</summary>
     public string Stdout => string.Join('\n', Output.Where(l => l.Stream == Tools.OutputStream.Stdout).Select(l => l.Text));
@@ -21,7 +23,7 @@ public sealed record ExecOutcome : IStepOutcome
     public string Stderr => string.Join('\n', Output.Where(l => l.Stream == Tools.OutputStream.Stderr).Select(l => l.Text));
 
     /// <inheritdoc/>
-    public string Summary => Plan?.Summary ?? (ExitCode == 0 ? "exit 0" : $"exit {ExitCode} (ignored)");
+    public string Summary => Plan?.Summary ?? (ExitCode == 0 ? "exit 0" : $"exit {ExitCode} (ignored)") + (Attempts > 1 ? $" after {Attempts} attempts" : "");
 
     /// <inheritdoc/>
     public override string ToString() => $"exit {ExitCode}, {Output.Count} line(s) in {Duration.TotalSeconds:0.00} s";

@@ -33,6 +33,15 @@ public sealed record ExecRequest
     /// <summary>A non-zero exit is a success (the code is still reported).</summary>
     public bool IgnoreExitCode { get; init; }
 
+    /// <summary>
+    /// Extra attempts for a host whose command failed (a non-zero exit that is not ignored, a time-out, a remote error)
+    /// while its connection is up (default 0: a command is not idempotent unless its author says so).
+    /// </summary>
+    public int Retries { get; init; }
+
+    /// <summary>The pause before the first retry; later ones double it, with jitter, up to 30 s.</summary>
+    public TimeSpan RetryDelay { get; init; } = StepDefaults.RetryDelay;
+
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public Rmote.Fleet.FleetOptions? Fleet { get; init; }
 
@@ -65,6 +74,8 @@ public sealed record ExecRequest
         if (Command is { Count: 0 } || ShellCommand is { Length: 0 })
             throw new ArgumentException("The command is empty.");
         if (Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.");
+        if (Retries < 0) throw new ArgumentException($"Retries must not be negative (was {Retries}).", nameof(Retries));
+        if (RetryDelay < TimeSpan.Zero) throw new ArgumentException("RetryDelay must not be negative.", nameof(RetryDelay));
         _ = ExecOutputRules.For(this);
     }
 }

@@ -17,8 +17,13 @@ public sealed record ExecStep
     public string? WorkingDirectory { get; init; }
     /// <summary>Variables added to the remote environment.</summary>
     public IReadOnlyDictionary<string, string>? EnvironmentVariables { get; init; }
-    /// <summary>Names of <see cref="EnvironmentVariables"/> whose values are masked in output and errors.</summary>
+    /// <summary>
+    /// Names of secret variables: each takes the value of the controller's environment variable of that name (or of
+    /// <see cref="SecretsFile"/>'s line), never a value given here, and is masked as <c>***</c> in output and errors.
+    /// </summary>
     public IReadOnlyCollection<string>? SecretEnvironmentVariables { get; init; }
+    /// <summary>A local file of <c>NAME=VALUE</c> lines, mode 0600, for secrets the controller's environment does not hold.</summary>
+    public string? SecretsFile { get; init; }
     /// <summary>Time limit per host, enforced by the host (default: none).</summary>
     public TimeSpan? Timeout { get; init; }
     /// <summary>A non-zero exit is not a failure (default false); error lines in the output still are.</summary>
@@ -33,4 +38,8 @@ public sealed record ExecStep
     public string? CustomWarningRegularExpression { get; init; }
     /// <summary>The folder relative remote paths are resolved against (<see cref="StepInputs.RemotePath"/>).</summary>
     public string? DeployFolder { get; init; }
+    /// <summary>Extra attempts for a host whose command failed while connected (default 0: commands are not assumed idempotent).</summary>
+    public int? Retries { get; init; }
+    /// <summary>Pause before the first retry, doubled each time with jitter (default 1 s).</summary>
+    public TimeSpan? RetryDelay { get; init; }
 }

@@ -11,8 +11,13 @@ public sealed record TemplateStep
     public string? DestinationFile { get; init; }
     /// <summary>Template variables.</summary>
     public IReadOnlyDictionary<string, object?>? Variables { get; init; }
-    /// <summary>Names of <see cref="Variables"/> whose values are secret (masked; the file defaults to 0600).</summary>
-    public IReadOnlyCollection<string>? SecretVariables { get; init; }
+    /// <summary>
+    /// Secret variables: template variable name to the name of the controller's environment variable (or
+    /// <see cref="SecretsFile"/> line) holding its value. Masked in every error and log text; the file defaults to 0600.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? SecretVariables { get; init; }
+    /// <summary>A local file of <c>NAME=VALUE</c> lines, mode 0600, for secrets the controller's environment does not hold.</summary>
+    public string? SecretsFile { get; init; }
     /// <summary>Variables that differ by host: each host's own, its groups, each group's (see <see cref="Operations.HostVariables"/>).</summary>
     public HostVariables? HostVariables { get; init; }
     /// <summary>Octal mode of the written file (default: the file's own, or 0600 with a secret variable).</summary>
