@@ -77,7 +77,7 @@ public sealed class SecretSourceTests : IDisposable
         Environment.SetEnvironmentVariable("RMOTE_SECRET_TEST_ENV", "tok3n-value");
         var e = Assert.Throws<ArgumentException>(() => StepMapper.Exec(new ExecStep
         {
-            ShellCommand = "true", EnvironmentVariables = new Dictionary<string, string> { ["RMOTE_SECRET_TEST_ENV"] = "x" }, SecretEnvironmentVariables = ["RMOTE_SECRET_TEST_ENV"],
+            Command = "true", EnvironmentVariables = new Dictionary<string, string> { ["RMOTE_SECRET_TEST_ENV"] = "x" }, SecretEnvironmentVariables = ["RMOTE_SECRET_TEST_ENV"],
         }));
         Assert.StartsWith("RMOTE_SECRET_TEST_ENV is in both EnvironmentVariables and SecretEnvironmentVariables", e.Message);
         var t = StepMapper.Template(new TemplateStep
