@@ -70,7 +70,8 @@ class SharedPathTests(Base):
         r = D.release_prepare(self.base, "r2")
         self.assertFalse(os.path.exists(os.path.join(r["path"], ".rmote-release.json")))
         lst = D.release_list(self.base)
-        self.assertEqual(lst["manifests"], {"r1": {"commit": "abc", "files": 1, "id": "r1"}})
+        self.assertEqual(lst["manifests"], {"r1": {"id": "r1", "commit": "abc", "build": "", "user": "", "controller": "",
+                                                 "time": "", "files": 1, "shared_paths": []}})
         with open(os.path.join(self.base, "releases/r1/.rmote-release.json")) as f:
             self.assertEqual(json.load(f)["id"], "r1")
 

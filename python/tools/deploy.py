@@ -1001,11 +1001,19 @@ def _read_manifest(b, release_id):
         if not stat.S_ISREG(st.st_mode) or st.st_size > _MANIFEST_MAX:
             return None
         value = json.loads(os.read(fd, _MANIFEST_MAX + 1).decode("utf-8"))
-        return value if isinstance(value, dict) else None
     except ValueError:
         return None
     finally:
         os.close(fd)
+    if not isinstance(value, dict):
+        return None
+    # the known fields with their types only: a hand-edited file must not break every listing of the base
+    out = {k: value[k] if isinstance(value.get(k), str) else "" for k in ("id", "commit", "build", "user", "controller", "time")}
+    files = value.get("files")
+    out["files"] = files if isinstance(files, int) and not isinstance(files, bool) else 0
+    shared = value.get("shared_paths")
+    out["shared_paths"] = [p for p in shared if isinstance(p, str)] if isinstance(shared, list) else []
+    return out
 
 
 # --------------------------------------------------------------------- the one-call plan's steps

@@ -9,4 +9,10 @@ public sealed record RollbackStep
     public string? ToRelease { get; init; }
     /// <summary>How long to wait for a deploy holding the base's lock (default 60 s).</summary>
     public TimeSpan? LockTimeout { get; init; }
+    /// <summary>Units restarted on every host after the rollback, in order (none by default).</summary>
+    public IReadOnlyList<string>? RestartServices { get; init; }
+    /// <summary>How long each restarted unit may take to become active (default 30 s).</summary>
+    public TimeSpan? ServiceTimeout { get; init; }
+    /// <summary>Runs once every host is back on the release and its services restarted; throwing fails the step.</summary>
+    public Func<ReleaseRolledBack, CancellationToken, Task>? AfterRollback { get; init; }
 }
