@@ -9,15 +9,17 @@ namespace Rmote.Operations.Tests;
 /// </summary>
 public sealed class FrontEndNamesTests
 {
-    // Parameters a front end takes in its own way: Cake's alias arguments, MSBuild's items, Nuke's and Cake's command line.
+    // Parameters a front end takes in its own way: Cake's alias arguments, MSBuild's items, Nuke's and Cake's command line;
+    // MSBuild's hooks are targets (RmoteBeforeSwitch, RmoteAfterRollback), Cake's and Nuke's callbacks.
     static readonly Dictionary<Type, (string[] MsBuild, string[] Cake, string[] Nuke)> TakenOtherwise = new()
     {
-        [typeof(CopyStep)] = ([], ["SourceFolder", "DestinationFolder", "SourceFiles"], ["SourceFiles"]),
+        [typeof(CopyStep)] = (["BeforeSwitch"], ["SourceFolder", "DestinationFolder", "SourceFiles"], ["SourceFiles"]),
         [typeof(ExecStep)] = (["CommandLine"], ["Command", "CommandLine", "ShellCommand"], ["Command", "CommandLine", "ShellCommand"]),
         [typeof(TemplateStep)] = (["SecretVariables"], ["Template", "TemplateFile", "DestinationFile"], ["Template"]),
         [typeof(ServiceRestartStep)] = ([], ["ServiceNames"], []),
         [typeof(ReleaseSwitchStep)] = ([], ["BaseFolder", "ReleaseId"], []),
-        [typeof(RollbackStep)] = ([], ["BaseFolder"], []),
+        [typeof(RollbackStep)] = (["AfterRollback"], ["BaseFolder"], []),
+        [typeof(ListReleasesStep)] = ([], ["BaseFolder"], []),
         [typeof(WaitForHealthyStep)] = ([], ["Url", "Command"], []),
     };
 
@@ -30,6 +32,7 @@ public sealed class FrontEndNamesTests
         { typeof(ReleaseSwitchStep), typeof(MSBuild.RmoteReleaseSwitch), typeof(Cake.RmoteReleaseSwitchSettings), typeof(Nuke.RmoteReleaseSwitchSettings) },
         { typeof(RollbackStep), typeof(MSBuild.RmoteRollback), typeof(Cake.RmoteRollbackSettings), typeof(Nuke.RmoteRollbackSettings) },
         { typeof(WaitForHealthyStep), typeof(MSBuild.RmoteWaitForHealthy), typeof(Cake.RmoteWaitForHealthySettings), typeof(Nuke.RmoteWaitForHealthySettings) },
+        { typeof(ListReleasesStep), typeof(MSBuild.RmoteListReleases), typeof(Cake.RmoteListReleasesSettings), typeof(Nuke.RmoteListReleasesSettings) },
     };
 
     [Theory]
