@@ -18,7 +18,7 @@ public static partial class RmoteTasks
             (ops, request, ct) => ops.ListReleasesAsync(request, ct));
         foreach (var row in listed.Successes)
             foreach (var release in row.Value!.Releases)
-                Log.Information("{Host}: {Release}", row.Host, release.ToString());
+                Log.Information("{Host:l}: {Release:l}", row.Host, release.ToString());
         return listed;
     }
 }
