@@ -117,6 +117,15 @@ class _Tree:
         # the root itself is the user's choice (already resolved by realpath); only what is below it is guarded
         self.fds = {"": os.open(root_real, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)}
 
+    @classmethod
+    def at(cls, fd, shown):
+        """A tree whose root is the folder fd ``fd`` (already checked to be a real folder; the tree owns it),
+        shown as ``shown`` in errors."""
+        tree = cls.__new__(cls)
+        tree.root = shown
+        tree.fds = {"": fd}
+        return tree
+
     def __enter__(self):
         return self
 

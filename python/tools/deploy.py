@@ -635,12 +635,13 @@ def _live_history(st):
     return [h for h in st["history"] if isinstance(h, dict) and "withdrawn" not in h]
 
 
-def _seed(sfd, dfd, shown, result):
+def _seed(sfd, dfd, shown, result, skip=()):
     """Fill the release folder ``dfd`` from the current one ``sfd``: hard links (copies across devices), folders,
-    symlinks; entries already there stay. Both walked through fds only."""
+    symlinks; entries already there stay, and names in ``skip`` (the release manifest) are left out. Both walked
+    through fds only."""
     for de in _sorted_entries(sfd):
         n = de.name
-        if TEMP_MARK in n:
+        if TEMP_MARK in n or n in skip:
             continue
         try:
             st = de.stat(follow_symlinks=False)
@@ -697,6 +698,8 @@ def _copy_at(sfd, dfd, name, st):
 # ------------------------------------------------------------------ release states and the lock (cases 3, 4)
 
 _STATE = ".rmote-releases.json"
+_MANIFEST = ".rmote-release.json"  # in each release: who deployed what from where (release_complete)
+_MANIFEST_MAX = 1 << 16
 _LOCK = ".rmote-deploy.lock"
 _LOCKS = {}                        # real base -> fd of its lock file, flocked by this interpreter
 _LOCKS_GUARD = _thread.allocate_lock()
@@ -900,17 +903,131 @@ class _Held:
             _lock_drop(self.b.real)
 
 
+# ------------------------------------------------------------------ shared paths and release manifests
+
+
+def _shared_items(paths):
+    """``[(rel, is_dir)]`` of a release's shared paths (``storage/`` is a folder, ``a.json`` a file): relative to
+    the release, no ``..``, no overlap. Anything else is refused naming the path: a shared path must stay in
+    ``<base>/shared``."""
+    if not isinstance(paths, (list, tuple)):
+        raise ValueError("shared paths must be a list")
+    items = []
+    for p in paths:
+        rel = p.rstrip("/") if isinstance(p, str) else p
+        try:
+            _check_rel(rel)
+        except ValueError as e:
+            raise ValueError("shared path %r is refused: %s; a shared path is relative to the release and stays "
+                             "inside <base>/shared" % (p, e))
+        if rel == _MANIFEST or TEMP_MARK in rel:
+            raise ValueError("shared path %r is refused: the name is Rmote's own" % (p,))
+        items.append((rel, p.endswith("/")))
+    names = sorted(rel for rel, _ in items)
+    for a, b in zip(names, names[1:]):
+        if b == a or b.startswith(a + "/"):
+            raise ValueError("shared paths %r and %r overlap: list each file or folder once" % (a, b))
+    return items
+
+
+def _ensure_shared(tree, rel, is_dir):
+    """Create the shared file (empty, 0600: it usually holds configuration) or folder if missing; 1 if created.
+    What is there must be of the declared kind: a symlink is refused, never followed."""
+    dfd, name = tree.parent(rel, create=True)
+    st = _lstat_at(dfd, name)
+    shown = tree.path(rel)
+    if st is None:
+        if is_dir:
+            os.mkdir(name, 0o755, dir_fd=dfd)
+        else:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd))
+        fsync_quietly(dfd)
+        return 1
+    if is_dir and not stat.S_ISDIR(st.st_mode):
+        raise ValueError("%s is not a real folder, but the shared path %r (ending with '/') is one: make it a folder "
+                         "or list the path without '/'" % (shown, rel + "/"))
+    if not is_dir and not stat.S_ISREG(st.st_mode):
+        raise ValueError("%s is not a regular file, but the shared path %r is one: make it a file, or list it as "
+                         "%r for a folder" % (shown, rel, rel + "/"))
+    return 0
+
+
+def _link_shared(tree, rel):
+    """Point ``rel`` of a release at ``<base>/shared/<rel>`` with a relative symlink, atomically (whatever was
+    there, seeded or copied, is replaced, never followed); 1 if changed."""
+    dfd, name = tree.parent(rel, create=True)
+    want = "../" * (rel.count("/") + 2) + "shared/" + rel
+    st = _lstat_at(dfd, name)
+    if st is not None and stat.S_ISLNK(st.st_mode) and os.readlink(name, dir_fd=dfd) == want:
+        return 0
+    Deploy._make_link(dfd, name, want, st, True, tree.path(rel))
+    return 1
+
+
+def _write_manifest(rfd, shown, manifest):
+    """Write ``.rmote-release.json`` into the release folder ``rfd`` atomically."""
+    import json
+    data = json.dumps(manifest, sort_keys=True, indent=1).encode("utf-8")
+    tmp = temp_leaf(_MANIFEST)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=rfd)
+    try:
+        try:
+            _pwrite_all(fd, data, 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, _MANIFEST, src_dir_fd=rfd, dst_dir_fd=rfd)
+    except BaseException:
+        unlink_quietly(tmp, dir_fd=rfd)
+        raise
+    fsync_quietly(rfd)
+
+
+def _read_manifest(b, release_id):
+    """A release's manifest (a dict), or None when missing, too large or not one (never read through a link)."""
+    import json
+    try:
+        rfd = b.release_fd(release_id)
+    except (OSError, ValueError):
+        return None
+    try:
+        fd = os.open(_MANIFEST, _FILE_READ, dir_fd=rfd)
+    except OSError:
+        return None
+    finally:
+        os.close(rfd)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MANIFEST_MAX:
+            return None
+        value = json.loads(os.read(fd, _MANIFEST_MAX + 1).decode("utf-8"))
+    except ValueError:
+        return None
+    finally:
+        os.close(fd)
+    if not isinstance(value, dict):
+        return None
+    # the known fields with their types only: a hand-edited file must not break every listing of the base
+    out = {k: value[k] if isinstance(value.get(k), str) else "" for k in ("id", "commit", "build", "user", "controller", "time")}
+    files = value.get("files")
+    out["files"] = files if isinstance(files, int) and not isinstance(files, bool) else 0
+    shared = value.get("shared_paths")
+    out["shared_paths"] = [p for p in shared if isinstance(p, str)] if isinstance(shared, list) else []
+    return out
+
+
 # --------------------------------------------------------------------- the one-call plan's steps
 
 
 class _Plan:
     """One sync_plan call: its settings and the result it builds."""
 
-    __slots__ = ("checksum", "delete", "uid", "gid", "set_mode", "apply", "durable", "delta", "granularity", "result")
+    __slots__ = ("checksum", "delete", "uid", "gid", "set_mode", "apply", "durable", "delta", "granularity", "result", "keep")
 
     def __init__(self, checksum, delete, uid, gid, set_mode, apply, durable, delta):
         self.checksum, self.delete, self.uid, self.gid = checksum, delete, uid, gid
         self.set_mode, self.apply, self.durable, self.delta = set_mode, apply, durable, delta
+        self.keep = []  # paths delete leaves alone (sync_plan's keep)
         self.granularity = lambda: 1  # mtime granularity of the destination, probed on first need when applying
         self.result = {"send": [], "skipped": 0, "dirs_created": 0, "links_changed": 0, "meta_fixed": 0,
                        "deleted": [], "temps_removed": 0, "basis": {}}
@@ -1117,7 +1234,7 @@ def _plan_delete(plan, tree, entries, pieces):
     if pieces is not None:
         pieces.update(e["path"] for e in entries)
     else:
-        plan.result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries], remove=plan.apply)
+        plan.result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries] + plan.keep, remove=plan.apply)
         _add_deleted_sizes(plan.result, tree, plan.apply)
 
 
@@ -1206,7 +1323,7 @@ class Deploy(Tool):
 
     @staticmethod
     def sync_plan(root, entries, checksum=False, delete=False, owner=None, group=None,
-                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None, pieces=None):
+                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None, pieces=None, keep=None):
         """Bring everything but file contents in line, in one call; return what must be sent.
 
         ``entries``: ``[{path, type: file|dir|symlink, size, mtime_ns, mode, sha256?, link?}]``.
@@ -1225,9 +1342,15 @@ class Deploy(Tool):
         ``delta``: ``{block, min, max}``: for each file to send whose current version here is a regular file,
         both versions between ``min`` and ``max`` bytes, ``basis`` holds its ``_block_sums`` (``block``-byte
         blocks), so that the controller can send only the blocks that differ (``put_delta``).
+
+        ``keep``: paths that ``delete`` leaves alone, and never enters (a release's shared-path symlinks: the
+        controller leaves those paths out of the entries too, rsync's excluded-and-protected).
         """
         _check_entries(entries)
         plan = _Plan(checksum, delete, _uid(owner), _gid(group), set_mode, apply, durable, _check_delta(delta))
+        plan.keep = list(keep or [])
+        for rel in plan.keep:
+            _check_rel(rel)
         root_real = _root(root, create=apply)
         if not os.path.isdir(root_real):
             if apply:
@@ -1261,7 +1384,7 @@ class Deploy(Tool):
             result = Deploy.sync_plan(root, entries, pieces=keep, **kw)
             if last and kw.get("delete"):
                 with _Tree(_root(root)) as tree:
-                    result["deleted"] = _extraneous_at(tree.fd, list(keep), remove=kw.get("apply", True))
+                    result["deleted"] = _extraneous_at(tree.fd, list(keep) + list(kw.get("keep") or []), remove=kw.get("apply", True))
                     _add_deleted_sizes(result, tree, kw.get("apply", True))
             done = not last
             return result
@@ -1694,7 +1817,7 @@ class Deploy(Tool):
                 try:
                     result["seeded_from"] = cur
                     _cleanup_temps_at(dfd, _open_temp_inodes())
-                    _seed(sfd, dfd, path, result)
+                    _seed(sfd, dfd, path, result, skip=(_MANIFEST,))  # each release gets its own manifest
                 finally:
                     os.close(sfd)
                 return result
@@ -1702,12 +1825,49 @@ class Deploy(Tool):
                 os.close(dfd)
 
     @staticmethod
-    def release_complete(base, release_id):
-        """Mark a staged release complete (its staging finished): only a complete release can go live.
-        Returns ``{release, completed_at}``."""
+    def release_link_shared(base, release_id, paths):
+        """Link the shared ``paths`` of a staged release: each ``<base>/shared/<path>`` is created when missing (a
+        path ending with ``/`` as an empty folder, any other as an empty 0600 file) and ``releases/<id>/<path>``
+        becomes a relative symlink to it, replacing whatever the seed or the copy put there. ``shared/`` and
+        every folder on the way are real folders reached through fds (a symlink is refused, never followed);
+        nothing inside a shared path is ever changed. The live release is refused. Returns ``{created, linked}``
+        (paths created in shared/, links made or changed)."""
         _check_release_id(release_id)
+        items = _shared_items(paths)
         with _Base(base) as b, _Held(b):
-            os.close(b.release_fd(release_id))
+            if _current_id(b) == release_id:
+                raise ValueError("release %r is the current release: link shared paths while staging" % release_id)
+            result = {"created": [], "linked": []}
+            if not items:
+                return result
+            shown = b.real + "/shared"
+            with _Tree.at(_managed_dir(b.fd, "shared", shown, create=True), shown) as shared:
+                for rel, is_dir in items:
+                    if _ensure_shared(shared, rel, is_dir):
+                        result["created"].append(rel + ("/" if is_dir else ""))
+            path = b.real + "/releases/" + release_id
+            with _Tree.at(b.release_fd(release_id), path) as tree:
+                for rel, _ in items:
+                    if _link_shared(tree, rel):
+                        result["linked"].append(rel)
+                fsync_quietly(tree.fd)
+            return result
+
+    @staticmethod
+    def release_complete(base, release_id, manifest=None):
+        """Mark a staged release complete (its staging finished): only a complete release can go live. With
+        ``manifest`` (a dict: commit, build, user, controller, time, files...), first write it to the release's
+        ``.rmote-release.json`` with ``id`` set to the release. Returns ``{release, completed_at}``."""
+        _check_release_id(release_id)
+        if manifest is not None and not isinstance(manifest, dict):
+            raise ValueError("the release manifest must be an object")
+        with _Base(base) as b, _Held(b):
+            rfd = b.release_fd(release_id)
+            try:
+                if manifest is not None:
+                    _write_manifest(rfd, b.real + "/releases/" + release_id, dict(manifest, id=release_id))
+            finally:
+                os.close(rfd)
             st = _state(b)
             at = _now()
             entry = st["releases"].get(release_id)
@@ -1760,17 +1920,23 @@ class Deploy(Tool):
 
     @staticmethod
     def release_list(base):
-        """``{releases: [ids, oldest first], current: id or None, complete: [ids], history: [{release, at}]}``
-        (ids in natural sort order; history oldest first). Read-only: no lock, so it works during a deploy."""
+        """``{releases: [ids, oldest first], current: id or None, complete: [ids], history: [{release, at}],
+        manifests: {id: manifest}}`` (ids in natural sort order; history oldest first; a release without a readable
+        ``.rmote-release.json`` has no manifest). Read-only: no lock, so it works during a deploy."""
         try:
             b = _Base(base)
         except FileNotFoundError:
-            return {"releases": [], "current": None, "complete": [], "history": []}
+            return {"releases": [], "current": None, "complete": [], "history": [], "manifests": {}}
         with b:
             ids = _releases(b)
             st = _state(b)
+            manifests = {}
+            for r in ids:
+                m = _read_manifest(b, r)
+                if m is not None:
+                    manifests[r] = m
             return {"releases": ids, "current": _current_id(b), "complete": [r for r in ids if _complete(st, r)],
-                    "history": _live_history(st)}
+                    "history": _live_history(st), "manifests": manifests}
 
     @staticmethod
     def release_prune(base, keep, staging=None):

@@ -47,6 +47,31 @@ public static partial class RmoteAliases
         return CakeStep.Run(context, nameof(RmoteRollback), hosts, settings, _ => StepMapper.Rollback(new RollbackStep
         {
             BaseFolder = baseFolder, ToRelease = settings.ToRelease, LockTimeout = settings.LockTimeout,
+            RestartServices = settings.RestartServices, ServiceTimeout = settings.ServiceTimeout, AfterRollback = StepHooks.AfterRollback(settings.AfterRollback),
         }), (ops, request, ct) => ops.RollbackAsync(request, ct));
+    }
+
+    /// <summary>Lists the releases under <paramref name="baseFolder"/> on every host with their manifests, the current one marked.</summary>
+    /// <example><code>var listed = RmoteListReleases(hosts, "/srv/app");</code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Release")]
+    public static FleetResult<ReleaseListOutcome> RmoteListReleases(this ICakeContext context, IEnumerable<string> hosts, string baseFolder) =>
+        RmoteListReleases(context, hosts, baseFolder, new RmoteListReleasesSettings());
+
+    /// <summary>
+    /// Lists the releases under <paramref name="baseFolder"/> on every host, oldest first, each with its manifest (commit, build, user,
+    /// controller, time, files); logs one line per host and release, the current one marked <c>*</c>.
+    /// </summary>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Release")]
+    public static FleetResult<ReleaseListOutcome> RmoteListReleases(this ICakeContext context, IEnumerable<string> hosts, string baseFolder, RmoteListReleasesSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var listed = CakeStep.Run(context, nameof(RmoteListReleases), hosts, settings, _ => StepMapper.ListReleases(new ListReleasesStep { BaseFolder = baseFolder }),
+            (ops, request, ct) => ops.ListReleasesAsync(request, ct));
+        foreach (var row in listed.Successes)
+            foreach (var release in row.Value!.Releases)
+                context.Log.Write(global::Cake.Core.Diagnostics.Verbosity.Normal, global::Cake.Core.Diagnostics.LogLevel.Information, "{0}: {1}", row.Host, release);
+        return listed;
     }
 }

@@ -40,9 +40,9 @@ public static partial class RmoteAliases
     public static FleetResult<CopyOutcome> RmoteCopy(this ICakeContext context, IEnumerable<string> hosts, string sourceFolder, string destinationFolder, RmoteCopySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings) with
+        return CakeStep.Run(context, nameof(RmoteCopy), hosts, settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings, nameof(CopyStep.BeforeSwitch)) with
         {
-            SourceFolder = sourceFolder, DestinationFolder = destinationFolder,
+            SourceFolder = sourceFolder, DestinationFolder = destinationFolder, BeforeSwitch = StepHooks.BeforeSwitch(settings.BeforeSwitch),
         }, folder), (ops, request, ct) => ops.CopyAsync(request, ct));
     }
 

@@ -16,7 +16,7 @@ namespace Rmote.Nuke;
 /// a failure throws <see cref="RmoteTaskException"/> naming every failed host and its cause. The setting names are
 /// those of docs/FRONT-ENDS.md, shared with the MSBuild tasks and the Cake aliases.
 /// </summary>
-public static class RmoteTasks
+public static partial class RmoteTasks
 {
     /// <summary>Copies a local folder's contents to every host (only what differs), or into a new release under the destination.</summary>
     public static FleetResult<CopyOutcome> RmoteCopy(Configure<RmoteCopySettings> configurator) =>
@@ -26,7 +26,8 @@ public static class RmoteTasks
     public static FleetResult<CopyOutcome> RmoteCopy(RmoteCopySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Run(nameof(RmoteCopy), settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings), folder),
+        return Run(nameof(RmoteCopy), settings, folder => StepMapper.Copy(StepParameters.From<CopyStep>(settings, nameof(CopyStep.BeforeSwitch))
+            with { BeforeSwitch = StepHooks.BeforeSwitch(settings.BeforeSwitch) }, folder),
             (ops, request, ct) => ops.CopyAsync(request, ct));
     }
 
@@ -97,7 +98,8 @@ public static class RmoteTasks
     public static FleetResult<ReleaseSwitched> RmoteRollback(RmoteRollbackSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Run(nameof(RmoteRollback), settings, _ => StepMapper.Rollback(StepParameters.From<RollbackStep>(settings)),
+        return Run(nameof(RmoteRollback), settings, _ => StepMapper.Rollback(StepParameters.From<RollbackStep>(settings, nameof(RollbackStep.AfterRollback))
+            with { AfterRollback = StepHooks.AfterRollback(settings.AfterRollback) }),
             (ops, request, ct) => ops.RollbackAsync(request, ct));
     }
 

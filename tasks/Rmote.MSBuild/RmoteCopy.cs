@@ -73,6 +73,22 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>Pause before a retry in milliseconds (default 1000).</summary>
     public int RetryDelayMilliseconds { get; set; } = (int)StepDefaults.RetryDelay.TotalMilliseconds;
 
+    /// <summary>
+    /// With releases: files and folders (a folder ends with '/') kept in <c>&lt;base&gt;/shared</c> and symlinked into each
+    /// release (<c>appsettings.Production.json;storage/</c>): created on the first deploy, never copied over nor deleted.
+    /// </summary>
+    public string[]? SharedPaths { get; set; }
+
+    /// <summary>With releases: a deploy that changes nothing keeps the current release instead of making a new one (default false).</summary>
+    public bool ReuseUnchangedRelease { get; set; }
+
+    /// <summary>With releases: switch <c>current</c> and prune (default true); false stages the release only, for a later <c>RmoteReleaseSwitch</c>.</summary>
+    public bool SwitchRelease { get; set; } = true;
+
+    /// <summary>True when <see cref="ReuseUnchangedRelease"/> kept the current release (<see cref="ReleaseIdUsed"/> is that release).</summary>
+    [Output]
+    public bool ReleaseReused { get; private set; }
+
     /// <summary>One item per host and file sent: spec = destination path on the host; metadata Host, RelativePath.</summary>
     [Output]
     public ITaskItem[] CopiedFiles { get; private set; } = [];
@@ -113,6 +129,9 @@ public sealed class RmoteCopy : RmoteTask
         Retries = Retries,
         RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
         DeployFolder = RemoteDeployFolder,
+        SharedPaths = SharedPaths,
+        ReuseUnchangedRelease = ReuseUnchangedRelease,
+        SwitchRelease = SwitchRelease,
     }, ProjectDirectory);
 
     // The metadata MSBuild's own item types use for "where under the output folder", in the order the first one set wins:
@@ -166,9 +185,11 @@ public sealed class RmoteCopy : RmoteTask
             if (row.Value.Attempts > 1) PostMessage(MessageImportance.Normal, row.Host, $"copy succeeded on attempt {row.Value.Attempts}");
         }
         CopiedFiles = [.. copied];
-        ReleaseIdUsed = request!.ReleaseId ?? "";
-        var destination = request.Options.DestinationFolder;
-        DeployedFolder = request.ReleaseId is { } id ? new Releases(destination, AllowDangerousDestination).ReleasePath(id) : destination;
+        var kept = result.Successes.Select(r => r.Value!.Release).FirstOrDefault(r => r is { Reused: true });
+        ReleaseReused = kept != null;
+        ReleaseIdUsed = kept?.ReleaseId ?? request!.ReleaseId ?? "";
+        var destination = request!.Options.DestinationFolder;
+        DeployedFolder = ReleaseIdUsed.Length > 0 ? new Releases(destination, AllowDangerousDestination).ReleasePath(ReleaseIdUsed) : destination;
         return Report(result);
     }
 }

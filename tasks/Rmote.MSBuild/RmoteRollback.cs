@@ -16,6 +16,12 @@ public sealed class RmoteRollback : RmoteTask
     /// <summary>Milliseconds to wait for a deploy holding the base's lock (default 60000).</summary>
     public int LockTimeout { get; set; } = (int)StepDefaults.LockTimeout.TotalMilliseconds;
 
+    /// <summary>Units restarted on every host once it is back on the release, in order, each waited for until active (none by default).</summary>
+    public string[]? RestartServices { get; set; }
+
+    /// <summary>Milliseconds each restarted unit may take to become active (default 30000).</summary>
+    public int ServiceTimeout { get; set; } = (int)StepDefaults.ServiceTimeout.TotalMilliseconds;
+
     /// <summary>The release now current (the same on every host: a rollback switches all hosts or none).</summary>
     [Output]
     public string CurrentRelease { get; private set; } = "";
@@ -30,6 +36,7 @@ public sealed class RmoteRollback : RmoteTask
     {
         BaseFolder = BaseFolder, ToRelease = ToRelease, LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
         DeployFolder = RemoteDeployFolder,
+        RestartServices = RestartServices, ServiceTimeout = Milliseconds(ServiceTimeout, nameof(ServiceTimeout)),
     });
 
     /// <inheritdoc/>

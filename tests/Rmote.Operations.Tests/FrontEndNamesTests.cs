@@ -10,16 +10,18 @@ namespace Rmote.Operations.Tests;
 public sealed class FrontEndNamesTests
 {
     // Parameters a front end takes in its own way: Cake's alias arguments, MSBuild's items
-    // (HostVariables: RmoteHost metadata and HostGroups items), Nuke's and Cake's command line.
+    // (HostVariables: RmoteHost metadata and HostGroups items), Nuke's and Cake's command line;
+    // MSBuild's hooks are targets (RmoteBeforeSwitch, RmoteAfterRollback), Cake's and Nuke's callbacks.
     static readonly Dictionary<Type, (string[] MsBuild, string[] Cake, string[] Nuke)> TakenOtherwise = new()
     {
-        [typeof(CopyStep)] = ([], ["SourceFolder", "DestinationFolder", "SourceFiles"], ["SourceFiles"]),
+        [typeof(CopyStep)] = (["BeforeSwitch"], ["SourceFolder", "DestinationFolder", "SourceFiles"], ["SourceFiles"]),
         // MSBuild's Arguments item list is the argv (no NoShell to split Command); Cake's alias takes the command line, NoShell splits it.
         [typeof(ExecStep)] = (["NoShell"], ["Command", "Arguments"], []),
         [typeof(TemplateStep)] = (["SecretVariables", "HostVariables"], ["Template", "TemplateFile", "DestinationFile"], ["Template"]),
         [typeof(ServiceRestartStep)] = ([], ["ServiceNames"], []),
         [typeof(ReleaseSwitchStep)] = ([], ["BaseFolder", "ReleaseId"], []),
-        [typeof(RollbackStep)] = ([], ["BaseFolder"], []),
+        [typeof(RollbackStep)] = (["AfterRollback"], ["BaseFolder"], []),
+        [typeof(ListReleasesStep)] = ([], ["BaseFolder"], []),
         [typeof(WaitForHealthyStep)] = ([], ["Url", "Command"], []),
     };
 
@@ -32,6 +34,7 @@ public sealed class FrontEndNamesTests
         { typeof(ReleaseSwitchStep), typeof(MSBuild.RmoteReleaseSwitch), typeof(Cake.RmoteReleaseSwitchSettings), typeof(Nuke.RmoteReleaseSwitchSettings) },
         { typeof(RollbackStep), typeof(MSBuild.RmoteRollback), typeof(Cake.RmoteRollbackSettings), typeof(Nuke.RmoteRollbackSettings) },
         { typeof(WaitForHealthyStep), typeof(MSBuild.RmoteWaitForHealthy), typeof(Cake.RmoteWaitForHealthySettings), typeof(Nuke.RmoteWaitForHealthySettings) },
+        { typeof(ListReleasesStep), typeof(MSBuild.RmoteListReleases), typeof(Cake.RmoteListReleasesSettings), typeof(Nuke.RmoteListReleasesSettings) },
     };
 
     [Theory]

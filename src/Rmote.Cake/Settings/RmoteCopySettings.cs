@@ -52,4 +52,16 @@ public sealed class RmoteCopySettings : RmoteSettings
 
     /// <summary>Pause before a retry (null: 1 s).</summary>
     public TimeSpan? RetryDelay { get; set; }
+
+    /// <summary>With releases: files and folders (a folder ends with '/') kept in <c>&lt;base&gt;/shared</c> and symlinked into each release.</summary>
+    public List<string> SharedPaths { get; set; } = [];
+
+    /// <summary>With releases: a deploy that changes nothing keeps the current release instead of making a new one.</summary>
+    public bool ReuseUnchangedRelease { get; set; }
+
+    /// <summary>With releases: switch <c>current</c> and prune (default true); false stages the release only.</summary>
+    public bool SwitchRelease { get; set; } = true;
+
+    /// <summary>With releases: runs once the release is staged on every host, before any host switches; throwing vetoes the switch.</summary>
+    public Action<Deploy.ReleaseStaged>? BeforeSwitch { get; set; }
 }

@@ -10,4 +10,13 @@ public sealed class RmoteRollbackSettings : RmoteSettings
 
     /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
     public TimeSpan? LockTimeout { get; set; }
+
+    /// <summary>Units restarted on every host after the rollback, in order.</summary>
+    public List<string> RestartServices { get; set; } = [];
+
+    /// <summary>How long each restarted unit may take to become active (null: 30 s).</summary>
+    public TimeSpan? ServiceTimeout { get; set; }
+
+    /// <summary>Runs once every host is back on the release and its services restarted; throwing fails the alias.</summary>
+    public Action<Operations.ReleaseRolledBack>? AfterRollback { get; set; }
 }

@@ -13,6 +13,12 @@ public sealed record CopyOptions
     /// </summary>
     public bool AllowDangerousDestination { get; init; }
 
+    /// <summary>
+    /// Destination-relative paths left out of the copy and never deleted nor entered by <see cref="DeleteExtraneous"/>
+    /// (rsync's <c>--exclude</c>): a file, or a folder with everything below it. A release deploy excludes its shared paths.
+    /// </summary>
+    public IReadOnlyList<string> ExcludePaths { get; init; } = [];
+
     /// <summary>How unchanged files are recognized (default size + modification time).</summary>
     public CompareMode Compare { get; init; } = CompareMode.SizeAndTime;
 
@@ -97,6 +103,7 @@ public sealed record CopyOptions
     internal void Validate()
     {
         DestinationPath.ValidateRoot(DestinationFolder, AllowDangerousDestination);
+        foreach (var path in ExcludePaths) DestinationPath.Normalize(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFilesInFlight, 1, nameof(MaxFilesInFlight));
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 4096, nameof(ChunkSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ChunkSize, 16 * 1024 * 1024, nameof(ChunkSize));

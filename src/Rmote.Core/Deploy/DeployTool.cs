@@ -40,12 +40,17 @@ internal static class DeployTool
     public static readonly ToolMethod<string, bool> ReleaseUnlock = Tool.Method<string, bool>("release_unlock");
     public static readonly ToolMethod<string, string, ReleaseWithdrawn> ReleaseWithdraw = Tool.Method<string, string, ReleaseWithdrawn>("release_withdraw");
     public static readonly ToolMethod<string, string, ReleaseCompleted> ReleaseComplete = Tool.Method<string, string, ReleaseCompleted>("release_complete");
+    public static readonly ToolMethod<string, string, ReleaseManifest, ReleaseCompleted> ReleaseCompleteWith =
+        Tool.Method<string, string, ReleaseManifest, ReleaseCompleted>("release_complete");
+    public static readonly ToolMethod<string, string, IReadOnlyList<string>, SharedLinked> ReleaseLinkShared =
+        Tool.Method<string, string, IReadOnlyList<string>, SharedLinked>("release_link_shared");
 }
 
 
 internal sealed record SyncPlanArgs(
     string Root, ManifestPiece Entries, bool Checksum, bool Delete, string? Owner, string? Group,
-    bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null);
+    bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null,
+    IReadOnlyList<string>? Keep = null);
 
 /// <summary>Which changed files the host sums for a delta copy (both versions between Min and Max bytes).</summary>
 internal sealed record DeltaRequest(int Block, long Min, long Max);

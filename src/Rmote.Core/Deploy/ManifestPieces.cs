@@ -103,7 +103,7 @@ internal static class ManifestPieces
         protocol.CallAsync(planId is null ? DeployTool.SyncPlan : DeployTool.SyncPlanPiece, new SyncPlanArgs(
             destination, new ManifestPiece(piece), o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
             SetMode: o.PreserveModes, Apply: apply, Cleanup: apply && o.CleanupTempFiles && first, Durable: o.Durable, Delta: delta,
-            Plan: planId, Last: last), cancellationToken);
+            Plan: planId, Last: last, Keep: o.ExcludePaths.Count > 0 ? [.. o.ExcludePaths.Select(DestinationPath.Normalize)] : null), cancellationToken);
 
     /// <summary>The entries in order, cut where a piece would pass <paramref name="limit"/> bytes; always at least one piece.</summary>
     internal static IEnumerable<List<SourceEntry>> Split(SourceManifest m, CopyOptions o, long limit, bool delta)

@@ -32,6 +32,9 @@ public sealed record ReleaseListing(IReadOnlyList<string> Releases, string? Curr
 
     /// <summary>The releases that were live, oldest first (a release live twice appears twice).</summary>
     public IReadOnlyList<ReleaseLive> History { get; init; } = [];
+
+    /// <summary>Each release's <c>.rmote-release.json</c> (releases deployed before manifests existed have none).</summary>
+    public IReadOnlyDictionary<string, ReleaseManifest> Manifests { get; init; } = new Dictionary<string, ReleaseManifest>();
 }
 
 /// <summary>One entry of a host's history of live releases.</summary>
@@ -79,9 +82,16 @@ public sealed record ReleaseDeployResult
     public IReadOnlyList<string> Pruned { get; init; } = [];
     /// <summary>How long the host waited for another deploy of the same base to finish.</summary>
     public TimeSpan LockWaited { get; init; }
+    /// <summary>The shared paths created and linked into the release (null without <see cref="Releases.SharedPaths"/>).</summary>
+    public SharedLinked? Shared { get; init; }
+    /// <summary>
+    /// True when nothing changed and <see cref="Releases.ReuseUnchanged"/> kept the current release: <see cref="ReleaseId"/>
+    /// is that release, and the release staged for comparison was removed.
+    /// </summary>
+    public bool Reused { get; init; }
 
     /// <inheritdoc/>
-    public override string ToString() =>
+    public override string ToString() => Reused ? $"unchanged, release {ReleaseId} kept" :
         $"release {ReleaseId}: {Copy}" + (Switched is { } s ? $", current {s.Previous ?? "-"} -> {s.Current}" : ", not switched")
         + (LockWaited >= TimeSpan.FromSeconds(1) ? $", waited {LockWaited.TotalSeconds:0.0} s for another deploy" : "");
 }

@@ -32,6 +32,34 @@ public sealed partial class Releases
     /// <summary>Releases to keep after a deploy (default 5; the current one is always kept).</summary>
     public int Keep { get; init; } = 5;
 
+    readonly IReadOnlyList<string> sharedPaths = [];
+
+    /// <summary>
+    /// Files and folders (a folder ends with '/') that live in <c>&lt;base&gt;/shared</c> and are symlinked into each release
+    /// (<c>appsettings.Production.json</c>, <c>storage/</c>): created on the first deploy (an empty folder, an empty 0600
+    /// file), left out of the copy, never deleted. Relative to the release; a path escaping the base is refused.
+    /// </summary>
+    public IReadOnlyList<string> SharedPaths { get => sharedPaths; init => sharedPaths = Deploy.SharedPaths.Validate(value); }
+
+    /// <summary>
+    /// A fleet deploy that changes nothing on any host (same files, same shared links, every host on the same release)
+    /// keeps the current release instead of making a new one (the folder staged to compare is removed). Default false.
+    /// </summary>
+    public bool ReuseUnchanged { get; init; }
+
+    /// <summary>Where the deploy comes from, written to each release's <c>.rmote-release.json</c> (null: <see cref="ReleaseManifest.Detect"/> of the current folder).</summary>
+    public ReleaseManifest? Manifest { get; init; }
+
+    /// <summary>
+    /// A fleet deploy runs this once the release is staged and complete on every host and before any host switches
+    /// (smoke tests, migrations). If it throws, no host switches: every row fails naming the hook's error, and the
+    /// staged release stays, never live.
+    /// </summary>
+    public Func<ReleaseStaged, CancellationToken, Task>? BeforeSwitch { get; init; }
+
+    /// <summary>A fleet deploy stages (and runs <see cref="BeforeSwitch"/>) but does not switch nor prune: a later switch step does (default false).</summary>
+    public bool StageOnly { get; init; }
+
     /// <summary>The <c>current</c> symlink's path.</summary>
     public string CurrentPath => BaseFolder + "/current";
 
@@ -135,11 +163,12 @@ public sealed partial class Releases
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(copier);
         var id = ValidateId(releaseId ?? NewId());
+        copier = WithoutSharedPaths(copier);
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
         var locked = await LockAsync(protocol, "deploy " + id, cancellationToken).ConfigureAwait(false);
         try
         {
-            var staged = await StageAsync(protocol, copier, m, new ChunkCache(1), id, cancellationToken).ConfigureAwait(false);
+            var staged = await StageAsync(protocol, copier, m, new ChunkCache(1), id, ManifestFor(m), cancellationToken).ConfigureAwait(false);
             var switched = await SwitchAsync(protocol, staged.ReleaseId, cancellationToken).ConfigureAwait(false);
             var pruned = await PruneAsync(protocol, Keep, id, cancellationToken).ConfigureAwait(false);
             return staged with { Switched = switched, Pruned = pruned, LockWaited = TimeSpan.FromMilliseconds(locked.WaitedMs) };
@@ -180,6 +209,7 @@ public sealed partial class Releases
         ArgumentNullException.ThrowIfNull(copier);
         options ??= session.Options;
         var id = ValidateId(releaseId ?? NewId());
+        copier = WithoutSharedPaths(copier);
         var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
         var locked = await ReleaseFleetLock.LockAsync(session, this, "deploy " + id, options, cancellationToken).ConfigureAwait(false);
         try
@@ -202,11 +232,37 @@ public sealed partial class Releases
         CancellationToken cancellationToken)
     {
         var cache = new ChunkCache(session.Hosts.Count(h => h.IsConnected));
+        // with reuse, nothing is marked complete before every host has compared: an unchanged release is removed as incomplete
+        var manifest = ManifestFor(m);
+        var complete = ReuseUnchanged ? null : manifest;
         var staged = await session.RunAsync((p, ct) => stageWrapper != null
-            ? stageWrapper(p, () => StageAsync(p, copier, m, cache, id, ct), ct)
-            : StageAsync(p, copier, m, cache, id, ct), options, cancellationToken).ConfigureAwait(false);
+            ? stageWrapper(p, () => StageAsync(p, copier, m, cache, id, complete, ct), ct)
+            : StageAsync(p, copier, m, cache, id, complete, ct), options, cancellationToken).ConfigureAwait(false);
         if (!staged.AllSucceeded)
             return staged.WithNote("release not switched: staging failed on " + string.Join(", ", staged.Failures.Select(r => r.Host)));
+        if (ReuseUnchanged)
+        {
+            if (ReleaseReuse.Unchanged(staged) is { } kept)
+                return await ReleaseReuse.KeepAsync(session, this, staged, kept, options, cancellationToken).ConfigureAwait(false);
+            var completed = await session.RunAsync((p, ct) => CompleteAsync(p, id, manifest, ct), options, cancellationToken).ConfigureAwait(false);
+            if (!completed.AllSucceeded)
+                return ReleaseFleetLock.NotRun<ReleaseDeployResult, ReleaseCompleted>(completed,
+                    "release not switched: marking it complete failed on " + string.Join(", ", completed.Failures.Select(r => r.Host)));
+        }
+        if (BeforeSwitch is { } hook)
+        {
+            try
+            {
+                await hook(new ReleaseStaged(id, BaseFolder, ReleasePath(id), [.. staged.Select(r => r.Host)]), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                var reason = $"not switched: the BeforeSwitch hook failed: {e.Message}";
+                return new FleetResult<ReleaseDeployResult>([.. staged.Select(r => r with { Status = HostStatus.Failed, Value = null, Error = e, Reason = reason })],
+                    staged.Duration, staged.StopReason, $"release {id} not switched on any host: the BeforeSwitch hook failed");
+            }
+        }
+        if (StageOnly) return staged.WithNote($"release {id} staged on every host, not switched");
 
         var byHost = staged.ToDictionary(r => r.Host, r => r.Value!);
         var switched = (await SwitchAllAsync(session, (p, ct) => SwitchAsync(p, id, ct), "switch", options, cancellationToken).ConfigureAwait(false))
@@ -314,13 +370,32 @@ public sealed partial class Releases
         }
     }
 
-    async Task<ReleaseDeployResult> StageAsync(Protocol protocol, Copier copier, SourceManifest m, ChunkCache cache, string id, CancellationToken cancellationToken)
+    /// <summary>Marks release <paramref name="releaseId"/> complete after writing <paramref name="manifest"/> to its <c>.rmote-release.json</c>.</summary>
+    public Task<ReleaseCompleted> CompleteAsync(Protocol protocol, string releaseId, ReleaseManifest manifest, CancellationToken cancellationToken = default) =>
+        protocol.CallAsync(DeployTool.ReleaseCompleteWith, BaseFolder, ValidateId(releaseId), manifest, cancellationToken);
+
+    /// <summary>Creates the missing <see cref="SharedPaths"/> under <c>&lt;base&gt;/shared</c> and links them into the staged release <paramref name="releaseId"/>.</summary>
+    public Task<SharedLinked> LinkSharedAsync(Protocol protocol, string releaseId, CancellationToken cancellationToken = default) =>
+        protocol.CallAsync(DeployTool.ReleaseLinkShared, BaseFolder, ValidateId(releaseId), SharedPaths, cancellationToken);
+
+    // Shared paths are the host's: the copy leaves them out, and its delete-extraneous keeps (never enters) their links.
+    Copier WithoutSharedPaths(Copier copier) => SharedPaths.Count == 0 ? copier
+        : new Copier(copier.Source, copier.Options with { ExcludePaths = [.. copier.Options.ExcludePaths, .. SharedPaths.Select(p => p.TrimEnd('/'))] });
+
+    ReleaseManifest ManifestFor(SourceManifest m) => (Manifest ?? ReleaseManifest.Detect(null)) with
+    {
+        Files = m.Entries.Count(e => e.Kind == EntryKind.File), SharedPaths = SharedPaths,
+    };
+
+    async Task<ReleaseDeployResult> StageAsync(Protocol protocol, Copier copier, SourceManifest m, ChunkCache cache, string id, ReleaseManifest? complete,
+        CancellationToken cancellationToken)
     {
         var prepared = await PrepareAsync(protocol, id, true, cancellationToken).ConfigureAwait(false);
         // the seed holds the previous release's files: ones the new source lacks must go
         var copy = await copier.CopyToAsync(protocol, m, cache, ReleasePath(id), deleteExtraneous: true, cancellationToken).ConfigureAwait(false);
+        var shared = SharedPaths.Count > 0 ? await LinkSharedAsync(protocol, id, cancellationToken).ConfigureAwait(false) : null;
         // written last: a release killed mid-copy or failed on a full disk stays incomplete, never live, never a rollback target
-        await CompleteAsync(protocol, id, cancellationToken).ConfigureAwait(false);
-        return new ReleaseDeployResult { Host = protocol.Name, ReleaseId = id, Prepared = prepared, Copy = copy };
+        if (complete != null) await CompleteAsync(protocol, id, complete, cancellationToken).ConfigureAwait(false);
+        return new ReleaseDeployResult { Host = protocol.Name, ReleaseId = id, Prepared = prepared, Copy = copy, Shared = shared };
     }
 }

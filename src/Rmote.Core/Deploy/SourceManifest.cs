@@ -44,6 +44,11 @@ internal sealed class SourceManifest
             entries.Sort((a, b) => a.Name.AsSpan().SequenceCompareTo(b.Name));
             CheckConflicts(entries);
         }
+        if (options.ExcludePaths.Count > 0)
+        {
+            var excluded = options.ExcludePaths.Select(DestinationPath.Normalize).ToList();
+            entries.RemoveAll(e => e.Path is var p && excluded.Exists(x => p == x || p.StartsWith(x + "/", StringComparison.Ordinal)));
+        }
         entries.TrimExcess();
         return new SourceManifest(entries, warnings);
     }

@@ -85,7 +85,16 @@ public sealed partial class FleetOperations
             }, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var releases = ReleasesAt(request.Options.DestinationFolder, request.LockWait, request.Options.AllowDangerousDestination, request.KeepReleases);
+        var releases = new Releases(request.Options.DestinationFolder, request.Options.AllowDangerousDestination)
+        {
+            Keep = request.KeepReleases,
+            LockWait = request.LockWait ?? StepDefaults.LockTimeout,
+            SharedPaths = request.SharedPaths,
+            ReuseUnchanged = request.ReuseUnchangedRelease,
+            StageOnly = !request.SwitchRelease,
+            BeforeSwitch = request.BeforeSwitch,
+            Manifest = request.Manifest,
+        };
         var deployed = await releases.DeployAsync(Session, copier, request.ReleaseId, (p, stage, ct) => WithRetries(p, stage, ct), options, cancellationToken)
             .ConfigureAwait(false);
         return deployed.Map(r => new CopyOutcome { Copy = r.Value!.Copy, Release = r.Value, Attempts = attempts.GetValueOrDefault(r.Host, 1) });
@@ -158,37 +167,39 @@ public sealed partial class FleetOperations
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         if (WhatIf) return PreviewServicesAsync(request, cancellationToken);
-        return Session.RunAsync(async (p, ct) =>
+        return Session.RunAsync((p, ct) => RestartOnHostAsync(p, request, ct), OptionsFor(request.Fleet), cancellationToken);
+    }
+
+    static async Task<ServiceRestartOutcome> RestartOnHostAsync(Protocol p, ServiceRestartRequest request, CancellationToken ct)
+    {
+        var results = new List<ServiceResult>();
+        foreach (var unit in request.Names)
         {
-            var results = new List<ServiceResult>();
-            foreach (var unit in request.Names)
+            var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout, Sudo = request.SystemctlSudo ? true : null };
+            ServiceResult r;
+            try
             {
-                var args = new ServiceActionOptions(unit) { Wait = true, Timeout = request.Timeout, Sudo = request.SystemctlSudo ? true : null };
-                ServiceResult r;
-                try
-                {
-                    r = await p.CallAsync(request.Reload ? Service.ReloadWith : Service.RestartWith, args, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested && p.IsConnected)
-                {
-                    var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
-                    // The exception names the host already; so will ServiceFailedException.
-                    if (reason.StartsWith($"[{p.Name}] ", StringComparison.Ordinal)) reason = reason[(p.Name.Length + 3)..];
-                    // The tool already put the journal into stderr; a refused command (sudo, systemd's "Access denied") or a
-                    // reload the unit cannot do never ran, so the unit's journal would only bury the reason.
-                    var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
-                        || e is UnauthorizedAccessException or NotSupportedException
-                        ? ""
-                        : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
-                    throw new ServiceFailedException(p.Name, unit, reason, journal, e);
-                }
-                if (!r.Status.IsActive)
-                    throw new ServiceFailedException(p.Name, unit, $"is {r.Status.ActiveState} ({r.Status.SubState}, result {r.Status.Result}) after {(request.Reload ? "reload" : "restart")}",
-                        await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false));
-                results.Add(r);
+                r = await p.CallAsync(request.Reload ? Service.ReloadWith : Service.RestartWith, args, ct).ConfigureAwait(false);
             }
-            return new ServiceRestartOutcome(results) { Reloaded = request.Reload };
-        }, OptionsFor(request.Fleet), cancellationToken);
+            catch (Exception e) when (e is IRemoteError or TimeoutException && !ct.IsCancellationRequested && p.IsConnected)
+            {
+                var reason = (e is RemoteCommandException rc ? rc.Stderr : e.Message).Trim();
+                // The exception names the host already; so will ServiceFailedException.
+                if (reason.StartsWith($"[{p.Name}] ", StringComparison.Ordinal)) reason = reason[(p.Name.Length + 3)..];
+                // The tool already put the journal into stderr; a refused command (sudo, systemd's "Access denied") or a
+                // reload the unit cannot do never ran, so the unit's journal would only bury the reason.
+                var journal = e is RemoteCommandException c && c.Stderr.Contains("journal", StringComparison.OrdinalIgnoreCase)
+                    || e is UnauthorizedAccessException or NotSupportedException
+                    ? ""
+                    : await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false);
+                throw new ServiceFailedException(p.Name, unit, reason, journal, e);
+            }
+            if (!r.Status.IsActive)
+                throw new ServiceFailedException(p.Name, unit, $"is {r.Status.ActiveState} ({r.Status.SubState}, result {r.Status.Result}) after {(request.Reload ? "reload" : "restart")}",
+                    await JournalAsync(p, unit, request.JournalLines, ct).ConfigureAwait(false));
+            results.Add(r);
+        }
+        return new ServiceRestartOutcome(results) { Reloaded = request.Reload };
     }
 
     static async Task<string> JournalAsync(Protocol p, string unit, int lines, CancellationToken ct)
@@ -300,12 +311,49 @@ public sealed partial class FleetOperations
     /// All hosts or none; each host's row names the release it returned to; with no common release every host fails with
     /// a message naming each host's state.
     /// </summary>
-    public Task<FleetResult<ReleaseSwitched>> RollbackAsync(ReleaseRollbackRequest request, CancellationToken cancellationToken = default)
+    public async Task<FleetResult<ReleaseSwitched>> RollbackAsync(ReleaseRollbackRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var releases = ReleasesAt(request.BaseFolder, request.LockWait);
-        if (WhatIf) return PreviewRollbackAsync(releases, request, cancellationToken);
-        return releases.RollbackAsync(Session, request.To, OptionsFor(request.Fleet), cancellationToken);
+        if (WhatIf) return await PreviewRollbackAsync(releases, request, cancellationToken).ConfigureAwait(false);
+        var options = OptionsFor(request.Fleet);
+        var back = await releases.RollbackAsync(Session, request.To, options, cancellationToken).ConfigureAwait(false);
+        if (!back.AllSucceeded) return back;
+        var current = back.First().Value!.Current;
+        if (request.RestartServices.Count > 0)
+        {
+            var restart = new ServiceRestartRequest { Names = request.RestartServices, Timeout = request.ServiceTimeout };
+            var byHost = back.ToDictionary(r => r.Host, r => r.Value!);
+            // every host is on the old release now: each restarts its units, and a unit that fails fails its host
+            back = (await Session.RunAsync(async (p, ct) =>
+            {
+                await RestartOnHostAsync(p, restart, ct).ConfigureAwait(false);
+                return byHost[p.Name];
+            }, options with { FailurePolicy = FailurePolicy.Continue }, cancellationToken).ConfigureAwait(false)).WithNote(back.Note ?? "");
+            if (!back.AllSucceeded) return back.WithNote($"rolled back to release {current} on every host; restarting {string.Join(", ", request.RestartServices)} failed on "
+                + string.Join(", ", back.Failures.Select(r => r.Host)));
+        }
+        if (request.AfterRollback is not { } hook) return back;
+        try
+        {
+            await hook(new ReleaseRolledBack(current, releases.BaseFolder, [.. back.Select(r => r.Host)]), cancellationToken).ConfigureAwait(false);
+            return back;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var reason = $"rolled back to {current}, but the AfterRollback hook failed: {e.Message}";
+            return new FleetResult<ReleaseSwitched>([.. back.Select(r => r with { Status = HostStatus.Failed, Value = null, Error = e, Reason = reason })],
+                back.Duration, back.StopReason, $"rolled back to release {current} on every host; the AfterRollback hook failed");
+        }
+    }
+
+    /// <summary>Lists each host's releases under <see cref="ReleaseListRequest.BaseFolder"/> with their manifests (read-only: no lock).</summary>
+    public async Task<FleetResult<ReleaseListOutcome>> ListReleasesAsync(ReleaseListRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var releases = ReleasesAt(request.BaseFolder, null);
+        var listed = await Session.RunAsync((p, ct) => releases.ListAsync(p, ct), OptionsFor(request.Fleet), cancellationToken).ConfigureAwait(false);
+        return listed.Map(r => ReleaseListOutcome.From(r.Value!));
     }
 
     /// <summary>Polls the URL (fetched by each host itself) or the command on every host until it passes or times out.</summary>

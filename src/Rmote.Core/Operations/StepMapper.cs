@@ -28,6 +28,9 @@ public static class StepMapper
         if (step.RetryDelay < TimeSpan.Zero) throw new ArgumentException("RetryDelay must not be negative.", nameof(step.RetryDelay));
         var releaseId = StepInputs.Text(step.ReleaseId);
         var useReleases = step.UseReleases == true || releaseId != null;
+        var shared = SharedPaths.Validate(step.SharedPaths ?? []);
+        if (!useReleases && (shared.Count > 0 || step.ReuseUnchangedRelease == true || step.SwitchRelease == false || step.BeforeSwitch != null))
+            throw new ArgumentException("SharedPaths, ReuseUnchangedRelease, SwitchRelease and BeforeSwitch belong to release deploys: set UseReleases (or a ReleaseId).");
         return new CopyRequest
         {
             Source = hasFiles
@@ -53,6 +56,12 @@ public static class StepMapper
             LockWait = step.LockTimeout,
             Retries = step.Retries ?? 0,
             RetryDelay = step.RetryDelay ?? StepDefaults.RetryDelay,
+            SharedPaths = shared,
+            ReuseUnchangedRelease = step.ReuseUnchangedRelease ?? false,
+            SwitchRelease = step.SwitchRelease ?? true,
+            BeforeSwitch = step.BeforeSwitch,
+            // the commit of the project (or script) folder, read once here on the controller
+            Manifest = useReleases ? ReleaseManifest.Detect(localFolder) : null,
         };
     }
 
@@ -168,12 +177,25 @@ public static class StepMapper
     {
         ArgumentNullException.ThrowIfNull(step);
         var to = StepInputs.Text(step.ToRelease);
+        if (step.ServiceTimeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("ServiceTimeout must be positive.", nameof(step.ServiceTimeout));
         return new ReleaseRollbackRequest
         {
             BaseFolder = Required(StepInputs.RemotePath(step.BaseFolder, nameof(step.BaseFolder), step.DeployFolder), nameof(step.BaseFolder)),
             To = to != null ? Releases.ValidateId(to) : null,
             LockWait = step.LockTimeout,
+            RestartServices = [.. (step.RestartServices ?? []).Select(StepInputs.Text).OfType<string>()],
+            ServiceTimeout = step.ServiceTimeout ?? StepDefaults.ServiceTimeout,
+            AfterRollback = step.AfterRollback,
         };
+    }
+
+    /// <summary>The release listing request of <paramref name="step"/>.</summary>
+    public static ReleaseListRequest ListReleases(ListReleasesStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var folder = Required(step.BaseFolder, nameof(step.BaseFolder));
+        DestinationPath.ValidateRoot(folder, false, nameof(step.BaseFolder));
+        return new ReleaseListRequest { BaseFolder = folder };
     }
 
     /// <summary>The health check of <paramref name="step"/>.</summary>

@@ -56,4 +56,16 @@ public sealed record RmoteCopySettings : RmoteSettings
 
     /// <summary>The pause before a retry (default 1 s).</summary>
     public TimeSpan? RetryDelay { get; init; }
+
+    /// <summary>With releases: files and folders (a folder ends with '/') kept in <c>&lt;base&gt;/shared</c> and symlinked into each release.</summary>
+    public IReadOnlyList<string>? SharedPaths { get; init; }
+
+    /// <summary>With releases: a deploy that changes nothing keeps the current release instead of making a new one (null: false).</summary>
+    public bool? ReuseUnchangedRelease { get; init; }
+
+    /// <summary>With releases: switch <c>current</c> and prune (null: true); false stages the release only.</summary>
+    public bool? SwitchRelease { get; init; }
+
+    /// <summary>With releases: runs once the release is staged on every host, before any host switches; throwing vetoes the switch.</summary>
+    public Action<Deploy.ReleaseStaged>? BeforeSwitch { get; init; }
 }

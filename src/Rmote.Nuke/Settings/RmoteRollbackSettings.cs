@@ -11,4 +11,13 @@ public sealed record RmoteRollbackSettings : RmoteSettings
 
     /// <summary>How long to wait for a deploy holding the base's lock (null: 60 s).</summary>
     public TimeSpan? LockTimeout { get; init; }
+
+    /// <summary>Units restarted on every host after the rollback, in order.</summary>
+    public IReadOnlyList<string>? RestartServices { get; init; }
+
+    /// <summary>How long each restarted unit may take to become active (null: 30 s).</summary>
+    public TimeSpan? ServiceTimeout { get; init; }
+
+    /// <summary>Runs once every host is back on the release and its services restarted; throwing fails the task.</summary>
+    public Action<Operations.ReleaseRolledBack>? AfterRollback { get; init; }
 }

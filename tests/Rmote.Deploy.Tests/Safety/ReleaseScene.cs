@@ -34,7 +34,9 @@ internal static class ReleaseScene
     public static void AssertComplete(string localRelease, string source)
     {
         var want = FolderHash.Of(source);
-        var have = FolderHash.Of(localRelease);
+        // each complete release holds its manifest besides the source's files
+        Assert.True(File.Exists(Path.Combine(localRelease, ".rmote-release.json")), "no release manifest in " + localRelease);
+        var have = FolderHash.Of(localRelease).Where(kv => kv.Key != ".rmote-release.json").ToDictionary();
         Assert.Equal(want.Count, have.Count);
         Assert.Empty(FolderHash.Diff(want, have));
     }

@@ -25,9 +25,12 @@ public sealed record CopyOutcome : IStepOutcome
                 ? $"copied {c.Copied}, unchanged {c.Skipped}, deleted {c.Deleted}, {c.BytesSent / 1048576.0:0.00} MiB"
                 : $"up to date, no change ({c.Skipped} file(s) unchanged)";
             if (Release is not { } r) return what;
+            var pruned = r.Pruned.Count > 0 ? $"; pruned {r.Pruned.Count}" : "";
+            if (r.Reused) return $"unchanged, release {r.ReleaseId} kept ({c.Skipped} file(s) unchanged){pruned}";
             return $"release {r.ReleaseId}: {what}"
+                + (r.Shared is { Created.Count: > 0 } sh ? "; shared created: " + string.Join(", ", sh.Created) : "")
                 + (r.Switched is { } s ? (s.Previous is { } prev ? $"; current {prev} -> {s.Current}" : $"; current -> {s.Current}") : "; not switched")
-                + (r.Pruned.Count > 0 ? $"; pruned {r.Pruned.Count}" : "");
+                + pruned;
         }
     }
 

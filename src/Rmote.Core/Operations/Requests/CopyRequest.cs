@@ -26,6 +26,16 @@ public sealed record CopyRequest
     public int Retries { get; init; }
     /// <summary>Pause before a retry (default 1 s).</summary>
     public TimeSpan RetryDelay { get; init; } = StepDefaults.RetryDelay;
+    /// <summary>Release files and folders (a folder ends with '/') kept in <c>&lt;base&gt;/shared</c> and symlinked into each release (<see cref="Releases.SharedPaths"/>).</summary>
+    public IReadOnlyList<string> SharedPaths { get; init; } = [];
+    /// <summary>A release deploy that changes nothing keeps the current release instead of making a new one (<see cref="Releases.ReuseUnchanged"/>; default false).</summary>
+    public bool ReuseUnchangedRelease { get; init; }
+    /// <summary>A release deploy switches <c>current</c> and prunes (default true); false stages only, for a later switch step.</summary>
+    public bool SwitchRelease { get; init; } = true;
+    /// <summary>Runs once the release is staged on every host, before any host switches; if it throws, no host switches (<see cref="Releases.BeforeSwitch"/>).</summary>
+    public Func<ReleaseStaged, CancellationToken, Task>? BeforeSwitch { get; init; }
+    /// <summary>Where the deploy comes from, for each release's <c>.rmote-release.json</c> (null: detected from the current folder).</summary>
+    public ReleaseManifest? Manifest { get; init; }
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 
@@ -36,5 +46,8 @@ public sealed record CopyRequest
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepReleases, 1, nameof(KeepReleases));
         if (ReleaseId != null) Releases.ValidateId(ReleaseId);
         if (LockWait is { } wait) ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(LockWait));
+        if (!UseReleases && (SharedPaths.Count > 0 || ReuseUnchangedRelease || BeforeSwitch != null || !SwitchRelease))
+            throw new ArgumentException("SharedPaths, ReuseUnchangedRelease, SwitchRelease and BeforeSwitch belong to release deploys: set UseReleases (or a ReleaseId).");
+        Deploy.SharedPaths.Validate(SharedPaths);
     }
 }

@@ -46,4 +46,12 @@ public sealed record CopyStep
     public TimeSpan? RetryDelay { get; init; }
     /// <summary>The folder relative remote paths are resolved against (<see cref="StepInputs.RemotePath"/>).</summary>
     public string? DeployFolder { get; init; }
+    /// <summary>Release files and folders (a folder ends with '/') kept in <c>&lt;base&gt;/shared</c> and symlinked into each release.</summary>
+    public IReadOnlyList<string>? SharedPaths { get; init; }
+    /// <summary>A release deploy that changes nothing keeps the current release (default false).</summary>
+    public bool? ReuseUnchangedRelease { get; init; }
+    /// <summary>A release deploy switches <c>current</c> (default true); false stages only.</summary>
+    public bool? SwitchRelease { get; init; }
+    /// <summary>Runs once the release is staged on every host, before any switch; throwing vetoes the switch.</summary>
+    public Func<Deploy.ReleaseStaged, CancellationToken, Task>? BeforeSwitch { get; init; }
 }

@@ -11,4 +11,10 @@ public sealed record RollbackStep
     public TimeSpan? LockTimeout { get; init; }
     /// <summary>The folder relative remote paths are resolved against (<see cref="StepInputs.RemotePath"/>).</summary>
     public string? DeployFolder { get; init; }
+    /// <summary>Units restarted on every host after the rollback, in order (none by default).</summary>
+    public IReadOnlyList<string>? RestartServices { get; init; }
+    /// <summary>How long each restarted unit may take to become active (default 30 s).</summary>
+    public TimeSpan? ServiceTimeout { get; init; }
+    /// <summary>Runs once every host is back on the release and its services restarted; throwing fails the step.</summary>
+    public Func<ReleaseRolledBack, CancellationToken, Task>? AfterRollback { get; init; }
 }
