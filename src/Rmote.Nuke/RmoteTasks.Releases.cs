@@ -7,7 +7,7 @@ namespace Rmote.Nuke;
 public static partial class RmoteTasks
 {
     /// <summary>Lists the releases under <c>BaseFolder</c> on every host with their manifests; logs one line per host and release, the current one marked <c>*</c>.</summary>
-    public static FleetResult<ReleaseListOutcome> RmoteListReleases(Func<RmoteListReleasesSettings, RmoteListReleasesSettings> configurator) =>
+    public static FleetResult<ReleaseListOutcome> RmoteListReleases(Configure<RmoteListReleasesSettings> configurator) =>
         RmoteListReleases(Configure(configurator));
 
     /// <summary>Lists the releases under <c>BaseFolder</c> on every host with their manifests.</summary>

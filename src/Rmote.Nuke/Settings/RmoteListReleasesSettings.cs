@@ -1,6 +1,6 @@
 namespace Rmote.Nuke;
 
-/// <summary>Settings of <see cref="RmoteTasks.RmoteListReleases(Func{RmoteListReleasesSettings, RmoteListReleasesSettings})"/> (immutable: each setter returns a copy).</summary>
+/// <summary>Settings of <see cref="RmoteTasks.RmoteListReleases(Configure{RmoteListReleasesSettings})"/> (immutable: each setter returns a copy).</summary>
 public sealed record RmoteListReleasesSettings : RmoteSettings
 {
     /// <summary>The releases' base folder on the hosts.</summary>
