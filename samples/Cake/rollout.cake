@@ -3,7 +3,7 @@
 // /health; when a step after the switch fails, roll back, restart the previous release, wait for it, and fail.
 //
 //   dotnet cake samples/Cake/rollout.cake --hosts=web01,web02 [--ssh-config=~/.ssh/config] [--ports=5080]
-//       [--version=2.0.0] [--break-health=true]
+//       [--app-version=2.0.0] [--break-health=true]
 //
 // Hosts are ssh targets (user@host:port, or names of an ssh_config). --ports: one port for every host, or one per
 // host in the same order (hosts that share a network, like the test rig's containers). The addin comes from the feed
@@ -13,7 +13,7 @@
 var hosts = Argument("hosts", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var sshConfig = Argument<string>("ssh-config", null);
 var ports = Argument("ports", "5080").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-var version = Argument("version", "1.0.0");
+var version = Argument("app-version", "1.0.0");
 var breakHealth = Argument("break-health", false);
 var healthTimeout = TimeSpan.FromMilliseconds(Argument("health-timeout", 20000));
 const string Dir = "/srv/staging-rollout";

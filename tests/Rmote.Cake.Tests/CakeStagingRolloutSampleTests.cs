@@ -40,7 +40,7 @@ public sealed class CakeStagingRolloutSampleTests : IClassFixture<SystemdHostPai
         {
             var clock = Stopwatch.StartNew();
             var r = await CakeRunner.RunAsync(feed, script, "--hosts=" + string.Join(',', rig.Hosts.Select(h => h.Name)), "--ssh-config=" + sshConfig,
-                "--ports=" + sample.PortList, "--version=" + version, "--break-health=" + (breakHealth ? "true" : "false"), "--health-timeout=10000");
+                "--ports=" + sample.PortList, "--app-version=" + version, "--break-health=" + (breakHealth ? "true" : "false"), "--health-timeout=10000");
             output.WriteLine($"--- rollout {version} ({clock.Elapsed.TotalSeconds:F1} s, exit {r.ExitCode})");
             output.WriteLine(CakeRunner.Text(r));
             return r;
