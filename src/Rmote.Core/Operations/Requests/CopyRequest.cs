@@ -26,6 +26,8 @@ public sealed record CopyRequest
     public int Retries { get; init; }
     /// <summary>Pause before a retry (default 1 s).</summary>
     public TimeSpan RetryDelay { get; init; } = StepDefaults.RetryDelay;
+    /// <summary>Least time between two progress reports per host (default 2 s); zero: none. See <see cref="CopyProgressThrottle"/>.</summary>
+    public TimeSpan ProgressInterval { get; init; } = StepDefaults.ProgressInterval;
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 
@@ -35,6 +37,7 @@ public sealed record CopyRequest
         ArgumentOutOfRangeException.ThrowIfNegative(Retries, nameof(Retries));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepReleases, 1, nameof(KeepReleases));
         if (ReleaseId != null) Releases.ValidateId(ReleaseId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ProgressInterval, TimeSpan.Zero, nameof(ProgressInterval));
         if (LockWait is { } wait) ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(LockWait));
     }
 }

@@ -44,4 +44,6 @@ public sealed record CopyStep
     public int? Retries { get; init; }
     /// <summary>Pause before a retry (default 1 s).</summary>
     public TimeSpan? RetryDelay { get; init; }
+    /// <summary>Least time between two progress lines per host (default 2 s); zero turns progress lines off.</summary>
+    public TimeSpan? ProgressInterval { get; init; }
 }
