@@ -69,6 +69,12 @@ public sealed class RmoteCopy : RmoteTask
     /// <summary>Pause before a retry in milliseconds (default 1000).</summary>
     public int RetryDelayMilliseconds { get; set; } = (int)StepDefaults.RetryDelay.TotalMilliseconds;
 
+    /// <summary>
+    /// Milliseconds between two progress lines of one host (<c>web01: RmoteCopy: copying 42% of 500.0 MiB (3/10 files), 118.3 MiB/s</c>);
+    /// a copy shorter than this prints none. Default 2000; 0 turns progress lines off.
+    /// </summary>
+    public int ProgressInterval { get; set; } = (int)StepDefaults.ProgressInterval.TotalMilliseconds;
+
     /// <summary>One item per host and file sent: spec = destination path on the host; metadata Host, RelativePath.</summary>
     [Output]
     public ITaskItem[] CopiedFiles { get; private set; } = [];
@@ -108,6 +114,7 @@ public sealed class RmoteCopy : RmoteTask
         LockTimeout = Milliseconds(LockTimeout, nameof(LockTimeout)),
         Retries = Retries,
         RetryDelay = Milliseconds(RetryDelayMilliseconds, nameof(RetryDelayMilliseconds)),
+        ProgressInterval = Milliseconds(ProgressInterval, nameof(ProgressInterval)),
     }, ProjectDirectory);
 
     static string SubPath(ITaskItem item)
@@ -120,6 +127,7 @@ public sealed class RmoteCopy : RmoteTask
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
+        ops = new FleetOperations(ops.Session) { OnCopyProgress = p => PostMessage(MessageImportance.High, p.Host, $"{TaskLabel}: {p.Summary}") };
         var result = await ops.CopyAsync(request!, cancellationToken).ConfigureAwait(false);
 
         var copied = new List<ITaskItem>();
