@@ -52,4 +52,7 @@ public sealed class RmoteCopySettings : RmoteSettings
 
     /// <summary>Pause before a retry (null: 1 s).</summary>
     public TimeSpan? RetryDelay { get; set; }
+
+    /// <summary>Least time between two progress lines of one host (null: 2 s; zero: none); a shorter copy logs none.</summary>
+    public TimeSpan? ProgressInterval { get; set; }
 }

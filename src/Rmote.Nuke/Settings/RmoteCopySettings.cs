@@ -56,4 +56,7 @@ public sealed record RmoteCopySettings : RmoteSettings
 
     /// <summary>The pause before a retry (default 1 s).</summary>
     public TimeSpan? RetryDelay { get; init; }
+
+    /// <summary>Least time between two progress lines of one host (default 2 s; zero: none); a shorter copy logs none.</summary>
+    public TimeSpan? ProgressInterval { get; init; }
 }
