@@ -18,7 +18,7 @@ public sealed class DeployRecapTests
     static ExecOutcome Exit0(string host) => new() { Host = host, ExitCode = 0, Output = [] };
 
     [Fact]
-    public void Each_host_counts_its_steps_by_outcome_with_its_release_and_time()
+    public void Each_host_counts_its_steps_by_outcome_with_its_release_and_the_steps_own_time()
     {
         var recap = new DeployRecap();
         var release = new ReleaseDeployResult
@@ -41,8 +41,8 @@ public sealed class DeployRecapTests
         Assert.Equal(
         [
             "RECAP (3 step(s), 3 host(s))",
-            "  web01 : ok=3   changed=2   failed=0   unreachable=0   skipped=0   release=r2  2.00 s",
-            "  web02 : ok=1   changed=0   failed=1   unreachable=0   skipped=0   release=-   0.75 s",
+            "  web01 : ok=3   changed=2   failed=0   unreachable=0   skipped=0   release=r2  1.50 s",
+            "  web02 : ok=1   changed=0   failed=1   unreachable=0   skipped=0   release=-   1.25 s",
             "  db01  : ok=0   changed=0   failed=0   unreachable=1   skipped=1   release=-   0.00 s",
         ], recap.Lines());
         recap.Clear();

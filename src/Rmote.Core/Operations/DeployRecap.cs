@@ -38,7 +38,8 @@ public sealed class DeployRecap
                     HostStatus.Skipped => h with { Skipped = h.Skipped + 1 },
                     _ => h with { Failed = h.Failed + 1 },
                 };
-                h = h with { Duration = h.Duration + row.Duration };
+                // The step's own time: a release row's Duration covers only its last phase (the prune).
+                h = h with { Duration = h.Duration + StepOutcome.Time(row) };
                 if (i >= 0) hosts[i] = h; else hosts.Add(h);
             }
         }
