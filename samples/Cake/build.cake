@@ -28,7 +28,7 @@ T Connect<T>(T settings) where T : RmoteSettings
     return settings;
 }
 
-Teardown(ctx => RmoteDisconnect());
+Teardown(ctx => { RmoteRecap(); RmoteDisconnect(); });
 
 Task("Publish").Does(() =>
 {

@@ -9,7 +9,18 @@ using static Rmote.Nuke.RmoteTasks;
 //   dotnet run --project samples/Nuke -- Rollback [--hosts ...]
 class Build : MiniBuild
 {
-    public static int Main(string[] args) => Execute<Build>(args, x => x.Verify);
+    public static int Main(string[] args)
+    {
+        // The recap per host ends the build, a failed one too (Nuke's OnBuildFinished in a full Nuke build).
+        try
+        {
+            return Execute<Build>(args, x => x.Verify);
+        }
+        finally
+        {
+            RmoteRecap();
+        }
+    }
 
     [Parameter("Comma-separated hosts: user@host:port or local")] readonly string Hosts = "local";
     [Parameter("Private key file")] readonly string? Identity = null;
