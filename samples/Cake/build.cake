@@ -33,7 +33,7 @@ T Connect<T>(T settings) where T : RmoteSettings
 if (string.IsNullOrEmpty(EnvironmentVariable("SAMPLE_API_TOKEN")))
     System.Environment.SetEnvironmentVariable("SAMPLE_API_TOKEN", "sample-token-not-secret");
 
-Teardown(ctx => RmoteDisconnect());
+Teardown(ctx => { RmoteRecap(); RmoteDisconnect(); });
 
 Task("Publish").Does(() =>
 {

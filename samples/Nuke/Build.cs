@@ -16,7 +16,15 @@ class Build : MiniBuild
         // (AddSecretEnvironmentVariables("SAMPLE_API_TOKEN")), so its value is never in the settings or the log.
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SAMPLE_API_TOKEN")))
             Environment.SetEnvironmentVariable("SAMPLE_API_TOKEN", "sample-token-not-secret");
-        return Execute<Build>(args, x => x.Verify);
+        // The recap per host ends the build, a failed one too (Nuke's OnBuildFinished in a full Nuke build).
+        try
+        {
+            return Execute<Build>(args, x => x.Verify);
+        }
+        finally
+        {
+            RmoteRecap();
+        }
     }
 
     [Parameter("Comma-separated hosts: user@host:port or local")] readonly string Hosts = "local";

@@ -74,6 +74,15 @@ public static partial class RmoteAliases
         return RmoteCopy(context, hosts, sourceFolder.MakeAbsolute(context.Environment).FullPath, destinationFolder, settings);
     }
 
+    /// <summary>
+    /// Logs the recap of every Rmote step since the last recap, one line per host (ok, changed, failed, unreachable, skipped,
+    /// release, time), as the MSBuild Deploy target ends; call it from Teardown so a failed deploy shows its recap too.
+    /// </summary>
+    /// <example><code>Teardown(ctx => RmoteRecap());</code></example>
+    [CakeMethodAlias]
+    [CakeAliasCategory("Recap")]
+    public static IReadOnlyList<HostRecap> RmoteRecap(this ICakeContext context) => StepRunner.Recap(CakeStep.HostFor(context));
+
     /// <summary>Closes every connection the Rmote aliases opened in this run (the next alias reconnects).</summary>
     /// <example><code>Teardown(ctx => RmoteDisconnect());</code></example>
     [CakeMethodAlias]

@@ -115,6 +115,12 @@ public static partial class RmoteTasks
             (ops, check, ct) => ops.WaitForHealthyAsync(check, null, ct));
     }
 
+    /// <summary>
+    /// Logs the recap of every Rmote task since the last recap, one line per host (ok, changed, failed, unreachable, skipped,
+    /// release, time), as the MSBuild Deploy target ends; call it where the build ends, failed or not (a finally, or Nuke's OnBuildFinished).
+    /// </summary>
+    public static IReadOnlyList<HostRecap> RmoteRecap() => StepRunner.Recap(NukeStep.RecapHost);
+
     /// <summary>Closes every connection the tasks opened (the next task reconnects).</summary>
     public static void RmoteDisconnect() => StepRunner.Disconnect();
 

@@ -227,9 +227,16 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         catch (InvalidOperationException) { /* the task already returned: too late to log */ }
     }
 
-    /// <summary>Logs <paramref name="message"/> prefixed with the host, from any thread.</summary>
-    protected void PostMessage(MessageImportance importance, string? host, string message) =>
-        Post(() => Log.LogMessage(importance, "{0}", host != null ? $"{host}: {message}" : message));
+    /// <summary>
+    /// Logs <paramref name="message"/> prefixed with the host, from any thread. High importance means "seen by default":
+    /// such lines reach the terminal logger too (<see cref="TerminalOutput"/>), not only the console logger.
+    /// </summary>
+    protected void PostMessage(MessageImportance importance, string? host, string message)
+    {
+        var text = host != null ? $"{host}: {message}" : message;
+        if (importance == MessageImportance.High && BuildEngine is { } engine) Post(() => TerminalOutput.Log(engine, TaskLabel, text));
+        else Post(() => Log.LogMessage(importance, "{0}", text));
+    }
 
     // MSBuild accepts a null subcategory (none); its signature predates nullable annotations.
     // Core's messages may name its C# API (SshOptions.Port); the user wrote RmoteHost metadata.
@@ -258,6 +265,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// </summary>
     protected bool Report<T>(FleetResult<T> result)
     {
+        if (BuildEngine is IBuildEngine4 engine4) BuildRecap.For(engine4, Hosts.FirstOrDefault()?.GetMetadata(BuildRecap.ProjectMetadata) ?? "").Add(result);
         var summary = new List<ITaskItem>();
         foreach (var row in result)
         {

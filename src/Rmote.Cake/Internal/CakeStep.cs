@@ -17,15 +17,22 @@ internal static class CakeStep
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(settings);
-        var host = new StepHost
+        var host = HostFor(context);
+        return StepRunner.Run(host, alias, hosts, settings.HostDefaults(host.LocalFolder),
+            () => StepMapper.FanOut(settings.MaxParallel, settings.Serial, settings.FailurePolicy, settings.MaxFailurePercentage),
+            () => map(host.LocalFolder), run, settings.WhatIf || WhatIfArgument(context));
+    }
+
+    /// <summary>Cake's log, exception and working folder for the step runner.</summary>
+    public static StepHost HostFor(ICakeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new StepHost
         {
             Logger = new CakeRemoteLogger(context.Log),
             Error = (message, inner) => inner is null ? new CakeException(message) : new CakeException(message, inner),
             LocalFolder = context.Environment.WorkingDirectory.FullPath,
         };
-        return StepRunner.Run(host, alias, hosts, settings.HostDefaults(host.LocalFolder),
-            () => StepMapper.FanOut(settings.MaxParallel, settings.Serial, settings.FailurePolicy, settings.MaxFailurePercentage),
-            () => map(host.LocalFolder), run, settings.WhatIf || WhatIfArgument(context));
     }
 
     /// <summary>

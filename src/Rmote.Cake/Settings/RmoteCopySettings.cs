@@ -64,4 +64,7 @@ public sealed class RmoteCopySettings : RmoteSettings
 
     /// <summary>With releases: runs once the release is staged on every host, before any host switches; throwing vetoes the switch.</summary>
     public Action<Deploy.ReleaseStaged>? BeforeSwitch { get; set; }
+
+    /// <summary>Least time between two progress lines of one host (null: 2 s; zero: none); a shorter copy logs none.</summary>
+    public TimeSpan? ProgressInterval { get; set; }
 }

@@ -95,4 +95,12 @@ public static class RmoteCopySettingsExtensions
         settings.RetryDelay = retryDelay ?? settings.RetryDelay;
         return settings;
     }
+
+    /// <summary>Logs each host's progress (percentage, MiB/s) at most once per <paramref name="interval"/> (default 2 s; zero: no progress lines).</summary>
+    public static RmoteCopySettings WithProgressInterval(this RmoteCopySettings settings, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.ProgressInterval = interval;
+        return settings;
+    }
 }

@@ -15,4 +15,9 @@ public sealed record CopyProgress(string Host, int FilesDone, int FilesToSend, l
 
     /// <summary>Fraction of bytes done, 0..1 (1 when nothing needs sending).</summary>
     public double Fraction => BytesToSend > 0 ? (double)BytesSent / BytesToSend : 1;
+
+    /// <summary>One line for a build log: <c>copying 42% of 500.0 MiB (3/10 files), 118.3 MiB/s</c>.</summary>
+    public string Summary =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"copying {Math.Floor(Fraction * 100):0}% of {BytesToSend / 1048576.0:0.0} MiB ({FilesDone}/{FilesToSend} files), {BytesPerSecond / 1048576.0:0.0} MiB/s");
 }

@@ -39,18 +39,27 @@ public sealed partial class FleetOperations
     /// </summary>
     public bool WhatIf { get; init; }
 
+    /// <summary>
+    /// Receives each host's copy progress, at most once per <see cref="CopyRequest.ProgressInterval"/> per host
+    /// (<see cref="CopyProgressThrottle"/>): how front ends show a long copy. Called from several hosts at once: thread-safe.
+    /// </summary>
+    public Action<CopyProgress>? OnCopyProgress { get; init; }
+
     FleetOptions OptionsFor(FleetOptions? requested) => requested ?? Session.Options;
 
     /// <summary>
     /// Copies <see cref="CopyRequest.Source"/> to every host (the local side is read once): a delta copy into the
     /// destination folder, or a release deploy (stage everywhere, switch <c>current</c> everywhere or nowhere, prune).
-    /// A host whose copy fails is retried <see cref="CopyRequest.Retries"/> times while its connection is up.
+    /// A host whose copy fails is retried <see cref="CopyRequest.Retries"/> times while its connection is up; progress goes to
+    /// <see cref="OnCopyProgress"/>.
     /// </summary>
     public async Task<FleetResult<CopyOutcome>> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         if (WhatIf) return await PreviewCopyAsync(request, cancellationToken).ConfigureAwait(false);
+        if (OnCopyProgress is { } onProgress && request.ProgressInterval > TimeSpan.Zero)
+            request = request with { Options = request.Options with { Progress = Both(request.Options.Progress, new CopyProgressThrottle(request.ProgressInterval, onProgress)) } };
         var copier = new Copier(request.Source, request.Options);
         var options = OptionsFor(request.Fleet);
         var attempts = new ConcurrentDictionary<string, int>();
@@ -98,6 +107,18 @@ public sealed partial class FleetOperations
         var deployed = await releases.DeployAsync(Session, copier, request.ReleaseId, (p, stage, ct) => WithRetries(p, stage, ct), options, cancellationToken)
             .ConfigureAwait(false);
         return deployed.Map(r => new CopyOutcome { Copy = r.Value!.Copy, Release = r.Value, Attempts = attempts.GetValueOrDefault(r.Host, 1) });
+    }
+
+    // Synchronous, on the reporting thread (Progress<T> would post to the thread pool and reorder reports).
+    static IProgress<CopyProgress> Both(IProgress<CopyProgress>? first, IProgress<CopyProgress> second) => first == null ? second : new Tee(first, second);
+
+    sealed class Tee(IProgress<CopyProgress> first, IProgress<CopyProgress> second) : IProgress<CopyProgress>
+    {
+        public void Report(CopyProgress value)
+        {
+            first.Report(value);
+            second.Report(value);
+        }
     }
 
     /// <summary>

@@ -22,6 +22,8 @@ public static class StepDefaults
     public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(60);
     /// <summary>Time limit of one health check attempt.</summary>
     public static readonly TimeSpan HealthAttemptTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Least time between two progress lines of one host's copy.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
     /// <summary>HTTP statuses that count as healthy.</summary>
     public static IReadOnlyList<int> ExpectedStatusCodes { get; } = [200];
 }

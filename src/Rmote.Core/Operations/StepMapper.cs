@@ -26,6 +26,7 @@ public static class StepMapper
         DestinationPath.ValidateRoot(destination, allowDangerous, nameof(step.DestinationFolder));
         if (step.Retries < 0) throw new ArgumentException($"Retries must not be negative (was {step.Retries}).", nameof(step.Retries));
         if (step.RetryDelay < TimeSpan.Zero) throw new ArgumentException("RetryDelay must not be negative.", nameof(step.RetryDelay));
+        if (step.ProgressInterval < TimeSpan.Zero) throw new ArgumentException("ProgressInterval must not be negative (zero turns progress lines off).", nameof(step.ProgressInterval));
         var releaseId = StepInputs.Text(step.ReleaseId);
         var useReleases = step.UseReleases == true || releaseId != null;
         var shared = SharedPaths.Validate(step.SharedPaths ?? []);
@@ -62,6 +63,7 @@ public static class StepMapper
             BeforeSwitch = step.BeforeSwitch,
             // the commit of the project (or script) folder, read once here on the controller
             Manifest = useReleases ? ReleaseManifest.Detect(localFolder) : null,
+            ProgressInterval = step.ProgressInterval ?? StepDefaults.ProgressInterval,
         };
     }
 

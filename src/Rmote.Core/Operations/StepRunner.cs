@@ -18,6 +18,9 @@ internal static class StepRunner
     /// <summary>The connections of this build process; closed by a disconnect step or when the process exits.</summary>
     static readonly ConnectionPool Pool = CreatePool();
 
+    /// <summary>Every step's result since the last <see cref="Recap"/>: the script's deploy so far.</summary>
+    static readonly DeployRecap Steps = new();
+
     static ConnectionPool CreatePool()
     {
         Console.CancelKeyPress += OnCancelKeyPress;
@@ -80,7 +83,9 @@ internal static class StepRunner
         FleetResult<TOut> result;
         try
         {
-            result = RunBlocking(specs, options, (ops, ct) => run(ops, request, ct), whatIf);
+            // Progress lines carry the step's name, as its table does.
+            result = RunBlocking(specs, options, p => host.Logger.LogInformation("{Step}: [{Host}] {Progress}", name, p.Host, p.Summary), (ops, ct) => run(ops, request, ct),
+                whatIf);
         }
         catch (FleetCancelledException e)
         {
@@ -91,6 +96,7 @@ internal static class StepRunner
             // Failures before any host ran (an unreadable source folder, a bad template file...).
             throw host.Error($"{name} failed: {e.Message}", e);
         }
+        Steps.Add(result);
         if (!result.AllSucceeded) throw host.Error(FailureText.For(name, result), null);
         if (PlanText.For(name, result) is { } plan) host.Logger.LogInformation("{Plan}", plan);
         host.Logger.LogInformation("{Step}\n{Table}", name, FailureText.Table(result).TrimEnd());
@@ -98,8 +104,8 @@ internal static class StepRunner
     }
 
     /// <summary>Runs <paramref name="step"/> on <paramref name="hosts"/> and waits for it; Ctrl+C cancels it.</summary>
-    static FleetResult<T> RunBlocking<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options, Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step,
-        bool whatIf = false)
+    static FleetResult<T> RunBlocking<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options, Action<Deploy.CopyProgress> progress,
+        Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, bool whatIf = false)
     {
         using var cancel = new CancellationTokenSource();
         lock (Running) Running.Add(cancel);
@@ -112,13 +118,31 @@ internal static class StepRunner
                 // The session borrows pooled connections: disposing it leaves them open for the next step.
                 await using var session = await FleetSession.ConnectAsync(hosts, options,
                     (spec, ct) => Pool.GetAsync(spec, options.Logger, ct), cancel.Token).ConfigureAwait(false);
-                return await step(new FleetOperations(session) { WhatIf = whatIf }, cancel.Token).ConfigureAwait(false);
+                return await step(new FleetOperations(session) { WhatIf = whatIf, OnCopyProgress = progress }, cancel.Token).ConfigureAwait(false);
             }, cancel.Token).GetAwaiter().GetResult();
         }
         finally
         {
             lock (Running) Running.Remove(cancel);
         }
+    }
+
+    /// <summary>
+    /// Logs the recap of every step run since the last recap (one line per host: ok, changed, failed, unreachable, skipped,
+    /// release, time) and starts a new one; returns the hosts' lines (none when no step ran).
+    /// </summary>
+    public static IReadOnlyList<HostRecap> Recap(StepHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        IReadOnlyList<HostRecap> hosts;
+        IReadOnlyList<string> lines;
+        lock (Steps)
+        {
+            (hosts, lines) = (Steps.Hosts, Steps.Lines());
+            Steps.Clear();
+        }
+        if (lines.Count > 0) host.Logger.LogInformation("{Recap}", string.Join('\n', lines));
+        return hosts;
     }
 
     /// <summary>Closes every pooled connection.</summary>

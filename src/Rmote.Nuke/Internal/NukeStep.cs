@@ -17,6 +17,9 @@ internal static class NukeStep
         LocalFolder = "",
     };
 
+    /// <summary>The step host a recap logs through (Serilog).</summary>
+    public static StepHost RecapHost => Host;
+
     public static FleetResult<TOut> Run<TRequest, TOut>(string task, RmoteSettings settings,
         Func<string, TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run) where TRequest : notnull
     {

@@ -157,4 +157,10 @@ public static class RmoteCopySettingsExtensions
 
     /// <summary>Resets the pause before a retry to the default (1 s).</summary>
     public static RmoteCopySettings ResetRetryDelay(this RmoteCopySettings settings) => settings with { RetryDelay = null };
+
+    /// <summary>Sets the least time between two progress lines of one host (zero: none).</summary>
+    public static RmoteCopySettings SetProgressInterval(this RmoteCopySettings settings, TimeSpan? value) => settings with { ProgressInterval = value };
+
+    /// <summary>Resets the least time between two progress lines of one host to the default (2 s).</summary>
+    public static RmoteCopySettings ResetProgressInterval(this RmoteCopySettings settings) => settings with { ProgressInterval = null };
 }

@@ -36,6 +36,8 @@ public sealed record CopyRequest
     public Func<ReleaseStaged, CancellationToken, Task>? BeforeSwitch { get; init; }
     /// <summary>Where the deploy comes from, for each release's <c>.rmote-release.json</c> (null: detected from the current folder).</summary>
     public ReleaseManifest? Manifest { get; init; }
+    /// <summary>Least time between two progress reports per host (default 2 s); zero: none. See <see cref="CopyProgressThrottle"/>.</summary>
+    public TimeSpan ProgressInterval { get; init; } = StepDefaults.ProgressInterval;
     /// <summary>Fan-out options for this step (null: the session's).</summary>
     public FleetOptions? Fleet { get; init; }
 
@@ -45,6 +47,7 @@ public sealed record CopyRequest
         ArgumentOutOfRangeException.ThrowIfNegative(Retries, nameof(Retries));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepReleases, 1, nameof(KeepReleases));
         if (ReleaseId != null) Releases.ValidateId(ReleaseId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ProgressInterval, TimeSpan.Zero, nameof(ProgressInterval));
         if (LockWait is { } wait) ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(LockWait));
         if (!UseReleases && (SharedPaths.Count > 0 || ReuseUnchangedRelease || BeforeSwitch != null || !SwitchRelease))
             throw new ArgumentException("SharedPaths, ReuseUnchangedRelease, SwitchRelease and BeforeSwitch belong to release deploys: set UseReleases (or a ReleaseId).");

@@ -54,4 +54,6 @@ public sealed record CopyStep
     public bool? SwitchRelease { get; init; }
     /// <summary>Runs once the release is staged on every host, before any switch; throwing vetoes the switch.</summary>
     public Func<Deploy.ReleaseStaged, CancellationToken, Task>? BeforeSwitch { get; init; }
+    /// <summary>Least time between two progress lines per host (default 2 s); zero turns progress lines off.</summary>
+    public TimeSpan? ProgressInterval { get; init; }
 }
