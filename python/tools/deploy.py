@@ -764,26 +764,31 @@ def _state(b):
 def _save_state(b, st):
     """Write the state file atomically: temp, fsync, rename, fsync the base. (Under the base's lock: temps of
     the state file or of ``current`` left in the base by an interrupted call are removed first.)"""
-    import json
     with os.scandir(b.fd) as it:
         stale = [de.name for de in it if de.name.startswith((".%s%s" % (_STATE, TEMP_MARK), ".current" + TEMP_MARK))]
     for name in stale:
         unlink_quietly(name, dir_fd=b.fd)
     st["history"] = st["history"][-_HISTORY_MAX:]
-    data = json.dumps(st, sort_keys=True, indent=1).encode("utf-8")
-    tmp = temp_leaf(_STATE)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=b.fd)
+    _write_json_at(b.fd, _STATE, st)
+
+
+def _write_json_at(dfd, name, value):
+    """Write ``value`` as JSON to ``name`` in folder ``dfd`` atomically: a no-follow temp, fsync, rename, fsync the folder."""
+    import json
+    data = json.dumps(value, sort_keys=True, indent=1).encode("utf-8")
+    tmp = temp_leaf(name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=dfd)
     try:
         try:
             _pwrite_all(fd, data, 0)
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.rename(tmp, _STATE, src_dir_fd=b.fd, dst_dir_fd=b.fd)
+        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
     except BaseException:
-        unlink_quietly(tmp, dir_fd=b.fd)
+        unlink_quietly(tmp, dir_fd=dfd)
         raise
-    fsync_quietly(b.fd)
+    fsync_quietly(dfd)
 
 
 def _complete(st, release_id):
@@ -966,21 +971,7 @@ def _link_shared(tree, rel):
 
 def _write_manifest(rfd, shown, manifest):
     """Write ``.rmote-release.json`` into the release folder ``rfd`` atomically."""
-    import json
-    data = json.dumps(manifest, sort_keys=True, indent=1).encode("utf-8")
-    tmp = temp_leaf(_MANIFEST)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o644, dir_fd=rfd)
-    try:
-        try:
-            _pwrite_all(fd, data, 0)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, _MANIFEST, src_dir_fd=rfd, dst_dir_fd=rfd)
-    except BaseException:
-        unlink_quietly(tmp, dir_fd=rfd)
-        raise
-    fsync_quietly(rfd)
+    _write_json_at(rfd, _MANIFEST, manifest)
 
 
 def _read_manifest(b, release_id):
