@@ -108,7 +108,7 @@ public sealed partial class ErrorCodeTests(SshFleetFixture rig, PackedFeed feed)
         var r = await p.RunAsync("Invalid;Unreachable;Copy;Timeout;SilentHealth;Other");
         var log = TestProject.Log(r);
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("error RMT0001: FileMode 'u=rw' is not an octal mode such as 0644.", log);
+        Assert.Contains("error RMT0001: FileMode 'u=rw' is not an octal mode: write FileMode=\"0600\" (the octal form of u=rw).", log);
         Assert.Matches("error RMT0002: nowhere: unreachable: .*connection refused", log);
         Assert.Matches("error RMT0012: RmoteCopy failed: IOException: Source '.*/special/pipe' is a FIFO \\(named pipe\\), not a regular file: refused before anything was sent", log);
         foreach (var h in hosts)

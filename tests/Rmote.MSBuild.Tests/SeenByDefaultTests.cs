@@ -62,12 +62,13 @@ public sealed class SeenByDefaultTests(FourHostFleetFixture rig, PackedFeed feed
         var (exit, raw, screen) = await Pty.RunDotnetAsync(p.Args("Deploy", "m", "-tl:on", "-p:RmoteReleaseId=r1", "-p:RmoteProgressInterval=1"), p.Folder);
         Assert.True(exit == 0, screen);
         Assert.Contains("\x1b[", raw); // the terminal logger drew its live view: this was not the console logger
-        Assert.Contains("RECAP (1 step(s), 4 host(s))", screen);
+        // Two steps with releases: the copy stages the release, RmoteReleaseSwitch makes it live (after RmoteBeforeSwitch).
+        Assert.Contains("RECAP (2 step(s), 4 host(s))", screen);
         foreach (var h in rig.Hosts)
         {
             Assert.Contains($"{h.Name}: RmoteCopy: release r1: copied ", screen);
             Assert.Matches($@"{h.Name}: RmoteCopy: copying \d+% of {BigMiB}\.\d MiB \(\d+/\d+ files\), [0-9.]+ MiB/s", screen);
-            Assert.Matches(@"ok=1\s+changed=1\s+failed=0\s+unreachable=0\s+skipped=0\s+release=r1", RecapLine(screen, h.Name));
+            Assert.Matches(@"ok=2\s+changed=2\s+failed=0\s+unreachable=0\s+skipped=0\s+release=r1", RecapLine(screen, h.Name));
         }
     }
 
@@ -82,11 +83,11 @@ public sealed class SeenByDefaultTests(FourHostFleetFixture rig, PackedFeed feed
         var log = TestProject.Log(r);
         Assert.True(r.ExitCode == 0, log);
         Assert.DoesNotContain("RmoteCopy: copying", log);
-        Assert.Contains("RECAP (1 step(s), 4 host(s))", log);
+        Assert.Contains("RECAP (2 step(s), 4 host(s))", log);
         foreach (var h in rig.Hosts)
         {
             Assert.Contains($"{h.Name}: RmoteCopy: release r1: copied ", log);
-            Assert.Matches(@"ok=1\s+changed=1\s+failed=0\s+unreachable=0\s+skipped=0\s+release=r1", RecapLine(log, h.Name));
+            Assert.Matches(@"ok=2\s+changed=2\s+failed=0\s+unreachable=0\s+skipped=0\s+release=r1", RecapLine(log, h.Name));
         }
     }
 

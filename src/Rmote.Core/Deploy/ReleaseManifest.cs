@@ -17,6 +17,9 @@ namespace Rmote.Deploy;
 /// <param name="Files">Files the release holds from the source (shared paths not counted).</param>
 public sealed record ReleaseManifest(string? Id, string Commit, string Build, string User, string Controller, string Time, int Files)
 {
+    /// <summary>The manifest's file name in each release folder (the host tool writes it; a new release never copies it from the current one).</summary>
+    public const string FileName = ".rmote-release.json";
+
     /// <summary>The release's shared paths (<see cref="Releases.SharedPaths"/>).</summary>
     public IReadOnlyList<string> SharedPaths { get; init; } = [];
 

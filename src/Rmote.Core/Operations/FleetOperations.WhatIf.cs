@@ -13,9 +13,13 @@ public sealed partial class FleetOperations
     /// </summary>
     async Task<FleetResult<CopyOutcome>> PreviewCopyAsync(CopyRequest request, CancellationToken cancellationToken)
     {
-        var copier = new Copier(request.Source, request.Options);
-        var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
         var o = request.Options;
+        // A release is compared with the current one, which holds what a new release never gets from it: its own
+        // manifest and the shared paths' links. Left out, as the deploy leaves them out, they are not "deletes".
+        if (request.UseReleases)
+            o = o with { ExcludePaths = [.. o.ExcludePaths, ReleaseManifest.FileName, .. request.SharedPaths.Select(s => s.TrimEnd('/'))] };
+        var copier = new Copier(request.Source, o);
+        var m = await copier.ReadSourceAsync(cancellationToken).ConfigureAwait(false);
         var releases = request.UseReleases ? ReleasesAt(o.DestinationFolder, request.LockWait, o.AllowDangerousDestination, request.KeepReleases) : null;
         return await Session.RunAsync(async (p, ct) =>
         {
