@@ -174,7 +174,7 @@ public sealed class RmoteCopy : RmoteTask
     /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
-        ops = new FleetOperations(ops.Session) { OnCopyProgress = p => PostMessage(MessageImportance.High, p.Host, $"{TaskLabel}: {p.Summary}") };
+        ops = new FleetOperations(ops.Session) { WhatIf = ops.WhatIf, OnCopyProgress = p => PostMessage(MessageImportance.High, p.Host, $"{TaskLabel}: {p.Summary}") };
         var result = await ops.CopyAsync(request!, cancellationToken).ConfigureAwait(false);
 
         var copied = new List<ITaskItem>();

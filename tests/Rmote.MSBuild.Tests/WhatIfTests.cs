@@ -38,8 +38,14 @@ public sealed class WhatIfTests(SshFleetFixture rig, PackedFeed feed, ITestOutpu
         output.WriteLine(log);
         Assert.True(check.ExitCode == 0, log);
 
-        Assert.Equal(before, rig.Hosts.Select(h => TreeSnapshot.WithMetadata(HostPaths.Local(h, dest))));
+        var after = rig.Hosts.Select(h => TreeSnapshot.WithMetadata(HostPaths.Local(h, dest))).ToList();
+        // The lines that differ, so a failure names what changed on the host.
+        Assert.Equal([], before.Zip(after).SelectMany(ba => ba.First.Split('\n').Except(ba.Second.Split('\n')).Select(l => "before: " + l)
+            .Concat(ba.Second.Split('\n').Except(ba.First.Split('\n')).Select(l => "after:  " + l))));
         var hosts = string.Join(", ", rig.Hosts.Select(h => h.Name));
+        // The recap counts nothing as changed, and no release as live, in a check run.
+        foreach (var h in rig.Hosts)
+            Assert.Matches($@"{h.Name}\s+: ok=\d+\s+changed=0\s+failed=0\s+unreachable=0\s+skipped=0\s+release=-", log);
         // The console logger indents a message's lines: each is checked on its own.
         Assert.Contains("WhatIf RmoteCopy: nothing was changed on the hosts", log);
         Assert.Contains($"  {hosts}: release r2 would become current (now r1); would copy 1 file(s) (11 bytes), delete 1 (8 bytes), 3 unchanged", log);

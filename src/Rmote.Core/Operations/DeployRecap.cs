@@ -86,9 +86,11 @@ public sealed class DeployRecap
     /// <summary><see cref="Lines"/> joined with newlines.</summary>
     public override string ToString() => string.Join('\n', Lines());
 
-    // A command or a restart always counts as a change (as Ansible's command module does); a health check never does.
+    // A command or a restart always counts as a change (as Ansible's command module does); a health check never does,
+    // nor does a WhatIf preview (it changed nothing; its plan says what would change).
     static bool Changed(object? value) => value switch
     {
+        IStepOutcome { Plan: not null } => false,
         CopyOutcome c => c.Copy.Changed || c.Release?.Switched is { } s && s.Previous != s.Current,
         TemplateOutcome t => t.Changed,
         ReleaseSwitched s => s.Previous != s.Current,
@@ -98,6 +100,7 @@ public sealed class DeployRecap
 
     static string? Release(object? value) => value switch
     {
+        IStepOutcome { Plan: not null } => null,
         CopyOutcome { Release: { } r } => r.ReleaseId,
         ReleaseSwitched s => s.Current,
         _ => null,
