@@ -59,6 +59,10 @@ public sealed class MemoryBoundTests
         var chunk = RawFrame.Build((byte)FrameType.Chunk, id, "{\"value\":{\"__bytes__\":[0,65536]}}"u8, new byte[64 * 1024]);
         for (var i = 0; i < 40; i++) await remote.SendAsync(chunk);  // 2.5 MiB against 1 MiB + one frame
         Assert.True(await first);  // the reader's first item arrived before the flood was noticed...
+        // Nobody reads until the controller has ended the connection: a reader draining items as they came would keep the
+        // window from filling, and the remote sends no end (this test hung once in CI that way).
+        await Task.WhenAny(proto.Completion, Task.Delay(TimeSpan.FromMinutes(2)));
+        Assert.False(proto.IsConnected, "the controller kept the connection of a remote that streamed past the window");
         var error = await Assert.ThrowsAsync<ProtocolException>(async () => { while (await stream.MoveNextAsync()) { } });
         Assert.Contains("past the stream window", error.Message);
         Assert.False(proto.IsConnected);  // ...and the connection is closed: the remote broke the protocol
