@@ -82,8 +82,6 @@ public static class StepMapper
                 : "Give Command (a shell line) or Arguments (program and arguments), not both.", nameof(step.Command));
         if (argv != null && step.NoShell == true) throw new ArgumentException("NoShell splits Command; Arguments never runs a shell: drop NoShell.", nameof(step.NoShell));
         if (step.Timeout is { } t && t <= TimeSpan.Zero) throw new ArgumentException("Timeout must be positive.", nameof(step.Timeout));
-        if (step.Retries < 0) throw new ArgumentException($"Retries must not be negative (was {step.Retries}).", nameof(step.Retries));
-        if (step.RetryDelay < TimeSpan.Zero) throw new ArgumentException("RetryDelay must not be negative.", nameof(step.RetryDelay));
         var env = new Dictionary<string, string>(step.EnvironmentVariables ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         var secrets = SecretSource.Resolve(step.SecretEnvironmentVariables ?? [], step.SecretsFile, localFolder ?? Environment.CurrentDirectory,
             nameof(step.SecretEnvironmentVariables));
@@ -108,8 +106,8 @@ public static class StepMapper
             Retries = step.Retries ?? 0,
             RetryDelay = step.RetryDelay ?? StepDefaults.RetryDelay,
         };
-        // Bad expressions fail here, named, before any host is contacted.
-        _ = ExecOutputRules.For(request);
+        // The request's own checks (retries, custom expressions...) fail here, named, before any host is contacted.
+        request.Validate();
         return request;
     }
 
