@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -29,7 +30,7 @@ def gone(pid):
         return True
 
 
-def wait_gone(pid, timeout=5.0):
+def wait_gone(pid, timeout=60.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if gone(pid):
@@ -38,7 +39,15 @@ def wait_gone(pid, timeout=5.0):
     return False
 
 
-def read_pid(path, timeout=5.0):
+def pid_written(path):
+    try:
+        with open(path) as f:
+            return bool(f.read().strip())
+    except FileNotFoundError:
+        return False
+
+
+def read_pid(path, timeout=60.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
@@ -50,6 +59,85 @@ def read_pid(path, timeout=5.0):
             pass
         time.sleep(0.02)
     raise AssertionError("pid file %s never appeared" % path)
+
+
+def _proc_stats():
+    """(pid, state, ppid, pgrp) of every process, read from /proc."""
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            yield int(name), fields[0], int(fields[1]), int(fields[2])
+
+
+def live_group_members(pgid):
+    """Processes of group ``pgid`` that still run (zombies excluded, as in ``gone``)."""
+    return [pid for pid, state, _, pgrp in _proc_stats() if pgrp == pgid and state not in ("Z", "X")]
+
+
+def children(pid):
+    return {child for child, _, ppid, _ in _proc_stats() if ppid == pid}
+
+
+class TestCancelDuringStart(unittest.TestCase):
+    """A cancel that lands while the child is being started (asyncio still connecting its pipes) kills the
+    whole group and the call returns: asyncio's own cleanup there kills the child's pid only, then waits for
+    pipes a grandchild still holds (the call hung, the grandchild lived on)."""
+
+    def check(self, call):
+        with tempfile.TemporaryDirectory() as d:
+            fifo = os.path.join(d, "fifo")
+            os.mkfifo(fifo)
+            # The grandchild `cat fifo` holds the command's stdout and blocks on the fifo the test holds open.
+            argv = ["sh", "-c", 'cat "$1"; echo end', "sh", fifo]
+            held = {}
+
+            async def main():
+                before = children(os.getpid())
+                task = asyncio.ensure_future(call(argv))
+                # Loop turns (no time involved) until the child exists: asyncio forks in one turn and needs
+                # several more to connect the pipes, so the start is still under way here.
+                deadline = time.monotonic() + 60
+                while not children(os.getpid()) - before:
+                    self.assertFalse(task.done(), "the call ended before its child was seen")
+                    self.assertLess(time.monotonic(), deadline, "no child process appeared within 60 s")
+                    await asyncio.sleep(0)
+                (pgid,) = children(os.getpid()) - before
+                held["pgid"] = pgid
+                # Hold the loop (no await: the start cannot go on) until the grandchild has opened the fifo.
+                opener = threading.Thread(target=lambda: held.update(fd=os.open(fifo, os.O_WRONLY)), daemon=True)
+                opener.start()
+                opener.join(60)
+                self.assertFalse(opener.is_alive(), "the grandchild did not open the fifo within 60 s")
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=60)
+                self.assertTrue(done, "the call cancelled during its start did not return within 60 s")
+                self.assertTrue(task.cancelled())
+
+            try:
+                run(main())
+                pgid = held["pgid"]
+                deadline = time.monotonic() + 60
+                while live_group_members(pgid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertEqual(live_group_members(pgid), [], "processes of the cancelled call's group remain")
+            finally:
+                if "pgid" in held:
+                    try:
+                        os.killpg(held["pgid"], 9)  # a failing run must not leave its grandchild behind
+                    except ProcessLookupError:
+                        pass
+                if "fd" in held:
+                    os.close(held["fd"])
+
+    def test_command(self):
+        self.check(lambda argv: Exec.command(argv))
+
+    def test_stream(self):
+        self.check(lambda argv: collect(Exec.stream(argv)))
 
 
 class TestCommand(unittest.TestCase):
@@ -124,7 +212,7 @@ class TestCommand(unittest.TestCase):
 
             async def main():
                 task = asyncio.ensure_future(Exec.command(["sh", "-c", "echo $$ > %s; sleep 30 & wait" % pidfile]))
-                while not os.path.exists(pidfile) or not open(pidfile).read().strip():  # the child runs
+                while not pid_written(pidfile):  # the child runs
                     await asyncio.sleep(0.01)
                 task.cancel()
                 # the cancel is the event: uncancelled, the command would return normally after 30 s
@@ -222,7 +310,8 @@ class TestStream(unittest.TestCase):
 
             async def main():
                 task = asyncio.ensure_future(consume())
-                await asyncio.sleep(0.3)
+                while not pid_written(pidfile):  # the child runs
+                    await asyncio.sleep(0.01)
                 task.cancel()
                 with self.assertRaises(asyncio.CancelledError):
                     await task

@@ -90,6 +90,28 @@ def _kill_group(proc):
             pass
 
 
+async def _spawn(argv, **kwargs):
+    """Start ``argv`` in its own session. A cancel that lands while asyncio is still
+    connecting the child's pipes would run asyncio's own cleanup, which kills the
+    child's pid only and then waits for pipes a grandchild still holds (the call
+    hangs, the group lives on). So the start runs to its end whatever happens, and
+    a cancelled start kills the whole group before the cancel goes on."""
+    start = asyncio.ensure_future(asyncio.create_subprocess_exec(*argv, start_new_session=True, **kwargs))
+    try:
+        return await asyncio.shield(start)
+    except asyncio.CancelledError:
+        while not start.done():
+            try:
+                await asyncio.wait({start})
+            except asyncio.CancelledError:
+                pass  # a repeated cancel: the start still has to be cleaned up
+        if not start.cancelled() and start.exception() is None:
+            proc = start.result()
+            _kill_group(proc)
+            await _reap(proc)
+        raise
+
+
 async def _reap(proc):
     # Shielded: we may be here because our task was cancelled, and the child
     # must be waited for either way (no zombies).
@@ -119,12 +141,12 @@ def _decode(data):
 async def _run(argv, display, cwd, env, merge_env, stdin, check, timeout, merge_stderr):
     data = _stdin_bytes(stdin)
     started = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
+    proc = await _spawn(
+        argv,
         stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-        cwd=_cwd(cwd), env=_env(env, merge_env), start_new_session=True,
+        cwd=_cwd(cwd), env=_env(env, merge_env),
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(data), timeout)
@@ -198,9 +220,9 @@ class Exec(Tool):
             args = _argv(argv)
             display = args
         deadline = None if timeout is None else time.monotonic() + timeout
-        proc = await asyncio.create_subprocess_exec(
-            *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=_cwd(cwd), env=_env(env, merge_env), start_new_session=True,
+        proc = await _spawn(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=_cwd(cwd), env=_env(env, merge_env),
         )
         queue = asyncio.Queue()  # type: asyncio.Queue
         tails = {"stdout": bytearray(), "stderr": bytearray()}

@@ -316,7 +316,7 @@ public sealed class LocalProtocolTests : IAsyncLifetime
         await using var other = await Protocol.FromSubprocessAsync();
         var sleeping = other.CallAsync(Diag.Sleep, 30.0);
         Process.GetProcessById(other.Info.Pid).Kill();
-        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(10)));
+        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(137, lost.ExitCode); // 128 + SIGKILL
         Assert.Equal("the transport process was killed by signal 9 (SIGKILL)", lost.ExitMeaning);
     }

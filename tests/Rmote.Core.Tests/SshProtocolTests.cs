@@ -206,7 +206,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
             if (cmdline.StartsWith("ssh ", StringComparison.Ordinal) && cmdline.Contains($"{host.Port}"))
                 try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
         }
-        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(15)));
+        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => sleeping.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("127.0.0.1", lost.Message);
         await proto.DisposeAsync();
         await LocalProtocolTests.WaitUntil(() => !Directory.Exists($"/proc/{remotePid}"));

@@ -177,7 +177,7 @@ public sealed class TestRigLifecycleTests(ITestOutputHelper output)
         Assert.True(ProcessTree.IsAlive(escaped));
         Assert.DoesNotContain(escaped, h.SessionPids()); // reparented away from the sshd tree
         await h.StopAsync();
-        Assert.True(await ProcessTree.WaitForExitAsync(escaped, TimeSpan.FromSeconds(5)));
+        Assert.True(await ProcessTree.WaitForExitAsync(escaped, TimeSpan.FromSeconds(60)));
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed class TestRigLifecycleTests(ITestOutputHelper output)
             ProcessRunner.RunAsync("sh", ["-c", $"sleep 100 & echo $! > {pidFile}; echo started; wait"], timeout: TimeSpan.FromSeconds(2)));
         Assert.Contains("started", ex.Message);
         var child = int.Parse(File.ReadAllText(pidFile).Trim());
-        Assert.True(await ProcessTree.WaitForExitAsync(child, TimeSpan.FromSeconds(5)), "grandchild sleep survived the timeout kill");
+        Assert.True(await ProcessTree.WaitForExitAsync(child, TimeSpan.FromSeconds(60)), "grandchild sleep survived the timeout kill");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Rmote.Fleet;
 using Rmote.TestRig;
@@ -45,10 +44,9 @@ public sealed class BoundsTests(SshFleetFixture rig, ITestOutputHelper output)
         try
         {
             var copier = new Copier(CopySource.FromFolder(src), new CopyOptions { DestinationFolder = dest, Progress = progress });
-            var sw = Stopwatch.StartNew();
-            // Before the bound existed this never returned: the upper limit fails the test instead of hanging it.
-            var result = await copier.CopyAsync(session).WaitAsync(TimeSpan.FromSeconds(90));
-            var elapsed = sw.Elapsed;
+            // Before the bound existed this never returned: the sanity deadline fails the test instead of hanging it.
+            // The bound itself is the product's reported reason below ("no progress for 6 s"), not a wall clock.
+            var result = await copier.CopyAsync(session).WaitAsync(TimeSpan.FromSeconds(180));
             Assert.True(stopped.Task.IsCompleted, "the host was never stopped mid-copy");
 
             var failed = result[frozen.Name];
@@ -57,8 +55,7 @@ public sealed class BoundsTests(SshFleetFixture rig, ITestOutputHelper output)
             Assert.Contains($"[{frozen.Name}] no progress for 6 s", error.Message);
             Assert.Contains("write_chunk", error.Message);          // what was in flight
             Assert.Contains("NoProgressTimeout", error.Message);    // the fix
-            output.WriteLine($"frozen host after {elapsed}: {error.Message}\n{result.ToTable()}");
-            Assert.True(elapsed < bound + TimeSpan.FromSeconds(30), $"the copy took {elapsed} with a {bound} no-progress bound");
+            output.WriteLine($"frozen host: {error.Message}\n{result.ToTable()}");
 
             // Every other host's result is reported, and their copies are whole.
             var hash = SHA256.HashData(data);
@@ -72,10 +69,10 @@ public sealed class BoundsTests(SshFleetFixture rig, ITestOutputHelper output)
             // The frozen connection was cut off: its transport is killed and reaped now, not at dispose.
             Assert.False(session.Hosts[1].IsConnected);
             foreach (var t in transports)
-                Assert.True(await ProcessTree.WaitForExitAsync(t, TimeSpan.FromSeconds(10)), $"transport {t} of the frozen host still runs");
+                Assert.True(await ProcessTree.WaitForExitAsync(t, TimeSpan.FromSeconds(60)), $"transport {t} of the frozen host still runs after 60 s");
             // ...and the interpreter, once it runs again, finds its input closed and exits: nothing is left on the host.
             ProcessTree.Signal(pid, ProcessTree.SIGCONT);
-            Assert.True(await ProcessTree.WaitForExitAsync(pid, TimeSpan.FromSeconds(15)), "the frozen interpreter stayed on the host");
+            Assert.True(await ProcessTree.WaitForExitAsync(pid, TimeSpan.FromSeconds(60)), "the frozen interpreter stayed on the host (60 s)");
         }
         finally
         {
@@ -91,32 +88,31 @@ public sealed class BoundsTests(SshFleetFixture rig, ITestOutputHelper output)
         specs[1] = specs[1] with { Timeout = TimeSpan.FromSeconds(60) };
         specs[2] = specs[2] with { Timeout = TimeSpan.FromSeconds(1.5) };
         await using var session = await FleetSession.ConnectAsync(specs, new FleetOptions { Timeout = TimeSpan.FromSeconds(1.5) });
-        var sw = Stopwatch.StartNew();
-        var result = await session.RunAsync((p, ct) => p.CallAsync(Diag.Sleep, p.Name == rig.Hosts[1].Name ? 2.5 : 30.0, ct))
-            .WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}");
+        // The slow hosts sleep far longer than the sanity deadline: only the product's own bound can end them in time,
+        // and its reason names the bound that fired (the session's and the spec's 1.5 s, not host2's 60 s).
+        var result = await session.RunAsync((p, ct) => p.CallAsync(Diag.Sleep, p.Name == rig.Hosts[1].Name ? 2.5 : 600.0, ct))
+            .WaitAsync(TimeSpan.FromSeconds(120));
         foreach (var slow in new[] { rig.Hosts[0], rig.Hosts[2] })
         {
             var r = result[slow.Name];
             Assert.Equal(HostStatus.Failed, r.Status);
             Assert.IsAssignableFrom<TimeoutException>(r.Error);
             Assert.Contains($"[{slow.Name}]", r.Reason);
-            Assert.Contains("did not finish within", r.Reason);
+            Assert.Contains("did not finish within its time limit of 1.5 s", r.Reason);
             output.WriteLine(r.Reason);
         }
         Assert.Equal(HostStatus.Succeeded, result[rig.Hosts[1].Name].Status);
         // The remote sleeps were cancelled, not the connections: the hosts answer at once.
-        foreach (var h in session.Hosts) Assert.Equal("pong", await h.Protocol!.CallAsync(Diag.Ping).WaitAsync(TimeSpan.FromSeconds(10)));
+        foreach (var h in session.Hosts) Assert.Equal("pong", await h.Protocol!.CallAsync(Diag.Ping).WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
     [Fact]
     public async Task A_host_spec_timeout_is_the_call_timeout_of_the_connection_it_opens()
     {
         await using var p = await (Rig.Spec(rig.Hosts[0]) with { Timeout = TimeSpan.FromSeconds(1) }).ConnectAsync();
-        var sw = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => p.CallAsync(Diag.Sleep, 30.0).WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
-        Assert.Contains("did not finish within", error.Message);
+        // The remote sleep outlasts the sanity deadline; the product's reason (not WaitAsync's) names the spec's 1 s.
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => p.CallAsync(Diag.Sleep, 600.0).WaitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("did not finish within 00:00:01", error.Message);
         Assert.Equal("pong", await p.CallAsync(Diag.Ping));
     }
 }

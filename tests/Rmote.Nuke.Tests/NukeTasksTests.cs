@@ -126,11 +126,10 @@ public sealed class NukeTasksTests(SshFleetFixture rig, ITestOutputHelper output
         dir.WriteFile("site/index.html", "<h1>bounded</h1>");
         try
         {
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            // 1 ms: no host can plan a copy that fast, so every host fails on the limit, each named.
+            // 1 ms: no host can plan a copy that fast, so every host fails on the limit, each named (the product's own
+            // reason below is the bound; no wall clock).
             var e = Assert.Throws<RmoteTaskException>(() => RmoteTasks.RmoteCopy(s => Conn(s)
                 .SetSourceFolder(dir.Combine("site")).SetDestinationFolder("/srv/nuke-bounded").SetTimeout(TimeSpan.FromMilliseconds(1))));
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
             Assert.Contains("RmoteCopy failed on 3 of 3 host(s)", e.Message);
             foreach (var h in rig.Hosts)
                 Assert.Contains($"[{h.Target}] the step did not finish within its time limit of 0.001 s", e.Message);

@@ -80,7 +80,7 @@ public static partial class ProcessTree
     /// </summary>
     public static async Task<bool> KillTreeAsync(int pid, int signal = SIGKILL, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         var members = new List<int>();
         var seen = new HashSet<int>();
         for (var round = 0; round < 50; round++)
@@ -137,7 +137,7 @@ public static partial class ProcessTree
     public static async Task<bool> KillMountNamespaceAsync(string mountNamespace, TimeSpan? timeout = null)
     {
         if (mountNamespace == GetMountNamespace(Environment.ProcessId)) return false;
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         var emptyScans = 0;
         while (true)
         {

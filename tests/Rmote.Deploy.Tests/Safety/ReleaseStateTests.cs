@@ -32,7 +32,7 @@ public sealed class ReleaseStateTests(SshFleetFixture rig, ITestOutputHelper out
         var gate = new ReleaseScene.Gate(async () =>
         {
             ProcessTree.Signal(client, 9);
-            await ProcessTree.WaitForExitAsync(client, TimeSpan.FromSeconds(10));
+            await ProcessTree.WaitForExitAsync(client, TimeSpan.FromSeconds(60));
         });
         var killed = await Record.ExceptionAsync(() => releases.DeployAsync(doomed, ReleaseScene.Copier(src2, gate), R2));
         output.WriteLine("killed deploy: " + killed?.Message);

@@ -51,7 +51,7 @@ internal sealed class SymlinkSwapper : IAsyncDisposable
         while (State() != 'T')
         {
             if (process.HasExited) throw new InvalidOperationException("swapper exited: " + await process.StandardError.ReadToEndAsync());
-            if (sw.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException("swapper did not stop");
+            if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("swapper did not stop within 60 s");
             await Task.Delay(1);
         }
     }

@@ -84,12 +84,15 @@ public sealed class DestructiveFaultTests
             Assert.Equal("pong", await bystander.CallAsync(Diag.Ping));
             await proto.DisposeAsync();
             Assert.Empty(await WaitNoChildrenAsync(host.HostName));
+            // What the report's "left on the host" cell says: sshd cannot see the dead link (the rig's sshd has no
+            // ClientAliveInterval), so the interpreter is still there while the link is down.
             var remoteAlive = ProcessTree.IsAlive(remotePid);
+            Assert.True(remoteAlive, "the remote interpreter was gone while the link was still down");
             Record(sharedConnection ? "network cut mid-transfer, shared SSH connection" : "network cut mid-transfer",
                 "veth of a network-namespace sshd set down with 4 x 8 MiB echoes and a sleep in flight; ServerAliveInterval = 2 s"
                     + (sharedConnection ? "; ConnectionPersist = 60 s" : "; ConnectionPersist = 0 (off)"),
                 $"RemoteConnectionLostException after {sw.Elapsed.TotalSeconds:F1} s: {message}",
-                remoteAlive ? "the remote interpreter stays until sshd notices the dead TCP connection (no ClientAlive on the rig's sshd); it exits on EOF once the link is back" : "nothing");
+                "the remote interpreter stays until sshd notices the dead TCP connection (no ClientAlive on the rig's sshd); it exits on EOF once the link is back");
         }
         finally
         {

@@ -11,7 +11,7 @@ namespace Rmote.Reliability.Tests.Hostile;
 /// </summary>
 public sealed class FloodAndStallTests
 {
-    static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);   // an upper limit on each wait, never a sleep
+    static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);   // a generous deadline on each wait (a loaded 2-core CI box), never a sleep
 
     [Theory]
     [InlineData(10, "10 of the 17 header bytes")]
@@ -166,13 +166,13 @@ public sealed class FloodAndStallTests
     [Fact]
     public async Task A_remote_flooding_stderr_while_connecting_fails_the_connect_naming_the_flood()
     {
-        var sw = Stopwatch.StartNew();
+        // The connect timeout is far beyond the sanity deadline: only the flood check can end the connect in time,
+        // and its reason says so.
         var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromCommandAsync(
             ["sh", "-c", "yes flood-line >&2 & sleep 600", "flood"],
-            new ProtocolOptions { Name = "flood", ConnectTimeout = TimeSpan.FromSeconds(60), StderrQuota = new RateQuota(16 << 10, 64 << 10) }).WaitAsync(Limit));
+            new ProtocolOptions { Name = "flood", ConnectTimeout = TimeSpan.FromSeconds(600), StderrQuota = new RateQuota(16 << 10, 64 << 10) }).WaitAsync(Limit));
         Assert.Contains("[flood]", error.Message);
         Assert.Contains("the remote wrote more than 16384 bytes per second to stderr", error.Message);
-        Assert.True(sw.Elapsed < Limit);
         Assert.Empty(await Observed.WaitNoChildrenAsync("sleep 600"));
     }
 }

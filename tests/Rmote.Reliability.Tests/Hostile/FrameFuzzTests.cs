@@ -122,7 +122,7 @@ public sealed class FrameFuzzTests
         var frames = new List<Frame>();
         try
         {
-            while (await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)) is { } frame) frames.Add(frame);
+            while (await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(60)) is { } frame) frames.Add(frame);
             return (frames, null);
         }
         catch (TimeoutException)
@@ -242,16 +242,16 @@ public sealed class FrameFuzzTests
                     if (t.Exception?.InnerException is { } e && !IsTyped(e)) failures.Add($"#{i}: {e.GetType().Name}: {e.Message}");
                 remote.EndOutput();
                 var all = Task.WhenAll(call, second);
-                if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))) != all)
-                    failures.Add($"#{i}: calls still pending 5 s after end of stream ({Convert.ToHexString(hostile.AsSpan(0, Math.Min(40, hostile.Length)))})");
+                if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(60))) != all)
+                    failures.Add($"#{i}: calls still pending 60 s after end of stream ({Convert.ToHexString(hostile.AsSpan(0, Math.Min(40, hostile.Length)))})");
                 else if (all.Exception?.InnerExceptions.FirstOrDefault(e => !IsTyped(e)) is { } bad)
                     failures.Add($"#{i}: {bad.GetType().Name}: {bad.Message}");
-                if (await Task.WhenAny(proto.Completion, Task.Delay(TimeSpan.FromSeconds(5))) != proto.Completion || proto.Completion.IsFaulted)
+                if (await Task.WhenAny(proto.Completion, Task.Delay(TimeSpan.FromSeconds(60))) != proto.Completion || proto.Completion.IsFaulted)
                     failures.Add($"#{i}: the read loop {(proto.Completion.IsFaulted ? "crashed: " + proto.Completion.Exception!.InnerException : "did not end")}");
             }
             finally
             {
-                await proto.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                await proto.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures.Distinct().Take(30)));
@@ -272,12 +272,12 @@ public sealed class FrameFuzzTests
         var second = proto.CallAsync(Diag.Ping);
         await remote.NextAsync(FrameType.Call);
         await remote.SendAsync(RawFrame.Json((byte)FrameType.Error, 1, body));
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => first.WaitAsync(TimeSpan.FromSeconds(5)));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => first.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(IsTyped(error), error.ToString());
         Assert.Contains("[fake-host]", error.Message);
         // The read loop survived: the other call still gets its answer.
         await remote.SendAsync(RawFrame.Result(2, "\"pong\""));
-        Assert.Equal("pong", await second.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("pong", await second.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(proto.IsConnected);
     }
 }

@@ -38,10 +38,10 @@ public sealed class HostileRemoteTests
         await remote.SendAsync(RawFrame.Result(1, payload));
         await remote.SendAsync(RawFrame.Result(2, payload));
 
-        var obj = await asObject.WaitAsync(TimeSpan.FromSeconds(5));
+        var obj = await asObject.WaitAsync(TimeSpan.FromSeconds(60));
         var element = Assert.IsType<JsonElement>(obj); // inert JSON, never an instance of the named type
         Assert.Equal("System.Diagnostics.Process, System.Diagnostics.Process", element.GetProperty("$type").GetString());
-        var record = await asRecord.WaitAsync(TimeSpan.FromSeconds(5));
+        var record = await asRecord.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("/etc/passwd", record.Path); // a string the caller decides about; nothing was read locally
         Assert.True(record.Changed);
         Assert.Equal(JsonValueKind.String, record.Extra!["$type"].ValueKind);
@@ -63,9 +63,9 @@ public sealed class HostileRemoteTests
         var inside = proto.CallAsync(Diag.EchoBytes, [1]);
         await remote.SendAsync(RawFrame.Result(1, "{\"__bytes__\":[4611686018427387904,4611686018427387908]}", [1, 2, 3, 4, 5]));
         await remote.SendAsync(RawFrame.Result(2, "{\"__bytes__\":[1,2]}", [1, 2, 3, 4, 5]));
-        var error = await Assert.ThrowsAsync<ProtocolException>(() => outside.WaitAsync(TimeSpan.FromSeconds(5)));
+        var error = await Assert.ThrowsAsync<ProtocolException>(() => outside.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("outside the frame's 5-byte binary body", error.Message);
-        Assert.Equal(new byte[] { 2, 3 }, await inside.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(new byte[] { 2, 3 }, await inside.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class HostileRemoteTests
         // 8 MiB of 'A' deflates to ~8 KiB: the frame is small on the wire and must still be refused when it inflates.
         var json = Encoding.UTF8.GetBytes("{\"value\":\"" + new string('A', 8 << 20) + "\"}");
         await remote.SendAsync(RawFrame.Build((byte)FrameType.Result, 1, FrameFuzzTests.Deflate(json), flags: 1));
-        var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("maximum frame size", error.Message);
         Assert.Contains("[fake-host]", error.Message);
         Assert.False(proto.IsConnected);
@@ -95,7 +95,7 @@ public sealed class HostileRemoteTests
         await remote.SendAsync(RawFrame.Marker.Concat(RawFrame.Json((byte)FrameType.Hello, 0, hello)).ToArray());
         var error = await Assert.ThrowsAsync<ProtocolException>(() =>
             Protocol.FromStreamsAsync(remote.ControllerOutput, remote.ControllerInput, new ProtocolOptions { Name = "h", ConnectTimeout = TimeSpan.FromSeconds(5) })
-                .WaitAsync(TimeSpan.FromSeconds(10)));
+                .WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("HELLO", error.Message);
     }
 
@@ -115,7 +115,7 @@ public sealed class HostileRemoteTests
         await remote.SendAsync(bytes); // the stream stays open: the decoder alone must end the connection
         foreach (var call in calls)
         {
-            var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
+            var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains(expected, error.Message);
             Assert.Contains("[fake-host]", error.Message);
         }
@@ -132,7 +132,7 @@ public sealed class HostileRemoteTests
         var call = proto.CallAsync(Diag.EchoString, "x");
         await remote.SendAsync(RawFrame.Result(1, "\"abcdef\"")[..20]);
         remote.EndOutput();
-        var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
+        var error = await Assert.ThrowsAsync<ProtocolException>(() => call.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("ended inside a frame", error.Message);
     }
 
@@ -145,7 +145,7 @@ public sealed class HostileRemoteTests
         remote.EndOutput();
         var error = await Assert.ThrowsAsync<RemoteConnectException>(() =>
             Protocol.FromStreamsAsync(remote.ControllerOutput, remote.ControllerInput, new ProtocolOptions { Name = "h", ConnectTimeout = TimeSpan.FromSeconds(5) })
-                .WaitAsync(TimeSpan.FromSeconds(10)));
+                .WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("Welcome to prod-db-01", error.Message);
         Assert.Contains("\\x01", error.Message);
     }

@@ -49,7 +49,7 @@ internal sealed class FakeRemote : IAsyncDisposable
     /// <summary>The next frame of <paramref name="type"/> the controller sent.</summary>
     public async Task<uint> NextAsync(FrameType type, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         while (true)
         {
             var (t, id) = await received.Reader.ReadAsync(cts.Token);
@@ -109,6 +109,6 @@ internal sealed class FakeRemote : IAsyncDisposable
     {
         fromRemote.Writer.Complete();
         toRemote.Reader.Complete();
-        await pump.WaitAsync(TimeSpan.FromSeconds(5));
+        await pump.WaitAsync(TimeSpan.FromSeconds(60));
     }
 }

@@ -29,7 +29,7 @@ public static class Observed
     /// <summary>Waits until no descendant matches (reaping is asynchronous); returns what is still there.</summary>
     public static async Task<IReadOnlyList<string>> WaitNoChildrenAsync(string needle, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (true)
         {
             var left = ChildProcesses(needle);
@@ -38,7 +38,7 @@ public static class Observed
         }
     }
 
-    public static async Task<bool> WaitGoneAsync(int pid, TimeSpan? timeout = null) => await ProcessTree.WaitForExitAsync(pid, timeout ?? TimeSpan.FromSeconds(15));
+    public static async Task<bool> WaitGoneAsync(int pid, TimeSpan? timeout = null) => await ProcessTree.WaitForExitAsync(pid, timeout ?? TimeSpan.FromSeconds(60));
 
     public static SshOptions OptionsFor(SshHost host) => new()
     {
