@@ -195,12 +195,13 @@ def _absolute(path):
     return path if path.startswith("/") else os.path.join(os.getcwd(), path)
 
 
-def open_folder(path, create=False, mode=0o777):
+def open_folder(path, create=False, mode=0o777, target=None):
     """An fd (O_DIRECTORY, the caller closes it) of the folder ``path``, reached from ``/`` one component at a time
     through folder fds; with ``create`` missing folders are made (``mode``, filtered by the umask). A symlink on the
     way is followed only when trusted (see the module's note), else PermissionError naming it; a file on the way is
-    NotADirectoryError; a missing folder FileNotFoundError naming it."""
-    w = _Walk(path)
+    NotADirectoryError; a missing folder FileNotFoundError naming it. Errors say the walk was to reach ``target``
+    (default ``path``)."""
+    w = _Walk(target or path)
     try:
         rest = w.walk(_absolute(path).split("/"), create, mode)
         if rest:
@@ -227,7 +228,7 @@ def open_parent(path, create=False):
     directory, name = os.path.split(_absolute(path).rstrip("/") or "/")
     if name in ("", ".", ".."):
         raise IsADirectoryError(errno.EISDIR, "is a directory", path)
-    return open_folder(directory, create), name
+    return open_folder(directory, create, target=path), name
 
 
 def resolve_at(pfd, name, path):

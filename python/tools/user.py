@@ -191,7 +191,7 @@ def _ssh_dir(hfd, shown, create, uid, gid):
     """``(fd or None, changed)`` of the .ssh folder of the home folder ``hfd``: a real folder (a symlink is refused,
     named), made 0700 and the user's when missing (and ``create``), group/world access removed through its fd."""
     changed = False
-    for _ in range(2):
+    for _ in range(3):
         try:
             fd = os.open(".ssh", DIR_OPEN, dir_fd=hfd)
             break
@@ -208,10 +208,12 @@ def _ssh_dir(hfd, shown, create, uid, gid):
                 st = lstat_at(hfd, ".ssh")
                 if st is not None and stat.S_ISLNK(st.st_mode):
                     raise PermissionError(errno.EPERM, "refusing to follow a symlink", shown) from None
-                raise NotADirectoryError(errno.ENOTDIR, "not a directory", shown) from None
+                if st is not None and not stat.S_ISDIR(st.st_mode):
+                    raise NotADirectoryError(errno.ENOTDIR, "not a directory", shown) from None
+                continue  # changed since the open: look again
             raise
     else:
-        raise FileNotFoundError(errno.ENOENT, "vanished as it was created", shown)
+        raise OSError(errno.EAGAIN, "kept changing while it was opened", shown)
     try:
         if changed and uid is not None:
             os.fchown(fd, uid, gid)
