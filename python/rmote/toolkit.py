@@ -170,9 +170,11 @@ class _Walk:
                     os.mkdir(name, mode, dir_fd=self.fd)
                 except FileExistsError:
                     pass
+                except OSError as e:
+                    raise OSError(e.errno, e.strerror, self.child(name)) from None
             except OSError as e:
                 if e.errno not in (errno.ELOOP, errno.ENOTDIR):
-                    raise
+                    raise OSError(e.errno, e.strerror, self.child(name)) from None  # named in full, not as a leaf
                 st = lstat_at(self.fd, name)
                 if st is not None and stat.S_ISLNK(st.st_mode):
                     self.follow(name, st, todo)
@@ -318,11 +320,23 @@ def remove_at(pfd, name, rel, out, dir_only=False):
 # --------------------------------------------------------------------------------- atomic writes
 
 
-def write_temp_at(pfd, name, data, mode, uid=None, gid=None, owner_required=True):
+def _named(e, tmp, shown):
+    """``e`` naming ``shown`` (the file as the caller gave it) when it names the temp or nothing: an fd-relative
+    call's error would otherwise say only a leaf name."""
+    if shown is None or e.filename not in (None, tmp):
+        return e
+    return OSError(e.errno, e.strerror, shown)
+
+
+def write_temp_at(pfd, name, data, mode, uid=None, gid=None, owner_required=True, shown=None):
     """Write data to a new temp file beside ``name`` in folder ``pfd``, fsync it, give it uid/gid (-1/None keeps;
-    a refused chown only fails when owner_required) and then mode; return its name. Removed on failure."""
+    a refused chown only fails when owner_required) and then mode; return its name. Removed on failure. Errors
+    name ``shown`` (the file's path)."""
     tmp = temp_leaf(name)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | CLOEXEC, 0o600, dir_fd=pfd)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | CLOEXEC, 0o600, dir_fd=pfd)
+    except OSError as e:
+        raise _named(e, tmp, shown) from None
     try:
         try:
             view = memoryview(data)
@@ -339,18 +353,22 @@ def write_temp_at(pfd, name, data, mode, uid=None, gid=None, owner_required=True
         finally:
             os.close(fd)
         return tmp
-    except BaseException:
+    except BaseException as e:
         unlink_quietly(tmp, dir_fd=pfd)
+        if isinstance(e, OSError):
+            raise _named(e, tmp, shown) from None
         raise
 
 
-def commit_temp_at(pfd, tmp, name):
+def commit_temp_at(pfd, tmp, name, shown=None):
     """Rename ``tmp`` over ``name`` in folder ``pfd`` (the atomic step; tmp is removed if it fails), then fsync
-    the folder."""
+    the folder. Errors name ``shown`` (the file's path)."""
     try:
         os.replace(tmp, name, src_dir_fd=pfd, dst_dir_fd=pfd)
-    except BaseException:
+    except BaseException as e:
         unlink_quietly(tmp, dir_fd=pfd)
+        if isinstance(e, OSError):
+            raise _named(e, tmp, shown) from None
         raise
     fsync_quietly(pfd)
 
@@ -359,7 +377,7 @@ def write_temp(path, data, mode, uid=None, gid=None, owner_required=True):
     """write_temp_at in the folder of ``path`` (reached through fds); return the temp's path."""
     pfd, name = open_parent(path)
     try:
-        return os.path.join(os.path.dirname(path), write_temp_at(pfd, name, data, mode, uid, gid, owner_required))
+        return os.path.join(os.path.dirname(path), write_temp_at(pfd, name, data, mode, uid, gid, owner_required, path))
     finally:
         os.close(pfd)
 
@@ -368,7 +386,7 @@ def commit_temp(tmp, path):
     """commit_temp_at for a temp beside ``path`` (from write_temp)."""
     pfd, name = open_parent(path)
     try:
-        commit_temp_at(pfd, os.path.basename(tmp), name)
+        commit_temp_at(pfd, os.path.basename(tmp), name, path)
     finally:
         os.close(pfd)
 
@@ -378,7 +396,7 @@ def replace_file(path, data, mode, uid=None, gid=None, owner_required=True):
     ``path`` is replaced, not followed."""
     pfd, name = open_parent(path)
     try:
-        commit_temp_at(pfd, write_temp_at(pfd, name, data, mode, uid, gid, owner_required), name)
+        commit_temp_at(pfd, write_temp_at(pfd, name, data, mode, uid, gid, owner_required, path), name, path)
     finally:
         os.close(pfd)
 
@@ -404,6 +422,8 @@ def write_file(path, data, mode=None, uid=None, gid=None):
         os.close(pfd)
     try:
         return _write_at(fd, name, path, data, digest, mode, uid, gid)
+    except OSError as e:
+        raise _named(e, name, path) from None
     finally:
         os.close(fd)
 
@@ -437,7 +457,7 @@ def _write_at(pfd, name, path, data, digest, mode, uid, gid):
         uid = st.st_uid if uid is None else uid
         gid = st.st_gid if gid is None else gid
     # Keeping an existing file's owner is best effort for unprivileged callers; a requested owner is not.
-    commit_temp_at(pfd, write_temp_at(pfd, name, data, mode, uid, gid, owner_required=explicit_owner), name)
+    commit_temp_at(pfd, write_temp_at(pfd, name, data, mode, uid, gid, explicit_owner, path), name, path)
     return True, digest
 
 

@@ -455,7 +455,7 @@ class FileSystem(Tool):
                 raise FileExistsError(errno.EEXIST, "a file is in the way of the symlink (pass force=True to replace it)", link_path)
             tmp = temp_leaf(name)
             os.symlink(target, tmp, dir_fd=pfd)
-            commit_temp_at(pfd, tmp, name)
+            commit_temp_at(pfd, tmp, name, link_path)
             return True
         finally:
             os.close(pfd)

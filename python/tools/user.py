@@ -398,7 +398,7 @@ class User(Tool):
             if new == old and meta_ok:
                 return changed
             # the temp is made in the held .ssh fd and renamed over the entry: a symlink there is replaced, never followed
-            commit_temp_at(sfd, write_temp_at(sfd, name, new.encode("utf-8", "surrogateescape"), 0o600, uid, gid), name)
+            commit_temp_at(sfd, write_temp_at(sfd, name, new.encode("utf-8", "surrogateescape"), 0o600, uid, gid, True, path), name, path)
             return True
         finally:
             os.close(sfd)
