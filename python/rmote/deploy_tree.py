@@ -9,7 +9,8 @@ import errno
 import os
 import stat
 
-from rmote_toolkit import TEMP_MARK
+from rmote_toolkit import CLOEXEC as _CLOEXEC, DIR_OPEN as _DIR_OPEN, FILE_READ as _FILE_READ, TEMP_MARK
+from rmote_toolkit import lstat_at as _lstat_at, open_folder, remove_at as _remove_at
 
 _HASH_BLOCK = 1 << 20
 
@@ -44,18 +45,6 @@ def _within(real, root_real):
 # its parent's fd with O_NOFOLLOW, and every stat/unlink/rename/mkdir/symlink/link names an entry of such a
 # folder fd. A local user who swaps a folder for a symlink between two of our steps can make a step fail, but
 # can never make it act outside the destination (the coreutils rm / systemd-tmpfiles discipline).
-
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_OPEN = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
-_FILE_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC  # NONBLOCK: a FIFO swapped in never hangs us
-
-
-def _lstat_at(dfd, name):
-    try:
-        return os.stat(name, dir_fd=dfd, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-
 
 def _join(top, rel):
     return top + "/" + rel if top != "/" else "/" + rel
@@ -114,8 +103,8 @@ class _Tree:
 
     def __init__(self, root_real):
         self.root = root_real
-        # the root itself is the user's choice (already resolved by realpath); only what is below it is guarded
-        self.fds = {"": os.open(root_real, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)}
+        # reached as the toolkit reaches any folder: a symlink on the way that another user controls is refused
+        self.fds = {"": open_folder(root_real)}
 
     @classmethod
     def at(cls, fd, shown):
@@ -173,49 +162,6 @@ class _Tree:
                 if key and key != rel_dir:
                     os.close(self.fds.pop(key))
                     break
-
-
-def _remove_at(pfd, name, rel, out, dir_only=False):
-    """Remove the entry ``name`` of folder ``pfd`` and everything below it, never following a symlink: a
-    symlink is unlinked as an entry; a folder is opened O_NOFOLLOW and emptied through its fd. ``out`` gets the
-    removed relative paths (inner ones first). With ``dir_only`` anything but a real folder is left alone.
-    Returns True if something was removed. (shutil.rmtree(dir_fd=) is 3.11+; this runs on 3.8.)"""
-    for _ in range(3):
-        try:
-            fd = os.open(name, _DIR_OPEN, dir_fd=pfd)
-        except FileNotFoundError:
-            return False
-        except OSError as e:
-            if e.errno not in (errno.ELOOP, errno.ENOTDIR):
-                raise
-            if dir_only:
-                return False
-            try:
-                os.unlink(name, dir_fd=pfd)
-            except FileNotFoundError:
-                return False
-            except IsADirectoryError:
-                continue  # became a folder since the open
-            out.append(rel)
-            return True
-        try:
-            _empty_dir(fd, rel, out)
-        finally:
-            os.close(fd)
-        try:
-            os.rmdir(name, dir_fd=pfd)
-        except FileNotFoundError:
-            return False
-        out.append(rel)
-        return True
-    raise OSError(errno.EAGAIN, "kept changing while it was removed", rel)
-
-
-def _empty_dir(fd, rel, out):
-    with os.scandir(fd) as it:
-        names = [de.name for de in it]
-    for n in names:
-        _remove_at(fd, n, rel + "/" + n if rel else n, out)
 
 
 # ------------------------------------------------------------------------------------- hashing

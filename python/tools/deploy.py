@@ -41,7 +41,8 @@ import _thread
 import time
 import zlib
 
-from rmote_toolkit import TEMP_MARK, fsync_quietly, group_id, owner_id, temp_leaf, unlink_quietly
+from rmote_toolkit import (TEMP_MARK, chmod_at, fsync_quietly, group_id, open_folder, owner_id, real_path, temp_leaf,
+                           unlink_quietly)
 from rmote_deploy_tree import (
     _CLOEXEC, _DIR_OPEN, _FILE_READ, _Tree, _check_rel, _cleanup_temps_at, _extraneous_at, _keep_set,
     _lstat_at, _open_dir_at, _remove_at, _sha256_at, _sha256_fd, _sorted_entries, _symlink_refused, _walk, _walk_fd)
@@ -92,7 +93,7 @@ def _root(root, create=False, guard=True):
     path = os.path.expanduser(root)
     if not os.path.isabs(path):
         raise ValueError("destination root %r must be an absolute path" % (root,))
-    real = os.path.realpath(path)
+    real = real_path(path)  # a symlink on the way that another user controls is refused, not followed
     if guard and real not in _ALLOWED_ROOTS:
         why = _dangerous(path, real)
         if why is not None:
@@ -100,8 +101,8 @@ def _root(root, create=False, guard=True):
                              "empty variable or property in the destination path (e.g. \"$(DeployDir)/\" with "
                              "DeployDir unset); point it at a folder of its own, such as /srv/app" % (real, root, why))
     if create:
-        os.makedirs(path, exist_ok=True)
-        real = os.path.realpath(path)  # a path made of symlinks created meanwhile
+        os.close(open_folder(path, create=True))
+        real = real_path(path)  # a path made of symlinks created meanwhile
     return real
 
 
@@ -165,26 +166,6 @@ def _entry_mode(entry):
     return None if mode is None else int(mode) & 0o7777
 
 
-def _chmod_at(dfd, name, mode):
-    """chmod the file ``name`` of folder ``dfd`` without following a symlink (Linux has no lchmod): through an fd
-    of the file itself, or, when it is unreadable to us, an O_PATH fd and /proc/self/fd (as systemd does)."""
-    try:
-        fd = os.open(name, _FILE_READ, dir_fd=dfd)
-    except PermissionError:
-        fd = os.open(name, getattr(os, "O_PATH", os.O_RDONLY) | os.O_NOFOLLOW | _CLOEXEC, dir_fd=dfd)
-        try:
-            if stat.S_ISLNK(os.fstat(fd).st_mode):
-                raise OSError(errno.ELOOP, "became a symlink; not changed", name)
-            os.chmod("/proc/self/fd/%d" % fd, mode)
-        finally:
-            os.close(fd)
-        return
-    try:
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
-
-
 def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
     """Change metadata of the existing file ``name`` in folder ``dfd`` without touching other hard links to it.
 
@@ -193,7 +174,7 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
     """
     if st.st_nlink <= 1:
         if mode is not None and stat.S_IMODE(st.st_mode) != mode:
-            _chmod_at(dfd, name, mode)
+            chmod_at(dfd, name, mode)
         if (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid):
             os.chown(name, uid, gid, dir_fd=dfd, follow_symlinks=False)
         if mtime_ns is not None and st.st_mtime_ns != mtime_ns:
@@ -500,6 +481,18 @@ def _check_release_id(release_id):
         raise ValueError("invalid release id %r: use letters, digits, '.', '_' and '-'" % (release_id,))
 
 
+def _refuse_release_base(tree):
+    """A plain copy's delete-extraneous in a release base would delete its releases (issue 16): refused, named."""
+    st = _lstat_at(tree.fd, "releases")
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        return
+    current = _lstat_at(tree.fd, "current")
+    if (current is not None and stat.S_ISLNK(current.st_mode)) or _lstat_at(tree.fd, _STATE) is not None:
+        raise ValueError("refusing to delete extraneous files in %s: it is a release base (it holds releases/ and "
+                         "current), so the delete would remove its releases. Deploy there with releases "
+                         "(UseReleases), or copy into a folder of its own" % tree.root)
+
+
 def _base(base, create=False):
     return _root(base, create=create)
 
@@ -524,7 +517,7 @@ class _Base:
 
     def __init__(self, base, create=False):
         self.real = _base(base, create=create)
-        self.fd = os.open(self.real, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
+        self.fd = open_folder(self.real)
         self._releases = None
 
     def __enter__(self):
@@ -1348,9 +1341,11 @@ class Deploy(Tool):
                 raise NotADirectoryError(errno.ENOTDIR, "destination root is not a folder", root_real)
             plan.result["send"] = [e["path"] for e in entries if e.get("type", "file") == "file"]
             return plan.result
-        if apply and cleanup:
-            plan.result["temps_removed"] = len(Deploy.cleanup_temps(root))
         with _Tree(root_real) as tree:
+            if delete:
+                _refuse_release_base(tree)  # before anything, temps included, is removed
+            if apply and cleanup:
+                plan.result["temps_removed"] = len(Deploy.cleanup_temps(root))
             if apply:
                 plan.granularity = lambda: _mtime_granularity(root_real, tree.fd)
             absent = _plan_folders(plan, tree, entries)
@@ -1463,6 +1458,7 @@ class Deploy(Tool):
         if not os.path.isdir(root_real):
             return []
         with _Tree(root_real) as tree:
+            _refuse_release_base(tree)
             return _extraneous_at(tree.fd, keep, remove=True)
 
     @staticmethod

@@ -15,12 +15,12 @@ import os
 import pathlib as _pathlib
 import pwd
 import re
-import shutil
 import stat as _stat
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from rmote_toolkit import commit_temp, file_mode, group_id, owner_id, temp_name, write_file
+from rmote_toolkit import (DIR_OPEN, chmod_at, commit_temp_at, file_mode, group_id, lstat_at, open_folder, open_parent,
+                           owner_id, remove_at, resolve_at, temp_leaf, write_file)
 
 _Mode = Union[int, str, None]
 _Id = Union[int, str, None]
@@ -60,13 +60,43 @@ class StatResult:
 
 # ----------------------------------------------------------------- helpers
 
-def _walk(path):
-    """Yield path and, for directories, everything below it (symlinks not followed)."""
-    yield path
-    if os.path.isdir(path) and not os.path.islink(path):
-        for root, dirs, files in os.walk(path):
-            for name in dirs + files:
-                yield os.path.join(root, name)
+def _change_path(path, change, recursive):
+    """``_change_tree`` for ``path`` itself, reached through folder fds, a final symlink followed when the toolkit
+    trusts it."""
+    pfd, name = open_parent(path)
+    try:
+        dfd, name = resolve_at(pfd, name, path)
+    finally:
+        os.close(pfd)
+    try:
+        return _change_tree(dfd, name, change, recursive)
+    finally:
+        os.close(dfd)
+
+
+def _change_tree(dfd, name, change, recursive):
+    """``change(dfd, name, lstat)`` for the entry ``name`` of folder ``dfd`` and, when ``recursive``, everything
+    below it, reached through folder fds opened O_NOFOLLOW: a symlink below the top is never entered (a folder
+    swapped for one meanwhile is skipped). Returns whether any call changed something."""
+    st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+    changed = change(dfd, name, st)
+    if not (recursive and _stat.S_ISDIR(st.st_mode)):
+        return changed
+    try:
+        fd = os.open(name, DIR_OPEN, dir_fd=dfd)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.ENOENT):
+            return changed
+        raise
+    try:
+        for n in sorted(os.listdir(fd)):
+            try:
+                changed = _change_tree(fd, n, change, True) or changed
+            except FileNotFoundError:
+                pass  # removed meanwhile
+    finally:
+        os.close(fd)
+    return changed
 
 
 def _decode_lines(raw):
@@ -302,45 +332,52 @@ class FileSystem(Tool):
         # type: (str, _Mode, bool) -> bool
         """Ensure ``path`` is a directory (with ``mode`` if given). Returns changed.
         Missing parents are created when ``parents`` (with the default mode).
-        A leading ``~/`` is the login user's home folder."""
+        A leading ``~/`` is the login user's home folder. Every folder is reached
+        through its parent's fd; a symlink on the way (or at ``path``) is followed
+        only when nobody but root or this user controls it, else refused."""
         path = os.path.expanduser(path)
         want = file_mode(mode)
-        if os.path.isdir(path):
-            if want is not None and _stat.S_IMODE(os.stat(path).st_mode) != want:
-                os.chmod(path, want)
-                return True
-            return False
-        if os.path.lexists(path):
-            raise FileExistsError(errno.EEXIST, "path exists and is not a directory", path)
-        if parents:
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                os.makedirs(parent, exist_ok=True)
         try:
-            os.mkdir(path, 0o777 if want is None else want)
-        except FileExistsError:
-            if not os.path.isdir(path):
-                raise
-        if want is not None:
-            os.chmod(path, want)  # mkdir's mode is filtered by the umask
-        return True
+            fd = open_folder(path)
+            changed = False
+        except NotADirectoryError as e:
+            raise FileExistsError(errno.EEXIST, "path exists and is not a directory", e.filename) from None
+        except FileNotFoundError:
+            pfd, name = open_parent(path, create=parents)
+            try:
+                try:
+                    os.mkdir(name, 0o777 if want is None else want, dir_fd=pfd)
+                except FileExistsError:
+                    pass
+                fd = os.open(name, DIR_OPEN, dir_fd=pfd)  # a symlink or a file put there meanwhile: refused
+            except NotADirectoryError:
+                raise FileExistsError(errno.EEXIST, "path exists and is not a directory", path) from None
+            finally:
+                os.close(pfd)
+            changed = True
+        try:
+            if want is not None and _stat.S_IMODE(os.fstat(fd).st_mode) != want:
+                os.fchmod(fd, want)  # mkdir's mode is filtered by the umask
+                changed = True
+        finally:
+            os.close(fd)
+        return changed
 
     @staticmethod
     def chmod(path, mode, recursive=False):
         # type: (str, _Mode, bool) -> bool
         """Set permission bits on ``path`` (and everything below it when ``recursive``;
-        symlinks are skipped). Returns changed."""
+        symlinks below it are skipped, never followed). Returns changed."""
         want = file_mode(mode)
         if want is None:
             raise ValueError("mode is required")
-        changed = False
-        for p in (_walk(path) if recursive else [path]):
-            if p != path and os.path.islink(p):
-                continue
-            if _stat.S_IMODE(os.stat(p).st_mode) != want:
-                os.chmod(p, want)
-                changed = True
-        return changed
+
+        def change(dfd, name, st):
+            if _stat.S_ISLNK(st.st_mode) or _stat.S_IMODE(st.st_mode) == want:
+                return False
+            chmod_at(dfd, name, want, st)
+            return True
+        return _change_path(path, change, recursive)
 
     @staticmethod
     def chown(path, owner=None, group=None, recursive=False):
@@ -350,37 +387,45 @@ class FileSystem(Tool):
         uid, gid = owner_id(owner), group_id(group)
         if uid is None and gid is None:
             raise ValueError("give owner and/or group")
-        changed = False
-        for p in (_walk(path) if recursive else [path]):
-            follow = p == path
-            st = os.stat(p, follow_symlinks=follow)
-            if (uid is not None and st.st_uid != uid) or (gid is not None and st.st_gid != gid):
-                os.chown(p, -1 if uid is None else uid, -1 if gid is None else gid, follow_symlinks=follow)
-                changed = True
-        return changed
+
+        def change(dfd, name, st):
+            if (uid is None or st.st_uid == uid) and (gid is None or st.st_gid == gid):
+                return False
+            os.chown(name, -1 if uid is None else uid, -1 if gid is None else gid, dir_fd=dfd, follow_symlinks=False)
+            return True
+        return _change_path(path, change, recursive)
 
     @staticmethod
     def remove(path, recursive=False, missing_ok=True):
         # type: (str, bool, bool) -> bool
         """Remove a file, symlink (never its target) or directory. A non-empty
-        directory needs ``recursive``. Returns changed (False if already absent)."""
-        if not os.path.lexists(path):
-            if missing_ok:
-                return False
-            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
-        if os.path.isdir(path) and not os.path.islink(path):
-            if recursive:
-                shutil.rmtree(path)
+        directory needs ``recursive``; its contents are removed through folder fds,
+        never following a symlink. Returns changed (False if already absent)."""
+        try:
+            pfd, name = open_parent(path)
+        except FileNotFoundError:
+            pfd, name = None, None
+        try:
+            st = lstat_at(pfd, name) if pfd is not None else None
+            if st is None:
+                if missing_ok:
+                    return False
+                raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+            if not _stat.S_ISDIR(st.st_mode):
+                os.unlink(name, dir_fd=pfd)
+            elif recursive:
+                remove_at(pfd, name, name, [])
             else:
                 try:
-                    os.rmdir(path)
+                    os.rmdir(name, dir_fd=pfd)
                 except OSError as e:
                     if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
                         raise OSError(e.errno, "directory is not empty (pass recursive=True to remove its contents)", path) from None
                     raise
-        else:
-            os.unlink(path)
-        return True
+            return True
+        finally:
+            if pfd is not None:
+                os.close(pfd)
 
     @staticmethod
     def sha256(path):
@@ -398,14 +443,19 @@ class FileSystem(Tool):
         """Make ``link_path`` a symlink to ``target`` (atomically replacing an existing
         symlink). An existing regular file is replaced only when ``force``; a
         directory never is. Returns changed."""
-        if os.path.islink(link_path):
-            if os.readlink(link_path) == target:
-                return False
-        elif os.path.isdir(link_path):
-            raise IsADirectoryError(errno.EISDIR, "a directory is in the way of the symlink (remove it first)", link_path)
-        elif os.path.lexists(link_path) and not force:
-            raise FileExistsError(errno.EEXIST, "a file is in the way of the symlink (pass force=True to replace it)", link_path)
-        tmp = temp_name(link_path)
-        os.symlink(target, tmp)
-        commit_temp(tmp, link_path)
-        return True
+        pfd, name = open_parent(link_path)
+        try:
+            st = lstat_at(pfd, name)
+            if st is not None and _stat.S_ISLNK(st.st_mode):
+                if os.readlink(name, dir_fd=pfd) == target:
+                    return False
+            elif st is not None and _stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "a directory is in the way of the symlink (remove it first)", link_path)
+            elif st is not None and not force:
+                raise FileExistsError(errno.EEXIST, "a file is in the way of the symlink (pass force=True to replace it)", link_path)
+            tmp = temp_leaf(name)
+            os.symlink(target, tmp, dir_fd=pfd)
+            commit_temp_at(pfd, tmp, name, link_path)
+            return True
+        finally:
+            os.close(pfd)

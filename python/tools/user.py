@@ -12,11 +12,13 @@ import grp
 import os
 import pwd
 import re
+import stat
 import subprocess
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from rmote_toolkit import commit_temp, replace_file, write_temp
+from rmote_toolkit import (DIR_OPEN, FILE_READ, commit_temp, commit_temp_at, lstat_at, open_folder, open_parent,
+                           write_temp, write_temp_at)
 
 _VISUDO = "visudo"  # module attribute so tests can point it at a stand-in
 _NAME = re.compile(r"^[a-z_][a-z0-9_-]*[$]?$")
@@ -185,6 +187,63 @@ def _read_nofollow(path):
         return f.read()
 
 
+def _ssh_dir(hfd, shown, create, uid, gid):
+    """``(fd or None, changed)`` of the .ssh folder of the home folder ``hfd``: a real folder (a symlink is refused,
+    named), made 0700 and the user's when missing (and ``create``), group/world access removed through its fd."""
+    changed = False
+    for _ in range(3):
+        try:
+            fd = os.open(".ssh", DIR_OPEN, dir_fd=hfd)
+            break
+        except FileNotFoundError:
+            if not create:
+                return None, False
+            try:
+                os.mkdir(".ssh", 0o700, dir_fd=hfd)
+                changed = True
+            except FileExistsError:
+                pass
+        except OSError as e:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR):
+                st = lstat_at(hfd, ".ssh")
+                if st is not None and stat.S_ISLNK(st.st_mode):
+                    raise PermissionError(errno.EPERM, "refusing to follow a symlink", shown) from None
+                if st is not None and not stat.S_ISDIR(st.st_mode):
+                    raise NotADirectoryError(errno.ENOTDIR, "not a directory", shown) from None
+                continue  # changed since the open: look again
+            raise
+    else:
+        raise OSError(errno.EAGAIN, "kept changing while it was opened", shown)
+    try:
+        if changed and uid is not None:
+            os.fchown(fd, uid, gid)
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o700)  # sshd's StrictModes rejects group/world access
+            changed = True
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, changed
+
+
+def _read_at(dfd, name, shown):
+    """``(bytes, lstat)`` of the regular file ``name`` of folder ``dfd``, ``(None, None)`` when missing; a symlink
+    or anything but a regular file there is refused, named."""
+    try:
+        fd = os.open(name, FILE_READ, dir_fd=dfd)
+    except FileNotFoundError:
+        return None, None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise PermissionError(errno.EPERM, "refusing to follow a symlink", shown) from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise PermissionError(errno.EPERM, "not a regular file", shown)
+        return f.read(), st
+
+
 def _owner_args(uid, gid):
     # Only root can give files away; an unprivileged caller manages its own keys.
     return (uid, gid) if os.geteuid() == 0 else (None, None)
@@ -313,36 +372,36 @@ class User(Tool):
         if pw is None:
             raise ValueError("user %r does not exist: create it first with User.user" % (user,))
         uid, gid = _owner_args(pw.pw_uid, pw.pw_gid)
-        changed = False
         if path is None:
-            ssh_dir = os.path.join(pw.pw_dir, ".ssh")
-            path = os.path.join(ssh_dir, "authorized_keys")
-            if os.path.islink(ssh_dir):
-                raise PermissionError(errno.EPERM, "refusing to follow a symlink", ssh_dir)
-            if not os.path.isdir(ssh_dir):
+            try:
+                hfd = open_folder(pw.pw_dir)  # through folder fds: a symlink the user controls is refused
+            except FileNotFoundError:
                 if state == "absent":
                     return False
-                if not os.path.isdir(pw.pw_dir):
-                    raise FileNotFoundError(errno.ENOENT, "home directory of %r does not exist" % user, pw.pw_dir)
-                os.mkdir(ssh_dir, 0o700)
-                if uid is not None:
-                    os.chown(ssh_dir, uid, gid)
-                changed = True
-            st = os.stat(ssh_dir)
-            if st.st_mode & 0o077:
-                os.chmod(ssh_dir, 0o700)  # sshd's StrictModes rejects group/world access
-                changed = True
-        raw = _read_nofollow(path)
-        old = raw.decode("utf-8", "surrogateescape") if raw is not None else None
-        if old is None and state == "absent":
-            return changed
-        new = edit_authorized_keys(old or "", key, state, exclusive)
-        st = os.stat(path) if old is not None else None
-        meta_ok = st is not None and (st.st_mode & 0o7777) == 0o600 and (uid is None or (st.st_uid, st.st_gid) == (uid, gid))
-        if new == old and meta_ok:
-            return changed
-        replace_file(path, new.encode("utf-8", "surrogateescape"), 0o600, uid, gid)
-        return True
+                raise FileNotFoundError(errno.ENOENT, "home directory of %r does not exist" % user, pw.pw_dir) from None
+            try:
+                sfd, changed = _ssh_dir(hfd, os.path.join(pw.pw_dir, ".ssh"), state != "absent", uid, gid)
+            finally:
+                os.close(hfd)
+            if sfd is None:
+                return False
+            name, path = "authorized_keys", os.path.join(pw.pw_dir, ".ssh", "authorized_keys")
+        else:
+            (sfd, name), changed = open_parent(path), False
+        try:
+            raw, st = _read_at(sfd, name, path)
+            old = raw.decode("utf-8", "surrogateescape") if raw is not None else None
+            if old is None and state == "absent":
+                return changed
+            new = edit_authorized_keys(old or "", key, state, exclusive)
+            meta_ok = st is not None and (st.st_mode & 0o7777) == 0o600 and (uid is None or (st.st_uid, st.st_gid) == (uid, gid))
+            if new == old and meta_ok:
+                return changed
+            # the temp is made in the held .ssh fd and renamed over the entry: a symlink there is replaced, never followed
+            commit_temp_at(sfd, write_temp_at(sfd, name, new.encode("utf-8", "surrogateescape"), 0o600, uid, gid, True, path), name, path)
+            return True
+        finally:
+            os.close(sfd)
 
     @staticmethod
     def sudoer(name, content, state="present", directory="/etc/sudoers.d"):

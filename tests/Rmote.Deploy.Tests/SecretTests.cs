@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Rmote.Fleet;
+using Rmote.Operations;
 using Rmote.TestRig;
 using Rmote.Tools;
 
@@ -132,5 +133,53 @@ public sealed class SecretTests(SshFleetFixture rig)
         Assert.Contains("template line 2", error.Message);
         Assert.Contains($"[{host.Name}]", error.Message);
         Assert.False(File.Exists(Path.Combine(local, "bad.conf")));
+    }
+
+    [Fact]
+    public async Task A_secret_template_variable_given_per_host_is_masked_for_every_hosts_value_written_0600_and_its_WhatIf_diff_withheld()
+    {
+        var hosts = rig.Hosts.Take(2).ToList();
+        var (remote, _) = Rig.Dest(hosts[0], "tpl-secret-hosts");
+        // The step's value (the controller's) and, overriding it, each host's own (RmoteHost metadata, Cake/Nuke WithHostVariable).
+        var step = new Dictionary<string, object?> { ["key"] = Pem() };
+        var values = hosts.ToDictionary(h => h.Name, _ => Pem());
+        var newValues = hosts.ToDictionary(h => h.Name, _ => Pem());
+        HostVariables Inventory(Dictionary<string, string> v) => hosts.Aggregate(HostVariables.None, (i, h) => i.WithHostVariable(h.Name, "key", v[h.Name]));
+        TemplateRequest Request(string text, string file, Dictionary<string, string> v) =>
+            new() { Text = text, Variables = step, HostVariables = Inventory(v), SecretVariableNames = ["key"], Path = remote + "/" + file };
+        var log = new CapturingLogger();
+        await using var session = await FleetSession.ConnectAsync([.. hosts.Select(Rig.Spec)], new FleetOptions { Logger = log });
+        var ops = new FleetOperations(session);
+
+        // Each host renders (and logs, as a template expression may) its own value.
+        const string Logged = "${__import__('logging').getLogger('app').warning('key is %s', key) or ''}${key}\n";
+        (await ops.RenderTemplateAsync(Request(Logged, "app.key", values))).EnsureSuccess();
+        foreach (var h in hosts)
+        {
+            var file = Rig.Local(h, remote + "/app.key");
+            Assert.Equal(values[h.Name] + "\n", File.ReadAllText(file));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+        Assert.Equal(hosts.Count, log.Entries.Count(e => e.Message.Contains("app: key is ***", StringComparison.Ordinal)));
+
+        // WhatIf with new per-host values: the file changes on each host, and no diff (old or new values) is printed.
+        var preview = (await new FleetOperations(session) { WhatIf = true }.RenderTemplateAsync(Request("${key}\n", "app.key", newValues))).EnsureSuccess();
+        foreach (var h in hosts)
+        {
+            var t = preview[h.Name].Value!.Plan!.Template!;
+            Assert.True(t.Changed);
+            Assert.Null(t.Diff);
+            Assert.Contains(t.Notes, n => n.Contains("no diff shown: the template has secret variables", StringComparison.Ordinal));
+            Assert.Equal(values[h.Name] + "\n", File.ReadAllText(Rig.Local(h, remote + "/app.key")));
+        }
+
+        // An expression error on each host quotes that host's value (last: a failed host sits out the session's later steps).
+        var bad = await ops.RenderTemplateAsync(Request("bits=${int(key)}\n", "bad.conf", values));
+        Assert.All(hosts, h => Assert.IsType<RemoteArgumentException>(bad[h.Name].Error));
+
+        var shown = string.Join("\n", [log.AllText, bad.ToTable(), preview.ToTable(), .. hosts.Select(h => bad[h.Name].Error!.ToString()),
+            .. hosts.SelectMany(h => preview[h.Name].Value!.Plan!.Details())]);
+        foreach (var value in values.Values.Concat(newValues.Values))
+            AssertNoSecret(value, shown, "the log, errors, result tables and WhatIf plan");
     }
 }

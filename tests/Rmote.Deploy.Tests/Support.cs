@@ -24,6 +24,9 @@ internal static class Rig
         return (h.RemoteSrv.TrimEnd('/') + "/" + id, Path.Combine(h.SrvRoot, id));
     }
 
+    /// <summary>The local path of remote path <paramref name="remote"/> (under the host's /srv) on host <paramref name="h"/>.</summary>
+    public static string Local(SshHost h, string remote) => Path.Combine(h.SrvRoot, remote[(h.RemoteSrv.TrimEnd('/').Length + 1)..]);
+
     public static void Write(string root, string rel, string content, DateTime? mtime = null)
     {
         var p = Path.Combine(root, rel);

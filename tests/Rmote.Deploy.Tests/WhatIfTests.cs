@@ -35,7 +35,7 @@ public sealed class WhatIfTests(SshFleetFixture rig)
         // The change to preview: one file changed, one deleted, the template's port, a command and a service.
         Rig.Write(src, "app.dll", "version 3 is longer");
         File.Delete(Path.Combine(src, "old.txt"));
-        var before = rig.Hosts.Select(h => TreeSnapshot.WithMetadata(Local(h, dest))).ToList();
+        var before = rig.Hosts.Select(h => TreeSnapshot.WithMetadata(Rig.Local(h, dest))).ToList();
 
         var check = new FleetOperations(session) { WhatIf = true };
         var copy = (await check.CopyAsync(Deploy("r3"))).EnsureSuccess();
@@ -48,7 +48,7 @@ public sealed class WhatIfTests(SshFleetFixture rig)
             Source = CopySource.FromFolder(src), Options = new CopyOptions { DestinationFolder = dest + "/current", DeleteExtraneous = true },
         })).EnsureSuccess();
 
-        Assert.Equal(before, rig.Hosts.Select(h => TreeSnapshot.WithMetadata(Local(h, dest))));
+        Assert.Equal(before, rig.Hosts.Select(h => TreeSnapshot.WithMetadata(Rig.Local(h, dest))));
         foreach (var h in rig.Hosts)
         {
             var c = copy[h.Name].Value!.Plan!;
@@ -93,6 +93,4 @@ public sealed class WhatIfTests(SshFleetFixture rig)
         Assert.Contains("--- /dev/null", template.EnsureSuccess()[rig.Hosts[0].Name].Value!.Plan!.Template!.Diff);
         Assert.False(Directory.Exists(local));
     }
-
-    static string Local(SshHost h, string remote) => Path.Combine(h.SrvRoot, remote[(h.RemoteSrv.TrimEnd('/').Length + 1)..]);
 }

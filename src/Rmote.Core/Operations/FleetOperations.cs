@@ -247,9 +247,11 @@ public sealed partial class FleetOperations
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = request.ReadTemplate();
-        var masker = SecretMasker.For(request);
+        var masker = SecretMasker.For(request, Session.Hosts.Select(h => h.Name));
         // A file holding a secret is readable by its owner only, unless the caller chose a mode.
-        var mode = request.Mode ?? (masker.IsEmpty ? null : "0600");
+        // (the names decide, not the values: a value too short to mask is still a secret)
+        var secret = request.SecretVariableNames.Count > 0;
+        var mode = request.Mode ?? (secret ? "0600" : null);
         var folder = request.Path.TrimEnd('/') is var t && t.LastIndexOf('/') is var slash and > 0 ? t[..slash] : null;
         request.HostVariables.Validate([.. Session.Hosts.Select(h => h.Name)]);
         // Bad input throws here, before the task: nothing is sent.
@@ -264,7 +266,7 @@ public sealed partial class FleetOperations
                 if (request.CreateDirectory && folder != null && !WhatIf) await p.CallAsync(FileSystem.Mkdir, folder, ct).ConfigureAwait(false);
                 var render = new RenderToFileOptions(text, vars, request.Path)
                 {
-                    Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = masker.IsEmpty ? null : [.. request.SecretVariableNames],
+                    Mode = mode, Owner = request.Owner, Group = request.Group, Secrets = secret ? [.. request.SecretVariableNames] : null,
                     KeepFinalNewline = true,
                 };
                 try

@@ -37,8 +37,13 @@ internal sealed class SecretMasker
     public static SecretMasker For(ExecRequest r) => new(r.SecretEnvironmentNames
         .Select(n => r.Environment != null && r.Environment.TryGetValue(n, out var v) ? v : null));
 
-    public static SecretMasker For(TemplateRequest r) => new(r.SecretVariableNames
-        .Select(n => r.Variables.TryGetValue(n, out var v) ? Text(v) : null));
+    /// <summary>
+    /// The values of <paramref name="r"/>'s secret variables as every one of <paramref name="hosts"/> renders them: a secret
+    /// name given a value per host or group (<see cref="TemplateRequest.HostVariables"/>) is masked in every host's output.
+    /// </summary>
+    public static SecretMasker For(TemplateRequest r, IEnumerable<string> hosts) => new(hosts
+        .Select(h => (IReadOnlyDictionary<string, object?>)r.HostVariables.For(h, r.Variables)).Prepend(r.Variables)
+        .SelectMany(vars => r.SecretVariableNames.Select(n => vars.TryGetValue(n, out var v) ? Text(v) : null)));
 
     public bool IsEmpty => secrets.Length == 0;
 
