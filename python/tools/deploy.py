@@ -303,8 +303,7 @@ def _pwrite_all(fd, data, offset):
 # most; so sums grow with the square root too (a 400 MiB file: 20,480 blocks, 240 KiB of sums)
 _MIN_BLOCK = 700
 _MAX_BLOCK = 128 * 1024
-_SUM_BYTES = 12            # a block's sums: Adler-32 (big-endian), then the first 8 bytes of its SHA-256
-_PAGE_BLOCKS = 1 << 15     # blocks per page of block_sums: 384 KiB, far below any frame limit
+_PAGE_BLOCKS = 1 << 15     # blocks per page of block_sums: 384 KiB at most, far below any frame limit
 
 
 def _block_size(size):
@@ -313,9 +312,18 @@ def _block_size(size):
     return max(_MIN_BLOCK, min(_MAX_BLOCK, math.isqrt(max(size, 0)) & ~7))
 
 
-def _sum_pages(fd, size, block):
-    """Pages of the sums of each ``block``-byte block of the open file ``fd`` of ``size`` bytes (the last block may be
-    shorter): ``(count, bytes)`` with ``_SUM_BYTES`` a block. Reads in large pieces, never the whole file at once."""
+def _strong_bytes(size, block):
+    """Bytes of SHA-256 kept as a block's strong sum: rsync's choice (sum_sizes_sqroot: enough bits, with the 32 of the
+    weak sum, for all the block/offset pairs a scan compares), with a bias of 20 bits where rsync has 10. A false match
+    fails the whole-file check at commit and the file is sent whole: about once in a million files."""
+    bits = 20 + 2 * size.bit_length() - block.bit_length()
+    return max(2, min(8, (bits + 1 - 32 + 7) // 8))
+
+
+def _sum_pages(fd, size, block, strong):
+    """Pages (bytes) of the sums of each ``block``-byte block of the open file ``fd`` of ``size`` bytes (the last
+    block may be shorter): Adler-32 (big-endian), then the first ``strong`` bytes of its SHA-256. Reads in large
+    pieces, never the whole file at once."""
     import hashlib
     from _struct import Struct
     weak = Struct(">I").pack_into
@@ -324,6 +332,7 @@ def _sum_pages(fd, size, block):
     buf = bytearray(min(per_read, max(size, 1)))
     view = memoryview(buf)
     page = bytearray()
+    each = 4 + strong
     offset = 0
     while offset < size:
         want = min(len(buf), size - offset)
@@ -336,10 +345,10 @@ def _sum_pages(fd, size, block):
         for at in range(0, want, block):
             piece = view[at:min(at + block, want)]
             i = len(page)
-            page += bytes(_SUM_BYTES)
+            page += bytes(each)
             weak(page, i, zlib.adler32(piece))
-            page[i + 4:i + 12] = sha256(piece).digest()[:8]
-            if len(page) >= _PAGE_BLOCKS * _SUM_BYTES:
+            page[i + 4:i + each] = sha256(piece).digest()[:strong]
+            if len(page) >= _PAGE_BLOCKS * each:
                 yield bytes(page)
                 page = bytearray()
         offset += want
@@ -1630,9 +1639,10 @@ class Deploy(Tool):
     @staticmethod
     def block_sums(root, rel_path, basis):
         """Stream the block sums of the current version of ``rel_path`` (still the one ``basis``, ``{size, mtime_ns,
-        ino}`` from sync_plan, describes: else ``OSError`` ESTALE), in pages: ``{block, count, sums}``, ``sums`` holding
-        12 bytes a block (its Adler-32, big-endian, then the first 8 bytes of its SHA-256), ``count`` the blocks of
-        the whole file. ``block`` is rsync's: about the square root of the size, 700 bytes to 128 KiB."""
+        ino}`` from sync_plan, describes: else ``OSError`` ESTALE), in pages: ``{block, count, strong, sums}``, ``sums``
+        holding 4 + ``strong`` bytes a block (its Adler-32, big-endian, then the first ``strong`` bytes of its SHA-256,
+        2 to 8: ``_strong_bytes``), ``count`` the blocks of the whole file. ``block`` is rsync's: about the square
+        root of the size, 700 bytes to 128 KiB."""
         with _Tree(_root(root, guard=False)) as tree:
             dfd, name = tree.parent(rel_path)
             fd = _open_basis(dfd, name, basis, tree.path(rel_path))
@@ -1640,9 +1650,10 @@ class Deploy(Tool):
             size = int(basis["size"])
             block = _block_size(size)
             count = (size + block - 1) // block
-            for page in _sum_pages(fd, size, block):
+            strong = _strong_bytes(size, block)
+            for page in _sum_pages(fd, size, block, strong):
                 _stop_if_cancelled()
-                yield {"block": block, "count": count, "sums": page}
+                yield {"block": block, "count": count, "strong": strong, "sums": page}
             if not _same_basis(fd, basis):
                 raise OSError(errno.ESTALE, "%s changed while it was summed" % rel_path)
         finally:

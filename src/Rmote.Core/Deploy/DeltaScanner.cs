@@ -18,7 +18,7 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
 {
     const int ReadSize = 4 * 1024 * 1024;
     const int MaxPieces = 4096;                   // a run's pieces: its JSON stays small
-    const long MaxRunLength = 256L * 1024 * 1024; // bytes one run writes: one call's work on the host stays short
+    const long MaxRunLength = 8L * 1024 * 1024;   // bytes one run writes: the host copies while the scan goes on
 
     readonly int block = host.Block;
     readonly byte[] buffer = new byte[ReadSize + 2 * host.Block + 1];

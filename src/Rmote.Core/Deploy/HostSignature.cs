@@ -15,9 +15,9 @@ internal sealed class HostSignature
     readonly int[] next;    // block -> next block in its bucket, -1 at the end
     readonly int mask;
 
-    HostSignature(long size, int block, uint[] weak, ulong[] strong)
+    HostSignature(long size, int block, int strongBytes, uint[] weak, ulong[] strong)
     {
-        (Size, Block, this.weak, this.strong) = (size, block, weak, strong);
+        (Size, Block, StrongBytes, this.weak, this.strong) = (size, block, strongBytes, weak, strong);
         var buckets = (int)Math.Min(1 << 30, Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)weak.Length * 2)));
         mask = buckets - 1;
         heads = new int[buckets];
@@ -37,6 +37,9 @@ internal sealed class HostSignature
     /// <summary>Block size (the last block may be shorter).</summary>
     public int Block { get; }
 
+    /// <summary>Bytes of SHA-256 in a block's strong sum.</summary>
+    public int StrongBytes { get; }
+
     /// <summary>Number of blocks.</summary>
     public int Count => weak.Length;
 
@@ -51,29 +54,32 @@ internal sealed class HostSignature
     {
         uint[]? weak = null;
         ulong[]? strong = null;
-        int block = 0, filled = 0;
+        int block = 0, strongBytes = 0, each = 0, filled = 0;
         await foreach (var page in pages.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (weak is null)
             {
-                block = page.Block;
-                if (block is < 1 or > 1 << 24 || page.Count != (size + block - 1) / block)
+                (block, strongBytes) = (page.Block, page.Strong);
+                each = BlockSums.WeakBytes + strongBytes;
+                if (block is < 1 or > 1 << 24 || strongBytes is < 1 or > 8 || page.Count != (size + block - 1) / block)
                     throw new InvalidDataException($"block sums of {page.Count} blocks of {block} bytes cannot describe a file of {size} bytes");
                 weak = new uint[page.Count];
                 strong = new ulong[page.Count];
             }
             var sums = page.Sums;
-            if (page.Block != block || sums.Length % BlockSums.SumBytes != 0 || filled + sums.Length / BlockSums.SumBytes > weak.Length)
+            if (page.Block != block || page.Strong != strongBytes || sums.Length % each != 0 || filled + sums.Length / each > weak.Length)
                 throw new InvalidDataException("a page of block sums does not fit the file's blocks");
-            for (var at = 0; at < sums.Length; at += BlockSums.SumBytes, filled++)
+            for (var at = 0; at < sums.Length; at += each, filled++)
             {
                 weak[filled] = BinaryPrimitives.ReadUInt32BigEndian(sums.AsSpan(at));
-                strong![filled] = BinaryPrimitives.ReadUInt64BigEndian(sums.AsSpan(at + 4));
+                ulong value = 0;
+                foreach (var b in sums.AsSpan(at + BlockSums.WeakBytes, strongBytes)) value = value << 8 | b;
+                strong![filled] = value;
             }
         }
         if (weak is null || filled != weak.Length)
             throw new InvalidDataException($"the host sent {filled} block sums of {weak?.Length ?? 0}");
-        return new HostSignature(size, block, weak, strong!);
+        return new HostSignature(size, block, strongBytes, weak, strong!);
     }
 
     /// <summary>
@@ -94,12 +100,12 @@ internal sealed class HostSignature
     bool Matches(int i, uint weakSum, ReadOnlySpan<byte> window, ref ulong? strongSum)
     {
         if (weak[i] != weakSum || Length(i) != window.Length) return false;
-        strongSum ??= BlockSums.Strong(window);
+        strongSum ??= BlockSums.Strong(window, StrongBytes);
         return strong[i] == strongSum.Value;
     }
 
     int Bucket(uint w) => (int)((w ^ (w >> 16) * 0x9E37u) & (uint)mask);
 }
 
-/// <summary>One page of <c>block_sums</c>: <see cref="BlockSums.SumBytes"/> a block.</summary>
-internal sealed record BlockSumsPage(int Block, int Count, byte[] Sums);
+/// <summary>One page of <c>block_sums</c>: <see cref="BlockSums.WeakBytes"/> + <paramref name="Strong"/> bytes a block.</summary>
+internal sealed record BlockSumsPage(int Block, int Count, int Strong, byte[] Sums);

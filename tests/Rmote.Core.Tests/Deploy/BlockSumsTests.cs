@@ -40,7 +40,8 @@ public sealed class BlockSumsTests
         var block = pages[0].Block;
         Assert.Equal(Math.Max(700, (int)Math.Sqrt(size) & ~7), block);
         Assert.Equal((size + block - 1) / block, signature.Count);
-        Assert.Equal(ControllerSums(data, block), pages.SelectMany(p => p.Sums).ToArray());
+        Assert.Equal(3, pages[0].Strong);   // rsync's bits for these sizes, and 20 more: 48 and 54, 17 and 23 past the weak sum's 32
+        Assert.Equal(ControllerSums(data, block, pages[0].Strong), pages.SelectMany(p => p.Sums).ToArray());
         for (var i = 0; i < signature.Count; i++)
         {
             var content = data.AsSpan(i * block, signature.Length(i));
@@ -55,11 +56,14 @@ public sealed class BlockSumsTests
 
         // the same sums cut into other pages read the same; sums that do not fit the file are refused
         var all = pages.SelectMany(p => p.Sums).ToArray();
-        var cut = all.Length / BlockSums.SumBytes / 2 * BlockSums.SumBytes;
-        var split = await HostSignature.ReadAsync(size, Pages(new(block, signature.Count, all[..cut]), new(block, signature.Count, all[cut..])), default);
+        var each = BlockSums.WeakBytes + pages[0].Strong;
+        var cut = all.Length / each / 2 * each;
+        var strongBytes = pages[0].Strong;
+        var split = await HostSignature.ReadAsync(size,
+            Pages(new(block, signature.Count, strongBytes, all[..cut]), new(block, signature.Count, strongBytes, all[cut..])), default);
         Assert.Equal(signature.Count, split.Count);
         await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size + block, Pages([.. pages]), default));
-        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size, Pages(new BlockSumsPage(block, signature.Count, all[..cut])), default));
+        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size, Pages(new BlockSumsPage(block, signature.Count, strongBytes, all[..cut])), default));
     }
 
     /// <summary>
@@ -81,7 +85,7 @@ public sealed class BlockSumsTests
         return (pages, await HostSignature.ReadAsync(data.Length, Pages([.. pages]), default));
     }
 
-    static byte[] ControllerSums(byte[] data, int block)
+    static byte[] ControllerSums(byte[] data, int block, int strong)
     {
         var sums = new List<byte>();
         for (var at = 0; at < data.Length; at += block)
@@ -90,7 +94,7 @@ public sealed class BlockSumsTests
             var weak = new byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(weak, BlockSums.Adler32(content));
             sums.AddRange(weak);
-            sums.AddRange(SHA256.HashData(content)[..8]);
+            sums.AddRange(SHA256.HashData(content)[..strong]);
         }
         return [.. sums];
     }
