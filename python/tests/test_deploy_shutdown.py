@@ -1,7 +1,7 @@
 """Issue 16 case 11 on the host side: when the controller's connection ends, the temp files of writes in flight go.
 
 A real bootstrapped runtime (support.Client) runs the Deploy tool; closing its input is what a cut SSH session
-or a cancelled build does to it. Also the generic on_shutdown hook and a cancelled put_many / put_delta.
+or a cancelled build does to it. Also the generic on_shutdown hook and a cancelled put_many / write_delta.
 """
 
 import errno
@@ -85,7 +85,7 @@ class ShutdownHookTest(unittest.TestCase):
 
 
 class CancelledWholeFileWritesTest(unittest.TestCase):
-    """put_many / put_delta in a call that was cancelled stop and remove what they staged."""
+    """put_many / write_delta in a call that was cancelled stop (and put_many removes what it staged)."""
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="rmote-cancel-test-")
@@ -110,20 +110,21 @@ class CancelledWholeFileWritesTest(unittest.TestCase):
             self.assertEqual(f.read(), b"old")
         self.assertFalse(os.path.exists(os.path.join(self.root, "b.txt")))
 
-    def test_cancelled_put_delta_leaves_no_temp(self):
+    def test_cancelled_write_delta_stops_and_abort_leaves_no_temp(self):
         path = os.path.join(self.root, "d.bin")
         with open(path, "wb") as f:
             f.write(b"a" * 8192)
         st = os.stat(path)
+        basis = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+        h = self.D.open_file(self.root, "d.bin", 8192, basis=basis)
         tool_support.set_cancelled(True)
         with self.assertRaises(OSError) as e:
-            self.D.put_delta(self.root, "d.bin", 8192, {"size": st.st_size, "mtime_ns": st.st_mtime_ns}, 4096, [0],
-                             b"b" * 4096)
+            self.D.write_delta(h, 0, [[4096, 0], [4096, -1]], b"b" * 4096)
         self.assertEqual(e.exception.errno, errno.ECANCELED)
+        self.assertTrue(self.D.abort(h))
         self.assertEqual(temps(self.root), [])
         with open(path, "rb") as f:
             self.assertEqual(f.read(), b"a" * 8192)
-
 
 if __name__ == "__main__":
     unittest.main()

@@ -240,61 +240,6 @@ class WriteTests(Base):
                 D.put_many(self.root, [{"path": "d", "offset": 0, "size": 1}], b"abc\x00", checks=bad)
         self.assertFalse(os.path.exists(os.path.join(self.root, "d")))
 
-    def _delta_setup(self, old, new, block=4096):
-        """Write old at f, plan new over it with delta sums; return (plan basis, reuse, literal data)."""
-        import struct
-        import zlib
-        self.write("f", old)
-        os.utime(os.path.join(self.root, "f"), ns=(10**18, 10**18))
-        plan = D.sync_plan(self.root, [{"path": "f", "type": "file", "size": len(new), "mtime_ns": 2 * 10**18}],
-                           delta={"block": block, "min": 1, "max": 1 << 30})
-        self.assertEqual(plan["send"], ["f"])
-        basis = plan["basis"]["f"]
-        sums = basis["sums"]
-        reuse, data = [], b""
-        for i in range(0, len(new), block):
-            piece = new[i:i + block]
-            j = i // block
-            mine = struct.pack(">II", zlib.crc32(piece), zlib.adler32(piece))
-            if sums[8 * j:8 * j + 8] == mine and len(old[i:i + block]) == len(piece):
-                reuse.append(j)
-            else:
-                data += piece
-        return basis, reuse, data
-
-    def test_sync_plan_sums_and_put_delta_rebuild_the_file(self):
-        old = os.urandom(40000)
-        new = old[:20000] + b"changed!" + old[20008:] + b"tail"
-        basis, reuse, data = self._delta_setup(old, new)
-        self.assertEqual((basis["size"], len(basis["sums"])), (40000, 8 * 10))
-        self.assertEqual(reuse, [0, 1, 2, 3, 5, 6, 7, 8])  # block 4 changed, block 9 grew
-        self.assertEqual(len(data), 4096 + len(new) - 9 * 4096)
-        self.assertEqual(D.put_delta(self.root, "f", len(new), basis, 4096, reuse, data, mode=0o640,
-                                     mtime_ns=2 * 10**18, sha256=sha(new)), len(new))
-        self.assertEqual(self.read("f"), new)
-        st = os.stat(os.path.join(self.root, "f"))
-        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_mtime_ns), (0o640, 2 * 10**18))
-        self.assertEqual(self.temps(), [])
-
-    def test_put_delta_refuses_a_changed_basis_and_bad_plans(self):
-        old = os.urandom(20000)
-        new = old[:-1] + b"x"
-        basis, reuse, data = self._delta_setup(old, new)
-        self.write("f", old[::-1])  # rewritten since the sums were taken: same size, new mtime
-        with self.assertRaises(OSError) as e:
-            D.put_delta(self.root, "f", len(new), basis, 4096, reuse, data)
-        self.assertIn("changed since", str(e.exception))
-        self.assertEqual(self.read("f"), old[::-1])
-        self.assertEqual(self.temps(), [])
-        with self.assertRaises(OSError):
-            D.put_delta(self.root, "gone", len(new), basis, 4096, reuse, data)
-        for bad_reuse, bad_data in (([1, 0], data), ([0, 9], data), (reuse, data + b"!")):
-            with self.assertRaises(ValueError):
-                D.put_delta(self.root, "f", len(new), basis, 4096, bad_reuse, bad_data)
-        with self.assertRaises(ValueError):
-            D.sync_plan(self.root, [], delta={"block": 10, "min": 0, "max": 1})
-        self.assertEqual(self.temps(), [])
-
     def test_chunked_write_out_of_order_and_threads(self):
         data = os.urandom(1 << 20) + b"tail"
         h = D.open_file(self.root, "big.bin", len(data), mode=0o755, mtime_ns=1234567890 * 10**9)

@@ -10,9 +10,10 @@ Design, in short:
   files, optionally deletes extraneous paths, and returns the list of files whose bytes must travel.
 * File bytes travel raw. Small files go many per call (``put_many``: one bytes argument holding them
   all back to back); large files go through ``open_file`` / ``write_chunk`` (``os.pwrite``, so chunks
-  may run in any order on any worker thread) / ``commit``. A changed file the host already has can
-  travel as the fixed-size blocks that differ: ``sync_plan`` returns its version's block sums, and
-  ``put_delta`` rebuilds the file from those blocks of it and the ones sent.
+  may run in any order on any worker thread) / ``commit``. A changed file the host already has travels as
+  an rsync delta: ``sync_plan`` names its version here, ``block_sums`` streams that version's block sums,
+  the controller finds its blocks anywhere in the new file (a rolling sum), and ``write_delta`` builds the
+  new file from ranges of the old one and the bytes that differ.
 * Every file lands atomically: it is written to ``.<name>.rmote-tmp-<rand>`` in its destination
   folder, fsynced, given its mode/owner/mtime, then renamed over the target; the folder is fsynced.
   An interrupted deploy leaves only the old file or the new one, plus temp files that
@@ -186,7 +187,7 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
         try:
             try:
-                _copy_range(src, fd, 0, os.fstat(src).st_size)
+                _copy_range(src, fd, 0, 0, os.fstat(src).st_size)
                 if uid != -1 or gid != -1:
                     os.fchown(fd, uid, gid)
                 os.fchmod(fd, mode if mode is not None else stat.S_IMODE(st.st_mode))
@@ -210,8 +211,9 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
 class _Handle:
     # dir_fd: the destination folder, held open (a dup) until commit/abort; tmp: the temp file's name in it;
     # parent/target: paths, for messages only
+    # src/basis: a delta copy's current version of the file (open_file's basis) and what it was, else None
     __slots__ = ("id", "fd", "dir_fd", "tmp", "parent", "name", "target", "size", "mode", "uid", "gid",
-                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed")
+                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed", "src", "basis")
 
     def __init__(self, **kw):
         for k, v in kw.items():
@@ -278,61 +280,116 @@ def _pwrite_all(fd, data, offset):
     return total
 
 
-_SUMS = None  # struct packing one block's sums, made on first use
+# rsync's block sizes: about the square root of the file's size (a multiple of 8), 700 bytes at least, 128 KiB at
+# most; so sums grow with the square root too (a 400 MiB file: 20,480 blocks, 240 KiB of sums)
+_MIN_BLOCK = 700
+_MAX_BLOCK = 128 * 1024
+_PAGE_BLOCKS = 1 << 15     # blocks per page of block_sums: 384 KiB at most, far below any frame limit
 
 
-def _block_sums(dfd, name, st, block):
-    """Per-block sums of the regular file ``name`` of folder ``dfd`` (lstat'ed as st): 8 bytes a block, zlib's CRC-32 then its
-    Adler-32, big-endian; None if the file is not the one st describes any more. Two independent 32-bit sums:
-    the controller reuses a block only when both match, and the file then still has to pass put_delta's checks."""
-    global _SUMS
-    if _SUMS is None:
-        from _struct import Struct
-        _SUMS = Struct(">II")
+def _block_size(size):
+    """The block size of a file of ``size`` bytes for a delta copy (rsync's choice)."""
+    import math
+    return max(_MIN_BLOCK, min(_MAX_BLOCK, math.isqrt(max(size, 0)) & ~7))
+
+
+def _strong_bytes(size, block):
+    """Bytes of SHA-256 kept as a block's strong sum: rsync's choice (sum_sizes_sqroot: enough bits, with the 32 of the
+    weak sum, for all the block/offset pairs a scan compares), with a bias of 20 bits where rsync has 10. A false match
+    fails the whole-file check at commit and the file is sent whole: about once in a million files."""
+    bits = 20 + 2 * size.bit_length() - block.bit_length()
+    return max(2, min(8, (bits + 1 - 32 + 7) // 8))
+
+
+def _sum_pages(fd, size, block, strong):
+    """Pages (bytes) of the sums of each ``block``-byte block of the open file ``fd`` of ``size`` bytes (the last
+    block may be shorter): Adler-32 (big-endian), then the first ``strong`` bytes of its SHA-256. Reads in large
+    pieces, never the whole file at once."""
+    import hashlib
+    from _struct import Struct
+    weak = Struct(">I").pack_into
+    sha256 = hashlib.sha256
+    per_read = max(1, (4 << 20) // block) * block
+    buf = bytearray(min(per_read, max(size, 1)))
+    view = memoryview(buf)
+    page = bytearray()
+    each = 4 + strong
+    offset = 0
+    while offset < size:
+        want = min(len(buf), size - offset)
+        got = 0
+        while got < want:
+            n = _pread_into(fd, view[got:want], offset + got)
+            if n <= 0:
+                raise OSError(errno.ESTALE, "the file ended early while it was summed")
+            got += n
+        for at in range(0, want, block):
+            piece = view[at:min(at + block, want)]
+            i = len(page)
+            page += bytes(each)
+            weak(page, i, zlib.adler32(piece))
+            page[i + 4:i + each] = sha256(piece).digest()[:strong]
+            if len(page) >= _PAGE_BLOCKS * each:
+                yield bytes(page)
+                page = bytearray()
+        offset += want
+    if page or size == 0:
+        yield bytes(page)
+
+
+def _pread_into(fd, view, offset):
+    """Bytes read into ``view`` from ``offset``: preadv where there is one (no copy), else pread."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [view], offset)
+    data = os.pread(fd, len(view), offset)
+    view[:len(data)] = data
+    return len(data)
+
+
+def _open_basis(dfd, name, basis, shown):
+    """The current version ``name`` of folder ``dfd``, opened for reading, still the one ``basis`` (``{size, mtime_ns,
+    ino}``, as sync_plan saw it) describes; else ``OSError`` ESTALE: the controller then sends the file whole."""
     try:
+        if dfd is None:
+            raise FileNotFoundError(errno.ENOENT, "folder missing")
         fd = os.open(name, _FILE_READ, dir_fd=dfd)
     except OSError:
-        return None
-    try:
-        now = os.fstat(fd)
-        if (now.st_ino, now.st_size, now.st_mtime_ns) != (st.st_ino, st.st_size, st.st_mtime_ns):
-            return None
-        count = (st.st_size + block - 1) // block
-        out = bytearray(8 * count)
-        buf = bytearray(block)
-        view = memoryview(buf)
-        preadv = getattr(os, "preadv", None)  # else readv: the blocks are read in order from the start
-        for i in range(count):
-            n = preadv(fd, [buf], i * block) if preadv else os.readv(fd, [buf])
-            if n != min(block, st.st_size - i * block):
-                return None  # it shrank under us
-            _SUMS.pack_into(out, 8 * i, zlib.crc32(view[:n]), zlib.adler32(view[:n]))
-        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sums": bytes(out)}
-    finally:
+        raise OSError(errno.ESTALE, "%s is gone or no longer a file since the delta copy started" % shown)
+    if not _same_basis(fd, basis):
         os.close(fd)
+        raise OSError(errno.ESTALE, "%s changed since the delta copy started; nothing was written" % shown)
+    return fd
 
 
-def _copy_range(src, dst, offset, count):
-    """Copy count bytes at offset from src to the same offset of dst: in the kernel where it can (copy_file_range,
-    a reflink on filesystems that share blocks), else through a buffer."""
+def _same_basis(fd, basis):
+    st = os.fstat(fd)
+    return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == (
+        int(basis["size"]), int(basis["mtime_ns"]), int(basis["ino"]))
+
+
+def _copy_range(src, dst, src_offset, dst_offset, count):
+    """Copy count bytes at src_offset of src to dst_offset of dst: in the kernel where it can (copy_file_range, a
+    reflink on filesystems that share blocks), else through a buffer."""
     copy = getattr(os, "copy_file_range", None)
     while count > 0 and copy is not None:
         try:
-            n = copy(src, dst, count, offset, offset)
+            n = copy(src, dst, count, src_offset, dst_offset)
         except OSError as e:
             if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
                 raise
             break
         if n <= 0:
             break
-        offset += n
+        src_offset += n
+        dst_offset += n
         count -= n
     while count > 0:
-        piece = os.pread(src, min(count, 1 << 20), offset)
+        piece = os.pread(src, min(count, 1 << 20), src_offset)
         if not piece:
             raise OSError(errno.ESTALE, "the file's current version ended early while its blocks were reused")
-        _pwrite_all(dst, piece, offset)
-        offset += len(piece)
+        _pwrite_all(dst, piece, dst_offset)
+        src_offset += len(piece)
+        dst_offset += len(piece)
         count -= len(piece)
 
 
@@ -415,6 +472,14 @@ def _open_temp_inodes():
             except OSError:
                 pass
     return mine
+
+
+def _close_quietly(fd):
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _mode_or_none(mode):
@@ -679,7 +744,7 @@ def _copy_at(sfd, dfd, name, st):
     try:
         dst = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC, 0o600, dir_fd=dfd)
         try:
-            _copy_range(src, dst, 0, os.fstat(src).st_size)
+            _copy_range(src, dst, 0, 0, os.fstat(src).st_size)
             os.fchmod(dst, stat.S_IMODE(st.st_mode))
             os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
         finally:
@@ -1040,13 +1105,13 @@ def _check_entries(entries):
 
 
 def _check_delta(delta):
-    """``(block, min, max)`` of a delta request, or None without one."""
+    """The smallest size of both versions of a file for a delta copy, or None without one."""
     if delta is None:
         return None
-    block, low, high = int(delta["block"]), int(delta["min"]), int(delta["max"])
-    if not (4096 <= block <= 1 << 24 and 0 <= low <= high):
-        raise ValueError("delta must be {block: 4 KiB to 16 MiB, min <= max}, got %r" % (delta,))
-    return block, low, high
+    low = int(delta["min"])
+    if low < 0:
+        raise ValueError("delta must be {min: a size >= 0}, got %r" % (delta,))
+    return low
 
 
 def _wanted_folders(entries):
@@ -1200,14 +1265,12 @@ def _same_content(plan, e, pfd, name, st):
 
 
 def _add_basis(plan, e, pfd, name, st):
-    """For a delta copy: the block sums of the version here of a file to send, both versions within bounds."""
+    """For a delta copy: which version of a file to send is here (both versions at least ``delta.min`` bytes); the
+    controller asks for its block sums (block_sums) and sends what differs (open_file with a basis, write_delta)."""
     if plan.delta is None or not plan.apply:
         return
-    block, low, high = plan.delta
-    if low <= st.st_size <= high and low <= int(e.get("size") or 0) <= high:
-        sums = _block_sums(pfd, name, st, block)
-        if sums is not None:
-            plan.result["basis"][e["path"]] = sums
+    if st.st_size >= plan.delta and int(e.get("size") or 0) >= plan.delta:
+        plan.result["basis"][e["path"]] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
 
 
 def _plan_delete(plan, tree, entries, pieces):
@@ -1323,9 +1386,9 @@ class Deploy(Tool):
         meta_fixed: int, deleted: [paths], temps_removed: int, basis: {path: sums}}``; without ``apply`` (a WhatIf
         preview) also ``deleted_sizes``: the bytes under each path of ``deleted``.
 
-        ``delta``: ``{block, min, max}``: for each file to send whose current version here is a regular file,
-        both versions between ``min`` and ``max`` bytes, ``basis`` holds its ``_block_sums`` (``block``-byte
-        blocks), so that the controller can send only the blocks that differ (``put_delta``).
+        ``delta``: ``{min}``: for each file to send whose current version here is a regular file, both versions at
+        least ``min`` bytes, ``basis`` names that version (``{size, mtime_ns, ino}``): the controller then asks for its
+        ``block_sums`` and sends only what differs (``open_file`` with that basis, ``write_delta``).
 
         ``keep``: paths that ``delete`` leaves alone, and never enters (a release's shared-path symlinks: the
         controller leaves those paths out of the entries too, rsync's excluded-and-protected).
@@ -1570,86 +1633,40 @@ class Deploy(Tool):
         return {"written": [f["path"] for f in files], "bytes": sum(int(f["size"]) for f in files)}
 
     @staticmethod
-    @zero_copy
-    def put_delta(root, rel_path, size, basis, block, reuse, data, mode=None, mtime_ns=None, owner=None,
-                  group=None, sha256=None, durable=True):
-        """Write one file atomically from blocks of its current version and the bytes of the others.
-
-        The new file has ``size`` bytes in ``block``-byte blocks; block ``i`` in ``reuse`` (ascending) is the
-        same block of the current file, every other one comes from ``data``, in order. ``basis``:
-        ``{size, mtime_ns}`` of the current file as ``sync_plan`` summed it: if it changed since, nothing is
-        written (``OSError`` ESTALE; the controller then sends the whole file). Returns the bytes written.
-        """
-        size, block = int(size), int(block)
-        if size < 0 or not 4096 <= block <= 1 << 24:
-            raise ValueError("put_delta needs size >= 0 and a block of 4 KiB to 16 MiB")
-        count = (size + block - 1) // block
-        reuse = [int(i) for i in reuse]
-        if any(b <= a for a, b in zip(reuse, reuse[1:])) or (reuse and not 0 <= reuse[0] <= reuse[-1] < count):
-            raise ValueError("reuse must list block numbers in ascending order, each below %d" % count)
-        base_size, base_mtime = int(basis["size"]), int(basis["mtime_ns"])
-        if reuse and reuse[-1] * block + min(block, size - reuse[-1] * block) > base_size:
-            raise ValueError("block %d is past the end of the current file (%d bytes)" % (reuse[-1], base_size))
-        view = memoryview(data)
-        literal = size - sum(min(block, size - i * block) for i in reuse)
-        if len(view) != literal:
-            raise ValueError("data holds %d bytes; the blocks not reused need %d" % (len(view), literal))
-        uid, gid = _uid(owner), _gid(group)
-        root_real = _root(root, create=True)
-        with _Tree(root_real) as tree:
+    def block_sums(root, rel_path, basis):
+        """Stream the block sums of the current version of ``rel_path`` (still the one ``basis``, ``{size, mtime_ns,
+        ino}`` from sync_plan, describes: else ``OSError`` ESTALE), in pages: ``{block, count, strong, sums}``, ``sums``
+        holding 4 + ``strong`` bytes a block (its Adler-32, big-endian, then the first ``strong`` bytes of its SHA-256,
+        2 to 8: ``_strong_bytes``), ``count`` the blocks of the whole file. ``block`` is rsync's: about the square
+        root of the size, 700 bytes to 128 KiB."""
+        with _Tree(_root(root, guard=False)) as tree:
             dfd, name = tree.parent(rel_path)
-            try:
-                if dfd is None:
-                    raise FileNotFoundError(rel_path)
-                src = os.open(name, _FILE_READ, dir_fd=dfd)
-            except OSError:
-                raise OSError(errno.ESTALE, "%s is gone or no longer a file since its block sums were taken" % rel_path)
-            try:
-                def unchanged():
-                    st = os.fstat(src)
-                    return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (base_size, base_mtime)
-                if not unchanged():
-                    raise OSError(errno.ESTALE, "%s changed since its block sums were taken; nothing was written" % rel_path)
-                dfd, name, tmp, fd = _open_temp(tree, rel_path)
-                try:
-                    reused = set(reuse)
-                    at = 0
-                    i = 0
-                    while i < count:
-                        _stop_if_cancelled()
-                        start = i
-                        if i in reused:
-                            while i < count and i in reused:
-                                i += 1
-                            _copy_range(src, fd, start * block, min(i * block, size) - start * block)
-                        else:
-                            while i < count and i not in reused:
-                                i += 1
-                            n = min(i * block, size) - start * block
-                            _pwrite_all(fd, view[at:at + n], start * block)
-                            at += n
-                    if not unchanged():  # rewritten in place while we copied from it
-                        raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % rel_path)
-                except BaseException:
-                    os.close(fd)
-                    unlink_quietly(tmp, dir_fd=dfd)
-                    raise
-            finally:
-                os.close(src)
-            _finish(fd, dfd, tmp, name, tree.path(rel_path), size, _mode_or_none(mode), uid, gid, mtime_ns, sha256,
-                    durable)
-            if durable:
-                fsync_quietly(dfd)
-        return size
+            fd = _open_basis(dfd, name, basis, tree.path(rel_path))
+        try:
+            size = int(basis["size"])
+            block = _block_size(size)
+            count = (size + block - 1) // block
+            strong = _strong_bytes(size, block)
+            for page in _sum_pages(fd, size, block, strong):
+                _stop_if_cancelled()
+                yield {"block": block, "count": count, "strong": strong, "sums": page}
+            if not _same_basis(fd, basis):
+                raise OSError(errno.ESTALE, "%s changed while it was summed" % rel_path)
+        finally:
+            os.close(fd)
 
     @staticmethod
     def open_file(root, rel_path, size, mode=None, mtime_ns=None, owner=None, group=None,
-                  durable=True, handle=None):
-        """Start a chunked atomic write. Returns a handle for ``write_chunk``/``commit``/``abort``.
+                  durable=True, handle=None, basis=None):
+        """Start a chunked atomic write. Returns a handle for ``write_chunk``/``write_delta``/``commit``/``abort``.
 
         ``handle`` may be chosen by the caller (letters, digits, '-', '_'), so chunks can be pipelined
         right behind this call. The handle holds its destination folder's fd: commit renames inside that
         folder, whatever happens to the path meanwhile.
+
+        ``basis`` (a delta copy): ``{size, mtime_ns, ino}`` of the current version of the file, which
+        ``write_delta`` copies ranges from. It is held open until commit; if it is not that version now, or is
+        not at commit, nothing is written (``OSError`` ESTALE: the controller then sends the file whole).
         """
         if handle is not None and (not isinstance(handle, str) or not 0 < len(handle) <= 64
                                    or not _HANDLE_CHARS.issuperset(handle)):
@@ -1657,20 +1674,31 @@ class Deploy(Tool):
         uid, gid = _uid(owner), _gid(group)  # an unknown name fails before a temp file exists
         root_real = _root(root, create=True)
         with _Tree(root_real) as tree:
-            dfd, name, tmp, fd = _open_temp(tree, rel_path)
+            src = None
+            if basis is not None:
+                pfd, name = tree.parent(rel_path)
+                src = _open_basis(pfd, name, basis, tree.path(rel_path))
+            try:
+                dfd, name, tmp, fd = _open_temp(tree, rel_path)
+            except BaseException:
+                _close_quietly(src)
+                raise
             try:
                 dfd = os.dup(dfd)
             except BaseException:
                 os.close(fd)
+                _close_quietly(src)
                 unlink_quietly(tmp, dir_fd=dfd)
                 raise
             target = tree.path(rel_path)
         hid = handle or os.urandom(8).hex()
         h = _Handle(id=hid, fd=fd, dir_fd=dfd, tmp=tmp, parent=target.rpartition("/")[0], name=name, target=target,
-                    size=int(size), mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable)
+                    size=int(size), mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable,
+                    src=src, basis=basis)
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
+                _close_quietly(src)
                 unlink_quietly(tmp, dir_fd=dfd)
                 os.close(dfd)
                 raise ValueError("handle %r already open" % hid)
@@ -1704,6 +1732,38 @@ class Deploy(Tool):
         return n
 
     @staticmethod
+    @zero_copy
+    def write_delta(handle, offset, pieces, data):
+        """Write a run of a delta copy's new file from ``offset`` on (pwrite: runs may arrive in any order).
+        ``pieces``: ``[[length, source], ...]`` in order; ``source`` >= 0 copies ``length`` bytes of the basis (see
+        ``open_file``) from there (copy_file_range), -1 takes the next ``length`` bytes of ``data``. Returns the
+        bytes written."""
+        h = _get_handle(handle)
+        if h.src is None:
+            raise ValueError("write handle %r was opened without a basis" % (handle,))
+        offset, base_size = int(offset), int(h.basis["size"])
+        runs = [(int(n), int(src)) for n, src in pieces]
+        total = sum(n for n, _ in runs)
+        if (offset < 0 or offset + total > h.size or any(n < 0 or src < -1 or src + n > base_size for n, src in runs)
+                or sum(n for n, src in runs if src < 0) != len(data)):
+            raise ValueError("delta run at %d: pieces outside the file (%d bytes), the basis (%d) or the data (%d)"
+                             % (offset, h.size, base_size, len(data)))
+        h.enter()
+        at = written = 0
+        try:
+            for n, src in runs:
+                _stop_if_cancelled()
+                if src < 0:
+                    _pwrite_all(h.fd, data[at:at + n], offset + written)
+                    at += n
+                else:
+                    _copy_range(h.src, h.fd, src, offset + written, n)
+                written += n
+        finally:
+            h.leave(written)
+        return written
+
+    @staticmethod
     def commit(handle, sha256=None):
         """fsync, verify size (and sha256 if given), set mode/owner/mtime, rename over the target."""
         with _HANDLES_LOCK:
@@ -1713,9 +1773,13 @@ class Deploy(Tool):
         h.close_for_writes()
         _WRITEBACK.drain(h)
         try:
-            if h.written < h.size:
+            stale = h.src is not None and not _same_basis(h.src, h.basis)  # rewritten in place while copied from
+            _close_quietly(h.src)
+            if h.written < h.size or stale:
                 os.close(h.fd)
                 unlink_quietly(h.tmp, dir_fd=h.dir_fd)
+                if stale:
+                    raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % h.target)
                 raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
             _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
                     h.durable)
@@ -1734,10 +1798,8 @@ class Deploy(Tool):
             return False
         h.close_for_writes()
         _WRITEBACK.drain(h)
-        try:
-            os.close(h.fd)
-        except OSError:
-            pass
+        _close_quietly(h.fd)
+        _close_quietly(h.src)
         unlink_quietly(h.tmp, dir_fd=h.dir_fd)
         try:
             os.close(h.dir_fd)

@@ -12,7 +12,7 @@ sealed class BenchOptions
 
     public static BenchOptions Parse(string[] args) => new(args);
 
-    public int Rounds => Value("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+    public int Rounds => (Value("--rounds") ?? Environment.GetEnvironmentVariable("BENCH_ROUNDS")) is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
     public int Warmup => Value("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
     public bool WithAnsible => Flag("--ansible");
     public bool WithBig => !Flag("--no-big");

@@ -1,6 +1,7 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
+//        one part of the table: --only cold | redeploy | big;  delta against rsync: --only delta (BENCH_ROUNDS=n)
+//        diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 // The table's parts are in Report/, the diagnostics in Modes/; Bench holds what they share.
 
@@ -13,6 +14,7 @@ await using var bench = await Bench.StartAsync(options);
 Func<Bench, Task>? diagnostic = options.Only switch
 {
     "connect" => ConnectMode.RunAsync,
+    "delta" => DeltaMode.RunAsync,
     "cpu" => CpuMode.RunAsync,
     "onefile" => OneFileMode.RunAsync,
     "pipeline" => PipelineMode.RunAsync,

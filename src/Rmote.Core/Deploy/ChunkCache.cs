@@ -6,8 +6,7 @@ namespace Rmote.Deploy;
 /// <summary>
 /// Work shared by every host of one fleet copy. zlib-compressed file pieces: each piece is compressed once, not once
 /// per host; a piece is dropped once every host used it; past the byte cap pieces are compressed but not kept;
-/// pieces that do not shrink by at least 1/8 are sent raw (null). And the block sums of files sent as deltas
-/// (<see cref="SumsOf"/>).
+/// pieces that do not shrink by at least 1/8 are sent raw (null).
 /// </summary>
 internal sealed class ChunkCache(int consumers, long capacityBytes = 64L * 1024 * 1024)
 {
@@ -23,7 +22,6 @@ internal sealed class ChunkCache(int consumers, long capacityBytes = 64L * 1024 
     }
 
     readonly ConcurrentDictionary<(string, long, int), Entry> entries = new();
-    readonly ConcurrentDictionary<(string, long, long), LocalBlockSums> sums = new();
     long cachedBytes;
 
     /// <summary>The compressed form of <paramref name="data"/> (the piece at <paramref name="offset"/> of <paramref name="path"/>), or null to send it raw.</summary>
@@ -52,21 +50,6 @@ internal sealed class ChunkCache(int consumers, long capacityBytes = 64L * 1024 
                 Interlocked.Add(ref cachedBytes, -(value?.Length ?? 0));
         }
         return value;
-    }
-
-    /// <summary>
-    /// The block sums of <paramref name="data"/>, the whole file at <paramref name="path"/> (its destination path)
-    /// as this host read it: computed by the first host and reused by the others whose read has the same bytes (a
-    /// 16 MiB delta to 100 hosts is summed once, not 100 times). Entries are small (12 bytes a 32 KiB block) and
-    /// live as long as the copy.
-    /// </summary>
-    public LocalBlockSums SumsOf(string path, long mtimeNs, ReadOnlySpan<byte> data)
-    {
-        if (consumers <= 1) return new LocalBlockSums(data, 0);
-        var fingerprint = LocalBlockSums.Fingerprint(data);
-        var key = (path, (long)data.Length, mtimeNs);
-        if (!sums.TryGetValue(key, out var kept)) kept = sums.GetOrAdd(key, new LocalBlockSums(data, fingerprint));
-        return kept.FingerprintValue == fingerprint ? kept : new LocalBlockSums(data, fingerprint);
     }
 
     static byte[]? TryCompress(ReadOnlySpan<byte> data)

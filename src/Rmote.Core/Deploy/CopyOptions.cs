@@ -63,10 +63,11 @@ public sealed record CopyOptions
     public bool Compress { get; init; }
 
     /// <summary>
-    /// Send a changed file of 256 KiB to 16 MiB that the host already has as the 32 KiB blocks that differ (default
-    /// true): the host sums its version's blocks while it plans, and rebuilds the file from them and the blocks sent.
-    /// Fixed blocks find edits in place and appends; a file changed throughout is sent whole. False: always whole
-    /// files, like <c>rsync --whole-file</c>.
+    /// Send a changed file of 64 KiB or more that the host already has (64 KiB or more) as an rsync delta (default
+    /// true): the host sums its version's blocks, the controller finds them anywhere in its file with a rolling sum
+    /// (edits, inserts and deletes anywhere, in files of any size) and sends only the bytes between them; the host
+    /// builds the new file from ranges of its old one and those bytes. False: always whole files, like
+    /// <c>rsync --whole-file</c>.
     /// </summary>
     public bool Delta { get; init; } = true;
 

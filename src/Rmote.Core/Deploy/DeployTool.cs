@@ -13,8 +13,12 @@ internal static class DeployTool
     public static readonly ToolMethod<SyncPlanArgs, SyncPlanResult> SyncPlanPiece = Tool.KwMethod<SyncPlanArgs, SyncPlanResult>("sync_plan_piece");
     public static readonly ToolMethod<PutManyArgs, PutManyResult> PutMany = Tool.KwMethod<PutManyArgs, PutManyResult>("put_many")
         .SendingRawBinary<ToolMethod<PutManyArgs, PutManyResult>>();
-    public static readonly ToolMethod<PutDeltaArgs, long> PutDelta = Tool.KwMethod<PutDeltaArgs, long>("put_delta")
-        .SendingRawBinary<ToolMethod<PutDeltaArgs, long>>();
+    /// <summary>The block sums of the host's version of a file, in pages (<see cref="HostSignature"/>).</summary>
+    public static readonly StreamMethod<BlockSumsArgs, BlockSumsPage> BlockSums = Tool.KwStream<BlockSumsArgs, BlockSumsPage>("block_sums");
+    /// <summary>A run of a delta copy: pieces <c>[length, source]</c> (source -1: the next literal bytes) written from an offset.</summary>
+    public static readonly ToolMethod<string, long, List<long[]>, ReadOnlyMemory<byte>, long> WriteDelta =
+        Tool.Method<string, long, List<long[]>, ReadOnlyMemory<byte>, long>("write_delta")
+            .SendingRawBinary<ToolMethod<string, long, List<long[]>, ReadOnlyMemory<byte>, long>>();
     public static readonly ToolMethod<OpenFileArgs, string> OpenFile = Tool.KwMethod<OpenFileArgs, string>("open_file");
     public static readonly ToolMethod<string, long, ReadOnlyMemory<byte>, long> WriteChunk = Tool.Method<string, long, ReadOnlyMemory<byte>, long>("write_chunk")
         .SendingRawBinary<ToolMethod<string, long, ReadOnlyMemory<byte>, long>>();
@@ -52,22 +56,20 @@ internal sealed record SyncPlanArgs(
     bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null,
     IReadOnlyList<string>? Keep = null);
 
-/// <summary>Which changed files the host sums for a delta copy (both versions between Min and Max bytes).</summary>
-internal sealed record DeltaRequest(int Block, long Min, long Max);
+/// <summary>Which changed files the host names its version of, for a delta copy (both versions at least Min bytes).</summary>
+internal sealed record DeltaRequest(long Min);
 
 internal sealed record SyncPlanResult(
     IReadOnlyList<string> Send, int Skipped, int DirsCreated, int LinksChanged, int MetaFixed,
     IReadOnlyList<string> Deleted, int TempsRemoved, IReadOnlyDictionary<string, RemoteBasis>? Basis = null, IReadOnlyList<long>? DeletedSizes = null);
 
-/// <summary>The host's current version of a changed file: its size, mtime and block sums (<see cref="BlockSums"/>).</summary>
-internal sealed record RemoteBasis(long Size, long MtimeNs, byte[] Sums);
+/// <summary>
+/// The host's current version of a changed file, as its plan saw it: block_sums, open_file and commit refuse a file
+/// that is not that version any more (ESTALE), and the file is then sent whole.
+/// </summary>
+internal sealed record RemoteBasis(long Size, long MtimeNs, long Ino);
 
-/// <summary>The version put_delta must still find on the host, or it writes nothing.</summary>
-internal sealed record DeltaBasis(long Size, long MtimeNs);
-
-internal sealed record PutDeltaArgs(
-    string Root, string RelPath, long Size, DeltaBasis Basis, int Block, IReadOnlyList<int> Reuse, BinaryParts Data,
-    int? Mode, long? MtimeNs, string? Owner, string? Group, string? Sha256, bool Durable);
+internal sealed record BlockSumsArgs(string Root, string RelPath, RemoteBasis Basis);
 
 internal sealed record PutManyFile(string Path, long Offset, long Size, int? Mode, long? MtimeNs, string? Sha256, bool? Compressed = null, long? WireSize = null);
 
@@ -76,7 +78,9 @@ internal sealed record PutManyArgs(string Root, IReadOnlyList<PutManyFile> Files
 
 internal sealed record PutManyResult(IReadOnlyList<string> Written, long Bytes);
 
-internal sealed record OpenFileArgs(string Root, string RelPath, long Size, int? Mode, long? MtimeNs, string? Owner, string? Group, bool Durable, string? Handle = null);
+// Basis: a delta copy's host version of the file, which write_delta copies from
+internal sealed record OpenFileArgs(string Root, string RelPath, long Size, int? Mode, long? MtimeNs, string? Owner, string? Group, bool Durable, string? Handle = null,
+    RemoteBasis? Basis = null);
 
 /// <summary>An entry of a remote folder as <c>Deploy.scan</c> reports it.</summary>
 /// <param name="Path">Path relative to the scanned folder, '/'-separated.</param>

@@ -7,9 +7,10 @@ namespace Rmote.Deploy;
 
 /// <summary>
 /// Sends the files a plan asked for to one host: small files batched many per call, large ones in chunks
-/// (pwrite on the remote, so chunks pipeline freely), with a bounded number of files and bytes in flight.
+/// (pwrite on the remote, so chunks pipeline freely), with a bounded number of files and bytes in flight; changed
+/// files the host has a version of as deltas (FileSender.Delta.cs).
 /// </summary>
-internal sealed class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock, ChunkCache cache,
+internal sealed partial class FileSender(Protocol protocol, string root, CopyOptions options, IReadOnlyList<SourceEntry> files, Stopwatch clock, ChunkCache cache,
     IReadOnlyDictionary<string, RemoteBasis>? basis = null)
 {
     const int MaxFilesPerBatch = 512;
@@ -69,7 +70,7 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
 
     /// <summary>
     /// What a cancelled copy tells its user, once every unit stopped: the chunked writes were aborted (the host answered)
-    /// and the cancelled put_many/put_delta calls removed their own temp files on the host (PROTOCOL.md section 5).
+    /// and the cancelled put_many calls removed their own temp files on the host (PROTOCOL.md section 5).
     /// </summary>
     CopyCancelledException Cancelled(CancellationToken token) =>
         new(protocol.Name, Volatile.Read(ref filesInFlight), Volatile.Read(ref abortsUnconfirmed) == 0 && protocol.IsConnected, token);
@@ -162,53 +163,6 @@ internal sealed class FileSender(Protocol protocol, string root, CopyOptions opt
         }
 
         SourceEntry? Shrunk() => regions.Find(r => r.Region.Truncated).File;
-    }
-
-    /// <summary>
-    /// A changed file the host has a version of (<see cref="BlockSums"/>): only the blocks that differ travel, unless
-    /// fewer than half of them match; a host whose version changed since it was summed gets the whole file.
-    /// </summary>
-    async Task SendDeltaAsync(SourceEntry f, RemoteBasis current, ByteBudget budget, CancellationToken cancellationToken)
-    {
-        var size = (int)f.Size;
-        var taken = await budget.AcquireAsync(size, cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
-        try
-        {
-            var data = buffer.AsMemory(0, size);
-            await ReadWholeAsync(f, data, cancellationToken).ConfigureAwait(false);
-            var reuse = BlockSums.Reusable(data.Span, current, cache.SumsOf(f.Path, f.MtimeNs, data.Span));
-            var reused = reuse.Sum(i => (long)BlockSums.Length(size, i));
-            if (reuse.Count > 0)
-            {
-                var parts = new List<BinaryPart>();
-                for (int i = 0, next = 0; (long)i * BlockSums.Block < size; i++)
-                {
-                    if (next < reuse.Count && reuse[next] == i) { next++; continue; }
-                    parts.Add(new BinaryPart(data.Slice(i * BlockSums.Block, BlockSums.Length(size, i))));
-                }
-                try
-                {
-                    await protocol.CallAsync(DeployTool.PutDelta, new PutDeltaArgs(root, f.Path, size, new DeltaBasis(current.Size, current.MtimeNs),
-                        BlockSums.Block, reuse, new BinaryParts(parts), f.Mode, f.MtimeNs, options.Owner, options.Group,
-                        options.VerifyChecksum ? f.Sha256 : null, options.Durable), cancellationToken).ConfigureAwait(false);
-                    Interlocked.Add(ref bytesToSend, -reused);
-                    Interlocked.Add(ref bytesSent, size - reused);
-                    Report(Interlocked.Increment(ref filesDone), f.Path);
-                    return;
-                }
-                catch (Exception e) when (e is IRemoteError)
-                {
-                    // the host's version changed since it was summed (or cannot be read): the whole file fixes that
-                }
-            }
-        }
-        finally
-        {
-            budget.Release(taken);
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        await SendWholeAsync([f], budget, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A unit of <see cref="Units"/> as whole files: a large file in chunks, small ones as one batch.</summary>

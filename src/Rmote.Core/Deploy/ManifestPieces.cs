@@ -32,7 +32,7 @@ internal static class ManifestPieces
         // an eighth of the smaller frame limit: room for JSON escapes (a byte is 6 at most), the answer's paths and block sums
         var hostMax = protocol.Info.MaxFrame > 0 ? protocol.Info.MaxFrame : int.MaxValue;
         var limit = Math.Min(PieceBytes, Math.Min(hostMax, protocol.MaxFrameSize) / 8);
-        var delta = o.Delta ? new DeltaRequest(BlockSums.Block, BlockSums.MinSize, Math.Min(BlockSums.MaxSize, o.MaxBytesInFlight)) : null;
+        var delta = o.Delta ? new DeltaRequest(FileSender.DeltaMinSize) : null;
         var planId = Guid.NewGuid().ToString("N");
         var send = new List<SourceEntry>();
         Dictionary<string, RemoteBasis>? basis = null;
@@ -52,7 +52,7 @@ internal static class ManifestPieces
 
             Match(protocol.Name, piece, plan.Send, send);
             if (plan.Basis is { Count: > 0 } b)
-                foreach (var (path, sums) in b) (basis ??= new(StringComparer.Ordinal))[path] = sums;
+                foreach (var (path, version) in b) (basis ??= new(StringComparer.Ordinal))[path] = version;
             skipped += plan.Skipped;
             dirs += plan.DirsCreated;
             links += plan.LinksChanged;

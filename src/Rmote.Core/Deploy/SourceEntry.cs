@@ -57,12 +57,12 @@ internal sealed class SourceEntry
 
     public string LocalPath => Source ?? System.IO.Path.Join(Folder.Local, SurrogateEscape.Decode(Name));
 
-    /// <summary>This entry's share of a sync_plan frame (its JSON, unescaped), and of its answer (a delta candidate's block sums).</summary>
+    /// <summary>This entry's share of a sync_plan frame (its JSON, unescaped), and of its answer (a delta candidate's host version).</summary>
     public long WireBytes(bool delta)
     {
         long n = 100 + Folder.RelBytes.Length + 1 + Name.Length + (Link?.Length ?? 0) + (Sha256 is null ? 0 : 80);
-        if (delta && Kind == EntryKind.File && Size is >= BlockSums.MinSize and <= BlockSums.MaxSize)
-            n += Size / BlockSums.Block * 8 + 64;
+        if (delta && Kind == EntryKind.File && Size >= FileSender.DeltaMinSize)
+            n += Folder.RelBytes.Length + Name.Length + 80;
         return n;
     }
 

@@ -1,102 +1,116 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 using Rmote.Deploy;
 using Rmote.TestRig;
 
 namespace Rmote.Core.Tests.Deploy;
 
 /// <summary>
-/// The controller's block sums must equal the host's (Python's zlib), and one fleet copy sums a delta's file once
-/// for all hosts, unless a host read different bytes.
+/// The controller's sums must be the host's (the real deploy.py's <c>block_sums</c>, run by a local python3): the weak
+/// sum, rolled byte by byte by the scanner, equals zlib's Adler-32 of each window, and the strong sum Python's SHA-256.
 /// </summary>
 public sealed class BlockSumsTests
 {
     [Fact]
-    public async Task Crc32_and_adler32_agree_with_pythons_zlib_at_every_tail_length()
+    public async Task Adler32_agrees_with_pythons_zlib_at_every_tail_length()
     {
         using var dir = new TempDir();
         var data = new byte[100_003];
         new Random(7).NextBytes(data);
-        var lengths = new[] { 0, 1, 7, 8, 9, 15, 16, 17, 4096, 32 * 1024, 100_003 };
+        var lengths = new[] { 0, 1, 7, 8, 9, 15, 16, 17, 4096, 5552, 5553, 32 * 1024, 100_003 };
         File.WriteAllBytes(dir.Combine("data.bin"), data);
-        var script = "import sys,zlib\nd=open(sys.argv[1],'rb').read()\nfor n in map(int,sys.argv[2:]): print(zlib.crc32(d[:n]), zlib.adler32(d[:n]))";
+        var script = "import sys,zlib\nd=open(sys.argv[1],'rb').read()\nfor n in map(int,sys.argv[2:]): print(zlib.adler32(d[:n]))";
         var run = await ProcessRunner.RunAsync("python3", ["-c", script, dir.Combine("data.bin"), .. lengths.Select(n => n.ToString(CultureInfo.InvariantCulture))]);
         run.EnsureSuccess();
         var expected = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < lengths.Length; i++)
+            Assert.Equal(expected[i].Trim(), BlockSums.Adler32(data.AsSpan(0, lengths[i])).ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData(300_001)]     // 700-byte blocks (rsync's smallest), a short last one
+    [InlineData(5_000_000)]   // sqrt: 2232-byte blocks
+    public async Task The_hosts_block_sums_are_the_controllers_and_find_every_block(int size)
+    {
+        var data = new byte[size];
+        new Random(size).NextBytes(data);
+        var (pages, signature) = await HostSumsAsync(data);
+
+        var block = pages[0].Block;
+        Assert.Equal(Math.Max(700, (int)Math.Sqrt(size) & ~7), block);
+        Assert.Equal((size + block - 1) / block, signature.Count);
+        Assert.Equal(3, pages[0].Strong);   // rsync's bits for these sizes, and 20 more: 48 and 54, 17 and 23 past the weak sum's 32
+        Assert.Equal(ControllerSums(data, block, pages[0].Strong), pages.SelectMany(p => p.Sums).ToArray());
+        for (var i = 0; i < signature.Count; i++)
         {
-            var slice = data.AsSpan(0, lengths[i]);
-            Assert.Equal(expected[i].Trim(), $"{BlockSums.Crc32(slice)} {BlockSums.Adler32(slice)}");
+            var content = data.AsSpan(i * block, signature.Length(i));
+            ulong? strong = null;
+            Assert.Equal(i, signature.Find(BlockSums.Adler32(content), content, -1, ref strong));
         }
-        Assert.Equal(0xCBF43926u, BlockSums.Crc32("123456789"u8));
-    }
+        // a window with a block's weak sum but other bytes is not that block
+        var other = data.AsSpan(0, block).ToArray();
+        (other[0], other[1]) = (other[1], other[0]);
+        ulong? s2 = null;
+        if (other[0] != other[1]) Assert.Equal(-1, signature.Find(BlockSums.Adler32(data.AsSpan(0, block)), other, -1, ref s2));
 
-    [Fact]
-    public async Task A_fleet_copy_sums_a_file_once_and_a_host_that_read_other_bytes_gets_its_own_sums()
-    {
-        var cache = new ChunkCache(consumers: 4);
-        var v1 = new byte[5 * BlockSums.Block + 100];
-        new Random(1).NextBytes(v1);
-        var v2 = (byte[])v1.Clone();
-        v2[2 * BlockSums.Block + 5] ^= 0xFF;  // block 2 changed
-        var host = new RemoteBasis(v1.Length, 1, await HostSumsAsync(v1, v2.Length));
-
-        var first = cache.SumsOf("app/data.bin", 42, v2);
-        Assert.Same(first, cache.SumsOf("app/data.bin", 42, (byte[])v2.Clone()));
-        Assert.Equal([0, 1, 3, 4, 5], BlockSums.Reusable(v2, host, first));
-
-        // same path, size and mtime, other bytes (rewritten between two hosts' reads): not the shared sums
-        var v3 = (byte[])v2.Clone();
-        v3[0] ^= 0xFF;
-        var other = cache.SumsOf("app/data.bin", 42, v3);
-        Assert.NotSame(first, other);
-        Assert.Equal([1, 3, 4, 5], BlockSums.Reusable(v3, host, other));
-        Assert.Equal([0, 1, 3, 4, 5], BlockSums.Reusable(v2, host, cache.SumsOf("app/data.bin", 42, v2)));
-    }
-
-    [Fact]
-    public async Task Fewer_than_half_matching_bytes_send_the_file_whole()
-    {
-        var v1 = new byte[4 * BlockSums.Block];
-        new Random(2).NextBytes(v1);
-        var v2 = (byte[])v1.Clone();
-        for (var i = 0; i < 3; i++) v2[i * BlockSums.Block] ^= 0xFF;
-        var host = new RemoteBasis(v1.Length, 1, await HostSumsAsync(v1, v2.Length));
-        Assert.Empty(BlockSums.Reusable(v2, host, new ChunkCache(1).SumsOf("f", 1, v2)));
+        // the same sums cut into other pages read the same; sums that do not fit the file are refused
+        var all = pages.SelectMany(p => p.Sums).ToArray();
+        var each = BlockSums.WeakBytes + pages[0].Strong;
+        var cut = all.Length / each / 2 * each;
+        var strongBytes = pages[0].Strong;
+        var split = await HostSignature.ReadAsync(size,
+            Pages(new(block, signature.Count, strongBytes, all[..cut]), new(block, signature.Count, strongBytes, all[cut..])), default);
+        Assert.Equal(signature.Count, split.Count);
+        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size + block, Pages([.. pages]), default));
+        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size, Pages(new BlockSumsPage(block, signature.Count, strongBytes, all[..cut])), default));
     }
 
     /// <summary>
-    /// The host's sums of its current version <paramref name="data"/>, made by the real deploy tool: <c>sync_plan</c> with a
-    /// delta request, through a local python3, for a newer version of <paramref name="newSize"/> bytes. Also checks that
-    /// they are what the controller computes for those bytes (8 bytes a block: CRC-32, then Adler-32, big-endian).
+    /// The host's pages of block sums of <paramref name="data"/> as its current version of a file, made by the real
+    /// deploy tool through a local python3: sync_plan names the version, block_sums streams its sums.
     /// </summary>
-    static async Task<byte[]> HostSumsAsync(byte[] data, long newSize)
+    internal static async Task<(List<BlockSumsPage> Pages, HostSignature Signature)> HostSumsAsync(byte[] data)
     {
         using var root = new TempDir();
         File.WriteAllBytes(root.Combine("data.bin"), data);
         await using var host = await Protocol.FromSubprocessAsync();
-        var plan = await host.CallAsync(SyncPlan, new PlanArgs(root.Path, [new PlanEntry("data.bin", "file", newSize, 1)], Apply: true,
-            new DeltaRequest(BlockSums.Block, 0, long.MaxValue)));
+        var plan = await host.CallAsync(SyncPlan, new PlanArgs(root.Path, [new PlanEntry("data.bin", "file", data.Length + 1, 1)], Apply: true,
+            new DeltaRequest(0)));
         Assert.Equal(["data.bin"], plan.Send);
-        var sums = plan.Basis!["data.bin"].Sums;
-        Assert.Equal(ControllerSums(data), sums);
-        return sums;
+        var basis = plan.Basis!["data.bin"];
+        Assert.Equal(data.Length, basis.Size);
+        var pages = new List<BlockSumsPage>();
+        await foreach (var page in host.StreamAsync(Sums, new BlockSumsArgs(root.Path, "data.bin", basis))) pages.Add(page);
+        return (pages, await HostSignature.ReadAsync(data.Length, Pages([.. pages]), default));
     }
 
-    static byte[] ControllerSums(byte[] data)
+    static byte[] ControllerSums(byte[] data, int block, int strong)
     {
-        var blocks = (data.Length + BlockSums.Block - 1) / BlockSums.Block;
-        var sums = new byte[8 * blocks];
-        for (var i = 0; i < blocks; i++)
+        var sums = new List<byte>();
+        for (var at = 0; at < data.Length; at += block)
         {
-            var block = data.AsSpan(i * BlockSums.Block, BlockSums.Length(data.Length, i));
-            BinaryPrimitives.WriteUInt32BigEndian(sums.AsSpan(8 * i), BlockSums.Crc32(block));
-            BinaryPrimitives.WriteUInt32BigEndian(sums.AsSpan(8 * i + 4), BlockSums.Adler32(block));
+            var content = data.AsSpan(at, Math.Min(block, data.Length - at));
+            var weak = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(weak, BlockSums.Adler32(content));
+            sums.AddRange(weak);
+            sums.AddRange(SHA256.HashData(content)[..strong]);
         }
-        return sums;
+        return [.. sums];
     }
 
-    static readonly ToolMethod<PlanArgs, SyncPlanResult> SyncPlan = PythonTool.FromResource("Deploy", "deploy.py").KwMethod<PlanArgs, SyncPlanResult>("sync_plan");
+    static async IAsyncEnumerable<BlockSumsPage> Pages(params BlockSumsPage[] pages)
+    {
+        foreach (var p in pages)
+        {
+            await Task.Yield();
+            yield return p;
+        }
+    }
+
+    static readonly PythonTool Tool = PythonTool.FromResource("Deploy", "deploy.py");
+    static readonly ToolMethod<PlanArgs, SyncPlanResult> SyncPlan = Tool.KwMethod<PlanArgs, SyncPlanResult>("sync_plan");
+    static readonly StreamMethod<BlockSumsArgs, BlockSumsPage> Sums = Tool.KwStream<BlockSumsArgs, BlockSumsPage>("block_sums");
 
     internal sealed record PlanEntry(string Path, string Type, long Size, long MtimeNs);
 

@@ -1,0 +1,172 @@
+"""The host half of a delta copy (python/tools/deploy.py): sync_plan names the host's version of a changed file,
+block_sums streams its sums in pages, open_file with that basis + write_delta build the new file from ranges of the
+old one and literal bytes, commit verifies and renames. A basis that changed, or a symlink in its place, is refused
+(ESTALE: the controller then sends the file whole), and nothing is written."""
+
+import errno
+import hashlib
+import os
+import shutil
+import stat
+import struct
+import tempfile
+import unittest
+import zlib
+
+try:
+    from . import tool_support
+except ImportError:
+    import tool_support
+
+MOD = tool_support.load("deploy")
+D = tool_support.tool_class(MOD)
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class DeltaTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="rmote-delta-test-")
+        self.root = os.path.join(self.tmp, "dst")
+        os.makedirs(self.root)
+
+    def tearDown(self):
+        self.assertEqual([n for n in os.listdir(self.root) if MOD.TEMP_MARK in n], [])
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write(self, name, data):
+        p = os.path.join(self.root, name)
+        with open(p, "wb") as f:
+            f.write(data)
+        os.utime(p, ns=(10**18, 10**18))
+        return p
+
+    def read(self, name):
+        with open(os.path.join(self.root, name), "rb") as f:
+            return f.read()
+
+    def basis(self, name, new_size, low=64 * 1024):
+        """The basis sync_plan returns for ``name`` when the controller has a newer version of ``new_size`` bytes."""
+        plan = D.sync_plan(self.root, [{"path": name, "type": "file", "size": new_size, "mtime_ns": 2 * 10**18}],
+                           delta={"min": low})
+        self.assertEqual(plan["send"], [name])
+        return plan["basis"].get(name)
+
+    def test_sync_plan_names_the_version_and_block_sums_stream_its_sums_in_pages(self):
+        old = os.urandom(300_001)
+        self.write("f", old)
+        basis = self.basis("f", 300_100)
+        st = os.stat(os.path.join(self.root, "f"))
+        self.assertEqual(basis, {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino})
+        self.assertIsNone(self.basis("f", 1000))  # the new version is below the minimum: sent whole
+        saved = MOD._PAGE_BLOCKS
+        MOD._PAGE_BLOCKS = 100
+        try:
+            pages = list(D.block_sums(self.root, "f", basis))
+        finally:
+            MOD._PAGE_BLOCKS = saved
+        block, strong = 700, 3  # 20 + 2 * 19 - 10 = 48 bits: 17 past the weak sum's 32, rounded up to bytes
+        count = (len(old) + block - 1) // block
+        self.assertEqual({(p["block"], p["count"], p["strong"]) for p in pages}, {(block, count, strong)})
+        self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [100, 100, 100, 100, 29])
+        want = b"".join(struct.pack(">I", zlib.adler32(old[i:i + block])) + hashlib.sha256(old[i:i + block]).digest()[:strong]
+                        for i in range(0, len(old), block))
+        self.assertEqual(b"".join(p["sums"] for p in pages), want)
+
+    def test_block_size_and_strong_sum_length_are_rsyncs_with_20_bits_more(self):
+        self.assertEqual([MOD._block_size(n) for n in (0, 65536, 490_000, 400 << 20, 1 << 40)],
+                         [700, 700, 700, 20480, 128 * 1024])
+        self.assertEqual([MOD._strong_bytes(n, MOD._block_size(n)) for n in (65536, 400 << 20, 1 << 40, 1 << 62)],
+                         [2, 4, 7, 8])
+
+    def test_write_delta_builds_the_file_from_ranges_of_the_old_one_and_literals(self):
+        old = os.urandom(200_000)
+        new = old[:50_000] + b"inserted" * 1000 + old[50_000:150_000] + old[160_000:] + b"tail"
+        self.write("f", old)
+        basis = self.basis("f", len(new))
+        h = D.open_file(self.root, "f", len(new), mode=0o640, mtime_ns=2 * 10**18, basis=basis)
+        # two runs, written out of order (like chunks)
+        second = 50_000 + 8000
+        self.assertEqual(D.write_delta(h, second, [[100_000, 50_000], [40_000, 160_000], [4, -1]], b"tail"),
+                         len(new) - second)
+        self.assertEqual(D.write_delta(h, 0, [[50_000, 0], [8000, -1]], b"inserted" * 1000), second)
+        self.assertEqual(D.commit(h, sha(new)), len(new))
+        self.assertEqual(self.read("f"), new)
+        st = os.stat(os.path.join(self.root, "f"))
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_mtime_ns), (0o640, 2 * 10**18))
+
+    def test_a_wrong_result_is_not_committed(self):
+        old = os.urandom(100_000)
+        self.write("f", old)
+        h = D.open_file(self.root, "f", len(old), basis=self.basis("f", len(old) + 0))
+        D.write_delta(h, 0, [[len(old), 0]], b"")
+        with self.assertRaises(OSError):
+            D.commit(h, sha(old[::-1]))
+        self.assertEqual(self.read("f"), old)
+
+    def test_a_basis_changed_since_the_plan_is_refused_with_estale(self):
+        old = os.urandom(100_000)
+        self.write("f", old)
+        basis = self.basis("f", len(old))
+        self.write("g", old[::-1])
+        os.rename(os.path.join(self.root, "g"), os.path.join(self.root, "f"))  # replaced: a new inode, same size and mtime
+        for call in (lambda: list(D.block_sums(self.root, "f", basis)),
+                     lambda: D.open_file(self.root, "f", len(old), basis=basis)):
+            with self.assertRaises(OSError) as e:
+                call()
+            self.assertEqual(e.exception.errno, errno.ESTALE)
+        os.unlink(os.path.join(self.root, "f"))
+        with self.assertRaises(OSError) as e:
+            D.open_file(self.root, "f", len(old), basis=basis)
+        self.assertEqual(e.exception.errno, errno.ESTALE)
+
+    def test_a_basis_changed_in_place_after_open_fails_the_commit_and_keeps_it(self):
+        old = os.urandom(100_000)
+        p = self.write("f", old)
+        h = D.open_file(self.root, "f", len(old), basis=self.basis("f", len(old)))
+        D.write_delta(h, 0, [[len(old), 0]], b"")
+        with open(p, "r+b") as f:  # same inode, written in place: a new mtime
+            f.write(b"X")
+        with self.assertRaises(OSError) as e:
+            D.commit(h, sha(old))
+        self.assertEqual(e.exception.errno, errno.ESTALE)
+        self.assertEqual(self.read("f"), b"X" + old[1:])
+
+    def test_a_symlink_in_place_of_the_file_is_refused_and_never_read(self):
+        self.write("f", os.urandom(100_000))
+        basis = self.basis("f", 100_000)
+        # the very file the plan saw (same inode, size, mtime), moved out of the destination, a symlink to it in its place
+        outside = os.path.join(self.tmp, "outside")
+        os.rename(os.path.join(self.root, "f"), outside)
+        os.symlink(outside, os.path.join(self.root, "f"))
+        for call in (lambda: list(D.block_sums(self.root, "f", basis)),
+                     lambda: D.open_file(self.root, "f", 100_000, basis=basis)):
+            with self.assertRaises(OSError) as e:
+                call()
+            self.assertEqual(e.exception.errno, errno.ESTALE)
+        self.assertTrue(os.path.islink(os.path.join(self.root, "f")))
+
+    def test_pieces_outside_the_file_the_basis_or_the_data_are_refused(self):
+        old = os.urandom(100_000)
+        self.write("f", old)
+        h = D.open_file(self.root, "f", 1000, basis=self.basis("f", 100_000))
+        try:
+            for offset, pieces, data in ((0, [[1001, 0]], b""), (0, [[10, 99_995]], b""), (0, [[10, -1]], b"x" * 9),
+                                         (-1, [[1, 0]], b""), (0, [[5, -2]], b""), (999, [[2, 0]], b"")):
+                with self.assertRaises(ValueError):
+                    D.write_delta(h, offset, pieces, data)
+        finally:
+            D.abort(h)
+        plain = D.open_file(self.root, "g", 10)
+        try:
+            with self.assertRaises(ValueError):
+                D.write_delta(plain, 0, [[10, 0]], b"")
+        finally:
+            D.abort(plain)
+        self.assertEqual(self.read("f"), old)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+
+namespace Rmote.Deploy;
+
+/// <summary>
+/// rsync's sender: moves a window of the host's block size over the local file one byte at a time (rolling the weak
+/// sum), and where a block of the host's version (<see cref="HostSignature"/>) has the window's content, the block is
+/// copied on the host instead of sent, and the window jumps past it. What matches no block travels as literal bytes.
+/// The file is read once, in order, through a buffer of a few MiB: memory does not grow with the file's size.
+/// </summary>
+/// <param name="host">The host's version's sums.</param>
+/// <param name="file">The local file, open for reading.</param>
+/// <param name="size">The local file's size.</param>
+/// <param name="runBytes">Literal bytes per run at most (a run is one <c>write_delta</c> call).</param>
+internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long size, int runBytes)
+{
+    const int ReadSize = 4 * 1024 * 1024;
+    const int MaxPieces = 4096;                   // a run's pieces: its JSON stays small
+    const long MaxRunLength = 8L * 1024 * 1024;   // bytes one run writes: the host copies while the scan goes on
+
+    readonly int block = host.Block;
+    readonly byte[] buffer = new byte[ReadSize + 2 * host.Block + 1];
+    long bufferStart, bufferEnd;   // file offsets of buffer[0] and of the end of what was read
+
+    long runOffset, runLength;
+    List<DeltaPiece> pieces = [];
+    byte[]? literal;
+    int literalLength;
+
+    /// <summary>
+    /// Scans the file, handing each run to <paramref name="send"/> in order (which owns the run's literal array from
+    /// then on); returns the file's SHA-256 (hex), for the host to check the result against. Throws
+    /// <see cref="EndOfStreamException"/> if the file is shorter than <c>size</c>.
+    /// </summary>
+    public async Task<string> ScanAsync(Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        try
+        {
+            long pos = 0, literalStart = 0;
+            uint a = 0, b = 0;
+            var summed = false;
+            var preferred = -1;
+            while (pos < size)
+            {
+                var n = (int)Math.Min(block, size - pos);
+                if (Math.Min(pos + n + 1, size) > bufferEnd)
+                {
+                    // the window and the byte after it are not all read: keep the window, read on
+                    await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
+                    literalStart = pos;
+                    await ReadOnAsync(pos, sha, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (!summed)
+                {
+                    var w = BlockSums.Adler32(buffer.AsSpan((int)(pos - bufferStart), n));
+                    (a, b, summed) = (w & 0xFFFF, w >> 16, true);
+                }
+                var hit = Roll(ref pos, ref a, ref b, literalStart + runBytes, preferred);
+                if (hit >= 0)
+                {
+                    await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
+                    await AddCopyAsync((long)hit * block, host.Length(hit), send, cancellationToken).ConfigureAwait(false);
+                    pos += host.Length(hit);
+                    literalStart = pos;
+                    summed = false;
+                    preferred = hit + 1;
+                }
+                else if (pos - literalStart >= runBytes)
+                {
+                    await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
+                    literalStart = pos;
+                }
+            }
+            await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
+            await SendRunAsync(send, cancellationToken).ConfigureAwait(false);
+            return Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
+        finally
+        {
+            if (literal != null) ArrayPool<byte>.Shared.Return(literal);
+            literal = null;
+        }
+    }
+
+    /// <summary>
+    /// Moves the window (<paramref name="pos"/>, its weak sum's halves <paramref name="a"/> and <paramref name="b"/>)
+    /// until a host block matches it (returned), or until its next byte is not read yet or it reaches
+    /// <paramref name="stop"/> (-1). Near the end of the file the window shrinks, as rsync's does.
+    /// </summary>
+    int Roll(ref long pos, ref uint a, ref uint b, long stop, int preferred)
+    {
+        var data = buffer;
+        var start = bufferStart;
+        while (true)
+        {
+            var n = (int)Math.Min(block, size - pos);
+            if (n == 0) return -1;
+            ulong? strong = null;
+            var hit = host.Find((b << 16) | a, data.AsSpan((int)(pos - start), n), preferred, ref strong);
+            if (hit >= 0 || pos >= stop) return hit;
+            // Adler-32 of the window one byte on: a' = a - out + in, b' = b - n*out + a' - 1; at the end of the file
+            // the window loses its first byte and gains none: a' = a - out, b' = b - n*out - 1
+            uint leaving = data[pos - start];
+            long nb = (long)b - 1 - (long)n * leaving;
+            if (pos + n < size)
+            {
+                if (pos + n >= bufferEnd) return -1;
+                a = (a + BlockSums.Mod - leaving + data[pos + n - start]) % BlockSums.Mod;
+                nb += a;
+            }
+            else
+            {
+                a = (a + BlockSums.Mod - leaving) % BlockSums.Mod;
+            }
+            nb %= BlockSums.Mod;
+            b = (uint)(nb < 0 ? nb + BlockSums.Mod : nb);
+            pos++;
+        }
+    }
+
+    /// <summary>Keeps the buffer's bytes from <paramref name="pos"/> on and reads the file on after them.</summary>
+    async Task ReadOnAsync(long pos, IncrementalHash sha, CancellationToken cancellationToken)
+    {
+        var keep = (int)(bufferEnd - pos);
+        buffer.AsSpan((int)(pos - bufferStart), keep).CopyTo(buffer);
+        bufferStart = pos;
+        var want = (int)Math.Min(buffer.Length - keep, size - bufferEnd);
+        var got = 0;
+        while (got < want)
+        {
+            var n = await RandomAccess.ReadAsync(file, buffer.AsMemory(keep + got, want - got), bufferEnd + got, cancellationToken).ConfigureAwait(false);
+            if (n == 0) throw new EndOfStreamException();
+            got += n;
+        }
+        sha.AppendData(buffer, keep, want);
+        bufferEnd += want;
+    }
+
+    async ValueTask AddLiteralAsync(long from, long to, Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    {
+        while (from < to)
+        {
+            literal ??= ArrayPool<byte>.Shared.Rent(runBytes);
+            var n = (int)Math.Min(to - from, runBytes - literalLength);
+            buffer.AsSpan((int)(from - bufferStart), n).CopyTo(literal.AsSpan(literalLength));
+            literalLength += n;
+            Add(new DeltaPiece(n, DeltaPiece.Literal));
+            from += n;
+            if (literalLength == runBytes) await SendRunAsync(send, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    async ValueTask AddCopyAsync(long source, int length, Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    {
+        Add(new DeltaPiece(length, source));
+        if (pieces.Count >= MaxPieces || runLength >= MaxRunLength) await SendRunAsync(send, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a piece to the run, joined to the last one where both are literal or copy adjacent ranges.</summary>
+    void Add(DeltaPiece piece)
+    {
+        runLength += piece.Length;
+        if (pieces.Count > 0 && pieces[^1] is var last && (last.Source == DeltaPiece.Literal
+                ? piece.Source == DeltaPiece.Literal
+                : piece.Source == last.Source + last.Length))
+        {
+            pieces[^1] = last with { Length = last.Length + piece.Length };
+            return;
+        }
+        pieces.Add(piece);
+    }
+
+    async ValueTask SendRunAsync(Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    {
+        if (pieces.Count == 0) return;
+        var run = new DeltaRun(runOffset, pieces, literal, literalLength);
+        runOffset += runLength;
+        (pieces, literal, literalLength, runLength) = ([], null, 0, 0);
+        await send(run, cancellationToken).ConfigureAwait(false);
+    }
+}
