@@ -31,22 +31,36 @@ static class FrontendPhase
                     await d();
             var (msJit, cakeJit) = (fe.MsBuildJit.Count, fe.CakeJit.Count);
             var times = new List<double[]>();
+            var cpu = Enumerable.Range(0, 6).Select(_ => new List<(double Local, double Host)>()).ToArray();
+            // Where the time goes: CPU of the step's reaped local processes (the dotnet process, rsync and their ssh
+            // clients) and of the hosts' ended sshd sessions; a shared connection's master and its session are still
+            // running, so their share is not counted.
+            Func<Task<double>> Cpu(int k, Func<Task<double>> run) => async () =>
+            {
+                var (o0, h0) = (ProcStats.Own().Children, bench.AllHostsCpuMs());
+                var t = await run();
+                cpu[k].Add((ProcStats.Own().Children - o0, bench.AllHostsCpuMs() - h0));
+                return t;
+            };
             for (var i = 0; i < rounds; i++)
             {
                 // 6 steps, 720 orders: a stride coprime to 720 spreads the rounds over them (every step early and late).
                 var t = await Rounds.Rotated(i * 139,
-                    () => fe.MsBuildAsync("BenchEmpty"),
-                    Deploy(FrontEnds.MsBuildDest, () => fe.MsBuildAsync("BenchDeploy")),
-                    () => fe.CakeAsync("Empty"),
-                    Deploy(FrontEnds.CakeDest, () => fe.CakeAsync("Deploy")),
-                    Deploy("b-rsync", () => Peers.Rsync(bench, "b-rsync")),
-                    Deploy("b-rsync-cm", () => Peers.RsyncSharing(bench, "b-rsync-cm")));
+                    Cpu(MsEmpty, () => fe.MsBuildAsync("BenchEmpty")),
+                    Cpu(MsDeploy, Deploy(FrontEnds.MsBuildDest, () => fe.MsBuildAsync("BenchDeploy"))),
+                    Cpu(CakeEmpty, () => fe.CakeAsync("Empty")),
+                    Cpu(CakeDeploy, Deploy(FrontEnds.CakeDest, () => fe.CakeAsync("Deploy"))),
+                    Cpu(Rsync, Deploy("b-rsync", () => Peers.Rsync(bench, "b-rsync"))),
+                    Cpu(RsyncShared, Deploy("b-rsync-cm", () => Peers.RsyncSharing(bench, "b-rsync-cm"))));
                 times.Add(t);
                 Console.WriteLine($"  front-end {work} round {i + 1}: msbuild {t[MsDeploy]:0.00}s (empty {t[MsEmpty]:0.00}s), cake {t[CakeDeploy]:0.00}s (empty {t[CakeEmpty]:0.00}s), "
                     + $"rsync {t[Rsync]:0.00}s, rsync+ControlMaster {t[RsyncShared]:0.00}s");
             }
             AddRows(table, work, times);
             Console.WriteLine($"  front-end {work} JIT per deploy, medians: msbuild {JitText(fe.MsBuildJit.Skip(msJit))}; cake {JitText(fe.CakeJit.Skip(cakeJit))}");
+            string C(int k) => $"local {Rounds.Median(cpu[k].Select(x => x.Local)):0}, hosts {Rounds.Median(cpu[k].Select(x => x.Host)):0}";
+            Console.WriteLine($"  front-end {work} CPU ms per run, medians: msbuild deploy {C(MsDeploy)} (empty {C(MsEmpty)}); cake deploy {C(CakeDeploy)} (empty {C(CakeEmpty)}); "
+                + $"rsync {C(Rsync)}; rsync+ControlMaster {C(RsyncShared)}");
         }
         await fe.MsBuildAsync("BenchDeploy");  // the last round may have ended with a change only another tool has seen
         await fe.CakeAsync("Deploy");
