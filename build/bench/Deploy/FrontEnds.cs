@@ -6,12 +6,13 @@ using Rmote.TestRig;
 /// <summary>
 /// The front ends as users run them: a fresh `dotnet msbuild` of a project that references the packed Rmote.MSBuild
 /// package, and a fresh `dotnet cake` of a script that loads the packed Cake.Rmote addin. Each has a deploy target
-/// (RmoteCopy of the workload, then RmoteExec) and an empty one, whose time is the tool's own start.
+/// (RmoteCopy of the workload, then RmoteExec) and an empty one, whose time is the tool's own start. Two sets: the
+/// packages as packed (ReadyToRun) and the same packed with -p:RmoteReadyToRun=false (IL only, as before), each to
+/// its own destination, so one run times both under the same load.
 /// </summary>
 sealed partial class FrontEnds
 {
-    public const string MsBuildDest = "b-msb";
-    public const string CakeDest = "b-cake";
+    static readonly string[] Packages = ["tasks/Rmote.MSBuild", "src/Rmote.Cake"];
 
     // The tasks and aliases print one "rmote-jit:" line per step with this set (Rmote.Core's JitWindow).
     const string JitVariable = "RMOTE_JIT_STATS";
@@ -19,7 +20,14 @@ sealed partial class FrontEnds
     readonly string dir;
     readonly Dictionary<string, string> env;
 
-    FrontEnds(string dir, Dictionary<string, string> env) => (this.dir, this.env) = (dir, env);
+    FrontEnds(string dir, Dictionary<string, string> env, string suffix) =>
+        (this.dir, this.env, MsBuildDest, CakeDest) = (dir, env, "b-msb" + suffix, "b-cake" + suffix);
+
+    /// <summary>The deploy target's folder under each host's /srv.</summary>
+    public string MsBuildDest { get; }
+
+    /// <summary>The cake script's folder under each host's /srv.</summary>
+    public string CakeDest { get; }
 
     /// <summary>JIT inside the Rmote steps of each timed msbuild deploy, and the whole process's by the last step's end.</summary>
     public List<JitSample> MsBuildJit { get; } = [];
@@ -30,17 +38,27 @@ sealed partial class FrontEnds
     /// <summary>JIT methods and ms inside Rmote's steps of one run, and the process's totals when the last step ended.</summary>
     public sealed record JitSample(long Methods, double Ms, long ProcessMethods, double ProcessMs);
 
-    /// <summary>Packs the two packages (no build: the bench's project references build them), writes the project and
-    /// the script, restores both and runs each once untimed (Cake installs the addin on its first run).</summary>
-    public static async Task<FrontEnds> CreateAsync(Bench bench)
+    /// <summary>Packs the two packages (no build: the bench's project references build them), as packed or, with
+    /// <paramref name="il"/>, without ReadyToRun; writes the project and the script, restores both and runs each once
+    /// untimed (Cake installs the addin on its first run).</summary>
+    public static async Task<FrontEnds> CreateAsync(Bench bench, bool il = false)
     {
-        var feed = await PackedFeed.GetAsync("tasks/Rmote.MSBuild", "src/Rmote.Cake");
-        var dir = bench.Combine("frontend");
+        var packed = await PackedFeed.GetAsync(Packages);
+        var (feed, version) = (packed.Folder, packed.Version);
+        if (il)
+        {
+            (feed, version) = (bench.Combine("feed-il"), packed.Version + "-il");
+            foreach (var project in Packages)
+                await Repo.DotNetAsync(Repo.Root, TimeSpan.FromMinutes(3), "pack", project, "--no-build", "--no-restore", "-c", Repo.Configuration,
+                    "-o", feed, "-p:PackageVersion=" + version, "-p:RmoteReadyToRun=false", "-nologo");
+        }
+        var dir = bench.Combine(il ? "frontend-il" : "frontend");
         Directory.CreateDirectory(Path.Combine(dir, ".config"));
         File.Copy(Path.Combine(Repo.Root, ".config", "dotnet-tools.json"), Path.Combine(dir, ".config", "dotnet-tools.json"));
-        File.WriteAllText(Path.Combine(dir, "nuget.config"), feed.NuGetConfig(clear: true));
-        File.WriteAllText(Path.Combine(dir, "bench.csproj"), Project(bench, feed, dir));
-        File.WriteAllText(Path.Combine(dir, "build.cake"), Script(bench, feed));
+        File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration><packageSources><clear /><add key="bench" value="{feed}" /></packageSources></configuration>
+            """);
         // As the MSBuild tests run it: none of `dotnet run`'s MSBuild settings, no node reuse, no terminal logger.
         var env = Repo.DotNetEnvironment(new Dictionary<string, string>
         {
@@ -52,7 +70,9 @@ sealed partial class FrontEnds
         });
         foreach (var k in Environment.GetEnvironmentVariables().Keys.Cast<string>())
             if (k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k is "DOTNET_HOST_PATH") env[k] = null!;
-        var fe = new FrontEnds(dir, env);
+        var fe = new FrontEnds(dir, env, il ? "-il" : "");
+        File.WriteAllText(Path.Combine(dir, "bench.csproj"), fe.Project(bench, version));
+        File.WriteAllText(Path.Combine(dir, "build.cake"), fe.Script(bench, version));
         (await fe.RunAsync(["msbuild", "bench.csproj", "-restore", "-t:BenchEmpty", "-nologo", "-v:m", "-nodeReuse:false"])).EnsureSuccess();
         (await fe.RunAsync(["cake", "build.cake", "--target=Empty"])).EnsureSuccess();
         return fe;
@@ -85,7 +105,7 @@ sealed partial class FrontEnds
     [GeneratedRegex(@"rmote-jit: \S+ methods=\+(?<m>\d+) ms=\+(?<ms>[\d.]+) process-methods=(?<pm>\d+) process-ms=(?<pms>[\d.]+)")]
     private static partial Regex JitLine();
 
-    static string Project(Bench bench, PackedFeed feed, string dir) => $"""
+    string Project(Bench bench, string version) => $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
             <TargetFramework>net10.0</TargetFramework>
@@ -94,7 +114,7 @@ sealed partial class FrontEnds
             <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
           </PropertyGroup>
           <ItemGroup>
-            <PackageReference Include="Rmote.MSBuild" Version="{feed.Version}" />
+            <PackageReference Include="Rmote.MSBuild" Version="{version}" />
             {string.Join("\n    ", bench.Hosts.Select(h =>
                 $"""<RmoteHost Include="{h.Target}" Name="{h.Name}" IdentityFile="{h.IdentityFile}" KnownHostsFile="{h.KnownHostsFile}" Python="{Bench.RemotePython}" />"""))}
             <AppFiles Include="{bench.Src}/**" />
@@ -107,8 +127,8 @@ sealed partial class FrontEnds
         </Project>
         """;
 
-    static string Script(Bench bench, PackedFeed feed) => $$"""
-        #addin nuget:?package=Cake.Rmote&version={{feed.Version}}
+    string Script(Bench bench, string version) => $$"""
+        #addin nuget:?package=Cake.Rmote&version={{version}}
         var hosts = new[] { {{string.Join(", ", bench.Hosts.Select(h => $"\"{h.Target}\""))}} };
         T Conn<T>(T s) where T : RmoteSettings => s.WithIdentity("{{bench.Hosts[0].IdentityFile}}").WithKnownHostsFile("{{bench.Hosts[0].KnownHostsFile}}").WithPython("{{Bench.RemotePython}}");
         Task("Empty");
