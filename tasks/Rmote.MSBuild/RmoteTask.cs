@@ -106,6 +106,19 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <inheritdoc/>
     public sealed override bool Execute()
     {
+        var jit = JitWindow.Start();
+        try
+        {
+            return ExecuteStep();
+        }
+        finally
+        {
+            if (jit != null) Log.LogMessage(MessageImportance.High, "{0}", jit.End(TaskLabel));
+        }
+    }
+
+    bool ExecuteStep()
+    {
         List<HostSpec> specs;
         FleetOptions options;
         var whatIf = CheckMode;

@@ -55,7 +55,7 @@ sealed class Bench : IAsyncDisposable
             (await ProcessRunner.RunAsync("cp", "-a", options.SourceDir, src)).EnsureSuccess();
             bench = new Bench(options, fleet, work, src);
             var totalMb = bench.Files.Sum(f => new FileInfo(f).Length) / 1e6;
-            Console.WriteLine($"Deploy benchmark: {options.Rounds} rounds, medians; {Environment.ProcessorCount} cores; "
+            Console.WriteLine($"Deploy benchmark: {(options.Only == "frontend" ? options.FrontendRounds : options.Rounds)} rounds, medians; {Environment.ProcessorCount} cores; "
                 + $"workload {bench.Files.Length} files, {totalMb:0.0} MB ({options.SourceDir}) to {bench.Hosts.Count} sshd hosts at once");
             bench.warm = await FleetSession.ConnectAsync(bench.Hosts.Select(h => bench.Spec(h)));
             return bench;

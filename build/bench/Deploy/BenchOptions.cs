@@ -13,12 +13,16 @@ sealed class BenchOptions
     public static BenchOptions Parse(string[] args) => new(args);
 
     public int Rounds => (Value("--rounds") ?? Environment.GetEnvironmentVariable("BENCH_ROUNDS")) is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+
+    /// <summary>Rounds of the front-end part (fresh processes): --rounds, else BENCH_ROUNDS, else 8.</summary>
+    public int FrontendRounds =>
+        int.Parse(Value("--rounds") ?? Environment.GetEnvironmentVariable("BENCH_ROUNDS") ?? "8", CultureInfo.InvariantCulture);
     public int Warmup => Value("--warmup") is { } wu ? int.Parse(wu, CultureInfo.InvariantCulture) : DefaultWarmup;
     public bool WithAnsible => Flag("--ansible");
     public bool WithBig => !Flag("--no-big");
     public string SourceDir => Value("--source") ?? "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12";
 
-    /// <summary>One part of the table (cold, redeploy, big) or one diagnostic; null: the whole table.</summary>
+    /// <summary>One part of the table (cold, redeploy, big, frontend) or one diagnostic; null: the whole table.</summary>
     public string? Only => Value("--only");
 
     /// <summary>True when the table part <paramref name="name"/> runs (every part when no --only is given).</summary>

@@ -9,11 +9,27 @@ static class Peers
     /// <summary>The ssh command line for <paramref name="h"/>, as rsync's -e and a shell pipeline take it.</summary>
     public static string SshE(SshHost h) => string.Join(' ', new[] { "ssh", "-i", h.IdentityFile, "-p", h.Port.ToString(CultureInfo.InvariantCulture) }.Concat(h.SshOptions));
 
-    public static async Task<double> Rsync(Bench bench, string dest)
+    /// <summary>
+    /// ssh for <paramref name="h"/> with OpenSSH connection sharing as Rmote sets it up (ControlMaster=auto, a socket
+    /// per host, ControlPersist 60 s: see Rmote.Core's SshConnectionSharing), so rsync reuses one login as Rmote does.
+    /// </summary>
+    public static string SshESharing(Bench bench, SshHost h)
+    {
+        var folder = bench.Combine("cm");
+        Directory.CreateDirectory(folder);  // inside the bench's own temp folder
+        return SshE(h) + $" -o ControlMaster=auto -o ControlPath={folder}/{h.Port} -o ControlPersist=60";
+    }
+
+    public static Task<double> Rsync(Bench bench, string dest) => Rsync(bench, dest, SshE);
+
+    /// <summary>rsync -a to every host at once over a shared (ControlMaster) ssh connection per host.</summary>
+    public static Task<double> RsyncSharing(Bench bench, string dest) => Rsync(bench, dest, h => SshESharing(bench, h));
+
+    static async Task<double> Rsync(Bench bench, string dest, Func<SshHost, string> ssh)
     {
         await Bench.Settle();
         var sw = Stopwatch.StartNew();
-        var runs = await Task.WhenAll(bench.Hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", SshE(h), bench.Src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
+        var runs = await Task.WhenAll(bench.Hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh(h), bench.Src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
         foreach (var x in runs) x.EnsureSuccess();
         return sw.Elapsed.TotalSeconds;
     }

@@ -1,6 +1,7 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big;  delta against rsync: --only delta (BENCH_ROUNDS=n)
+//        one part of the table: --only cold | redeploy | big | frontend;  delta against rsync: --only delta (BENCH_ROUNDS=n)
+//          (frontend: fresh `dotnet msbuild` / `dotnet cake` processes; its rounds: --rounds, else BENCH_ROUNDS, else 8)
 //        diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 // The table's parts are in Report/, the diagnostics in Modes/; Bench holds what they share.
@@ -29,8 +30,15 @@ if (diagnostic is not null)
     return 0;
 }
 
-await WarmupPhase.RunAsync(bench);
 var table = new ResultTable();
+if (options.Only == "frontend")
+{
+    // Fresh processes only: the in-process warm-up would time nothing here.
+    await FrontendPhase.RunAsync(bench, table);
+    table.Print(bench.TimedJit);
+    return 0;
+}
+await WarmupPhase.RunAsync(bench);
 var cold = await ColdPhase.RunAsync(bench, table);
 await RedeployPhase.RunAsync(bench, table);
 if (options.Only == "bigcpu")
@@ -41,6 +49,7 @@ if (options.Only == "bigcpu")
 if (options.WithBig && options.Phase("big")) await BigFilePhase.RunAsync(bench, table);
 if (options.Only is null)
 {
+    await FrontendPhase.RunAsync(bench, table);
     var ansible = Ansible.Write(bench, connections: 32);
     await FanOutPhase.RunAsync(bench, table, ansible);
     if (options.WithAnsible) await AnsibleCopyPhase.RunAsync(bench, table, ansible, cold);

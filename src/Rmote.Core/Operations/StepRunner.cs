@@ -66,6 +66,20 @@ internal static class StepRunner
         Func<TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run, bool whatIf = false) where TRequest : notnull
     {
         ArgumentNullException.ThrowIfNull(host);
+        var jit = JitWindow.Start();
+        try
+        {
+            return RunStep(host, name, hosts, defaults, fleet, map, run, whatIf);
+        }
+        finally
+        {
+            if (jit != null) host.Logger.LogInformation("{Jit}", jit.End(name));
+        }
+    }
+
+    static FleetResult<TOut> RunStep<TRequest, TOut>(StepHost host, string name, IEnumerable<string>? hosts, HostSpec defaults, Func<FleetOptions> fleet,
+        Func<TRequest> map, Func<FleetOperations, TRequest, CancellationToken, Task<FleetResult<TOut>>> run, bool whatIf) where TRequest : notnull
+    {
         TRequest request;
         IReadOnlyList<HostSpec> specs;
         FleetOptions options;

@@ -23,8 +23,8 @@ static class ColdPhase
         if (cold.Count > 0)
         {
             var rsync = Rounds.Median(cold.Select(x => x.Rsync));
-            table.Row("cold deploy, 4 hosts", Rounds.Median(cold.Select(x => x.Rmote)), rsync, "rsync -a", "<= 1.0x");
-            table.Row("cold deploy, 4 hosts", Rounds.Median(cold.Select(x => x.Rmote)), Rounds.Median(cold.Select(x => x.Scp)), "scp -r", "< 1.0x");
+            table.Row("cold deploy, 4 hosts", Rounds.Median(cold.Select(x => x.Rmote)), rsync, "rsync -a", WarmupPhase.Info);
+            table.Row("cold deploy, 4 hosts", Rounds.Median(cold.Select(x => x.Rmote)), Rounds.Median(cold.Select(x => x.Scp)), "scp -r", WarmupPhase.Info);
             table.Row("cold deploy, unshared ssh", Rounds.Median(cold.Select(x => x.Unshared)), rsync, "rsync -a", "(info)");
             table.Row("cold deploy, connections open", Rounds.Median(cold.Select(x => x.Open)), rsync, "rsync -a", "(info)");
             bench.VerifySame("b-rmote");

@@ -41,7 +41,7 @@ static class RedeployPhase
     static void AddRows(ResultTable table, string what, List<double[]> rounds)
     {
         double M(int k) => Rounds.Median(rounds.Select(x => x[k]));
-        table.Row($"{what} redeploy", M(0), M(2), "rsync -a", "<= 1.0x");
+        table.Row($"{what} redeploy", M(0), M(2), "rsync -a", WarmupPhase.Info);
         table.Row($"{what}, unshared ssh", M(3), M(2), "rsync -a", "(info)");
         table.Row($"{what}, connections open", M(1), M(2), "rsync -a", "(info)");
     }

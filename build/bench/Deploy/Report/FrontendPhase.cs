@@ -1,0 +1,105 @@
+using System.Globalization;
+
+/// <summary>
+/// The table's front-end rows, the path users run: a fresh `dotnet msbuild` and a fresh `dotnet cake` per deploy, net
+/// of the same tool's empty target timed in the same rounds, against rsync -a with and without OpenSSH connection
+/// sharing (ControlMaster, as Rmote shares its own), for cold, no-change and one-changed deploys. The same deploys
+/// with the IL-only packages (no ReadyToRun) run in the same rounds as information (BENCH_FRONTEND_IL=0: not).
+/// </summary>
+static class FrontendPhase
+{
+    // One round's steps, in this order in each result array.
+    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, MsDeployIl = 6, CakeDeployIl = 7;
+
+    static readonly string[] StepNames = ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "msbuild deploy, IL", "cake deploy, IL"];
+
+    public static async Task RunAsync(Bench bench, ResultTable table)
+    {
+        var fe = await FrontEnds.CreateAsync(bench);
+        var il = Environment.GetEnvironmentVariable("BENCH_FRONTEND_IL") == "0" ? null : await FrontEnds.CreateAsync(bench, il: true);
+        var rounds = bench.Options.FrontendRounds;
+        foreach (var work in new[] { "cold", "no-change", "one-changed" })
+        {
+            // Before each deploy: cold empties that tool's destination, one-changed changes the same file again, so
+            // every tool finds the same work; the empty targets get no preparation.
+            Func<Task<double>> Deploy(string dest, Func<Task<double>> run) => () =>
+            {
+                if (work == "cold") bench.Clean(dest);
+                if (work == "one-changed") bench.ChangeOneFile();
+                return run();
+            };
+            var steps = new List<Func<Task<double>>>
+            {
+                () => fe.MsBuildAsync("BenchEmpty"),
+                Deploy(fe.MsBuildDest, () => fe.MsBuildAsync("BenchDeploy")),
+                () => fe.CakeAsync("Empty"),
+                Deploy(fe.CakeDest, () => fe.CakeAsync("Deploy")),
+                Deploy("b-rsync", () => Peers.Rsync(bench, "b-rsync")),
+                Deploy("b-rsync-cm", () => Peers.RsyncSharing(bench, "b-rsync-cm")),
+            };
+            if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
+            // Every tool up to date before the first no-change round.
+            if (work == "no-change")
+                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
+                    await steps[k]();
+            var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
+            var times = new List<double[]>();
+            var cpu = steps.Select(_ => new List<(double Local, double Host)>()).ToArray();
+            // Where the time goes: CPU of the step's reaped local processes (the dotnet process, rsync and their ssh
+            // clients) and of the hosts' ended sshd sessions; a shared connection's master and its session are still
+            // running, so their share is not counted.
+            Func<Task<double>> Cpu(int k) => async () =>
+            {
+                var (o0, h0) = (ProcStats.Own().Children, bench.AllHostsCpuMs());
+                var t = await steps[k]();
+                cpu[k].Add((ProcStats.Own().Children - o0, bench.AllHostsCpuMs() - h0));
+                return t;
+            };
+            for (var i = 0; i < rounds; i++)
+            {
+                // 6 or 8 steps, 720 or 40320 orders: a prime stride spreads the rounds over them (every step early and late).
+                var t = await Rounds.Rotated(i * 139, [.. Enumerable.Range(0, steps.Count).Select(Cpu)]);
+                times.Add(t);
+                Console.WriteLine($"  front-end {work} round {i + 1}: " + string.Join(", ", t.Select((x, k) => $"{StepNames[k]} {x:0.00}s")));
+            }
+            AddRows(table, work, times, il != null);
+            Console.WriteLine($"  front-end {work} JIT per deploy, medians: msbuild {JitText(fe.MsBuildJit.Skip(jitFrom.Item1))}; cake {JitText(fe.CakeJit.Skip(jitFrom.Item2))}");
+            if (il != null)
+                Console.WriteLine($"  front-end {work} JIT per deploy, IL packages: msbuild {JitText(il.MsBuildJit.Skip(jitFrom.Item3))}; cake {JitText(il.CakeJit.Skip(jitFrom.Item4))}");
+            Console.WriteLine($"  front-end {work} CPU ms per run, medians: " + string.Join("; ", cpu.Select((c, k) =>
+                $"{StepNames[k]} local {Rounds.Median(c.Select(x => x.Local)):0}, hosts {Rounds.Median(c.Select(x => x.Host)):0}")));
+        }
+        foreach (var f in il is null ? [fe] : new[] { fe, il })
+        {
+            await f.MsBuildAsync("BenchDeploy");  // the last round may have ended with a change only another tool has seen
+            await f.CakeAsync("Deploy");
+            bench.VerifySame(f.MsBuildDest);
+            bench.VerifySame(f.CakeDest);
+        }
+    }
+
+    static void AddRows(ResultTable table, string work, List<double[]> rounds, bool withIl)
+    {
+        double M(int k) => Rounds.Median(rounds.Select(x => x[k]));
+        // The goal's peer: rsync sharing its connection for a redeploy (as Rmote does), plain rsync for a cold one.
+        var (peer, peerName, goal) = work == "cold" ? (M(Rsync), "rsync -a", "<= 0.8x") : (M(RsyncShared), "rsync -a, ControlMaster", "<= 1.0x");
+        foreach (var (tool, deploy, empty, ilDeploy) in new[] { ("msbuild", MsDeploy, MsEmpty, MsDeployIl), ("cake", CakeDeploy, CakeEmpty, CakeDeployIl) })
+        {
+            var net = M(deploy) - M(empty);
+            table.Row($"{work}, fresh `dotnet {tool}` net of {M(empty).ToString("0.00", CultureInfo.InvariantCulture)}s start", net, peer, peerName, goal);
+            if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncShared), "rsync -a, ControlMaster", "(info)");
+            else table.Row($"{work}, fresh `dotnet {tool}` net", net, M(Rsync), "rsync -a", "(info)");
+            if (withIl) table.Row($"{work}, fresh `dotnet {tool}` net, IL-only packages", M(ilDeploy) - M(empty), peer, peerName, "(info: before)");
+        }
+        table.Row($"{work}, rsync -a with ControlMaster", M(RsyncShared), M(Rsync), "rsync -a", "(info)");
+    }
+
+    static string JitText(IEnumerable<FrontEnds.JitSample> samples)
+    {
+        var s = samples.ToList();
+        if (s.Count == 0) return "no rmote-jit lines";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Rounds.Median(s.Select(x => (double)x.Methods)):0} methods, {Rounds.Median(s.Select(x => x.Ms)):0} ms inside Rmote's steps "
+            + $"(process: {Rounds.Median(s.Select(x => (double)x.ProcessMethods)):0} methods, {Rounds.Median(s.Select(x => x.ProcessMs)):0} ms)");
+    }
+}
