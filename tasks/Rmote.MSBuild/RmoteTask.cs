@@ -4,6 +4,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Rmote.Fleet;
 using Rmote.Operations;
+using Rmote.Operations.Templates;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Rmote.MSBuild;
@@ -142,6 +143,13 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
                 ConnectRetries = s.ConnectRetries ?? ConnectRetries,
                 ConnectRetryDelay = s.ConnectRetryDelay ?? connectRetryDelay,
             });
+        }
+        catch (TemplateSyntaxException e)
+        {
+            // At the template file's line (an inline template: at the task, naming the template's line).
+            if (e.File != null) Log.LogError(null!, ErrorCodes.InvalidParameters, null, e.File, e.Line, 0, 0, 0, "{0}", e.Detail);
+            else LogCodedError(ErrorCodes.InvalidParameters, null, e.Message);
+            return false;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or IOException)
         {

@@ -1,5 +1,6 @@
 using Rmote.Deploy;
 using Rmote.Fleet;
+using Rmote.Operations.Templates;
 
 namespace Rmote.Operations;
 
@@ -111,7 +112,10 @@ public static class StepMapper
         return request;
     }
 
-    /// <summary>The template request of <paramref name="step"/>; a template file must exist.</summary>
+    /// <summary>
+    /// The template request of <paramref name="step"/>; a template file must exist, and its syntax is checked here
+    /// (<see cref="TemplateCheck"/>: a <see cref="TemplateSyntaxException"/> naming the file and line).
+    /// </summary>
     public static TemplateRequest Template(TemplateStep step, string localFolder)
     {
         ArgumentNullException.ThrowIfNull(step);
@@ -119,6 +123,8 @@ public static class StepMapper
         var text = string.IsNullOrWhiteSpace(step.Template) ? null : step.Template;
         if ((text == null) == (file == null)) throw new ArgumentException("Give Template (text) or TemplateFile, exactly one.");
         if (file != null && !File.Exists(file)) throw new ArgumentException($"TemplateFile '{step.TemplateFile}' does not exist ({file}).", nameof(step.TemplateFile));
+        // Once, here, with the line the hosts' engine would name: not once per host after connecting.
+        TemplateCheck.Validate(text ?? File.ReadAllText(file!), file);
         var variables = new Dictionary<string, object?>(step.Variables ?? new Dictionary<string, object?>(), StringComparer.Ordinal);
         var sources = step.SecretVariables ?? new Dictionary<string, string>();
         foreach (var (variable, source) in sources)
