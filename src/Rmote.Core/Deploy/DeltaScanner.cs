@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace Rmote.Deploy;
@@ -31,12 +30,10 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
 
     /// <summary>
     /// Scans the file, handing each run to <paramref name="send"/> in order (which owns the run's literal array from
-    /// then on); returns the file's SHA-256 (hex), for the host to check the result against. Throws
-    /// <see cref="EndOfStreamException"/> if the file is shorter than <c>size</c>.
+    /// then on). Throws <see cref="EndOfStreamException"/> if the file is shorter than <c>size</c>.
     /// </summary>
-    public async Task<string> ScanAsync(Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    public async Task ScanAsync(Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
             long pos = 0, literalStart = 0;
@@ -51,7 +48,7 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
                     // the window and the byte after it are not all read: keep the window, read on
                     await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
                     literalStart = pos;
-                    await ReadOnAsync(pos, sha, cancellationToken).ConfigureAwait(false);
+                    await ReadOnAsync(pos, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
                 if (!summed)
@@ -77,7 +74,6 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
             }
             await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
             await SendRunAsync(send, cancellationToken).ConfigureAwait(false);
-            return Convert.ToHexStringLower(sha.GetHashAndReset());
         }
         finally
         {
@@ -123,7 +119,7 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
     }
 
     /// <summary>Keeps the buffer's bytes from <paramref name="pos"/> on and reads the file on after them.</summary>
-    async Task ReadOnAsync(long pos, IncrementalHash sha, CancellationToken cancellationToken)
+    async Task ReadOnAsync(long pos, CancellationToken cancellationToken)
     {
         var keep = (int)(bufferEnd - pos);
         buffer.AsSpan((int)(pos - bufferStart), keep).CopyTo(buffer);
@@ -136,7 +132,6 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
             if (n == 0) throw new EndOfStreamException();
             got += n;
         }
-        sha.AppendData(buffer, keep, want);
         bufferEnd += want;
     }
 

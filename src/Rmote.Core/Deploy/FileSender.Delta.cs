@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 
 namespace Rmote.Deploy;
 
@@ -43,17 +44,22 @@ internal sealed partial class FileSender
             await protocol.CallAsync(DeployTool.OpenFile,
                 new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable, handle, current),
                 cancellationToken).ConfigureAwait(false);
-            string sha256;
+            // the whole file's SHA-256, which the host checks the result against, on another core while the scan runs
+            var sha256 = Task.Run(() => HashAsync(f, cancellationToken), cancellationToken);
             try
             {
-                sha256 = await new DeltaScanner(signature, local, f.Size, options.ChunkSize).ScanAsync(SendRunAsync, cancellationToken).ConfigureAwait(false);
+                await new DeltaScanner(signature, local, f.Size, options.ChunkSize).ScanAsync(SendRunAsync, cancellationToken).ConfigureAwait(false);
             }
             catch (EndOfStreamException e)
             {
                 throw ChangedWhileCopying(f, e);
             }
+            finally
+            {
+                await ((Task)sha256).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
             await Task.WhenAll(pending).ConfigureAwait(false);
-            await protocol.CallAsync(DeployTool.Commit, handle, sha256, cancellationToken).ConfigureAwait(false);
+            await protocol.CallAsync(DeployTool.Commit, handle, await sha256.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             committed = true;
         }
         catch (Exception e) when (e is IRemoteError && !cancellationToken.IsCancellationRequested)
@@ -91,6 +97,13 @@ internal sealed partial class FileSender
             if (pending.FirstOrDefault(t => t.IsFaulted) is { } bad) await bad.ConfigureAwait(false);
             pending.RemoveAll(t => t.IsCompletedSuccessfully);
         }
+    }
+
+    /// <summary>SHA-256 (hex) of the file's <see cref="SourceEntry.Size"/> bytes: a file that changed meanwhile fails the host's check, and is sent whole.</summary>
+    static async Task<string> HashAsync(SourceEntry f, CancellationToken cancellationToken)
+    {
+        using var file = new FileStream(OpenForSending(f), FileAccess.Read, 1 << 20);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
     }
 
     async Task WriteRunAsync(string handle, DeltaRun run, int taken, ByteBudget budget, string path, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Rmote.Deploy;
 using Rmote.TestRig;
 
@@ -39,15 +38,13 @@ public sealed class DeltaScannerTests
         File.WriteAllBytes(dir.Combine("new.bin"), now);
 
         var runs = new List<DeltaRun>();
-        string sha256;
         using (var file = File.OpenHandle(dir.Combine("new.bin")))
-            sha256 = await new DeltaScanner(signature, file, now.Length, 256 * 1024).ScanAsync((run, _) =>
+            await new DeltaScanner(signature, file, now.Length, 256 * 1024).ScanAsync((run, _) =>
             {
                 runs.Add(run with { Literal = run.Literal?[..run.LiteralLength] });
                 return ValueTask.CompletedTask;
             }, default);
 
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(now)), sha256);
         Assert.Equal(now, Rebuild(old, runs, now.Length));
         var literal = runs.Sum(r => r.LiteralLength);
         // a change costs at most the blocks it touches (a window is a block: 2 of them around an edit or an insert)
