@@ -4,6 +4,7 @@ using Rmote.Nuke;
 namespace Rmote.Nuke.Tests;
 
 /// <summary>Nuke's connection settings are <see cref="ConnectionSettings"/>: what a task is given reaches the host's connection as set.</summary>
+[Collection("ssh")] // the tasks' connection pool is the process's: see SshCollection
 public sealed class NukeConnectionSettingsTests
 {
     [Fact]
