@@ -68,6 +68,72 @@ public sealed class RetryTests(PackedFeed feed)
     }
 
     [Fact]
+    public async Task Deploy_reaches_a_host_whose_sshd_starts_after_the_first_attempt_with_RmoteConnectRetries()
+    {
+        await using var fleet = await SshFleet.StartAsync(1);
+        var h = fleet[0];
+        var dest = HostPaths.NewRemote(h, "deployretry");
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                {TestProject.HostItem(h, "ConnectionPersist=\"0\"")}
+                <None Include="wwwroot/index.html" CopyToPublishDirectory="PreserveNewest" />
+              </ItemGroup>
+            """);
+        p.Write("wwwroot/index.html", "published page");
+        await h.StopAsync();
+
+        // The Deploy target's tasks take the properties: the host comes up once the build has logged its first failed attempt.
+        using var build = p.Start("Deploy", "m", $"-p:RmoteDeployFolder={dest}", "-p:RmoteReleaseId=r1", "-p:RmoteConnectRetries=8",
+            "-p:RmoteConnectRetryDelayMilliseconds=300");
+        await build.WaitForTextAsync($"[{h.Name}] connect attempt 1 of 9 failed (ConnectionRefused); retrying in ", TimeSpan.FromMinutes(4));
+        await h.StartAsync();
+        var exit = await build.WaitAsync(TimeSpan.FromMinutes(4));
+
+        Assert.True(exit == 0, build.Output);
+        Assert.Matches($@"warning : \[{h.Name}\] connect attempt 1 of 9 failed \(ConnectionRefused\); retrying in \d+\.\d s", build.Output);
+        var local = HostPaths.Local(h, dest);
+        Assert.Equal("releases/r1", new FileInfo(Path.Combine(local, "current")).LinkTarget?.TrimEnd('/').Replace(local + "/", ""));
+        Assert.Equal("published page", File.ReadAllText(Path.Combine(local, "current", "wwwroot", "index.html")));
+        Assert.True(File.Exists(Path.Combine(local, "current", "test.proj.dll")), build.Output);
+    }
+
+    [Fact]
+    public async Task A_failing_copy_is_retried_with_a_warning_per_attempt_and_lands_once_the_fault_is_gone()
+    {
+        await using var fleet = await SshFleet.StartAsync(1);
+        var h = fleet[0];
+        var dest = HostPaths.NewRemote(h, "copyretry");
+        var local = HostPaths.Local(h, dest);
+        Directory.CreateDirectory(local);
+        // A file where the destination folder should be: every attempt fails until the test removes it.
+        File.WriteAllText(Path.Combine(local, "site"), "in the way");
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>{TestProject.HostItem(h)}</ItemGroup>
+              <Target Name="Push">
+                <RmoteCopy Hosts="@(RmoteHost)" SourceFolder="site" DestinationFolder="{dest}/site" Retries="$(Retries)" RetryDelayMilliseconds="500" />
+              </Target>
+            """);
+        p.Write("site/conf/app.json", "{\"v\": 2}");
+
+        // Without Retries: one attempt, no warning.
+        var once = await p.RunAsync("Push", "m", "-p:Retries=0");
+        var onceLog = TestProject.Log(once);
+        Assert.NotEqual(0, once.ExitCode);
+        Assert.Contains($"error RMT0004: {h.Name}: RmoteCopy failed: ", onceLog);
+        Assert.DoesNotContain("retrying", onceLog);
+
+        using var build = p.Start("Push", "n", "-p:Retries=6");
+        await build.WaitForTextAsync($"[{h.Name}] RmoteCopy attempt 1 of 7 failed (", TimeSpan.FromMinutes(3));
+        File.Delete(Path.Combine(local, "site"));
+        var exit = await build.WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(exit == 0, build.Output);
+        Assert.Matches($@"warning : \[{h.Name}\] RmoteCopy attempt 1 of 7 failed \(.+\); retrying in \d+\.\d s", build.Output);
+        Assert.Matches($@"{h.Name}: copy succeeded on attempt [2-7]", build.Output);
+        Assert.Equal("{\"v\": 2}", File.ReadAllText(Path.Combine(local, "site", "conf", "app.json")));
+    }
+
+    [Fact]
     public async Task A_changed_host_key_is_never_retried()
     {
         await using var fleet = await SshFleet.StartAsync(1);

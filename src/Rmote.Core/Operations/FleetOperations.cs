@@ -50,8 +50,8 @@ public sealed partial class FleetOperations
     /// <summary>
     /// Copies <see cref="CopyRequest.Source"/> to every host (the local side is read once): a delta copy into the
     /// destination folder, or a release deploy (stage everywhere, switch <c>current</c> everywhere or nowhere, prune).
-    /// A host whose copy fails is retried <see cref="CopyRequest.Retries"/> times while its connection is up; progress goes to
-    /// <see cref="OnCopyProgress"/>.
+    /// A host whose copy fails is retried <see cref="CopyRequest.Retries"/> times while its connection is up (as exec's
+    /// retries: <see cref="StepRetry"/>, a warning per failed attempt); progress goes to <see cref="OnCopyProgress"/>.
     /// </summary>
     public async Task<FleetResult<CopyOutcome>> CopyAsync(CopyRequest request, CancellationToken cancellationToken = default)
     {
@@ -64,21 +64,16 @@ public sealed partial class FleetOperations
         var options = OptionsFor(request.Fleet);
         var attempts = new ConcurrentDictionary<string, int>();
 
+        // Exec's retries (StepRetry: backoff with jitter, a warning per failed attempt), only while the connection is up.
         async Task<T> WithRetries<T>(Protocol p, Func<Task<T>> attempt, CancellationToken ct)
         {
-            for (var n = 1; ; n++)
+            var n = 0;
+            var (value, _) = await StepRetry.RunAsync(p, "RmoteCopy", request.Retries, request.RetryDelay, _ =>
             {
-                attempts[p.Name] = n;
-                try
-                {
-                    return await attempt().ConfigureAwait(false);
-                }
-                // A lost connection cannot be retried on (the session does not reconnect); cancellation is not a failure.
-                catch (Exception) when (n <= request.Retries && p.IsConnected && !ct.IsCancellationRequested)
-                {
-                    await Task.Delay(request.RetryDelay, ct).ConfigureAwait(false);
-                }
-            }
+                attempts[p.Name] = ++n;
+                return attempt();
+            }, ct).ConfigureAwait(false);
+            return value;
         }
 
         if (!request.UseReleases)

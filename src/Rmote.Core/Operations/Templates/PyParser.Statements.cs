@@ -59,6 +59,7 @@ internal sealed partial class PyParser
 
     void Statement()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var tok = Peek();
         var wasFutureAllowed = futureAllowed;
         futureAllowed = false;

@@ -124,6 +124,10 @@ internal sealed partial class PyParser
         {
             return (e.Line, e.Message);
         }
+        catch (InsufficientExecutionStackException)
+        {
+            return null;
+        }
         catch (PySyntaxError e)
         {
             (int Line, string Message) error = (e.Line, e.Message);
@@ -155,7 +159,7 @@ internal sealed partial class PyParser
             Expression();
             return line;
         }
-        catch (PySyntaxError)
+        catch (Exception e) when (e is PySyntaxError or InsufficientExecutionStackException)
         {
             return null;
         }
@@ -223,6 +227,8 @@ internal sealed partial class PyParser
 
     PyExpr Expression()
     {
+        // Too deep for this thread's stack (thousands of nested operators): the check gives up and the host decides.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (IsKw("lambda")) return Lambda();
         var e = Disjunction();
         if (AcceptKw("if"))
@@ -270,6 +276,7 @@ internal sealed partial class PyParser
     {
         if (IsKw("not"))
         {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             var line = Next().Line;
             Inversion();
             return new PyExpr(PyExprKind.Other, line);
@@ -311,6 +318,7 @@ internal sealed partial class PyParser
     {
         if (Peek() is { Kind: PyTokenKind.Op, Text: "+" or "-" or "~" })
         {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             var line = Next().Line;
             Factor();
             return new PyExpr(PyExprKind.Other, line);

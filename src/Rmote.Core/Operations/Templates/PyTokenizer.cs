@@ -82,6 +82,12 @@ internal sealed class PyTokenizer
                 }
                 if (col > indents.Peek())
                 {
+                    // CPython's MAXINDENT (100 levels, the first one counted).
+                    if (indents.Count >= 100)
+                    {
+                        Stop("too many levels of indentation");
+                        return;
+                    }
                     indents.Push(col);
                     Add(PyTokenKind.Indent, "", line);
                 }

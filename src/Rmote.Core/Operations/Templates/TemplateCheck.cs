@@ -32,7 +32,9 @@ public static partial class TemplateCheck
         var lines = SplitLines(source);
         var program = new List<(string Code, int Line)>();
         var depth = 0;
-        void Emit(string stmt, int lineno) => program.Add((new string(' ', 4 * depth) + stmt, lineno));
+        // Python refuses a 100th indentation level where it meets one, so deeper lines need no more (and 20000 nested
+        // blocks would otherwise make gigabytes of spaces).
+        void Emit(string stmt, int lineno) => program.Add((new string(' ', 4 * Math.Min(depth, 101)) + stmt, lineno));
         for (var n = 0; n < lines.Count; n++)
         {
             var raw = lines[n];
