@@ -102,7 +102,8 @@ internal static class PyStrings
 
     static void Field(string s, ref int i, bool raw, int line, PyParser parser, int level)
     {
-        if (level >= 2) throw new PySyntaxError(line, "f-string: expressions nested too deeply");
+        // No nesting limit, no ban on '\\' or '#' in a field: CPython 3.11 has them, 3.12 (PEP 701) lifts them, and the
+        // controller may only refuse what every host's Python refuses (a 3.11 host's own compile still reports them).
         var start = i;
         var stack = new Stack<char>();
         char quote = '\0';
@@ -110,7 +111,7 @@ internal static class PyStrings
         for (; i < s.Length; i++)
         {
             var c = s[i];
-            if (c == '\\') throw new PySyntaxError(line, "f-string expression part cannot include a backslash");
+            if (c == '\\' && quote != '\0') { i++; continue; } // an escape inside a string of the field
             if (quote != '\0')
             {
                 if (c != quote) continue;
@@ -130,7 +131,6 @@ internal static class PyStrings
                 stack.Push(c);
                 continue;
             }
-            if (c == '#') throw new PySyntaxError(line, "f-string expression part cannot include '#'");
             if (stack.Count == 0 && c is '!' or ':' or '}' or '=' or '<' or '>')
             {
                 if (i + 1 < s.Length && s[i + 1] == '=' && c is '!' or '=' or '<' or '>') { i++; continue; }
