@@ -102,7 +102,9 @@ public sealed class SshPromiseTests(SshFleetFixture rig, PackedFeed feed)
 
         using var run = p.Start("Push", "n");
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!(File.Exists(trace) && File.ReadAllText(trace).Contains($"mkdir(\"{dest}\"", StringComparison.Ordinal)))
+        // The host creates folders relative to its parent's fd (mkdirat(fd, "name")): the failed call names the last component.
+        var name = $"\"{Path.GetFileName(dest)}\"";
+        while (!(File.Exists(trace) && File.ReadAllText(trace).Contains(name, StringComparison.Ordinal)))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the first attempt never tried to create {dest}:\n{run.Output}");
             await Task.Delay(20);
