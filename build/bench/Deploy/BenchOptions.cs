@@ -37,6 +37,15 @@ sealed class BenchOptions
     /// <summary>--only cpu: one tool only (for a profiler attached to the whole machine).</summary>
     public string? Tool => Value("--tool");
 
+    /// <summary>--only scale: the largest fleet (the curve is 4, 16, 64 and this).</summary>
+    public int ScaleHosts => Value("--hosts") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 256;
+
+    /// <summary>--only scale: hosts worked on at once by every tool (rmote's default MaxParallel; ansible -f; parallel rsyncs).</summary>
+    public int ScaleParallel => Value("--parallel") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 32;
+
+    /// <summary>Where the scale part writes its plot (--plot).</summary>
+    public string PlotPath => Value("--plot") ?? Path.GetFullPath("bench-scale.png");
+
     bool Flag(string name) => args.Contains(name);
 
     string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;

@@ -1,11 +1,12 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Rmote;
+using Rmote.Deploy;
 using Rmote.Fleet;
-using Rmote.TestRig;
 
-/// <summary>The 32-connection fan-out, run in a child process so its peak memory is its own.</summary>
+/// <summary>
+/// Rmote runs that the bench times from the outside, as users run them: a fresh process (this program with
+/// --fanout-child or --copy-child) that connects to an inventory of hosts, so its time and peak memory are its own.
+/// </summary>
 static class FanOut
 {
     public sealed record Target(string Name, string Host, int Port, string User, string Identity, string KnownHosts, string Python);
@@ -21,15 +22,20 @@ static class FanOut
 
     static readonly ToolMethod<string[], int> Run = Tool.Method<string[], int>("run");
 
-    public static async Task<int> ChildAsync(string inventory, bool shared)
+    /// <summary>Writes the inventory the child modes read.</summary>
+    public static void WriteInventory(string path, IEnumerable<Target> targets) => File.WriteAllText(path, JsonSerializer.Serialize(targets.ToList()));
+
+    /// <summary>The command line that runs this program as a child: the apphost, or `dotnet Rmote.Bench.Deploy.dll`.</summary>
+    public static (string File, string[] Args) Self()
     {
-        var targets = JsonSerializer.Deserialize<List<Target>>(File.ReadAllText(inventory))!;
-        var specs = targets.Select(t => new HostSpec
-        {
-            Host = t.Host, Port = t.Port, User = t.User, Identity = t.Identity, KnownHostsFile = t.KnownHosts, Name = t.Name, Python = t.Python,
-            ConnectionPersist = shared ? null : TimeSpan.Zero,
-        });
-        await using var session = await FleetSession.ConnectAsync(specs, new FleetOptions { MaxParallel = 32 });
+        var self = Environment.ProcessPath!;
+        return (self, self.EndsWith("dotnet", StringComparison.Ordinal) ? [typeof(FanOut).Assembly.Location] : []);
+    }
+
+    /// <summary>--fanout-child INVENTORY [--unshared] [--parallel N]: `true` on every connection at once.</summary>
+    public static async Task<int> ChildAsync(string[] args)
+    {
+        await using var session = await ConnectAsync(args);
         var r = await session.RunAsync((p, ct) => p.CallAsync(Run, ["true"], ct));
         if (!r.AllSucceeded || r.Any(x => x.Value != 0))
         {
@@ -39,39 +45,37 @@ static class FanOut
         return 0;
     }
 
-    /// <summary>Runs a command; returns wall time and the peak summed RSS (KiB) of its process tree, sampled every 10 ms.</summary>
-    public static async Task<(double Seconds, long PeakKib)> MeasureAsync(string file, string[] args, IDictionary<string, string>? env)
+    /// <summary>--copy-child INVENTORY SOURCE DESTINATION [--unshared] [--parallel N]: a plain copy of a folder to every host.</summary>
+    public static async Task<int> CopyChildAsync(string[] args)
     {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        long peak = 0;
-        while (!p.HasExited)
+        await using var session = await ConnectAsync(args);
+        var copier = new Copier(CopySource.FromFolder(args[2]), new CopyOptions { DestinationFolder = args[3] });
+        var r = await copier.CopyAsync(session);
+        if (!r.AllSucceeded)
         {
-            var pids = ProcessTree.GetDescendants(p.Id).Prepend(p.Id);
-            peak = Math.Max(peak, pids.Sum(RssKib));
-            await Task.Delay(10);
+            Console.Error.WriteLine(r.ToTable());
+            return 1;
         }
-        await p.WaitForExitAsync();
-        var elapsed = sw.Elapsed.TotalSeconds;
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"{file} failed ({p.ExitCode}): {await stdout}\n{await stderr}");
-        return (elapsed, peak);
+        return 0;
     }
 
-    static long RssKib(int pid)
+    static async Task<FleetSession> ConnectAsync(string[] args)
     {
-        try
+        var shared = !args.Contains("--unshared");
+        var parallel = Array.IndexOf(args, "--parallel") is var i and >= 0 ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 32;
+        var targets = JsonSerializer.Deserialize<List<Target>>(File.ReadAllText(args[1]))!;
+        var specs = targets.Select(t => new HostSpec
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            Host = t.Host, Port = t.Port, User = t.User, Identity = t.Identity, KnownHostsFile = t.KnownHosts, Name = t.Name, Python = t.Python,
+            ConnectionPersist = shared ? null : TimeSpan.Zero,
+        });
+        var session = await FleetSession.ConnectAsync(specs, new FleetOptions { MaxParallel = parallel });
+        if (!session.Connects.AllSucceeded)
+        {
+            Console.Error.WriteLine(session.Connects.ToTable());
+            await session.DisposeAsync();
+            throw new InvalidOperationException("not every host connected");
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return 0;
+        return session;
     }
 }

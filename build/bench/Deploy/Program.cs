@@ -7,7 +7,9 @@
 // The table's parts are in Report/, the diagnostics in Modes/; Bench holds what they share.
 
 if (args.Length >= 2 && args[0] == "--fanout-child")
-    return await FanOut.ChildAsync(args[1], shared: !args.Contains("--unshared"));
+    return await FanOut.ChildAsync(args);
+if (args.Length >= 4 && args[0] == "--copy-child")
+    return await FanOut.CopyChildAsync(args);
 
 var options = BenchOptions.Parse(args);
 await using var bench = await Bench.StartAsync(options);
@@ -31,6 +33,12 @@ if (diagnostic is not null)
 }
 
 var table = new ResultTable();
+if (options.Only == "scale")
+{
+    await ScalePhase.RunAsync(bench, table);
+    table.Print(bench.TimedJit);
+    return 0;
+}
 if (options.Only == "frontend")
 {
     // Fresh processes only: the in-process warm-up would time nothing here.

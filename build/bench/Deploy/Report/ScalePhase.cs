@@ -1,0 +1,130 @@
+using System.Globalization;
+using Rmote.TestRig;
+
+/// <summary>
+/// --only scale: one controller to 4, 16, 64 and N loopback sshd hosts (--hosts, default 256), each in its own mount
+/// namespace: the 79 MB workload copied to every host (rmote in a fresh process against rsync -a per host, at most
+/// --parallel at once, both sharing ssh connections as users run them) and `true` on every host (rmote against
+/// `ansible -f` at the same parallelism). Time, and peak memory of the controller (every local process but the ssh
+/// clients: the .NET process, Ansible's forks, the local rsyncs) and of the whole tree; a PNG of both against hosts.
+/// </summary>
+static class ScalePhase
+{
+    sealed record Point(int Hosts, string Tool, string Work, double Seconds, double ControllerMiB, double TreeMiB);
+
+    public static async Task RunAsync(Bench bench, ResultTable table)
+    {
+        var max = bench.Options.ScaleHosts;
+        var parallelCap = bench.Options.ScaleParallel;
+        Console.WriteLine($"  scale: starting {max} sshd hosts");
+        await using var fleet = await SshFleet.StartAsync(max);
+        Console.WriteLine($"  scale: {max} hosts up in {fleet.StartupTime.TotalSeconds:0.0} s (mount namespaces: {fleet.UsesMountNamespaces})");
+        var (self, selfArgs) = FanOut.Self();
+        var points = new List<Point>();
+        foreach (var n in new[] { 4, 16, 64, max }.Where(n => n <= max).Distinct())
+        {
+            var hosts = fleet.Hosts.Take(n).ToList();
+            var parallel = Math.Min(n, parallelCap);
+            var inventory = bench.Combine($"scale-{n}.json");
+            FanOut.WriteInventory(inventory, hosts.Select(h => new FanOut.Target(h.Name, h.HostName, h.Port, h.User, h.IdentityFile, h.KnownHostsFile, Bench.RemotePython)));
+            var ansible = Ansible.Write(bench, hosts, $"scale-{n}.ini", parallel);
+            var rsyncList = bench.Combine($"scale-{n}.rsync");
+            File.WriteAllLines(rsyncList, hosts.Select(h => Peers.SshESharing(bench, h)));
+            var par = parallel.ToString(CultureInfo.InvariantCulture);
+
+            // Each step: its name, its kind of work, and a run that starts from the same state for every tool.
+            var steps = new (string Tool, string Work, Func<Task<Measured>> Run)[]
+            {
+                ("rmote", "copy", async () =>
+                {
+                    Clean(hosts, "s-rmote");
+                    await Bench.Settle();
+                    return await Measured.RunAsync(self, [.. selfArgs, "--copy-child", inventory, bench.Src, "/srv/s-rmote", "--parallel", par], sampleMs: 50);
+                }),
+                ("rsync", "copy", async () =>
+                {
+                    Clean(hosts, "s-rsync");
+                    await Bench.Settle();
+                    // One rsync per host, `parallel` at once; each line of the list is that host's ssh command (-e).
+                    return await Measured.RunAsync("xargs", ["-a", rsyncList, "-d", "\n", "-P", par, "-I{}",
+                        "rsync", "-a", "-e", "{}", bench.Src + "/", "root@127.0.0.1:/srv/s-rsync/"], sampleMs: 50);
+                }),
+                ("rmote", "fan-out", () => Measured.RunAsync(self, [.. selfArgs, "--fanout-child", inventory, "--parallel", par], sampleMs: 50)),
+                ("ansible", "fan-out", () => Measured.RunAsync("ansible", ["all", "-i", ansible.Inventory, "-m", "command", "-a", "true", "-f", par, "-o"], ansible.Env, sampleMs: 50)),
+            };
+            var runs = steps.Select(_ => new List<Measured>()).ToArray();
+            for (var round = 0; round < bench.Options.Rounds; round++)
+            {
+                await Rounds.Rotated(round * 7, [.. steps.Select((s, k) => (Func<Task<double>>)(async () =>
+                {
+                    var m = await s.Run();
+                    runs[k].Add(m);
+                    return m.Seconds;
+                }))]);
+                Console.WriteLine($"  scale {n} hosts, -P {parallel}, round {round + 1}: " + string.Join(", ", steps.Select((s, k) =>
+                    $"{s.Tool} {s.Work} {runs[k][^1].Seconds:0.00}s {runs[k][^1].ControllerPeakKib / 1024} MiB (tree {runs[k][^1].TreePeakKib / 1024})")));
+            }
+            VerifyCopies(bench, hosts, "s-rmote");
+            for (var k = 0; k < steps.Length; k++)
+                points.Add(new Point(n, steps[k].Tool, steps[k].Work, Rounds.Median(runs[k].Select(m => m.Seconds)),
+                    Rounds.Median(runs[k].Select(m => m.ControllerPeakKib / 1024.0)), Rounds.Median(runs[k].Select(m => m.TreePeakKib / 1024.0))));
+            Clean(hosts, "s-rmote");
+            Clean(hosts, "s-rsync");
+        }
+        AddRows(table, points, max, parallelCap);
+        var png = bench.Options.PlotPath;
+        ScalePlot.Write(png, points.Select(p => (p.Hosts, $"{p.Tool} {p.Work}", p.Seconds, p.ControllerMiB)).ToList(),
+            $"{bench.Files.Length} files, {bench.Files.Sum(f => new FileInfo(f).Length) / 1e6:0} MB copy and `true` fan-out, at most {parallelCap} hosts at once");
+        Console.WriteLine($"  scale: plot written to {png}");
+    }
+
+    static void AddRows(ResultTable table, List<Point> points, int max, int parallelCap)
+    {
+        Point P(int n, string tool, string work) => points.Single(p => p.Hosts == n && p.Tool == tool && p.Work == work);
+        foreach (var n in points.Select(p => p.Hosts).Distinct())
+        {
+            var peer = $"-P {Math.Min(n, parallelCap)}";
+            table.Row($"scale {n} hosts: copy (s)", P(n, "rmote", "copy").Seconds, P(n, "rsync", "copy").Seconds, "rsync -a " + peer, "(curve)");
+            table.Row($"scale {n} hosts: fan-out `true` (s)", P(n, "rmote", "fan-out").Seconds, P(n, "ansible", "fan-out").Seconds, "ansible -f " + peer[3..], "(curve)");
+        }
+        var small = points.Min(p => p.Hosts);
+        foreach (var work in new[] { "copy", "fan-out" })
+        {
+            var peerTool = work == "copy" ? "rsync" : "ansible";
+            var (a, b) = (P(small, "rmote", work), P(max, "rmote", work));
+            var (pa, pb) = (P(small, peerTool, work), P(max, peerTool, work));
+            // Memory a host adds: the controller's peak growth from the smallest to the largest fleet, per added host.
+            double PerHost(Point x, Point y) => (y.ControllerMiB - x.ControllerMiB) / (y.Hosts - x.Hosts);
+            table.Add([$"scale {work}: controller MiB per added host, {small}->{max}", Mib(PerHost(a, b)), peerTool, Mib(PerHost(pa, pb)),
+                (PerHost(a, b) / PerHost(pa, pb)).ToString("0.00x", CultureInfo.InvariantCulture), "rmote < 2 MiB"]);
+            table.Add([$"scale {work}: controller peak MiB at {max} hosts (tree incl. ssh)", $"{Mib(b.ControllerMiB)} ({Mib(b.TreeMiB)})", peerTool,
+                $"{Mib(pb.ControllerMiB)} ({Mib(pb.TreeMiB)})", (b.ControllerMiB / pb.ControllerMiB).ToString("0.00x", CultureInfo.InvariantCulture), "(report)"]);
+            // Linear: time grows no faster than hosts / parallelism from the middle of the curve to its end.
+            var mid = points.Where(p => p.Hosts >= Math.Min(parallelCap, max) && p.Hosts < max).Select(p => p.Hosts).DefaultIfEmpty(small).Min();
+            var (m, e) = (P(mid, "rmote", work), P(max, "rmote", work));
+            var expected = (double)max / Math.Min(max, parallelCap) / ((double)mid / Math.Min(mid, parallelCap));
+            table.Add([$"scale {work}: time growth {mid}->{max} hosts", (e.Seconds / m.Seconds).ToString("0.00x", CultureInfo.InvariantCulture), "hosts/parallelism",
+                expected.ToString("0.00x", CultureInfo.InvariantCulture), (e.Seconds / m.Seconds / expected).ToString("0.00x", CultureInfo.InvariantCulture), "<= 1.00x (linear)"]);
+        }
+    }
+
+    static string Mib(double v) => v.ToString(v < 10 ? "0.00" : "0", CultureInfo.InvariantCulture);
+
+    static void Clean(IEnumerable<SshHost> hosts, string name)
+    {
+        foreach (var h in hosts) Bench.Rm(Path.Combine(h.SrvRoot, name));
+    }
+
+    // Every host's copy byte-identical to the workload: sizes everywhere, contents on the first and last host.
+    static void VerifyCopies(Bench bench, List<SshHost> hosts, string dest)
+    {
+        foreach (var (h, i) in hosts.Select((h, i) => (h, i)))
+            foreach (var f in bench.Files)
+            {
+                var remote = Path.Combine(h.SrvRoot, dest, Path.GetRelativePath(bench.Src, f));
+                var same = new FileInfo(remote).Length == new FileInfo(f).Length
+                    && (i != 0 && i != hosts.Count - 1 || File.ReadAllBytes(remote).AsSpan().SequenceEqual(File.ReadAllBytes(f)));
+                if (!same) throw new InvalidOperationException($"{h.Name}: {Path.GetRelativePath(bench.Src, f)} differs after the copy");
+            }
+    }
+}
