@@ -24,7 +24,7 @@ sealed class Bench : IAsyncDisposable
         this.work = work;
         Src = src;
         Files = Directory.GetFiles(src, "*", SearchOption.AllDirectories);
-        Copier = new Copier(CopySource.FromFolder(src), CopyOptionsFromEnvironment());
+        Copier = new Copier(CopySource.FromFolder(src), CopyOptionsFromEnvironment("/srv/b-rmote"));
         changeTarget = Files.OrderBy(f => f, StringComparer.Ordinal).First(f => new FileInfo(f).Length is > 200_000 and < 2_000_000);
     }
 
@@ -156,9 +156,10 @@ sealed class Bench : IAsyncDisposable
         await fleet.DisposeAsync();
     }
 
-    static CopyOptions CopyOptionsFromEnvironment()
+    /// <summary>Copy options to <paramref name="destination"/> with the A/B knobs of the environment (BENCH_DURABLE, BENCH_INFLIGHT, ...).</summary>
+    public static CopyOptions CopyOptionsFromEnvironment(string destination)
     {
-        var copyOptions = new CopyOptions { DestinationFolder = "/srv/b-rmote" };
+        var copyOptions = new CopyOptions { DestinationFolder = destination };
         if (Environment.GetEnvironmentVariable("BENCH_DURABLE") == "0") copyOptions = copyOptions with { Durable = false };
         if (Environment.GetEnvironmentVariable("BENCH_COMPRESS") == "1") copyOptions = copyOptions with { Compress = true };
         if (Environment.GetEnvironmentVariable("BENCH_INFLIGHT") is { } inflight) copyOptions = copyOptions with { MaxFilesInFlight = int.Parse(inflight, CultureInfo.InvariantCulture) };

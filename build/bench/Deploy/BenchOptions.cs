@@ -43,6 +43,9 @@ sealed class BenchOptions
     /// <summary>--only scale: hosts worked on at once by every tool (rmote's default MaxParallel; ansible -f; parallel rsyncs).</summary>
     public int ScaleParallel => Value("--parallel") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 32;
 
+    /// <summary>Where the goal parts save their rows and `--only report` reads them (--results).</summary>
+    public string ResultsFolder => Path.GetFullPath(Value("--results") ?? "bench-results");
+
     /// <summary>Where the scale part writes its plot (--plot).</summary>
     public string PlotPath => Value("--plot") ?? Path.GetFullPath("bench-scale.png");
 

@@ -49,8 +49,18 @@ static class FanOut
     public static async Task<int> CopyChildAsync(string[] args)
     {
         await using var session = await ConnectAsync(args);
-        var copier = new Copier(CopySource.FromFolder(args[2]), new CopyOptions { DestinationFolder = args[3] });
+        var copier = new Copier(CopySource.FromFolder(args[2]), Bench.CopyOptionsFromEnvironment(args[3]));
         var r = await copier.CopyAsync(session);
+        // Where the controller's memory went (BENCH_GCINFO=FILE appends a line): the managed heap against the peak RSS.
+        if (Environment.GetEnvironmentVariable("BENCH_GCINFO") is { } info)
+        {
+            var gc = GC.GetGCMemoryInfo(GCKind.Any);
+            File.AppendAllText(info, $"{session.Hosts.Count} hosts: allocated {GC.GetTotalAllocatedBytes() >> 20} MiB, gen2 GCs {GC.CollectionCount(2)}, " +
+                $"heap now {gc.HeapSizeBytes >> 20} MiB, live after a full GC {GC.GetTotalMemory(forceFullCollection: true) >> 20} MiB, "
+                + $"peak RSS {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM", StringComparison.Ordinal))}\n");
+        }
+        // A pause with every connection still open, for a heap snapshot (dotnet-gcdump collect -p PID).
+        if (Environment.GetEnvironmentVariable("BENCH_HOLD_SECONDS") is { } hold) await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, System.Globalization.CultureInfo.InvariantCulture)));
         if (!r.AllSucceeded)
         {
             Console.Error.WriteLine(r.ToTable());

@@ -1,7 +1,11 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big | frontend;  delta against rsync: --only delta (BENCH_ROUNDS=n)
+//        one part of the table: --only cold | redeploy | big | frontend | scale;  delta against rsync: --only delta (BENCH_ROUNDS=n)
 //          (frontend: fresh `dotnet msbuild` / `dotnet cake` processes; its rounds: --rounds, else BENCH_ROUNDS, else 8)
+//          (scale: 4/16/64/N hosts, --hosts N (256), --parallel P (32), --plot FILE.png)
+//        the goal parts (frontend, scale) save their rows in --results DIR (./bench-results); --only report prints them as one table
+//        child modes (timed from the outside): --fanout-child INVENTORY, --copy-child INVENTORY SRC DEST [--parallel N] [--unshared]
+//          (BENCH_GCINFO=FILE: the copy child appends its heap figures; BENCH_HOLD_SECONDS=n: it waits with connections open, for dotnet-gcdump)
 //        diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
 //        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 // The table's parts are in Report/, the diagnostics in Modes/; Bench holds what they share.
@@ -12,6 +16,11 @@ if (args.Length >= 4 && args[0] == "--copy-child")
     return await FanOut.CopyChildAsync(args);
 
 var options = BenchOptions.Parse(args);
+if (options.Only == "report")
+{
+    ResultTable.PrintSaved(options.ResultsFolder);
+    return 0;
+}
 await using var bench = await Bench.StartAsync(options);
 
 Func<Bench, Task>? diagnostic = options.Only switch
@@ -33,17 +42,19 @@ if (diagnostic is not null)
 }
 
 var table = new ResultTable();
-if (options.Only == "scale")
+// The parts that carry issue 21's goals print their rows and save them for `--only report` (one table of all parts).
+Func<Bench, ResultTable, Task>? part = options.Only switch
 {
-    await ScalePhase.RunAsync(bench, table);
-    table.Print(bench.TimedJit);
-    return 0;
-}
-if (options.Only == "frontend")
+    "scale" => ScalePhase.RunAsync,
+    "frontend" => FrontendPhase.RunAsync,  // fresh processes only: the in-process warm-up would time nothing here
+    _ => null,
+};
+if (part is not null)
 {
-    // Fresh processes only: the in-process warm-up would time nothing here.
-    await FrontendPhase.RunAsync(bench, table);
+    await part(bench, table);
     table.Print(bench.TimedJit);
+    table.Save(options.ResultsFolder, options.Only!);
+    Console.WriteLine($"(rows saved to {Path.Combine(options.ResultsFolder, options.Only + ".json")}; --only report prints every saved part as one table)");
     return 0;
 }
 await WarmupPhase.RunAsync(bench);

@@ -99,11 +99,12 @@ static class ScalePhase
                 (PerHost(a, b) / PerHost(pa, pb)).ToString("0.00x", CultureInfo.InvariantCulture), "rmote < 2 MiB"]);
             table.Add([$"scale {work}: controller peak MiB at {max} hosts (tree incl. ssh)", $"{Mib(b.ControllerMiB)} ({Mib(b.TreeMiB)})", peerTool,
                 $"{Mib(pb.ControllerMiB)} ({Mib(pb.TreeMiB)})", (b.ControllerMiB / pb.ControllerMiB).ToString("0.00x", CultureInfo.InvariantCulture), "(report)"]);
-            // Linear: time grows no faster than hosts / parallelism from the middle of the curve to its end.
-            var mid = points.Where(p => p.Hosts >= Math.Min(parallelCap, max) && p.Hosts < max).Select(p => p.Hosts).DefaultIfEmpty(small).Min();
+            // Linear: time per host does not grow from the curve's last point but one to its end (with hosts beyond the
+            // parallelism, hosts / parallelism grows as hosts do; below it, 2 cores keep copies from running faster anyway).
+            var mid = points.Select(p => p.Hosts).Where(h => h < max).DefaultIfEmpty(small).Max();
             var (m, e) = (P(mid, "rmote", work), P(max, "rmote", work));
-            var expected = (double)max / Math.Min(max, parallelCap) / ((double)mid / Math.Min(mid, parallelCap));
-            table.Add([$"scale {work}: time growth {mid}->{max} hosts", (e.Seconds / m.Seconds).ToString("0.00x", CultureInfo.InvariantCulture), "hosts/parallelism",
+            var expected = (double)max / mid;
+            table.Add([$"scale {work}: time growth {mid}->{max} hosts", (e.Seconds / m.Seconds).ToString("0.00x", CultureInfo.InvariantCulture), "hosts ratio",
                 expected.ToString("0.00x", CultureInfo.InvariantCulture), (e.Seconds / m.Seconds / expected).ToString("0.00x", CultureInfo.InvariantCulture), "<= 1.00x (linear)"]);
         }
     }
