@@ -172,6 +172,12 @@ public sealed class RmoteCopy : RmoteTask
     }
 
     /// <inheritdoc/>
+    private protected override void BeforeConnect(CancellationToken cancellationToken)
+    {
+        if (request != null) _ = SourcePrefetch.Start(request, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     protected override async Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken)
     {
         ops = new FleetOperations(ops.Session) { WhatIf = ops.WhatIf, OnCopyProgress = p => PostMessage(MessageImportance.High, p.Host, $"{TaskLabel}: {p.Summary}") };

@@ -101,6 +101,9 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// </summary>
     protected abstract object Validate();
 
+    /// <summary>Local work to start while the hosts connect (a copy reads its source); runs just before the connect.</summary>
+    private protected virtual void BeforeConnect(CancellationToken cancellationToken) { }
+
     /// <summary>The task's work: run one step of <paramref name="ops"/> and report it; returns false when the task failed.</summary>
     protected abstract Task<bool> RunAsync(FleetOperations ops, CancellationToken cancellationToken);
 
@@ -166,6 +169,7 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
         {
             try
             {
+                BeforeConnect(cancel.Token);
                 var session = pool != null
                     ? await FleetSession.ConnectAsync(specs, options, pool.ConnectAsync, cancel.Token).ConfigureAwait(false)
                     : await FleetSession.ConnectAsync(specs, options with { Logger = logs }, cancel.Token).ConfigureAwait(false);

@@ -103,7 +103,23 @@ sealed partial class FrontEnds
         return t;
     }
 
-    Task<ProcessResult> RunAsync(string[] args) => ProcessRunner.RunAsync("dotnet", args, dir, env, TimeSpan.FromMinutes(5));
+    Task<ProcessResult> RunAsync(string[] args) => ProcessRunner.RunAsync("dotnet", args, dir, JitListing(args) ?? env, TimeSpan.FromMinutes(5));
+
+    int listed;
+
+    // BENCH_JIT_LIST=<folder>: each run writes the runtime's list of the methods it JIT-compiled (DOTNET_JitDisasmSummary,
+    // which release runtimes have) to <folder>/<n>-<target>.txt: which code ReadyToRun did not cover, and at which tier.
+    Dictionary<string, string>? JitListing(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_JIT_LIST") is not { Length: > 0 } folder) return null;
+        Directory.CreateDirectory(folder);
+        var target = args.Last().Split(':', '=').Last();
+        return new Dictionary<string, string>(env)
+        {
+            ["DOTNET_JitDisasmSummary"] = "1",
+            ["DOTNET_JitStdOutFile"] = Path.Combine(folder, $"{Interlocked.Increment(ref listed):000}-{args[0]}-{target}{(dir.EndsWith("-il", StringComparison.Ordinal) ? "-il" : "")}.txt"),
+        };
+    }
 
     [GeneratedRegex(@"rmote-jit: \S+ methods=\+(?<m>\d+) ms=\+(?<ms>[\d.]+) process-methods=(?<pm>\d+) process-ms=(?<pms>[\d.]+)")]
     private static partial Regex JitLine();

@@ -39,7 +39,13 @@ public sealed class Copier
     public async Task PrepareAsync(CancellationToken cancellationToken = default) =>
         await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
 
-    internal async Task<SourceManifest> ReadSourceAsync(CancellationToken cancellationToken)
+    internal async Task<SourceManifest> ReadSourceAsync(CancellationToken cancellationToken) =>
+        SourcePrefetch.Take(Source, Options) is { } started
+            ? await started.WaitAsync(cancellationToken).ConfigureAwait(false)
+            : await ReadFreshAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Reads the local side now (no read started earlier is used).</summary>
+    internal async Task<SourceManifest> ReadFreshAsync(CancellationToken cancellationToken)
     {
         var m = await Task.Run(() => SourceManifest.Build(Source, Options), cancellationToken).ConfigureAwait(false);
         if (Options.Compare == CompareMode.Checksum || Options.VerifyChecksum)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Rmote.Deploy;
 using Rmote.Fleet;
 
 namespace Rmote.Operations;
@@ -98,8 +99,10 @@ internal static class StepRunner
         try
         {
             // Progress lines carry the step's name, as its table does.
+            // A copy's source is read while the hosts connect (SourcePrefetch).
+            Action<CancellationToken>? beforeConnect = request is CopyRequest copy ? ct => _ = SourcePrefetch.Start(copy, ct) : null;
             result = RunBlocking(specs, options, p => host.Logger.LogInformation("{Step}: [{Host}] {Progress}", name, p.Host, p.Summary), (ops, ct) => run(ops, request, ct),
-                whatIf);
+                whatIf, beforeConnect);
         }
         catch (FleetCancelledException e)
         {
@@ -119,7 +122,7 @@ internal static class StepRunner
 
     /// <summary>Runs <paramref name="step"/> on <paramref name="hosts"/> and waits for it; Ctrl+C cancels it.</summary>
     static FleetResult<T> RunBlocking<T>(IReadOnlyList<HostSpec> hosts, FleetOptions options, Action<Deploy.CopyProgress> progress,
-        Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, bool whatIf = false)
+        Func<FleetOperations, CancellationToken, Task<FleetResult<T>>> step, bool whatIf = false, Action<CancellationToken>? beforeConnect = null)
     {
         using var cancel = new CancellationTokenSource();
         lock (Running) Running.Add(cancel);
@@ -129,6 +132,7 @@ internal static class StepRunner
             // waiting for continuations that need the blocked thread.
             return Task.Run(async () =>
             {
+                beforeConnect?.Invoke(cancel.Token);
                 // The session borrows pooled connections: disposing it leaves them open for the next step.
                 await using var session = await FleetSession.ConnectAsync(hosts, options,
                     (spec, ct) => Pool.GetAsync(spec, options.Logger, ct), cancel.Token).ConfigureAwait(false);

@@ -28,7 +28,9 @@ internal static class WireJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             MaxDepth = MaxValueDepth,
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+            // The deploy path's types from compile-time metadata (no reflection or emitted accessors to JIT in a fresh
+            // build process), anything else by reflection; the options above apply to both alike.
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(WireContext.Default, new DefaultJsonTypeInfoResolver()),
         };
         options.Converters.Add(new WireStringConverter());
         options.Converters.Add(new NonFiniteDoubleConverter());
