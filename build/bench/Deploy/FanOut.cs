@@ -42,6 +42,13 @@ static class FanOut
     /// <summary>Runs a command; returns wall time and the peak summed RSS (KiB) of its process tree, sampled every 10 ms.</summary>
     public static async Task<(double Seconds, long PeakKib)> MeasureAsync(string file, string[] args, IDictionary<string, string>? env)
     {
+        var (seconds, peak, _) = await MeasureWithOutputAsync(file, args, env);
+        return (seconds, peak);
+    }
+
+    /// <summary>As <see cref="MeasureAsync"/>, with the command's standard output.</summary>
+    public static async Task<(double Seconds, long PeakKib, string Stdout)> MeasureWithOutputAsync(string file, string[] args, IDictionary<string, string>? env)
+    {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
         var sw = Stopwatch.StartNew();
@@ -59,7 +66,7 @@ static class FanOut
         var elapsed = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{file} failed ({p.ExitCode}): {await stdout}\n{await stderr}");
-        return (elapsed, peak);
+        return (elapsed, peak, await stdout);
     }
 
     static long RssKib(int pid)
