@@ -13,12 +13,9 @@ public sealed class DurableTests(SshFleetFixture rig)
     [Fact]
     public async Task Durable_copies_fsync_each_file_and_its_folder_and_Durable_false_syncs_nothing()
     {
-        RequiresTools.Ensure("strace");
         var h = rig.Hosts[0];
         using var tmp = new TempDir("rmote-durable-");
-        var trace = tmp.Combine("sync.trace");
-        var python = tmp.WriteFile("python3-traced", $"#!/bin/sh\nexec strace -f -qq -y -e signal=none -e trace=fsync,fdatasync -o '{trace}' /usr/bin/python3 \"$@\"\n");
-        File.SetUnixFileMode(python, (UnixFileMode)0b111_101_101);
+        var (python, trace) = TracedPython(tmp, "fsync,fdatasync");
         using var src = new TempDir("rmote-src-");
         foreach (var name in new[] { "a.txt", "b.txt", "sub/c.txt" }) Rig.Write(src, name, "content of " + name);
         var durable = Rig.Dest(h, "durable");
@@ -49,13 +46,9 @@ public sealed class DurableTests(SshFleetFixture rig)
     [Fact]
     public async Task A_durable_batch_of_small_files_on_a_block_device_is_synced_by_two_syncfs_calls_not_an_fsync_each()
     {
-        RequiresTools.Ensure("strace");
         var h = rig.Hosts[0];
         using var tmp = new TempDir("rmote-durable-");
-        var trace = tmp.Combine("sync.trace");
-        var python = tmp.WriteFile("python3-traced",
-            $"#!/bin/sh\nexec strace -f -qq -y -e signal=none -e trace=fsync,fdatasync,syncfs,rename,renameat,renameat2 -o '{trace}' /usr/bin/python3 \"$@\"\n");
-        File.SetUnixFileMode(python, (UnixFileMode)0b111_101_101);
+        var (python, trace) = TracedPython(tmp, "fsync,fdatasync,syncfs,rename,renameat,renameat2");
         using var src = new TempDir("rmote-src-");
         var names = Enumerable.Range(0, 6).Select(i => $"d{i % 2}/f{i}.js").ToArray();
         foreach (var name in names) Rig.Write(src, name, "content of " + name);
@@ -83,5 +76,15 @@ public sealed class DurableTests(SshFleetFixture rig)
         var syncs = Where(l => l.Contains("syncfs(", StringComparison.Ordinal));
         Assert.Equal(names.Length, renames.Length);
         Assert.True(syncs[0] < renames[0] && syncs[1] > renames[^1], string.Join('\n', lines));
+    }
+
+    /// <summary>A python3 for the host that runs under strace, recording <paramref name="calls"/> with their fds' paths.</summary>
+    static (string Python, string Trace) TracedPython(TempDir tmp, string calls)
+    {
+        RequiresTools.Ensure("strace");
+        var trace = tmp.Combine("sync.trace");
+        var python = tmp.WriteFile("python3-traced", $"#!/bin/sh\nexec strace -f -qq -y -e signal=none -e trace={calls} -o '{trace}' /usr/bin/python3 \"$@\"\n");
+        File.SetUnixFileMode(python, (UnixFileMode)0b111_101_101);
+        return (python, trace);
     }
 }
