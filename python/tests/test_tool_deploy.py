@@ -197,6 +197,46 @@ class WriteTests(Base):
             self.assertEqual(os.stat(os.path.join(self.root, path)).st_mtime_ns, 10**18 + len(b))
         self.assertEqual(self.temps(), [])
 
+    def test_put_many_batch_sync(self):
+        # a durable batch of several files on a block-device filesystem: one syncfs before the renames, one after,
+        # no fsync per file; a syncfs failure (a writeback error) leaves nothing renamed and no temp file
+        files = [{"path": "s/f%d" % i, "offset": i, "size": 1} for i in range(6)]
+        calls, fsyncs = [], []
+        real_syncfs, real_fsync, real_ok = MOD._syncfs, MOD.os.fsync, MOD._batch_sync_ok
+        MOD._batch_sync_ok = lambda fd, count: count >= MOD._SYNCFS_MIN_FILES
+        MOD._syncfs = lambda fd: calls.append(sorted(n for n in os.listdir(os.path.join(self.root, "s")) if not n.startswith(".")))
+        MOD.os.fsync = lambda fd: fsyncs.append(fd)
+        try:
+            D.put_many(self.root, files, b"abcdef")
+            self.assertEqual(calls, [[], ["f%d" % i for i in range(6)]])  # nothing in place at the first one
+            self.assertEqual(fsyncs, [])
+
+            def fail(fd):
+                raise OSError(5, "syncfs: Input/output error")
+            MOD._syncfs = fail
+            with self.assertRaises(OSError):
+                D.put_many(self.root, [{"path": "t/g%d" % i, "offset": 0, "size": 1} for i in range(6)], b"x")
+            self.assertEqual(os.listdir(os.path.join(self.root, "t")), [])
+        finally:
+            MOD._syncfs, MOD.os.fsync, MOD._batch_sync_ok = real_syncfs, real_fsync, real_ok
+        self.assertEqual([self.read("s/f%d" % i) for i in range(6)], [bytes([c]) for c in b"abcdef"])
+        self.assertEqual(self.temps(), [])
+
+    def test_batch_sync_only_for_batches_on_block_devices(self):
+        fd = os.open(os.path.dirname(self.root), os.O_RDONLY)
+        try:
+            self.assertFalse(MOD._batch_sync_ok(fd, MOD._SYNCFS_MIN_FILES - 1))
+            block = os.major(os.fstat(fd).st_dev) != 0 and MOD._syncfs_fn() is not None
+            self.assertEqual(MOD._batch_sync_ok(fd, MOD._SYNCFS_MIN_FILES), block)
+        finally:
+            os.close(fd)
+        if os.path.isdir("/proc/self") and os.major(os.stat("/proc/self").st_dev) == 0:
+            fd = os.open("/proc", os.O_RDONLY)  # no block device: the fsyncs stay
+            try:
+                self.assertFalse(MOD._batch_sync_ok(fd, 100))
+            finally:
+                os.close(fd)
+
     def test_compressed_pieces(self):
         import zlib
         a, b = b"a" * 5000, b"raw"

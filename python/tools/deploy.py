@@ -205,6 +205,45 @@ def _rewrite_meta(dfd, name, st, mode, uid, gid, mtime_ns, durable):
         os.close(src)
 
 
+# --------------------------------------------------------------------------------- batch durability
+
+_SYNCFS = []  # [the libc syncfs function, or None where there is none], resolved on first use
+_SYNCFS_MIN_FILES = 4  # a batch with fewer files fsyncs each: one syncfs also flushes other writers' dirty data
+
+
+def _syncfs_fn():
+    if not _SYNCFS:
+        fn = None
+        try:
+            import ctypes  # imported here: only a durable batch of small files pays for it
+            fn = ctypes.CDLL(None, use_errno=True).syncfs
+            fn.argtypes = [ctypes.c_int]
+            fn.restype = ctypes.c_int
+        except (ImportError, AttributeError, OSError):
+            fn = None
+        _SYNCFS.append(fn)
+    return _SYNCFS[0]
+
+
+def _batch_sync_ok(fd, count):
+    """True when a batch of ``count`` files in the folder ``fd`` is made durable by syncfs(2) calls (one before
+    its renames, one after) rather than an fsync per file and folder: an fsync of a small file costs a journal
+    commit each (measured on ext4: ~1.3 ms of wall and ~0.26 ms of CPU a file), one syncfs commits them all.
+    Only on a filesystem on a block device (a non-zero major device number: ext4, xfs...), where syncfs writes
+    out and waits for every dirty page and inode of it; a network, FUSE or overlay filesystem keeps the fsyncs."""
+    if count < _SYNCFS_MIN_FILES or _syncfs_fn() is None:
+        return False
+    return os.major(os.fstat(fd).st_dev) != 0
+
+
+def _syncfs(fd):
+    """syncfs(2) of the filesystem holding ``fd``; a failure (a writeback error since Linux 5.8) raises."""
+    import ctypes
+    if _syncfs_fn()(fd) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "syncfs: " + os.strerror(err))
+
+
 # --------------------------------------------------------------------------------- atomic write
 
 
@@ -1566,7 +1605,8 @@ class Deploy(Tool):
         ``files``: ``[{path, offset, size, mode?, mtime_ns?, sha256?, compressed?, wire_size?}]``, each file's
         bytes at ``data[offset:offset+size]`` (or zlib-compressed at ``data[offset:offset+wire_size]``). All paths are validated before anything is written. Every file is
         written to its temp name and fsynced first, then all are renamed into place, then each folder
-        is fsynced once. Returns ``{written: [paths], bytes: int}``.
+        is fsynced once (a batch of several files on a block-device filesystem: one syncfs before the renames and
+        one after, ``_batch_sync_ok``). Returns ``{written: [paths], bytes: int}``.
 
         ``checks``: the last ``checks`` bytes of ``data`` are status bytes the controller's writer filled in
         after sending files straight from its disk: any non-zero one means a source file shrank while it was
@@ -1590,6 +1630,8 @@ class Deploy(Tool):
         with _Tree(root_real) as tree:
             for f in files:
                 tree.parent(f["path"])  # symlinked parents refused before anything is written
+            # durable either way: each file fsynced before its rename, or all of them by one syncfs before the renames
+            batch_sync = durable and _batch_sync_ok(tree.fd, len(files))
             held = {}    # folder -> a dup of its fd, valid for the whole batch (the tree may close its own)
             staged = []  # [file, folder fd, name, temp name or None once renamed]
             try:
@@ -1617,11 +1659,18 @@ class Deploy(Tool):
                         os.close(fd)
                         raise
                     _finish_no_rename(fd, dfd, tmp, tree.path(f["path"]), size, _mode_or_none(f.get("mode")),
-                                      uid, gid, f.get("mtime_ns"), f.get("sha256"), durable)
+                                      uid, gid, f.get("mtime_ns"), f.get("sha256"), durable and not batch_sync)
+                if batch_sync:
+                    _syncfs(tree.fd)  # every temp file's bytes and inode on disk before any rename
+                    # the slow step (it waits for the whole filesystem's writeback): a call cancelled or a connection
+                    # cut meanwhile renames nothing, as one cut during the per-file fsyncs above does
+                    _stop_if_cancelled()
                 for item in staged:
                     _rename_into_place(item[1], item[3], item[2], tree.path(item[0]["path"]))
                     item[3] = None
-                if durable:
+                if batch_sync:
+                    _syncfs(tree.fd)  # the renames (and new folders), as the folder fsyncs below would
+                elif durable:
                     for dfd in held.values():
                         fsync_quietly(dfd)
             finally:

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Rmote;
-using Rmote.Deploy;
 using Rmote.Fleet;
 
 /// <summary>
 /// Rmote runs that the bench times from the outside, as users run them: a fresh process (this program with
-/// --fanout-child or --copy-child) that connects to an inventory of hosts, so its time and peak memory are its own.
+/// --fanout-child, or --copy-child: <see cref="CopyChild"/>) that connects to an inventory of hosts, so its time and
+/// peak memory are its own.
 /// </summary>
 static class FanOut
 {
@@ -45,31 +45,8 @@ static class FanOut
         return 0;
     }
 
-    /// <summary>--copy-child INVENTORY SOURCE DESTINATION [--unshared] [--parallel N]: a plain copy of a folder to every host.</summary>
-    public static async Task<int> CopyChildAsync(string[] args)
-    {
-        await using var session = await ConnectAsync(args);
-        var copier = new Copier(CopySource.FromFolder(args[2]), Bench.CopyOptionsFromEnvironment(args[3]));
-        var r = await copier.CopyAsync(session);
-        // Where the controller's memory went (BENCH_GCINFO=FILE appends a line): the managed heap against the peak RSS.
-        if (Environment.GetEnvironmentVariable("BENCH_GCINFO") is { } info)
-        {
-            var gc = GC.GetGCMemoryInfo(GCKind.Any);
-            File.AppendAllText(info, $"{session.Hosts.Count} hosts: allocated {GC.GetTotalAllocatedBytes() >> 20} MiB, gen2 GCs {GC.CollectionCount(2)}, " +
-                $"heap now {gc.HeapSizeBytes >> 20} MiB, live after a full GC {GC.GetTotalMemory(forceFullCollection: true) >> 20} MiB, "
-                + $"peak RSS {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM", StringComparison.Ordinal))}\n");
-        }
-        // A pause with every connection still open, for a heap snapshot (dotnet-gcdump collect -p PID).
-        if (Environment.GetEnvironmentVariable("BENCH_HOLD_SECONDS") is { } hold) await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, System.Globalization.CultureInfo.InvariantCulture)));
-        if (!r.AllSucceeded)
-        {
-            Console.Error.WriteLine(r.ToTable());
-            return 1;
-        }
-        return 0;
-    }
-
-    static async Task<FleetSession> ConnectAsync(string[] args)
+    /// <summary>A session to the inventory args[1]; --unshared turns ssh connection sharing off, --parallel N bounds the fan-out.</summary>
+    public static async Task<FleetSession> ConnectAsync(string[] args)
     {
         var shared = !args.Contains("--unshared");
         var parallel = Array.IndexOf(args, "--parallel") is var i and >= 0 ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 32;

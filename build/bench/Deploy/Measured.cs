@@ -6,7 +6,7 @@ using Rmote.TestRig;
 /// One command run from the outside: wall time and peak memory of its process tree, split into the controller (every
 /// process but the ssh clients: the .NET process, Ansible's forks, the local rsyncs) and the whole tree.
 /// </summary>
-sealed record Measured(double Seconds, long ControllerPeakKib, long TreePeakKib)
+sealed record Measured(double Seconds, long ControllerPeakKib, long TreePeakKib, string Stdout)
 {
     /// <summary>
     /// Runs <paramref name="file"/>, sampling the tree's RSS every <paramref name="sampleMs"/> ms (a few ms of CPU per
@@ -37,7 +37,7 @@ sealed record Measured(double Seconds, long ControllerPeakKib, long TreePeakKib)
         var elapsed = sw.Elapsed.TotalSeconds;
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{file} failed ({p.ExitCode}): {await stdout}\n{await stderr}");
-        return new Measured(elapsed, controller, tree);
+        return new Measured(elapsed, controller, tree, await stdout);
     }
 
     static bool IsSshClient(int pid)

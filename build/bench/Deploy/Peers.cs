@@ -20,16 +20,17 @@ static class Peers
         return SshE(h) + $" -o ControlMaster=auto -o ControlPath={folder}/{h.Port} -o ControlPersist=60";
     }
 
-    public static Task<double> Rsync(Bench bench, string dest) => Rsync(bench, dest, SshE);
+    public static Task<double> Rsync(Bench bench, string dest) => Rsync(bench, bench.Src, dest, SshE);
 
     /// <summary>rsync -a to every host at once over a shared (ControlMaster) ssh connection per host.</summary>
-    public static Task<double> RsyncSharing(Bench bench, string dest) => Rsync(bench, dest, h => SshESharing(bench, h));
+    public static Task<double> RsyncSharing(Bench bench, string dest) => Rsync(bench, bench.Src, dest, h => SshESharing(bench, h));
 
-    static async Task<double> Rsync(Bench bench, string dest, Func<SshHost, string> ssh)
+    /// <summary>rsync -a of <paramref name="src"/> to every host at once, each over the ssh command <paramref name="ssh"/> gives.</summary>
+    public static async Task<double> Rsync(Bench bench, string src, string dest, Func<SshHost, string> ssh)
     {
         await Bench.Settle();
         var sw = Stopwatch.StartNew();
-        var runs = await Task.WhenAll(bench.Hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh(h), bench.Src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
+        var runs = await Task.WhenAll(bench.Hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh(h), src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
         foreach (var x in runs) x.EnsureSuccess();
         return sw.Elapsed.TotalSeconds;
     }

@@ -1,9 +1,9 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big | frontend | scale;  delta against rsync: --only delta (BENCH_ROUNDS=n)
+//        one part of the table: --only cold | redeploy | big | frontend | many (100k files) | scale;  delta against rsync: --only delta (BENCH_ROUNDS=n)
 //          (frontend: fresh `dotnet msbuild` / `dotnet cake` processes; its rounds: --rounds, else BENCH_ROUNDS, else 8)
 //          (scale: 4/16/64/N hosts, --hosts N (256), --parallel P (32), --plot FILE.png)
-//        the goal parts (frontend, scale) save their rows in --results DIR (./bench-results); --only report prints them as one table
+//        the goal parts (frontend, many, scale) save their rows in --results DIR (./bench-results); --only report prints them as one table
 //        child modes (timed from the outside): --fanout-child INVENTORY, --copy-child INVENTORY SRC DEST [--parallel N] [--unshared]
 //          (BENCH_GCINFO=FILE: the copy child appends its heap figures; BENCH_HOLD_SECONDS=n: it waits with connections open, for dotnet-gcdump)
 //        diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
@@ -13,8 +13,9 @@
 if (args.Length >= 2 && args[0] == "--fanout-child")
     return await FanOut.ChildAsync(args);
 if (args.Length >= 4 && args[0] == "--copy-child")
-    return await FanOut.CopyChildAsync(args);
+    return await CopyChild.RunAsync(args);
 
+CpuSampler.Mark();  // before any ssh starts: the 100k-files part finds this run's ssh masters by it
 var options = BenchOptions.Parse(args);
 if (options.Only == "report")
 {
@@ -46,6 +47,7 @@ var table = new ResultTable();
 Func<Bench, ResultTable, Task>? part = options.Only switch
 {
     "scale" => ScalePhase.RunAsync,
+    "many" => ManyFilesPhase.RunAsync,  // fresh child processes, as the front-end part
     "frontend" => FrontendPhase.RunAsync,  // fresh processes only: the in-process warm-up would time nothing here
     _ => null,
 };

@@ -1,0 +1,109 @@
+using System.Globalization;
+
+/// <summary>
+/// CPU by role during one timed run, sampled from /proc every 50 ms: the controller (a child .NET process), local ssh clients
+/// (started by this process or its children, masters included), local rsync, and each host's sshd sessions by
+/// program (sshd, python, rsync). A process's CPU counts from the first sample (or its start) to its last sample.
+/// </summary>
+sealed class CpuSampler
+{
+    readonly HashSet<int> listeners;
+    readonly int self = Environment.ProcessId;
+    readonly Dictionary<(int Pid, long Start), (string Role, double First, double Last)> seen = [];
+    readonly Dictionary<(int Pid, long Start), string> cmdlines = [];
+    readonly CancellationTokenSource stop = new();
+    readonly Task loop;
+    bool first = true;
+
+    CpuSampler(Bench bench)
+    {
+        listeners = [.. bench.Hosts.Select(h => h.Pid)];
+        loop = Task.Run(LoopAsync);
+    }
+
+    static string Marker => $"RMOTE_BENCH_MARK={Environment.ProcessId}";
+
+    /// <summary>Marks this process's environment, which every ssh it starts (and theirs) inherits.</summary>
+    public static void Mark() => Environment.SetEnvironmentVariable("RMOTE_BENCH_MARK", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+
+    public static CpuSampler Start(Bench bench) => new(bench);
+
+    /// <summary>Stops sampling; returns ms of CPU per role.</summary>
+    public async Task<SortedDictionary<string, double>> StopAsync()
+    {
+        Tick();
+        await stop.CancelAsync();
+        await loop;
+        var sum = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (_, v) in seen)
+            if (v.Role.Length > 0) sum[v.Role] = sum.GetValueOrDefault(v.Role) + v.Last - v.First;
+        return sum;
+    }
+
+    /// <summary>"role 123, role 45" (ms).</summary>
+    public static string Format(IDictionary<string, double> cpu) =>
+        string.Join(", ", cpu.Where(x => x.Value >= 1).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Key} {x.Value:0}")));
+
+    async Task LoopAsync()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Tick();
+            try { await Task.Delay(50, stop.Token); } catch (OperationCanceledException) { }
+        }
+    }
+
+    void Tick()
+    {
+        lock (seen)
+        {
+            var procs = new Dictionary<int, (string Comm, int PPid, double Cpu, long Start)>();
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                try
+                {
+                    var st = File.ReadAllText(dir + "/stat");
+                    var comm = st[(st.IndexOf('(') + 1)..st.LastIndexOf(')')];
+                    var f = st[(st.LastIndexOf(')') + 2)..].Split(' ');
+                    long L(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+                    procs[pid] = (comm, (int)L(1), (L(11) + L(12)) * 10.0, L(19));
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+            foreach (var (pid, p) in procs)
+            {
+                var key = (pid, p.Start);
+                if (seen.TryGetValue(key, out var v)) { seen[key] = v with { Last = p.Cpu }; continue; }
+                var role = Role(pid, p.Comm, procs, key);
+                seen[key] = (role, first ? p.Cpu : 0, p.Cpu);
+            }
+            first = false;
+        }
+    }
+
+    string Role(int pid, string comm, Dictionary<int, (string Comm, int PPid, double Cpu, long Start)> procs, (int, long) key)
+    {
+        var underHost = false; var underSelf = false;
+        for (var a = procs[pid].PPid; a > 1 && procs.TryGetValue(a, out var up); a = up.PPid)
+        {
+            if (listeners.Contains(a)) { underHost = true; break; }
+            if (a == self) { underSelf = true; break; }
+        }
+        if (underHost) return comm.StartsWith("python", StringComparison.Ordinal) ? "host python" : comm.StartsWith("sshd", StringComparison.Ordinal) ? "host sshd" : "host " + comm;
+        if (comm == "ssh")
+        {
+            // A ControlPersist master has left its parent and renamed itself ("ssh: SOCKET [mux]"): it is known by the
+            // environment it inherited from this process (Mark).
+            if (!cmdlines.TryGetValue(key, out var env))
+            {
+                try { env = File.ReadAllText($"/proc/{pid}/environ"); } catch (IOException) { env = ""; } catch (UnauthorizedAccessException) { env = ""; }
+                cmdlines[key] = env;
+            }
+            return underSelf || env.Contains(Marker, StringComparison.Ordinal) ? "ssh" : "";
+        }
+        // The child's main thread may carry a .NET thread's name (".NET TP Worker"): any process of the runtime is the controller.
+        return !underSelf ? "" : comm is "dotnet" || comm.StartsWith(".NET", StringComparison.Ordinal) ? "controller" : "local " + comm;
+    }
+}

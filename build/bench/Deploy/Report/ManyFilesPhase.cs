@@ -1,0 +1,100 @@
+using System.Globalization;
+
+/// <summary>
+/// The table's 100k-files rows (--only many): a node_modules-like tree (<see cref="ManyFiles"/>) to 4 hosts at once,
+/// cold and no-change, rmote as users run it (a fresh `--copy-child` process: connect, copy, exit) against rsync -a
+/// with and without ssh connection sharing; rmote's controller peak RSS; the CPU of every role per run.
+/// </summary>
+static class ManyFilesPhase
+{
+    const string RmoteDest = "m-rmote", RsyncDest = "m-rsync", SharedDest = "m-rsync-cm";
+
+    sealed record Run(double Seconds, double ControllerKib, double TreeKib, IDictionary<string, double> Cpu);
+
+    public static async Task RunAsync(Bench bench, ResultTable table)
+    {
+        CpuSampler.Mark();
+        var src = bench.Combine("many");
+        var total = ManyFiles.Generate(src);
+        Console.WriteLine($"  100k files: {ManyFiles.FileCount} files in {ManyFiles.FolderCount} folders, {total / 1e6:0.0} MB ({src})");
+        var inventory = bench.Combine("many.json");
+        FanOut.WriteInventory(inventory, bench.Hosts.Select(h =>
+            new FanOut.Target(h.Name, h.HostName, h.Port, h.User, h.IdentityFile, h.KnownHostsFile, Bench.RemotePython)));
+        var (self, selfArgs) = FanOut.Self();
+        string[] childArgs = [.. selfArgs, "--copy-child", inventory, src, "/srv/" + RmoteDest];
+
+        async Task<Run> Rmote()
+        {
+            await Bench.Settle();
+            var cpu = CpuSampler.Start(bench);
+            var m = await Measured.RunAsync(self, childArgs);
+            return new Run(m.Seconds, CopyChild.Field(m.Stdout, "hwm_kib"), m.TreePeakKib, await cpu.StopAsync());
+        }
+        async Task<Run> Rsync(string dest, bool sharing)
+        {
+            var cpu = CpuSampler.Start(bench);
+            var t = await Peers.Rsync(bench, src, dest, h => sharing ? Peers.SshESharing(bench, h) : Peers.SshE(h));
+            return new Run(t, 0, 0, await cpu.StopAsync());
+        }
+        Func<Task<Run>>[] tools = [Rmote, () => Rsync(RsyncDest, false), () => Rsync(SharedDest, true)];
+        string[] dests = [RmoteDest, RsyncDest, SharedDest];
+        var cold = new List<Run[]>(); var same = new List<Run[]>();
+        for (var i = 0; i < bench.Options.Rounds; i++)
+        {
+            cold.Add(await Round(i, tools.Select((run, k) => (Func<Task<Run>>)(() => { bench.Clean(dests[k]); return run(); })).ToArray()));
+            Print("cold", i, cold[^1]);
+            if (i == 0) Verify(bench, src, RmoteDest);
+            same.Add(await Round(i, tools));
+            Print("no-change", i, same[^1]);
+        }
+        Rows(table, "100k files cold, 4 hosts", cold);
+        Rows(table, "100k files no-change, 4 hosts", same);
+        var all = cold.Concat(same).Select(r => r[0]).ToList();
+        table.Add(["  100k files: controller peak RSS, .NET process (MiB)", Mib(all.Max(r => r.ControllerKib)), "", "", "", "< 300 MiB"]);
+        table.Add(["  100k files: peak RSS, process tree incl. ssh (MiB)", Mib(all.Max(r => r.TreeKib)), "", "", "", "(info)"]);
+    }
+
+    static async Task<Run[]> Round(int i, Func<Task<Run>>[] steps)
+    {
+        var runs = new Run[steps.Length];
+        // Rounds.Rotated permutes steps returning times; the runs keep their CPU and memory beside the time.
+        await Rounds.Rotated(i, steps.Select((s, k) => (Func<Task<double>>)(async () => (runs[k] = await s()).Seconds)).ToArray());
+        return runs;
+    }
+
+    static void Print(string what, int i, Run[] r)
+    {
+        string[] names = ["rmote", "rsync", "rsync ControlMaster"];
+        Console.WriteLine($"  100k {what} round {i + 1}: rmote {r[0].Seconds:0.00}s (controller peak {Mib(r[0].ControllerKib)} MiB, tree {Mib(r[0].TreeKib)} MiB), "
+            + $"rsync {r[1].Seconds:0.00}s, rsync ControlMaster {r[2].Seconds:0.00}s");
+        for (var k = 0; k < r.Length; k++) Console.WriteLine($"    {names[k]} CPU (ms): {CpuSampler.Format(r[k].Cpu)}");
+    }
+
+    static void Rows(ResultTable table, string what, List<Run[]> rounds)
+    {
+        var rm = Rounds.Median(rounds.Select(r => r[0].Seconds));
+        table.Row(what, rm, Rounds.Median(rounds.Select(r => r[1].Seconds)), "rsync -a", "<= 1.00x rsync");
+        table.Row(what, rm, Rounds.Median(rounds.Select(r => r[2].Seconds)), "rsync -a ControlMaster", "<= 1.00x rsync");
+    }
+
+    // Every host holds as many files as the source, and a sample of them byte for byte (every 97th by ordinal path).
+    static void Verify(Bench bench, string src, string dest)
+    {
+        var files = Directory.GetFiles(src, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        foreach (var h in bench.Hosts)
+        {
+            var root = Path.Combine(h.SrvRoot, dest);
+            var count = Directory.GetFiles(root, "*", SearchOption.AllDirectories).Length;
+            if (count != files.Length) throw new InvalidOperationException($"{h.Name}: {count} files after the copy, {files.Length} in the source");
+            for (var i = 0; i < files.Length; i += 97)
+            {
+                var remote = Path.Combine(root, Path.GetRelativePath(src, files[i]));
+                if (!File.ReadAllBytes(remote).AsSpan().SequenceEqual(File.ReadAllBytes(files[i])))
+                    throw new InvalidOperationException($"{h.Name}: {files[i]} differs after the copy");
+            }
+        }
+        Console.WriteLine($"  100k files: verified on {bench.Hosts.Count} hosts ({files.Length} files each, every 97th byte for byte)");
+    }
+
+    static string Mib(double kib) => (kib / 1024).ToString("0", CultureInfo.InvariantCulture);
+}
