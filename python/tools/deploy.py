@@ -213,7 +213,8 @@ class _Handle:
     # parent/target: paths, for messages only
     # src/basis: a delta copy's current version of the file (open_file's basis) and what it was, else None
     __slots__ = ("id", "fd", "dir_fd", "tmp", "parent", "name", "target", "size", "mode", "uid", "gid",
-                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed", "src", "basis")
+                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed", "src", "basis",
+                 "hasher", "hashed", "landed", "hash_lock")
 
     def __init__(self, **kw):
         for k, v in kw.items():
@@ -224,6 +225,10 @@ class _Handle:
         self.closed = False  # commit/abort took it: no new write may start
         self.lock = _thread.allocate_lock()
         self.created = time.time()
+        self.hasher = None   # a delta copy's whole-file SHA-256, fed in file order as runs land (_hash_landed)
+        self.hashed = 0      # bytes from the start fed to it
+        self.landed = {}     # offset -> end of runs written past a gap, not fed yet
+        self.hash_lock = _thread.allocate_lock()
 
     def enter(self):
         with self.lock:
@@ -294,47 +299,107 @@ def _block_size(size):
 
 
 def _strong_bytes(size, block):
-    """Bytes of SHA-256 kept as a block's strong sum: rsync's choice (sum_sizes_sqroot: enough bits, with the 32 of the
-    weak sum, for all the block/offset pairs a scan compares), with a bias of 20 bits where rsync has 10. A false match
-    fails the whole-file check at commit and the file is sent whole: about once in a million files."""
-    bits = 20 + 2 * size.bit_length() - block.bit_length()
+    """Bytes of SHA-256 kept as a block's strong sum: rsync's choice (sum_sizes_sqroot, BLOCKSUM_BIAS 10: enough bits,
+    with the 32 of the weak sum, for all the block/offset pairs a scan of a wholly different file could compare, plus
+    10), 2 to 8. A false match fails the whole-file check at commit and the file is sent whole; only a scan that rolls
+    over most of the file (a file mostly changed, sent about whole anyway) comes near rsync's bound."""
+    bits = 10 + 2 * (max(size, 1).bit_length() - 1) - (block.bit_length() - 1)
     return max(2, min(8, (bits + 1 - 32 + 7) // 8))
+
+
+_SUM_PIECE = 4 << 20           # bytes of the file summed per task: the largest read a page holds
+_SUM_THREADS_FROM = 32 << 20   # files this large are summed on two threads (hashlib and zlib drop the GIL on big blocks)
 
 
 def _sum_pages(fd, size, block, strong):
     """Pages (bytes) of the sums of each ``block``-byte block of the open file ``fd`` of ``size`` bytes (the last
-    block may be shorter): Adler-32 (big-endian), then the first ``strong`` bytes of its SHA-256. Reads in large
-    pieces, never the whole file at once."""
-    import hashlib
-    from _struct import Struct
-    weak = Struct(">I").pack_into
-    sha256 = hashlib.sha256
-    per_read = max(1, (4 << 20) // block) * block
-    buf = bytearray(min(per_read, max(size, 1)))
-    view = memoryview(buf)
+    block may be shorter): Adler-32 (big-endian), then the first ``strong`` bytes of its SHA-256. Reads in pieces of
+    a few MiB, never the whole file at once; a large file's pieces are summed on two threads, in order."""
+    per_read = max(1, _SUM_PIECE // block) * block
+    starts = range(0, size, per_read)
     page = bytearray()
-    each = 4 + strong
-    offset = 0
-    while offset < size:
-        want = min(len(buf), size - offset)
-        got = 0
-        while got < want:
-            n = _pread_into(fd, view[got:want], offset + got)
-            if n <= 0:
-                raise OSError(errno.ESTALE, "the file ended early while it was summed")
-            got += n
-        for at in range(0, want, block):
-            piece = view[at:min(at + block, want)]
-            i = len(page)
-            page += bytes(each)
-            weak(page, i, zlib.adler32(piece))
-            page[i + 4:i + each] = sha256(piece).digest()[:strong]
-            if len(page) >= _PAGE_BLOCKS * each:
-                yield bytes(page)
-                page = bytearray()
-        offset += want
+    if size < _SUM_THREADS_FROM or (os.cpu_count() or 1) < 2:
+        sums = (_sum_piece(fd, at, min(per_read, size - at), block, strong) for at in starts)
+        pool = None
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rmote-block-sums")
+        sums = _in_order(pool, [(_sum_piece, fd, at, min(per_read, size - at), block, strong) for at in starts], 4)
+    try:
+        limit = _PAGE_BLOCKS * (4 + strong)
+        for piece in sums:
+            page += piece
+            while len(page) >= limit:
+                yield bytes(page[:limit])
+                del page[:limit]
+    finally:
+        if pool is not None:
+            sums.close()
+            pool.shutdown(wait=True)
     if page or size == 0:
         yield bytes(page)
+
+
+def _in_order(pool, calls, ahead):
+    """The results of ``calls`` (``(function, *args)``) run on ``pool``, in order, at most ``ahead`` at once;
+    closing it cancels the calls not started."""
+    running = []
+    try:
+        for call in calls:
+            running.append(pool.submit(*call))
+            if len(running) >= ahead:
+                yield running.pop(0).result()
+        while running:
+            yield running.pop(0).result()
+    finally:
+        for f in running:
+            f.cancel()
+
+
+def _sum_piece(fd, offset, length, block, strong):
+    """The sums (as in ``_sum_pages``) of the ``block``-byte blocks of ``length`` bytes of ``fd`` from ``offset``."""
+    import hashlib
+    from _struct import Struct
+    pack = Struct(">I").pack
+    sha256 = hashlib.sha256
+    adler32 = zlib.adler32
+    buf = bytearray(length)
+    view = memoryview(buf)
+    got = 0
+    while got < length:
+        n = _pread_into(fd, view[got:], offset + got)
+        if n <= 0:
+            raise OSError(errno.ESTALE, "the file ended early while it was summed")
+        got += n
+    out = []
+    for at in range(0, length, block):
+        piece = view[at:at + block]
+        out.append(pack(adler32(piece)))
+        out.append(sha256(piece).digest()[:strong])
+    return b"".join(out)
+
+
+def _hash_landed(h, offset, length):
+    """Feeds a delta copy's whole-file SHA-256 with the ``length`` bytes just written at ``offset``, in file order
+    (runs may land out of order: one past a gap waits in ``h.landed``), read back from the temp file while they are
+    still cached: commit then checks it without reading the whole file again after the last run."""
+    with h.hash_lock:
+        if h.hasher is None:
+            return
+        h.landed[offset] = offset + length
+        try:
+            while h.hashed in h.landed:
+                end = h.landed.pop(h.hashed)
+                at = h.hashed
+                while at < end:
+                    piece = os.pread(h.fd, min(end - at, 4 << 20), at)
+                    if not piece:
+                        raise OSError(errno.EIO, "the temp file ended early while it was hashed")
+                    h.hasher.update(piece)
+                    at += len(piece)
+                h.hashed = end
+        except OSError:
+            h.hasher = None  # commit reads the file again
 
 
 def _pread_into(fd, view, offset):
@@ -450,10 +515,11 @@ class _Writeback:
 _WRITEBACK = _Writeback()
 
 
-def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
+def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, durable, digest=None):
     """fsync, verify, set metadata, rename ``tmp`` over ``name`` in folder ``dfd``. Closes ``fd``. Unlinks
-    ``tmp`` on failure. ``shown``: the target's path, for messages."""
-    _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable)
+    ``tmp`` on failure. ``shown``: the target's path, for messages; ``digest``: the file's SHA-256 (hex) where it was
+    hashed as it was written, else it is read again to check ``sha256``."""
+    _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable, digest)
     try:
         _rename_into_place(dfd, tmp, name, shown)
     except BaseException:
@@ -494,14 +560,14 @@ def _get_handle(handle):
     return h
 
 
-def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
+def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable, digest=None):
     try:
         try:
             st = os.fstat(fd)
             if st.st_size != size:
                 raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
             if sha256:
-                got = _sha256_fd(fd)
+                got = digest or _sha256_fd(fd)
                 if got != sha256.lower():
                     raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
             if uid != -1 or gid != -1:
@@ -1695,6 +1761,9 @@ class Deploy(Tool):
         h = _Handle(id=hid, fd=fd, dir_fd=dfd, tmp=tmp, parent=target.rpartition("/")[0], name=name, target=target,
                     size=int(size), mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable,
                     src=src, basis=basis)
+        if src is not None:
+            import hashlib
+            h.hasher = hashlib.sha256()
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
@@ -1759,8 +1828,11 @@ class Deploy(Tool):
                 else:
                     _copy_range(h.src, h.fd, src, offset + written, n)
                 written += n
+            _hash_landed(h, offset, written)
         finally:
             h.leave(written)
+        if h.durable:
+            _WRITEBACK.submit(h, offset, written)  # copied ranges are dirty pages too: their disk writes overlap the scan
         return written
 
     @staticmethod
@@ -1781,8 +1853,9 @@ class Deploy(Tool):
                 if stale:
                     raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % h.target)
                 raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
+            digest = h.hasher.hexdigest() if h.hasher is not None and h.hashed == h.size else None
             _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
-                    h.durable)
+                    h.durable, digest)
             if h.durable:
                 fsync_quietly(h.dir_fd)
         finally:
