@@ -213,8 +213,7 @@ class _Handle:
     # parent/target: paths, for messages only
     # src/basis: a delta copy's current version of the file (open_file's basis) and what it was, else None
     __slots__ = ("id", "fd", "dir_fd", "tmp", "parent", "name", "target", "size", "mode", "uid", "gid",
-                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed", "src", "basis",
-                 "hasher", "hashed", "landed", "hash_lock")
+                 "mtime_ns", "written", "lock", "durable", "created", "pending_writeback", "busy", "closed", "src", "basis")
 
     def __init__(self, **kw):
         for k, v in kw.items():
@@ -225,10 +224,6 @@ class _Handle:
         self.closed = False  # commit/abort took it: no new write may start
         self.lock = _thread.allocate_lock()
         self.created = time.time()
-        self.hasher = None   # a delta copy's whole-file SHA-256, fed in file order as runs land (_hash_landed)
-        self.hashed = 0      # bytes from the start fed to it
-        self.landed = {}     # offset -> end of runs written past a gap, not fed yet
-        self.hash_lock = _thread.allocate_lock()
 
     def enter(self):
         with self.lock:
@@ -379,29 +374,6 @@ def _sum_piece(fd, offset, length, block, strong):
     return b"".join(out)
 
 
-def _hash_landed(h, offset, length):
-    """Feeds a delta copy's whole-file SHA-256 with the ``length`` bytes just written at ``offset``, in file order
-    (runs may land out of order: one past a gap waits in ``h.landed``), read back from the temp file while they are
-    still cached: commit then checks it without reading the whole file again after the last run."""
-    with h.hash_lock:
-        if h.hasher is None:
-            return
-        h.landed[offset] = offset + length
-        try:
-            while h.hashed in h.landed:
-                end = h.landed.pop(h.hashed)
-                at = h.hashed
-                while at < end:
-                    piece = os.pread(h.fd, min(end - at, 4 << 20), at)
-                    if not piece:
-                        raise OSError(errno.EIO, "the temp file ended early while it was hashed")
-                    h.hasher.update(piece)
-                    at += len(piece)
-                h.hashed = end
-        except OSError:
-            h.hasher = None  # commit reads the file again
-
-
 def _pread_into(fd, view, offset):
     """Bytes read into ``view`` from ``offset``: preadv where there is one (no copy), else pread."""
     if hasattr(os, "preadv"):
@@ -515,11 +487,10 @@ class _Writeback:
 _WRITEBACK = _Writeback()
 
 
-def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, durable, digest=None):
+def _finish(fd, dfd, tmp, name, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
     """fsync, verify, set metadata, rename ``tmp`` over ``name`` in folder ``dfd``. Closes ``fd``. Unlinks
-    ``tmp`` on failure. ``shown``: the target's path, for messages; ``digest``: the file's SHA-256 (hex) where it was
-    hashed as it was written, else it is read again to check ``sha256``."""
-    _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable, digest)
+    ``tmp`` on failure. ``shown``: the target's path, for messages."""
+    _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable)
     try:
         _rename_into_place(dfd, tmp, name, shown)
     except BaseException:
@@ -560,14 +531,14 @@ def _get_handle(handle):
     return h
 
 
-def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable, digest=None):
+def _finish_no_rename(fd, dfd, tmp, shown, size, mode, uid, gid, mtime_ns, sha256, durable):
     try:
         try:
             st = os.fstat(fd)
             if st.st_size != size:
                 raise IOError(errno.EIO, "size mismatch: expected %d bytes, wrote %d" % (size, st.st_size), shown)
             if sha256:
-                got = digest or _sha256_fd(fd)
+                got = _sha256_fd(fd)
                 if got != sha256.lower():
                     raise IOError(errno.EIO, "sha256 mismatch: expected %s, got %s" % (sha256, got), shown)
             if uid != -1 or gid != -1:
@@ -1761,9 +1732,6 @@ class Deploy(Tool):
         h = _Handle(id=hid, fd=fd, dir_fd=dfd, tmp=tmp, parent=target.rpartition("/")[0], name=name, target=target,
                     size=int(size), mode=_mode_or_none(mode), uid=uid, gid=gid, mtime_ns=mtime_ns, durable=durable,
                     src=src, basis=basis)
-        if src is not None:
-            import hashlib
-            h.hasher = hashlib.sha256()
         with _HANDLES_LOCK:
             if hid in _HANDLES:
                 os.close(fd)
@@ -1828,7 +1796,6 @@ class Deploy(Tool):
                 else:
                     _copy_range(h.src, h.fd, src, offset + written, n)
                 written += n
-            _hash_landed(h, offset, written)
         finally:
             h.leave(written)
         if h.durable:
@@ -1853,9 +1820,8 @@ class Deploy(Tool):
                 if stale:
                     raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % h.target)
                 raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
-            digest = h.hasher.hexdigest() if h.hasher is not None and h.hashed == h.size else None
             _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
-                    h.durable, digest)
+                    h.durable)
             if h.durable:
                 fsync_quietly(h.dir_fd)
         finally:
