@@ -67,7 +67,7 @@ class DeltaTest(unittest.TestCase):
             pages = list(D.block_sums(self.root, "f", basis))
         finally:
             MOD._PAGE_BLOCKS = saved
-        block, strong = 700, 3  # 20 + 2 * 19 - 10 = 48 bits: 17 past the weak sum's 32, rounded up to bytes
+        block, strong = 700, 2  # 10 + 2 * 18 - 9 = 37 bits: 6 past the weak sum's 32, rounded up to bytes, 2 at least
         count = (len(old) + block - 1) // block
         self.assertEqual({(p["block"], p["count"], p["strong"]) for p in pages}, {(block, count, strong)})
         self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [100, 100, 100, 100, 29])
@@ -75,11 +75,27 @@ class DeltaTest(unittest.TestCase):
                         for i in range(0, len(old), block))
         self.assertEqual(b"".join(p["sums"] for p in pages), want)
 
-    def test_block_size_and_strong_sum_length_are_rsyncs_with_20_bits_more(self):
+    def test_a_large_file_is_summed_on_two_threads_with_the_same_sums_in_order(self):
+        old = os.urandom(300_001)
+        self.write("f", old)
+        basis = self.basis("f", 300_100)
+        saved = MOD._PAGE_BLOCKS, MOD._SUM_PIECE, MOD._SUM_THREADS_FROM
+        MOD._PAGE_BLOCKS, MOD._SUM_PIECE, MOD._SUM_THREADS_FROM = 100, 7000, 0  # 43 pieces of 10 blocks, threaded
+        try:
+            pages = list(D.block_sums(self.root, "f", basis))
+        finally:
+            MOD._PAGE_BLOCKS, MOD._SUM_PIECE, MOD._SUM_THREADS_FROM = saved
+        block, strong = 700, 2
+        self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [100, 100, 100, 100, 29])
+        want = b"".join(struct.pack(">I", zlib.adler32(old[i:i + block])) + hashlib.sha256(old[i:i + block]).digest()[:strong]
+                        for i in range(0, len(old), block))
+        self.assertEqual(b"".join(p["sums"] for p in pages), want)
+
+    def test_block_size_and_strong_sum_length_are_rsyncs(self):
         self.assertEqual([MOD._block_size(n) for n in (0, 65536, 490_000, 400 << 20, 1 << 40)],
                          [700, 700, 700, 20480, 128 * 1024])
         self.assertEqual([MOD._strong_bytes(n, MOD._block_size(n)) for n in (65536, 400 << 20, 1 << 40, 1 << 62)],
-                         [2, 4, 7, 8])
+                         [2, 3, 6, 8])
 
     def test_write_delta_builds_the_file_from_ranges_of_the_old_one_and_literals(self):
         old = os.urandom(200_000)

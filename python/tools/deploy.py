@@ -333,47 +333,84 @@ def _block_size(size):
 
 
 def _strong_bytes(size, block):
-    """Bytes of SHA-256 kept as a block's strong sum: rsync's choice (sum_sizes_sqroot: enough bits, with the 32 of the
-    weak sum, for all the block/offset pairs a scan compares), with a bias of 20 bits where rsync has 10. A false match
-    fails the whole-file check at commit and the file is sent whole: about once in a million files."""
-    bits = 20 + 2 * size.bit_length() - block.bit_length()
+    """Bytes of SHA-256 kept as a block's strong sum: rsync's choice (sum_sizes_sqroot, BLOCKSUM_BIAS 10: enough bits,
+    with the 32 of the weak sum, for all the block/offset pairs a scan of a wholly different file could compare, plus
+    10), 2 to 8. A false match fails the whole-file check at commit and the file is sent whole; only a scan that rolls
+    over most of the file (a file mostly changed, sent about whole anyway) comes near rsync's bound."""
+    bits = 10 + 2 * (max(size, 1).bit_length() - 1) - (block.bit_length() - 1)
     return max(2, min(8, (bits + 1 - 32 + 7) // 8))
+
+
+_SUM_PIECE = 4 << 20           # bytes of the file summed per task: the largest read a page holds
+_SUM_THREADS_FROM = 32 << 20   # files this large are summed on two threads (hashlib and zlib drop the GIL on big blocks)
 
 
 def _sum_pages(fd, size, block, strong):
     """Pages (bytes) of the sums of each ``block``-byte block of the open file ``fd`` of ``size`` bytes (the last
-    block may be shorter): Adler-32 (big-endian), then the first ``strong`` bytes of its SHA-256. Reads in large
-    pieces, never the whole file at once."""
-    import hashlib
-    from _struct import Struct
-    weak = Struct(">I").pack_into
-    sha256 = hashlib.sha256
-    per_read = max(1, (4 << 20) // block) * block
-    buf = bytearray(min(per_read, max(size, 1)))
-    view = memoryview(buf)
+    block may be shorter): Adler-32 (big-endian), then the first ``strong`` bytes of its SHA-256. Reads in pieces of
+    a few MiB, never the whole file at once; a large file's pieces are summed on two threads, in order."""
+    per_read = max(1, _SUM_PIECE // block) * block
+    starts = range(0, size, per_read)
     page = bytearray()
-    each = 4 + strong
-    offset = 0
-    while offset < size:
-        want = min(len(buf), size - offset)
-        got = 0
-        while got < want:
-            n = _pread_into(fd, view[got:want], offset + got)
-            if n <= 0:
-                raise OSError(errno.ESTALE, "the file ended early while it was summed")
-            got += n
-        for at in range(0, want, block):
-            piece = view[at:min(at + block, want)]
-            i = len(page)
-            page += bytes(each)
-            weak(page, i, zlib.adler32(piece))
-            page[i + 4:i + each] = sha256(piece).digest()[:strong]
-            if len(page) >= _PAGE_BLOCKS * each:
-                yield bytes(page)
-                page = bytearray()
-        offset += want
+    if size < _SUM_THREADS_FROM or (os.cpu_count() or 1) < 2:
+        sums = (_sum_piece(fd, at, min(per_read, size - at), block, strong) for at in starts)
+        pool = None
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rmote-block-sums")
+        sums = _in_order(pool, [(_sum_piece, fd, at, min(per_read, size - at), block, strong) for at in starts], 4)
+    try:
+        limit = _PAGE_BLOCKS * (4 + strong)
+        for piece in sums:
+            page += piece
+            while len(page) >= limit:
+                yield bytes(page[:limit])
+                del page[:limit]
+    finally:
+        if pool is not None:
+            sums.close()
+            pool.shutdown(wait=True)
     if page or size == 0:
         yield bytes(page)
+
+
+def _in_order(pool, calls, ahead):
+    """The results of ``calls`` (``(function, *args)``) run on ``pool``, in order, at most ``ahead`` at once;
+    closing it cancels the calls not started."""
+    running = []
+    try:
+        for call in calls:
+            running.append(pool.submit(*call))
+            if len(running) >= ahead:
+                yield running.pop(0).result()
+        while running:
+            yield running.pop(0).result()
+    finally:
+        for f in running:
+            f.cancel()
+
+
+def _sum_piece(fd, offset, length, block, strong):
+    """The sums (as in ``_sum_pages``) of the ``block``-byte blocks of ``length`` bytes of ``fd`` from ``offset``."""
+    import hashlib
+    from _struct import Struct
+    pack = Struct(">I").pack
+    sha256 = hashlib.sha256
+    adler32 = zlib.adler32
+    buf = bytearray(length)
+    view = memoryview(buf)
+    got = 0
+    while got < length:
+        n = _pread_into(fd, view[got:], offset + got)
+        if n <= 0:
+            raise OSError(errno.ESTALE, "the file ended early while it was summed")
+        got += n
+    out = []
+    for at in range(0, length, block):
+        piece = view[at:at + block]
+        out.append(pack(adler32(piece)))
+        out.append(sha256(piece).digest()[:strong])
+    return b"".join(out)
 
 
 def _pread_into(fd, view, offset):
@@ -1810,6 +1847,8 @@ class Deploy(Tool):
                 written += n
         finally:
             h.leave(written)
+        if h.durable:
+            _WRITEBACK.submit(h, offset, written)  # copied ranges are dirty pages too: their disk writes overlap the scan
         return written
 
     @staticmethod

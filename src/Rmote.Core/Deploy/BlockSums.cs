@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
 namespace Rmote.Deploy;
@@ -32,6 +35,7 @@ internal static class BlockSums
     {
         const int MaxRun = 5552;  // the longest run whose sums cannot overflow 32 bits before the modulo
         uint a = 1, b = 0;
+        if (Avx2.IsSupported && data.Length >= 64) data = data[Adler32Avx2(data, ref a, ref b)..];
         while (!data.IsEmpty)
         {
             var run = data[..Math.Min(MaxRun, data.Length)];
@@ -46,4 +50,42 @@ internal static class BlockSums
         }
         return (b << 16) | a;
     }
+
+    /// <summary>
+    /// Adler-32's halves <paramref name="a"/> and <paramref name="b"/> on over the 32-byte vectors of <paramref name="data"/>
+    /// (the scanner sums every block it meets: a byte at a time, that was most of the controller's CPU); returns the
+    /// bytes summed. For n vectors from
+    /// (a, b): a += all bytes; b += 32n·a + Σ 32·(bytes of the vectors before each one) + Σ (32 - k)·(byte k of each).
+    /// </summary>
+    static int Adler32Avx2(ReadOnlySpan<byte> data, ref uint a, ref uint b)
+    {
+        const int MaxVectors = 5536 / 32;   // 5552 bytes at most between two modulos, as zlib's
+        var weights = Vector256.Create((sbyte)32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
+            16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
+        var ones = Vector256.Create((short)1);
+        ulong wa = a, wb = b;
+        ref var start = ref MemoryMarshal.GetReference(data);
+        int at = 0, vectors = data.Length / 32;
+        while (vectors > 0)
+        {
+            var n = Math.Min(vectors, MaxVectors);
+            Vector256<uint> sums = default, before = default, weighted = default;
+            for (var end = at + n * 32; at < end; at += 32)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)at);
+                before += sums;
+                sums += Avx2.SumAbsoluteDifferences(v, Vector256<byte>.Zero).AsUInt32();
+                weighted += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(v, weights), ones).AsUInt32();
+            }
+            wb += (ulong)n * 32 * wa + 32UL * Vector256.Sum(before.AsUInt64()) + Sum(weighted);
+            wa += Vector256.Sum(sums.AsUInt64());
+            wa %= Mod;
+            wb %= Mod;
+            vectors -= n;
+        }
+        (a, b) = ((uint)wa, (uint)wb);
+        return at;
+    }
+
+    static ulong Sum(Vector256<uint> v) => Vector256.Sum(Avx2.UnpackLow(v, Vector256<uint>.Zero).AsUInt64() + Avx2.UnpackHigh(v, Vector256<uint>.Zero).AsUInt64());
 }

@@ -12,7 +12,7 @@ namespace Rmote;
 /// </summary>
 public sealed partial class PythonTool : Wire.IRemoteCode
 {
-    PythonTool(string name, string source, bool isModule = false)
+    PythonTool(string name, string source, bool isModule = false, bool shipped = false)
     {
         if (!IdentifierPattern().IsMatch(name))
             throw new ArgumentException($"Tool name '{name}' must be a Python class name (letters, digits, underscores).", nameof(name));
@@ -23,7 +23,11 @@ public sealed partial class PythonTool : Wire.IRemoteCode
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
         Key = $"{name}:{hash[..16]}";
         IsModule = isModule;
+        this.shipped = shipped;
     }
+
+    /// <summary>Shipped inside Rmote.Core: sent without its comments and docstrings, as the runtime is (line numbers kept).</summary>
+    readonly bool shipped;
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
@@ -46,10 +50,10 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     /// </summary>
     static readonly Dictionary<string, PythonTool> ShippedModules = new(StringComparer.Ordinal)
     {
-        ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true),
-        ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true),
-        ["rmote_compat"] = new("rmote_compat", EmbeddedPython.Read("compat.py"), isModule: true),
-        ["rmote_template"] = new("rmote_template", EmbeddedPython.Read("template_engine.py"), isModule: true),
+        ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true, shipped: true),
+        ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true, shipped: true),
+        ["rmote_compat"] = new("rmote_compat", EmbeddedPython.Read("compat.py"), isModule: true, shipped: true),
+        ["rmote_template"] = new("rmote_template", EmbeddedPython.Read("template_engine.py"), isModule: true, shipped: true),
     };
 
     /// <summary>The Python class name.</summary>
@@ -65,7 +69,8 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     internal bool IsModule { get; }
 
     /// <summary>The SYNC frame, built once per process and reused by every connection.</summary>
-    internal Wire.OutgoingFrame SyncFrame => syncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0, SyncBody());
+    internal Wire.OutgoingFrame SyncFrame => syncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0, SyncBody(),
+        jsonLevel: System.IO.Compression.CompressionLevel.SmallestSize);
     Wire.OutgoingFrame? syncFrame;
 
     /// <summary>The shipped modules this source imports, synced in front of it. A tool file written for rmote
@@ -95,7 +100,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
             json.WriteStartObject();
             json.WriteString("key"u8, Key);
             json.WriteString("name"u8, Name);
-            json.WriteString("source"u8, Source);
+            json.WriteString("source"u8, shipped ? Bootstrap.WithoutProse(Source) : Source);
             if (IsModule) json.WriteBoolean("module"u8, true);
             json.WriteEndObject();
         }
@@ -134,7 +139,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
             $"'{Environment.CurrentDirectory}').", path);
 
     /// <summary>A built-in tool shipped inside Rmote.Core.</summary>
-    internal static PythonTool FromResource(string name, string fileName) => new(name, EmbeddedPython.Read(fileName));
+    internal static PythonTool FromResource(string name, string fileName) => new(name, EmbeddedPython.Read(fileName), shipped: true);
 
     /// <summary>Handle for a method taking no arguments.</summary>
     public ToolMethod<TResult> Method<TResult>(string name) => new(this, name, null);

@@ -56,7 +56,8 @@ internal static class Bootstrap
     /// <summary>
     /// The source with comment lines and docstrings blanked, line numbers kept: a quarter fewer bytes to send
     /// (the bootstrap stays under 16 KiB) and to compile. A docstring is a line opening with three double quotes
-    /// right after a line ending with ':' (or first in the file); it becomes <c>pass</c>, as it may be a whole body.
+    /// right after a line ending with ':' (or first in the file); it becomes <c>pass</c>, as it may be a whole body
+    /// (blank at module level, where a <c>pass</c> would come before the <c>__future__</c> imports).
     /// </summary>
     internal static string WithoutProse(string source)
     {
@@ -72,7 +73,7 @@ internal static class Bootstrap
                     while (end + 1 < lines.Length && !lines[++end].Contains("\"\"\"", StringComparison.Ordinal)) { }
                 var indent = lines[i][..(lines[i].Length - lines[i].TrimStart().Length)];
                 for (var k = i; k <= end; k++) lines[k] = "";
-                lines[i] = indent + "pass";
+                lines[i] = indent.Length == 0 ? "" : indent + "pass";   // a module's docstring: a pass there would come before its __future__ imports
                 i = end;
                 previous = "pass";
             }

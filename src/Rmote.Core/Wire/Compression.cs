@@ -10,22 +10,25 @@ internal static class Compression
     const int SampleThreshold = 256 * 1024;
     const int SampleSize = 64 * 1024;
 
-    /// <summary>Compresses <paramref name="data"/> when worth it (saves at least 1/8); returns null otherwise.</summary>
-    public static byte[]? TryCompress(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Compresses <paramref name="data"/> when worth it (saves at least 1/8); returns null otherwise. Fastest by
+    /// default; <paramref name="level"/> SmallestSize for a body built once and sent many times (a tool's source).
+    /// </summary>
+    public static byte[]? TryCompress(ReadOnlySpan<byte> data, CompressionLevel level = CompressionLevel.Fastest)
     {
         if (data.Length < Threshold) return null;
         // Probe a sample first so incompressible payloads (archives, binaries) cost almost nothing.
         if (data.Length > SampleThreshold && !Shrinks(data[..SampleSize])) return null;
-        var compressed = Compress(data);
+        var compressed = Compress(data, level);
         return compressed.Length <= data.Length - data.Length / 8 ? compressed : null;
     }
 
     static bool Shrinks(ReadOnlySpan<byte> sample) => Compress(sample).Length <= sample.Length - sample.Length / 8;
 
-    public static byte[] Compress(ReadOnlySpan<byte> data)
+    public static byte[] Compress(ReadOnlySpan<byte> data, CompressionLevel level = CompressionLevel.Fastest)
     {
         using var output = new MemoryStream(data.Length / 2 + 64);
-        using (var z = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (var z = new ZLibStream(output, level, leaveOpen: true))
             z.Write(data);
         return output.ToArray();
     }

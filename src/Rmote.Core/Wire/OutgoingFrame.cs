@@ -15,13 +15,16 @@ internal readonly struct OutgoingFrame
 
     public long Length => FrameHeader.Size + Header.BodyLength;
 
-    /// <summary>Builds a frame, compressing each body when that pays (docs/PROTOCOL.md §2).</summary>
+    /// <summary>
+    /// Builds a frame, compressing each body when that pays (docs/PROTOCOL.md §2); <paramref name="jsonLevel"/>: the
+    /// JSON body's zlib level (SmallestSize for a frame built once and reused, as a tool's SYNC frame is).
+    /// </summary>
     public static OutgoingFrame Create(FrameType type, uint id, ReadOnlyMemory<byte> json, IReadOnlyList<BinaryPart>? binary = null, long binaryLength = 0,
-        bool compressBinary = true)
+        bool compressBinary = true, System.IO.Compression.CompressionLevel jsonLevel = System.IO.Compression.CompressionLevel.Fastest)
     {
         var flags = FrameFlags.None;
         var rawLength = FrameHeader.Size + json.Length + binaryLength;
-        if (Compression.TryCompress(json.Span) is { } compressedJson)
+        if (Compression.TryCompress(json.Span, jsonLevel) is { } compressedJson)
         {
             json = compressedJson;
             flags |= FrameFlags.JsonCompressed;

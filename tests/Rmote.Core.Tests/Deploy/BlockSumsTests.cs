@@ -18,7 +18,7 @@ public sealed class BlockSumsTests
         using var dir = new TempDir();
         var data = new byte[100_003];
         new Random(7).NextBytes(data);
-        var lengths = new[] { 0, 1, 7, 8, 9, 15, 16, 17, 4096, 5552, 5553, 32 * 1024, 100_003 };
+        var lengths = new[] { 0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 4096, 5535, 5536, 5552, 5553, 11_073, 32 * 1024, 100_003 };
         File.WriteAllBytes(dir.Combine("data.bin"), data);
         var script = "import sys,zlib\nd=open(sys.argv[1],'rb').read()\nfor n in map(int,sys.argv[2:]): print(zlib.adler32(d[:n]))";
         var run = await ProcessRunner.RunAsync("python3", ["-c", script, dir.Combine("data.bin"), .. lengths.Select(n => n.ToString(CultureInfo.InvariantCulture))]);
@@ -40,7 +40,7 @@ public sealed class BlockSumsTests
         var block = pages[0].Block;
         Assert.Equal(Math.Max(700, (int)Math.Sqrt(size) & ~7), block);
         Assert.Equal((size + block - 1) / block, signature.Count);
-        Assert.Equal(3, pages[0].Strong);   // rsync's bits for these sizes, and 20 more: 48 and 54, 17 and 23 past the weak sum's 32
+        Assert.Equal(2, pages[0].Strong);   // rsync's bits for these sizes: 37 and 43, 6 and 12 past the weak sum's 32
         Assert.Equal(ControllerSums(data, block, pages[0].Strong), pages.SelectMany(p => p.Sums).ToArray());
         for (var i = 0; i < signature.Count; i++)
         {

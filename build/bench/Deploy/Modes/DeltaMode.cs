@@ -6,9 +6,10 @@ using Rmote.Deploy;
 using Rmote.TestRig;
 
 /// <summary>
-/// --only delta: a changed 400 MiB file the host already has, to one host: Rmote's rolling delta next to rsync -a and
+/// --only delta: a changed file the host already has, to one host: Rmote's rolling delta next to rsync -a and
 /// rsync -a sharing its ssh connection (ControlMaster, as Rmote does), interleaved in rotated order, for 4 bytes changed
-/// and 1 MiB inserted in the middle. Bytes on the wire are counted the same way for all three: ssh connects through a
+/// and 1 MiB inserted in the middle of a 400 MiB file, and a self-contained single-file publish rebuilt after a
+/// one-line code change. Bytes on the wire are counted the same way for all three: ssh connects through a
 /// counting relay (<see cref="WireCounter"/>). Before each run the host's file is reset to the old version.
 /// </summary>
 static class DeltaMode
@@ -21,10 +22,6 @@ static class DeltaMode
         using var relay = new WireCounter(h.Port);
         var knownHosts = bench.Combine("delta_known_hosts");
         File.WriteAllText(knownHosts, $"[{h.HostName}]:{relay.Port} {h.HostPublicKey}\n");
-        var old = bench.Combine("delta-old.bin");
-        await WriteRandomAsync(old);
-        var oldStamp = bench.NextStamp();
-        File.SetLastWriteTimeUtc(old, oldStamp);
         var control = bench.Combine("cm-%C");
         // ssh keeps an option's first value: the ControlMaster ones go in front of the rig's ControlMaster=no
         string SshE(bool shared) => string.Join(' ', new[] { "ssh", "-i", h.IdentityFile, "-p", relay.Port.ToString(CultureInfo.InvariantCulture) }
@@ -34,14 +31,19 @@ static class DeltaMode
         var durable = Environment.GetEnvironmentVariable("BENCH_DURABLE") != "0";
 
         var rows = new List<string>();
-        foreach (var (what, change) in new (string, Func<byte[], byte[]>)[]
+        var randomOld = bench.Combine("delta-old.bin");
+        foreach (var (what, make) in new (string, Func<Task<(string Old, string New)>>)[]
                  {
-                     ("4 bytes changed, 400 MiB file", d => { d[d.Length / 2] ^= 0x5A; d[d.Length / 2 + 1] ^= 0x5A; d[d.Length / 2 + 2] ^= 1; d[d.Length / 2 + 3] ^= 1; return d; }),
-                     ("1 MiB inserted mid, 400 MiB", d => { var x = new byte[1 << 20]; Random.Shared.NextBytes(x); return [.. d[..(d.Length / 2)], .. x, .. d[(d.Length / 2)..]]; }),
+                     ("4 bytes changed, 400 MiB file", () => RandomPairAsync(bench, randomOld,
+                         d => { d[d.Length / 2] ^= 0x5A; d[d.Length / 2 + 1] ^= 0x5A; d[d.Length / 2 + 2] ^= 1; d[d.Length / 2 + 3] ^= 1; return d; })),
+                     ("1 MiB inserted mid, 400 MiB", () => RandomPairAsync(bench, randomOld,
+                         d => { var x = new byte[1 << 20]; Random.Shared.NextBytes(x); return [.. d[..(d.Length / 2)], .. x, .. d[(d.Length / 2)..]]; })),
+                     ("single-file publish, one line changed", () => PublishPairAsync(bench)),
                  })
         {
-            var now = bench.Combine("delta-new.bin");
-            await File.WriteAllBytesAsync(now, change(await File.ReadAllBytesAsync(old)));
+            var (old, now) = await make();
+            var oldStamp = bench.NextStamp();
+            File.SetLastWriteTimeUtc(old, oldStamp);
             File.SetLastWriteTimeUtc(now, bench.NextStamp());
             var wantHash = Hash(now);
             var copier = new Copier(CopySource.FromFiles([new CopyItem(now, "big.bin")]),
@@ -59,6 +61,7 @@ static class DeltaMode
             var times = tools.Select(_ => new List<double>()).ToArray();
             var wire = tools.Select(_ => new List<long>()).ToArray();
             var own = tools.Select(_ => new List<long>()).ToArray();
+            var cpu = tools.Select(_ => new List<(double Self, double Children, double Host)>()).ToArray();
             for (var round = 0; round < bench.Options.Rounds; round++)
             {
                 var t = await Rounds.Rotated(round, [.. tools.Select((tool, k) => (Func<Task<double>>)(async () =>
@@ -69,9 +72,12 @@ static class DeltaMode
                     File.SetLastWriteTimeUtc(dest, oldStamp);
                     await Bench.Settle();
                     relay.Reset();
+                    var (self0, children0, host0) = (ProcStats.Own().Self, ProcStats.Own().Children, ProcStats.TreeCpuMs(h.Pid));
                     var sw = Stopwatch.StartNew();
                     own[k].Add(await tool.Run());
                     var s = sw.Elapsed.TotalSeconds;
+                    await Task.Delay(200);   // the ssh sessions end and are reaped: their CPU is counted
+                    cpu[k].Add((ProcStats.Own().Self - self0, ProcStats.Own().Children - children0, ProcStats.TreeCpuMs(h.Pid) - host0));
                     var (up, down) = relay.Counted;
                     wire[k].Add(up + down);
                     if (round == 0 && Hash(dest) != wantHash) throw new InvalidOperationException($"{tool.Name}: the host's file differs after the copy");
@@ -88,16 +94,19 @@ static class DeltaMode
                 var wk = Rounds.Median(wire[k].Select(x => (double)x));
                 rows.Add(string.Create(CultureInfo.InvariantCulture,
                     $"| {what} | {tools[k].Name} | {tk:0.00} s | {(k == 0 ? "1.00" : (rm / tk).ToString("0.00", CultureInfo.InvariantCulture))}x | {wk / 1024:0} KiB | " +
-                    $"{(k == 0 ? "1.00" : (rmWire / wk).ToString("0.00", CultureInfo.InvariantCulture))}x | {Rounds.Median(own[k].Select(x => (double)x)) / 1024:0} KiB |"));
+                    $"{(k == 0 ? "1.00" : (rmWire / wk).ToString("0.00", CultureInfo.InvariantCulture))}x | {Rounds.Median(own[k].Select(x => (double)x)) / 1024:0} KiB | " +
+                    $"{Rounds.Median(cpu[k].Select(c => c.Self)):0} / {Rounds.Median(cpu[k].Select(c => c.Children)):0} / {Rounds.Median(cpu[k].Select(c => c.Host)):0} |"));
             }
             File.Delete(now);
+            if (old != randomOld) File.Delete(old);
         }
         Console.WriteLine($"Delta copy, 1 host, medians of {bench.Options.Rounds} interleaved rounds (Durable={durable}); wire: both directions through a counting relay; " +
-            "own count: Rmote's BytesSent (literal bytes), rsync's --stats \"Total bytes sent\"; ratios: Rmote / that tool");
-        Console.WriteLine("| change | tool | time | rmote / tool | wire | rmote / tool | own count |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+            "own count: Rmote's BytesSent (literal bytes), rsync's --stats \"Total bytes sent\"; ratios: Rmote / that tool; " +
+            "CPU ms: this process (Rmote's controller) / its reaped children (ssh; rsync and its ssh) / the host's sshd and all under it (sshd, python or rsync; live ControlMaster sessions too)");
+        Console.WriteLine("| change | tool | time | rmote / tool | wire | rmote / tool | own count | CPU ms: self / local children / host |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows) Console.WriteLine(r);
-        File.Delete(old);
+        File.Delete(randomOld);
     }
 
     static async Task<long> RsyncAsync(string sshE, string file, Rmote.TestRig.SshHost h, string dest)
@@ -106,6 +115,43 @@ static class DeltaMode
         run.EnsureSuccess();
         var m = Regex.Match(run.StdOut, @"Total bytes sent: ([\d,.]+)");
         return m.Success ? long.Parse(m.Groups[1].Value.Replace(",", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : -1;
+    }
+
+    /// <summary>The shared random 400 MiB old version (written once), and a new one made from it by <paramref name="change"/>.</summary>
+    static async Task<(string Old, string New)> RandomPairAsync(Bench bench, string old, Func<byte[], byte[]> change)
+    {
+        if (!File.Exists(old)) await WriteRandomAsync(old);
+        var now = bench.Combine("delta-new.bin");
+        await File.WriteAllBytesAsync(now, change(await File.ReadAllBytesAsync(old)));
+        return (old, now);
+    }
+
+    /// <summary>
+    /// A self-contained single-file publish of a tiny console app generated in the scratch folder, then the same
+    /// publish after a one-line code change: the SDK picks the runtime packs (restored through NuGet's own cache).
+    /// </summary>
+    static async Task<(string Old, string New)> PublishPairAsync(Bench bench)
+    {
+        var app = bench.Combine("delta-app");
+        Directory.CreateDirectory(app);
+        await File.WriteAllTextAsync(Path.Combine(app, "app.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+            </Project>
+            """);
+        async Task<string> PublishAsync(string line, string output)
+        {
+            await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), $"System.Console.WriteLine(\"{line}\");\n");
+            var run = await ProcessRunner.RunAsync("dotnet", ["publish", "-c", "Release", "-r", "linux-x64", "--self-contained",
+                "-p:PublishSingleFile=true", "-o", Path.Combine(app, output)], cwd: app, timeout: TimeSpan.FromMinutes(10));
+            run.EnsureSuccess();
+            return Path.Combine(app, output, "app");
+        }
+        return (await PublishAsync("hello, world", "old"), await PublishAsync("hello, delta", "new"));
     }
 
     static async Task WriteRandomAsync(string path)
