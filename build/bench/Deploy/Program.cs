@@ -1,9 +1,9 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
-//        one part of the table: --only cold | redeploy | big | frontend | many (100k files) | scale;  delta against rsync: --only delta (BENCH_ROUNDS=n)
+//        one part of the table: --only cold | redeploy | big | frontend | many (100k files) | scale | delta (against rsync, BENCH_ROUNDS=n)
 //          (frontend: fresh `dotnet msbuild` / `dotnet cake` processes; its rounds: --rounds, else BENCH_ROUNDS, else 8)
 //          (scale: 4/16/64/N hosts, --hosts N (256), --parallel P (32), --plot FILE.png)
-//        the goal parts (frontend, many, scale) save their rows in --results DIR (./bench-results); --only report prints them as one table
+//        the goal parts (frontend, delta, many, scale) save their rows in --results DIR (./bench-results); --only report prints them as one table
 //        child modes (timed from the outside): --fanout-child INVENTORY, --copy-child INVENTORY SRC DEST [--parallel N] [--unshared]
 //          (BENCH_GCINFO=FILE: the copy child appends its heap figures; BENCH_HOLD_SECONDS=n: it waits with connections open, for dotnet-gcdump)
 //        diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
@@ -27,7 +27,6 @@ await using var bench = await Bench.StartAsync(options);
 Func<Bench, Task>? diagnostic = options.Only switch
 {
     "connect" => ConnectMode.RunAsync,
-    "delta" => DeltaMode.RunAsync,
     "cpu" => CpuMode.RunAsync,
     "onefile" => OneFileMode.RunAsync,
     "pipeline" => PipelineMode.RunAsync,
@@ -48,6 +47,7 @@ Func<Bench, ResultTable, Task>? part = options.Only switch
 {
     "scale" => ScalePhase.RunAsync,
     "many" => ManyFilesPhase.RunAsync,  // fresh child processes, as the front-end part
+    "delta" => DeltaPhase.RunAsync,
     "frontend" => FrontendPhase.RunAsync,  // fresh processes only: the in-process warm-up would time nothing here
     _ => null,
 };

@@ -6,17 +6,17 @@ using Rmote.Deploy;
 using Rmote.TestRig;
 
 /// <summary>
-/// --only delta: a changed file the host already has, to one host: Rmote's rolling delta next to rsync -a and
+/// The table's delta rows (--only delta): a changed file the host already has, to one host: Rmote's rolling delta next to rsync -a and
 /// rsync -a sharing its ssh connection (ControlMaster, as Rmote does), interleaved in rotated order, for 4 bytes changed
 /// and 1 MiB inserted in the middle of a 400 MiB file, and a self-contained single-file publish rebuilt after a
 /// one-line code change. Bytes on the wire are counted the same way for all three: ssh connects through a
 /// counting relay (<see cref="WireCounter"/>). Before each run the host's file is reset to the old version.
 /// </summary>
-static class DeltaMode
+static class DeltaPhase
 {
     const long Size = 400L * 1024 * 1024;
 
-    public static async Task RunAsync(Bench bench)
+    public static async Task RunAsync(Bench bench, ResultTable table)
     {
         var h = bench.Hosts[0];
         using var relay = new WireCounter(h.Port);
@@ -97,6 +97,12 @@ static class DeltaMode
                     $"{(k == 0 ? "1.00" : (rmWire / wk).ToString("0.00", CultureInfo.InvariantCulture))}x | {Rounds.Median(own[k].Select(x => (double)x)) / 1024:0} KiB | " +
                     $"{Rounds.Median(cpu[k].Select(c => c.Self)):0} / {Rounds.Median(cpu[k].Select(c => c.Children)):0} / {Rounds.Median(cpu[k].Select(c => c.Host)):0} |"));
             }
+            // The goal rows: wire bytes at most rsync's, time at most rsync's (rows 1 and 2: rsync -a, with ControlMaster).
+            double W(int k) => Rounds.Median(wire[k].Select(x => (double)x)) / 1024;
+            table.Add([$"delta, {what}: wire KiB", W(0).ToString("0", CultureInfo.InvariantCulture), tools[1].Name, W(1).ToString("0", CultureInfo.InvariantCulture),
+                (W(0) / W(1)).ToString("0.00x", CultureInfo.InvariantCulture), "<= 1.00x"]);
+            table.Row($"delta, {what} (s)", rm, Rounds.Median(times[1]), tools[1].Name, "<= 1.00x");
+            table.Row($"delta, {what} (s)", rm, Rounds.Median(times[2]), tools[2].Name, "(info)");
             File.Delete(now);
             if (old != randomOld) File.Delete(old);
         }
