@@ -83,9 +83,12 @@ sealed class Bench : IAsyncDisposable
     public double AllHostsCpuMs() => Hosts.Sum(h => ProcStats.ReapedChildrenCpuMs(h.Pid));
 
     /// <summary>Removes <paramref name="name"/> under every host's /srv.</summary>
-    public void Clean(string name)
+    public void Clean(string name) => Clean(Hosts, name);
+
+    /// <summary>Removes <paramref name="name"/> under the /srv of each of <paramref name="hosts"/>.</summary>
+    public static void Clean(IEnumerable<SshHost> hosts, string name)
     {
-        foreach (var h in Hosts) Rm(Path.Combine(h.SrvRoot, name));
+        foreach (var h in hosts) Rm(Path.Combine(h.SrvRoot, name));
     }
 
     public static void Rm(string path)
@@ -137,15 +140,22 @@ sealed class Bench : IAsyncDisposable
     }
 
     /// <summary>Throws unless every host's <paramref name="dest"/> holds the workload byte for byte.</summary>
-    public void VerifySame(string dest)
+    public void VerifySame(string dest) => VerifySame(Hosts, dest, _ => true);
+
+    /// <summary>
+    /// Throws unless each of <paramref name="hosts"/> has every workload file at <paramref name="dest"/> with its size,
+    /// and the hosts <paramref name="compareBytes"/> picks (by index) with its bytes.
+    /// </summary>
+    public void VerifySame(IReadOnlyList<SshHost> hosts, string dest, Func<int, bool> compareBytes)
     {
-        foreach (var h in Hosts)
+        for (var i = 0; i < hosts.Count; i++)
             foreach (var f in Files)
             {
                 var rel = Path.GetRelativePath(Src, f);
-                var remote = Path.Combine(h.SrvRoot, dest, rel);
-                if (new FileInfo(remote).Length != new FileInfo(f).Length || !File.ReadAllBytes(remote).AsSpan().SequenceEqual(File.ReadAllBytes(f)))
-                    throw new InvalidOperationException($"{h.Name}: {rel} differs after the copy");
+                var remote = Path.Combine(hosts[i].SrvRoot, dest, rel);
+                if (new FileInfo(remote).Length != new FileInfo(f).Length
+                    || compareBytes(i) && !File.ReadAllBytes(remote).AsSpan().SequenceEqual(File.ReadAllBytes(f)))
+                    throw new InvalidOperationException($"{hosts[i].Name}: {rel} differs after the copy");
             }
     }
 

@@ -24,9 +24,7 @@ static class CopyChild
         }
         // After the session's ssh clients are reaped: "children" is their CPU.
         var own = ProcStats.Own();
-        var hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"copy-child hwm_kib={hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]} cpu_ms={own.Self} children_ms={own.Children}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"copy-child hwm_kib={PeakRssKib()} cpu_ms={own.Self} children_ms={own.Children}"));
         return 0;
     }
 
@@ -36,8 +34,11 @@ static class CopyChild
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
         File.AppendAllText(file, $"{hosts} hosts: allocated {GC.GetTotalAllocatedBytes() >> 20} MiB, gen2 GCs {GC.CollectionCount(2)}, "
             + $"heap now {gc.HeapSizeBytes >> 20} MiB, live after a full GC {GC.GetTotalMemory(forceFullCollection: true) >> 20} MiB, "
-            + $"peak RSS {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM", StringComparison.Ordinal))}\n");
+            + $"peak RSS {PeakRssKib()} KiB\n");
     }
+
+    static string PeakRssKib() =>
+        File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
 
     /// <summary>Reads a field ("hwm_kib", "cpu_ms", "children_ms") of the child's last line.</summary>
     public static double Field(string stdout, string name)
