@@ -147,6 +147,40 @@ class Tool:
         call = _current.get()
         return call is not None and call.cancelled
 
+    @staticmethod
+    def on_cancel(fn):
+        """Run fn() once if the call running in this thread is cancelled (a CANCEL, or the connection ending), at
+        once if it already was; returns fn. For a sync method blocked outside Python (waiting on a child process, a
+        socket): fn unblocks it, for example by killing the child. fn runs on the thread that reads input, so it
+        must not block; its exceptions are ignored. Outside a call it does nothing."""
+        call = _current.get()
+        if call is not None:
+            with _hooks_lock:
+                if not call.cancelled:
+                    call.hooks = (call.hooks or []) + [fn]
+                    return fn
+            _run_quietly(fn)
+        return fn
+
+
+_hooks_lock = _thread.allocate_lock()   # Tool.on_cancel's registrations against _cancel_hooks' hand-over
+
+
+def _cancel_hooks(call):
+    """What the call registered with Tool.on_cancel, once; call.cancelled is already set (so a later registration
+    runs its hook itself)."""
+    with _hooks_lock:
+        hooks, call.hooks = call.hooks, None
+    for fn in hooks or ():
+        _run_quietly(fn)
+
+
+def _run_quietly(fn):
+    try:
+        fn()
+    except Exception:
+        pass
+
 
 def set_log_level(level):
     """Forward log records at or above level (int or name such as "DEBUG")."""
@@ -825,7 +859,7 @@ class Writer:
 
 
 class Call:
-    __slots__ = ("id", "cancelled", "aio", "task", "exit", "buffer", "credit", "waiter")
+    __slots__ = ("id", "cancelled", "aio", "task", "exit", "buffer", "credit", "waiter", "hooks")
 
     def __init__(self, cid, aio, buffer=None, credit=None):
         self.id = cid
@@ -836,6 +870,7 @@ class Call:
         self.buffer = buffer    # the frame's binary, lent to a zero_copy method until it returns
         self.credit = credit    # CHUNK bytes it may still send (None: no window); CREDIT frames add
         self.waiter = None      # what a streaming producer out of credit blocks on
+        self.hooks = None       # what Tool.on_cancel registered
 
 
 class _SyncFailed(Exception):
@@ -1208,6 +1243,7 @@ class Runtime:
                 "call %d was cancelled" % cid)), cancel=True)
             with self.lock:
                 self.wake(call)
+            _cancel_hooks(call)
 
     # -- flow control of streamed calls: a producer stops while its CHUNKs in flight fill the window
 
@@ -1329,6 +1365,7 @@ class Runtime:
     def cancel_task(self, call):
         import asyncio
         call.cancelled = True
+        _cancel_hooks(call)
         self.send_loop(error_frame(call.id, asyncio.CancelledError("call %d was cancelled" % call.id)))
         if call.task is not None:
             call.task.cancel()
@@ -1401,6 +1438,8 @@ class Runtime:
                 call.cancelled = True
                 if not call.aio:
                     self.wake(call)
+        for call in calls:
+            _cancel_hooks(call)
         if self.loop is not None:
             import asyncio
 

@@ -17,7 +17,7 @@ EXPECTED = {
 # Python 3.8's stdlib modules used by the tools (sys.stdlib_module_names needs 3.10).
 STDLIB = {
     "__future__", "_struct", "_thread", "asyncio", "ast", "base64", "binascii", "zlib", "builtins", "concurrent", "ctypes", "dataclasses", "difflib", "errno", "fcntl", "glob",
-    "grp", "hashlib", "http", "json", "logging", "math", "os", "pathlib", "platform", "pwd", "re", "secrets", "shlex", "shutil", "signal", "socket", "stat",
+    "grp", "hashlib", "http", "json", "logging", "math", "os", "pathlib", "platform", "pwd", "re", "secrets", "select", "shlex", "shutil", "signal", "socket", "stat",
     "subprocess", "sys", "tempfile", "threading", "time", "typing", "urllib",
 }
 

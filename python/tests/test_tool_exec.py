@@ -1,4 +1,3 @@
-import asyncio
 import os
 import subprocess
 import sys
@@ -7,18 +6,24 @@ import threading
 import time
 import unittest
 
+import support
 import tool_support
 
 mod = tool_support.load("exec")
 Exec = tool_support.tool_class(mod)
 
 
-def run(coro):
-    return asyncio.run(coro)
+class R(dict):
+    """A result or stream item (a dict on the wire) read as attributes."""
+    __getattr__ = dict.__getitem__
 
 
-async def collect(agen):
-    return [item async for item in agen]
+def run(value):
+    return value if isinstance(value, list) else R(value)
+
+
+def collect(gen):
+    return [R(item) for item in gen]
 
 
 def gone(pid):
@@ -82,62 +87,67 @@ def children(pid):
     return {child for child, _, ppid, _ in _proc_stats() if ppid == pid}
 
 
-class TestCancelDuringStart(unittest.TestCase):
-    """A cancel that lands while the child is being started (asyncio still connecting its pipes) kills the
-    whole group and the call returns: asyncio's own cleanup there kills the child's pid only, then waits for
-    pipes a grandchild still holds (the call hung, the grandchild lived on)."""
+class TestCancelThroughRuntime(unittest.TestCase):
+    """A CANCEL (or the connection ending) reaches a call blocked on its child: the runtime runs the hook the method
+    registered (Tool.on_cancel), which kills the whole group and wakes the wait, so the call's thread is free again
+    even while a grandchild still holds the pipes."""
 
-    def check(self, call):
-        with tempfile.TemporaryDirectory() as d:
-            fifo = os.path.join(d, "fifo")
-            os.mkfifo(fifo)
-            # The grandchild `cat fifo` holds the command's stdout and blocks on the fifo the test holds open.
-            argv = ["sh", "-c", 'cat "$1"; echo end', "sh", fifo]
-            held = {}
+    def setUp(self):
+        self.c = support.Client()
+        self.key = self.c.sync("Exec", tool_support.source("exec"))
+        self.dir = tempfile.mkdtemp()
+        self.pidfile = os.path.join(self.dir, "pid")
 
-            async def main():
-                before = children(os.getpid())
-                task = asyncio.ensure_future(call(argv))
-                # Loop turns (no time involved) until the child exists: asyncio forks in one turn and needs
-                # several more to connect the pipes, so the start is still under way here.
-                deadline = time.monotonic() + 60
-                while not children(os.getpid()) - before:
-                    self.assertFalse(task.done(), "the call ended before its child was seen")
-                    self.assertLess(time.monotonic(), deadline, "no child process appeared within 60 s")
-                    await asyncio.sleep(0)
-                (pgid,) = children(os.getpid()) - before
-                held["pgid"] = pgid
-                # Hold the loop (no await: the start cannot go on) until the grandchild has opened the fifo.
-                opener = threading.Thread(target=lambda: held.update(fd=os.open(fifo, os.O_WRONLY)), daemon=True)
-                opener.start()
-                opener.join(60)
-                self.assertFalse(opener.is_alive(), "the grandchild did not open the fifo within 60 s")
-                task.cancel()
-                done, _ = await asyncio.wait({task}, timeout=60)
-                self.assertTrue(done, "the call cancelled during its start did not return within 60 s")
-                self.assertTrue(task.cancelled())
+    def tearDown(self):
+        try:
+            if not self.c.out.closed:
+                self.c.close()
+        finally:
+            if pid_written(self.pidfile):
+                try:
+                    os.killpg(read_pid(self.pidfile), 9)  # a failing run must not leave its sleep behind
+                except ProcessLookupError:
+                    pass
+            for name in os.listdir(self.dir):
+                os.unlink(os.path.join(self.dir, name))
+            os.rmdir(self.dir)
 
-            try:
-                run(main())
-                pgid = held["pgid"]
-                deadline = time.monotonic() + 60
-                while live_group_members(pgid) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                self.assertEqual(live_group_members(pgid), [], "processes of the cancelled call's group remain")
-            finally:
-                if "pgid" in held:
-                    try:
-                        os.killpg(held["pgid"], 9)  # a failing run must not leave its grandchild behind
-                    except ProcessLookupError:
-                        pass
-                if "fd" in held:
-                    os.close(held["fd"])
+    def wait_group_gone(self, pgid, what):
+        deadline = time.monotonic() + 60
+        while live_group_members(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(live_group_members(pgid), [], what)
+
+    def check_cancel(self, method, *args, **kwargs):
+        # `sleep 1000 &` (it would outlive any test) stays in the group holding stdout/stderr: only a group kill plus the wake-up pipe end the wait
+        cid = self.c.start(self.key, method, *args, **kwargs)
+        pgid = read_pid(self.pidfile)
+        self.c.send(support.rt.CANCEL, cid)
+        with self.assertRaises(support.RemoteError) as cm:
+            self.c.wait(cid, timeout=60)
+        self.assertIn("cancelled", str(cm.exception))
+        self.wait_group_gone(pgid, "processes of the cancelled call's group remain")
+        # the runtime still answers
+        self.assertEqual(self.c.call(self.key, "command", ["echo", "after"])["stdout"], "after\n")
 
     def test_command(self):
-        self.check(lambda argv: Exec.command(argv))
+        self.check_cancel("command", ["sh", "-c", "echo $$ > %s; sleep 1000 & wait" % self.pidfile])
 
     def test_stream(self):
-        self.check(lambda argv: collect(Exec.stream(argv)))
+        self.check_cancel("stream", "echo $$ > %s; echo started; sleep 1000 & wait" % self.pidfile, shell=True)
+
+    def test_connection_end_kills_child(self):
+        self.c.start(self.key, "stream", "echo $$ > %s; sleep 1000 & wait" % self.pidfile, shell=True)
+        pgid = read_pid(self.pidfile)
+        self.c.close(timeout=60)
+        self.wait_group_gone(pgid, "the connection ended and the command's group lived on")
+
+    def test_no_asyncio(self):
+        # the point of sync methods: a command does not pull asyncio into the runtime
+        self.c.call(self.key, "command", ["true"])
+        self.c.call(self.key, "stream", ["echo", "x"])
+        probe = "import sys\nclass Probe(Tool):\n    def loaded(self):\n        return 'asyncio' in sys.modules\n"
+        self.assertFalse(self.c.call(self.c.sync("Probe", probe), "loaded"))
 
 
 class TestCommand(unittest.TestCase):
@@ -188,6 +198,13 @@ class TestCommand(unittest.TestCase):
         r = run(Exec.command(["printf", "\\377ok"]))
         self.assertEqual(r.stdout, "\ufffdok")
 
+    def test_big_stdin_and_output_at_once(self):
+        # stdin fed while output is read: a child that echoes more than a pipe holds must not deadlock
+        data = os.urandom(3 << 20).hex()
+        self.assertEqual(run(Exec.command(["cat"], stdin=data)).stdout, data)
+        r = run(Exec.command(["sh", "-c", "head -c 100 >/dev/null; echo done"], stdin=data))
+        self.assertEqual(r.stdout, "done\n")   # the child stopped reading: no BrokenPipeError
+
     def test_argument_errors(self):
         with self.assertRaisesRegex(TypeError, "Exec.shell"):
             run(Exec.command("echo hi"))
@@ -205,23 +222,6 @@ class TestCommand(unittest.TestCase):
             self.assertIn("timed out after 0.5 s", str(cm.exception))
             self.assertIn("sleep 30", str(cm.exception))
             self.assertTrue(wait_gone(read_pid(pidfile)), "grandchild survived the timeout")
-
-    def test_cancellation_kills_child(self):
-        with tempfile.TemporaryDirectory() as d:
-            pidfile = os.path.join(d, "pid")
-
-            async def main():
-                task = asyncio.ensure_future(Exec.command(["sh", "-c", "echo $$ > %s; sleep 30 & wait" % pidfile]))
-                while not pid_written(pidfile):  # the child runs
-                    await asyncio.sleep(0.01)
-                task.cancel()
-                # the cancel is the event: uncancelled, the command would return normally after 30 s
-                with self.assertRaises(asyncio.CancelledError):
-                    await task
-
-            run(main())
-            self.assertTrue(wait_gone(read_pid(pidfile)))
-
 
 class TestShell(unittest.TestCase):
     def test_shell(self):
@@ -254,30 +254,21 @@ class TestStream(unittest.TestCase):
             script = ("echo first; i=0; while [ ! -e %s ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; "
                       "[ -e %s ] && echo second || echo 'no go: the first line was not delivered while the command ran'"
                       % (go, go))
-
-            async def main():
-                gen = Exec.stream(script, shell=True)
-                first = await gen.__anext__()
-                open(go, "w").close()
-                rest = [i async for i in gen]
-                return first, rest
-
-            first, rest = run(main())
+            gen = Exec.stream(script, shell=True)
+            first = R(next(gen))
+            open(go, "w").close()
+            rest = collect(gen)
         self.assertEqual(first.line, "first")
         self.assertEqual([i.line for i in rest], ["second", None])
 
     def test_check_raises_after_exit_item(self):
         seen = []
-
-        async def main():
-            async for item in Exec.stream("echo out; echo oops >&2; exit 4", shell=True):
-                seen.append(item)
-
         with self.assertRaises(subprocess.CalledProcessError) as cm:
-            run(main())
+            for item in Exec.stream("echo out; echo oops >&2; exit 4", shell=True):
+                seen.append(R(item))
         self.assertEqual(seen[-1].exit_code, 4)
         self.assertEqual((cm.exception.returncode, cm.exception.stderr, cm.exception.stdout), (4, "oops\n", "out\n"))
-        items = run(collect(Exec.stream("exit 4", shell=True, check=False)))
+        items = collect(Exec.stream("exit 4", shell=True, check=False))
         self.assertEqual(items[-1].exit_code, 4)
 
     def test_long_lines(self):
@@ -291,32 +282,9 @@ class TestStream(unittest.TestCase):
     def test_early_close_kills_child(self):
         with tempfile.TemporaryDirectory() as d:
             pidfile = os.path.join(d, "pid")
-
-            async def main():
-                gen = Exec.stream("echo $$ > %s; while true; do echo tick; sleep 0.05; done" % pidfile, shell=True)
-                await gen.__anext__()
-                await gen.aclose()
-
-            run(main())
-            self.assertTrue(wait_gone(read_pid(pidfile)))
-
-    def test_cancel_kills_child(self):
-        with tempfile.TemporaryDirectory() as d:
-            pidfile = os.path.join(d, "pid")
-
-            async def consume():
-                async for _ in Exec.stream("echo $$ > %s; sleep 30" % pidfile, shell=True):
-                    pass
-
-            async def main():
-                task = asyncio.ensure_future(consume())
-                while not pid_written(pidfile):  # the child runs
-                    await asyncio.sleep(0.01)
-                task.cancel()
-                with self.assertRaises(asyncio.CancelledError):
-                    await task
-
-            run(main())
+            gen = Exec.stream("echo $$ > %s; while true; do echo tick; sleep 0.05; done" % pidfile, shell=True)
+            next(gen)
+            gen.close()
             self.assertTrue(wait_gone(read_pid(pidfile)))
 
     def test_argument_errors(self):

@@ -2,7 +2,6 @@
 directory) is the login user's home folder on the host, as in a shell: never a folder named ``~`` in the runtime's
 current directory."""
 
-import asyncio
 import os
 import tempfile
 import unittest
@@ -44,12 +43,9 @@ class TestHomePaths(unittest.TestCase):
     def test_exec_working_directory_expands_the_home_folder(self):
         os.mkdir(os.path.join(self.home, "app"))
         want = os.path.join(self.home, "app")
-        self.assertEqual(asyncio.run(Exec.command(["pwd"], cwd="~/app")).stdout.strip(), want)
-        self.assertEqual(asyncio.run(Exec.shell("pwd", cwd="~/app")).stdout.strip(), want)
-
-        async def lines():
-            return [item.line async for item in Exec.stream("pwd", shell=True, cwd="~/app")]
-        self.assertEqual(asyncio.run(lines()), [want, None])
+        self.assertEqual(Exec.command(["pwd"], cwd="~/app")["stdout"].strip(), want)
+        self.assertEqual(Exec.shell("pwd", cwd="~/app")["stdout"].strip(), want)
+        self.assertEqual([item["line"] for item in Exec.stream("pwd", shell=True, cwd="~/app")], [want, None])
 
 
 if __name__ == "__main__":
