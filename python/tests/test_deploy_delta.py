@@ -26,6 +26,15 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def sums(data, block, strong):
+    """The block sums block_sums must send: Adler-32, then the first bytes of CRC-32 (4 strong bytes at most) or of
+    SHA-256 (more), all big-endian."""
+    def one(b):
+        s = struct.pack(">I", zlib.crc32(b)) if strong <= 4 else hashlib.sha256(b).digest()
+        return struct.pack(">I", zlib.adler32(b)) + s[:strong]
+    return b"".join(one(data[i:i + block]) for i in range(0, len(data), block))
+
+
 class DeltaTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="rmote-delta-test-")
@@ -71,8 +80,7 @@ class DeltaTest(unittest.TestCase):
         count = (len(old) + block - 1) // block
         self.assertEqual({(p["block"], p["count"], p["strong"]) for p in pages}, {(block, count, strong)})
         self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [100, 100, 100, 100, 29])
-        want = b"".join(struct.pack(">I", zlib.adler32(old[i:i + block])) + hashlib.sha256(old[i:i + block]).digest()[:strong]
-                        for i in range(0, len(old), block))
+        want = sums(old, block, strong)
         self.assertEqual(b"".join(p["sums"] for p in pages), want)
 
     def test_a_large_file_is_summed_on_two_threads_with_the_same_sums_in_order(self):
@@ -87,9 +95,21 @@ class DeltaTest(unittest.TestCase):
             MOD._PAGE_BLOCKS, MOD._SUM_PIECE, MOD._SUM_THREADS_FROM = saved
         block, strong = 700, 2
         self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [100, 100, 100, 100, 29])
-        want = b"".join(struct.pack(">I", zlib.adler32(old[i:i + block])) + hashlib.sha256(old[i:i + block]).digest()[:strong]
-                        for i in range(0, len(old), block))
+        want = sums(old, block, strong)
         self.assertEqual(b"".join(p["sums"] for p in pages), want)
+
+    def test_strong_sums_are_crc32_up_to_4_bytes_and_sha256_above(self):
+        data = os.urandom(10_000)
+        path = self.write("f", data)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            for strong in (2, 3, 4, 5, 8):
+                self.assertEqual(MOD._sum_piece(fd, 0, len(data), 700, strong), sums(data, 700, strong), strong)
+        finally:
+            os.close(fd)
+        # CRC-32 is kept while rsync's rule asks for 4 bytes or fewer: files below 64 GiB
+        self.assertEqual(MOD._strong_bytes((64 << 30) - 1, MOD._block_size((64 << 30) - 1)), 4)
+        self.assertEqual(MOD._strong_bytes(64 << 30, MOD._block_size(64 << 30)), 5)
 
     def test_block_size_and_strong_sum_length_are_rsyncs(self):
         self.assertEqual([MOD._block_size(n) for n in (0, 65536, 490_000, 400 << 20, 1 << 40)],
@@ -112,6 +132,37 @@ class DeltaTest(unittest.TestCase):
         self.assertEqual(self.read("f"), new)
         st = os.stat(os.path.join(self.root, "f"))
         self.assertEqual((stat.S_IMODE(st.st_mode), st.st_mtime_ns), (0o640, 2 * 10**18))
+
+    def test_the_result_is_hashed_as_runs_land_so_commit_does_not_read_it_again(self):
+        old = os.urandom(300_000)
+        new = old[:100_000] + b"x" * 5000 + old[100_000:]
+        self.write("f", old)
+        for order in ([0, 1, 2], [2, 0, 1], [1, 2, 0]):
+            runs = [(0, [[100_000, 0]], b""), (100_000, [[5000, -1]], b"x" * 5000), (105_000, [[200_000, 100_000]], b"")]
+            h = D.open_file(self.root, "f", len(new), basis=self.basis("f", len(new)))
+            for i in order:
+                D.write_delta(h, *runs[i])
+            read_whole = MOD._sha256_fd
+            MOD._sha256_fd = lambda fd: self.fail("commit read the whole result again")
+            try:
+                self.assertEqual(D.commit(h, sha(new)), len(new))
+            finally:
+                MOD._sha256_fd = read_whole
+            self.assertEqual(self.read("f"), new)
+            self.write("f", old)
+
+    def test_bytes_written_again_after_they_were_hashed_are_checked_as_the_file_holds_them(self):
+        # a run over bytes already hashed (a controller's bug): the check must see the file's bytes, not the first run's
+        old = os.urandom(100_000)
+        self.write("f", old)
+        first = b"a" * 1000 + old[1000:]
+        h = D.open_file(self.root, "f", len(old), basis=self.basis("f", len(old)))
+        D.write_delta(h, 0, [[1000, -1], [len(old) - 1000, 1000]], b"a" * 1000)
+        D.write_delta(h, 0, [[1000, -1]], b"b" * 1000)
+        with self.assertRaises(IOError) as e:
+            D.commit(h, sha(first))
+        self.assertIn("sha256 mismatch", str(e.exception))
+        self.assertEqual(self.read("f"), old)
 
     def test_a_wrong_result_is_not_committed(self):
         old = os.urandom(100_000)

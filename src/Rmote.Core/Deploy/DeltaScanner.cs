@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace Rmote.Deploy;
@@ -7,7 +8,9 @@ namespace Rmote.Deploy;
 /// rsync's sender: moves a window of the host's block size over the local file one byte at a time (rolling the weak
 /// sum), and where a block of the host's version (<see cref="HostSignature"/>) has the window's content, the block is
 /// copied on the host instead of sent, and the window jumps past it. What matches no block travels as literal bytes.
-/// The file is read once, in order, through a buffer of a few MiB: memory does not grow with the file's size.
+/// The file is read once, in order, through a buffer of a few MiB: memory does not grow with the file's size. The
+/// same read gives the whole file's SHA-256 (the host checks the result against it), each piece hashed on another
+/// core while the window moves over it.
 /// </summary>
 /// <param name="host">The host's version's sums.</param>
 /// <param name="file">The local file, open for reading.</param>
@@ -22,6 +25,8 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
     readonly int block = host.Block;
     readonly byte[] buffer = new byte[ReadSize + 2 * host.Block + 1];
     long bufferStart, bufferEnd;   // file offsets of buffer[0] and of the end of what was read
+    readonly IncrementalHash sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    Task hashing = Task.CompletedTask;   // hashes the last piece read; done before the buffer is written again
 
     long runOffset, runLength;
     List<DeltaPiece> pieces = [];
@@ -30,9 +35,10 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
 
     /// <summary>
     /// Scans the file, handing each run to <paramref name="send"/> in order (which owns the run's literal array from
-    /// then on). Throws <see cref="EndOfStreamException"/> if the file is shorter than <c>size</c>.
+    /// then on); returns the SHA-256 of the <c>size</c> bytes scanned. Throws <see cref="EndOfStreamException"/> if
+    /// the file is shorter than <c>size</c>.
     /// </summary>
-    public async Task ScanAsync(Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    public async Task<byte[]> ScanAsync(Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
     {
         try
         {
@@ -74,9 +80,14 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
             }
             await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
             await SendRunAsync(send, cancellationToken).ConfigureAwait(false);
+            await hashing.ConfigureAwait(false);
+            if (bufferEnd != size) throw new InvalidOperationException($"the scan read {bufferEnd} bytes of {size}");
+            return sha256.GetHashAndReset();
         }
         finally
         {
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);   // no task reads the buffer or the hash any more
+            sha256.Dispose();
             if (literal != null) ArrayPool<byte>.Shared.Return(literal);
             literal = null;
         }
@@ -118,9 +129,13 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
         }
     }
 
-    /// <summary>Keeps the buffer's bytes from <paramref name="pos"/> on and reads the file on after them.</summary>
+    /// <summary>
+    /// Keeps the buffer's bytes from <paramref name="pos"/> on and reads the file on after them, which are then
+    /// hashed while the scan goes on (the scan and the hash only read the buffer).
+    /// </summary>
     async Task ReadOnAsync(long pos, CancellationToken cancellationToken)
     {
+        await hashing.ConfigureAwait(false);
         var keep = (int)(bufferEnd - pos);
         buffer.AsSpan((int)(pos - bufferStart), keep).CopyTo(buffer);
         bufferStart = pos;
@@ -133,6 +148,7 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
             got += n;
         }
         bufferEnd += want;
+        hashing = Task.Run(() => sha256.AppendData(buffer, keep, want), cancellationToken);
     }
 
     async ValueTask AddLiteralAsync(long from, long to, Func<DeltaRun, CancellationToken, ValueTask> send, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace Rmote.Deploy;
 
@@ -8,7 +7,7 @@ namespace Rmote.Deploy;
 /// (<see cref="HostSignature"/>), the scanner (<see cref="DeltaScanner"/>) finds those blocks anywhere in the local file,
 /// and runs of copies and literal bytes go to <c>write_delta</c> on a chunked write opened against that version, with
 /// as many literal bytes in flight as the copy allows (<see cref="CopyOptions.MaxBytesInFlight"/>). The host checks the
-/// result against the file's SHA-256 at commit; a host version that changed meanwhile (ESTALE) gets the file whole.
+/// result against the SHA-256 of the bytes scanned (the scan's one read gives it) at commit; a host version that changed meanwhile (ESTALE) gets the file whole.
 /// </summary>
 internal sealed partial class FileSender
 {
@@ -44,22 +43,19 @@ internal sealed partial class FileSender
             await protocol.CallAsync(DeployTool.OpenFile,
                 new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable, handle, current),
                 cancellationToken).ConfigureAwait(false);
-            // the whole file's SHA-256, which the host checks the result against, on another core while the scan runs
-            var sha256 = Task.Run(() => HashAsync(f, cancellationToken), cancellationToken);
+            // the SHA-256 of the bytes scanned, which the host checks the result against: a file that changed
+            // meanwhile fails the check, and is sent whole
+            byte[] sha256;
             try
             {
-                await new DeltaScanner(signature, local, f.Size, options.ChunkSize).ScanAsync(SendRunAsync, cancellationToken).ConfigureAwait(false);
+                sha256 = await new DeltaScanner(signature, local, f.Size, options.ChunkSize).ScanAsync(SendRunAsync, cancellationToken).ConfigureAwait(false);
             }
             catch (EndOfStreamException e)
             {
                 throw ChangedWhileCopying(f, e);
             }
-            finally
-            {
-                await ((Task)sha256).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
             await Task.WhenAll(pending).ConfigureAwait(false);
-            await protocol.CallAsync(DeployTool.Commit, handle, await sha256.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await protocol.CallAsync(DeployTool.Commit, handle, Convert.ToHexStringLower(sha256), cancellationToken).ConfigureAwait(false);
             committed = true;
         }
         catch (Exception e) when (e is IRemoteError && !cancellationToken.IsCancellationRequested)
@@ -97,13 +93,6 @@ internal sealed partial class FileSender
             if (pending.FirstOrDefault(t => t.IsFaulted) is { } bad) await bad.ConfigureAwait(false);
             pending.RemoveAll(t => t.IsCompletedSuccessfully);
         }
-    }
-
-    /// <summary>SHA-256 (hex) of the file's <see cref="SourceEntry.Size"/> bytes: a file that changed meanwhile fails the host's check, and is sent whole.</summary>
-    static async Task<string> HashAsync(SourceEntry f, CancellationToken cancellationToken)
-    {
-        using var file = new FileStream(OpenForSending(f), FileAccess.Read, 1 << 20);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
     }
 
     async Task WriteRunAsync(string handle, DeltaRun run, int taken, ByteBudget budget, string path, CancellationToken cancellationToken)

@@ -37,7 +37,7 @@ internal sealed class HostSignature
     /// <summary>Block size (the last block may be shorter).</summary>
     public int Block { get; }
 
-    /// <summary>Bytes of SHA-256 in a block's strong sum.</summary>
+    /// <summary>Bytes of a block's strong sum (<see cref="BlockSums.Strong"/>).</summary>
     public int StrongBytes { get; }
 
     /// <summary>Number of blocks.</summary>

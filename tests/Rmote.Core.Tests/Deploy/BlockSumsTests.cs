@@ -8,7 +8,8 @@ namespace Rmote.Core.Tests.Deploy;
 
 /// <summary>
 /// The controller's sums must be the host's (the real deploy.py's <c>block_sums</c>, run by a local python3): the weak
-/// sum, rolled byte by byte by the scanner, equals zlib's Adler-32 of each window, and the strong sum Python's SHA-256.
+/// sum, rolled byte by byte by the scanner, equals zlib's Adler-32 of each window, and the strong sum Python's (the
+/// first bytes of zlib's CRC-32 up to 4 bytes, of SHA-256 above).
 /// </summary>
 public sealed class BlockSumsTests
 {
@@ -26,6 +27,18 @@ public sealed class BlockSumsTests
         var expected = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < lengths.Length; i++)
             Assert.Equal(expected[i].Trim(), BlockSums.Adler32(data.AsSpan(0, lengths[i])).ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void The_strong_sum_is_crc32_up_to_4_bytes_and_sha256_above()
+    {
+        var data = new byte[20_000];
+        new Random(3).NextBytes(data);
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(data);
+        Assert.Equal(0xCBF43926u, System.IO.Hashing.Crc32.HashToUInt32("123456789"u8));   // zlib's crc32 (the check value)
+        for (var bytes = 1; bytes <= 4; bytes++) Assert.Equal((ulong)crc >> (32 - 8 * bytes), BlockSums.Strong(data, bytes));
+        var sha = BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(data));
+        for (var bytes = 5; bytes <= 8; bytes++) Assert.Equal(sha >> (64 - 8 * bytes), BlockSums.Strong(data, bytes));
     }
 
     [Theory]
@@ -94,7 +107,8 @@ public sealed class BlockSumsTests
             var weak = new byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(weak, BlockSums.Adler32(content));
             sums.AddRange(weak);
-            sums.AddRange(SHA256.HashData(content)[..strong]);
+            var value = BlockSums.Strong(content, strong);
+            for (var k = strong - 1; k >= 0; k--) sums.Add((byte)(value >> (8 * k)));
         }
         return [.. sums];
     }

@@ -5,7 +5,8 @@ namespace Rmote.Core.Tests.Deploy;
 
 /// <summary>
 /// The rolling scan against the real host's sums (deploy.py through a local python3): the pieces rebuild the new
-/// file from the old one exactly, and only what the old one lacks is literal, wherever the change is.
+/// file from the old one exactly, and only what the old one lacks is literal, wherever the change is; the scan also
+/// gives the new file's SHA-256 (the host's check), from the same read.
 /// </summary>
 public sealed class DeltaScannerTests
 {
@@ -38,14 +39,16 @@ public sealed class DeltaScannerTests
         File.WriteAllBytes(dir.Combine("new.bin"), now);
 
         var runs = new List<DeltaRun>();
+        byte[] sha256;
         using (var file = File.OpenHandle(dir.Combine("new.bin")))
-            await new DeltaScanner(signature, file, now.Length, 256 * 1024).ScanAsync((run, _) =>
+            sha256 = await new DeltaScanner(signature, file, now.Length, 256 * 1024).ScanAsync((run, _) =>
             {
                 runs.Add(run with { Literal = run.Literal?[..run.LiteralLength] });
                 return ValueTask.CompletedTask;
             }, default);
 
         Assert.Equal(now, Rebuild(old, runs, now.Length));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(now), sha256);   // the scan's one read hashes the whole file
         var literal = runs.Sum(r => r.LiteralLength);
         // a change costs at most the blocks it touches (a window is a block: 2 of them around an edit or an insert)
         Assert.InRange(literal, expectedLiteral, expectedLiteral + 2 * signature.Block);
