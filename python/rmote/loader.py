@@ -63,7 +63,8 @@ def _rmote_read(path, digest):
 
 
 def _rmote_write(folder, path, prefix, code, source, digest):
-    """Store the entry at path (temp file + rename), then remove other versions of the same name."""
+    """Store the entry at path (temp file + rename), then remove all but the 4 newest versions of the same name
+    (controllers of different versions taking turns on one host each keep theirs)."""
     tmp = "%s.%d.tmp" % (path, os.getpid())
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -77,9 +78,10 @@ def _rmote_write(folder, path, prefix, code, source, digest):
             os.close(fd)
         os.rename(tmp, path)
         suffix = "." + sys.implementation.cache_tag
-        for other in os.listdir(folder):
-            if other.startswith(prefix) and other.endswith(suffix) and os.path.join(folder, other) != path:
-                os.unlink(os.path.join(folder, other))
+        versions = [os.path.join(folder, n) for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(suffix)]
+        versions.sort(key=os.path.getmtime)
+        for other in versions[:-4]:
+            os.unlink(other)
     except (OSError, ValueError):
         try:
             os.unlink(tmp)

@@ -1123,13 +1123,17 @@ class CodeCacheTest(unittest.TestCase):
         self.assertEqual(c.call(key, "version"), 1)
         self.assertEqual(c.needs, [key])
 
-    def test_a_new_version_replaces_the_old_one(self):
-        k1 = self.loaded(CACHED_V1)[1]
-        c, k2 = self.loaded(CACHED_V2)
-        self.assertEqual(c.call(k2, "version"), 2)
+    def test_the_four_newest_versions_of_a_tool_are_kept(self):
+        keys = []
+        for v in range(1, 7):
+            c, key = self.loaded(CACHED_V1.replace("return 1", "return %d" % v))
+            self.assertEqual(c.call(key, "version"), v)
+            keys.append(key)
+            time.sleep(0.01)  # distinct modification times
         names = sorted(n for n in os.listdir(self.folder) if n.startswith("tool-Cached-"))
-        self.assertEqual(names, [os.path.basename(self.path("tool-Cached", k2.split(":")[1]))])
-        self.assertNotEqual(k1, k2)
+        self.assertEqual(names, sorted(os.path.basename(self.path("tool-Cached", k.split(":")[1])) for k in keys[2:]))
+        c = self.client()  # two controllers taking turns (versions 5 and 6) both find theirs
+        self.assertTrue(set(keys[-2:]) <= set(c.remote_hello["cached_tools"]))
 
     def test_a_folder_others_can_enter_is_not_used(self):
         os.chmod(self.folder, 0o755)
