@@ -32,8 +32,9 @@ def _rmote_cache_folder():
     return None
 
 
-def _rmote_read(path):
-    """The code object cached at path, or None (missing, not ours, another interpreter, damaged)."""
+def _rmote_read(path, digest):
+    """(code, source) of the entry at path, or None: missing, not ours, another interpreter, damaged (CRC-32), or
+    written for another source (digest: the SHA-256, hex, of the source it must hold)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -49,64 +50,89 @@ def _rmote_read(path):
             if not piece:
                 return None
             data += piece
-        if data[:len(_rmote_magic)] != _rmote_magic:
-            return None
-        code = marshal.loads(data[len(_rmote_magic):])
-        return code if isinstance(code, type(_rmote_read.__code__)) else None
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
+        # magic number, 8 hex digits of the CRC-32 of the rest, marshal of (digest, code, source)
+        head = len(_rmote_magic) + 8
+        if data[:head - 8] == _rmote_magic and zlib.crc32(data[head:]) == int(data[head - 8:head], 16):
+            entry = marshal.loads(data[head:])
+            if entry[0] == digest and isinstance(entry[1], type(_rmote_read.__code__)):
+                return entry[1:]
+    except Exception:
+        pass
     finally:
         os.close(fd)
 
 
-def _rmote_write(folder, path, prefix, code):
-    """Store code at path (temp file + rename), then remove other versions of the same name."""
+def _rmote_write(folder, path, prefix, code, source, digest):
+    """Store the entry at path (temp file + rename), then remove all but the 4 newest versions of the same name
+    (controllers of different versions taking turns on one host each keep theirs)."""
     tmp = "%s.%d.tmp" % (path, os.getpid())
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(tmp, flags, 0o600)
         try:
-            view = memoryview(_rmote_magic + marshal.dumps(code))
+            body = marshal.dumps((digest, code, source))
+            view = memoryview(_rmote_magic + ("%08x" % zlib.crc32(body)).encode() + body)
             while view:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
         os.rename(tmp, path)
         suffix = "." + sys.implementation.cache_tag
-        for other in os.listdir(folder):
-            if other.startswith(prefix) and other.endswith(suffix) and os.path.join(folder, other) != path:
-                os.unlink(os.path.join(folder, other))
-    except OSError:
+        versions = [os.path.join(folder, n) for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(suffix)]
+        versions.sort(key=os.path.getmtime)
+        for other in versions[:-4]:
+            os.unlink(other)
+    except (OSError, ValueError):
         try:
             os.unlink(tmp)
         except OSError:
             pass
 
 
-def rmote_compile(source, filename, name, key):
-    """compile(source, filename, "exec") through the code cache: one file per name, content key (from the
-    controller) and interpreter (cache tag; magic number inside). Anything unexpected just compiles.
-    source may be a function returning it, called only when it has to be compiled."""
+def _rmote_folder():
     if not _rmote_cache:
         _rmote_cache.append(_rmote_cache_folder())
-    folder = _rmote_cache[0]
-    if folder is None:
-        return compile(source() if callable(source) else source, filename, "exec")
-    prefix = "%s-" % name
-    path = os.path.join(folder, "%s%s.%s" % (prefix, key, sys.implementation.cache_tag))
-    code = _rmote_read(path)
-    if code is None:
-        code = compile(source() if callable(source) else source, filename, "exec")
-        _rmote_write(folder, path, prefix, code)
+    return _rmote_cache[0]
+
+
+def rmote_compile(source, filename, name, digest):
+    """compile(source, filename, "exec") through the code cache: one entry per name, key (the first 16 digits of
+    digest, the source's SHA-256 from the controller) and interpreter (cache tag; magic number inside). An entry is
+    used only if it holds exactly this source (compared when at hand); anything unexpected just compiles. source
+    may be a function returning it, called only when it has to be compiled; None: return the entry's (code, source)
+    or None (a SYNC without the source)."""
+    folder = _rmote_folder()
+    if folder is None or len(str(digest)) not in (16, 64) or not str(digest).isalnum():
+        return None if source is None else compile(source() if callable(source) else source, filename, "exec")
+    path = os.path.join(folder, "%s-%s.%s" % (name, digest[:16], sys.implementation.cache_tag))
+    entry = _rmote_read(path, digest)
+    if source is None:
+        return entry
+    if entry and (callable(source) or entry[1] == source):
+        return entry[0]
+    source = source() if callable(source) else source
+    code = compile(source, filename, "exec")
+    _rmote_write(folder, path, name + "-", code, source, digest)
     return code
 
 
-def _rmote_run(key):
+def rmote_cached_keys(prefix):
+    """The keys ("Name:key") of the entries named prefix + "Name-key" for this interpreter: a hint for the
+    controller, each entry is still checked when used."""
+    suffix = "." + sys.implementation.cache_tag
+    try:
+        names = os.listdir(_rmote_folder())
+    except (OSError, TypeError):
+        return []
+    return [n[len(prefix):-len(suffix)].replace("-", ":") for n in names if n.startswith(prefix) and n.endswith(suffix)]
+
+
+def _rmote_run(digest):
     packed = r.read(int(r.read(8), 16))
     if sys.version_info < (3, 8):
         exec(zlib.decompress(packed))  # the runtime's first lines explain and exit 3
     # On a cache hit the source is never decompressed (half a millisecond and 60 KB of every connect).
-    exec(rmote_compile(lambda: zlib.decompress(packed), "<rmote runtime>", "runtime", key), globals())
+    exec(rmote_compile(lambda: zlib.decompress(packed), "<rmote runtime>", "runtime", digest), globals())
 
 
 _rmote_run("@RUNTIME_KEY@")

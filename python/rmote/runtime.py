@@ -34,7 +34,7 @@ from _struct import Struct
 
 MARKER = b"\nRMOTE-READY/1\n"
 MAX_FRAME = 64 << 20
-HELLO, SYNC, CALL, RESULT, ERROR, CHUNK, CANCEL, LOG, CREDIT = range(1, 10)
+HELLO, SYNC, CALL, RESULT, ERROR, CHUNK, CANCEL, LOG, CREDIT, NEED = range(1, 11)
 HEADER = Struct(">2sBBBIII")
 HSIZE = HEADER.size
 Z_JSON, Z_BIN = 1, 2
@@ -71,6 +71,8 @@ _runtime = None             # the running Runtime (None when imported)
 _tls = _thread._local()     # per-thread state of the value encoder
 _sources = {}               # filename -> tool source, for linecache (tracebacks show their lines)
 _cached_compile = globals().get("rmote_compile")  # the second stage's code cache (loader.py), when run by it
+# the keys of the tools in the code cache (loader.py)
+_cached_keys = globals().get("rmote_cached_keys")
 
 
 class _Condition:
@@ -300,9 +302,11 @@ TOOL_NAMESPACE = {"Tool": Tool, "request_exit": request_exit, "set_log_level": s
                   "zero_copy": zero_copy, "placeholder": placeholder}
 
 
-def load_tool(key, name, source, module=False):
+def load_tool(key, name, source, module=False, digest=None, code=None):
     """Exec a tool's source into a fresh registered module; return an instance of class `name`. With module,
-    the source is a module tools import (registered in sys.modules as `name`): return the module."""
+    the source is a module tools import (registered in sys.modules as `name`): return the module. digest (the
+    source's SHA-256, hex, from the controller) lets it go through the code cache; code is the source already
+    compiled (a cache entry)."""
     if module and not name.startswith("rmote_"):  # never shadow a module of the host's (json, os...)
         raise ValueError("module name %r must start with rmote_" % (name,))
     modname = name if module else "rmote_tool_%s_%s" % (name, key.rpartition(":")[2])
@@ -313,11 +317,9 @@ def load_tool(key, name, source, module=False):
     mod.__dict__.update(TOOL_NAMESPACE)
     sys.modules[modname] = mod  # dataclasses and pickle-free introspection look it up here
     try:
-        digest = key.rpartition(":")[2]
-        if _cached_compile is not None and name.isidentifier() and digest.isalnum():
-            code = _cached_compile(source, filename, "tool-" + name, digest)
-        else:
-            code = compile(source, filename, "exec")
+        if code is None:
+            code = _cached_compile(source, filename, "tool-" + name, digest) if _cached_compile and name.isidentifier() \
+                else compile(source, filename, "exec")
         exec(code, mod.__dict__)
         if module:
             return mod
@@ -628,7 +630,7 @@ class FrameDecoder:
                 raise ProtocolError("bad magic in frame header %r" % bytes(mv[pos:pos + HSIZE]))
             if ver != 1:
                 raise ProtocolError("unknown protocol version %d" % ver)
-            if not HELLO <= typ <= CREDIT:
+            if not HELLO <= typ <= NEED:
                 raise ProtocolError("unknown frame type %d" % typ)
             size = HSIZE + jl + bl
             if size > self.max_frame:
@@ -1044,6 +1046,10 @@ class Runtime:
         self.decoder = FrameDecoder(MAX_FRAME)
         self.peer_max = MAX_FRAME
         self.tools = {}         # key -> tool instance, or the error body of its failed SYNC
+        # key -> slot of a cached SYNC whose entry was unusable, its source asked for (NEED); (handler, args) of
+        # the SYNCs, CALLs and CANCELs since the first of those, handled in order once every source came
+        self.needed = {}
+        self.held = []
         self.methods = {}       # (key, method) -> (bound method, runs on the loop?)
         self.calls = {}         # id -> Call in flight; pop() claims the right to answer
         self.running = set()    # sync Calls a pool thread is running now (shutdown waits for them)
@@ -1068,7 +1074,8 @@ class Runtime:
         return pack(HELLO, 0, dumps({
             "protocol": 1, "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
             "platform": sys.platform, "max_frame": MAX_FRAME, "executable": sys.executable,
-            "code_cache": cache[0] if cache else None}))
+            "code_cache": cache[0] if cache else None,
+            "cached_tools": _cached_keys and _cached_keys("tool-") or []}))
 
     # -- the pool
 
@@ -1184,13 +1191,39 @@ class Runtime:
 
     def on_sync(self, cid, jb, bb):
         msg = loads(jb)
+        key, name = msg["key"], msg["name"]
+        if key in self.needed:
+            # the source asked for: it takes the place of its cached SYNC
+            self.needed.pop(key)[0] = msg
+        else:
+            slot = [msg, msg.get("cached") and _cached_compile and name.isidentifier()
+                    and _cached_compile(None, "", "tool-" + name, msg.get("sha256"))]
+            # not there, damaged, or for another source: ask for it, hold what follows
+            if msg.get("cached") and not slot[1]:
+                self.needed[key] = slot
+                self.writer.send_now(pack(NEED, 0, dumps({"key": key})))
+            self.held.append((self.install, slot))
+        if not self.needed:
+            held, self.held = self.held, []
+            for fn, *args in held:
+                fn(*args)
+
+    def install(self, slot):
+        """Load a synced tool: slot is [SYNC body, (code, source) of its code cache entry or None]."""
+        msg, entry = slot
         key = msg["key"]
-        if key in self.tools and not isinstance(self.tools[key], dict):
+        if not isinstance(self.tools.get(key, {}), dict):
             return  # same key, same source: already loaded
         try:
-            self.tools[key] = load_tool(key, msg["name"], msg["source"], msg.get("module") is True)
+            self.tools[key] = load_tool(key, msg["name"], entry[1] if entry else msg["source"], msg.get("module") is True,
+                                        msg.get("sha256"), entry and entry[0])
         except BaseException as e:
             self.tools[key] = error_obj(e)  # every CALL to this key gets this error
+
+    def hold(self, fn, cid, jb, bb):
+        """Keep a CALL or CANCEL behind a tool whose source was asked for (NEED): a copy, handled in order later."""
+        self.held.append((fn, cid, bytes(jb), bytes(bb)))
+        _buffers.give(bb)
 
     def resolve(self, key, name):
         tool = self.tools.get(key)
@@ -1209,6 +1242,8 @@ class Runtime:
         return ent
 
     def on_call(self, cid, jb, bb):
+        if self.held:
+            return self.hold(self.on_call, cid, jb, bb)
         lent = None
         try:
             msg = loads(jb, bb, call=True, views=True)
@@ -1233,6 +1268,8 @@ class Runtime:
             self.q.append((call, ent[0], args, kwargs))
 
     def on_cancel(self, cid, jb, bb):
+        if self.held:
+            return self.hold(self.on_cancel, cid, jb, bb)
         call = self.calls.pop(cid, None)
         if call is None:
             return  # unknown or already answered

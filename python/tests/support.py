@@ -92,6 +92,8 @@ class Client:
         self.remote_hello = body
         self.next_id = 1
         self.synced = set()
+        self.sources = {}       # key -> SYNC body with the source (answers a NEED)
+        self.needs = []         # keys the host asked the source of
         if hello:
             hello = {"max_frame": max_frame, "log_level": log_level}
             if stream_window is not None:
@@ -137,24 +139,30 @@ class Client:
         typ, cid, body, bb = self.read_frame()
         if typ == rt.LOG:
             self.logs.append((cid, body))
+        elif typ == rt.NEED:  # a cached SYNC the host could not use: send the source, as the controller does
+            self.needs.append(body["key"])
+            self.send(rt.SYNC, 0, self.sources[body["key"]])
         else:
             self.frames.setdefault(cid, []).append((typ, body))
         return typ, cid
 
     # -- calls
 
-    def sync(self, name, source, module=False):
+    def sync(self, name, source, module=False, cached=None):
         """Send a tool's source (module: a module tools import), the shipped modules it imports first, as the
-        controller does."""
+        controller does: without the source when the host's HELLO lists its key (cached None) or cached is true."""
         for needed in _MODULE_IMPORT.findall(source):
             if needed in MODULES:
-                self.sync(needed, module_source(needed), module=True)
+                self.sync(needed, module_source(needed), module=True, cached=cached)
         key = tool_key(name, source)
         if key not in self.synced:
-            body = {"key": key, "name": name, "source": source}
+            body = {"key": key, "name": name, "sha256": hashlib.sha256(source.encode("utf-8")).hexdigest()}
             if module:
                 body["module"] = True
-            self.send(rt.SYNC, 0, body)
+            self.sources[key] = dict(body, source=source)
+            if cached is None:
+                cached = key in self.remote_hello.get("cached_tools", ())
+            self.send(rt.SYNC, 0, dict(body, cached=True) if cached else self.sources[key])
             self.synced.add(key)
         return key
 

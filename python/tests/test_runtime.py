@@ -3,6 +3,7 @@ real bootstrapped child (python3 -I -S -c '<stage1>'), stdlib unittest only."""
 import asyncio
 import dataclasses
 import enum
+import hashlib
 import importlib.util
 import json
 import logging
@@ -105,7 +106,7 @@ class FramingTest(unittest.TestCase):
     def test_bad_magic_version_type(self):
         good = rt.encode_frame(rt.CALL, 1, {"a": 1})
         for bad, what in ((b"XX" + good[2:], "magic"), (good[:2] + b"\x02" + good[3:], "version"),
-                          (good[:3] + b"\x0a" + good[4:], "type"), (good[:3] + b"\x00" + good[4:], "type")):
+                          (good[:3] + b"\x0b" + good[4:], "type"), (good[:3] + b"\x00" + good[4:], "type")):
             with self.assertRaisesRegex(rt.ProtocolError, what):
                 self.decode_all(bad)
 
@@ -265,6 +266,7 @@ TOOL = '''
 import asyncio
 import dataclasses
 import enum
+import hashlib
 import os
 import pathlib
 import subprocess
@@ -1021,30 +1023,117 @@ class CodeCacheTest(unittest.TestCase):
         c.call(key, "version")
         return c, key
 
-    def test_a_stored_tool_is_used_and_a_damaged_one_compiled_again(self):
+    def test_a_cached_tool_travels_without_its_source(self):
+        key = self.loaded(CACHED_V1)[1]
+        c = self.client()
+        self.assertIn(key, c.remote_hello["cached_tools"])
+        c.sync("Cached", CACHED_V1)  # listed in the HELLO: a SYNC without the source
+        self.assertEqual(c.call(key, "version"), 1)
+        self.assertEqual(c.needs, [])
+
+    def entry(self, source, crc=None, digest=None, code=None):
+        """A cache entry as the loader writes it, for source (or with a wrong CRC, digest or code)."""
+        code = code or compile(source, "<rmote tool %s>" % support.tool_key("Cached", source), "exec")
+        body = marshal.dumps((digest or hashlib.sha256(source.encode()).hexdigest(), code, source))
+        return importlib.util.MAGIC_NUMBER + b"%08x" % (zlib.crc32(body) if crc is None else crc) + body
+
+    def test_a_damaged_or_tampered_entry_is_never_run(self):
         key = self.loaded(CACHED_V1)[1]
         path = self.path("tool-Cached", key.split(":")[1])
-        with open(path, "wb") as f:  # same key, other code: only a cache hit can answer 2
-            f.write(importlib.util.MAGIC_NUMBER + marshal.dumps(compile(CACHED_V2, "x", "exec")))
+        with open(path, "rb") as f:
+            good = f.read()
+        v2 = compile(CACHED_V2, "x", "exec")
+        with open(path, "wb") as f:  # the format the cases below forge: a good one is used
+            f.write(self.entry(CACHED_V1))
         c = self.client()
         c.sync("Cached", CACHED_V1)
-        self.assertEqual(c.call(key, "version"), 2)
-        for damage in (b"garbage", importlib.util.MAGIC_NUMBER + b"\xe3\x00", b""):
-            with open(path, "wb") as f:
-                f.write(damage)
-            c = self.client()
-            c.sync("Cached", CACHED_V1)
-            self.assertEqual(c.call(key, "version"), 1)
-        with open(path, "rb") as f:
-            self.assertEqual(f.read(4), importlib.util.MAGIC_NUMBER)  # written again
+        self.assertEqual((c.call(key, "version"), c.needs), (1, []))
+        damages = {
+            "other code, CRC not updated": good[:-len(marshal.dumps(v2))] + marshal.dumps(v2),
+            "a byte of the code changed": good[:-20] + bytes([good[-20] ^ 1]) + good[-19:],
+            "another source's entry under this key": self.entry(CACHED_V2),
+            "truncated": good[:len(good) // 2],
+            "header only": good[:12],
+            "wrong CRC": self.entry(CACHED_V1, crc=0),
+            "empty": b"",
+            "old format": importlib.util.MAGIC_NUMBER + marshal.dumps(v2),
+        }
+        for why, damage in damages.items():
+            with self.subTest(why):
+                with open(path, "wb") as f:
+                    f.write(damage)
+                c = self.client()
+                self.assertIn(key, c.remote_hello["cached_tools"])  # the listing is a hint: the entry is checked
+                c.sync("Cached", CACHED_V1)
+                self.assertEqual(c.call(key, "version"), 1)
+                self.assertEqual(c.needs, [key])  # asked for the source once
+                with open(path, "rb") as f:
+                    self.assertEqual(f.read(), good)  # written again
 
-    def test_a_new_version_replaces_the_old_one(self):
-        k1 = self.loaded(CACHED_V1)[1]
-        c, k2 = self.loaded(CACHED_V2)
-        self.assertEqual(c.call(k2, "version"), 2)
+    def test_an_entry_not_private_to_this_user_is_not_read(self):
+        key = self.loaded(CACHED_V1)[1]
+        path = self.path("tool-Cached", key.split(":")[1])
+        forged = os.path.join(self.folder, "elsewhere")
+        with open(forged, "wb") as f:
+            f.write(self.entry(CACHED_V1, code=compile(CACHED_V2, "x", "exec")))  # well formed, runs other code
+        os.chmod(forged, 0o600)
+        cases = {"symlink": lambda: (os.unlink(path), os.symlink(forged, path)),
+                 "readable by others": lambda: (os.unlink(path), shutil.copy(forged, path), os.chmod(path, 0o644))}
+        if os.geteuid() == 0:
+            cases["owned by another user"] = lambda: (os.unlink(path), shutil.copy(forged, path), os.chmod(path, 0o600),
+                                                      os.chown(path, 65534, 65534))
+        for why, make in cases.items():
+            with self.subTest(why):
+                make()
+                c = self.client()
+                c.sync("Cached", CACHED_V1, cached=True)
+                self.assertEqual(c.call(key, "version"), 1)
+                self.assertEqual(c.needs, [key])
+
+    def test_frames_behind_a_missing_entry_wait_for_its_source_in_order(self):
+        tool = ("from rmote_toolkit import file_mode\nclass Mode(Tool):\n    @staticmethod\n"
+                "    def mode(m):\n        return file_mode(m)\n")
+        c, key = self.loaded(CACHED_V1)
+        mode = c.sync("Mode", tool)
+        self.assertEqual(c.call(mode, "mode", "0644"), 0o644)
+        toolkit = support.tool_key("rmote_toolkit", support.module_source("rmote_toolkit"))
+        os.unlink(self.path("tool-rmote_toolkit", toolkit.split(":")[1]))
+        c = self.client()
+        self.assertNotIn(toolkit, c.remote_hello["cached_tools"])
+        self.assertIn(mode, c.remote_hello["cached_tools"])
+        c.sync("rmote_toolkit", support.module_source("rmote_toolkit"), module=True, cached=True)  # a stale listing
+        c.sync("Mode", tool)      # cached: its code runs only after the module it imports
+        c.sync("Cached", CACHED_V1)
+        first = c.start(mode, "mode", "0600")
+        cancelled = c.start(key, "version")
+        c.send(rt.CANCEL, cancelled)  # held, never started: cancelled at once
+        last = c.start(key, "version")
+        self.assertEqual(c.wait(first)[1], 0o600)
+        with self.assertRaises(support.RemoteError) as e:
+            c.wait(cancelled)
+        self.assertEqual(e.exception.err["type"], "CancelledError")
+        self.assertEqual(c.wait(last)[1], 1)
+        self.assertEqual(c.needs, [toolkit])
+
+    def test_off_a_cached_sync_asks_for_the_source(self):
+        c = support.Client(cache=None)
+        self.clients.append(c)
+        self.assertEqual(c.remote_hello["cached_tools"], [])
+        key = c.sync("Cached", CACHED_V1, cached=True)  # the controller never does this with the cache off
+        self.assertEqual(c.call(key, "version"), 1)
+        self.assertEqual(c.needs, [key])
+
+    def test_the_four_newest_versions_of_a_tool_are_kept(self):
+        keys = []
+        for v in range(1, 7):
+            c, key = self.loaded(CACHED_V1.replace("return 1", "return %d" % v))
+            self.assertEqual(c.call(key, "version"), v)
+            keys.append(key)
+            time.sleep(0.01)  # distinct modification times
         names = sorted(n for n in os.listdir(self.folder) if n.startswith("tool-Cached-"))
-        self.assertEqual(names, [os.path.basename(self.path("tool-Cached", k2.split(":")[1]))])
-        self.assertNotEqual(k1, k2)
+        self.assertEqual(names, sorted(os.path.basename(self.path("tool-Cached", k.split(":")[1])) for k in keys[2:]))
+        c = self.client()  # two controllers taking turns (versions 5 and 6) both find theirs
+        self.assertTrue(set(keys[-2:]) <= set(c.remote_hello["cached_tools"]))
 
     def test_a_folder_others_can_enter_is_not_used(self):
         os.chmod(self.folder, 0o755)

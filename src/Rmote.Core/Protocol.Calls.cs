@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Rmote.Calls;
@@ -140,7 +141,32 @@ public sealed partial class Protocol
     {
         if (!syncedTools.Add(code.Key)) return;
         foreach (var module in code.Prerequisites) SyncLocked(module);
-        writer.Enqueue(code.SyncFrame);
+        if (hostCached.Contains(code.Key))
+        {
+            sentCached[code.Key] = code;
+            writer.Enqueue(code.CachedSyncFrame);
+        }
+        else
+            writer.Enqueue(code.SyncFrame);
+    }
+
+    /// <summary>NEED: the host could not use its cached entry for a tool sent as cached; it holds every later SYNC and
+    /// CALL until the source arrives, so sending it is all there is to do (one round trip, nothing run twice).</summary>
+    void SendNeededSource(Frame frame)
+    {
+        var key = ValueCodec.DecodeBody<NeedBody>(frame).Key;
+        lock (writer.Gate)
+        {
+            if (key is null || !sentCached.Remove(key, out var code))
+                throw new ProtocolException($"the remote asked for the source of '{key}', which was not sent to it as cached");
+            logger.LogDebug("[{Host}] the code cache entry of {Key} was not usable: sending its source", Name, key);
+            writer.Enqueue(code.SyncFrame);
+        }
+    }
+
+    sealed class NeedBody
+    {
+        public string? Key { get; init; }
     }
 
     Exception ClosedError() => closedReason switch

@@ -113,7 +113,11 @@ public sealed partial class Protocol
             ?? throw new NoMarkerException("the ready marker, then end of stream", tooMuch: false);
         if (hello.Type != FrameType.Hello)
             throw new ProtocolException($"expected a HELLO frame after the ready marker, got {hello.Type}");
-        try { Info = ValueCodec.DecodeBody<RemoteInfo>(hello); }
+        try
+        {
+            Info = ValueCodec.DecodeBody<RemoteInfo>(hello);
+            if (options.CodeCache) hostCached = new HashSet<string>(Info.CachedTools, StringComparer.Ordinal);
+        }
         catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new ProtocolException($"the remote's HELLO frame is not valid: {e.Message}", e);

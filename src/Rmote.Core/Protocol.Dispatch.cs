@@ -84,6 +84,9 @@ public sealed partial class Protocol
                 break;
             case FrameType.Hello:
                 break;
+            case FrameType.Need:
+                SendNeededSource(frame);
+                break;
             default:
                 throw new ProtocolException($"the remote sent a {frame.Type} frame, which only the controller may send");
         }

@@ -24,6 +24,10 @@ public sealed partial class Protocol : IAsyncDisposable
     readonly FrameReader reader;
     readonly ConcurrentDictionary<uint, PendingCall> pending = new();
     readonly HashSet<string> syncedTools = new();
+    /// <summary>Keys the host's code cache holds (its HELLO): these tools are synced without their source.</summary>
+    HashSet<string> hostCached = new(StringComparer.Ordinal);
+    /// <summary>Code synced as cached whose source the host may still ask for (NEED); guarded by the writer's gate.</summary>
+    readonly Dictionary<string, IRemoteCode> sentCached = new(StringComparer.Ordinal);
     readonly ILogger logger;
 
     /// <summary>Where this connection's diagnostics go (a step's retry notes join them).</summary>

@@ -17,4 +17,11 @@ public sealed record RemoteInfo
     public int MaxFrame { get; init; }
     /// <summary>The remote folder holding compiled runtime and tool code, or null when the code cache is off or unusable.</summary>
     public string? CodeCache { get; init; }
+    /// <summary>
+    /// The keys (<see cref="PythonTool.Key"/>) of the tools and modules the code cache held at connect: they are synced
+    /// without their source (docs/PROTOCOL.md §4). A hint only: the remote checks each entry when it is used.
+    /// </summary>
+    public IReadOnlyList<string> CachedTools { get => cachedTools; init => cachedTools = value ?? []; }
+    // Never null: the generated reader sets a missing init property to null (an older runtime sends no list).
+    readonly IReadOnlyList<string> cachedTools = [];
 }

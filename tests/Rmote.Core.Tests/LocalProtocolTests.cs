@@ -393,12 +393,41 @@ public sealed class LocalProtocolTests : IAsyncLifetime
     static async Task<string[]> CacheFilesWrittenAsync(bool codeCache)
     {
         using var home = new TempDir();
-        var dotCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        string[] command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-            "mount --bind \"$1\" \"$2\" && shift 2 && exec python3 \"$@\"", "sh", home.Path, dotCache];
-        await using (var p = await Protocol.FromCommandAsync(command, new ProtocolOptions { CodeCache = codeCache }))
+        await using (var p = await Protocol.FromCommandAsync(WithDotCache(home.Path), new ProtocolOptions { CodeCache = codeCache }))
             Assert.Equal("HI", await p.CallAsync(MyTool.Shout, "hi"));
         return [.. Directory.GetFileSystemEntries(home.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(home.Path, f))];
+    }
+
+    /// <summary>A python3 whose ~/.cache is <paramref name="folder"/> (bound over it in a private mount namespace).</summary>
+    static string[] WithDotCache(string folder) =>
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec python3 \"$@\"", "sh",
+         folder, Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")];
+
+    [Fact]
+    public async Task A_tool_the_code_cache_holds_is_synced_without_its_source_and_a_damaged_entry_is_never_run()
+    {
+        using var home = new TempDir();
+        var tool = PythonTool.FromSource("CacheProbe", "class CacheProbe(Tool):\n    @staticmethod\n    def version():\n        return 1\n");
+        async Task<string> ConnectAndCallAsync(bool expectListed)
+        {
+            var connectionLog = new CapturingLogger();
+            await using var p = await Protocol.FromCommandAsync(WithDotCache(home.Path), new ProtocolOptions { Logger = connectionLog });
+            Assert.Equal(expectListed, p.Info.CachedTools.Contains(tool.Key));
+            Assert.Equal(1, await p.CallAsync(tool.Method<int>("version")));
+            return connectionLog.AllText;
+        }
+
+        await ConnectAndCallAsync(expectListed: false);  // sent with its source, stored
+        var entry = Directory.GetFiles(Path.Combine(home.Path, "rmote"), "tool-CacheProbe-*").Single();
+        var good = await File.ReadAllBytesAsync(entry);
+        Assert.DoesNotContain("was not usable", await ConnectAndCallAsync(expectListed: true), StringComparison.Ordinal);
+
+        // One byte of the compiled code changed: the host asks for the source (NEED) and runs that, never the entry.
+        var damaged = good.ToArray();
+        damaged[^20] ^= 1;
+        await File.WriteAllBytesAsync(entry, damaged);
+        Assert.Contains($"entry of {tool.Key} was not usable", await ConnectAndCallAsync(expectListed: true), StringComparison.Ordinal);
+        Assert.Equal(good, await File.ReadAllBytesAsync(entry));  // stored again
     }
 
     /// <summary>Polls a condition with a deadline generous enough for a loaded machine (60 s); fails if it never holds.</summary>

@@ -89,18 +89,30 @@ public sealed partial class PythonTool : Wire.IRemoteCode
         yield return ShippedModules["rmote_compat"];
     }
 
+    /// <summary>The SYNC frame naming the source by its SHA-256 instead of carrying it (the host's code cache has it).</summary>
+    internal Wire.OutgoingFrame CachedSyncFrame => cachedSyncFrame ??= Wire.OutgoingFrame.Create(Wire.FrameType.Sync, 0, SyncBody(cached: true));
+    Wire.OutgoingFrame? cachedSyncFrame;
+
+    /// <summary>The source as it travels (a shipped one without its prose).</summary>
+    string SentSource => shipped ? Bootstrap.WithoutProse(Source) : Source;
+
     Wire.OutgoingFrame Wire.IRemoteCode.SyncFrame => SyncFrame;
+    Wire.OutgoingFrame Wire.IRemoteCode.CachedSyncFrame => CachedSyncFrame;
     IReadOnlyList<Wire.IRemoteCode> Wire.IRemoteCode.Prerequisites => Modules;
 
-    byte[] SyncBody()
+    byte[] SyncBody(bool cached = false)
     {
+        var source = SentSource;
         using var buffer = new MemoryStream();
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("key"u8, Key);
             json.WriteString("name"u8, Name);
-            json.WriteString("source"u8, shipped ? Bootstrap.WithoutProse(Source) : Source);
+            // What the host's code cache files the compiled source under, and checks an entry against.
+            json.WriteString("sha256"u8, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source))));
+            if (cached) json.WriteBoolean("cached"u8, true);
+            else json.WriteString("source"u8, source);
             if (IsModule) json.WriteBoolean("module"u8, true);
             json.WriteEndObject();
         }

@@ -12,4 +12,5 @@ internal enum FrameType : byte
     Cancel = 7,
     Log = 8,
     Credit = 9,
+    Need = 10,
 }

@@ -14,6 +14,10 @@ internal interface IRemoteCode
     /// <summary>The SYNC frame that carries the source.</summary>
     OutgoingFrame SyncFrame { get; }
 
+    /// <summary>The SYNC frame without the source, for a host whose code cache holds it (its HELLO lists the key);
+    /// the host answers NEED when its entry turns out unusable, and then gets <see cref="SyncFrame"/>.</summary>
+    OutgoingFrame CachedSyncFrame { get; }
+
     /// <summary>Code to sync before this one (the modules it imports).</summary>
     IReadOnlyList<IRemoteCode> Prerequisites { get; }
 }
