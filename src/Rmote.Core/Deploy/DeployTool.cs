@@ -52,7 +52,7 @@ internal static class DeployTool
 
 
 internal sealed record SyncPlanArgs(
-    string Root, ManifestPiece Entries, bool Checksum, bool Delete, string? Owner, string? Group,
+    string Root, ManifestPiece Folders, bool Checksum, bool Delete, string? Owner, string? Group,
     bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null,
     IReadOnlyList<string>? Keep = null);
 
