@@ -637,14 +637,48 @@ class FolderFormTests(Base):
         self.assertEqual(sorted(D.compare(other, entries)["send"]), sorted(D.sync_plan(other, folders=folders, apply=False)["send"]))
         self.assertFalse(os.path.exists(other))
 
-    def test_the_folder_form_in_pieces_deletes_only_after_the_last(self):
+    def two_pieces(self):
+        """The source's folder form in two pieces (a.txt; the rest), and stale.txt on the host that neither names."""
         src = self.make_src()
         self.write("stale.txt")
         entries = self.src_entries(src)
-        first = folders_of([e for e in entries if e["path"] == "a.txt"])
-        rest = folders_of([e for e in entries if e["path"] != "a.txt"])
+        return (folders_of([e for e in entries if e["path"] == "a.txt"]),
+                folders_of([e for e in entries if e["path"] != "a.txt"]))
+
+    def test_the_folder_form_in_pieces_deletes_only_after_the_last(self):
+        first, rest = self.two_pieces()
         self.assertEqual(D.sync_plan_piece("f1", False, self.root, folders=first, delete=True)["deleted"], [])
         self.assertEqual(D.sync_plan_piece("f1", True, self.root, folders=rest, delete=True)["deleted"], ["stale.txt"])
+
+    def test_pieces_sent_ahead_run_in_their_order_and_fail_after_a_failed_one(self):
+        first, rest = self.two_pieces()
+        out = {}
+
+        def second(plan, key):
+            try:
+                out[key] = D.sync_plan_piece(plan, True, self.root, folders=rest, delete=True, index=1)
+            except Exception as e:  # noqa: BLE001 - the test looks at it
+                out[key] = e
+        t = threading.Thread(target=second, args=("o1", "ok"))
+        t.start()
+        t.join(0.5)
+        self.assertTrue(t.is_alive())  # waits for piece 0, which has not come
+        self.assertFalse(os.path.exists(os.path.join(self.root, "bin")))
+        r0 = D.sync_plan_piece("o1", False, self.root, folders=first, delete=True, index=0)
+        t.join(10)
+        self.assertEqual((r0["send"], r0["deleted"]), (["a.txt"], []))
+        self.assertEqual(out["ok"]["deleted"], ["stale.txt"])  # after both pieces: only what neither named
+        self.assertNotIn("o1", MOD._PLANS)
+        # piece 0 fails: piece 1, waiting for it, fails too and changes nothing
+        t = threading.Thread(target=second, args=("o2", "failed"))
+        t.start()
+        shutil.rmtree(self.root)
+        with self.assertRaises(ValueError):
+            D.sync_plan_piece("o2", False, self.root, folders=[{"dir": "../x"}], index=0)
+        t.join(10)
+        self.assertIsInstance(out["failed"], ValueError)
+        self.assertIn("earlier piece", str(out["failed"]))
+        self.assertFalse(os.path.exists(self.root))
 
     def test_the_folder_form_is_validated_before_anything_changes(self):
         bad = [

@@ -53,7 +53,9 @@ _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
 _HANDLES = {}
 _HANDLES_LOCK = _thread.allocate_lock()
-_PLANS = {}  # plan id -> paths named by the pieces so far (sync_plan_piece); one plan's pieces come in order
+_PLANS = {}  # plan id -> its _PlanSession (sync_plan_piece)
+_PLANS_LOCK = _thread.allocate_lock()
+_PIECE_WAIT_MAX = 3600  # seconds a piece waits for the one before it, at most (a controller that never sends it)
 
 
 # ----------------------------------------------------------------------------------------- paths
@@ -1472,6 +1474,58 @@ def _add_basis(plan, e, pfd, name, st):
         plan.result["basis"][e["path"]] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
 
 
+class _PlanSession:
+    """A plan of several pieces (sync_plan_piece): the paths its pieces named (for the delete after the last), and
+    the gates that keep pieces sent ahead waiting for the one before them."""
+
+    __slots__ = ("keep", "gates", "failed")
+
+    def __init__(self):
+        self.keep, self.gates, self.failed = set(), {}, False
+
+    def gate(self, index):
+        """The lock piece ``index`` waits on (held until piece ``index - 1`` is done); under _PLANS_LOCK."""
+        g = self.gates.get(index)
+        if g is None:
+            g = self.gates[index] = _thread.allocate_lock()
+            g.acquire()
+        return g
+
+
+def _plan_turn(plan, index):
+    """The plan's session, once it is this piece's turn (``index`` None: pieces come in order, no wait)."""
+    with _PLANS_LOCK:
+        session = _PLANS.get(plan)
+        if session is None:
+            session = _PLANS[plan] = _PlanSession()
+        gate = session.gate(index) if index else None
+    if gate is not None:
+        waited = 0
+        while not gate.acquire(True, 1.0):
+            _stop_if_cancelled()
+            waited += 1
+            if waited > _PIECE_WAIT_MAX:
+                raise TimeoutError("piece %d of plan %s: the piece before it never came" % (index, plan))
+        with _PLANS_LOCK:
+            session.gates.pop(index, None)
+    if session.failed:
+        raise ValueError("plan %s failed in an earlier piece: this piece is not planned" % plan)
+    return session
+
+
+def _plan_piece_done(plan, session, index, ok, last):
+    """After a piece: let the next one run; the session ends with its last piece or, when pieces come without an
+    index, with a failed one (with an index it stays, marked failed, so that pieces still on their way fail too)."""
+    with _PLANS_LOCK:
+        if not ok:
+            session.failed = True
+            session.keep = set()
+        if index is not None:
+            session.gate(index + 1).release()
+        if (ok and last) or (not ok and index is None):
+            _PLANS.pop(plan, None)
+
+
 def _paths(groups):
     """Every path the groups name: folder entries, files, symlinks."""
     for d, is_entry, _, files, links, _ in groups:
@@ -1643,9 +1697,13 @@ class Deploy(Tool):
         return plan.result
 
     @staticmethod
-    def sync_plan_piece(plan, last, root, entries=None, **kw):
-        """One piece of a plan whose entries do not fit one frame: ``sync_plan`` for ``entries``, which the
-        controller sends in bounded pieces, in order, under one ``plan`` id.
+    def sync_plan_piece(plan, last, root, entries=None, index=None, **kw):
+        """One piece of a plan whose entries do not fit one frame: ``sync_plan`` for ``entries`` (or ``folders``),
+        which the controller sends in bounded pieces under one ``plan`` id.
+
+        With ``index`` (0, 1, ...) the controller may send the next pieces before this one is answered (the host
+        is never idle between pieces): each piece runs only after the one before it has finished, on whatever worker
+        thread it arrived; after a failed piece every later one fails too. Without it the pieces must come in order.
 
         With ``delete``, the paths of every piece are kept here (the plan session, gone with the connection)
         and extraneous paths are deleted only after the ``last`` piece, so that no piece deletes another's files.
@@ -1653,19 +1711,21 @@ class Deploy(Tool):
         """
         if not isinstance(plan, str) or not plan:
             raise ValueError("plan must be a non-empty id")
-        keep = _PLANS.setdefault(plan, set())
+        if index is not None and (type(index) is not int or index < 0):
+            raise ValueError("index must be an integer >= 0")
+        session = _plan_turn(plan, index)
         done = False
         try:
-            result = Deploy.sync_plan(root, entries, pieces=keep, **kw)
+            result = Deploy.sync_plan(root, entries, pieces=session.keep, **kw)
             if last and kw.get("delete"):
                 with _Tree(_root(root)) as tree:
-                    result["deleted"] = _extraneous_at(tree.fd, list(keep) + list(kw.get("keep") or []), remove=kw.get("apply", True))
+                    result["deleted"] = _extraneous_at(tree.fd, list(session.keep) + list(kw.get("keep") or []),
+                                                       remove=kw.get("apply", True))
                     _add_deleted_sizes(result, tree, kw.get("apply", True))
-            done = not last
+            done = True
             return result
         finally:
-            if not done:  # finished or failed: a failed plan is not resumed
-                _PLANS.pop(plan, None)
+            _plan_piece_done(plan, session, index, done, last)
 
     @staticmethod
     def _make_link(dfd, name, want, st, replace_dirs, shown):
