@@ -582,6 +582,126 @@ class PlanTests(Base):
         self.assertEqual(D.sha256(self.root, ["f", "missing"]), [sha(b"abc"), None])
 
 
+def folders_of(entries):
+    """The compact ``folders`` form of sync_plan's entries, grouped as the controller groups them (a folder entry
+    opens its own group; consecutive files, or links, of one folder share one)."""
+    out = []
+    for e in entries:
+        kind = e.get("type", "file")
+        if kind == "dir":
+            out.append({"dir": e["path"], "entry": True, "mode": e.get("mode")})
+            continue
+        head, _, name = e["path"].rpartition("/")
+        key = "files" if kind == "file" else "links"
+        g = out[-1] if out else None
+        if g is None or g["dir"] != head or ("links" if key == "files" else "files") in g:
+            g = {"dir": head}
+            out.append(g)
+        item = [name, e["size"], e["mtime_ns"], e.get("mode")] if kind == "file" else [name, e["link"]]
+        g.setdefault(key, []).extend(item)
+        if e.get("sha256"):
+            g.setdefault("sha256", []).append(e["sha256"])
+    return out
+
+
+class FolderFormTests(Base):
+    """sync_plan's compact form (``folders``, what the controller sends) plans exactly as the entries form."""
+
+    make_src = PlanTests.make_src
+    src_entries = PlanTests.src_entries
+
+    def test_cold_nochange_one_changed_mode_and_link_in_the_folder_form(self):
+        src = self.make_src()
+        os.chmod(os.path.join(src, "lib"), 0o750)
+        entries = self.src_entries(src)
+        folders = folders_of(entries)
+        plan = D.sync_plan(self.root, folders=folders)
+        self.assertEqual(sorted(plan["send"]), ["a.txt", "bin/run", "lib/x/y.dat"])
+        self.assertEqual((plan["links_changed"], plan["dirs_created"]), (1, 4))
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.root, "lib")).st_mode), 0o750)
+        self.assertEqual(os.readlink(os.path.join(self.root, "link")), "bin/run")
+        for rel in plan["send"]:
+            e = next(x for x in entries if x["path"] == rel)
+            D.put_small(self.root, rel, self.read(rel, base=src), mode=e["mode"], mtime_ns=e["mtime_ns"])
+        plan = D.sync_plan(self.root, folders=folders)
+        self.assertEqual((plan["send"], plan["skipped"], plan["meta_fixed"], plan["links_changed"]), ([], 4, 0, 0))
+        # a changed mtime is sent; a changed mode only fixed; a file gone on the host is sent again
+        self.write("a.txt", b"bbb", base=src, mtime_ns=10**18 + 1)
+        os.chmod(os.path.join(src, "bin/run"), 0o700)
+        os.unlink(os.path.join(self.root, "lib/x/y.dat"))
+        plan = D.sync_plan(self.root, folders=folders_of(self.src_entries(src)))
+        self.assertEqual((sorted(plan["send"]), plan["skipped"], plan["meta_fixed"]), (["a.txt", "lib/x/y.dat"], 2, 1))
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.root, "bin/run")).st_mode), 0o700)
+        # compare only, into a missing root: every file, nothing made
+        other = os.path.join(self.tmp, "none")
+        self.assertEqual(sorted(D.compare(other, entries)["send"]), sorted(D.sync_plan(other, folders=folders, apply=False)["send"]))
+        self.assertFalse(os.path.exists(other))
+
+    def two_pieces(self):
+        """The source's folder form in two pieces (a.txt; the rest), and stale.txt on the host that neither names."""
+        src = self.make_src()
+        self.write("stale.txt")
+        entries = self.src_entries(src)
+        return (folders_of([e for e in entries if e["path"] == "a.txt"]),
+                folders_of([e for e in entries if e["path"] != "a.txt"]))
+
+    def test_the_folder_form_in_pieces_deletes_only_after_the_last(self):
+        first, rest = self.two_pieces()
+        self.assertEqual(D.sync_plan_piece("f1", False, self.root, folders=first, delete=True)["deleted"], [])
+        self.assertEqual(D.sync_plan_piece("f1", True, self.root, folders=rest, delete=True)["deleted"], ["stale.txt"])
+
+    def test_pieces_sent_ahead_run_in_their_order_and_fail_after_a_failed_one(self):
+        first, rest = self.two_pieces()
+        out = {}
+
+        def second(plan, key):
+            try:
+                out[key] = D.sync_plan_piece(plan, True, self.root, folders=rest, delete=True, index=1)
+            except Exception as e:  # noqa: BLE001 - the test looks at it
+                out[key] = e
+        t = threading.Thread(target=second, args=("o1", "ok"))
+        t.start()
+        t.join(0.5)
+        self.assertTrue(t.is_alive())  # waits for piece 0, which has not come
+        self.assertFalse(os.path.exists(os.path.join(self.root, "bin")))
+        r0 = D.sync_plan_piece("o1", False, self.root, folders=first, delete=True, index=0)
+        t.join(10)
+        self.assertEqual((r0["send"], r0["deleted"]), (["a.txt"], []))
+        self.assertEqual(out["ok"]["deleted"], ["stale.txt"])  # after both pieces: only what neither named
+        self.assertNotIn("o1", MOD._PLANS)
+        # piece 0 fails: piece 1, waiting for it, fails too and changes nothing
+        t = threading.Thread(target=second, args=("o2", "failed"))
+        t.start()
+        shutil.rmtree(self.root)
+        with self.assertRaises(ValueError):
+            D.sync_plan_piece("o2", False, self.root, folders=[{"dir": "../x"}], index=0)
+        t.join(10)
+        self.assertIsInstance(out["failed"], ValueError)
+        self.assertIn("earlier piece", str(out["failed"]))
+        self.assertFalse(os.path.exists(self.root))
+
+    def test_the_folder_form_is_validated_before_anything_changes(self):
+        bad = [
+            [{"dir": "../up", "files": ["f", 1, 1, None]}],
+            [{"dir": "a", "files": ["b/c", 1, 1, None]}],
+            [{"dir": "a", "files": ["..", 1, 1, None]}],
+            [{"dir": "a", "files": ["f", 1, 1, None, "f", 2, 2, None]}],
+            [{"dir": "a", "files": ["f", 1, 1, None]}, {"dir": "a", "links": ["f", "t"]}],
+            [{"dir": "a", "files": ["b", 1, 1, None]}, {"dir": "a/b", "entry": True}],
+            [{"dir": "a", "files": ["f", "1", 1, None]}],
+            [{"dir": "a", "files": ["f", 1, 1, "644"]}],
+            [{"dir": "a", "files": ["f", 1, 1]}],
+            [{"dir": "a", "links": ["l", ""]}],
+            [{"dir": "", "entry": True}],
+            [{"dir": "a", "files": ["f\x00", 1, 1, None]}],
+        ]
+        for folders in bad:
+            with self.subTest(folders=folders):
+                with self.assertRaises((ValueError, TypeError)):
+                    D.sync_plan(self.root, folders=[{"dir": "made", "entry": True}] + folders)
+                self.assertFalse(os.path.exists(self.root))
+
+
 class ReleaseTests(Base):
     def setUp(self):
         super().setUp()

@@ -53,7 +53,9 @@ _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _RELEASE_ID_CHARS = _HANDLE_CHARS | {"."}
 _HANDLES = {}
 _HANDLES_LOCK = _thread.allocate_lock()
-_PLANS = {}  # plan id -> paths named by the pieces so far (sync_plan_piece); one plan's pieces come in order
+_PLANS = {}  # plan id -> its _PlanSession (sync_plan_piece)
+_PLANS_LOCK = _thread.allocate_lock()
+_PIECE_WAIT_MAX = 3600  # seconds a piece waits for the one before it, at most (a controller that never sends it)
 
 
 # ----------------------------------------------------------------------------------------- paths
@@ -1255,27 +1257,121 @@ def _check_delta(delta):
     return low
 
 
-def _wanted_folders(entries):
-    """``(folders, implied)``: every folder entry or parent of an entry (its entry, or None when only implied),
-    and for each the first entry below it (to name in an error)."""
+_STR, _INT, _MODE = frozenset((str,)), frozenset((int,)), frozenset((int, type(None)))
+
+
+def _check_folders(folders):
+    """Validate the compact form (``folders``, see sync_plan) before anything is changed: folder paths, names,
+    numbers, link targets, no duplicate path. Checked per folder with C-speed set and string operations."""
+    if not isinstance(folders, list):
+        raise TypeError("folders must be a list")
+    names = {}  # folder -> the names given in it (a folder entry counts as a name of its parent)
+    for g in folders:
+        if not isinstance(g, dict):
+            raise TypeError("each folder must be an object")
+        d = g.get("dir")
+        if d != "":
+            _check_rel(d)
+        files, links, shas = g.get("files") or [], g.get("links") or [], g.get("sha256")
+        if not isinstance(files, list) or len(files) % 4 or not isinstance(links, list) or len(links) % 2:
+            raise ValueError("folder %r: files must be [name, size, mtime_ns, mode]..., links [name, target]..." % d)
+        fnames, lnames = files[0::4], links[0::2]
+        if not _STR >= set(map(type, fnames + lnames + links[1::2])):  # set(map(type)): no Python call per name
+            raise ValueError("folder %r: names and link targets must be strings" % d)
+        if not _INT >= set(map(type, files[1::4] + files[2::4])):
+            raise ValueError("folder %r: sizes and mtimes must be integers" % d)
+        if not _MODE >= set(map(type, files[3::4] + [g.get("mode")])):
+            raise ValueError("folder %r: a mode must be an integer or null" % d)
+        if shas is not None and (not isinstance(shas, list) or len(shas) != len(fnames)
+                                 or not _STR >= set(map(type, shas))):
+            raise ValueError("folder %r: sha256 must list one hex digest per file" % d)
+        joined = "".join(fnames) + "".join(lnames)
+        if "/" in joined or "\x00" in joined or "\x00" in "".join(links[1::2]):
+            raise ValueError("folder %r: a name holds '/' or NUL, or a link target NUL" % d)
+        if not all(links[1::2]):
+            raise ValueError("folder %r: a symlink needs a link target" % d)
+        own = set(fnames)
+        own.update(lnames)
+        if len(own) != len(fnames) + len(lnames) or own & {"", ".", ".."}:
+            raise ValueError("folder %r: an empty, '.', '..' or duplicate name" % d)
+        given = names.setdefault(d, set())
+        if g.get("entry"):
+            if d == "":
+                raise ValueError("the destination root is not a folder entry")
+            head, _, name = d.rpartition("/")
+            own.add(name)
+            given = names.setdefault(head, set())
+            if name in given:
+                raise ValueError("duplicate path %r in folders" % d)
+            given.add(name)
+            given = names[d]
+            own.discard(name)
+        before = len(given)
+        given.update(own)
+        if len(given) != before + len(own):
+            raise ValueError("duplicate path in folder %r" % d)
+
+
+def _groups_of_entries(entries):
+    """The plan's own form, ``[(dir, is_entry, mode, files, links, sha256s)]`` (files flat: name, size, mtime_ns,
+    mode), of the entries' list form: consecutive entries of one folder share a group."""
+    groups = []
+    cur = None
+    for e in entries:
+        path = e["path"]
+        mode = e.get("mode")
+        mode = None if mode is None else int(mode) & 0o7777
+        kind = e.get("type", "file")
+        if kind == "dir":
+            cur = (path, True, mode, [], [], [])
+            groups.append(cur)
+            continue
+        head, _, name = path.rpartition("/")
+        if cur is None or cur[0] != head:
+            cur = (head, False, None, [], [], [])
+            groups.append(cur)
+        if kind == "symlink":
+            cur[4].extend((name, e["link"]))
+        else:
+            cur[3].extend((name, e.get("size"), e.get("mtime_ns"), mode))
+            cur[5].append(e.get("sha256"))
+    return groups
+
+
+def _groups_of_folders(folders):
+    """The plan's own form of the compact ``folders`` (validated by _check_folders)."""
+    return [(g["dir"], bool(g.get("entry")), g.get("mode"), g.get("files") or [], g.get("links") or [], g.get("sha256"))
+            for g in folders]
+
+
+def _wanted_folders(groups):
+    """``(folders, implied)``: every folder entry or parent of an entry (``(mode,)`` for an entry, None when only
+    implied), and for each the first path below it (to name in an error). Per group, not per entry."""
     dirs = {}
     implied = {}
-    for e in entries:
-        parts = e["path"].split("/")
-        for i in range(1, len(parts)):
-            d = "/".join(parts[:i])
-            if d not in dirs:
-                dirs[d] = None
-                implied[d] = e["path"]
-        if e.get("type") == "dir":
-            dirs[e["path"]] = e
+    for d, is_entry, mode, files, links, _ in groups:
+        if is_entry:
+            first = d
+        elif files:
+            first = d + "/" + files[0] if d else files[0]
+        elif links:
+            first = d + "/" + links[0] if d else links[0]
+        else:
+            continue
+        p = d if not is_entry else d.rpartition("/")[0]
+        while p and p not in dirs:
+            dirs[p] = None
+            implied[p] = first
+            p = p.rpartition("/")[0]
+        if is_entry:
+            dirs[d] = (mode,)
     return dirs, implied
 
 
-def _plan_folders(plan, tree, entries):
+def _plan_folders(plan, tree, groups):
     """Create or fix the folders, parents first, each one only ever reached through its parent's fd. Returns the
     folders that are absent (compare only: what would be made; what is below them is all to send)."""
-    dirs, implied = _wanted_folders(entries)
+    dirs, implied = _wanted_folders(groups)
     absent = set()
     for rel in sorted(dirs, key=lambda p: p.count("/")):
         if not _plan_folder(plan, tree, rel, dirs[rel], implied, absent):
@@ -1284,9 +1380,10 @@ def _plan_folders(plan, tree, entries):
 
 
 def _plan_folder(plan, tree, rel, e, implied, absent):
-    """Bring one folder in line (``e`` its entry, None when only implied); False if it is absent (not applying)."""
+    """Bring one folder in line (``e`` its entry's ``(mode,)``, None when only implied); False if it is absent
+    (not applying)."""
     apply = plan.apply
-    mode = _entry_mode(e) if (e is not None and plan.set_mode) else None
+    mode = e[0] & 0o7777 if (e is not None and e[0] is not None and plan.set_mode) else None
     head, _, name = rel.rpartition("/")
     pfd = None if head in absent else tree.dir(head, create=apply, replace=apply, rel=rel)
     if pfd is None:
@@ -1333,20 +1430,48 @@ def _make_folder(plan, tree, pfd, rel, name, st, mode):
         os.fchown(fd, plan.uid, plan.gid)
 
 
-def _plan_files(plan, tree, entries, absent):
-    """Compare each file and symlink entry with what is there: skip, fix metadata, retarget, or list to send."""
-    for e in entries:
-        kind = e.get("type", "file")
-        if kind == "dir":
+def _plan_files(plan, tree, groups, absent):
+    """Compare each file and symlink with what is there: skip, fix metadata, retarget, or list to send. A file
+    whose size, mtime, type and mode already match (the whole of a no-change copy) costs one lstat through its
+    folder's fd and a few comparisons; anything else goes through _plan_file."""
+    result = plan.result
+    send = result["send"]
+    fast = not plan.checksum and plan.uid == -1 and plan.gid == -1
+    set_mode = plan.set_mode
+    lstat = os.stat
+    skipped = 0
+    for d, _, _, files, links, shas in groups:
+        if not files and not links:
             continue
-        rel = e["path"]
-        head, _, name = rel.rpartition("/")
-        pfd = None if head in absent else tree.dir(head, rel=rel)
-        st = None if pfd is None else _lstat_at(pfd, name)
-        if kind == "symlink":
-            _plan_link(plan, tree, e, pfd, name, st)
-        else:
+        prefix = d + "/" if d else ""
+        first = files[0] if files else links[0]
+        # valid through the group: nothing below opens another folder of the tree (which could close this fd)
+        pfd = None if d in absent else tree.dir(d, rel=prefix + first)
+        it = iter(files)
+        for i, (name, size, mtime, mode) in enumerate(zip(it, it, it, it)):
+            if pfd is None:
+                st = None
+            else:
+                try:
+                    st = lstat(name, dir_fd=pfd, follow_symlinks=False)
+                except FileNotFoundError:
+                    st = None
+            if st is None:
+                send.append(prefix + name)
+                continue
+            if (fast and st.st_size == size and st.st_mtime_ns == mtime and st.st_mode & 0o170000 == 0o100000
+                    and (mode is None or not set_mode or st.st_mode & 0o7777 == mode & 0o7777)):
+                skipped += 1
+                continue
+            e = {"path": prefix + name, "type": "file", "size": size, "mtime_ns": mtime, "mode": mode}
+            if shas:
+                e["sha256"] = shas[i]
             _plan_file(plan, e, pfd, name, st)
+        it = iter(links)
+        for name, target in zip(it, it):
+            st = None if pfd is None else _lstat_at(pfd, name)
+            _plan_link(plan, tree, {"path": prefix + name, "link": target}, pfd, name, st)
+    result["skipped"] += skipped
 
 
 def _plan_link(plan, tree, e, pfd, name, st):
@@ -1414,15 +1539,79 @@ def _add_basis(plan, e, pfd, name, st):
         plan.result["basis"][e["path"]] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
 
 
-def _plan_delete(plan, tree, entries, pieces):
+class _PlanSession:
+    """A plan of several pieces (sync_plan_piece): the paths its pieces named (for the delete after the last), and
+    the gates that keep pieces sent ahead waiting for the one before them."""
+
+    __slots__ = ("keep", "gates", "failed")
+
+    def __init__(self):
+        self.keep, self.gates, self.failed = set(), {}, False
+
+    def gate(self, index):
+        """The lock piece ``index`` waits on (held until piece ``index - 1`` is done); under _PLANS_LOCK."""
+        g = self.gates.get(index)
+        if g is None:
+            g = self.gates[index] = _thread.allocate_lock()
+            g.acquire()
+        return g
+
+
+def _plan_turn(plan, index):
+    """The plan's session, once it is this piece's turn (``index`` None: pieces come in order, no wait)."""
+    with _PLANS_LOCK:
+        session = _PLANS.get(plan)
+        if session is None:
+            session = _PLANS[plan] = _PlanSession()
+        gate = session.gate(index) if index else None
+    if gate is not None:
+        waited = 0
+        while not gate.acquire(True, 1.0):
+            _stop_if_cancelled()
+            waited += 1
+            if waited > _PIECE_WAIT_MAX:
+                raise TimeoutError("piece %d of plan %s: the piece before it never came" % (index, plan))
+        with _PLANS_LOCK:
+            session.gates.pop(index, None)
+    if session.failed:
+        raise ValueError("plan %s failed in an earlier piece: this piece is not planned" % plan)
+    return session
+
+
+def _plan_piece_done(plan, session, index, ok, last):
+    """After a piece: let the next one run; the session ends with its last piece or, when pieces come without an
+    index, with a failed one (with an index it stays, marked failed, so that pieces still on their way fail too)."""
+    with _PLANS_LOCK:
+        if not ok:
+            session.failed = True
+            session.keep = set()
+        if index is not None:
+            session.gate(index + 1).release()
+        if (ok and last) or (not ok and index is None):
+            _PLANS.pop(plan, None)
+
+
+def _paths(groups):
+    """Every path the groups name: folder entries, files, symlinks."""
+    for d, is_entry, _, files, links, _ in groups:
+        if is_entry:
+            yield d
+        prefix = d + "/" if d else ""
+        for name in files[0::4]:
+            yield prefix + name
+        for name in links[0::2]:
+            yield prefix + name
+
+
+def _plan_delete(plan, tree, groups, pieces):
     """With delete: remove what no entry names (a piece of a larger plan only records its paths: sync_plan_piece
     deletes after the last one)."""
     if not plan.delete:
         return
     if pieces is not None:
-        pieces.update(e["path"] for e in entries)
+        pieces.update(_paths(groups))
     else:
-        plan.result["deleted"] = _extraneous_at(tree.fd, [e["path"] for e in entries] + plan.keep, remove=plan.apply)
+        plan.result["deleted"] = _extraneous_at(tree.fd, list(_paths(groups)) + plan.keep, remove=plan.apply)
         _add_deleted_sizes(plan.result, tree, plan.apply)
 
 
@@ -1510,8 +1699,8 @@ class Deploy(Tool):
     # ---------------------------------------------------------------- the one-call plan
 
     @staticmethod
-    def sync_plan(root, entries, checksum=False, delete=False, owner=None, group=None,
-                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None, pieces=None, keep=None):
+    def sync_plan(root, entries=None, checksum=False, delete=False, owner=None, group=None,
+                  set_mode=True, apply=True, cleanup=True, durable=True, delta=None, pieces=None, keep=None, folders=None):
         """Bring everything but file contents in line, in one call; return what must be sent.
 
         ``entries``: ``[{path, type: file|dir|symlink, size, mtime_ns, mode, sha256?, link?}]``.
@@ -1533,8 +1722,23 @@ class Deploy(Tool):
 
         ``keep``: paths that ``delete`` leaves alone, and never enters (a release's shared-path symlinks: the
         controller leaves those paths out of the entries too, rsync's excluded-and-protected).
+
+        ``folders`` (instead of ``entries``; what the controller sends): the same entries grouped by folder, compact
+        (a no-change plan of 100k files decodes and compares per folder, not per dictionary):
+        ``[{dir, entry?, mode?, files?: [name, size, mtime_ns, mode, ...], links?: [name, target, ...],
+        sha256?: [hex per file]}]``. ``dir`` is the folder's path ("" the root); ``entry`` true when the folder is
+        itself an entry (made with ``mode``; a symlink in its place is replaced), else it is only the parent of
+        what it lists (a symlink there is refused). A folder may come in several groups (before and after its
+        sub-folders); names hold no '/'.
         """
-        _check_entries(entries)
+        if folders is not None:
+            if entries is not None:
+                raise ValueError("give entries or folders, not both")
+            _check_folders(folders)
+            groups = _groups_of_folders(folders)
+        else:
+            _check_entries(entries)
+            groups = _groups_of_entries(entries)
         plan = _Plan(checksum, delete, _uid(owner), _gid(group), set_mode, apply, durable, _check_delta(delta))
         plan.keep = list(keep or [])
         for rel in plan.keep:
@@ -1543,7 +1747,7 @@ class Deploy(Tool):
         if not os.path.isdir(root_real):
             if apply:
                 raise NotADirectoryError(errno.ENOTDIR, "destination root is not a folder", root_real)
-            plan.result["send"] = [e["path"] for e in entries if e.get("type", "file") == "file"]
+            plan.result["send"] = [(d + "/" if d else "") + n for d, _, _, files, _, _ in groups for n in files[0::4]]
             return plan.result
         with _Tree(root_real) as tree:
             if delete:
@@ -1552,15 +1756,19 @@ class Deploy(Tool):
                 plan.result["temps_removed"] = len(Deploy.cleanup_temps(root))
             if apply:
                 plan.granularity = lambda: _mtime_granularity(root_real, tree.fd)
-            absent = _plan_folders(plan, tree, entries)
-            _plan_files(plan, tree, entries, absent)
-            _plan_delete(plan, tree, entries, pieces)
+            absent = _plan_folders(plan, tree, groups)
+            _plan_files(plan, tree, groups, absent)
+            _plan_delete(plan, tree, groups, pieces)
         return plan.result
 
     @staticmethod
-    def sync_plan_piece(plan, last, root, entries, **kw):
-        """One piece of a plan whose entries do not fit one frame: ``sync_plan`` for ``entries``, which the
-        controller sends in bounded pieces, in order, under one ``plan`` id.
+    def sync_plan_piece(plan, last, root, entries=None, index=None, **kw):
+        """One piece of a plan whose entries do not fit one frame: ``sync_plan`` for ``entries`` (or ``folders``),
+        which the controller sends in bounded pieces under one ``plan`` id.
+
+        With ``index`` (0, 1, ...) the controller may send the next pieces before this one is answered (the host
+        is never idle between pieces): each piece runs only after the one before it has finished, on whatever worker
+        thread it arrived; after a failed piece every later one fails too. Without it the pieces must come in order.
 
         With ``delete``, the paths of every piece are kept here (the plan session, gone with the connection)
         and extraneous paths are deleted only after the ``last`` piece, so that no piece deletes another's files.
@@ -1568,19 +1776,21 @@ class Deploy(Tool):
         """
         if not isinstance(plan, str) or not plan:
             raise ValueError("plan must be a non-empty id")
-        keep = _PLANS.setdefault(plan, set())
+        if index is not None and (type(index) is not int or index < 0):
+            raise ValueError("index must be an integer >= 0")
+        session = _plan_turn(plan, index)
         done = False
         try:
-            result = Deploy.sync_plan(root, entries, pieces=keep, **kw)
+            result = Deploy.sync_plan(root, entries, pieces=session.keep, **kw)
             if last and kw.get("delete"):
                 with _Tree(_root(root)) as tree:
-                    result["deleted"] = _extraneous_at(tree.fd, list(keep) + list(kw.get("keep") or []), remove=kw.get("apply", True))
+                    result["deleted"] = _extraneous_at(tree.fd, list(session.keep) + list(kw.get("keep") or []),
+                                                       remove=kw.get("apply", True))
                     _add_deleted_sizes(result, tree, kw.get("apply", True))
-            done = not last
+            done = True
             return result
         finally:
-            if not done:  # finished or failed: a failed plan is not resumed
-                _PLANS.pop(plan, None)
+            _plan_piece_done(plan, session, index, done, last)
 
     @staticmethod
     def _make_link(dfd, name, want, st, replace_dirs, shown):

@@ -9,7 +9,7 @@ sealed class CpuSampler
 {
     readonly HashSet<int> listeners;
     readonly int self = Environment.ProcessId;
-    readonly Dictionary<(int Pid, long Start), (string Role, double First, double Last)> seen = [];
+    readonly Dictionary<(int Pid, long Start), (string Role, double First, double Last, string Comm)> seen = [];
     readonly Dictionary<(int Pid, long Start), string> cmdlines = [];
     readonly CancellationTokenSource stop = new();
     readonly Task loop;
@@ -75,9 +75,15 @@ sealed class CpuSampler
             foreach (var (pid, p) in procs)
             {
                 var key = (pid, p.Start);
-                if (seen.TryGetValue(key, out var v)) { seen[key] = v with { Last = p.Cpu }; continue; }
+                if (seen.TryGetValue(key, out var v))
+                {
+                    // exec keeps the pid: the login shell that runs `python3 ...` (or rsync) first shows as bash, so
+                    // its role is taken again when its name changes, with all its CPU counted under the new one
+                    seen[key] = v with { Last = p.Cpu, Role = v.Comm == p.Comm ? v.Role : Role(pid, p.Comm, procs, key), Comm = p.Comm };
+                    continue;
+                }
                 var role = Role(pid, p.Comm, procs, key);
-                seen[key] = (role, first ? p.Cpu : 0, p.Cpu);
+                seen[key] = (role, first ? p.Cpu : 0, p.Cpu, p.Comm);
             }
             first = false;
         }

@@ -52,9 +52,9 @@ internal static class DeployTool
 
 
 internal sealed record SyncPlanArgs(
-    string Root, ManifestPiece Entries, bool Checksum, bool Delete, string? Owner, string? Group,
+    string Root, ManifestPiece Folders, bool Checksum, bool Delete, string? Owner, string? Group,
     bool SetMode, bool Apply, bool Cleanup, bool Durable, DeltaRequest? Delta = null, string? Plan = null, bool? Last = null,
-    IReadOnlyList<string>? Keep = null);
+    IReadOnlyList<string>? Keep = null, int? Index = null);
 
 /// <summary>Which changed files the host names its version of, for a delta copy (both versions at least Min bytes).</summary>
 internal sealed record DeltaRequest(long Min);

@@ -15,12 +15,15 @@ internal sealed record ManifestPlan(
 internal static class ManifestPieces
 {
     /// <summary>
-    /// Bytes of entries per piece at most (about 230 entries of 200-byte paths); smaller when a side's frame limit asks
+    /// Bytes of entries per piece at most (about 260 entries of 200-byte paths, 550 of 70-byte ones); smaller when a side's frame limit asks
     /// for it. Every buffer of a piece (its JSON, the compressed frame, the answer) stays under the large object heap's
     /// 85 KB: a million entries' worth of large buffers is reclaimed only by full collections, and raised the
-    /// controller's peak by 250 MB. The round trips cost little next to the host's work per entry.
+    /// controller's peak by 250 MB. Several pieces are in flight (InFlight), so the round trips leave the host no idle time.
     /// </summary>
     internal const int PieceBytes = 64 * 1024;
+
+    /// <summary>Pieces sent ahead of the oldest unanswered one, at most (each holds its entries until answered).</summary>
+    internal const int InFlight = 3;
 
     /// <summary>
     /// The host's plan for <paramref name="m"/>: with <paramref name="apply"/> (a copy) the host also creates folders,
@@ -42,13 +45,32 @@ internal static class ManifestPieces
         var index = 0;
         using var pieces = Split(m, o, limit, delta != null).GetEnumerator();
         var more = pieces.MoveNext();
-        while (more)
+        // Up to InFlight pieces are sent before the oldest is answered (the host runs them in their order): the host
+        // plans the next piece while this side reads an answer and writes the next frame.
+        var inFlight = new Queue<(List<SourceEntry> Piece, Task<SyncPlanResult> Plan)>();
+        while (more || inFlight.Count > 0)
         {
-            var piece = pieces.Current;
-            more = pieces.MoveNext();
-            var single = index == 0 && !more;   // one piece: the plain call, as before
-            var plan = await StartPiece(protocol, piece, o, destination, deleteExtraneous, apply ? delta : null, index == 0,
-                single ? null : planId, single ? null : !more, apply, cancellationToken).ConfigureAwait(false);
+            while (more && inFlight.Count < InFlight)
+            {
+                var next = pieces.Current;
+                more = pieces.MoveNext();
+                var single = index == 0 && !more;   // one piece: the plain call, as before
+                inFlight.Enqueue((next, StartPiece(protocol, next, o, destination, deleteExtraneous, apply ? delta : null, index,
+                    single ? null : planId, single ? null : !more, apply, cancellationToken)));
+                index++;
+            }
+            var (piece, started) = inFlight.Dequeue();
+            SyncPlanResult plan;
+            try
+            {
+                plan = await started.ConfigureAwait(false);
+            }
+            catch
+            {
+                // the pieces sent after it fail on the host too: observe them, the first failure is the one reported
+                foreach (var (_, later) in inFlight) _ = later.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                throw;
+            }
 
             Match(protocol.Name, piece, plan.Send, send);
             if (plan.Basis is { Count: > 0 } b)
@@ -58,8 +80,7 @@ internal static class ManifestPieces
             links += plan.LinksChanged;
             meta += plan.MetaFixed;
             temps += plan.TempsRemoved;
-            if (!more) (deleted, deletedSizes) = (plan.Deleted, plan.DeletedSizes);
-            index++;
+            if (!more && inFlight.Count == 0) (deleted, deletedSizes) = (plan.Deleted, plan.DeletedSizes);
         }
         return new ManifestPlan(send, skipped, dirs, links, meta, deleted, temps, basis, deletedSizes);
     }
@@ -99,11 +120,12 @@ internal static class ManifestPieces
     /// through the round trip into an older GC generation (a million entries would pile up hundreds of megabytes).
     /// </summary>
     static Task<SyncPlanResult> StartPiece(Protocol protocol, List<SourceEntry> piece, CopyOptions o, string destination, bool deleteExtraneous,
-        DeltaRequest? delta, bool first, string? planId, bool? last, bool apply, CancellationToken cancellationToken) =>
+        DeltaRequest? delta, int index, string? planId, bool? last, bool apply, CancellationToken cancellationToken) =>
         protocol.CallAsync(planId is null ? DeployTool.SyncPlan : DeployTool.SyncPlanPiece, new SyncPlanArgs(
             destination, new ManifestPiece(piece), o.Compare == CompareMode.Checksum, deleteExtraneous, o.Owner, o.Group,
-            SetMode: o.PreserveModes, Apply: apply, Cleanup: apply && o.CleanupTempFiles && first, Durable: o.Durable, Delta: delta,
-            Plan: planId, Last: last, Keep: o.ExcludePaths.Count > 0 ? [.. o.ExcludePaths.Select(DestinationPath.Normalize)] : null), cancellationToken);
+            SetMode: o.PreserveModes, Apply: apply, Cleanup: apply && o.CleanupTempFiles && index == 0, Durable: o.Durable, Delta: delta,
+            Plan: planId, Last: last, Keep: o.ExcludePaths.Count > 0 ? [.. o.ExcludePaths.Select(DestinationPath.Normalize)] : null,
+            Index: planId is null ? null : index), cancellationToken);
 
     /// <summary>The entries in order, cut where a piece would pass <paramref name="limit"/> bytes; always at least one piece.</summary>
     internal static IEnumerable<List<SourceEntry>> Split(SourceManifest m, CopyOptions o, long limit, bool delta)

@@ -57,10 +57,14 @@ internal sealed class SourceEntry
 
     public string LocalPath => Source ?? System.IO.Path.Join(Folder.Local, SurrogateEscape.Decode(Name));
 
-    /// <summary>This entry's share of a sync_plan frame (its JSON, unescaped), and of its answer (a delta candidate's host version).</summary>
+    /// <summary>
+    /// This entry's share of a sync_plan frame and of its answer, whichever is larger: in the compact form a file is its
+    /// name and three numbers (about 35 bytes; its folder's path once per group), in the answer its whole path (a file to
+    /// send) and a delta candidate's host version.
+    /// </summary>
     public long WireBytes(bool delta)
     {
-        long n = 100 + Folder.RelBytes.Length + 1 + Name.Length + (Link?.Length ?? 0) + (Sha256 is null ? 0 : 80);
+        long n = 48 + Folder.RelBytes.Length + 1 + Name.Length + (Link?.Length ?? 0) + (Sha256 is null ? 0 : 80);
         if (delta && Kind == EntryKind.File && Size >= FileSender.DeltaMinSize)
             n += Folder.RelBytes.Length + Name.Length + 80;
         return n;
