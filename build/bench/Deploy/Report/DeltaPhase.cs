@@ -7,7 +7,7 @@ using Rmote.TestRig;
 
 /// <summary>
 /// The table's delta rows (--only delta): a changed file the host already has, to one host: Rmote's rolling delta next to rsync -a and
-/// rsync -a sharing its ssh connection (ControlMaster, as Rmote does), interleaved in rotated order, for 4 bytes changed
+/// rsync -a sharing its ssh connection (ControlMaster, as Rmote does) and rsync -a --fsync (durable, as Rmote by default), interleaved in rotated order, for 4 bytes changed
 /// and 1 MiB inserted in the middle of a 400 MiB file, and a self-contained single-file publish rebuilt after a
 /// one-line code change. Bytes on the wire are counted the same way for all three: ssh connects through a
 /// counting relay (<see cref="WireCounter"/>). Before each run the host's file is reset to the old version.
@@ -57,6 +57,8 @@ static class DeltaPhase
                 }),
                 ("rsync -a", "d-rsync", () => RsyncAsync(SshE(shared: false), now, h, "d-rsync")),
                 ("rsync -a, ControlMaster", "d-rsynccm", () => RsyncAsync(SshE(shared: true), now, h, "d-rsynccm")),
+                // like with like on durability: Rmote fsyncs the new file before its rename (Durable), rsync -a does not
+                ("rsync -a --fsync, ControlMaster", "d-rsyncfs", () => RsyncAsync(SshE(shared: true), now, h, "d-rsyncfs", "--fsync")),
             };
             var times = tools.Select(_ => new List<double>()).ToArray();
             var wire = tools.Select(_ => new List<long>()).ToArray();
@@ -103,6 +105,7 @@ static class DeltaPhase
                 (W(0) / W(1)).ToString("0.00x", CultureInfo.InvariantCulture), "<= 1.00x"]);
             table.Row($"delta, {what} (s)", rm, Rounds.Median(times[1]), tools[1].Name, "<= 1.00x");
             table.Row($"delta, {what} (s)", rm, Rounds.Median(times[2]), tools[2].Name, "(info)");
+            table.Row($"delta, {what} (s)", rm, Rounds.Median(times[3]), tools[3].Name, "(info)");
             File.Delete(now);
             if (old != randomOld) File.Delete(old);
         }
@@ -115,9 +118,9 @@ static class DeltaPhase
         File.Delete(randomOld);
     }
 
-    static async Task<long> RsyncAsync(string sshE, string file, Rmote.TestRig.SshHost h, string dest)
+    static async Task<long> RsyncAsync(string sshE, string file, Rmote.TestRig.SshHost h, string dest, params string[] extra)
     {
-        var run = await ProcessRunner.RunAsync("rsync", ["-a", "--stats", "-e", sshE, file, $"{h.UserAtHost}:{h.RemoteSrv.TrimEnd('/')}/{dest}/big.bin"]);
+        var run = await ProcessRunner.RunAsync("rsync", ["-a", "--stats", .. extra, "-e", sshE, file, $"{h.UserAtHost}:{h.RemoteSrv.TrimEnd('/')}/{dest}/big.bin"]);
         run.EnsureSuccess();
         var m = Regex.Match(run.StdOut, @"Total bytes sent: ([\d,.]+)");
         return m.Success ? long.Parse(m.Groups[1].Value.Replace(",", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : -1;
