@@ -35,7 +35,8 @@ def _rmote_cache_folder():
 def _rmote_read(path, digest):
     """(code, source) of the entry at path, or None: missing, not ours, another interpreter, damaged (CRC-32), or
     written for another source (digest: the SHA-256, hex, of the source it must hold)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    # non-blocking: a FIFO put there would otherwise hold the start until someone writes to it
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
     except OSError:

@@ -1078,6 +1078,7 @@ class CodeCacheTest(unittest.TestCase):
             f.write(self.entry(CACHED_V1, code=compile(CACHED_V2, "x", "exec")))  # well formed, runs other code
         os.chmod(forged, 0o600)
         cases = {"symlink": lambda: (os.unlink(path), os.symlink(forged, path)),
+                 "a FIFO (never opened for writing)": lambda: (os.unlink(path), os.mkfifo(path, 0o600)),
                  "readable by others": lambda: (os.unlink(path), shutil.copy(forged, path), os.chmod(path, 0o644))}
         if os.geteuid() == 0:
             cases["owned by another user"] = lambda: (os.unlink(path), shutil.copy(forged, path), os.chmod(path, 0o600),

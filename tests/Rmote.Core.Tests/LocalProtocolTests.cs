@@ -413,7 +413,10 @@ public sealed class LocalProtocolTests : IAsyncLifetime
             var connectionLog = new CapturingLogger();
             await using var p = await Protocol.FromCommandAsync(WithDotCache(home.Path), new ProtocolOptions { Logger = connectionLog });
             Assert.Equal(expectListed, p.Info.CachedTools.Contains(tool.Key));
+            // A shipped tool travels without its prose: its key is of the source as sent, which names its entry.
+            Assert.Equal(expectListed, p.Info.CachedTools.Contains(Diag.Ping.Tool.Key));
             Assert.Equal(1, await p.CallAsync(tool.Method<int>("version")));
+            Assert.False(string.IsNullOrEmpty(await p.CallAsync(Diag.Ping)));
             return connectionLog.AllText;
         }
 

@@ -20,10 +20,12 @@ public sealed partial class PythonTool : Wire.IRemoteCode
             throw new ArgumentException($"Tool '{name}' has no source.", nameof(source));
         Name = name;
         Source = source;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
-        Key = $"{name}:{hash[..16]}";
-        IsModule = isModule;
         this.shipped = shipped;
+        // Of the source as sent: the host's code cache files an entry under the key and checks it against the digest.
+        SentSource = shipped ? Bootstrap.WithoutProse(source) : source;
+        sentDigest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SentSource)));
+        Key = $"{name}:{sentDigest[..16]}";
+        IsModule = isModule;
     }
 
     /// <summary>Shipped inside Rmote.Core: sent without its comments and docstrings, as the runtime is (line numbers kept).</summary>
@@ -62,7 +64,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     /// <summary>The Python source.</summary>
     public string Source { get; }
 
-    /// <summary>Name plus content hash: a changed source is a different tool on the wire.</summary>
+    /// <summary>Name plus content hash (of the source as sent): a changed source is a different tool on the wire.</summary>
     public string Key { get; }
 
     /// <summary>A module tools import (synced with <c>"module": true</c>, registered under its name), not a tool.</summary>
@@ -94,7 +96,10 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     Wire.OutgoingFrame? cachedSyncFrame;
 
     /// <summary>The source as it travels (a shipped one without its prose).</summary>
-    string SentSource => shipped ? Bootstrap.WithoutProse(Source) : Source;
+    string SentSource { get; }
+
+    /// <summary>SHA-256 (hex) of <see cref="SentSource"/>.</summary>
+    readonly string sentDigest;
 
     Wire.OutgoingFrame Wire.IRemoteCode.SyncFrame => SyncFrame;
     Wire.OutgoingFrame Wire.IRemoteCode.CachedSyncFrame => CachedSyncFrame;
@@ -102,7 +107,6 @@ public sealed partial class PythonTool : Wire.IRemoteCode
 
     byte[] SyncBody(bool cached = false)
     {
-        var source = SentSource;
         using var buffer = new MemoryStream();
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
@@ -110,9 +114,9 @@ public sealed partial class PythonTool : Wire.IRemoteCode
             json.WriteString("key"u8, Key);
             json.WriteString("name"u8, Name);
             // What the host's code cache files the compiled source under, and checks an entry against.
-            json.WriteString("sha256"u8, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source))));
+            json.WriteString("sha256"u8, sentDigest);
             if (cached) json.WriteBoolean("cached"u8, true);
-            else json.WriteString("source"u8, source);
+            else json.WriteString("source"u8, SentSource);
             if (IsModule) json.WriteBoolean("module"u8, true);
             json.WriteEndObject();
         }
