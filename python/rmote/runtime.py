@@ -158,30 +158,26 @@ class Tool:
         call = _current.get()
         if call is not None:
             with _hooks_lock:
-                if not call.cancelled:
-                    call.hooks = (call.hooks or []) + [fn]
-                    return fn
-            _run_quietly(fn)
+                call.hooks = (call.hooks or []) + [fn]
+            if call.cancelled:
+                _cancel_hooks(call)
         return fn
 
 
-_hooks_lock = _thread.allocate_lock()   # Tool.on_cancel's registrations against _cancel_hooks' hand-over
+# Tool.on_cancel's registrations against _cancel_hooks' hand-over
+_hooks_lock = _thread.allocate_lock()
 
 
 def _cancel_hooks(call):
-    """What the call registered with Tool.on_cancel, once; call.cancelled is already set (so a later registration
-    runs its hook itself)."""
+    """What the call registered with Tool.on_cancel, each hook once (the hand-over is under the lock; a hook
+    registered after call.cancelled was set runs from its registration)."""
     with _hooks_lock:
-        hooks, call.hooks = call.hooks, None
-    for fn in hooks or ():
-        _run_quietly(fn)
-
-
-def _run_quietly(fn):
-    try:
-        fn()
-    except Exception:
-        pass
+        hooks, call.hooks = call.hooks or (), None
+    for fn in hooks:
+        try:
+            fn()
+        except Exception:
+            pass
 
 
 def set_log_level(level):
@@ -872,7 +868,8 @@ class Call:
         self.buffer = buffer    # the frame's binary, lent to a zero_copy method until it returns
         self.credit = credit    # CHUNK bytes it may still send (None: no window); CREDIT frames add
         self.waiter = None      # what a streaming producer out of credit blocks on
-        self.hooks = None       # what Tool.on_cancel registered
+        # what Tool.on_cancel registered
+        self.hooks = None
 
 
 class _SyncFailed(Exception):
