@@ -23,7 +23,7 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
     const long MaxRunLength = 8L * 1024 * 1024;   // bytes one run writes: the host copies while the scan goes on
 
     readonly int block = host.Block;
-    readonly byte[] buffer = new byte[ReadSize + 2 * host.Block + 1];
+    readonly byte[] buffer = new byte[(int)Math.Min(ReadSize, size) + 2 * host.Block + 1];   // a small file's scan zeroes no 4 MiB
     long bufferStart, bufferEnd;   // file offsets of buffer[0] and of the end of what was read
     readonly IncrementalHash sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     Task hashing = Task.CompletedTask;   // hashes the last piece read; done before the buffer is written again

@@ -23,26 +23,30 @@ internal sealed partial class FileSender
     /// <summary>False when the host refused the delta (its version changed, or the result did not verify): nothing was written.</summary>
     async Task<bool> TrySendDeltaAsync(SourceEntry f, RemoteBasis current, ByteBudget budget, CancellationToken cancellationToken)
     {
-        HostSignature signature;
-        try
-        {
-            signature = await HostSignature.ReadAsync(current.Size,
-                protocol.StreamAsync(DeployTool.BlockSums, new BlockSumsArgs(root, f.Path, current), cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IRemoteError && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
         using var local = OpenForSending(f);
         var handle = Guid.NewGuid().ToString("n");   // chosen here, so a write cancelled while open_file is on its way can still be aborted
         var committed = false;
         var pending = new List<Task>();
         long literal = 0;
+        // open_file goes out with the block_sums request, not after its answer: one round trip less per file (the host
+        // opens the temp file and the basis while it sums the basis). A refused block_sums aborts the opened write.
+        var open = protocol.CallAsync(DeployTool.OpenFile,
+            new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable, handle, current),
+            cancellationToken);
         try
         {
-            await protocol.CallAsync(DeployTool.OpenFile,
-                new OpenFileArgs(root, f.Path, f.Size, f.Mode, f.MtimeNs, options.Owner, options.Group, options.Durable, handle, current),
-                cancellationToken).ConfigureAwait(false);
+            HostSignature signature;
+            try
+            {
+                signature = await HostSignature.ReadAsync(current.Size,
+                    protocol.StreamAsync(DeployTool.BlockSums, new BlockSumsArgs(root, f.Path, current), cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // observed either way: a block_sums failure must not leave open_file's unobserved
+                await ((Task)open).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            await open.ConfigureAwait(false);
             // the SHA-256 of the bytes scanned, which the host checks the result against: a file that changed
             // meanwhile fails the check, and is sent whole
             byte[] sha256;

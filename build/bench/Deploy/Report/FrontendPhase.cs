@@ -18,7 +18,9 @@ static class FrontendPhase
         var fe = await FrontEnds.CreateAsync(bench);
         var il = Environment.GetEnvironmentVariable("BENCH_FRONTEND_IL") == "0" ? null : await FrontEnds.CreateAsync(bench, il: true);
         var rounds = bench.Options.FrontendRounds;
-        foreach (var work in new[] { "cold", "no-change", "one-changed" })
+        // BENCH_FRONTEND_WORK=no-change,one-changed: only those works (a quicker A/B of a redeploy's cost)
+        var only = Environment.GetEnvironmentVariable("BENCH_FRONTEND_WORK")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var work in new[] { "cold", "no-change", "one-changed" }.Where(w => only is not { Length: > 0 } || only.Contains(w)))
         {
             // Before each deploy: cold empties that tool's destination, one-changed changes the same file again, so
             // every tool finds the same work; the empty targets get no preparation.
@@ -39,7 +41,7 @@ static class FrontendPhase
             };
             if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
             // Every tool up to date before the first no-change round.
-            if (work == "no-change")
+            if (work == "no-change" || only is { Length: > 0 })
                 foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
                     await steps[k]();
             var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
