@@ -133,6 +133,10 @@ class TestCancelThroughRuntime(unittest.TestCase):
     def test_command(self):
         self.check_cancel("command", ["sh", "-c", "echo $$ > %s; sleep 1000 & wait" % self.pidfile])
 
+    def test_command_whose_shell_already_exited(self):
+        # the shell is gone (a zombie until reaped) and its `sleep` holds the pipes: the group must still be killed
+        self.check_cancel("command", ["sh", "-c", "echo $$ > %s; sleep 1000 &" % self.pidfile])
+
     def test_stream(self):
         self.check_cancel("stream", "echo $$ > %s; echo started; sleep 1000 & wait" % self.pidfile, shell=True)
 

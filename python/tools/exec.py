@@ -112,7 +112,9 @@ class _Child:
         Tool.on_cancel(self.cancel)   # after the start: a call cancelled during it runs the hook at once
 
     def kill_group(self):
-        if self.proc.poll() is not None:
+        # returncode, not poll(): a leader that exited but is not reaped yet still holds its pid (the group's id), so
+        # the group's other members (which may hold the pipes) are still killed, and that id cannot name another group
+        if self.proc.returncode is not None:
             return
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -192,7 +194,7 @@ class _Child:
             os.close(self.wake_r)
             os.close(self.wake_w)
             self.wake_w = None
-        if self.proc.poll() is None:
+        if self.proc.returncode is None:
             self.kill_group()
             self.proc.wait()
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
