@@ -18,7 +18,22 @@ FAILED_OUTCOMES = {"Failed", "Error", "Timeout", "Aborted"}
 SKIPPED_OUTCOMES = {"NotExecuted", "Inconclusive", "NotRunnable", "Pending", "Disconnected"}
 
 
-def trx_summary(path):
+def unfinished_tests(results_dir, finished):
+    """Tests the blame collector saw start (Sequence_*.xml) that have no result: on a hang or crash, the culprits."""
+    names = []
+    for seq in glob.glob(os.path.join(results_dir, "**", "Sequence_*.xml"), recursive=True):
+        try:
+            root = ET.parse(seq).getroot()
+        except ET.ParseError:
+            continue
+        for el in root.iter():
+            name = el.get("DisplayName") or el.get("Name")
+            if name and el.get("Completed", "False") != "True" and name not in finished and name not in names:
+                names.append(name)
+    return names
+
+
+def trx_summary(path, results_dir):
     root = ET.parse(path).getroot()
     storage = {}
     for ut in root.iterfind("t:TestDefinitions/t:UnitTest", NS):
@@ -54,8 +69,10 @@ def trx_summary(path):
     if run_outcome not in ("Completed", "Passed", "Warning") and failed == 0:
         infos = [ri.findtext("t:Text", default="", namespaces=NS).strip() for ri in summary.iterfind("t:RunInfos/t:RunInfo", NS)]
         crash = "; ".join(i for i in infos if i)[:600] or out_text.strip()[:600] or run_outcome
+        finished = {r.get("testName") for r in root.iterfind("t:Results/t:UnitTestResult", NS)}
+        unfinished = unfinished_tests(results_dir, finished)
         failed += 1
-        failed_names.append(("<test run " + run_outcome + ">", [crash]))
+        failed_names.append(("<test run " + run_outcome + ">", [crash] + ["started, no result: " + n for n in unfinished]))
     return name, passed, failed, skipped, failed_names, skipped_names
 
 
@@ -103,7 +120,7 @@ def main():
         row = python_summary(path)
         rows.append(row)
     for path in sorted(glob.glob(os.path.join(results_dir, "*.trx"))):
-        rows.append(trx_summary(path))
+        rows.append(trx_summary(path, results_dir))
     rows.sort(key=lambda r: (not r[0].startswith("Python"), r[0]))
 
     tp = tf = ts = 0
