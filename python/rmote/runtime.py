@@ -40,7 +40,8 @@ HSIZE = HEADER.size
 Z_JSON, Z_BIN = 1, 2
 MIN_ZIP = 1 << 10           # smaller bodies are never compressed
 SAMPLE = 64 << 10           # binary bodies over 4 samples are probed first
-BIG = 64 << 10              # frames above this are read into / written from their own buffers
+# frames above this are read into / written from their own buffers
+BIG = 64 << 10
 READ_SIZE = 64 << 10        # under glibc's mmap threshold: no mmap/munmap per read
 CAP = 64 << 10              # error and log texts are capped at this many characters
 MAX_WORKERS = 64
@@ -69,7 +70,8 @@ del _gen, _coro, _agen, _c
 _current = ContextVar("rmote_call", default=None)  # the Call being served
 _runtime = None             # the running Runtime (None when imported)
 _tls = _thread._local()     # per-thread state of the value encoder
-_sources = {}               # filename -> tool source, for linecache (tracebacks show their lines)
+# filename -> tool source, for linecache (tracebacks show their lines)
+_sources = {}
 _cached_compile = globals().get("rmote_compile")  # the second stage's code cache (loader.py), when run by it
 # the keys of the tools in the code cache (loader.py)
 _cached_keys = globals().get("rmote_cached_keys")
@@ -209,7 +211,8 @@ def request_exit(code=0):
         _runtime.exit_soon(code)
 
 
-_exit_hooks = []            # functions on_shutdown registered, run once as the runtime exits
+# functions on_shutdown registered, run once as the runtime exits
+_exit_hooks = []
 
 
 def on_shutdown(fn):
@@ -278,7 +281,8 @@ def zero_copy(fn):
     return fn
 
 
-_placeholders = {}          # "__name__" -> decoder of the CALL argument {"__name__": spec}, from placeholder()
+# "__name__" -> decoder of the CALL argument {"__name__": spec}, from placeholder()
+_placeholders = {}
 
 
 def placeholder(key):
@@ -592,7 +596,8 @@ class FrameDecoder:
     def __init__(self, max_frame=MAX_FRAME):
         self.max_frame = max_frame
         self._rest = b""        # start of an incomplete small frame
-        self._big = None        # [typ, flags, cid, jlen, body (a view of a reusable buffer), filled]
+        # [typ, flags, cid, jlen, body (a view of a reusable buffer), filled]
+        self._big = None
 
     def target(self):
         big = self._big
@@ -756,7 +761,8 @@ class Writer:
         self.wake()
 
     def wake(self):
-        if self.idle or not self.started:  # re-checked under the lock: the writer sets idle before its last look at q
+        # re-checked under the lock: the writer sets idle before its last look at q
+        if self.idle or not self.started:
             with self.lock:
                 self._notify()
 
@@ -921,7 +927,8 @@ def _adopt_main_thread(threading):
     The runtime leaves threading to whoever needs it (a start-up cost), which may be a pool thread:
     point threading's main thread back at the real one, alive (a held lock) until the process exits."""
     if _main_ident is None or _thread.get_ident() == _main_ident:
-        return  # imported by the main thread, or not in a running runtime: nothing to correct
+        # imported by the main thread, or not in a running runtime: nothing to correct
+        return
     main = threading.main_thread()
     try:
         with threading._active_limbo_lock:
@@ -1011,17 +1018,45 @@ class _SiteOnDemand:
     """Last on sys.meta_path when the interpreter runs without the site module (-S, start-up time):
     the first top-level import nothing else can satisfy runs site.main(), which adds site-packages
     (and runs their .pth files), then looks again. Tools importing modules installed on the host work
-    as under a normal start; the stdlib-only path never pays for site."""
+    as under a normal start; the stdlib-only path never pays for site.
+
+    A stdlib module missing on this platform (subprocess tries msvcrt, others _winapi...) is no reason:
+    site-packages never provides one. site.main() runs with the global import lock released: a finder
+    is called holding it, and .pth lines import modules (setuptools' shim, a CA-injecting certifi hook)
+    whose module locks another pool thread may hold while it waits for that lock (a deadlock seen as a
+    call that never answered). Without it, a cycle is among module locks, which the import system
+    detects."""
+
+    lock = _thread.allocate_lock()
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        if path is not None or cls not in sys.meta_path:
-            return None  # a submodule: its package's __path__ decides
-        sys.meta_path.remove(cls)
-        import site
-        site.main()
+        if path is not None or name in _STDLIB_NAMES:
+            # a submodule (its package's __path__ decides), or a stdlib name
+            return None
+        import _imp
+        # the one level _find_spec took for this call (RuntimeError: not ours, a finder called some other way)
+        try:
+            _imp.release_lock()
+            held = True
+        except RuntimeError:
+            held = False
+        try:
+            # one thread runs it; one importing meanwhile waits, then looks in what it added
+            with cls.lock:
+                if cls in sys.meta_path:
+                    sys.meta_path.remove(cls)
+                    import site
+                    site.main()
+        finally:
+            if held:
+                _imp.acquire_lock()
         from importlib.machinery import PathFinder
         return PathFinder.find_spec(name)
+
+
+# Stdlib modules, some absent on this platform (3.10+: the stdlib probes for msvcrt from 3.11 on)
+_STDLIB_NAMES = getattr(sys, "stdlib_module_names", ())
 
 
 class CancelledError(BaseException):
@@ -1057,7 +1092,8 @@ class Runtime:
         self.q = deque()  # sync calls waiting for a thread
         self.lock = _thread.allocate_lock()
         self.leader = False     # some thread holds the reading role
-        self.idle = []          # locks idle threads block on (a stack: the warmest thread first)
+        # locks idle threads block on (a stack: the warmest thread first)
+        self.idle = []
         self.count = 0          # pool threads
         self.taken = 0          # calls taken from q so far: the progress measure
         self.poll = select.poll()
@@ -1153,7 +1189,8 @@ class Runtime:
                 self.blocking = False
                 continue  # nothing yet
             except ProtocolError as e:
-                if e.cid:  # the call whose frame was refused learns why, not just that the connection ended
+                # the call whose frame was refused learns why, not just that the connection ended
+                if e.cid:
                     self.writer.send(error_frame(e.cid, e))
                 self.fatal(str(e))
             except OSError as e:
@@ -1499,7 +1536,8 @@ class Runtime:
 
 
 def _grow_pipe(fd):
-    try:  # Linux: bigger pipe buffers mean fewer syscalls and wakeups for big frames
+    # Linux: bigger pipe buffers mean fewer syscalls and wakeups for big frames
+    try:
         import fcntl
         fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ
     except (ImportError, OSError):

@@ -186,6 +186,62 @@ class FramingTest(unittest.TestCase):
         self.assertIs(parts[-1], blob)
 
 
+class SiteOnDemandTest(unittest.TestCase):
+    """_SiteOnDemand in a real `python3 -I -S` child, site.main replaced by a recorder (the host's real one runs
+    whatever .pth files it has)."""
+
+    PRELUDE = (
+        "import sys, site, threading\n"
+        "sys.path[:0] = [%r, %r]\n"
+        "from rmote import runtime as rt\n"
+        "sys.meta_path.append(rt._SiteOnDemand)\n")
+
+    def run_child(self, body, files=None):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, text in (files or {}).items():
+                with open(os.path.join(tmp, name), "w") as f:
+                    f.write(text)
+            code = self.PRELUDE % (support.PYTHON_DIR, tmp) + body
+            try:
+                r = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                self.fail("the child hung (60 s): an import deadlocked")
+        self.assertEqual(0, r.returncode, r.stderr)
+        return r.stdout
+
+    def test_a_stdlib_module_absent_on_this_platform_does_not_run_site(self):
+        out = self.run_child(
+            "calls = []\n"
+            "def main():\n"
+            "    calls.append(1)\n"
+            "    try:\n        import rmote_missing_in_a_pth_line\n    except ImportError:\n        pass\n"
+            "site.main = main\n"
+            "try:\n    import msvcrt\nexcept ImportError:\n    pass\n"
+            "import subprocess\n"
+            "print(len(calls))\n"
+            "try:\n    import rmote_no_such_module_xyz\nexcept ImportError:\n    pass\n"
+            "print(len(calls))\n")
+        self.assertEqual("0\n1\n", out)  # only the name site-packages could provide ran it
+
+    def test_site_runs_without_the_global_import_lock(self):
+        # The child's thread holds slow's module lock and then imports another module (which takes the global
+        # import lock); site.main, run by the finder, imports slow. Holding the global lock meanwhile deadlocks.
+        out = self.run_child(
+            "import builtins\n"
+            "builtins.ready, builtins.go = threading.Event(), threading.Event()\n"
+            "def main():\n    builtins.go.set()\n    import slow\n"
+            "site.main = main\n"
+            "t = threading.Thread(target=__import__, args=('slow',))\n"
+            "t.start()\n"
+            "builtins.ready.wait()\n"
+            "try:\n    import rmote_no_such_module_xyz\nexcept ImportError:\n    pass\n"
+            "t.join()\n"
+            "print(sys.modules['slow'].other.VALUE)\n",
+            files={"slow.py": "import builtins\nbuiltins.ready.set()\nbuiltins.go.wait()\nimport other\n",
+                   "other.py": "VALUE = 'imported'\n"})
+        self.assertEqual("imported\n", out)
+
+
 class ErrorObjectTest(unittest.TestCase):
     def catch(self, fn):
         try:
