@@ -28,10 +28,13 @@ public static class HealthCheck
         while (true)
         {
             attempts++;
-            // The last attempt may not outlive the overall deadline by more than its own limit.
-            var (ok, detail) = await ProbeAsync(protocol, options, cancellationToken).ConfigureAwait(false);
-            if (ok) return new HealthCheckResult(attempts, clock.Elapsed, detail);
+            // The last attempt may not outlive the overall deadline by more than its own limit: the host bounds the
+            // attempt itself, and this bound holds when the host does not answer at all (frozen, or its call lost).
             var left = options.Timeout - clock.Elapsed;
+            var bound = (left > TimeSpan.Zero ? left : TimeSpan.Zero) + options.AttemptTimeout;
+            var (ok, detail) = await ProbeAsync(protocol, options, bound, cancellationToken).ConfigureAwait(false);
+            if (ok) return new HealthCheckResult(attempts, clock.Elapsed, detail);
+            left = options.Timeout - clock.Elapsed;
             if (left <= TimeSpan.Zero)
                 throw new HealthCheckTimeoutException(
                     $"[{protocol.Name}] health check {options.Describe()} did not pass within {options.Timeout.TotalSeconds:0.#} s " +
@@ -40,8 +43,11 @@ public static class HealthCheck
         }
     }
 
-    static async Task<(bool Ok, string Detail)> ProbeAsync(Protocol protocol, HealthCheckOptions options, CancellationToken ct)
+    static async Task<(bool Ok, string Detail)> ProbeAsync(Protocol protocol, HealthCheckOptions options, TimeSpan bound, CancellationToken caller)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        limit.CancelAfter(bound);
+        var ct = limit.Token;
         try
         {
             if (options.Url is { } url)
@@ -62,6 +68,10 @@ public static class HealthCheck
         catch (Exception e) when (e is IRemoteError && !ct.IsCancellationRequested)
         {
             return (false, $"{((IRemoteError)e).PythonType}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            return (false, $"no answer from the host within {bound.TotalSeconds:0.#} s (the attempt was cancelled)");
         }
     }
 

@@ -23,11 +23,19 @@ public sealed class HealthCheckTests
         using var dir = new TempDir();
         var port = FreePort();
         using var stop = new CancellationTokenSource();
-        // The server starts late on purpose; its stream is cancelled at the end, which kills it on the remote.
+        // The server drops its first request unanswered, so the first attempt fails (refused before the server is up,
+        // or dropped) whatever the timing; its stream is cancelled at the end, which kills it on the remote.
+        var script = dir.Combine("server.py");
+        File.WriteAllText(script, """
+            import functools, http.server, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+            server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), handler)
+            server.socket.accept()[0].close()
+            server.serve_forever()
+            """);
         var server = Task.Run(async () =>
         {
-            await foreach (var _ in proto.StreamAsync(Exec.StreamShell,
-                new ShellStreamOptions($"sleep 1; exec python3 -m http.server {port} --bind 127.0.0.1 --directory {dir.Path}"), stop.Token)) { }
+            await foreach (var _ in proto.StreamAsync(Exec.Stream, new ExecStreamOptions("python3", script, $"{port}", dir.Path), stop.Token)) { }
         });
         try
         {
@@ -73,6 +81,27 @@ public sealed class HealthCheckTests
             await Task.Delay(100);
         }
         Assert.Fail($"the cancelled server still listens on port {port} after 10 s");
+    }
+
+    [Fact]
+    public async Task A_host_that_never_answers_fails_the_check_at_its_deadline_instead_of_hanging()
+    {
+        await using var proto = await Protocol.FromSubprocessAsync();
+        await proto.CallAsync(Exec.Command, new ExecOptions("true"));
+        // A frozen host: the runtime is stopped, so no attempt is ever answered (its own limit never runs either).
+        Assert.True(ProcessTree.Signal(proto.Info.Pid, ProcessTree.SIGSTOP));
+        try
+        {
+            var e = await Assert.ThrowsAsync<HealthCheckTimeoutException>(() => HealthCheck.WaitAsync(proto,
+                HealthCheckOptions.ForCommand("true") with { Timeout = TimeSpan.FromSeconds(1), AttemptTimeout = TimeSpan.FromSeconds(1) })
+                .WaitAsync(TimeSpan.FromSeconds(60)));  // a hang guard: its TimeoutException is not the exception expected
+            Assert.Contains("no answer from the host within", e.Message);
+            Assert.Contains("(1 attempt(s))", e.Message);
+        }
+        finally
+        {
+            ProcessTree.Signal(proto.Info.Pid, ProcessTree.SIGCONT);
+        }
     }
 
     [Fact]
