@@ -180,8 +180,17 @@ public sealed partial class Protocol
 
     async Task<TResult> AwaitCancellableAsync<TResult>(Task<TResult> task, uint id, ToolMethodBase method, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        // CallLimit.Guard's catch inline, not an await of it: one async method per result type, not two (each is JIT'd
+        // in a fresh build process: ReadyToRun cannot precompile the async machinery of every instantiation)
         using var limit = new CallLimit(this, id, method, timeout, cancellationToken);
-        return await limit.Guard(task).ConfigureAwait(false);
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (limit.TimedOut)
+        {
+            throw limit.TimeoutError();
+        }
     }
 
     /// <summary>Returns <paramref name="bytes"/> of a streamed call's window to the remote (its reader has consumed them).</summary>
@@ -225,15 +234,20 @@ public sealed partial class Protocol
 
         public CancellationToken Token { get; }
 
-        public async Task<T> Guard<T>(Task<T> task)
+        /// <summary>The time limit passed (not the caller's cancel): a cancellation seen now is a <see cref="TimeoutError"/>.</summary>
+        public bool TimedOut => timer is { IsCancellationRequested: true } && !callerToken.IsCancellationRequested;
+
+        public TimeoutException TimeoutError() => new($"[{protocol.Name}] {method} did not finish within {timeout}; the remote call was cancelled.");
+
+        public async Task<bool> Guard(Task<bool> task)
         {
             try
             {
                 return await task.ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (timer is { IsCancellationRequested: true } && !callerToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (TimedOut)
             {
-                throw new TimeoutException($"[{protocol.Name}] {method} did not finish within {timeout}; the remote call was cancelled.");
+                throw TimeoutError();
             }
         }
 

@@ -12,7 +12,17 @@ internal static class ValueCodec
     [ThreadStatic] static Utf8JsonWriter? callWriter;
 
     /// <summary>Serializes one argument with its declared type (bytes become raw binary segments).</summary>
-    public static void WriteArgument<T>(Utf8JsonWriter writer, T value) => JsonSerializer.Serialize(writer, value, WireJson.Options);
+    public static void WriteArgument<T>(Utf8JsonWriter writer, T value)
+    {
+        // The deploy path's scalar arguments (a handle's offset, a write's bytes) written as the serializer writes them
+        // under WireJson.Options, without its per-type metadata: in a fresh build process that is JIT-compiled per type
+        // (ReadyToRun has no instantiation for long, int, bool or ReadOnlyMemory<byte>). typeof tests fold per T.
+        if (typeof(T) == typeof(long)) writer.WriteNumberValue((long)(object)value!);
+        else if (typeof(T) == typeof(int)) writer.WriteNumberValue((int)(object)value!);
+        else if (typeof(T) == typeof(bool)) writer.WriteBooleanValue((bool)(object)value!);
+        else if (typeof(T) == typeof(ReadOnlyMemory<byte>)) BytesPlaceholder.Write(writer, (ReadOnlyMemory<byte>)(object)value!);
+        else JsonSerializer.Serialize(writer, value, WireJson.Options);
+    }
 
     /// <summary>Builds a CALL frame: <c>{"tool","method","args"|"kwargs"}</c> plus the raw bytes the arguments reference.</summary>
     public static OutgoingFrame EncodeCall(uint id, ToolMethodBase method, Action<Utf8JsonWriter>? writeArguments, out IReadOnlyList<IRemoteCode> required)
@@ -59,7 +69,7 @@ internal static class ValueCodec
             {
                 var isValue = reader.ValueTextEquals("value"u8);
                 reader.Read();
-                if (isValue) return JsonSerializer.Deserialize<T>(ref reader, WireJson.Options)!;
+                if (isValue) return ReadValue<T>(ref reader);
                 reader.Skip();
             }
             return default!;
@@ -78,6 +88,11 @@ internal static class ValueCodec
                 "Dictionary<string, JsonElement>, list → array, bytes → byte[]), or use JsonElement to inspect it.", e);
         }
     }
+
+    // A long result (a write's byte count) read directly, as WriteArgument writes one: no serializer metadata to JIT per type.
+    // A value that is not an integer throws FormatException or InvalidOperationException, which Decode reports as the serializer's JsonException.
+    static T ReadValue<T>(ref Utf8JsonReader reader) =>
+        typeof(T) == typeof(long) ? (T)(object)reader.GetInt64() : JsonSerializer.Deserialize<T>(ref reader, WireJson.Options)!;
 
     /// <summary>Reads a whole body (ERROR, LOG) as <typeparamref name="T"/>.</summary>
     public static T DecodeBody<T>(Frame frame) where T : new()

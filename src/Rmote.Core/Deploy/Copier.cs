@@ -36,21 +36,25 @@ public sealed class Copier
         new Copier(source, options).CopyAsync(protocol, cancellationToken);
 
     /// <summary>Reads and validates the local side without copying (throws for unsafe or conflicting paths).</summary>
-    public async Task PrepareAsync(CancellationToken cancellationToken = default) =>
-        await ReadSourceAsync(cancellationToken).ConfigureAwait(false);
+    public Task PrepareAsync(CancellationToken cancellationToken = default) => ReadSourceAsync(cancellationToken);
 
-    internal async Task<SourceManifest> ReadSourceAsync(CancellationToken cancellationToken) =>
-        SourcePrefetch.Take(Source, Options) is { } started
-            ? await started.WaitAsync(cancellationToken).ConfigureAwait(false)
-            : await ReadFreshAsync(cancellationToken).ConfigureAwait(false);
+    // Returns the read's task, no async layer over it: one state machine less to JIT in a fresh build process.
+    internal Task<SourceManifest> ReadSourceAsync(CancellationToken cancellationToken) =>
+        SourcePrefetch.Take(Source, Options) is { } started ? started.WaitAsync(cancellationToken) : ReadFreshAsync(cancellationToken);
 
     /// <summary>Reads the local side now (no read started earlier is used).</summary>
-    internal async Task<SourceManifest> ReadFreshAsync(CancellationToken cancellationToken)
+    internal Task<SourceManifest> ReadFreshAsync(CancellationToken cancellationToken)
     {
-        var m = await Task.Run(() => SourceManifest.Build(Source, Options), cancellationToken).ConfigureAwait(false);
-        if (Options.Compare == CompareMode.Checksum || Options.VerifyChecksum)
+        var walk = Task.Run(() => SourceManifest.Build(Source, Options), cancellationToken);
+        // Without hashes the walk's own task: no async layer over it to JIT in a fresh build process.
+        return Options.Compare == CompareMode.Checksum || Options.VerifyChecksum ? HashedAsync(walk, cancellationToken) : walk;
+
+        static async Task<SourceManifest> HashedAsync(Task<SourceManifest> walk, CancellationToken cancellationToken)
+        {
+            var m = await walk.ConfigureAwait(false);
             await m.EnsureHashesAsync(cancellationToken).ConfigureAwait(false);
-        return m;
+            return m;
+        }
     }
 
     /// <summary>Copies to every connected host of <paramref name="session"/>, under its fan-out options (the source is read once).</summary>

@@ -54,14 +54,15 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
     }
 
     /// <summary>Closes every connection, in parallel; the pool can be used again afterwards.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         var entries = open.ToArray();
         open.Clear();
-        await Task.WhenAll(entries.Select(async e =>
+        // The closes' own task, no async layer over it: one state machine less to JIT at a build process's end.
+        return new ValueTask(Task.WhenAll(entries.Select(async e =>
         {
             try { await (await e.Value.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
             catch (Exception) { /* a connect that failed has nothing to close */ }
-        })).ConfigureAwait(false);
+        })));
     }
 }

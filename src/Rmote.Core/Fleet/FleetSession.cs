@@ -131,65 +131,61 @@ public sealed class FleetSession : IAsyncDisposable
 
         var cancelled = new OperationCanceledException?[hosts.Count];
 
+        // One async method per host, not a wrapper awaiting a core: each is JIT'd in a fresh build process.
         async Task RunOne(int index, int batch)
         {
             try
             {
-                await RunOneCore(index, batch).ConfigureAwait(false);
+                var h = hosts[index];
+                await parallel.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var t = Stopwatch.StartNew();
+                try
+                {
+                    HostResult<T> r;
+                    if (Stopped() is { } why)
+                        r = new HostResult<T> { Host = h.Name, Status = HostStatus.Skipped, Reason = "not started: " + why, Batch = batch };
+                    else if (h.Protocol == null)
+                        r = new HostResult<T> { Host = h.Name, Status = HostStatus.Unreachable, Error = h.ConnectError, Reason = Describe(h.ConnectError!), Batch = batch };
+                    else if (h.FailedStep != null && options.SkipFailedHostsInLaterSteps)
+                        r = new HostResult<T> { Host = h.Name, Status = HostStatus.Skipped, Reason = "failed in an earlier step: " + h.FailedStep, Batch = batch };
+                    else if (!h.Protocol.IsConnected)
+                        r = new HostResult<T> { Host = h.Name, Status = HostStatus.Unreachable, Reason = "connection lost", Batch = batch };
+                    else
+                    {
+                        try
+                        {
+                            var value = await StepTimeout.RunAsync(h.Name, DurationSetting.Resolve(h.Spec.Timeout, options.Timeout, "HostSpec.Timeout"), h.Protocol,
+                                operation, cancellationToken).ConfigureAwait(false);
+                            r = new HostResult<T> { Host = h.Name, Status = HostStatus.Succeeded, Value = value, Duration = t.Elapsed, Batch = batch };
+                        }
+                        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                        {
+                            r = new HostResult<T>
+                            {
+                                Host = h.Name,
+                                // A host cut off for making no progress failed this step; it was reachable.
+                                Status = h.Protocol.IsConnected || e is RemoteStalledException ? HostStatus.Failed : HostStatus.Unreachable,
+                                Error = e,
+                                Reason = Describe(e),
+                                Duration = t.Elapsed,
+                                Batch = batch,
+                            };
+                            h.FailedStep = $"step {step}: {Describe(e)}";
+                        }
+                    }
+                    if (r.Status is HostStatus.Failed or HostStatus.Unreachable) CountFailure(r);
+                    results[index] = r;
+                }
+                finally
+                {
+                    parallel.Release();
+                }
             }
             catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
             {
                 // One line per host that was running, naming it: the step's own words (a copy says what it cleaned up).
                 var name = hosts[index].Name;
                 cancelled[index] = e.Message.StartsWith($"[{name}] ", StringComparison.Ordinal) ? e : new OperationCanceledException($"[{name}] cancelled", e, cancellationToken);
-            }
-        }
-
-        async Task RunOneCore(int index, int batch)
-        {
-            var h = hosts[index];
-            await parallel.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var t = Stopwatch.StartNew();
-            try
-            {
-                HostResult<T> r;
-                if (Stopped() is { } why)
-                    r = new HostResult<T> { Host = h.Name, Status = HostStatus.Skipped, Reason = "not started: " + why, Batch = batch };
-                else if (h.Protocol == null)
-                    r = new HostResult<T> { Host = h.Name, Status = HostStatus.Unreachable, Error = h.ConnectError, Reason = Describe(h.ConnectError!), Batch = batch };
-                else if (h.FailedStep != null && options.SkipFailedHostsInLaterSteps)
-                    r = new HostResult<T> { Host = h.Name, Status = HostStatus.Skipped, Reason = "failed in an earlier step: " + h.FailedStep, Batch = batch };
-                else if (!h.Protocol.IsConnected)
-                    r = new HostResult<T> { Host = h.Name, Status = HostStatus.Unreachable, Reason = "connection lost", Batch = batch };
-                else
-                {
-                    try
-                    {
-                        var value = await StepTimeout.RunAsync(h.Name, DurationSetting.Resolve(h.Spec.Timeout, options.Timeout, "HostSpec.Timeout"), h.Protocol,
-                            operation, cancellationToken).ConfigureAwait(false);
-                        r = new HostResult<T> { Host = h.Name, Status = HostStatus.Succeeded, Value = value, Duration = t.Elapsed, Batch = batch };
-                    }
-                    catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
-                    {
-                        r = new HostResult<T>
-                        {
-                            Host = h.Name,
-                            // A host cut off for making no progress failed this step; it was reachable.
-                            Status = h.Protocol.IsConnected || e is RemoteStalledException ? HostStatus.Failed : HostStatus.Unreachable,
-                            Error = e,
-                            Reason = Describe(e),
-                            Duration = t.Elapsed,
-                            Batch = batch,
-                        };
-                        h.FailedStep = $"step {step}: {Describe(e)}";
-                    }
-                }
-                if (r.Status is HostStatus.Failed or HostStatus.Unreachable) CountFailure(r);
-                results[index] = r;
-            }
-            finally
-            {
-                parallel.Release();
             }
         }
 

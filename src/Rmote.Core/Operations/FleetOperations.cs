@@ -84,7 +84,10 @@ public sealed partial class FleetOperations
             var cache = new ChunkCache(Session.Hosts.Count(h => h.IsConnected));
             return await Session.RunAsync(async (p, ct) =>
             {
-                var copy = await WithRetries(p, () => copier.CopyToAsync(p, m, cache, o.DestinationFolder, o.DeleteExtraneous, ct), ct).ConfigureAwait(false);
+                // No retries (the default): the copy itself, without the retry layer's two async methods to JIT per build process.
+                var copy = await (request.Retries == 0
+                    ? copier.CopyToAsync(p, m, cache, o.DestinationFolder, o.DeleteExtraneous, ct)
+                    : WithRetries(p, () => copier.CopyToAsync(p, m, cache, o.DestinationFolder, o.DeleteExtraneous, ct), ct)).ConfigureAwait(false);
                 return new CopyOutcome { Copy = copy, Attempts = attempts.GetValueOrDefault(p.Name, 1) };
             }, options, cancellationToken).ConfigureAwait(false);
         }
@@ -133,11 +136,14 @@ public sealed partial class FleetOperations
         // A build step's variables add to the host's environment (as MSBuild's Exec does), hence MergeEnv below;
         // the Exec tool's own default is rmote's (env replaces the environment).
         var env = request.Environment?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        return Session.RunAsync(async (p, ct) =>
+        // No retries (the default): the run itself, without the retry layer's two async methods to JIT per build process.
+        return Session.RunAsync<ExecOutcome>(request.Retries == 0 ? RunOnceAsync : RetriedAsync, OptionsFor(request.Fleet), cancellationToken);
+
+        async Task<ExecOutcome> RetriedAsync(Protocol p, CancellationToken ct)
         {
             var (outcome, attempts) = await StepRetry.RunAsync(p, "RmoteExec", request.Retries, request.RetryDelay, c => RunOnceAsync(p, c), ct).ConfigureAwait(false);
             return attempts > 1 ? outcome with { Attempts = attempts } : outcome;
-        }, OptionsFor(request.Fleet), cancellationToken);
+        }
 
         async Task<ExecOutcome> RunOnceAsync(Protocol p, CancellationToken ct)
         {

@@ -39,6 +39,7 @@ internal static class WireJson
         options.Converters.Add(new MemoryBytesConverter());
         options.Converters.Add(new FileRegionConverter());
         options.Converters.Add(new BinaryPartsConverter());
+        options.Converters.Add(new Deploy.OpenFileArgsConverter());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.MakeReadOnly();
         return options;
