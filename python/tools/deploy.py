@@ -681,7 +681,10 @@ class _TempMarks:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | _CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                _pwrite_all(fd, root_real.encode("utf-8", "surrogateescape"), 0)
+                st = os.stat(root_real)
+                # the folder's identity too: another mount namespace (a container sharing this home) may have a
+                # different folder at the same path, and only a walk of this very folder may drop the mark
+                _pwrite_all(fd, ("%d:%d:%s" % (st.st_dev, st.st_ino, root_real)).encode("utf-8", "surrogateescape"), 0)
                 os.fsync(fd)
                 os.rename(tmp, os.path.join(folder, name))
                 dfd = os.open(folder, _DIR_OPEN)
@@ -697,7 +700,7 @@ class _TempMarks:
             self.mine[root_real] = (name, fd)
 
     def _dead(self, folder):
-        """``[(mark name, root)]`` of this host's marks whose process died."""
+        """``[(mark name, root, (st_dev, st_ino) of the root when marked)]`` of this host's marks whose process died."""
         import fcntl
         out = []
         prefix = "mark-%s-" % self.node
@@ -714,7 +717,8 @@ class _TempMarks:
                     fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 except OSError:
                     continue  # its process lives: its temps are not stale
-                out.append((n, os.read(fd, 65536).decode("utf-8", "surrogateescape")))
+                dev, ino, root = os.read(fd, 65536).decode("utf-8", "surrogateescape").split(":", 2)
+                out.append((n, root, (int(dev), int(ino))))
             finally:
                 os.close(fd)
         return out
@@ -726,20 +730,21 @@ class _TempMarks:
         if folder is None:
             return walk()
         swept = os.path.join(folder, "swept-%s-%s" % (self.node, self._key(root_real)))
-        dead = []
-        for n, r in self._dead(folder):
-            if not os.path.lexists(r):
-                unlink_quietly(os.path.join(folder, n))  # its root is gone, and every temp inside with it
-            else:
-                dead.append((n, r))
-        over = [(n, r) for n, r in dead if r == root_real or r.startswith(root_real.rstrip("/") + "/")
+        dead = self._dead(folder)
+        # by path: a mark naming another folder at an overlapping path makes this plan walk too (never fewer walks)
+        over = [(n, r, ident) for n, r, ident in dead if r == root_real or r.startswith(root_real.rstrip("/") + "/")
                 or root_real.startswith(r.rstrip("/") + "/")]
         if not over and os.path.lexists(swept):
             return []
         removed = walk()
-        for n, r in over:
-            if r == root_real or r.startswith(root_real.rstrip("/") + "/"):  # inside the walked tree
-                unlink_quietly(os.path.join(folder, n))
+        for n, r, ident in over:
+            if r == root_real or r.startswith(root_real.rstrip("/") + "/"):  # inside the walked tree...
+                try:
+                    st = os.lstat(r)
+                except OSError:
+                    continue  # kept: a folder of another mount namespace, or gone (then only walks stay)
+                if (st.st_dev, st.st_ino) == ident:  # ...and the very folder marked
+                    unlink_quietly(os.path.join(folder, n))
         if not os.path.lexists(swept):
             os.close(os.open(swept, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | _CLOEXEC, 0o600))
         return removed
