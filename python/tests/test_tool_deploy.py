@@ -202,6 +202,8 @@ class WriteTests(Base):
         # no fsync per file; a syncfs failure (a writeback error) leaves nothing renamed and no temp file
         files = [{"path": "s/f%d" % i, "offset": i, "size": 1} for i in range(6)]
         calls, fsyncs = [], []
+        os.makedirs(self.root)
+        MOD._MARKS.note(os.path.realpath(self.root))  # the stale-temp mark's fsyncs: once per root, not per batch
         real_syncfs, real_fsync, real_ok = MOD._syncfs, MOD.os.fsync, MOD._batch_sync_ok
         MOD._batch_sync_ok = lambda fd, count: count >= MOD._SYNCFS_MIN_FILES
         MOD._syncfs = lambda fd: calls.append(sorted(n for n in os.listdir(os.path.join(self.root, "s")) if not n.startswith(".")))

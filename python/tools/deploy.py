@@ -17,7 +17,8 @@ Design, in short:
 * Every file lands atomically: it is written to ``.<name>.rmote-tmp-<rand>`` in its destination
   folder, fsynced, given its mode/owner/mtime, then renamed over the target; the folder is fsynced.
   An interrupted deploy leaves only the old file or the new one, plus temp files that
-  ``cleanup_temps`` (called at the start of every sync) removes.
+  ``cleanup_temps`` (called at the start of a sync that a killed process's mark, or a first sync, asks for:
+  ``_TempMarks``) removes.
 * A file whose inode has other hard links (a release seeded from the previous one) is never changed in
   place: content and metadata changes always go through a fresh inode.
 * Every relative path is checked: no absolute paths, no ``..``/``.``/empty components, no NUL.
@@ -106,6 +107,7 @@ def _root(root, create=False, guard=True):
     if create:
         os.close(open_folder(path, create=True))
         real = real_path(path)  # a path made of symlinks created meanwhile
+        _MARKS.note(real)  # every caller that may make temp files under the root comes through here
     return real
 
 
@@ -614,6 +616,168 @@ def _open_temp_inodes():
             except OSError:
                 pass
     return mine
+
+
+# ------------------------------------------------------------------------- stale-temp marks
+
+
+class _TempMarks:
+    """Whether sync_plan's stale-temp walk (every folder of the destination: ~0.3 s of CPU for 100k files) can
+    find anything, so that a run after clean runs skips it.
+
+    Before a call may create temp files under a root (every writer resolves it with ``_root(create=True)``), this
+    process writes a mark naming that root into ``folder`` (private to the host user), fsynced before any temp can
+    exist and flocked while the process lives. At the connection's end, once no writing call runs and its own temps
+    are gone, the process removes its marks. A mark whose flock is free was left by a process that died (killed,
+    crashed, power loss): its temps may remain, so the walk runs for every root overlapping the mark's, and a walk
+    of a root removes the dead marks inside it. A root is walked at least once (temps older than marks) before it is
+    recorded as swept; without a usable folder the walk always runs."""
+
+    def __init__(self, folder=None):
+        self.folder = folder  # None: ~/.cache/rmote/deploy-temps, made on first use
+        self.node = None
+        self.mine = {}  # root real path -> (mark name, fd holding its flock)
+        self.lock = _thread.allocate_lock()
+        self.writers = 0  # writing calls running (the end keeps the marks while one still may make a temp)
+        self.failed = False
+
+    def _dir(self):
+        """The marks folder (a real folder of this user that only they can enter), or None when unusable."""
+        if self.failed:
+            return None
+        try:
+            if self.folder is None:
+                import pwd
+                self.folder = os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, ".cache", "rmote", "deploy-temps")
+            if self.node is None:
+                self.node = os.uname()[1].replace("/", "_") or "host"
+            os.makedirs(self.folder, 0o700, exist_ok=True)
+            st = os.lstat(self.folder)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+                raise OSError(errno.EPERM, "marks folder is not private", self.folder)
+            return self.folder
+        except (OSError, KeyError):
+            self.failed = True
+            return None
+
+    def _key(self, root_real):
+        import hashlib
+        return hashlib.sha256(root_real.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+    def note(self, root_real):
+        """Before temps may be made under ``root_real``: this process's mark for it exists on disk."""
+        if root_real in self.mine:
+            return
+        with self.lock:
+            if root_real in self.mine:
+                return
+            folder = self._dir()
+            if folder is None:
+                return  # every plan walks then
+            import fcntl
+            name = "mark-%s-%d-%s" % (self.node, os.getpid(), self._key(root_real))
+            # written and flocked under a name the others skip, then renamed: a mark they see is complete
+            tmp = os.path.join(folder, "new-" + name)
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | _CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                st = os.stat(root_real)
+                # the folder's identity too: another mount namespace (a container sharing this home) may have a
+                # different folder at the same path, and only a walk of this very folder may drop the mark
+                _pwrite_all(fd, ("%d:%d:%s" % (st.st_dev, st.st_ino, root_real)).encode("utf-8", "surrogateescape"), 0)
+                os.fsync(fd)
+                os.rename(tmp, os.path.join(folder, name))
+                dfd = os.open(folder, _DIR_OPEN)
+                try:
+                    os.fsync(dfd)  # the mark's name is durable before any temp file is created
+                finally:
+                    os.close(dfd)
+            except BaseException:
+                os.close(fd)
+                unlink_quietly(tmp)
+                unlink_quietly(os.path.join(folder, name))
+                raise
+            self.mine[root_real] = (name, fd)
+
+    def _dead(self, folder):
+        """``[(mark name, root, (st_dev, st_ino) of the root when marked)]`` of this host's marks whose process died."""
+        import fcntl
+        out = []
+        prefix = "mark-%s-" % self.node
+        mine = set(n for n, _ in self.mine.values())
+        for n in os.listdir(folder):
+            if not n.startswith(prefix) or n in mine:
+                continue
+            try:
+                fd = os.open(os.path.join(folder, n), os.O_RDONLY | os.O_NOFOLLOW | _CLOEXEC)
+            except OSError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # its process lives: its temps are not stale
+                dev, ino, root = os.read(fd, 65536).decode("utf-8", "surrogateescape").split(":", 2)
+                out.append((n, root, (int(dev), int(ino))))
+            finally:
+                os.close(fd)
+        return out
+
+    def sweep(self, root_real, walk):
+        """Run ``walk()`` (the stale-temp walk of ``root_real``) unless no temp can be left there; return its result
+        (``[]`` when skipped)."""
+        folder = self._dir()
+        if folder is None:
+            return walk()
+        swept = os.path.join(folder, "swept-%s-%s" % (self.node, self._key(root_real)))
+        dead = self._dead(folder)
+        # by path: a mark naming another folder at an overlapping path makes this plan walk too (never fewer walks)
+        over = [(n, r, ident) for n, r, ident in dead if r == root_real or r.startswith(root_real.rstrip("/") + "/")
+                or root_real.startswith(r.rstrip("/") + "/")]
+        if not over and os.path.lexists(swept):
+            return []
+        removed = walk()
+        for n, r, ident in over:
+            if r == root_real or r.startswith(root_real.rstrip("/") + "/"):  # inside the walked tree...
+                try:
+                    st = os.lstat(r)
+                except OSError:
+                    continue  # kept: a folder of another mount namespace, or gone (then only walks stay)
+                if (st.st_dev, st.st_ino) == ident:  # ...and the very folder marked
+                    unlink_quietly(os.path.join(folder, n))
+        if not os.path.lexists(swept):
+            os.close(os.open(swept, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | _CLOEXEC, 0o600))
+        return removed
+
+    def writing(self, fn):
+        """Decorator: the call counts as writing while it runs."""
+        def call(*args, **kwargs):
+            with self.lock:
+                self.writers += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.writers -= 1
+        call.__name__, call.__doc__ = fn.__name__, fn.__doc__
+        if getattr(fn, "rmote_zero_copy", False):
+            call.rmote_zero_copy = True
+        return call
+
+    def end(self):
+        """The connection ended and its open writes were aborted: drop the marks unless a writing call still runs
+        (it may yet make a temp file; the marks then outlive the process, and the next plan walks)."""
+        with self.lock:
+            if self.writers:
+                return
+            folder = self.folder
+            for name, fd in self.mine.values():
+                unlink_quietly(os.path.join(folder, name))
+                os.close(fd)
+            self.mine = {}
+
+
+_MARKS = _TempMarks()
 
 
 def _close_quietly(fd):
@@ -1753,7 +1917,7 @@ class Deploy(Tool):
             if delete:
                 _refuse_release_base(tree)  # before anything, temps included, is removed
             if apply and cleanup:
-                plan.result["temps_removed"] = len(Deploy.cleanup_temps(root))
+                plan.result["temps_removed"] = len(_MARKS.sweep(root_real, lambda: Deploy.cleanup_temps(root)))
             if apply:
                 plan.granularity = lambda: _mtime_granularity(root_real, tree.fd)
             absent = _plan_folders(plan, tree, groups)
@@ -2427,6 +2591,14 @@ class Deploy(Tool):
             return Deploy._go_live(b, st, target)
 
 
+# the calls that may make temp files count as writing while they run: the connection's end keeps its marks then
+for _name in ("sync_plan", "sync_plan_piece", "mkdirs", "symlinks", "put_small", "put_many", "open_file", "write_chunk",
+              "write_delta", "commit", "release_prepare", "release_link_shared", "release_complete", "release_switch",
+              "release_withdraw", "release_prune", "rollback"):
+    setattr(Deploy, _name, staticmethod(_MARKS.writing(Deploy.__dict__[_name].__func__)))
+del _name
+
+
 # --------------------------------------------------------------- cancellation and the connection's end
 
 
@@ -2447,4 +2619,10 @@ def _abort_open_writes():
             pass
 
 
-on_shutdown(_abort_open_writes)
+def _end_connection():
+    _abort_open_writes()
+    if not _HANDLES:  # a temp file whose abort failed keeps this process's marks (the next plan walks)
+        _MARKS.end()
+
+
+on_shutdown(_end_connection)
