@@ -137,3 +137,14 @@ class TempMarkTests(Base):
         self.assertEqual(self.plan()["temps_removed"], 1)
         MOD._MARKS.end()
         self.assertEqual(self.marks_left(), [other])
+
+    def test_a_mark_this_code_did_not_write_makes_the_plan_walk_and_goes(self):
+        self.plan()
+        MOD._MARKS.end()
+        garbage = "mark-%s-1-garbage" % os.uname()[1]
+        with open(os.path.join(self.marks, garbage), "w") as f:
+            f.write("not a mark")
+        self.write("deep/.x.rmote-tmp-0123456789ab")
+        self.assertEqual(self.plan()["temps_removed"], 1)
+        MOD._MARKS.end()
+        self.assertEqual(self.marks_left(), [])

@@ -717,8 +717,13 @@ class _TempMarks:
                     fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 except OSError:
                     continue  # its process lives: its temps are not stale
-                dev, ino, root = os.read(fd, 65536).decode("utf-8", "surrogateescape").split(":", 2)
-                out.append((n, root, (int(dev), int(ino))))
+                try:
+                    dev, ino, root = os.read(fd, 65536).decode("utf-8", "surrogateescape").split(":", 2)
+                    out.append((n, root, (int(dev), int(ino))))
+                except ValueError:
+                    # not a mark this code wrote (a mark is complete before its name appears): every plan walks
+                    # once more, and the walk drops it
+                    out.append((n, "/", None))
             finally:
                 os.close(fd)
         return out
@@ -738,7 +743,9 @@ class _TempMarks:
             return []
         removed = walk()
         for n, r, ident in over:
-            if r == root_real or r.startswith(root_real.rstrip("/") + "/"):  # inside the walked tree...
+            if ident is None:
+                unlink_quietly(os.path.join(folder, n))
+            elif r == root_real or r.startswith(root_real.rstrip("/") + "/"):  # inside the walked tree...
                 try:
                     st = os.lstat(r)
                 except OSError:
