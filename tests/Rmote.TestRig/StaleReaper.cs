@@ -66,11 +66,37 @@ public static class StaleReaper
                     await ProcessRunner.RunAsync("ip", ["route", "del", "unreachable", f[2], "metric", "4000"], timeout: TimeSpan.FromSeconds(20)).ConfigureAwait(false);
                 }
             }
-            var fallbackSrv = Path.Combine("/srv", Path.GetFileName(root));
-            TempDir.DeleteDirectory(fallbackSrv);
-            TempDir.DeleteDirectory(root);
+            DeleteAside(Path.Combine("/srv", Path.GetFileName(root)));
+            DeleteAside(root);
             n++;
         }
+        // Trees moved aside by a process that exited before its background delete finished.
+        foreach (var parent in new[] { Path.GetTempPath(), "/srv" })
+            if (Directory.Exists(parent))
+                foreach (var aside in Directory.EnumerateDirectories(parent, AsidePrefix + "*"))
+                    _ = Task.Run(() => TempDir.DeleteDirectory(aside));
         return n;
+    }
+
+    const string AsidePrefix = "rmote-reap-";
+
+    /// <summary>
+    /// Moves a dead rig's tree aside at once and deletes it in the background: a killed benchmark's hosts hold
+    /// hundreds of thousands of files, and a fixture waiting minutes for their delete reads as a hung test run.
+    /// </summary>
+    static void DeleteAside(string path)
+    {
+        if (!Directory.Exists(path)) return;
+        var aside = Path.Combine(Path.GetDirectoryName(path)!, AsidePrefix + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            Directory.Move(path, aside);
+        }
+        catch (IOException)
+        {
+            TempDir.DeleteDirectory(path);
+            return;
+        }
+        _ = Task.Run(() => TempDir.DeleteDirectory(aside));
     }
 }
