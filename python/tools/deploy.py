@@ -47,7 +47,8 @@ from rmote_toolkit import (TEMP_MARK, chmod_at, fsync_quietly, group_id, open_fo
                            unlink_quietly)
 from rmote_deploy_tree import (
     _CLOEXEC, _DIR_OPEN, _FILE_READ, _Tree, _check_rel, _cleanup_temps_at, _extraneous_at, _keep_set,
-    _lstat_at, _open_dir_at, _remove_at, _sha256_at, _sha256_fd, _sorted_entries, _symlink_refused, _walk, _walk_fd)
+    _lstat_at, _open_dir_at, _remove_at, _sha256_at, _sha256_fd, _sorted_entries, _symlink_refused, _walk, _walk_fd,
+    _within)
 
 # character sets rather than regular expressions: importing re costs milliseconds of the first call
 _HANDLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -737,15 +738,14 @@ class _TempMarks:
         swept = os.path.join(folder, "swept-%s-%s" % (self.node, self._key(root_real)))
         dead = self._dead(folder)
         # by path: a mark naming another folder at an overlapping path makes this plan walk too (never fewer walks)
-        over = [(n, r, ident) for n, r, ident in dead if r == root_real or r.startswith(root_real.rstrip("/") + "/")
-                or root_real.startswith(r.rstrip("/") + "/")]
+        over = [(n, r, ident) for n, r, ident in dead if _within(r, root_real) or _within(root_real, r)]
         if not over and os.path.lexists(swept):
             return []
         removed = walk()
         for n, r, ident in over:
             if ident is None:
                 unlink_quietly(os.path.join(folder, n))
-            elif r == root_real or r.startswith(root_real.rstrip("/") + "/"):  # inside the walked tree...
+            elif _within(r, root_real):  # inside the walked tree...
                 try:
                     st = os.lstat(r)
                 except OSError:
