@@ -787,6 +787,39 @@ class _TempMarks:
 _MARKS = _TempMarks()
 
 
+_FREE_LATER_FROM = 8 << 20  # replaced files this large are freed after commit answers (_hold_replaced)
+
+
+def _hold_replaced(dfd, name):
+    """A reference (an O_PATH fd: it opens nothing, a device node included) to the large regular file ``name`` in
+    ``dfd`` that a commit's rename is about to replace, else None. While it is held, the rename does not free the
+    old file's blocks and cached pages (ext4: ~0.15 s per 400 MiB, measured inside commit); ``_free_later`` does
+    that after the answer."""
+    o_path = getattr(os, "O_PATH", None)
+    if o_path is None:
+        return None
+    try:
+        fd = os.open(name, o_path | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=dfd)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or st.st_size < _FREE_LATER_FROM:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _free_later(fd):
+    """Close ``fd`` (from ``_hold_replaced``) on a thread of its own: the last reference to a replaced file goes,
+    and the kernel frees it there, not on the caller's way to its answer."""
+    if fd is not None:
+        import threading
+        threading.Thread(target=_close_quietly, args=(fd,), name="rmote-deploy-free", daemon=True).start()
+
+
 def _close_quietly(fd):
     if fd is not None:
         try:
@@ -2325,10 +2358,16 @@ class Deploy(Tool):
                 if stale:
                     raise OSError(errno.ESTALE, "%s changed while its blocks were reused; nothing was written" % h.target)
                 raise IOError(errno.EIO, "incomplete write: %d of %d bytes" % (h.written, h.size), h.target)
-            _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
-                    h.durable, got)
-            if h.durable:
-                fsync_quietly(h.dir_fd)
+            held = _hold_replaced(h.dir_fd, h.name)
+            try:
+                _finish(h.fd, h.dir_fd, h.tmp, h.name, h.target, h.size, h.mode, h.uid, h.gid, h.mtime_ns, sha256,
+                        h.durable, got)
+                if h.durable:
+                    fsync_quietly(h.dir_fd)
+            except BaseException:
+                _close_quietly(held)
+                raise
+            _free_later(held)
         finally:
             os.close(h.dir_fd)
         return h.size
