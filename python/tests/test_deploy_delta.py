@@ -94,7 +94,8 @@ class DeltaTest(unittest.TestCase):
         finally:
             MOD._PAGE_BLOCKS, MOD._SUM_PIECE, MOD._SUM_THREADS_FROM = saved
         block, strong = 700, 2
-        self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [100, 100, 100, 100, 29])
+        # a page per piece, sent as soon as it is summed: the controller's scan starts on the first one
+        self.assertEqual([len(p["sums"]) // (4 + strong) for p in pages], [10] * 42 + [9])
         want = sums(old, block, strong)
         self.assertEqual(b"".join(p["sums"] for p in pages), want)
 

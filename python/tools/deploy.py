@@ -393,10 +393,10 @@ def _strong_sum(strong):
 def _sum_pages(fd, size, block, strong):
     """Pages (bytes) of the sums of each ``block``-byte block of the open file ``fd`` of ``size`` bytes (the last
     block may be shorter): Adler-32 (big-endian), then its ``strong``-byte strong sum (``_strong_sum``). Reads in pieces of
-    a few MiB, never the whole file at once; a large file's pieces are summed on two threads, in order."""
+    a few MiB, never the whole file at once; a large file's pieces are summed on two threads, in order. A page is
+    sent per piece (or less, at most _PAGE_BLOCKS blocks), as soon as it is summed."""
     per_read = max(1, _SUM_PIECE // block) * block
     starts = range(0, size, per_read)
-    page = bytearray()
     if size < _SUM_THREADS_FROM or (os.cpu_count() or 1) < 2:
         sums = (_sum_piece(fd, at, min(per_read, size - at), block, strong) for at in starts)
         pool = None
@@ -407,16 +407,16 @@ def _sum_pages(fd, size, block, strong):
     try:
         limit = _PAGE_BLOCKS * (4 + strong)
         for piece in sums:
-            page += piece
-            while len(page) >= limit:
-                yield bytes(page[:limit])
-                del page[:limit]
+            # each piece's sums go at once (the controller's scan starts on the first page and runs while the rest
+            # are summed), in pages of _PAGE_BLOCKS at most
+            for at in range(0, len(piece), limit):
+                yield bytes(piece[at:at + limit])
     finally:
         if pool is not None:
             sums.close()
             pool.shutdown(wait=True)
-    if page or size == 0:
-        yield bytes(page)
+    if size == 0:
+        yield b""
 
 
 def _in_order(pool, calls, ahead):

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -62,7 +63,23 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
                     var w = BlockSums.Adler32(buffer.AsSpan((int)(pos - bufferStart), n));
                     (a, b, summed) = (w & 0xFFFF, w >> 16, true);
                 }
-                var hit = Roll(ref pos, ref a, ref b, literalStart + runBytes, preferred);
+                int hit;
+                if (host.Complete)
+                {
+                    hit = Roll(ref pos, ref a, ref b, literalStart + runBytes, preferred);
+                }
+                else
+                {
+                    // the host's sums are still coming: a window that none of those received has waits for more,
+                    // and the window rolls on only once every block is in (a miss is then final)
+                    ulong? strong = null;
+                    hit = host.Find((b << 16) | a, buffer.AsSpan((int)(pos - bufferStart), n), preferred, ref strong);
+                    if (hit < 0)
+                    {
+                        if (!host.TakeArrived()) await host.WaitForMoreAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
                 if (hit >= 0)
                 {
                     await AddLiteralAsync(literalStart, pos, send, cancellationToken).ConfigureAwait(false);
@@ -98,6 +115,7 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
     /// until a host block matches it (returned), or until its next byte is not read yet or it reaches
     /// <paramref name="stop"/> (-1). Near the end of the file the window shrinks, as rsync's does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // runs per byte from the first scan of a fresh process (see BlockSums)
     int Roll(ref long pos, ref uint a, ref uint b, long stop, int preferred)
     {
         var data = buffer;

@@ -35,10 +35,11 @@ internal sealed partial class FileSender
             cancellationToken);
         try
         {
+            // the scan starts with the first page of sums and runs while the host sums the rest (HostSignature)
             HostSignature signature;
             try
             {
-                signature = await HostSignature.ReadAsync(current.Size,
+                signature = await HostSignature.StartAsync(current.Size,
                     protocol.StreamAsync(DeployTool.BlockSums, new BlockSumsArgs(root, f.Path, current), cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -46,6 +47,7 @@ internal sealed partial class FileSender
                 // observed either way: a block_sums failure must not leave open_file's unobserved
                 await ((Task)open).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+            await using var sums = signature.ConfigureAwait(false);
             await open.ConfigureAwait(false);
             // the SHA-256 of the bytes scanned, which the host checks the result against: a file that changed
             // meanwhile fails the check, and is sent whole
@@ -58,6 +60,8 @@ internal sealed partial class FileSender
             {
                 throw ChangedWhileCopying(f, e);
             }
+            // the host's stream ends without an error only if its version did not change while it was summed
+            await signature.EndAsync().ConfigureAwait(false);
             await Task.WhenAll(pending).ConfigureAwait(false);
             await protocol.CallAsync(DeployTool.Commit, handle, Convert.ToHexStringLower(sha256), cancellationToken).ConfigureAwait(false);
             committed = true;
