@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -28,15 +29,19 @@ internal static class BlockSums
     /// sides (most of the scan's CPU was SHA-256); a block it matches wrongly makes the result fail the host's
     /// whole-file SHA-256 check, and the file is then sent whole: a false match costs time, never a wrong file.
     /// </summary>
+    // The sums run per block of a file, in a fresh build process: optimized from the first call, as tiered
+    // compilation would run the first hundreds of MiB in tier-0 code (vector intrinsics there are calls, not instructions).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong Strong(ReadOnlySpan<byte> block, int bytes)
     {
-        if (bytes <= 4) return System.IO.Hashing.Crc32.HashToUInt32(block) >> (32 - 8 * bytes);
+        if (bytes <= 4) return BlockCrc32.Hash(block) >> (32 - 8 * bytes);
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(block, hash);
         return BinaryPrimitives.ReadUInt64BigEndian(hash) >> (64 - 8 * bytes);
     }
 
     /// <summary>zlib's Adler-32 (the weak sum): <c>(b &lt;&lt; 16) | a</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Adler32(ReadOnlySpan<byte> data)
     {
         const int MaxRun = 5552;  // the longest run whose sums cannot overflow 32 bits before the modulo
@@ -63,6 +68,7 @@ internal static class BlockSums
     /// bytes summed. For n vectors from
     /// (a, b): a += all bytes; b += 32n·a + Σ 32·(bytes of the vectors before each one) + Σ (32 - k)·(byte k of each).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Adler32Avx2(ReadOnlySpan<byte> data, ref uint a, ref uint b)
     {
         const int MaxVectors = 5536 / 32;   // 5552 bytes at most between two modulos, as zlib's

@@ -16,17 +16,36 @@ public sealed class BlockSumsTests
     [Fact]
     public async Task Adler32_agrees_with_pythons_zlib_at_every_tail_length()
     {
-        using var dir = new TempDir();
         var data = new byte[100_003];
         new Random(7).NextBytes(data);
         var lengths = new[] { 0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 4096, 5535, 5536, 5552, 5553, 11_073, 32 * 1024, 100_003 };
+        var expected = await PythonZlibAsync("adler32", data, lengths);
+        for (var i = 0; i < lengths.Length; i++) Assert.Equal(expected[i], BlockSums.Adler32(data.AsSpan(0, lengths[i])));
+    }
+
+    /// <summary>Python's <c>zlib.<paramref name="function"/></c> of each prefix of <paramref name="data"/>.</summary>
+    static async Task<uint[]> PythonZlibAsync(string function, byte[] data, int[] lengths)
+    {
+        using var dir = new TempDir();
         File.WriteAllBytes(dir.Combine("data.bin"), data);
-        var script = "import sys,zlib\nd=open(sys.argv[1],'rb').read()\nfor n in map(int,sys.argv[2:]): print(zlib.adler32(d[:n]))";
+        var script = $"import sys,zlib\nd=open(sys.argv[1],'rb').read()\nfor n in map(int,sys.argv[2:]): print(zlib.{function}(d[:n]))";
         var run = await ProcessRunner.RunAsync("python3", ["-c", script, dir.Combine("data.bin"), .. lengths.Select(n => n.ToString(CultureInfo.InvariantCulture))]);
         run.EnsureSuccess();
-        var expected = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 0; i < lengths.Length; i++)
-            Assert.Equal(expected[i].Trim(), BlockSums.Adler32(data.AsSpan(0, lengths[i])).ToString(CultureInfo.InvariantCulture));
+        return [.. run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(x => uint.Parse(x.Trim(), CultureInfo.InvariantCulture))];
+    }
+
+    [Fact]
+    public async Task The_blocks_crc32_agrees_with_pythons_zlib_and_the_library_at_every_length()
+    {
+        // every path: under 64 bytes (bytes only), 4 x 16 folded, the 64-byte loop, 16-byte folds, a tail of 0-15
+        var data = new byte[140_000];
+        new Random(17).NextBytes(data);
+        for (var n = 0; n <= 1100; n++)
+            Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(data.AsSpan(3, n)), BlockCrc32.Hash(data.AsSpan(3, n)));
+        var lengths = new[] { 0, 1, 63, 64, 65, 79, 80, 127, 128, 129, 700, 20_480, 131_072, 139_997 };
+        var expected = await PythonZlibAsync("crc32", data, lengths);
+        for (var i = 0; i < lengths.Length; i++) Assert.Equal(expected[i], BlockCrc32.Hash(data.AsSpan(0, lengths[i])));
+        Assert.Equal(0xCBF43926u, BlockCrc32.Hash("123456789"u8));
     }
 
     [Fact]
