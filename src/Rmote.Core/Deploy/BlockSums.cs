@@ -24,6 +24,20 @@ internal static class BlockSums
     public const uint Mod = 65521;
 
     /// <summary>
+    /// The block size of a host's version of <paramref name="size"/> bytes, rsync's choice as <c>_block_size</c> of
+    /// deploy.py makes it: the square root of the size rounded down to a multiple of 8, 700 bytes to 128 KiB. The
+    /// controller refuses sums of any other block size: a host sending 1-byte blocks would make it allocate tables
+    /// for as many blocks as the file has bytes.
+    /// </summary>
+    public static int BlockSize(long size)
+    {
+        var root = (long)Math.Sqrt(Math.Max(size, 0));
+        while (root * root > size) root--;                  // the double's root can be one off either way
+        while ((root + 1) * (root + 1) <= size) root++;
+        return (int)Math.Clamp(root & ~7L, 700, 128 * 1024);
+    }
+
+    /// <summary>
     /// The strong sum of a block, as a big-endian number: the first <paramref name="bytes"/> (1-8) bytes of its CRC-32
     /// (zlib's) up to 4 bytes (files below 64 GiB), of its SHA-256 above. CRC-32 costs a fraction of SHA-256 on both
     /// sides (most of the scan's CPU was SHA-256); a block it matches wrongly makes the result fail the host's

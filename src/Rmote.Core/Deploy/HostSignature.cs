@@ -20,7 +20,7 @@ internal sealed class HostSignature : IAsyncDisposable
     readonly int[] next;    // block -> next block in its bucket, -1 at the end
     readonly int mask;
     int filled;             // blocks received, in order
-    readonly Channel<BlockSumsPage> arrived = Channel.CreateUnbounded<BlockSumsPage>(new() { SingleReader = true, SingleWriter = true });
+    Channel<BlockSumsPage>? arrived;   // pages received and not yet in the table; null when the first page held every block
     readonly CancellationTokenSource stop;   // ends the stream when the scan is over early
     Task receiving = Task.CompletedTask;
     bool ended;             // the stream is over and stop disposed
@@ -70,10 +70,19 @@ internal sealed class HostSignature : IAsyncDisposable
             if (!await e.MoveNextAsync().ConfigureAwait(false))
                 throw new InvalidDataException($"the host sent no block sums for a file of {size} bytes");
             var first = e.Current;
-            if (first.Block is < 1 or > 1 << 24 || first.Strong is < 1 or > 8 || first.Count != (size + first.Block - 1) / first.Block)
-                throw new InvalidDataException($"block sums of {first.Count} blocks of {first.Block} bytes cannot describe a file of {size} bytes");
+            if (first.Block != BlockSums.BlockSize(size) || first.Strong is < 1 or > 8 || first.Count != (size + first.Block - 1) / first.Block)
+                throw new InvalidDataException($"block sums of {first.Count} blocks of {first.Block} bytes cannot describe a file of {size} bytes "
+                    + $"(its blocks are {BlockSums.BlockSize(size)} bytes)");
             signature = new HostSignature(size, first.Block, first.Strong, first.Count, stop);
             signature.Add(first);
+            if (signature.Complete)
+            {
+                // one page held every block (a file under 4 MiB): its stream ends right after it, read here as
+                // before pages were received on meanwhile (no task, no channel in a fresh build process)
+                while (await e.MoveNextAsync().ConfigureAwait(false)) signature.Add(e.Current);
+                await e.DisposeAsync().ConfigureAwait(false);
+                return signature;
+            }
         }
         catch
         {
@@ -81,7 +90,8 @@ internal sealed class HostSignature : IAsyncDisposable
             stop.Dispose();
             throw;
         }
-        signature.receiving = signature.ReceiveAsync(e);
+        signature.arrived = Channel.CreateUnbounded<BlockSumsPage>(new() { SingleReader = true, SingleWriter = true });
+        signature.receiving = ReceiveAsync(e, signature.arrived.Writer);
         return signature;
     }
 
@@ -102,18 +112,18 @@ internal sealed class HostSignature : IAsyncDisposable
         }
     }
 
-    async Task ReceiveAsync(IAsyncEnumerator<BlockSumsPage> e)
+    static async Task ReceiveAsync(IAsyncEnumerator<BlockSumsPage> e, ChannelWriter<BlockSumsPage> arrived)
     {
         await using (e.ConfigureAwait(false))
         {
             try
             {
-                while (await e.MoveNextAsync().ConfigureAwait(false)) arrived.Writer.TryWrite(e.Current);
-                arrived.Writer.TryComplete();
+                while (await e.MoveNextAsync().ConfigureAwait(false)) arrived.TryWrite(e.Current);
+                arrived.TryComplete();
             }
             catch (Exception ex)
             {
-                arrived.Writer.TryComplete(ex);
+                arrived.TryComplete(ex);
                 throw;
             }
         }
@@ -123,7 +133,7 @@ internal sealed class HostSignature : IAsyncDisposable
     public bool TakeArrived()
     {
         var any = false;
-        while (arrived.Reader.TryRead(out var page))
+        while (arrived is not null && arrived.Reader.TryRead(out var page))
         {
             Add(page);
             any = true;
@@ -138,9 +148,9 @@ internal sealed class HostSignature : IAsyncDisposable
     public async ValueTask WaitForMoreAsync(CancellationToken cancellationToken)
     {
         if (TakeArrived()) return;
-        if (!await arrived.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        if (arrived is null || !await arrived.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await arrived.Reader.Completion.ConfigureAwait(false);   // the stream's own failure first
+            if (arrived is not null) await arrived.Reader.Completion.ConfigureAwait(false);   // the stream's own failure first
             throw new InvalidDataException($"the host sent {filled} block sums of {weak.Length}");
         }
         TakeArrived();

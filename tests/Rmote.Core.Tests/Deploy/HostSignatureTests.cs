@@ -13,15 +13,18 @@ namespace Rmote.Core.Tests.Deploy;
 /// </summary>
 public sealed class HostSignatureTests
 {
-    const int Block = 4096, PerPage = 256;   // a page: the sums of 1 MiB of the file
+    const int PerPage = 256;
 
     [Fact]
     public async Task The_scan_sends_runs_before_the_last_page_and_waits_for_blocks_still_to_come()
     {
         var old = new byte[20 * 1024 * 1024 + 1000];
         new Random(5).NextBytes(old);
-        // the new version starts with the old one's 5th MiB: the scan finds it only once that page is in
-        byte[] now = [.. old[(4 << 20)..], .. old[..(4 << 20)]];
+        // the new version starts at the old one's block boundary nearest 4 MiB: the scan finds that block only once
+        // its page (the 4th) is in
+        var block = BlockSums.BlockSize(old.Length);
+        var cut = (4 << 20) / block * block;
+        byte[] now = [.. old[cut..], .. old[..cut]];
         var pages = SumPages(old);
         var feed = Channel.CreateUnbounded<BlockSumsPage>();
         feed.Writer.TryWrite(pages[0]);
@@ -38,12 +41,12 @@ public sealed class HostSignatureTests
             return ValueTask.CompletedTask;
         }, default);
 
-        // every page but the last (its one block is the old version's short tail): the scan sends its first 8 MiB
-        // run without it; a scan that waited for every page would never get here (the 60 s bound fails it instead)
+        // every page but the last (the old version's last MiB): the scan sends its first 8 MiB run without it; a
+        // scan that waited for every page would never get here (the 60 s bound fails it instead)
         foreach (var page in pages[1..^1]) feed.Writer.TryWrite(page);
         await firstRun.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.False(scan.IsCompleted);
-        Assert.Equal(0, runs[0].LiteralLength);   // the 5th MiB on: copied from the host, not sent
+        Assert.Equal(0, runs[0].LiteralLength);   // copied from the host, not sent
         feed.Writer.TryWrite(pages[^1]);
         feed.Writer.Complete();
         var sha256 = await scan.WaitAsync(TimeSpan.FromSeconds(60));
@@ -64,8 +67,8 @@ public sealed class HostSignatureTests
             }
         }
         Assert.Equal(now, rebuilt);
-        // literal: the old version's 1,000-byte tail (a short block matches only at the end) and at most a block more
-        Assert.InRange(runs.Sum(r => r.LiteralLength), 1000, 1000 + Block);
+        // literal: the old version's short last block (it matches only at the end) and at most a block more
+        Assert.InRange(runs.Sum(r => r.LiteralLength), old.Length % block, old.Length % block + block);
     }
 
     [Fact]
@@ -81,7 +84,28 @@ public sealed class HostSignatureTests
         while (!started.Complete) await started.WaitForMoreAsync(default);
         await Assert.ThrowsAsync<IOException>(started.EndAsync);
         await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of(pages[..^1]), default));
+        // one page for the whole file (under 4 MiB on a real host): the stream's end is read before the scan starts
+        var one = SumPages(old, int.MaxValue);
+        Assert.Single(one);
+        await Assert.ThrowsAsync<IOException>(() => HostSignature.StartAsync(old.Length, Failing(one), default));
+        await using (var whole = await HostSignature.StartAsync(old.Length, Of(one), default)) Assert.True(whole.Complete);
+        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.StartAsync(old.Length, Of([.. one, .. one]), default));
+        // only rsync's block size for the file's size: 1-byte blocks would make the controller allocate tables for
+        // as many blocks as the file has bytes
+        var tiny = new BlockSumsPage(1, old.Length, 4, new byte[8]);
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of([tiny]), default));
+        Assert.Contains($"its blocks are {BlockSums.BlockSize(old.Length)} bytes", refused.Message);
     }
+
+    [Theory]
+    [InlineData(0, 700)]
+    [InlineData(490_000, 700)]
+    [InlineData(3_000_000, 1728)]
+    [InlineData(400L * 1024 * 1024, 20_480)]
+    [InlineData((1L << 34) - 1, 131_064)]
+    [InlineData(1L << 34, 131_072)]
+    [InlineData(1L << 62, 131_072)]
+    public void The_block_size_is_rsyncs_as_the_host_makes_it(long size, int block) => Assert.Equal(block, BlockSums.BlockSize(size));
 
     static async IAsyncEnumerable<BlockSumsPage> Failing(List<BlockSumsPage> pages, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -99,22 +123,23 @@ public sealed class HostSignatureTests
     }
 
     /// <summary>The host's pages for <paramref name="data"/>: Adler-32 and the 4-byte CRC-32 of each block.</summary>
-    static List<BlockSumsPage> SumPages(byte[] data)
+    static List<BlockSumsPage> SumPages(byte[] data, int perPage = PerPage)
     {
-        var count = (data.Length + Block - 1) / Block;
+        var block = BlockSums.BlockSize(data.Length);
+        var count = (data.Length + block - 1) / block;
         var pages = new List<BlockSumsPage>();
-        for (var first = 0; first < count; first += PerPage)
+        for (var first = 0; first < count; first += perPage)
         {
-            var n = Math.Min(PerPage, count - first);
+            var n = Math.Min(perPage, count - first);
             var sums = new byte[n * 8];
             for (var i = 0; i < n; i++)
             {
-                var at = (first + i) * Block;
-                var content = data.AsSpan(at, Math.Min(Block, data.Length - at));
+                var at = (first + i) * block;
+                var content = data.AsSpan(at, Math.Min(block, data.Length - at));
                 BinaryPrimitives.WriteUInt32BigEndian(sums.AsSpan(i * 8), BlockSums.Adler32(content));
                 BinaryPrimitives.WriteUInt32BigEndian(sums.AsSpan(i * 8 + 4), (uint)BlockSums.Strong(content, 4));
             }
-            pages.Add(new BlockSumsPage(Block, count, 4, sums));
+            pages.Add(new BlockSumsPage(block, count, 4, sums));
         }
         return pages;
     }
