@@ -237,7 +237,9 @@ public sealed partial class Protocol
         /// <summary>The time limit passed (not the caller's cancel): a cancellation seen now is a <see cref="TimeoutError"/>.</summary>
         public bool TimedOut => timer is { IsCancellationRequested: true } && !callerToken.IsCancellationRequested;
 
-        public TimeoutException TimeoutError() => new($"[{protocol.Name}] {method} did not finish within {timeout}; the remote call was cancelled.");
+        public TimeoutException TimeoutError() => new($"[{protocol.Name}] {method} did not finish within its time limit of "
+            + $"{Units.Seconds(timeout ?? TimeSpan.Zero)} ({(method.Timeout is null ? protocol.callTimeoutName : "WithTimeout")}); the remote call was cancelled. "
+            + "Raise the limit if the host needs longer.");
 
         public async Task<bool> Guard(Task<bool> task)
         {

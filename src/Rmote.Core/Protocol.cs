@@ -33,6 +33,7 @@ public sealed partial class Protocol : IAsyncDisposable
     /// <summary>Where this connection's diagnostics go (a step's retry notes join them).</summary>
     internal ILogger Logger => logger;
     readonly TimeSpan? defaultCallTimeout;
+    readonly string callTimeoutName;   // as the front end calls CallTimeout (HostSpec's Timeout, an MSBuild property...)
     readonly int streamWindow;
     readonly int maxFrameSize;
     readonly CancellationTokenSource shutdown = new();
@@ -47,6 +48,7 @@ public sealed partial class Protocol : IAsyncDisposable
         this.process = process;
         logger = options.Logger ?? NullLogger.Instance;
         defaultCallTimeout = options.EffectiveCallTimeout;
+        callTimeoutName = options.SettingNames["CallTimeout"];
         streamWindow = options.StreamWindow;
         maxFrameSize = options.MaxFrameSize;
         writer = new FrameWriter(toRemote);
