@@ -161,9 +161,29 @@ internal sealed class HostSignature : IAsyncDisposable
     /// page that the version did not change while it was summed), or if pages are left over. A scan that found every
     /// block where it expected it can be done before the last page: what it built is committed only after this.
     /// </summary>
-    public async Task EndAsync()
+    public Task EndAsync()
     {
-        await receiving.ConfigureAwait(false);
+        // a file whose sums fit one page has nothing left to wait for: no async method to JIT in a fresh build process
+        if (!receiving.IsCompletedSuccessfully) return EndLaterAsync();
+        try
+        {
+            End();
+            return Task.CompletedTask;
+        }
+        catch (InvalidDataException e)
+        {
+            return Task.FromException(e);
+        }
+
+        async Task EndLaterAsync()
+        {
+            await receiving.ConfigureAwait(false);
+            End();
+        }
+    }
+
+    void End()
+    {
         if (!ended)
         {
             ended = true;
@@ -174,13 +194,24 @@ internal sealed class HostSignature : IAsyncDisposable
     }
 
     /// <summary>Stops receiving (a scan that failed) and waits for the stream to be closed.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (ended) return;
+        if (ended) return ValueTask.CompletedTask;
         ended = true;
         stop.Cancel();
-        await receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        stop.Dispose();
+        return receiving.IsCompleted ? Disposed() : new(DisposeLaterAsync());
+
+        ValueTask Disposed()
+        {
+            stop.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        async Task DisposeLaterAsync()
+        {
+            await receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            stop.Dispose();
+        }
     }
 
     void Add(BlockSumsPage page)
