@@ -26,6 +26,18 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def held_deleted(folder):
+    """True while this process holds an fd of a deleted file in ``folder`` (Linux: /proc/self/fd)."""
+    names = os.listdir("/proc/self/fd")
+    links = []
+    for n in names:
+        try:
+            links.append(os.readlink("/proc/self/fd/" + n))
+        except OSError:
+            pass  # the listing's own fd, gone by now
+    return any(link.startswith(folder + "/") and link.endswith("(deleted)") for link in links)
+
+
 def sums(data, block, strong):
     """The block sums block_sums must send: Adler-32, then the first bytes of CRC-32 (4 strong bytes at most) or of
     SHA-256 (more), all big-endian."""
@@ -260,13 +272,29 @@ class DeltaTest(unittest.TestCase):
         finally:
             MOD._free_later(freed[0])
         for _ in range(1000):  # the freeing thread closes it: no reference is left behind
-            if not any(os.readlink("/proc/self/fd/" + n).endswith("(deleted)") for n in os.listdir("/proc/self/fd")
-                       if os.path.exists("/proc/self/fd/" + n)):
+            if not held_deleted(self.root):
                 break
             import time
             time.sleep(0.01)
         else:
             self.fail("the replaced version is still held open")
+
+    def test_a_commit_with_no_thread_to_spare_frees_the_replaced_version_itself(self):
+        import threading
+        from unittest import mock
+        old = os.urandom(100_000)
+        self.write("f", old)
+        saved = MOD._FREE_LATER_FROM
+        MOD._FREE_LATER_FROM = 64 * 1024
+        try:
+            h = D.open_file(self.root, "f", len(old), basis=self.basis("f", len(old) + 1))
+            D.write_delta(h, 0, [[len(old), 0]], b"")
+            with mock.patch.object(threading.Thread, "start", side_effect=RuntimeError("can't start new thread")):
+                self.assertEqual(D.commit(h, sha(old)), len(old))  # the file is in place: no error for the freeing
+        finally:
+            MOD._FREE_LATER_FROM = saved
+        self.assertEqual(self.read("f"), old)
+        self.assertFalse(held_deleted(self.root))
 
     def test_only_a_large_regular_file_is_held_for_freeing_later(self):
         saved = MOD._FREE_LATER_FROM

@@ -815,9 +815,13 @@ def _hold_replaced(dfd, name):
 def _free_later(fd):
     """Close ``fd`` (from ``_hold_replaced``) on a thread of its own: the last reference to a replaced file goes,
     and the kernel frees it there, not on the caller's way to its answer."""
-    if fd is not None:
-        import threading
+    if fd is None:
+        return
+    import threading
+    try:
         threading.Thread(target=_close_quietly, args=(fd,), name="rmote-deploy-free", daemon=True).start()
+    except RuntimeError:  # no thread to be had: freed here, after a commit that did its work
+        _close_quietly(fd)
 
 
 def _close_quietly(fd):
