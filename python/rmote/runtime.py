@@ -755,6 +755,7 @@ class Writer:
         self.full = 0
         self.idle = False
         self.started = False
+        self.dead = False
 
     def send(self, data):
         self.q.append(data)
@@ -780,10 +781,7 @@ class Writer:
             try:
                 if not q:
                     bufs = [data] if type(data) is bytes else data
-                    try:
-                        rest = self._write(bufs, False)
-                    except OSError:
-                        os._exit(0)  # the controller went away (EPIPE)
+                    rest = self._write(bufs, False)
                     if rest:
                         q.appendleft(bufs)  # the pipe is full: the writer finishes it
                         self.wake()
@@ -818,12 +816,18 @@ class Writer:
         """writev bufs (a list, consumed in place); without block, return what is left."""
         fd = self.fd
         while bufs:
+            if self.dead:
+                del bufs[:]
+                return None
             try:
                 n = os.writev(fd, bufs[:1024])
             except BlockingIOError:
                 if not block:
                     return bufs
                 self.poll.poll()
+                continue
+            except OSError:
+                self._gone()
                 continue
             i = 0
             while i < len(bufs) and n >= len(bufs[i]):
@@ -833,6 +837,15 @@ class Writer:
             if n:
                 bufs[0] = memoryview(bufs[0])[n:]
         return None
+
+    def _gone(self):
+        # The controller went away (EPIPE): drop all output and shut down as on EOF, so that the on_shutdown
+        # hooks still run (an open write's temp file); exiting right here left them behind.
+        self.dead = True
+        self.q.clear()
+        if _runtime is None:
+            os._exit(0)
+        _runtime.exit_soon(0)
 
     def _run(self):
         q, popleft = self.q, self.q.popleft
@@ -859,7 +872,8 @@ class Writer:
                     with self.lock:
                         self.room.notify_all()
         except OSError:
-            os._exit(0)  # the controller went away: nobody is left to answer
+            self._gone()
+            self.idle = True
 
 
 class Call:
@@ -1377,10 +1391,12 @@ class Runtime:
 
     def run_sync(self, item):
         call, fn, args, kwargs = item
-        if call.cancelled:
-            return
+        # shutdown marks calls cancelled under the lock: a call it missed is in running, which it waits for
+        with self.lock:
+            if call.cancelled:
+                return
+            self.running.add(call)
         _current.set(call)
-        self.running.add(call)
         try:
             r = fn(*args, **kwargs)
             if type(r) is _GeneratorType:

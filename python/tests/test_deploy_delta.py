@@ -296,6 +296,20 @@ class DeltaTest(unittest.TestCase):
         self.assertEqual(self.read("f"), old)
         self.assertFalse(held_deleted(self.root))
 
+    def test_an_open_file_cancelled_while_it_ran_removes_its_temp_file_and_handle(self):
+        # the connection's end cancels every call and then aborts the open writes it finds: an open_file that
+        # registered its handle after that look must not leave its temp file behind
+        self.write("f", b"old")
+        tool_support.set_cancelled(True)
+        try:
+            with self.assertRaises(OSError) as e:
+                D.open_file(self.root, "f", 10, handle="cut-mid-open")
+        finally:
+            tool_support.set_cancelled(False)
+        self.assertEqual(e.exception.errno, errno.ECANCELED)
+        self.assertNotIn("cut-mid-open", MOD._HANDLES)
+        self.assertEqual(self.read("f"), b"old")  # and tearDown finds no temp file
+
     def test_only_a_large_regular_file_is_held_for_freeing_later(self):
         saved = MOD._FREE_LATER_FROM
         MOD._FREE_LATER_FROM = 1000

@@ -83,6 +83,21 @@ class ShutdownHookTest(unittest.TestCase):
             self.assertEqual(f.read(), b"old" * 1000)  # the old file is untouched
         self.assertFalse(os.path.exists(os.path.join(root, "other.bin")))
 
+    def test_open_chunked_writes_lose_their_temp_files_when_the_output_breaks_first(self):
+        # a cut connection can show first as EPIPE on a reply (before EOF on the input): the runtime then shuts
+        # down the same way, hooks included; it used to exit at once and leave the temp files
+        key = self.c.sync("Deploy", tool_support.source("deploy"))
+        root = os.path.join(self.tmp, "dst")
+        os.makedirs(root)
+        h = self.c.call(key, "open_file", root, "big.bin", 8 << 20)
+        self.assertEqual(self.c.call(key, "write_chunk", h, 0, b"n" * (1 << 20)), 1 << 20)
+        self.assertEqual(len(temps(root)), 1)
+        self.c.out.close()  # the controller stops reading: the next reply gets EPIPE
+        self.c.start(key, "write_chunk", h, 1 << 20, b"n" * 1000)
+        self.assertEqual(self.c.proc.wait(30), 0)  # no EOF on its input: the broken output ended it
+        self.assertEqual(temps(root), [])
+        self.assertFalse(os.path.exists(os.path.join(root, "big.bin")))
+
 
 class CancelledWholeFileWritesTest(unittest.TestCase):
     """put_many / write_delta in a call that was cancelled stop (and put_many removes what it staged)."""

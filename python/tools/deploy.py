@@ -2275,6 +2275,11 @@ class Deploy(Tool):
                 os.close(dfd)
                 raise ValueError("handle %r already open" % hid)
             _HANDLES[hid] = h
+        if Tool.cancelled():
+            # cancelled meanwhile (the controller, or the connection's end, whose cleanup may have looked at the
+            # open writes before this one was among them): remove what this call started, as other calls do
+            Deploy.abort(hid)
+            _stop_if_cancelled()
         return hid
 
     @staticmethod
