@@ -7,10 +7,10 @@ namespace Rmote.Deploy;
 
 /// <summary>
 /// zlib's CRC-32 of a block (the strong sum up to 4 bytes, <see cref="BlockSums.Strong"/>), the same value as
-/// System.IO.Hashing's <c>Crc32.HashToUInt32</c>, optimized from its first call. The scan asks for one per matching
-/// block, 20,480 times for a 400 MiB file: in a fresh process the library's vector code ran in tier-0 and then
-/// instrumented code for most of the first scans (~0.3-0.4 s more CPU per 400 MiB, measured with perf), and a
-/// package's methods cannot opt out of tiering. Carry-less multiplication folds 64 bytes a step, then 16, then
+/// System.IO.Hashing's <c>Crc32.HashToUInt32</c>, in this assembly's ReadyToRun code (optimized from its first call).
+/// The scan asks for one per matching block, 20,480 times for a 400 MiB file: in a fresh process the library's vector
+/// code (that package ships IL only) ran in tier-0 and then instrumented code for most of the first scans (~0.3-0.4 s
+/// more CPU per 400 MiB, measured with perf). Carry-less multiplication folds 64 bytes a step, then 16, then
 /// reduces to 32 bits (Barrett), as in Intel's "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ";
 /// without PCLMULQDQ the library computes it.
 /// </summary>
@@ -27,7 +27,6 @@ internal static class BlockCrc32
     static readonly uint[] Table = MakeTable();
 
     /// <summary>zlib's CRC-32 of <paramref name="data"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Hash(ReadOnlySpan<byte> data)
     {
         if (!Pclmulqdq.IsSupported || !Sse2.IsSupported) return System.IO.Hashing.Crc32.HashToUInt32(data);
@@ -67,7 +66,6 @@ internal static class BlockCrc32
         Pclmulqdq.CarrylessMultiply(a, k, 0x00) ^ Pclmulqdq.CarrylessMultiply(a, k, 0x11) ^ b;
 
     /// <summary>The CRC state (not inverted at the ends) on over <paramref name="data"/>, a byte at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static uint Bytes(uint crc, ReadOnlySpan<byte> data)
     {
         var table = Table;

@@ -43,9 +43,6 @@ internal static class BlockSums
     /// sides (most of the scan's CPU was SHA-256); a block it matches wrongly makes the result fail the host's
     /// whole-file SHA-256 check, and the file is then sent whole: a false match costs time, never a wrong file.
     /// </summary>
-    // The sums run per block of a file, in a fresh build process: optimized from the first call, as tiered
-    // compilation would run the first hundreds of MiB in tier-0 code (vector intrinsics there are calls, not instructions).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong Strong(ReadOnlySpan<byte> block, int bytes)
     {
         if (bytes <= 4) return BlockCrc32.Hash(block) >> (32 - 8 * bytes);
@@ -55,6 +52,9 @@ internal static class BlockSums
     }
 
     /// <summary>zlib's Adler-32 (the weak sum): <c>(b &lt;&lt; 16) | a</c>.</summary>
+    // Optimized from the first call, unlike the rest (the packages' ReadyToRun code): ReadyToRun cannot precompile
+    // Vector256 code (its ABI depends on the CPU), so these two are JIT-compiled in every process, and tiered compilation
+    // would sum the first hundreds of MiB of a big file in tier-0 code (vector intrinsics there are calls, not instructions).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Adler32(ReadOnlySpan<byte> data)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -115,7 +114,6 @@ internal sealed class DeltaScanner(HostSignature host, SafeFileHandle file, long
     /// until a host block matches it (returned), or until its next byte is not read yet or it reaches
     /// <paramref name="stop"/> (-1). Near the end of the file the window shrinks, as rsync's does.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // runs per byte from the first scan of a fresh process (see BlockSums)
     int Roll(ref long pos, ref uint a, ref uint b, long stop, int preferred)
     {
         var data = buffer;

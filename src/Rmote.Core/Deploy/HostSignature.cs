@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Rmote.Deploy;
@@ -224,7 +223,6 @@ internal sealed class HostSignature : IAsyncDisposable
         AddSums(sums, each);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // a 400 MiB file has 20,480 blocks (see BlockSums)
     void AddSums(byte[] sums, int each)
     {
         for (var at = 0; at < sums.Length; at += each, filled++)
@@ -245,7 +243,6 @@ internal sealed class HostSignature : IAsyncDisposable
     /// copy as one range); -1 for none among the blocks received. <paramref name="strongSum"/> caches the window's
     /// strong sum (null: not computed yet).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Find(uint weakSum, ReadOnlySpan<byte> window, int preferred, ref ulong? strongSum)
     {
         var i = heads[Bucket(weakSum)];
@@ -256,7 +253,6 @@ internal sealed class HostSignature : IAsyncDisposable
         return -1;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool Matches(int i, uint weakSum, ReadOnlySpan<byte> window, ref ulong? strongSum)
     {
         if (weak[i] != weakSum || Length(i) != window.Length) return false;

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -42,7 +41,6 @@ internal static class LocalFs
     /// The entry <paramref name="name"/> of the open folder <paramref name="dirFd"/> (a walk: no path string per entry);
     /// null when it does not exist.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static LocalStat? StatAt(int dirFd, ReadOnlySpan<byte> name, bool follow, string folderForErrors)
     {
         var z = nameBuffer ??= new byte[512];
@@ -52,7 +50,6 @@ internal static class LocalFs
         return StatAt(dirFd, z, follow, folderForErrors);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static LocalStat? StatAt(int dirFd, byte[] zpath, bool follow, string pathForErrors)
     {
         var buffer = statBuffer ??= new byte[256];
@@ -65,7 +62,6 @@ internal static class LocalFs
         return Parse(buffer);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static LocalStat Parse(byte[] b)
     {
         var mode = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(28));
@@ -84,9 +80,6 @@ internal static class LocalFs
     /// The names in a folder (raw bytes, so nothing is lost) with their kind from readdir (Unknown: stat it), each
     /// also stat-ed through the open folder (<paramref name="stat"/>: which kinds need it).
     /// </summary>
-    // Optimized from its first call: a walk calls it once per folder and loops once per entry, so it would otherwise run
-    // a 100k-file walk in unoptimized (tier-0) code while the start-up keeps the JIT busy.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static List<(byte[] Name, LocalKind Kind, LocalStat? Stat)> ReadDirectory(string path, Func<LocalKind, bool> stat)
     {
         var dir = opendir(Z(path));

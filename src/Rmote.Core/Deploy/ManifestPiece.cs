@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rmote.Wire;
@@ -25,8 +24,6 @@ internal sealed class ManifestPieceConverter : JsonConverter<ManifestPiece>
     public override ManifestPiece Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("a manifest piece is only ever sent");
 
-    // Optimized from the first call: once per piece, a loop over its entries (tier-0 code would write 100k entries x hosts)
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Write(Utf8JsonWriter writer, ManifestPiece value, JsonSerializerOptions options)
     {
         var buffer = pathBuffer ??= new byte[512];
@@ -67,7 +64,6 @@ internal sealed class ManifestPieceConverter : JsonConverter<ManifestPiece>
     }
 
     /// <summary>A name or path as a JSON string; a non-UTF-8 byte travels as a <c>\udcXX</c> escape.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Text(Utf8JsonWriter writer, ReadOnlySpan<byte> bytes)
     {
         if (System.Text.Unicode.Utf8.IsValid(bytes)) writer.WriteStringValue(bytes);
@@ -93,13 +89,11 @@ internal sealed class ManifestPieceConverter : JsonConverter<ManifestPiece>
             if (mode is { } m) writer.WriteNumber("mode"u8, m);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Files(ReadOnlySpan<byte> head) => List(head, link: false);
 
         public void Links(ReadOnlySpan<byte> head) => List(head, link: true);
 
         // Opens the group's list of files (or links) in folder head, in a new group unless the open one is that.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void List(ReadOnlySpan<byte> head, bool link)
         {
             var same = Same(head);
@@ -111,7 +105,6 @@ internal sealed class ManifestPieceConverter : JsonConverter<ManifestPiece>
         }
 
         /// <summary>A file's SHA-256, kept until its group's files end (checksum mode only: every file has one then).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Sha256(string? sha)
         {
             if (sha is null && shas is null) return;
@@ -133,7 +126,6 @@ internal sealed class ManifestPieceConverter : JsonConverter<ManifestPiece>
             (dirLength, files, links) = (-1, false, false);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         bool Same(ReadOnlySpan<byte> head) => dirLength >= 0 && dir.AsSpan(0, dirLength).SequenceEqual(head);
 
         void Open(ReadOnlySpan<byte> path)

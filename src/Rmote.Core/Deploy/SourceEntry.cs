@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Rmote.Wire;
 
 namespace Rmote.Deploy;
@@ -63,7 +62,6 @@ internal sealed class SourceEntry
     /// name and three numbers (about 35 bytes; its folder's path once per group), in the answer its whole path (a file to
     /// send) and a delta candidate's host version.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long WireBytes(bool delta)
     {
         long n = 48 + Folder.RelBytes.Length + 1 + Name.Length + (Link?.Length ?? 0) + (Sha256 is null ? 0 : 80);
@@ -73,7 +71,6 @@ internal sealed class SourceEntry
     }
 
     /// <summary>Writes <see cref="Path"/>'s bytes into <paramref name="buffer"/> (grown as needed); returns their length.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int PathBytes(ref byte[] buffer)
     {
         var rel = Folder.RelBytes;

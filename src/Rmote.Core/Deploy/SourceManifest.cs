@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Rmote.Wire;
@@ -92,9 +91,6 @@ internal sealed class SourceManifest
     /// <summary>The folder walk on Linux: names as bytes, kinds from readdir, one statx per file.</summary>
     sealed class RawWalk(CopyOptions options, List<SourceEntry> entries, List<string> warnings, HashSet<(ulong, ulong)> visited)
     {
-        // Optimized from the first call (as the per-entry methods below): a copy walks once, in a fresh process whose
-        // start-up keeps the JIT busy, so tiered compilation would leave a 100k-entry walk in tier-0 code (about 0.3 s more CPU, measured).
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Walk(SourceFolder folder)
         {
             // files and folders are stat-ed through the open folder while it is listed: no path string per entry
@@ -123,7 +119,6 @@ internal sealed class SourceManifest
 
         static bool StatKind(LocalKind kind) => kind is LocalKind.Unknown or LocalKind.File or LocalKind.Dir;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         static int ByName((byte[] Name, LocalKind, LocalStat?) a, (byte[] Name, LocalKind, LocalStat?) b) => a.Name.AsSpan().SequenceCompareTo(b.Name);
 
         static SourceFolder Child(SourceFolder folder, byte[] name, out string full)
@@ -161,7 +156,6 @@ internal sealed class SourceManifest
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         SourceEntry File(SourceFolder folder, byte[] name, LocalStat st, string? source) => new()
         {
             Folder = folder, Name = name, Kind = EntryKind.File, Source = source, Size = st.Size, MtimeNs = st.MtimeNs,
