@@ -25,7 +25,7 @@ public sealed class StartupTests(PackedFeed feed)
         var asked = await p.RunAsync("Go", "m", new Dictionary<string, string> { ["RMOTE_JIT_STATS"] = "1" });
         var log = TestProject.Log(asked);
         Assert.True(asked.ExitCode == 0, log);
-        Assert.Matches(@"rmote-jit: RmoteExec methods=\+\d+ ms=\+[\d.]+ process-methods=\d+ process-ms=[\d.]+", log);
+        Assert.Matches(@"rmote-jit: RmoteExec methods=\+\d+ ms=\+[\d.]+ process-methods=\d+ process-ms=[\d.]+ step-ms=[\d.]+", log);
 
         var plain = await p.RunAsync("Go", "m");
         Assert.True(plain.ExitCode == 0, TestProject.Log(plain));

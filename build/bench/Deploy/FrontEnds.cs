@@ -35,8 +35,8 @@ sealed partial class FrontEnds
     /// <summary>The same for each timed cake deploy.</summary>
     public List<JitSample> CakeJit { get; } = [];
 
-    /// <summary>JIT methods and ms inside Rmote's steps of one run, and the process's totals when the last step ended.</summary>
-    public sealed record JitSample(long Methods, double Ms, long ProcessMethods, double ProcessMs);
+    /// <summary>JIT methods and ms inside Rmote's steps of one run, the process's totals when the last step ended, and each step's time (ms).</summary>
+    public sealed record JitSample(long Methods, double Ms, long ProcessMethods, double ProcessMs, (string Step, double Ms)[] Steps);
 
     /// <summary>Packs the two packages (no build: the bench's project references build them), as packed or, with
     /// <paramref name="il"/>, without ReadyToRun; writes the project and the script, restores both and runs each once
@@ -98,7 +98,8 @@ sealed partial class FrontEnds
         if (lines.Count > 0)
         {
             double D(Match m, string g) => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
-            jit.Add(new JitSample((long)lines.Sum(m => D(m, "m")), lines.Sum(m => D(m, "ms")), (long)D(lines[^1], "pm"), D(lines[^1], "pms")));
+            jit.Add(new JitSample((long)lines.Sum(m => D(m, "m")), lines.Sum(m => D(m, "ms")), (long)D(lines[^1], "pm"), D(lines[^1], "pms"),
+                [.. lines.Select(m => (m.Groups["step"].Value, D(m, "wall")))]));
         }
         return t;
     }
@@ -121,7 +122,7 @@ sealed partial class FrontEnds
         };
     }
 
-    [GeneratedRegex(@"rmote-jit: \S+ methods=\+(?<m>\d+) ms=\+(?<ms>[\d.]+) process-methods=(?<pm>\d+) process-ms=(?<pms>[\d.]+)")]
+    [GeneratedRegex(@"rmote-jit: (?<step>\S+) methods=\+(?<m>\d+) ms=\+(?<ms>[\d.]+) process-methods=(?<pm>\d+) process-ms=(?<pms>[\d.]+) step-ms=(?<wall>[\d.]+)")]
     private static partial Regex JitLine();
 
     string Project(Bench bench, string version) => $"""

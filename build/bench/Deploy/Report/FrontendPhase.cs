@@ -102,6 +102,7 @@ static class FrontendPhase
         if (s.Count == 0) return "no rmote-jit lines";
         return string.Create(CultureInfo.InvariantCulture,
             $"{Rounds.Median(s.Select(x => (double)x.Methods)):0} methods, {Rounds.Median(s.Select(x => x.Ms)):0} ms inside Rmote's steps "
-            + $"(process: {Rounds.Median(s.Select(x => (double)x.ProcessMethods)):0} methods, {Rounds.Median(s.Select(x => x.ProcessMs)):0} ms)");
+            + $"(process: {Rounds.Median(s.Select(x => (double)x.ProcessMethods)):0} methods, {Rounds.Median(s.Select(x => x.ProcessMs)):0} ms); "
+            + $"steps: {string.Join(", ", s[0].Steps.Select((step, i) => $"{step.Step} {Rounds.Median(s.Where(x => x.Steps.Length > i).Select(x => x.Steps[i].Ms)):0} ms"))}");
     }
 }
