@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -35,6 +36,18 @@ internal static class BlockSums
         while (root * root > size) root--;                  // the double's root can be one off either way
         while ((root + 1) * (root + 1) <= size) root++;
         return (int)Math.Clamp(root & ~7L, 700, 128 * 1024);
+    }
+
+    /// <summary>
+    /// Bytes of strong sum a host's version of <paramref name="size"/> bytes in blocks of <paramref name="block"/> needs,
+    /// rsync's choice as <c>_strong_bytes</c> of deploy.py makes it (2 to 8): with the weak sum's 32 bits, enough for every
+    /// block/offset pair a scan could compare, plus 10. The controller refuses fewer: a host sending 1-byte sums would
+    /// make most rolled windows false matches, each one a resend of the whole file.
+    /// </summary>
+    public static int StrongBytes(long size, int block)
+    {
+        var bits = 10 + 2 * BitOperations.Log2((ulong)Math.Max(size, 1)) - BitOperations.Log2((uint)Math.Max(block, 1));
+        return Math.Clamp((bits + 1 - 32 + 7) / 8, 2, 8);   // below 2 the clamp hides C#'s truncation where Python floors
     }
 
     /// <summary>

@@ -69,9 +69,13 @@ internal sealed class HostSignature : IAsyncDisposable
             if (!await e.MoveNextAsync().ConfigureAwait(false))
                 throw new InvalidDataException($"the host sent no block sums for a file of {size} bytes");
             var first = e.Current;
-            if (first.Block != BlockSums.BlockSize(size) || first.Strong is < 1 or > 8 || first.Count != (size + first.Block - 1) / first.Block)
+            if (first.Block != BlockSums.BlockSize(size) || first.Count != (size + first.Block - 1) / first.Block)
                 throw new InvalidDataException($"block sums of {first.Count} blocks of {first.Block} bytes cannot describe a file of {size} bytes "
                     + $"(its blocks are {BlockSums.BlockSize(size)} bytes)");
+            var needed = BlockSums.StrongBytes(size, first.Block);
+            if (first.Strong < needed || first.Strong > 8)
+                throw new InvalidDataException($"block sums with {first.Strong}-byte strong sums do not fit a file of {size} bytes "
+                    + $"(it needs {needed} to 8 bytes a block)");
             signature = new HostSignature(size, first.Block, first.Strong, first.Count, stop);
             signature.Add(first);
             if (signature.Complete)

@@ -95,7 +95,25 @@ public sealed class HostSignatureTests
         var tiny = new BlockSumsPage(1, old.Length, 4, new byte[8]);
         var refused = await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of([tiny]), default));
         Assert.Contains($"its blocks are {BlockSums.BlockSize(old.Length)} bytes", refused.Message);
+        // nor strong sums shorter than the size asks for: with 1 byte most rolled windows would match falsely, each
+        // match a failed check at commit and a resend of the whole file
+        var block = BlockSums.BlockSize(old.Length);
+        var weak = new BlockSumsPage(block, one[0].Count, 1, new byte[one[0].Count * 5]);
+        refused = await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of([weak]), default));
+        Assert.Contains("1-byte strong sums", refused.Message);
+        Assert.Contains($"it needs {BlockSums.StrongBytes(old.Length, block)} to 8 bytes", refused.Message);
     }
+
+    [Theory]
+    [InlineData(65_536, 2)]
+    [InlineData(20 * 1024 * 1024 + 1000, 2)]
+    [InlineData(400L * 1024 * 1024, 3)]
+    [InlineData(1L << 34, 4)]
+    [InlineData(1L << 36, 5)]
+    [InlineData(1L << 40, 6)]
+    [InlineData(1L << 50, 8)]
+    public void The_strong_sum_length_is_rsyncs_as_the_host_makes_it(long size, int bytes) =>
+        Assert.Equal(bytes, BlockSums.StrongBytes(size, BlockSums.BlockSize(size)));
 
     [Theory]
     [InlineData(0, 700)]
