@@ -98,23 +98,6 @@ internal sealed class HostSignature : IAsyncDisposable
         return signature;
     }
 
-    /// <summary>All the sums of a host's file (<see cref="StartAsync"/>, then every page).</summary>
-    public static async Task<HostSignature> ReadAsync(long size, IAsyncEnumerable<BlockSumsPage> pages, CancellationToken cancellationToken)
-    {
-        var signature = await StartAsync(size, pages, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            while (!signature.Complete) await signature.WaitForMoreAsync(cancellationToken).ConfigureAwait(false);
-            await signature.EndAsync().ConfigureAwait(false);
-            return signature;
-        }
-        catch
-        {
-            await signature.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
     static async Task ReceiveAsync(IAsyncEnumerator<BlockSumsPage> e, ChannelWriter<BlockSumsPage> arrived)
     {
         await using (e.ConfigureAwait(false))

@@ -91,11 +91,11 @@ public sealed class BlockSumsTests
         var each = BlockSums.WeakBytes + pages[0].Strong;
         var cut = all.Length / each / 2 * each;
         var strongBytes = pages[0].Strong;
-        var split = await HostSignature.ReadAsync(size,
+        var split = await WholeSignature.ReadAsync(size,
             Pages(new(block, signature.Count, strongBytes, all[..cut]), new(block, signature.Count, strongBytes, all[cut..])), default);
         Assert.Equal(signature.Count, split.Count);
-        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size + block, Pages([.. pages]), default));
-        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(size, Pages(new BlockSumsPage(block, signature.Count, strongBytes, all[..cut])), default));
+        await Assert.ThrowsAsync<InvalidDataException>(() => WholeSignature.ReadAsync(size + block, Pages([.. pages]), default));
+        await Assert.ThrowsAsync<InvalidDataException>(() => WholeSignature.ReadAsync(size, Pages(new BlockSumsPage(block, signature.Count, strongBytes, all[..cut])), default));
     }
 
     /// <summary>
@@ -114,7 +114,7 @@ public sealed class BlockSumsTests
         Assert.Equal(data.Length, basis.Size);
         var pages = new List<BlockSumsPage>();
         await foreach (var page in host.StreamAsync(Sums, new BlockSumsArgs(root.Path, "data.bin", basis))) pages.Add(page);
-        return (pages, await HostSignature.ReadAsync(data.Length, Pages([.. pages]), default));
+        return (pages, await WholeSignature.ReadAsync(data.Length, Pages([.. pages]), default));
     }
 
     static byte[] ControllerSums(byte[] data, int block, int strong)

@@ -78,12 +78,12 @@ public sealed class HostSignatureTests
         new Random(6).NextBytes(old);
         var pages = SumPages(old);
         // block_sums checks after its last page that the version did not change while it was summed
-        var e = await Assert.ThrowsAsync<IOException>(() => HostSignature.ReadAsync(old.Length, Failing(pages), default));
+        var e = await Assert.ThrowsAsync<IOException>(() => WholeSignature.ReadAsync(old.Length, Failing(pages), default));
         Assert.Equal("changed while summed", e.Message);
         await using var started = await HostSignature.StartAsync(old.Length, Failing(pages), default);
         while (!started.Complete) await started.WaitForMoreAsync(default);
         await Assert.ThrowsAsync<IOException>(started.EndAsync);
-        await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of(pages[..^1]), default));
+        await Assert.ThrowsAsync<InvalidDataException>(() => WholeSignature.ReadAsync(old.Length, Of(pages[..^1]), default));
         // one page for the whole file (under 4 MiB on a real host): the stream's end is read before the scan starts
         var one = SumPages(old, int.MaxValue);
         Assert.Single(one);
@@ -93,13 +93,13 @@ public sealed class HostSignatureTests
         // only rsync's block size for the file's size: 1-byte blocks would make the controller allocate tables for
         // as many blocks as the file has bytes
         var tiny = new BlockSumsPage(1, old.Length, 4, new byte[8]);
-        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of([tiny]), default));
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => WholeSignature.ReadAsync(old.Length, Of([tiny]), default));
         Assert.Contains($"its blocks are {BlockSums.BlockSize(old.Length)} bytes", refused.Message);
         // nor strong sums shorter than the size asks for: with 1 byte most rolled windows would match falsely, each
         // match a failed check at commit and a resend of the whole file
         var block = BlockSums.BlockSize(old.Length);
         var weak = new BlockSumsPage(block, one[0].Count, 1, new byte[one[0].Count * 5]);
-        refused = await Assert.ThrowsAsync<InvalidDataException>(() => HostSignature.ReadAsync(old.Length, Of([weak]), default));
+        refused = await Assert.ThrowsAsync<InvalidDataException>(() => WholeSignature.ReadAsync(old.Length, Of([weak]), default));
         Assert.Contains("1-byte strong sums", refused.Message);
         Assert.Contains($"it needs {BlockSums.StrongBytes(old.Length, block)} to 8 bytes", refused.Message);
     }
