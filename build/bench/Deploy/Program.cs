@@ -7,7 +7,7 @@
 //        child modes (timed from the outside): --fanout-child INVENTORY, --copy-child INVENTORY SRC DEST [--parallel N] [--unshared]
 //          (BENCH_GCINFO=FILE: the copy child appends its heap figures; BENCH_HOLD_SECONDS=n: it waits with connections open, for dotnet-gcdump)
 //        diagnostics: --only connect | busy | profile | cpu [--cold|--one] [--tool rmote|rsync|scp] | bigcpu | onefile | session | pipeline
-//        A/B knobs (environment): BENCH_DURABLE=0, BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
+//        A/B knobs (environment): BENCH_DURABLE=0 (delta runs both ways anyway), BENCH_COMPRESS=1, BENCH_INFLIGHT=n, BENCH_SMALL=bytes; BENCH_CHUNK=bytes (1 GiB copy)
 // The table's parts are in Report/, the diagnostics in Modes/; Bench holds what they share.
 
 if (args.Length >= 2 && args[0] == "--fanout-child")
