@@ -34,6 +34,7 @@ static class ManyFilesPhase
         {
             var cpu = CpuSampler.Start(bench);
             var t = await Peers.Rsync(bench, src, dest, h => sharing ? Peers.SshESharing(bench, h) : Peers.SshE(h));
+            if (sharing) Peers.CheckShared(bench, bench.Hosts);
             return new Run(t, 0, 0, await cpu.StopAsync());
         }
         Func<Task<Run>>[] tools = [Rmote, () => Rsync(RsyncDest, false), () => Rsync(SharedDest, true)];
