@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 using Rmote.Transport;
 
 namespace Rmote.Fleet;
@@ -8,15 +6,12 @@ namespace Rmote.Fleet;
 /// <summary>
 /// Connecting with retries (<see cref="ConnectionSettings.ConnectRetries"/>): a host that refuses or resets the
 /// connection, or does not answer in time, may be rebooting or restarting sshd, and is tried again after a pause that
-/// doubles with jitter (Polly's retry strategy), so that a fleet of builds does not knock in step. An authentication
+/// doubles with jitter (<see cref="Backoff"/>), so that a fleet of builds does not knock in step. An authentication
 /// failure, a changed or unknown host key, a missing interpreter or a login script that prints too much fails the same
 /// way every time and is never retried. Each failed attempt is logged as a warning naming the host and the next pause.
 /// </summary>
 internal static class ConnectRetry
 {
-    /// <summary>The longest pause between two attempts.</summary>
-    static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
-
     /// <summary>The default pause before the first retry.</summary>
     public static readonly TimeSpan DefaultDelay = TimeSpan.FromSeconds(1);
 
@@ -34,22 +29,9 @@ internal static class ConnectRetry
         if (retries < 0) throw new ArgumentException($"{spec.SettingNames["ConnectRetries"]} must not be negative (was {retries}).");
         var delay = DurationSetting.Resolve(spec.ConnectRetryDelay, DefaultDelay, spec.SettingNames["ConnectRetryDelay"]) ?? TimeSpan.Zero;
         if (retries == 0) return Protocol.StartAsync(plan, cancellationToken);
-        var pipeline = new ResiliencePipelineBuilder<Protocol>().AddRetry(new RetryStrategyOptions<Protocol>
-        {
-            ShouldHandle = new PredicateBuilder<Protocol>().Handle<RemoteConnectException>(IsTransient),
-            MaxRetryAttempts = retries,
-            Delay = delay,
-            MaxDelay = MaxDelay,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            OnRetry = args =>
-            {
-                var reason = args.Outcome.Exception is RemoteConnectException c ? c.Reason.ToString() : "failed";
-                logger?.LogWarning("[{Host}] connect attempt {Attempt} of {Attempts} failed ({Reason}); retrying in {Delay:0.0} s",
-                    spec.Label, args.AttemptNumber + 1, retries + 1, reason, args.RetryDelay.TotalSeconds);
-                return default;
-            },
-        }).Build();
+        var pipeline = Backoff.Retrying<Protocol>(retries, delay, IsTransient, (attempt, failure, pause) =>
+            logger?.LogWarning("[{Host}] connect attempt {Attempt} of {Attempts} failed ({Reason}); retrying in {Delay:0.0} s",
+                spec.Label, attempt, retries + 1, failure is RemoteConnectException c ? c.Reason.ToString() : "failed", pause.TotalSeconds));
         return pipeline.ExecuteAsync(static (state, ct) => new ValueTask<Protocol>(Protocol.StartAsync(state, ct)), plan, cancellationToken).AsTask();
     }
 }

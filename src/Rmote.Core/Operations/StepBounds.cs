@@ -1,3 +1,5 @@
+using Rmote.Fleet;
+
 namespace Rmote.Operations;
 
 /// <summary>
@@ -16,8 +18,8 @@ public static class StepBounds
     /// <summary>The limit of the step running <paramref name="request"/> on each host, or <paramref name="generic"/> for steps without a wait of their own.</summary>
     public static TimeSpan? For(object request, TimeSpan? generic) => request switch
     {
-        // Every attempt has the command's own limit, and each pause is at most StepRetry.MaxDelay.
-        ExecRequest e => e.Timeout * (e.Retries + 1) + StepRetry.MaxDelay * e.Retries + RemoteGrace,
+        // Every attempt has the command's own limit, and each pause is at most Backoff.MaxDelay.
+        ExecRequest e => e.Timeout * (e.Retries + 1) + Backoff.MaxDelay * e.Retries + RemoteGrace,
         ServiceRestartRequest s => s.Timeout * Math.Max(1, s.Names.Count) + RemoteGrace,
         HealthCheckOptions h => h.Timeout + h.AttemptTimeout + RemoteGrace,
         _ => generic,
