@@ -15,10 +15,13 @@ static class Peers
     /// </summary>
     public static string SshESharing(Bench bench, SshHost h)
     {
-        var folder = bench.Combine("cm");
-        Directory.CreateDirectory(folder);  // inside the bench's own temp folder
-        return SshE(h, ["-o", "ControlMaster=auto", "-o", $"ControlPath={folder}/{h.Port}", "-o", "ControlPersist=60"]);
+        var socket = ControlSocket(bench, h);
+        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);  // inside the bench's own temp folder
+        return SshE(h, ["-o", "ControlMaster=auto", "-o", $"ControlPath={socket}", "-o", "ControlPersist=60"]);
     }
+
+    /// <summary>Where the master of <paramref name="h"/>'s shared connection listens (<see cref="SshESharing"/>).</summary>
+    static string ControlSocket(Bench bench, SshHost h) => Path.Combine(bench.Combine("cm"), h.Port.ToString(CultureInfo.InvariantCulture));
 
     // ssh keeps the first value of an option: options that must win go in front of the rig's own, which turn sharing
     // off (ControlMaster=no, ControlPath=none). Appended, they were ignored, and "rsync with ControlMaster" logged in
@@ -41,7 +44,7 @@ static class Peers
     {
         foreach (var h in hosts)
         {
-            var socket = Path.Combine(bench.Combine("cm"), h.Port.ToString(CultureInfo.InvariantCulture));
+            var socket = ControlSocket(bench, h);
             if (!File.Exists(socket))
                 throw new InvalidOperationException($"ssh to {h.Name} did not leave a ControlMaster at {socket}: the \"with ControlMaster\" peer would log in afresh");
         }
