@@ -10,7 +10,7 @@ sealed class CpuSampler
     readonly HashSet<int> listeners;
     readonly int self = Environment.ProcessId;
     readonly Dictionary<(int Pid, long Start), (string Role, double First, double Last, string Comm)> seen = [];
-    readonly Dictionary<(int Pid, long Start), string> cmdlines = [];
+    readonly HashSet<(int Pid, long Start)> masters = [];
     readonly CancellationTokenSource stop = new();
     readonly Task loop;
     bool first = true;
@@ -20,11 +20,6 @@ sealed class CpuSampler
         listeners = [.. bench.Hosts.Select(h => h.Pid)];
         loop = Task.Run(LoopAsync);
     }
-
-    static string Marker => $"RMOTE_BENCH_MARK={Environment.ProcessId}";
-
-    /// <summary>Marks this process's environment, which every ssh it starts (and theirs) inherits.</summary>
-    public static void Mark() => Environment.SetEnvironmentVariable("RMOTE_BENCH_MARK", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 
     public static CpuSampler Start(Bench bench) => new(bench);
 
@@ -100,14 +95,12 @@ sealed class CpuSampler
         if (underHost) return comm.StartsWith("python", StringComparison.Ordinal) ? "host python" : comm.StartsWith("sshd", StringComparison.Ordinal) ? "host sshd" : "host " + comm;
         if (comm == "ssh")
         {
-            // A ControlPersist master has left its parent and renamed itself ("ssh: SOCKET [mux]"): it is known by the
-            // environment it inherited from this process (Mark).
-            if (!cmdlines.TryGetValue(key, out var env))
-            {
-                try { env = File.ReadAllText($"/proc/{pid}/environ"); } catch (IOException) { env = ""; } catch (UnauthorizedAccessException) { env = ""; }
-                cmdlines[key] = env;
-            }
-            return underSelf || env.Contains(Marker, StringComparison.Ordinal) ? "ssh" : "";
+            // A ControlPersist master has left its parent and renamed itself ("ssh: SOCKET [mux]"): Masters knows this
+            // run's. Only a yes is kept: a master seen before its rename would otherwise be missed for good.
+            if (underSelf || masters.Contains(key)) return "ssh";
+            if (!Masters.IsOurs(pid)) return "";
+            masters.Add(key);
+            return "ssh";
         }
         // The child's main thread may carry a .NET thread's name (".NET TP Worker"): any process of the runtime is the controller.
         return !underSelf ? "" : comm is "dotnet" || comm.StartsWith(".NET", StringComparison.Ordinal) ? "controller" : "local " + comm;

@@ -15,7 +15,6 @@ if (args.Length >= 2 && args[0] == "--fanout-child")
 if (args.Length >= 4 && args[0] == "--copy-child")
     return await CopyChild.RunAsync(args);
 
-CpuSampler.Mark();  // before any ssh starts: the 100k-files part finds this run's ssh masters by it
 var options = BenchOptions.Parse(args);
 if (options.Only == "report")
 {
