@@ -104,6 +104,22 @@ sealed partial class FrontEnds
         return t;
     }
 
+    /// <summary>
+    /// Writes a bash script that enters the front-end folder with the timed runs' environment and names the rsync peers'
+    /// ssh lines (<c>PLAIN[i]</c>, <c>SHARED[i]</c>), the source (<c>SRC</c>) and each host (<c>DEST[i]</c>): for
+    /// timing or profiling a fresh process by hand (perf, strace) while the bench holds the hosts up.
+    /// </summary>
+    public void WriteHoldScript(Bench bench, string file) => File.WriteAllLines(file,
+    [
+        $"cd {dir}",
+        .. env.Select(kv => kv.Value is null ? $"unset {kv.Key}" : $"export {kv.Key}='{kv.Value}'"),
+        $"SRC='{bench.Src}'",
+        .. bench.Hosts.SelectMany((h, i) => new[]
+        {
+            $"PLAIN[{i}]='{Peers.SshE(h)}'", $"SHARED[{i}]='{Peers.SshESharing(bench, h)}'", $"DEST[{i}]='{h.UserAtHost}'",
+        }),
+    ]);
+
     Task<ProcessResult> RunAsync(string[] args) => ProcessRunner.RunAsync("dotnet", args, dir, JitListing(args) ?? env, TimeSpan.FromMinutes(5));
 
     int listed;

@@ -50,12 +50,15 @@ static class Peers
         }
     }
 
-    /// <summary>rsync -a of <paramref name="src"/> to every host at once, each over the ssh command <paramref name="ssh"/> gives.</summary>
-    public static async Task<double> Rsync(Bench bench, string src, string dest, Func<SshHost, string> ssh)
+    /// <summary>
+    /// rsync -a (and <paramref name="flags"/>, e.g. --fsync) of <paramref name="src"/> to every host at once, each over
+    /// the ssh command <paramref name="ssh"/> gives.
+    /// </summary>
+    public static async Task<double> Rsync(Bench bench, string src, string dest, Func<SshHost, string> ssh, params string[] flags)
     {
         await Bench.Settle();
         var sw = Stopwatch.StartNew();
-        var runs = await Task.WhenAll(bench.Hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", "-e", ssh(h), src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
+        var runs = await Task.WhenAll(bench.Hosts.Select(h => ProcessRunner.RunAsync("rsync", ["-a", .. flags, "-e", ssh(h), src + "/", $"{h.UserAtHost}:/srv/{dest}/"])));
         foreach (var x in runs) x.EnsureSuccess();
         return sw.Elapsed.TotalSeconds;
     }

@@ -1,7 +1,8 @@
 // Deploy benchmark: Rmote's deploy engine next to rsync -a, scp -r, raw ssh and Ansible, in one run; medians and ratios.
 // Usage: dotnet run -c Release --project build/bench/Deploy [-- --rounds 5] [--warmup 80] [--ansible] [--no-big] [--source DIR]
 //        one part of the table: --only cold | redeploy | big | frontend | many (100k files) | scale | delta (against rsync, BENCH_ROUNDS=n)
-//          (frontend: fresh `dotnet msbuild` / `dotnet cake` processes; its rounds: --rounds, else BENCH_ROUNDS, else 8; BENCH_FRONTEND_WORK=no-change,one-changed: only those)
+//          (frontend: fresh `dotnet msbuild` / `dotnet cake` processes; its rounds: --rounds, else BENCH_ROUNDS, else 8; BENCH_FRONTEND_WORK=no-change,one-changed: only those;
+//           BENCH_FRONTEND_HOLD=FILE: write a script setting a shell up as the timed runs are, then hold the hosts up, timing nothing)
 //          (scale: 4/16/64/N hosts, --hosts N (256), --parallel P (32), --plot FILE.png)
 //        the goal parts (frontend, delta, many, scale) save their rows in --results DIR (./bench-results); --only report prints them as one table
 //        child modes (timed from the outside): --fanout-child INVENTORY, --copy-child INVENTORY SRC DEST [--parallel N] [--unshared]

@@ -3,19 +3,27 @@ using System.Globalization;
 /// <summary>
 /// The table's front-end rows, the path users run: a fresh `dotnet msbuild` and a fresh `dotnet cake` per deploy, net
 /// of the same tool's empty target timed in the same rounds, against rsync -a with and without OpenSSH connection
-/// sharing (ControlMaster, as Rmote shares its own), for cold, no-change and one-changed deploys. The same deploys
-/// with the IL-only packages (no ReadyToRun) run in the same rounds as information (BENCH_FRONTEND_IL=0: not).
+/// sharing (ControlMaster, as Rmote shares its own), for cold, no-change and one-changed deploys, and against
+/// rsync -a --fsync, durable as Rmote's copy is (each file fsynced before its rename). The same deploys with the IL-only
+/// packages (no ReadyToRun) run in the same rounds as information (BENCH_FRONTEND_IL=0: not).
 /// </summary>
 static class FrontendPhase
 {
     // One round's steps, in this order in each result array.
-    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, MsDeployIl = 6, CakeDeployIl = 7;
+    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, RsyncFsync = 6, MsDeployIl = 7, CakeDeployIl = 8;
 
-    static readonly string[] StepNames = ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "msbuild deploy, IL", "cake deploy, IL"];
+    static readonly string[] StepNames =
+        ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "rsync --fsync", "msbuild deploy, IL", "cake deploy, IL"];
 
     public static async Task RunAsync(Bench bench, ResultTable table)
     {
         var fe = await FrontEnds.CreateAsync(bench);
+        if (Environment.GetEnvironmentVariable("BENCH_FRONTEND_HOLD") is { Length: > 0 } hold)
+        {
+            fe.WriteHoldScript(bench, hold);
+            Console.WriteLine($"  frontend: hosts up; `source {hold}` sets a shell up as the timed runs are; stop this process to end");
+            await Task.Delay(Timeout.Infinite);
+        }
         var il = Environment.GetEnvironmentVariable("BENCH_FRONTEND_IL") == "0" ? null : await FrontEnds.CreateAsync(bench, il: true);
         var rounds = bench.Options.FrontendRounds;
         // BENCH_FRONTEND_WORK=no-change,one-changed: only those works (a quicker A/B of a redeploy's cost)
@@ -23,12 +31,19 @@ static class FrontendPhase
         foreach (var work in new[] { "cold", "no-change", "one-changed" }.Where(w => only is not { Length: > 0 } || only.Contains(w)))
         {
             // Before each deploy: cold empties that tool's destination, one-changed changes the same file again, so
-            // every tool finds the same work; the empty targets get no preparation.
-            Func<Task<double>> Deploy(string dest, Func<Task<double>> run) => () =>
+            // every tool finds the same work; the empty targets get no preparation. A cold deploy is a first one for
+            // every tool: new files over new connections. Without closing the masters an earlier step left, Rmote's
+            // steps and the sharing rsync reused a login that plain rsync paid for (here a fresh connection's first
+            // megabytes crawl for about half a second, on top of the login).
+            Func<Task<double>> Deploy(string dest, Func<Task<double>> run) => async () =>
             {
-                if (work == "cold") bench.Clean(dest);
+                if (work == "cold")
+                {
+                    await Masters.CloseAsync();
+                    bench.Clean(dest);
+                }
                 if (work == "one-changed") bench.ChangeOneFile();
-                return run();
+                return await run();
             };
             var steps = new List<Func<Task<double>>>
             {
@@ -38,11 +53,12 @@ static class FrontendPhase
                 Deploy(fe.CakeDest, () => fe.CakeAsync("Deploy")),
                 Deploy("b-rsync", () => Peers.Rsync(bench, "b-rsync")),
                 Deploy("b-rsync-cm", () => Peers.RsyncSharing(bench, "b-rsync-cm")),
+                Deploy("b-rsync-fs", () => Peers.Rsync(bench, bench.Src, "b-rsync-fs", Peers.SshE, "--fsync")),
             };
             if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
             // Every tool up to date before the first no-change round.
             if (work == "no-change" || only is { Length: > 0 })
-                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
+                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
                     await steps[k]();
             var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
             var times = new List<double[]>();
@@ -59,7 +75,7 @@ static class FrontendPhase
             };
             for (var i = 0; i < rounds; i++)
             {
-                // 6 or 8 steps, 720 or 40320 orders: a prime stride spreads the rounds over them (every step early and late).
+                // 7 or 9 steps, 5040 or 362880 orders: a prime stride spreads the rounds over them (every step early and late).
                 var t = await Rounds.Rotated(i * 139, [.. Enumerable.Range(0, steps.Count).Select(Cpu)]);
                 times.Add(t);
                 Console.WriteLine($"  front-end {work} round {i + 1}: " + string.Join(", ", t.Select((x, k) => $"{StepNames[k]} {x:0.00}s")));
@@ -89,6 +105,8 @@ static class FrontendPhase
         {
             var net = M(deploy) - M(empty);
             table.Row($"{work}, fresh `dotnet {tool}` net of {M(empty).ToString("0.00", CultureInfo.InvariantCulture)}s start", net, peer, peerName, goal);
+            // Like with like on durability: Rmote's copy fsyncs each file before its rename, as rsync --fsync does.
+            if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncFsync), "rsync -a --fsync", goal);
             if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncShared), "rsync -a, ControlMaster", "(info)");
             else table.Row($"{work}, fresh `dotnet {tool}` net", net, M(Rsync), "rsync -a", "(info)");
             if (withIl) table.Row($"{work}, fresh `dotnet {tool}` net, IL-only packages", M(ilDeploy) - M(empty), peer, peerName, "(info: before)");
