@@ -17,15 +17,14 @@ static class Masters
 
     static readonly long Started = StartTicks("self") ?? 0;
 
-    /// <summary>Stops (SIGTERM: each removes its socket) and waits for every master of this run; returns how many there were.</summary>
-    public static async Task<int> CloseAsync()
+    /// <summary>Stops (SIGTERM: each removes its socket) and waits for every master of this run.</summary>
+    public static async Task CloseAsync()
     {
         var pids = Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0).Where(IsOurs).ToList();
-        if (pids.Count == 0) return 0;
+        if (pids.Count == 0) return;
         await ProcessRunner.RunAsync("kill", ["-TERM", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))]);
         for (var i = 0; i < 200 && pids.Any(p => Directory.Exists("/proc/" + p.ToString(CultureInfo.InvariantCulture))); i++)
             await Task.Delay(50);
-        return pids.Count;
     }
 
     /// <summary>True for a master of this run (see the class).</summary>

@@ -32,20 +32,18 @@ static class ScalePhase
             File.WriteAllLines(rsyncList, hosts.Select(h => Peers.SshESharing(bench, h)));
             var par = parallel.ToString(CultureInfo.InvariantCulture);
 
-            // Each step: its name, its kind of work, and a run that starts from the same state for every tool (no ssh master
-            // of this run alive: Masters).
+            // Each step: its name, its kind of work, and a run that starts from the same state for every tool (the round
+            // closes this run's ssh masters before each step: Masters).
             var steps = new (string Tool, string Work, Func<Task<Measured>> Run)[]
             {
                 ("rmote", "copy", async () =>
                 {
-                    await Masters.CloseAsync();
                     Bench.Clean(hosts, "s-rmote");
                     await Bench.Settle();
                     return await Measured.RunAsync(self, [.. selfArgs, "--copy-child", inventory, bench.Src, "/srv/s-rmote", "--parallel", par], sampleMs: 50);
                 }),
                 ("rsync", "copy", async () =>
                 {
-                    await Masters.CloseAsync();
                     Bench.Clean(hosts, "s-rsync");
                     await Bench.Settle();
                     // One rsync per host, `parallel` at once; each line of the list is that host's ssh command (-e).
@@ -54,22 +52,15 @@ static class ScalePhase
                     return await Measured.RunAsync("xargs", ["-a", rsyncList, "-d", "\n", "-P", par, "-I{}",
                         "rsync", "-a", "-e", "{}", bench.Src + "/", "root@127.0.0.1:/srv/s-rsync/"], sampleMs: 50);
                 }),
-                ("rmote", "fan-out", async () =>
-                {
-                    await Masters.CloseAsync();
-                    return await Measured.RunAsync(self, [.. selfArgs, "--fanout-child", inventory, "--parallel", par], sampleMs: 50);
-                }),
-                ("ansible", "fan-out", async () =>
-                {
-                    await Masters.CloseAsync();
-                    return await Measured.RunAsync("ansible", ["all", "-i", ansible.Inventory, "-m", "command", "-a", "true", "-f", par, "-o"], ansible.Env, sampleMs: 50);
-                }),
+                ("rmote", "fan-out", () => Measured.RunAsync(self, [.. selfArgs, "--fanout-child", inventory, "--parallel", par], sampleMs: 50)),
+                ("ansible", "fan-out", () => Measured.RunAsync("ansible", ["all", "-i", ansible.Inventory, "-m", "command", "-a", "true", "-f", par, "-o"], ansible.Env, sampleMs: 50)),
             };
             var runs = steps.Select(_ => new List<Measured>()).ToArray();
             for (var round = 0; round < bench.Options.Rounds; round++)
             {
                 await Rounds.Rotated(round * 7, [.. steps.Select((s, k) => (Func<Task<double>>)(async () =>
                 {
+                    await Masters.CloseAsync();
                     var m = await s.Run();
                     runs[k].Add(m);
                     return m.Seconds;
