@@ -46,14 +46,12 @@ static class Masters
         }
     }
 
-    // Field 22 of /proc/PID/stat: clock ticks from boot to the start (fields counted after the comm's closing parenthesis).
+    // Field 22 of /proc/PID/stat: clock ticks from boot to the start.
     static long? StartTicks(string pid)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[19], CultureInfo.InvariantCulture);
+            return long.Parse(ProcStats.Stat(pid)[19], CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
