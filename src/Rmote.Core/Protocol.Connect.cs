@@ -71,6 +71,11 @@ public sealed partial class Protocol
             logger.Log(notShared.IsWarning ? LogLevel.Warning : LogLevel.Debug, "[{Host}] SSH connection not shared: {Reason}", name, notShared.Reason);
         if (viaSsh && options is SshOptions ssh && (ssh.HostKeyChecking != HostKeyChecking.Strict || ssh.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase))))
             logger.LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, ssh.HostKeyChecking);
+        if (viaSsh && await SshCipherPreference.ApplyAsync(argv, options.Environment, cancellationToken).ConfigureAwait(false) is var preferred && preferred != argv)
+        {
+            logger.LogDebug("[{Host}] SSH ciphers: AES-GCM first (this CPU has AES instructions; no cipher list is configured)", name);
+            argv = preferred;
+        }
         var process = RemoteProcess.Start(name, argv, options.Environment, viaSsh, line => logger.LogDebug("[{Host}] transport: {Line}", name, line), options.StderrQuota);
         var protocol = new Protocol(name, process, process.Input, process.Output, options);
         try

@@ -128,7 +128,12 @@ public enum HostKeyChecking
     Off,
 }
 
-/// <summary>Options for <see cref="Protocol.FromSshAsync"/>; the system OpenSSH client honours ~/.ssh/config, the agent and -J jump hosts.</summary>
+/// <summary>
+/// Options for <see cref="Protocol.FromSshAsync"/>; the system OpenSSH client honours ~/.ssh/config, the agent and -J jump hosts.
+/// A new connection offers AES-GCM first when this CPU has AES instructions and no cipher list is configured (OpenSSH's
+/// default puts chacha20-poly1305 first); a <c>Ciphers</c> line in ssh_config or <c>-o Ciphers=...</c> in
+/// <see cref="Options"/> is used as written.
+/// </summary>
 public sealed record SshOptions : ProtocolOptions
 {
     /// <summary>Remote user (ssh -l).</summary>

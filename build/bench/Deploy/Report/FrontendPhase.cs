@@ -4,16 +4,17 @@ using System.Globalization;
 /// The table's front-end rows, the path users run: a fresh `dotnet msbuild` and a fresh `dotnet cake` per deploy, net
 /// of the same tool's empty target timed in the same rounds, against rsync -a with and without OpenSSH connection
 /// sharing (ControlMaster, as Rmote shares its own), for cold, no-change and one-changed deploys, and against
-/// rsync -a --fsync, durable as Rmote's copy is (each file fsynced before its rename). The same deploys with the IL-only
+/// rsync -a --fsync, durable as Rmote's copy is (each file fsynced before its rename), and, as information, against
+/// rsync -a offering AES-GCM first, the cipher order Rmote's new connections use here. The same deploys with the IL-only
 /// packages (no ReadyToRun) run in the same rounds as information (BENCH_FRONTEND_IL=0: not).
 /// </summary>
 static class FrontendPhase
 {
     // One round's steps, in this order in each result array.
-    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, RsyncFsync = 6, MsDeployIl = 7, CakeDeployIl = 8;
+    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, RsyncFsync = 6, RsyncAes = 7, MsDeployIl = 8, CakeDeployIl = 9;
 
     static readonly string[] StepNames =
-        ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "rsync --fsync", "msbuild deploy, IL", "cake deploy, IL"];
+        ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "rsync --fsync", "rsync AES-GCM", "msbuild deploy, IL", "cake deploy, IL"];
 
     public static async Task RunAsync(Bench bench, ResultTable table)
     {
@@ -54,11 +55,13 @@ static class FrontendPhase
                 Deploy("b-rsync", () => Peers.Rsync(bench, "b-rsync")),
                 Deploy("b-rsync-cm", () => Peers.RsyncSharing(bench, "b-rsync-cm")),
                 Deploy("b-rsync-fs", () => Peers.Rsync(bench, bench.Src, "b-rsync-fs", Peers.SshE, "--fsync")),
+                // Rmote offers AES-GCM first on a CPU with AES instructions: the same cipher for rsync, as information.
+                Deploy("b-rsync-aes", () => Peers.Rsync(bench, bench.Src, "b-rsync-aes", Peers.SshEAesGcm)),
             };
             if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
             // Every tool up to date before the first no-change round.
             if (work == "no-change" || only is { Length: > 0 })
-                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
+                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
                     await steps[k]();
             var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
             var times = new List<double[]>();
@@ -75,7 +78,7 @@ static class FrontendPhase
             };
             for (var i = 0; i < rounds; i++)
             {
-                // 7 or 9 steps, 5040 or 362880 orders: a prime stride spreads the rounds over them (every step early and late).
+                // 8 or 10 steps, 40320 or 3628800 orders: a prime stride spreads the rounds over them (every step early and late).
                 var t = await Rounds.Rotated(i * 139, [.. Enumerable.Range(0, steps.Count).Select(Cpu)]);
                 times.Add(t);
                 Console.WriteLine($"  front-end {work} round {i + 1}: " + string.Join(", ", t.Select((x, k) => $"{StepNames[k]} {x:0.00}s")));
@@ -108,10 +111,12 @@ static class FrontendPhase
             // Like with like on durability: Rmote's copy fsyncs each file before its rename, as rsync --fsync does.
             if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncFsync), "rsync -a --fsync", goal);
             if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncShared), "rsync -a, ControlMaster", "(info)");
+            if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncAes), "rsync -a, AES-GCM first", "(info)");
             else table.Row($"{work}, fresh `dotnet {tool}` net", net, M(Rsync), "rsync -a", "(info)");
             if (withIl) table.Row($"{work}, fresh `dotnet {tool}` net, IL-only packages", M(ilDeploy) - M(empty), peer, peerName, "(info: before)");
         }
         table.Row($"{work}, rsync -a with ControlMaster", M(RsyncShared), M(Rsync), "rsync -a", "(info)");
+        if (work == "cold") table.Row($"{work}, rsync -a with AES-GCM first", M(RsyncAes), M(Rsync), "rsync -a", "(info)");
     }
 
     static string JitText(IEnumerable<FrontEnds.JitSample> samples)
