@@ -71,7 +71,7 @@ public sealed partial class Protocol
             logger.Log(notShared.IsWarning ? LogLevel.Warning : LogLevel.Debug, "[{Host}] SSH connection not shared: {Reason}", name, notShared.Reason);
         if (viaSsh && options is SshOptions ssh && (ssh.HostKeyChecking != HostKeyChecking.Strict || ssh.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase))))
             logger.LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, ssh.HostKeyChecking);
-        if (viaSsh && await SshCipherPreference.ApplyAsync(argv, options.Environment, cancellationToken).ConfigureAwait(false) is var preferred && preferred != argv)
+        if (viaSsh && await SshCipherPreference.ApplyAsync(argv, options.Environment, options.ConnectTimeout, cancellationToken).ConfigureAwait(false) is var preferred && preferred != argv)
         {
             logger.LogDebug("[{Host}] SSH ciphers: AES-GCM first (this CPU has AES instructions; no cipher list is configured)", name);
             argv = preferred;

@@ -15,18 +15,21 @@ internal static class SshCipherPreference
 {
     static readonly string[] Gcm = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"];
 
-    // OpenSSH's compiled-in client defaults: 6.9 to 9.8, then 9.9 onwards (GCM moved ahead of CTR).
+    // OpenSSH's compiled-in client defaults (built with OpenSSL): up to 9.x, then the newer order that puts GCM ahead of
+    // CTR (10.0). Any other list (a build without OpenSSL, a configured one) is left as it is.
     static readonly string[] Defaults =
     [
         "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
         "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr",
     ];
 
+    // ssh -G reads configuration and connects nowhere; only a `Match exec` command in ssh_config can make it slow.
     static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>AES instructions on this CPU (the peer's is unknown before the connection; servers almost always have them).</summary>
+    /// <summary>AES instructions on this CPU, with the carry-less multiply GCM's hash needs (Arm's crypto extension has both;
+    /// the peer's CPU is unknown before the connection, and servers almost always have them).</summary>
     public static bool LocalCpuHasAes =>
-        System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported;
+        (System.Runtime.Intrinsics.X86.Aes.IsSupported && System.Runtime.Intrinsics.X86.Pclmulqdq.IsSupported) || System.Runtime.Intrinsics.Arm.Aes.IsSupported;
 
     /// <summary>
     /// The argv with <c>-o Ciphers=</c> (GCM first) inserted before its <c>--</c>, or the argv itself: when a master
@@ -35,12 +38,15 @@ internal static class SshCipherPreference
     /// </summary>
     /// <param name="argv">An argv from <see cref="SshCommand.Build(string, SshOptions)"/>: options, <c>--</c>, host, remote command.</param>
     /// <param name="environment">The transport's extra environment (ssh -G reads the same configuration).</param>
+    /// <param name="connectTimeout">The connection's connect timeout: the probe takes no longer (nor over 5 s).</param>
     /// <param name="cancellationToken">Cancels the probe.</param>
-    public static async Task<IReadOnlyList<string>> ApplyAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> ApplyAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, TimeSpan connectTimeout,
+        CancellationToken cancellationToken)
     {
         var separator = argv.Count - 3;
         if (!LocalCpuHasAes || separator < 1 || argv[separator] != "--" || MasterListens(argv, separator)) return argv;
-        var configured = await ConfiguredCiphersAsync(argv, separator, environment, cancellationToken).ConfigureAwait(false);
+        var limit = connectTimeout > TimeSpan.Zero && connectTimeout < ProbeTimeout ? connectTimeout : ProbeTimeout;
+        var configured = await ConfiguredCiphersAsync(argv, separator, environment, limit, cancellationToken).ConfigureAwait(false);
         if (configured is null || Array.IndexOf(Defaults, configured) < 0) return argv;
         var order = Reorder(configured);
         return [.. argv.Take(separator), "-o", "Ciphers=" + order, .. argv.Skip(separator)];
@@ -66,7 +72,8 @@ internal static class SshCipherPreference
     }
 
     /// <summary>The cipher list ssh would offer with these options for this host (<c>ssh -G</c> connects nowhere), or null.</summary>
-    static async Task<string?> ConfiguredCiphersAsync(IReadOnlyList<string> argv, int separator, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    static async Task<string?> ConfiguredCiphersAsync(IReadOnlyList<string> argv, int separator, IReadOnlyDictionary<string, string>? environment, TimeSpan limit,
+        CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var arg in argv.Skip(1).Take(separator - 1)) info.ArgumentList.Add(arg);
@@ -74,7 +81,7 @@ internal static class SshCipherPreference
         if (environment is not null)
             foreach (var (key, value) in environment) info.Environment[key] = value;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ProbeTimeout);
+        timeout.CancelAfter(limit);
         Process? ssh = null;
         try
         {
