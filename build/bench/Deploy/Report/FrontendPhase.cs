@@ -108,10 +108,13 @@ static class FrontendPhase
         {
             var net = M(deploy) - M(empty);
             table.Row($"{work}, fresh `dotnet {tool}` net of {M(empty).ToString("0.00", CultureInfo.InvariantCulture)}s start", net, peer, peerName, goal);
-            // Like with like on durability: Rmote's copy fsyncs each file before its rename, as rsync --fsync does.
-            if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncFsync), "rsync -a --fsync", goal);
-            if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncShared), "rsync -a, ControlMaster", "(info)");
-            if (work == "cold") table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncAes), "rsync -a, AES-GCM first", "(info)");
+            if (work == "cold")
+            {
+                // Like with like on durability: Rmote's copy fsyncs each file before its rename, as rsync --fsync does.
+                table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncFsync), "rsync -a --fsync", goal);
+                table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncShared), "rsync -a, ControlMaster", "(info)");
+                table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncAes), "rsync -a, AES-GCM first", "(info)");
+            }
             else table.Row($"{work}, fresh `dotnet {tool}` net", net, M(Rsync), "rsync -a", "(info)");
             if (withIl) table.Row($"{work}, fresh `dotnet {tool}` net, IL-only packages", M(ilDeploy) - M(empty), peer, peerName, "(info: before)");
         }
