@@ -47,7 +47,9 @@ public sealed class CancelCleanupTests(SshFleetFixture rig, ITestOutputHelper ou
             var local = Path.Combine(h.SrvRoot, name);
             Assert.Empty(Rig.Temps(local));  // gone before the connection closes: the session is still open here
             Assert.Equal(old, File.ReadAllBytes(Path.Combine(local, "big.bin")));
-            Assert.Single(e.Message.Split('\n'), l => l.StartsWith($"[{h.Name}] copy cancelled: 2 files in flight, their temp files removed", StringComparison.Ordinal));
+            // Both files, or one: a host may finish a file before every host has acknowledged bytes (the cancel's event).
+            Assert.Single(e.Message.Split('\n'), l => l.StartsWith($"[{h.Name}] copy cancelled: 2 files in flight, their temp files removed", StringComparison.Ordinal)
+                || l.StartsWith($"[{h.Name}] copy cancelled: 1 file in flight, its temp file removed", StringComparison.Ordinal));
         }
         Assert.DoesNotContain(log.Entries, x => x.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
         Assert.True(session.Hosts.All(h => h.IsConnected), "a cancelled copy keeps the connections (the next step may run)");
