@@ -109,6 +109,37 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task A_missing_ssh_config_file_is_named_as_such_not_as_a_missing_python()
+    {
+        using var dir = new TempDir();
+        var missing = Path.Combine(dir.Path, "no-such-ssh-config");
+        var host = rig.Hosts[0];
+        var logins = host.Logins();
+        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { ConfigFile = missing }));
+        Assert.Equal(ConnectFailure.SshConfigInvalid, error.Reason);
+        Assert.Contains(missing, error.Message);
+        Assert.Contains("SshOptions.ConfigFile", error.Message);
+        Assert.DoesNotContain("python", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(logins, host.Logins());  // refused before any connection
+    }
+
+    [Fact]
+    public async Task A_bad_ssh_option_or_config_line_names_the_line()
+    {
+        using var dir = new TempDir();
+        var config = Path.Combine(dir.Path, "ssh_config");
+        File.WriteAllText(config, "Host *\n    Ciphers not-a-cipher\n");
+        var host = rig.Hosts[0];
+        var fromFile = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { ConfigFile = config }));
+        Assert.Equal(ConnectFailure.SshConfigInvalid, fromFile.Reason);
+        Assert.Contains("line 2: Bad SSH2 cipher spec 'not-a-cipher'", fromFile.Message);
+        var fromOption = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Options = ["-o", "NoSuchOption=yes"] }));
+        Assert.Equal(ConnectFailure.SshConfigInvalid, fromOption.Reason);
+        Assert.Contains("Bad configuration option: nosuchoption", fromOption.Message);
+        Assert.Contains("SshOptions.Options", fromOption.Message);
+    }
+
+    [Fact]
     public async Task A_missing_remote_python_suggests_the_python_option()
     {
         var host = rig.Hosts[1];

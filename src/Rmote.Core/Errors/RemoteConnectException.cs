@@ -27,6 +27,8 @@ public enum ConnectFailure
     BootstrapFailed,
     /// <summary>The remote printed too much before the runtime became ready.</summary>
     NoReadyMarker,
+    /// <summary>ssh refused its own configuration (a missing -F file, a bad option or value) before connecting.</summary>
+    SshConfigInvalid,
 }
 
 /// <summary>Connecting to a remote failed; the message names the cause and the fix.</summary>

@@ -33,6 +33,13 @@ internal static class ConnectFailureClassifier
                 $"host key verification failed ({line}). Add the host's key to known_hosts after checking its fingerprint " +
                 $"(ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts), or set {names["KnownHostsFile"]} to the file that has it. " +
                 $"Host-key checking stays strict unless you set {names["HostKeyChecking"]}.");
+        // ssh's own configuration (a -F file, ~/.ssh/config, the extra -o options) refused before any connection; before
+        // the Python checks, which a missing -F file's "No such file or directory" would otherwise match
+        if (viaSsh && exitCode == 255 && (Has("Can't open user config file") || Has("command-line line 0:") || Has("command-line: line 0:")
+            || Has("bad configuration option")))
+            return (ConnectFailure.SshConfigInvalid,
+                $"ssh refused its configuration ({string.Join("; ", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}). " +
+                $"Fix the named file or line: {names["ConfigFile"]}, ~/.ssh/config, or {names["Options"]}.");
         if (viaSsh && Has("Could not resolve hostname"))
             return (ConnectFailure.HostNotFound, $"the host name does not resolve ({line}). Check the spelling, DNS, or the Host alias in ~/.ssh/config.");
         if (viaSsh && Has("Connection refused"))
