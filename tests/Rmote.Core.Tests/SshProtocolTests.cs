@@ -30,6 +30,10 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         ConnectTimeout = TimeSpan.FromSeconds(20),
     };
 
+    /// <summary>The failure of connecting to the rig's host with <paramref name="options"/> (it must fail).</summary>
+    static Task<RemoteConnectException> ConnectFailsAsync(SshOptions options) =>
+        Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", options));
+
     [Fact]
     public async Task Three_hosts_connect_concurrently_and_each_sees_its_own_filesystem()
     {
@@ -64,7 +68,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
     {
         var port = FreePort();
         var host = rig.Hosts[0];
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Port = port }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { Port = port });
         Assert.Equal(ConnectFailure.ConnectionRefused, error.Reason);
         Assert.Contains("SshOptions.Port", error.Message);
     }
@@ -77,7 +81,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         var keygen = await ProcessRunner.RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         Assert.Equal(0, keygen.ExitCode);
         var host = rig.Hosts[0];
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Identity = key }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { Identity = key });
         Assert.Equal(ConnectFailure.AuthenticationFailed, error.Reason);
         Assert.Contains("SshOptions.Identity", error.Message);
         Assert.Contains("Permission denied", error.Message);
@@ -90,7 +94,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         var empty = Path.Combine(dir.Path, "known_hosts");
         File.WriteAllText(empty, "");
         var host = rig.Hosts[0];
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { KnownHostsFile = empty }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { KnownHostsFile = empty });
         Assert.Equal(ConnectFailure.HostKeyUnknown, error.Reason);
         Assert.Contains("known_hosts", error.Message);
         Assert.Equal("", File.ReadAllText(empty));
@@ -103,7 +107,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         var wrong = Path.Combine(dir.Path, "known_hosts");
         var host = rig.Hosts[0];
         File.WriteAllText(wrong, $"{host.KnownHostsPattern} {rig.Hosts[1].HostPublicKey}\n");
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { KnownHostsFile = wrong }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { KnownHostsFile = wrong });
         Assert.Equal(ConnectFailure.HostKeyMismatch, error.Reason);
         Assert.Contains("ssh-keygen -R", error.Message);
     }
@@ -115,7 +119,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         var missing = Path.Combine(dir.Path, "no-such-ssh-config");
         var host = rig.Hosts[0];
         var logins = host.Logins();
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { ConfigFile = missing }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { ConfigFile = missing });
         Assert.Equal(ConnectFailure.SshConfigInvalid, error.Reason);
         Assert.Contains(missing, error.Message);
         Assert.Contains("SshOptions.ConfigFile", error.Message);
@@ -130,10 +134,10 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
         var config = Path.Combine(dir.Path, "ssh_config");
         File.WriteAllText(config, "Host *\n    Ciphers not-a-cipher\n");
         var host = rig.Hosts[0];
-        var fromFile = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { ConfigFile = config }));
+        var fromFile = await ConnectFailsAsync(OptionsFor(host) with { ConfigFile = config });
         Assert.Equal(ConnectFailure.SshConfigInvalid, fromFile.Reason);
         Assert.Contains("line 2: Bad SSH2 cipher spec 'not-a-cipher'", fromFile.Message);
-        var fromOption = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Options = ["-o", "NoSuchOption=yes"] }));
+        var fromOption = await ConnectFailsAsync(OptionsFor(host) with { Options = ["-o", "NoSuchOption=yes"] });
         Assert.Equal(ConnectFailure.SshConfigInvalid, fromOption.Reason);
         Assert.Contains("Bad configuration option: nosuchoption", fromOption.Message);
         Assert.Contains("SshOptions.Options", fromOption.Message);
@@ -143,7 +147,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
     public async Task A_missing_remote_python_suggests_the_python_option()
     {
         var host = rig.Hosts[1];
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Python = "python3.99" }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { Python = "python3.99" });
         Assert.Equal(ConnectFailure.PythonNotFound, error.Reason);
         Assert.Contains("Python = \"python3.x\"", error.Message);
     }
@@ -163,7 +167,7 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
     {
         var host = rig.Hosts[2];
         var wrapper = WriteScript(host, "crashing-python", "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'MemoryError: simulated' >&2\nexit 1\n");
-        var error = await Assert.ThrowsAsync<RemoteConnectException>(() => Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { Python = wrapper }));
+        var error = await ConnectFailsAsync(OptionsFor(host) with { Python = wrapper });
         Assert.Equal(ConnectFailure.BootstrapFailed, error.Reason);
         Assert.Contains("MemoryError: simulated", error.Message);
     }
