@@ -118,6 +118,22 @@ class TempMarkTests(Base):
         finally:
             MOD._MARKS.writers -= 1
 
+    def test_every_deploy_call_counts_as_writing_while_it_runs(self):
+        # a call left out could still make a temp file after the connection's end dropped the marks: the next plan
+        # would skip the walk and that temp would stay
+        calls = [n for n, f in vars(MOD.Deploy).items() if not n.startswith("_") and isinstance(f, staticmethod)]
+        self.assertIn("put_many", calls)
+        self.assertEqual([n for n in calls if not getattr(vars(MOD.Deploy)[n].__func__, "rmote_counts_writing", False)], [])
+        # and a call that marks its root is inside the count when it does
+        seen = []
+        real = MOD._MARKS.note
+        MOD._MARKS.note = lambda root: (seen.append(MOD._MARKS.writers), real(root))
+        try:
+            self.plan()
+        finally:
+            del MOD._MARKS.note
+        self.assertTrue(seen and min(seen) >= 1, seen)
+
     def test_a_marks_folder_others_can_enter_is_not_trusted(self):
         self.plan()
         MOD._MARKS.end()

@@ -767,6 +767,7 @@ class _TempMarks:
                 with self.lock:
                     self.writers -= 1
         call.__name__, call.__doc__ = fn.__name__, fn.__doc__
+        call.rmote_counts_writing = True
         if getattr(fn, "rmote_zero_copy", False):
             call.rmote_zero_copy = True
         return call
@@ -2646,12 +2647,13 @@ class Deploy(Tool):
             return Deploy._go_live(b, st, target)
 
 
-# the calls that may make temp files count as writing while they run: the connection's end keeps its marks then
-for _name in ("sync_plan", "sync_plan_piece", "mkdirs", "symlinks", "put_small", "put_many", "open_file", "write_chunk",
-              "write_delta", "commit", "release_prepare", "release_link_shared", "release_complete", "release_switch",
-              "release_withdraw", "release_prune", "rollback"):
-    setattr(Deploy, _name, staticmethod(_MARKS.writing(Deploy.__dict__[_name].__func__)))
-del _name
+# Every call counts as writing while it runs, so the connection's end keeps its marks while one that may still make a
+# temp file runs. All of them, not a list of the writers: a new call that writes cannot be left out (a call that
+# makes no temp file only keeps the marks a moment longer).
+for _name, _fn in list(vars(Deploy).items()):
+    if not _name.startswith("_") and isinstance(_fn, staticmethod):
+        setattr(Deploy, _name, staticmethod(_MARKS.writing(_fn.__func__)))
+del _name, _fn
 
 
 # --------------------------------------------------------------- cancellation and the connection's end
