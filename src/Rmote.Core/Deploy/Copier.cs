@@ -35,6 +35,23 @@ public sealed class Copier
     public static Task<CopyResult> CopyAsync(Protocol protocol, CopySource source, CopyOptions options, CancellationToken cancellationToken = default) =>
         new Copier(source, options).CopyAsync(protocol, cancellationToken);
 
+    /// <summary>
+    /// Starts reading the local side now, typically just before connecting, so the walk (and the hashing, with checksums)
+    /// overlaps the SSH logins, as the MSBuild, Cake and Nuke front ends do. The next copy by this copier takes that
+    /// read, once, instead of reading again: it sends the source as it was when the read started (validated the same
+    /// way, and a file changed since then is refused as any file changed during a copy is). A failed read fails that
+    /// copy with the error a fresh read gives. Later copies read afresh.
+    /// </summary>
+    /// <example><code>
+    /// var copier = new Copier(CopySource.FromFolder("publish"), new CopyOptions { DestinationFolder = "/srv/app" });
+    /// _ = copier.StartReading();
+    /// await using var session = await FleetSession.ConnectAsync(hosts);
+    /// var result = await copier.CopyAsync(session);
+    /// </code></example>
+    /// <param name="cancellationToken">Stops the read (the copy that takes it then reports the cancellation).</param>
+    /// <returns>The read, for a caller that wants to know it finished; it need not be awaited (the copy reports its failure).</returns>
+    public Task StartReading(CancellationToken cancellationToken = default) => SourcePrefetch.Start(Source, Options, cancellationToken) ?? Task.CompletedTask;
+
     /// <summary>Reads and validates the local side without copying (throws for unsafe or conflicting paths).</summary>
     public Task PrepareAsync(CancellationToken cancellationToken = default) => ReadSourceAsync(cancellationToken);
 

@@ -8,6 +8,13 @@ namespace Rmote.Deploy;
 /// <summary>What a local directory entry is: a file, a folder, a symlink, or a special file (FIFO, socket, device).</summary>
 internal enum LocalKind : byte { Unknown, File, Dir, Symlink, Fifo, Socket, CharDevice, BlockDevice }
 
+/// <summary>
+/// A name in a folder, its kind from readdir and, when asked for, its metadata. A class, not a tuple: a list of a
+/// reference type runs the framework's shared, precompiled list and sort code, where a list of a struct of Rmote's
+/// is compiled afresh (and unoptimized at first) in every build process.
+/// </summary>
+internal sealed record LocalEntry(byte[] Name, LocalKind Kind, LocalStat? Stat);
+
 /// <summary>The metadata of one local path (statx).</summary>
 internal readonly record struct LocalStat(LocalKind Kind, long Size, long MtimeNs, int Mode, ulong Device, ulong Inode);
 
@@ -80,12 +87,12 @@ internal static class LocalFs
     /// The names in a folder (raw bytes, so nothing is lost) with their kind from readdir (Unknown: stat it), each
     /// also stat-ed through the open folder (<paramref name="stat"/>: which kinds need it).
     /// </summary>
-    public static List<(byte[] Name, LocalKind Kind, LocalStat? Stat)> ReadDirectory(string path, Func<LocalKind, bool> stat)
+    public static List<LocalEntry> ReadDirectory(string path, Func<LocalKind, bool> stat)
     {
         var dir = opendir(Z(path));
         if (dir == 0) throw Error(Marshal.GetLastPInvokeError(), path, "read the folder");
         var fd = dirfd(dir);
-        var list = new List<(byte[], LocalKind, LocalStat?)>();
+        var list = new List<LocalEntry>();
         var record = new byte[280];
         try
         {
@@ -109,7 +116,7 @@ internal static class LocalFs
                     if (st is null) continue;   // gone since the listing
                     kind = st.Value.Kind;
                 }
-                list.Add((name.ToArray(), kind, st));
+                list.Add(new LocalEntry(name.ToArray(), kind, st));
             }
         }
         finally

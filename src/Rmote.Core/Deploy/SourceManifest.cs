@@ -95,7 +95,7 @@ internal sealed class SourceManifest
         {
             // files and folders are stat-ed through the open folder while it is listed: no path string per entry
             var items = LocalFs.ReadDirectory(folder.Local, StatKind);
-            items.Sort(ByName);
+            items.Sort(NameOrder);
             foreach (var (name, kind, st) in items)
             {
                 switch (kind)
@@ -119,7 +119,7 @@ internal sealed class SourceManifest
 
         static bool StatKind(LocalKind kind) => kind is LocalKind.Unknown or LocalKind.File or LocalKind.Dir;
 
-        static int ByName((byte[] Name, LocalKind, LocalStat?) a, (byte[] Name, LocalKind, LocalStat?) b) => a.Name.AsSpan().SequenceCompareTo(b.Name);
+        static readonly Comparison<LocalEntry> NameOrder = (a, b) => a.Name.AsSpan().SequenceCompareTo(b.Name);
 
         static SourceFolder Child(SourceFolder folder, byte[] name, out string full)
         {

@@ -19,12 +19,15 @@ internal static class SourcePrefetch
     /// Starts reading <paramref name="request"/>'s source and returns the read (null when the options are refused: anything
     /// wrong is left for the copy itself to report).
     /// </summary>
-    public static Task<SourceManifest>? Start(CopyRequest request, CancellationToken cancellationToken)
+    public static Task<SourceManifest>? Start(CopyRequest request, CancellationToken cancellationToken) => Start(request.Source, request.Options, cancellationToken);
+
+    /// <summary>Starts reading <paramref name="source"/> with <paramref name="options"/> (<see cref="Copier.StartReading"/>); null when the options are refused.</summary>
+    public static Task<SourceManifest>? Start(CopySource source, CopyOptions options, CancellationToken cancellationToken)
     {
         Task<SourceManifest> manifest;
         try
         {
-            manifest = new Copier(request.Source, request.Options).ReadFreshAsync(cancellationToken);
+            manifest = new Copier(source, options).ReadFreshAsync(cancellationToken);
         }
         catch (Exception)
         {
@@ -33,7 +36,7 @@ internal static class SourcePrefetch
         // A copy that never runs (no host connected) leaves the read unobserved: observe its failure here.
         _ = manifest.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        Started.AddOrUpdate(request.Source, new Read(Key(request.Options), manifest));
+        Started.AddOrUpdate(source, new Read(Key(options), manifest));
         return manifest;
     }
 

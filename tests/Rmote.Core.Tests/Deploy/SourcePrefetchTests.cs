@@ -31,6 +31,20 @@ public sealed class SourcePrefetchTests
     }
 
     [Fact]
+    public async Task StartReading_serves_the_copiers_next_copy_once()
+    {
+        using var dir = new TempDir();
+        dir.WriteFile("a.txt", "a");
+        var copier = new Copier(CopySource.FromFolder(dir), new CopyOptions { DestinationFolder = "/srv/app" });
+        await copier.StartReading();   // finished before the copy, as when the logins take longer than the walk
+        dir.WriteFile("b.txt", "b");
+        var first = await copier.ReadSourceAsync(CancellationToken.None);
+        var second = await copier.ReadSourceAsync(CancellationToken.None);
+        Assert.Equal(["a.txt"], first.Entries.Select(e => e.Path));
+        Assert.Equal(["a.txt", "b.txt"], second.Entries.Select(e => e.Path).Order());
+    }
+
+    [Fact]
     public void Another_source_or_other_options_read_afresh()
     {
         using var dir = new TempDir();
