@@ -10,9 +10,12 @@ static class CopyChild
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // As the front ends do, and as Copier.StartReading's docs advise: the source is read while the hosts connect.
+        var copier = new Copier(CopySource.FromFolder(args[2]), Bench.CopyOptionsFromEnvironment(args[3]));
+        _ = copier.StartReading();
         await using (var session = await FanOut.ConnectAsync(args))
         {
-            var r = await new Copier(CopySource.FromFolder(args[2]), Bench.CopyOptionsFromEnvironment(args[3])).CopyAsync(session);
+            var r = await copier.CopyAsync(session);
             if (Environment.GetEnvironmentVariable("BENCH_GCINFO") is { } info) AppendHeapFigures(info, session.Hosts.Count);
             // A pause with every connection still open, for a heap snapshot (dotnet-gcdump collect -p PID).
             if (Environment.GetEnvironmentVariable("BENCH_HOLD_SECONDS") is { } hold) await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, CultureInfo.InvariantCulture)));

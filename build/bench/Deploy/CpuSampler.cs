@@ -3,7 +3,9 @@ using System.Globalization;
 /// <summary>
 /// CPU by role during one timed run, sampled from /proc every 50 ms: the controller (a child .NET process), local ssh clients
 /// (started by this process or its children, masters included), local rsync, and each host's sshd sessions by
-/// program (sshd, python, rsync). A process's CPU counts from the first sample (or its start) to its last sample.
+/// program (sshd, python, rsync). A process's CPU counts from the first sample (or its start) to its last sample, so a
+/// process shorter than a sample may be missed: the exact totals of each side (<see cref="CpuAccounting"/>) come beside
+/// them as "hosts, all" and "local, all".
 /// </summary>
 sealed class CpuSampler
 {
@@ -15,9 +17,14 @@ sealed class CpuSampler
     readonly Task loop;
     bool first = true;
 
+    readonly Bench bench;
+    readonly (double Local, double Hosts) start;
+
     CpuSampler(Bench bench)
     {
+        this.bench = bench;
         listeners = [.. bench.Hosts.Select(h => h.Pid)];
+        start = (bench.Cpu.Local(), bench.AllHostsCpuMs());
         loop = Task.Run(LoopAsync);
     }
 
@@ -32,6 +39,11 @@ sealed class CpuSampler
         var sum = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (_, v) in seen)
             if (v.Role.Length > 0) sum[v.Role] = sum.GetValueOrDefault(v.Role) + v.Last - v.First;
+        if (bench.Cpu.Exact)
+        {
+            sum["hosts, all"] = bench.AllHostsCpuMs() - start.Hosts;
+            sum["local, all"] = bench.Cpu.Local() - start.Local;
+        }
         return sum;
     }
 

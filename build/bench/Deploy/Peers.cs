@@ -13,11 +13,15 @@ static class Peers
     /// ssh for <paramref name="h"/> with OpenSSH connection sharing as Rmote sets it up (ControlMaster=auto, a socket
     /// per host, ControlPersist 60 s: see Rmote.Core's SshConnectionSharing), so rsync reuses one login as Rmote does.
     /// </summary>
-    public static string SshESharing(Bench bench, SshHost h)
+    /// <param name="bench">The bench (its folder holds the sockets).</param>
+    /// <param name="h">The host.</param>
+    /// <param name="aesGcmFirst">Also offer AES-GCM first (<see cref="SshEAesGcm"/>).</param>
+    public static string SshESharing(Bench bench, SshHost h, bool aesGcmFirst = false)
     {
         var socket = ControlSocket(bench, h);
         Directory.CreateDirectory(Path.GetDirectoryName(socket)!);  // inside the bench's own temp folder
-        return SshE(h, ["-o", "ControlMaster=auto", "-o", $"ControlPath={socket}", "-o", "ControlPersist=60"]);
+        string[] sharing = ["-o", "ControlMaster=auto", "-o", $"ControlPath={socket}", "-o", "ControlPersist=60"];
+        return SshE(h, aesGcmFirst ? [.. sharing, "-o", "Ciphers=" + AesGcmFirst] : sharing);
     }
 
     /// <summary>ssh for <paramref name="h"/> offering AES-GCM first, as Rmote's own connections do on a CPU with AES instructions.</summary>

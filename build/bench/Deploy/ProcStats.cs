@@ -24,34 +24,6 @@ static class ProcStats
         return (long.Parse(f[13]) + long.Parse(f[14])) * 10.0;
     }
 
-    /// <summary>
-    /// CPU (ms) of everything under a process: its reaped children and every live descendant with theirs. For an sshd
-    /// listener: the sessions that ended and those still running (a ControlMaster's, kept open after the copy).
-    /// </summary>
-    public static double TreeCpuMs(int pid)
-    {
-        var stats = new Dictionary<int, string[]>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var p)) continue;
-            try { stats[p] = Stat(p.ToString(CultureInfo.InvariantCulture)); }
-            catch (IOException) { }   // ended meanwhile: its CPU is in its parent's reaped children
-            catch (UnauthorizedAccessException) { }
-        }
-        var children = stats.GroupBy(x => int.Parse(x.Value[1], CultureInfo.InvariantCulture)).ToDictionary(g => g.Key, g => g.Select(x => x.Key).ToList());
-        double Reaped(string[] f) => (long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture)) * 10.0;
-        double Own(string[] f) => (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 10.0;
-        var total = stats.TryGetValue(pid, out var root) ? Reaped(root) : 0;
-        var todo = new Stack<int>(children.GetValueOrDefault(pid) ?? []);
-        while (todo.TryPop(out var p))
-        {
-            if (!stats.TryGetValue(p, out var f)) continue;
-            total += Own(f) + Reaped(f);
-            foreach (var c in children.GetValueOrDefault(p) ?? []) todo.Push(c);
-        }
-        return total;
-    }
-
     /// <summary>Time this process has spent compiling methods (ms), and how many: the JIT still at work when they grow.</summary>
     public static (double Ms, long Methods) Jit() =>
         (System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount());

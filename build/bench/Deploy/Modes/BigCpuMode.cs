@@ -13,17 +13,17 @@ static class BigCpuMode
         await BigFile.CreateAsync(big);
         var h = bench.Hosts[0];
         var bigCopier = new Copier(CopySource.FromFiles([new CopyItem(big, "big.bin")]), new CopyOptions { DestinationFolder = "/srv/b-big" });
-        double HostSide() => ProcStats.ReapedChildrenCpuMs(h.Pid);
+        double HostSide() => bench.Cpu.Host(h);
         async Task Measure(string name, Action before, Func<Task> run)
         {
             before();
             await Bench.Settle();
-            var (s0, c0, h0, b0) = (ProcStats.Own().Self, ProcStats.Own().Children, HostSide(), ProcStats.Busy());
+            var (s0, c0, h0, b0) = (ProcStats.Own().Self, bench.Cpu.Local(), HostSide(), ProcStats.Busy());
             var sw = Stopwatch.StartNew();
             await run();
             var t = sw.Elapsed.TotalSeconds;
             Console.WriteLine($"{name,-11} {BigFile.MiB / t,4:0} MiB/s; CPU ms: controller {ProcStats.Own().Self - s0,5:0}, "
-                + $"children {ProcStats.Own().Children - c0,5:0}, host side {HostSide() - h0,5:0}, system busy {ProcStats.Busy() - b0,5:0} (wall {t * 1000:0})");
+                + $"children {bench.Cpu.Local() - c0,5:0}, host side {HostSide() - h0,5:0}, system busy {ProcStats.Busy() - b0,5:0} (wall {t * 1000:0})");
         }
         void RmBig() => Bench.Rm(Path.Combine(h.SrvRoot, "b-big"));
         await using var open1 = await bench.Spec(h).ConnectAsync();

@@ -13,10 +13,10 @@ static class BusyMode
         var samples = new Dictionary<string, List<double[]>> { ["rmote"] = [], ["rsync"] = [] };
         async Task Sample(string name, Func<Task<double>> run)
         {
-            var (b0, o0, h0) = (ProcStats.Busy(), ProcStats.Own(), bench.AllHostsCpuMs());
+            var (b0, o0, l0, h0) = (ProcStats.Busy(), ProcStats.Own(), bench.Cpu.Local(), bench.AllHostsCpuMs());
             var wall = await run() * 1000;
             var o1 = ProcStats.Own();
-            samples[name].Add([wall, ProcStats.Busy() - b0, o1.Self - o0.Self, o1.Children - o0.Children, bench.AllHostsCpuMs() - h0]);
+            samples[name].Add([wall, ProcStats.Busy() - b0, o1.Self - o0.Self, bench.Cpu.Local() - l0, bench.AllHostsCpuMs() - h0]);
         }
         for (var i = 0; i < Math.Max(bench.Options.Rounds, 16); i++)
         {
@@ -26,14 +26,14 @@ static class BusyMode
         // Whole batches with a pause after each deploy: nothing of one run is left running into the next sample.
         foreach (var (name, run) in new (string, Func<Task<double>>)[] { ("rmote", bench.RmoteDeployAsync), ("rmote unshared", bench.RmoteUnsharedAsync), ("rsync", Rsync) })
         {
-            var (b0, o0, h0, j0) = (ProcStats.Busy(), ProcStats.Own(), bench.AllHostsCpuMs(), ProcStats.Jit());
+            var (b0, o0, l0, h0, j0) = (ProcStats.Busy(), ProcStats.Own(), bench.Cpu.Local(), bench.AllHostsCpuMs(), ProcStats.Jit());
             const int n = 16;
             for (var i = 0; i < n; i++) { await run(); await Task.Delay(300); }
             var o1 = ProcStats.Own();
             var j1 = ProcStats.Jit();
             Console.WriteLine($"{name} batch of {n}, per deploy (ms): machine busy {(ProcStats.Busy() - b0) / n:0}; "
                 + $"own {(o1.Self - o0.Self) / n:0} (JIT {(j1.Ms - j0.Ms) / n:0.0}, {(j1.Methods - j0.Methods) / (double)n:0.0} methods), "
-                + $"local children {(o1.Children - o0.Children) / n:0}, host side {(bench.AllHostsCpuMs() - h0) / n:0}");
+                + $"local children {(bench.Cpu.Local() - l0) / n:0}, host side {(bench.AllHostsCpuMs() - h0) / n:0}");
         }
         foreach (var (name, list) in samples)
         {

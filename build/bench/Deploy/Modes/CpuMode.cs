@@ -14,10 +14,10 @@ static class CpuMode
         async Task Measure(string name, Func<Task> run)
         {
             if (tool is not null && tool != name) return;
-            var (s0, c0, h0) = (ProcStats.Own().Self, ProcStats.Own().Children, bench.AllHostsCpuMs());
+            var (s0, c0, h0) = (ProcStats.Own().Self, bench.Cpu.Local(), bench.AllHostsCpuMs());
             for (var i = 0; i < n; i++) await run();
             Console.WriteLine($"{name,-6} CPU ms per {(coldRun ? "cold" : oneRun ? "one-changed" : "no-change")} deploy: "
-                + $"controller {(ProcStats.Own().Self - s0) / n,5:0}, local children {(ProcStats.Own().Children - c0) / n,5:0}, "
+                + $"controller {(ProcStats.Own().Self - s0) / n,5:0}, local children {(bench.Cpu.Local() - c0) / n,5:0}, "
                 + $"host side {(bench.AllHostsCpuMs() - h0) / n,5:0}");
         }
         await bench.RmoteDeployAsync(); await Peers.Rsync(bench, "b-rsync"); // warm-up (JIT), and the no-change state

@@ -84,12 +84,12 @@ static class DeltaPhase
                     File.SetLastWriteTimeUtc(dest, oldStamp);
                     await Bench.Settle();
                     relay.Reset();
-                    var (self0, children0, host0) = (ProcStats.Own().Self, ProcStats.Own().Children, ProcStats.TreeCpuMs(h.Pid));
+                    var (self0, children0, host0) = (ProcStats.Own().Self, bench.Cpu.Local(), bench.Cpu.Host(h));
                     var sw = Stopwatch.StartNew();
                     own[k].Add(await tool.Run());
                     var s = sw.Elapsed.TotalSeconds;
-                    await Task.Delay(200);   // the ssh sessions end and are reaped: their CPU is counted
-                    cpu[k].Add((ProcStats.Own().Self - self0, ProcStats.Own().Children - children0, ProcStats.TreeCpuMs(h.Pid) - host0));
+                    await Task.Delay(200);   // the ssh sessions end (without cgroups only reaped processes are counted)
+                    cpu[k].Add((ProcStats.Own().Self - self0, bench.Cpu.Local() - children0, bench.Cpu.Host(h) - host0));
                     var (up, down) = relay.Counted;
                     wire[k].Add(up + down);
                     if (round == 0 && Hash(dest) != wantHash) throw new InvalidOperationException($"{tool.Name}: the host's file differs after the copy");
@@ -125,7 +125,8 @@ static class DeltaPhase
         }
         Console.WriteLine($"Delta copy, 1 host, medians of {bench.Options.Rounds} interleaved rounds; wire: both directions through a counting relay; " +
             "own count: Rmote's BytesSent (literal bytes), rsync's --stats \"Total bytes sent\"; ratios: Rmote / that tool; " +
-            "CPU ms: this process (Rmote's controller) / its reaped children (ssh; rsync and its ssh) / the host's sshd and all under it (sshd, python or rsync; live ControlMaster sessions too)");
+            "CPU ms: this process (Rmote's controller) / the local processes it started (ssh clients and masters; rsync and its ssh) / "
+            + "the host's sshd and all under it (sshd, python or rsync; live ControlMaster sessions too)");
         Console.WriteLine("| change | tool | time | rmote / tool | wire | rmote / tool | own count | CPU ms: self / local children / host |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows) Console.WriteLine(r);

@@ -66,14 +66,13 @@ static class FrontendPhase
             var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
             var times = new List<double[]>();
             var cpu = steps.Select(_ => new List<(double Local, double Host)>()).ToArray();
-            // Where the time goes: CPU of the step's reaped local processes (the dotnet process, rsync and their ssh
-            // clients) and of the hosts' ended sshd sessions; a shared connection's master and its session are still
-            // running, so their share is not counted.
+            // Where the time goes: CPU of the step's local processes (the dotnet process, rsync and their ssh clients
+            // and masters) and of everything the hosts ran for it (CpuAccounting; without cgroups, reaped processes only).
             Func<Task<double>> Cpu(int k) => async () =>
             {
-                var (o0, h0) = (ProcStats.Own().Children, bench.AllHostsCpuMs());
+                var (o0, h0) = (bench.Cpu.Local(), bench.AllHostsCpuMs());
                 var t = await steps[k]();
-                cpu[k].Add((ProcStats.Own().Children - o0, bench.AllHostsCpuMs() - h0));
+                cpu[k].Add((bench.Cpu.Local() - o0, bench.AllHostsCpuMs() - h0));
                 return t;
             };
             for (var i = 0; i < rounds; i++)

@@ -7,6 +7,8 @@ using Rmote.TestRig;
 /// --parallel at once, both sharing ssh connections as users run them) and `true` on every host (rmote against
 /// `ansible -f` at the same parallelism). Time, and peak memory of the controller (every local process but the ssh
 /// clients: the .NET process, Ansible's forks, the local rsyncs) and of the whole tree; a PNG of both against hosts.
+/// Rmote's connections offer AES-GCM first on a CPU with AES instructions: an rsync with the same cipher order runs
+/// beside, as information.
 /// </summary>
 static class ScalePhase
 {
@@ -30,7 +32,10 @@ static class ScalePhase
             var ansible = Ansible.Write(bench, hosts, $"scale-{n}.ini", parallel);
             var rsyncList = bench.Combine($"scale-{n}.rsync");
             File.WriteAllLines(rsyncList, hosts.Select(h => Peers.SshESharing(bench, h)));
+            var rsyncAesList = bench.Combine($"scale-{n}-aes.rsync");
+            File.WriteAllLines(rsyncAesList, hosts.Select(h => Peers.SshESharing(bench, h, aesGcmFirst: true)));
             var par = parallel.ToString(CultureInfo.InvariantCulture);
+            var verified = false;
 
             // Each step: its name, its kind of work, and a run that starts from the same state for every tool (the round
             // closes this run's ssh masters before each step: Masters).
@@ -38,20 +43,19 @@ static class ScalePhase
             {
                 ("rmote", "copy", async () =>
                 {
-                    Bench.Clean(hosts, "s-rmote");
+                    CleanCopies(hosts);
                     await Bench.Settle();
-                    return await Measured.RunAsync(self, [.. selfArgs, "--copy-child", inventory, bench.Src, "/srv/s-rmote", "--parallel", par], sampleMs: 50);
+                    var m = await Measured.RunAsync(self, [.. selfArgs, "--copy-child", inventory, bench.Src, "/srv/s-rmote", "--parallel", par], sampleMs: 50);
+                    // sizes on every host, bytes on the first and the last (256 full reads of the workload would take minutes)
+                    if (!verified) bench.VerifySame(hosts, "s-rmote", i => i == 0 || i == hosts.Count - 1);
+                    verified = true;
+                    return m;
                 }),
-                ("rsync", "copy", async () =>
-                {
-                    Bench.Clean(hosts, "s-rsync");
-                    await Bench.Settle();
-                    // One rsync per host, `parallel` at once; each line of the list is that host's ssh command (-e).
-                    // (Each host's one rsync is its master's only session: a step longer than ControlPersist leaves no master
-                    // behind to check. Rmote's copy, too, logs in once per host.)
-                    return await Measured.RunAsync("xargs", ["-a", rsyncList, "-d", "\n", "-P", par, "-I{}",
-                        "rsync", "-a", "-e", "{}", bench.Src + "/", "root@127.0.0.1:/srv/s-rsync/"], sampleMs: 50);
-                }),
+                // One rsync per host, `parallel` at once; each line of the list is that host's ssh command (-e).
+                // (Each host's one rsync is its master's only session: a step longer than ControlPersist leaves no master
+                // behind to check. Rmote's copy, too, logs in once per host.)
+                ("rsync", "copy", () => ParallelRsync(hosts, rsyncList, par, bench.Src, "s-rsync")),
+                ("rsync AES-GCM", "copy", () => ParallelRsync(hosts, rsyncAesList, par, bench.Src, "s-rsync-aes")),
                 ("rmote", "fan-out", () => Measured.RunAsync(self, [.. selfArgs, "--fanout-child", inventory, "--parallel", par], sampleMs: 50)),
                 ("ansible", "fan-out", () => Measured.RunAsync("ansible", ["all", "-i", ansible.Inventory, "-m", "command", "-a", "true", "-f", par, "-o"], ansible.Env, sampleMs: 50)),
             };
@@ -68,19 +72,31 @@ static class ScalePhase
                 Console.WriteLine($"  scale {n} hosts, -P {parallel}, round {round + 1}: " + string.Join(", ", steps.Select((s, k) =>
                     $"{s.Tool} {s.Work} {runs[k][^1].Seconds:0.00}s {runs[k][^1].ControllerPeakKib / 1024} MiB (tree {runs[k][^1].TreePeakKib / 1024})")));
             }
-            // sizes on every host, bytes on the first and the last (256 full reads of the workload would take minutes)
-            bench.VerifySame(hosts, "s-rmote", i => i == 0 || i == hosts.Count - 1);
             for (var k = 0; k < steps.Length; k++)
                 points.Add(new Point(n, steps[k].Tool, steps[k].Work, Rounds.Median(runs[k].Select(m => m.Seconds)),
                     Rounds.Median(runs[k].Select(m => m.ControllerPeakKib / 1024.0)), Rounds.Median(runs[k].Select(m => m.TreePeakKib / 1024.0))));
-            Bench.Clean(hosts, "s-rmote");
-            Bench.Clean(hosts, "s-rsync");
+            CleanCopies(hosts);
         }
         AddRows(table, points, max, parallelCap);
         var png = bench.Options.PlotPath;
         ScalePlot.Write(png, points.Select(p => (p.Hosts, $"{p.Tool} {p.Work}", p.Seconds, p.ControllerMiB)).ToList(),
             $"{bench.Files.Length} files, {bench.Files.Sum(f => new FileInfo(f).Length) / 1e6:0} MB copy and `true` fan-out, at most {parallelCap} hosts at once");
         Console.WriteLine($"  scale: plot written to {png}");
+    }
+
+    // Every copy step starts with no tool's copy on the hosts: the same disk state for each, and room on it (256 hosts
+    // hold 21 GB per tool's copy).
+    static void CleanCopies(List<SshHost> hosts)
+    {
+        foreach (var dest in new[] { "s-rmote", "s-rsync", "s-rsync-aes" }) Bench.Clean(hosts, dest);
+    }
+
+    static async Task<Measured> ParallelRsync(List<SshHost> hosts, string sshList, string parallel, string src, string dest)
+    {
+        CleanCopies(hosts);
+        await Bench.Settle();
+        return await Measured.RunAsync("xargs", ["-a", sshList, "-d", "\n", "-P", parallel, "-I{}",
+            "rsync", "-a", "-e", "{}", src + "/", $"root@127.0.0.1:/srv/{dest}/"], sampleMs: 50);
     }
 
     static void AddRows(ResultTable table, List<Point> points, int max, int parallelCap)
@@ -90,6 +106,7 @@ static class ScalePhase
         {
             var peer = $"-P {Math.Min(n, parallelCap)}";
             table.Row($"scale {n} hosts: copy (s)", P(n, "rmote", "copy").Seconds, P(n, "rsync", "copy").Seconds, "rsync -a " + peer, "(curve)");
+            table.Row($"scale {n} hosts: copy (s)", P(n, "rmote", "copy").Seconds, P(n, "rsync AES-GCM", "copy").Seconds, $"rsync -a {peer}, AES-GCM first", "(info)");
             table.Row($"scale {n} hosts: fan-out `true` (s)", P(n, "rmote", "fan-out").Seconds, P(n, "ansible", "fan-out").Seconds, "ansible -f " + peer[3..], "(curve)");
         }
         var small = points.Min(p => p.Hosts);
