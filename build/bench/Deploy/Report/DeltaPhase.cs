@@ -84,12 +84,12 @@ static class DeltaPhase
                     File.SetLastWriteTimeUtc(dest, oldStamp);
                     await Bench.Settle();
                     relay.Reset();
-                    var (self0, children0, host0) = (ProcStats.Own().Self, bench.Cpu.Local(), bench.Cpu.Host(h));
+                    var (self0, local0, host0) = (ProcStats.Own().Self, bench.Cpu.Local(), bench.Cpu.Host(h));
                     var sw = Stopwatch.StartNew();
                     own[k].Add(await tool.Run());
                     var s = sw.Elapsed.TotalSeconds;
                     await Task.Delay(200);   // the ssh sessions end (without cgroups only reaped processes are counted)
-                    cpu[k].Add((ProcStats.Own().Self - self0, bench.Cpu.Local() - children0, bench.Cpu.Host(h) - host0));
+                    cpu[k].Add((ProcStats.Own().Self - self0, bench.Cpu.Local() - local0, bench.Cpu.Host(h) - host0));
                     var (up, down) = relay.Counted;
                     wire[k].Add(up + down);
                     if (round == 0 && Hash(dest) != wantHash) throw new InvalidOperationException($"{tool.Name}: the host's file differs after the copy");
