@@ -1564,9 +1564,17 @@ def main():
     global _runtime, _main_ident
     _main_ident = _thread.get_ident()
     _ImportWatch.watch("threading", _adopt_main_thread)
-    # Private copies of the channel (non-inheritable by default), then /dev/null over
-    # 0, 1, 2: print(), stray writes to fd 1 and child processes can't corrupt frames.
-    in_fd, out_fd = os.dup(0), os.dup(1)
+    keep = os.environ.pop("RMOTE_KEEP", None)
+    if keep is None:
+        # Private copies of the channel (non-inheritable by default), then /dev/null over
+        # 0, 1, 2: print(), stray writes to fd 1 and child processes can't corrupt frames.
+        in_fd, out_fd = os.dup(0), os.dup(1)
+    else:
+        # A keeper (tools/keep.py): its loop follows the runtime on stdin and returns in each connection's child.
+        import marshal
+        r = sys.stdin.buffer
+        in_fd = type(main)(marshal.loads(r.read(int(r.read(8), 16))), globals())(keep)
+        out_fd = os.dup(in_fd)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)

@@ -80,8 +80,19 @@ class Client:
             argv = ["sh", "-c", 'printf %s "$1"; exec "$2" -I -S -c "$3"', "sh", banner, python, STAGE1]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, bufsize=0)
-        self.inp, self.out = self.proc.stdin, self.proc.stdout
-        self.inp.write(payload(cache))
+        self.proc.stdin.write(payload(cache))
+        self._attach(self.proc.stdin, self.proc.stdout, hello, log_level, max_frame, stream_window)
+
+    @classmethod
+    def over(cls, inp, out, log_level=20):
+        """A client of a runtime that is already running (a keeper's child): no process, no payload to send."""
+        client = cls.__new__(cls)
+        client.proc = None
+        client._attach(inp, out, True, log_level, rt.MAX_FRAME, None)
+        return client
+
+    def _attach(self, inp, out, hello, log_level, max_frame, stream_window):
+        self.inp, self.out = inp, out
         self.banner = self._skip_to_marker()
         self.decoder = rt.FrameDecoder(rt.MAX_FRAME)
         self.pending = []
@@ -108,7 +119,7 @@ class Client:
             b = self.out.read(1)
             if not b:
                 raise AssertionError("EOF before the ready marker: %r, stderr %r"
-                                     % (seen, self.proc.stderr.read()))
+                                     % (seen, self.proc.stderr.read() if self.proc else b""))
             seen += b
         return seen[:-len(MARKER)]
 
@@ -218,7 +229,8 @@ class Client:
             rest = self.out.read()
         except OSError:
             rest = b""
-        code = self.proc.wait(timeout)
-        self.proc.stderr.close()
+        code = self.proc.wait(timeout) if self.proc else None
+        if self.proc:
+            self.proc.stderr.close()
         self.out.close()
         return code, rest

@@ -10,14 +10,14 @@ import tool_support
 
 EXPECTED = {
     "apt": "Apt", "apt_repository": "AptRepository", "deploy": "Deploy", "diag": "Diag", "exec": "Exec",
-    "filesystem": "FileSystem", "http": "Http", "logger": "Logger", "pacman": "Pacman",
+    "filesystem": "FileSystem", "http": "Http", "keep": "Keep", "logger": "Logger", "pacman": "Pacman",
     "pacman_repository": "PacmanRepository", "quit": "Quit", "service": "Service",
     "template": "Template", "user": "User",
 }
 # Python 3.8's stdlib modules used by the tools (sys.stdlib_module_names needs 3.10).
 STDLIB = {
     "__future__", "_struct", "_thread", "asyncio", "ast", "base64", "binascii", "zlib", "builtins", "concurrent", "ctypes", "dataclasses", "difflib", "errno", "fcntl", "glob",
-    "grp", "hashlib", "http", "json", "logging", "math", "os", "pathlib", "platform", "pwd", "re", "secrets", "select", "shlex", "shutil", "signal", "socket", "stat",
+    "grp", "hashlib", "http", "json", "logging", "marshal", "math", "os", "pathlib", "platform", "pwd", "re", "secrets", "select", "shlex", "shutil", "signal", "socket", "stat",
     "subprocess", "sys", "tempfile", "threading", "time", "typing", "urllib",
 }
 

@@ -40,7 +40,7 @@ public sealed partial class Protocol
     void Abort(Exception reason)
     {
         Close(reason);
-        process?.Kill();
+        KillTransport();
     }
 
     /// <summary>

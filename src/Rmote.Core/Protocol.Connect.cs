@@ -71,6 +71,9 @@ public sealed partial class Protocol
             logger.Log(notShared.IsWarning ? LogLevel.Warning : LogLevel.Debug, "[{Host}] SSH connection not shared: {Reason}", name, notShared.Reason);
         if (viaSsh && options is SshOptions ssh && (ssh.HostKeyChecking != HostKeyChecking.Strict || ssh.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase))))
             logger.LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, ssh.HostKeyChecking);
+        // (before the cipher choice: that runs ssh -G, and the kept runtime's channel rides the master's cipher)
+        if (plan.Keeping is { } keeping && await TryKeptAsync(plan, keeping, logger, cancellationToken).ConfigureAwait(false) is { } kept)
+            return kept;
         if (viaSsh && await SshCipherPreference.ApplyAsync(argv, options.Environment, options.ConnectTimeout, cancellationToken).ConfigureAwait(false) is var preferred && preferred != argv)
         {
             logger.LogDebug("[{Host}] SSH ciphers: AES-GCM first (this CPU has AES instructions; no cipher list is configured)", name);
@@ -82,6 +85,7 @@ public sealed partial class Protocol
         {
             await protocol.HandshakeAsync(options, cancellationToken).ConfigureAwait(false);
             logger.LogDebug("[{Host}] connected: Python {Python}, pid {Pid}", name, protocol.Info.Python, protocol.Info.Pid);
+            if (plan.Keeping is { } toKeep) protocol.StartKeeping(toKeep, options);
             return protocol;
         }
         catch (Exception e) when (e is NoMarkerException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -107,11 +111,12 @@ public sealed partial class Protocol
     }
 
     /// <summary>Sends the runtime, skips any banner up to the ready marker, exchanges HELLO frames, then starts dispatching.</summary>
-    async Task HandshakeAsync(ProtocolOptions options, CancellationToken cancellationToken)
+    async Task HandshakeAsync(ProtocolOptions options, CancellationToken cancellationToken, bool sendBootstrap = true)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
-        writer.EnqueueRaw(Bootstrap.Payload(options.CodeCache));
+        // (a kept runtime is running already: it sends the marker as the connection opens)
+        if (sendBootstrap) writer.EnqueueRaw(Bootstrap.Payload(options.CodeCache));
         var banner = await Bootstrap.WaitForMarkerAsync(pipe, options.MaxBannerBytes, timeout.Token).ConfigureAwait(false);
         if (banner.Length > 0) logger.LogDebug("[{Host}] skipped {Count} bytes before the ready marker: {Banner}", Name, banner.Length, banner.Trim());
         var hello = await reader.ReadAsync(timeout.Token).ConfigureAwait(false)

@@ -20,7 +20,7 @@ public sealed partial class Protocol
             }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }
-        catch (EndOfStreamException e) when (process is null)
+        catch (EndOfStreamException e) when (process is null && keptSocket is null)
         {
             // Over bare streams a cut frame is all we know; a transport process that ends mid-frame has died
             // (ssh timed out, the host went away): that is a lost connection, with its exit code and stderr below.
@@ -29,7 +29,7 @@ public sealed partial class Protocol
         catch (ProtocolException e)
         {
             error = new ProtocolException($"[{Name}] {e.Message}", e);
-            process?.Kill();
+            KillTransport();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -39,7 +39,7 @@ public sealed partial class Protocol
         {
             // Whatever went wrong while handling a frame, the pending calls must fail rather than wait forever.
             error = new ProtocolException($"[{Name}] the connection was closed after an unexpected error while handling a frame from the remote: {e.GetType().Name}: {e.Message}", e);
-            process?.Kill();
+            KillTransport();
         }
         if (closedReason is not null) return;
         // A stderr flood killed the transport: that, not the lost connection it caused, is what went wrong.
@@ -57,7 +57,9 @@ public sealed partial class Protocol
             exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             stderr = process.Stderr.ToString();
         }
-        var reason = new RemoteConnectionLostException(Name, error is null ? "the remote closed the connection" : error.Message, exitCode, stderr, error,
+        var closed = keptSocket is null ? "the remote closed the connection"
+            : $"the host's kept runtime (pid {Info.Pid}) closed the connection: it ended, or the SSH master went away";
+        var reason = new RemoteConnectionLostException(Name, error is null ? closed : error.Message, exitCode, stderr, error,
             TransportExit.Describe(exitCode, process?.IsSsh ?? false));
         if (!pending.IsEmpty) logger.LogWarning("{Message}", reason.Message);
         Close(reason);

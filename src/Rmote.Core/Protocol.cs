@@ -84,6 +84,8 @@ public sealed partial class Protocol : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        // Starting the host's keeper is one call and an ssh -O forward: let them end rather than cut them.
+        await Task.WhenAny(keeping, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         Close(new RemoteConnectionLostException(Name, "the connection was closed by DisposeAsync while the call was pending"));
         var flushed = writer.CompleteAsync();
         if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != flushed)
@@ -91,11 +93,12 @@ public sealed partial class Protocol : IAsyncDisposable
             // The remote stopped reading (frozen process, stalled link) and the writer is stuck in write(2):
             // do not wait for it to drain; killing the transport breaks the pipe and ends the write.
             logger.LogWarning("[{Host}] the remote did not take the queued output within 5 s; closing the transport", Name);
-            process?.Kill();
+            KillTransport();
         }
         await Task.WhenAny(readLoop, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         shutdown.Cancel();
         if (process is not null) await process.DisposeAsync().ConfigureAwait(false);
+        keptSocket?.Dispose();
         try { await readLoop.ConfigureAwait(false); } catch (Exception) { }
         shutdown.Dispose();
     }

@@ -173,10 +173,23 @@ public sealed record SshOptions : ProtocolOptions
     /// checks it; elsewhere nothing is shared). A master holds an authenticated connection: any process of this local
     /// user can open sessions
     /// through it until it closes. <c>-o ControlPath=none</c> in <see cref="Options"/> also turns sharing off.
+    /// The host's runtime is kept as long (unless <see cref="KeepRuntime"/> is false, <see cref="Sudo"/> is set or
+    /// <see cref="Options"/> choose the control socket): the first connection starts a keeper on the host, an interpreter of the remote user that forks a fresh
+    /// runtime for each later connection, reached through the master's forwarded Unix socket (the host's in
+    /// <c>~/.cache/rmote/run</c>, mode 0600 in a 0700 folder; the local one beside the control socket). A later build's
+    /// connection then starts no ssh client, SSH session, shell or interpreter. The keeper runs in the environment of
+    /// the session that started it and exits once no connection came for this long; one that is gone or does not
+    /// answer within 10 s (or the connect timeout) costs the usual start.
     /// </summary>
     public TimeSpan? ConnectionPersist { get; init; }
 
     internal static readonly TimeSpan DefaultConnectionPersist = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Keep the host's runtime while the shared connection persists (default true; see <see cref="ConnectionPersist"/>).
+    /// False leaves nothing running on the host between connections: each one starts an SSH session and an interpreter.
+    /// </summary>
+    public bool KeepRuntime { get; init; } = true;
 
     /// <summary>How long a shared connection stays open (null: not shared).</summary>
     internal TimeSpan? EffectiveConnectionPersist => DurationSetting.Resolve(ConnectionPersist, DefaultConnectionPersist, SettingNames["ConnectionPersist"]);

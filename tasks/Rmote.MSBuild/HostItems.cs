@@ -33,6 +33,7 @@ internal static class HostItems
         new("HostKeyChecking", true, "Strict, AcceptNew or Off",
             (s, v, _) => Enum.TryParse<HostKeyChecking>(v, true, out var k) && Enum.IsDefined(k) && !char.IsDigit(v[0]) ? s with { HostKeyChecking = k } : null),
         new("ConnectionPersist", true, "milliseconds (0 turns connection sharing off)", (s, v, _) => Milliseconds(v) is { } t ? s with { ConnectionPersist = t } : null),
+        new("KeepRuntime", true, "true or false", (s, v, _) => bool.TryParse(v, out var b) ? s with { KeepRuntime = b } : null),
         new("Python", false, AnyText, (s, v, _) => s with { Python = v }),
         new("Sudo", false, "true or false", (s, v, _) => bool.TryParse(v, out var b) ? s with { Sudo = b } : null),
         new("ConnectTimeout", false, "milliseconds, more than 0", (s, v, _) => Milliseconds(v) is { } t && t > TimeSpan.Zero ? s with { ConnectTimeout = t } : null),

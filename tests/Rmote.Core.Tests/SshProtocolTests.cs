@@ -231,7 +231,8 @@ public sealed class SshProtocolTests(SshFleetFixture rig)
     public async Task Killing_ssh_fails_pending_calls_and_disposing_reaps_the_remote()
     {
         var host = rig.Hosts[0];
-        var proto = await Protocol.FromSshAsync("127.0.0.1", OptionsFor(host));
+        // The ssh client as the transport (KeptRuntimeTests kills a kept runtime's master)
+        var proto = await Protocol.FromSshAsync("127.0.0.1", OptionsFor(host) with { KeepRuntime = false });
         var remotePid = proto.Info.Pid;
         var sleeping = proto.CallAsync(Diag.Sleep, 60.0);
         foreach (var pid in ProcessTree.GetDescendants(Environment.ProcessId))

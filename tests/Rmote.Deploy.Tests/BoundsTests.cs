@@ -10,30 +10,34 @@ namespace Rmote.Deploy.Tests;
 [Collection("ssh")]
 public sealed class BoundsTests(SshFleetFixture rig, ITestOutputHelper output)
 {
-    IEnumerable<HostSpec> RigSpecs => rig.Hosts.Select(Rig.Spec);
-
     /// <summary>Reports progress on the thread that makes it (Progress&lt;T&gt; would post it later).</summary>
     sealed class Callback<T>(Action<T> action) : IProgress<T>
     {
         public void Report(T value) => action(value);
     }
 
-    [Fact]
-    public async Task A_host_whose_interpreter_is_stopped_mid_copy_fails_alone_with_no_progress_and_the_others_are_reported()
+    [Theory]
+    [InlineData(false)]  // each interpreter in an SSH session of its own, behind an ssh client
+    [InlineData(true)]   // runtimes kept on the hosts, reached through the masters' forwarded sockets
+    public async Task A_host_whose_interpreter_is_stopped_mid_copy_fails_alone_with_no_progress_and_the_others_are_reported(bool kept)
     {
         using var src = new TempDir("rmote-src-");
         var data = Rig.Random(48 << 20, 7);   // 12 chunks of 4 MiB: most are still in flight when the host freezes
         Rig.WriteBytes(src, "big.bin", data);
         var dest = "/srv/frozen-" + Guid.NewGuid().ToString("n")[..8];
         var bound = TimeSpan.FromSeconds(6);   // well above the healthy hosts' gaps between acknowledgements on a loaded 2-core machine
-        await using var session = await FleetSession.ConnectAsync(RigSpecs, new FleetOptions { NoProgressTimeout = bound });
+        var specs = rig.Hosts.Select(h => Rig.Spec(h) with { KeepRuntime = kept }).ToList();
+        if (kept) await (await FleetSession.ConnectAsync(specs, new FleetOptions())).DisposeAsync();  // starts the keepers
+        await using var session = await FleetSession.ConnectAsync(specs, new FleetOptions { NoProgressTimeout = bound });
         Assert.True(session.Connects.AllSucceeded, session.Connects.ToTable());
         var frozen = rig.Hosts[1];
         var pid = session.Hosts[1].Protocol!.Info.Pid;   // the host's python3 (same pid namespace as the test)
-        // The controller's transport processes for the frozen host: they must be killed once it is cut off.
+        Assert.Equal(kept, !frozen.SessionPids().Contains(pid));
+        // The controller's transport processes for the frozen host: they must be killed once it is cut off (a kept
+        // runtime's transport is a socket of this process, closed then).
         var transports = ProcessTree.GetDescendants(Environment.ProcessId)
             .Where(p => ProcessTree.GetCommandLine(p) is { } c && c.Contains("ssh") && c.Contains(frozen.Port.ToString())).ToList();
-        Assert.NotEmpty(transports);
+        Assert.Equal(kept, transports.Count == 0);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new Callback<CopyProgress>(p =>
         {

@@ -32,7 +32,7 @@ public sealed class InterruptTests(SshFleetFixture rig)
         using var src = new TempDir("rmote-src-");
         WriteSource(src, v1, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         var options = new CopyOptions { DestinationFolder = remote, MaxFilesInFlight = 4, MaxBytesInFlight = 4 * 1024 * 1024 };
-        await using (var p = await Rig.ConnectAsync(h))
+        await using (var p = await (Rig.Spec(h) with { KeepRuntime = false }).ConnectAsync())
             Assert.Equal(v1.Count, (await Copier.CopyAsync(p, CopySource.FromFolder(src), options)).Copied);
 
         WriteSource(src, v2, new DateTime(2024, 2, 1, 0, 0, 0, DateTimeKind.Utc));
@@ -44,7 +44,7 @@ public sealed class InterruptTests(SshFleetFixture rig)
                 foreach (var pid in SshClientPids(h.Port).Except(sshPids)) ProcessTree.Signal(pid, ProcessTree.SIGKILL);
         });
         int remotePid;
-        await using (var p = await Rig.ConnectAsync(h))
+        await using (var p = await (Rig.Spec(h) with { KeepRuntime = false }).ConnectAsync())
         {
             remotePid = p.Info.Pid;
             var copy = Copier.CopyAsync(p, CopySource.FromFolder(src), options with { Progress = progress });
@@ -65,7 +65,7 @@ public sealed class InterruptTests(SshFleetFixture rig)
         }
         Assert.True(old > 0 && @new > 0, $"expected a mix, got {old} old / {@new} new");
 
-        await using (var p = await Rig.ConnectAsync(h))
+        await using (var p = await (Rig.Spec(h) with { KeepRuntime = false }).ConnectAsync())
         {
             var resumed = await Copier.CopyAsync(p, CopySource.FromFolder(src), options);
             Assert.Equal(old, resumed.Copied);

@@ -53,4 +53,28 @@ public sealed class SshConnectionSettingsTests(SshFleetFixture rig, PackedFeed f
         // host1: keys-off and by-options, one login each (sharing off); host2 refused before authentication; host3 through the config file.
         Assert.Equal([before[0] + 2, before[1], before[2] + 1], rig.Hosts.Select(h => h.Logins()));
     }
+
+    [Fact]
+    public async Task KeepRuntime_decides_whether_the_next_build_starts_an_ssh_session_on_the_host()
+    {
+        var (kept, notKept) = (rig.Hosts[0], rig.Hosts[1]);
+        using var p = new TestProject(feed, $"""
+              <ItemGroup>
+                <RmoteHost Include="{kept.Target}" Name="kept" IdentityFile="{kept.IdentityFile}" KnownHostsFile="{kept.KnownHostsFile}" ConnectTimeout="21000" />
+                <RmoteHost Include="{notKept.Target}" Name="not-kept" IdentityFile="{notKept.IdentityFile}" KnownHostsFile="{notKept.KnownHostsFile}" KeepRuntime="false" />
+              </ItemGroup>
+              <Target Name="Reach">
+                <RmoteExec Hosts="@(RmoteHost)" ShellCommand="echo reached" />
+              </Target>
+            """);
+        static int Sessions(SshHost h) => System.Text.RegularExpressions.Regex.Count(h.ReadLog(), "Starting session: command");
+        Assert.Equal(0, (await p.RunAsync("Reach")).ExitCode);  // the first build leaves the kept host's keeper
+        var before = (Sessions(kept), Sessions(notKept));
+        var r = await p.RunAsync("Reach");
+        var log = TestProject.Log(r);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("kept: reached", log);
+        Assert.Contains("not-kept: reached", log);
+        Assert.Equal((before.Item1, before.Item2 + 1), (Sessions(kept), Sessions(notKept)));
+    }
 }

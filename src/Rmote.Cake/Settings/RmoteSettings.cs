@@ -53,6 +53,12 @@ public abstract class RmoteSettings
     public TimeSpan? ConnectionPersist { get => connection.ConnectionPersist; set => connection = connection with { ConnectionPersist = value }; }
 
     /// <summary>
+    /// Keep the host's runtime between builds while the shared connection persists (default true): a later build's
+    /// connection then starts no SSH session or interpreter on the host (see <see cref="Rmote.SshOptions.KeepRuntime"/>).
+    /// </summary>
+    public bool KeepRuntime { get => connection.KeepRuntime; set => connection = connection with { KeepRuntime = value }; }
+
+    /// <summary>
     /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
     /// and its connection is closed, so a frozen host fails alone (null: the default, 120 s; <see cref="TimeSpan.Zero"/>: off).
     /// </summary>

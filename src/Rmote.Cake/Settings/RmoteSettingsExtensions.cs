@@ -102,6 +102,14 @@ public static class RmoteSettingsExtensions
         return settings;
     }
 
+    /// <summary>Sets whether the host's runtime is kept between builds while the shared connection persists (default true).</summary>
+    public static T WithKeepRuntime<T>(this T settings, bool keep = true) where T : RmoteSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.KeepRuntime = keep;
+        return settings;
+    }
+
     /// <summary>Keeps (true, the default) or leaves no compiled code in the remote user's <c>~/.cache/rmote</c>.</summary>
     public static T WithCodeCache<T>(this T settings, bool codeCache = true) where T : RmoteSettings
     {

@@ -39,6 +39,12 @@ public abstract record ConnectionSettings
     public TimeSpan? ConnectionPersist { get; init; }
 
     /// <summary>
+    /// Keep the host's runtime between builds while the shared connection persists, so a later build's connection
+    /// starts no SSH session or interpreter on the host (default true; see <see cref="Rmote.SshOptions.KeepRuntime"/>).
+    /// </summary>
+    public bool KeepRuntime { get; init; } = true;
+
+    /// <summary>
     /// Copies: a host that acknowledges none of the file data in flight for this long fails with "no progress for N s"
     /// and its connection is closed, so a frozen host fails alone (null: 120 s; <see cref="TimeSpan.Zero"/>: off;
     /// see <see cref="ProtocolOptions.NoProgressTimeout"/>).

@@ -147,6 +147,7 @@ public sealed record HostSpec : ConnectionSettings
         Sudo = Sudo,
         ConnectTimeout = ConnectTimeout ?? ProtocolOptions.DefaultConnectTimeout,
         ConnectionPersist = ConnectionPersist,
+        KeepRuntime = KeepRuntime,
         NoProgressTimeout = NoProgressTimeout,
         MaxBannerBytes = MaxBannerBytes ?? ProtocolOptions.DefaultMaxBannerBytes,
         CallTimeout = Timeout,

@@ -14,7 +14,7 @@ internal sealed record SettingNames(string Prefix, IReadOnlyDictionary<string, s
 
     /// <summary>The C# API: <see cref="ProtocolOptions"/>, and <see cref="SshOptions"/> for what only SSH has.</summary>
     public static readonly SettingNames SshOptionsApi = new("ProtocolOptions.",
-        new[] { "User", "Port", "Identity", "Options", "KnownHostsFile", "ConfigFile", "HostKeyChecking", "Sudo", "ConnectionPersist", "ServerAliveInterval" }
+        new[] { "User", "Port", "Identity", "Options", "KnownHostsFile", "ConfigFile", "HostKeyChecking", "Sudo", "ConnectionPersist", "KeepRuntime", "ServerAliveInterval" }
             .ToDictionary(n => n, n => "SshOptions." + n));
 
     /// <summary><see cref="Fleet.HostSpec"/>, and the Cake and Nuke settings that share its names.</summary>

@@ -9,10 +9,11 @@ internal static partial class SshCommand
     [GeneratedRegex(@"^[A-Za-z0-9_./+-]+$")]
     internal static partial Regex PlainWord();
 
-    public static IReadOnlyList<string> Build(string host, SshOptions options) => Build(host, options, out _);
+    public static IReadOnlyList<string> Build(string host, SshOptions options) => Build(host, options, out _, out _);
 
-    /// <summary>The argv; <paramref name="notSharedBecause"/> says why a connection that could be shared is not.</summary>
-    public static IReadOnlyList<string> Build(string host, SshOptions options, out NotShared? notSharedBecause)
+    /// <summary>The argv; <paramref name="notSharedBecause"/> says why a connection that could be shared is not, and
+    /// <paramref name="keeping"/> how its runtime is kept between builds (null: it is not).</summary>
+    public static IReadOnlyList<string> Build(string host, SshOptions options, out NotShared? notSharedBecause, out RuntimeKeeping? keeping)
     {
         ValidateHost(host);
         ValidatePython(options.Python, options.SettingNames);
@@ -40,14 +41,17 @@ internal static partial class SshCommand
             argv.AddRange(["-l", user]);
         }
         notSharedBecause = null;
+        keeping = null;
+        var remoteCommand = RemoteCommand(options);
         if (options.EffectiveConnectionPersist is { } persist)
         {
             // After the user's options: ssh keeps the first value, so their ControlPath=none wins.
             argv.AddRange(SshConnectionSharing.Options([.. argv, "--", host], persist, options.ControlSocketFolder ?? SshConnectionSharing.DefaultFolder, out notSharedBecause));
+            keeping = RuntimeKeeping.For([.. argv], host, remoteCommand, options, persist);
         }
         argv.Add("--");
         argv.Add(host);
-        argv.Add(RemoteCommand(options));
+        argv.Add(remoteCommand);
         return argv;
     }
 

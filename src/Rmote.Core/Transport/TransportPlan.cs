@@ -14,11 +14,14 @@ internal sealed record TransportPlan(string Name, IReadOnlyList<string> Argv, Pr
     /// <summary>Why an SSH connection that could be shared is not (logged when the connection starts).</summary>
     public NotShared? NotShared { get; init; }
 
+    /// <summary>How the host's runtime is kept between builds (a shared SSH connection's), or null.</summary>
+    public RuntimeKeeping? Keeping { get; init; }
+
     /// <summary>The SSH client, through ssh: <c>ssh [options] -- host 'python3 -c ...'</c>.</summary>
     public static TransportPlan Ssh(string host, SshOptions options)
     {
-        var argv = SshCommand.Build(host, options, out var notShared);
-        return new(options.Name ?? host, argv, options, ViaSsh: true) { NotShared = notShared };
+        var argv = SshCommand.Build(host, options, out var notShared, out var keeping);
+        return new(options.Name ?? host, argv, options, ViaSsh: true) { NotShared = notShared, Keeping = keeping };
     }
 
     /// <summary>A local interpreter child (the embedded local target).</summary>

@@ -31,6 +31,8 @@ namespace Rmote.Wire;
 [JsonSerializable(typeof(ShellStreamOptions))]
 [JsonSerializable(typeof(CommandResult))]
 [JsonSerializable(typeof(OutputLine))]
+[JsonSerializable(typeof(KeepStarted))]
+[JsonSerializable(typeof(byte[]))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(int))]

@@ -130,6 +130,15 @@ public static class RmoteSettingsExtensions
     /// <summary>Resets how long a shared SSH connection stays open to the default (60 s).</summary>
     public static T ResetConnectionPersist<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { ConnectionPersist = null });
 
+    /// <summary>Sets <see cref="ConnectionSettings.KeepRuntime"/>: whether the host's runtime is kept between builds while the shared connection persists.</summary>
+    public static T SetKeepRuntime<T>(this T settings, bool value) where T : RmoteSettings => (T)((RmoteSettings)settings with { KeepRuntime = value });
+
+    /// <summary>Enables <see cref="ConnectionSettings.KeepRuntime"/> (the default): the host's runtime is kept between builds.</summary>
+    public static T EnableKeepRuntime<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { KeepRuntime = true });
+
+    /// <summary>Disables <see cref="ConnectionSettings.KeepRuntime"/>: nothing runs on the host between connections.</summary>
+    public static T DisableKeepRuntime<T>(this T settings) where T : RmoteSettings => (T)((RmoteSettings)settings with { KeepRuntime = false });
+
     /// <summary>Sets <see cref="RmoteSettings.WhatIf"/>: check mode, log what the task would do and change nothing.</summary>
     public static T SetWhatIf<T>(this T settings, bool? value) where T : RmoteSettings => (T)((RmoteSettings)settings with { WhatIf = value });
 

@@ -26,7 +26,8 @@ public sealed class ReleaseStateTests(SshFleetFixture rig, ITestOutputHelper out
         await releases.DeployAsync(p, ReleaseScene.Copier(src1), R1);
 
         var before = SshClients(h);
-        await using var doomed = await Rig.ConnectAsync(h);
+        // the ssh client is what dies here (KeptRuntimeTests kill a kept runtime's master)
+        await using var doomed = await (Rig.Spec(h) with { KeepRuntime = false }).ConnectAsync();
         var client = Assert.Single(SshClients(h).Except(before));
         // the controller's ssh dies mid-copy (as when the build machine is killed)
         var gate = new ReleaseScene.Gate(async () =>

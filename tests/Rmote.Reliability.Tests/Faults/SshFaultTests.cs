@@ -23,7 +23,8 @@ public sealed class SshFaultTests(SshFleetFixture rig)
         var host = rig.Hosts[0];
         var other = rig.Hosts[1];
         await using var bystander = await Protocol.FromSshAsync(other.HostName, OptionsFor(other));
-        var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host));
+        // The interpreter in an SSH session of its own, behind an ssh client (Kept_runtime_killed_mid_call: a kept one)
+        var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host) with { KeepRuntime = false });
         var remotePid = proto.Info.Pid;
         var call = proto.CallAsync(Diag.Sleep, 300.0);
         var sw = Stopwatch.StartNew();
@@ -46,10 +47,40 @@ public sealed class SshFaultTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task Kept_runtime_killed_mid_call()
+    {
+        var host = rig.Hosts[0];
+        var other = rig.Hosts[1];
+        await using var bystander = await Protocol.FromSshAsync(other.HostName, OptionsFor(other));
+        await (await Protocol.FromSshAsync(host.HostName, OptionsFor(host))).DisposeAsync();  // leaves the host's keeper
+        var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host));
+        var remotePid = proto.Info.Pid;
+        Assert.DoesNotContain(remotePid, host.SessionPids());  // forked by the keeper, outside any SSH session
+        var call = proto.CallAsync(Diag.Sleep, 300.0);
+        var sw = Stopwatch.StartNew();
+        Assert.True(ProcessTree.Signal(remotePid, ProcessTree.SIGKILL));
+        var lost = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => call.WaitAsync(Bound));
+        Assert.Contains($"[host1] connection lost: the host's kept runtime (pid {remotePid}) closed the connection", lost.Message);
+        Assert.Null(lost.ExitCode);
+        Assert.False(proto.IsConnected);
+        var later = await Assert.ThrowsAsync<RemoteConnectionLostException>(() => proto.CallAsync(Diag.Ping));
+        Assert.Contains("the connection is closed", later.Message);
+        await proto.DisposeAsync();
+        Assert.Empty(await WaitNoChildrenAsync($"-p {host.Port}"));
+        Assert.Equal("pong", await bystander.CallAsync(Diag.Ping));
+        // The keeper is unharmed: the next connection is kept again.
+        await using var next = await Protocol.FromSshAsync(host.HostName, OptionsFor(host));
+        Assert.DoesNotContain(next.Info.Pid, host.SessionPids());
+        Record("kept runtime killed (SIGKILL) mid-call", $"kill -9 of the kept runtime (pid {remotePid}) during Diag.Sleep(300)",
+            $"{lost.GetType().Name} after {sw.Elapsed.TotalSeconds:F1} s: {lost.Message}", "nothing: the keeper reaped it; the next connection is kept again");
+    }
+
+    [Fact]
     public async Task Ssh_client_killed_mid_call()
     {
         var host = rig.Hosts[1];
-        var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host));
+        // The ssh client is the transport here (a kept runtime's is a socket of this process)
+        var proto = await Protocol.FromSshAsync(host.HostName, OptionsFor(host) with { KeepRuntime = false });
         var remotePid = proto.Info.Pid;
         var call = proto.CallAsync(Diag.Sleep, 300.0);
         var ssh = ChildProcesses($"-p {host.Port}");

@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Rmote.Transport;
+
+namespace Rmote;
+
+public sealed partial class Protocol
+{
+    /// <summary>The forwarded socket of a connection to a kept runtime (<see cref="RuntimeKeeping"/>); null for a process transport.</summary>
+    Socket? keptSocket;
+
+    /// <summary>Starting or finding the host's keeper, then the master's forward to it; awaited (bounded) before the connection closes.</summary>
+    Task keeping = Task.CompletedTask;
+
+    /// <summary>The longest the kept runtime may take to answer before the connection starts the usual way instead.</summary>
+    static readonly TimeSpan KeptAnswerBound = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Connects to the host's kept runtime through the master's forwarded socket; null when there is none to reach
+    /// (no forward yet, the master or the keeper is gone, the host refuses the channel, or it did not answer within
+    /// <see cref="KeptAnswerBound"/>): the caller starts the usual way.
+    /// </summary>
+    static async Task<Protocol?> TryKeptAsync(TransportPlan plan, RuntimeKeeping keeping, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(keeping.LocalSocket)) return null;
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(keeping.LocalSocket), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            logger.LogDebug("[{Host}] no kept runtime: the forwarded socket refused the connection ({Error}); starting one", plan.Name, e.SocketErrorCode);
+            return null;
+        }
+        var protocol = new Protocol(plan.Name, null, new SocketSendStream(socket), new NetworkStream(socket, ownsSocket: false), plan.Options) { keptSocket = socket };
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(KeptAnswerBound < plan.Options.ConnectTimeout ? KeptAnswerBound : plan.Options.ConnectTimeout);
+        try
+        {
+            await protocol.HandshakeAsync(plan.Options, bound.Token, sendBootstrap: false).ConfigureAwait(false);
+            logger.LogDebug("[{Host}] connected: Python {Python}, pid {Pid} (the host's kept runtime)", plan.Name, protocol.Info.Python, protocol.Info.Pid);
+            return protocol;
+        }
+        catch (Exception e) when (e is NoMarkerException or IOException or ProtocolException
+            or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The master closes a channel the host refuses at once (no keeper listening): end of stream, nothing read.
+            await protocol.DisposeAsync().ConfigureAwait(false);
+            logger.LogDebug("[{Host}] the kept runtime did not answer ({Reason}); starting one", plan.Name,
+                e is NoMarkerException m ? "it sent " + m.Seen : e.Message);
+            return null;
+        }
+        catch
+        {
+            await protocol.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Starts (or finds) the host's keeper and has the master forward its socket, off the caller's path.</summary>
+    void StartKeeping(RuntimeKeeping plan, ProtocolOptions options) => keeping = KeepAsync(plan, options);
+
+    /// <summary>Ends the transport at once: kills the process, or closes a kept runtime's socket.</summary>
+    void KillTransport()
+    {
+        process?.Kill();
+        keptSocket?.Dispose();
+    }
+
+    async Task KeepAsync(RuntimeKeeping plan, ProtocolOptions options)
+    {
+        try
+        {
+            var keeper = await CallAsync(Tools.Keep.Start, plan.Name, plan.Idle.TotalSeconds, Bootstrap.InterpreterArguments,
+                Bootstrap.Payload(options.CodeCache), shutdown.Token).ConfigureAwait(false);
+            if (keeper.Socket is null)
+            {
+                logger.LogDebug("[{Host}] the runtime is not kept between builds: {Reason}", Name, keeper.Reason);
+                return;
+            }
+            if (await plan.ForwardAsync(keeper.Socket, options.Environment, shutdown.Token).ConfigureAwait(false) is { } refused)
+                logger.LogDebug("[{Host}] the runtime is not kept between builds: {Reason}", Name, refused);
+        }
+        catch (Exception e) when (e is RemoteException or RemoteConnectionLostException or ProtocolException or OperationCanceledException
+            or IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+        {
+            logger.LogDebug("[{Host}] the runtime is not kept between builds: {Reason}", Name, e.Message);
+        }
+    }
+}
