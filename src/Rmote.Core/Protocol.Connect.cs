@@ -72,8 +72,12 @@ public sealed partial class Protocol
         if (viaSsh && options is SshOptions ssh && (ssh.HostKeyChecking != HostKeyChecking.Strict || ssh.Options.Any(o => o.Contains("StrictHostKeyChecking=no", StringComparison.OrdinalIgnoreCase))))
             logger.LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, ssh.HostKeyChecking);
         // (before the cipher choice: that runs ssh -G, and the kept runtime's channel rides the master's cipher)
-        if (plan.Keeping is { } keeping && await TryKeptAsync(plan, keeping, logger, cancellationToken).ConfigureAwait(false) is { } kept)
-            return kept;
+        var channelEnded = false;
+        if (plan.Keeping is { } keeping)
+        {
+            (var kept, channelEnded) = await TryKeptAsync(plan, keeping, logger, cancellationToken).ConfigureAwait(false);
+            if (kept is not null) return kept;
+        }
         if (viaSsh && await SshCipherPreference.ApplyAsync(argv, options.Environment, options.ConnectTimeout, cancellationToken).ConfigureAwait(false) is var preferred && preferred != argv)
         {
             logger.LogDebug("[{Host}] SSH ciphers: AES-GCM first (this CPU has AES instructions; no cipher list is configured)", name);
@@ -85,7 +89,7 @@ public sealed partial class Protocol
         {
             await protocol.HandshakeAsync(options, cancellationToken).ConfigureAwait(false);
             logger.LogDebug("[{Host}] connected: Python {Python}, pid {Pid}", name, protocol.Info.Python, protocol.Info.Pid);
-            if (plan.Keeping is { } toKeep) protocol.StartKeeping(toKeep, options);
+            if (plan.Keeping is { } toKeep && !toKeep.RefusedByHost()) protocol.StartKeeping(toKeep, options, channelEnded);
             return protocol;
         }
         catch (Exception e) when (e is NoMarkerException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

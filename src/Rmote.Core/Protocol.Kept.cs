@@ -20,9 +20,9 @@ public sealed partial class Protocol
     /// (no forward yet, the master or the keeper is gone, the host refuses the channel, or it did not answer within
     /// <see cref="KeptAnswerBound"/>): the caller starts the usual way.
     /// </summary>
-    static async Task<Protocol?> TryKeptAsync(TransportPlan plan, RuntimeKeeping keeping, ILogger logger, CancellationToken cancellationToken)
+    static async Task<(Protocol? Kept, bool Refused)> TryKeptAsync(TransportPlan plan, RuntimeKeeping keeping, ILogger logger, CancellationToken cancellationToken)
     {
-        if (!File.Exists(keeping.LocalSocket)) return null;
+        if (!File.Exists(keeping.LocalSocket) || keeping.RefusedByHost()) return (null, false);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -32,7 +32,7 @@ public sealed partial class Protocol
         {
             socket.Dispose();
             logger.LogDebug("[{Host}] no kept runtime: the forwarded socket refused the connection ({Error}); starting one", plan.Name, e.SocketErrorCode);
-            return null;
+            return (null, false);
         }
         var protocol = new Protocol(plan.Name, null, new SocketSendStream(socket), new NetworkStream(socket, ownsSocket: false), plan.Options) { keptSocket = socket };
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,7 +41,7 @@ public sealed partial class Protocol
         {
             await protocol.HandshakeAsync(plan.Options, bound.Token, sendBootstrap: false).ConfigureAwait(false);
             logger.LogDebug("[{Host}] connected: Python {Python}, pid {Pid} (the host's kept runtime)", plan.Name, protocol.Info.Python, protocol.Info.Pid);
-            return protocol;
+            return (protocol, false);
         }
         catch (Exception e) when (e is NoMarkerException or IOException or ProtocolException
             or OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -50,7 +50,8 @@ public sealed partial class Protocol
             await protocol.DisposeAsync().ConfigureAwait(false);
             logger.LogDebug("[{Host}] the kept runtime did not answer ({Reason}); starting one", plan.Name,
                 e is NoMarkerException m ? "it sent " + m.Seen : e.Message);
-            return null;
+            // The channel ended at once with nothing read: no keeper listens, or the host refuses the channel.
+            return (null, e is NoMarkerException { TooMuch: false, Seen: "nothing" });
         }
         catch
         {
@@ -60,7 +61,7 @@ public sealed partial class Protocol
     }
 
     /// <summary>Starts (or finds) the host's keeper and has the master forward its socket, off the caller's path.</summary>
-    void StartKeeping(RuntimeKeeping plan, ProtocolOptions options) => keeping = KeepAsync(plan, options);
+    void StartKeeping(RuntimeKeeping plan, ProtocolOptions options, bool channelEnded) => keeping = KeepAsync(plan, options, channelEnded);
 
     /// <summary>Ends the transport at once: kills the process, or closes a kept runtime's socket.</summary>
     void KillTransport()
@@ -69,7 +70,10 @@ public sealed partial class Protocol
         keptSocket?.Dispose();
     }
 
-    async Task KeepAsync(RuntimeKeeping plan, ProtocolOptions options)
+    /// <param name="plan">The host's keeping.</param>
+    /// <param name="options">The connection's options (its environment and code cache setting).</param>
+    /// <param name="channelEnded">This connection's try of the kept runtime got a channel that ended before a byte came.</param>
+    async Task KeepAsync(RuntimeKeeping plan, ProtocolOptions options, bool channelEnded)
     {
         try
         {
@@ -78,6 +82,14 @@ public sealed partial class Protocol
             if (keeper.Socket is null)
             {
                 logger.LogDebug("[{Host}] the runtime is not kept between builds: {Reason}", Name, keeper.Reason);
+                return;
+            }
+            if (channelEnded && !keeper.Started)
+            {
+                // Its keeper listened all along, yet the channel to it ended at once: sshd refuses forwarded Unix sockets.
+                plan.MarkRefused();
+                logger.LogDebug("[{Host}] the runtime is not kept between builds: the host refuses forwarded Unix sockets "
+                    + "(sshd AllowStreamLocalForwarding); not tried again while this SSH master lives", Name);
                 return;
             }
             if (await plan.ForwardAsync(keeper.Socket, options.Environment, shutdown.Token).ConfigureAwait(false) is { } refused)

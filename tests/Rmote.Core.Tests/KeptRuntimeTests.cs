@@ -68,6 +68,36 @@ public sealed class KeptRuntimeTests(SshFleetFixture rig)
     }
 
     [Fact]
+    public async Task A_host_that_refuses_forwarded_sockets_is_not_tried_again_while_the_master_lives()
+    {
+        var host = rig.Hosts[^1];
+        var config = File.ReadAllText(host.ConfigFile);
+        await host.StopAsync();
+        File.WriteAllText(host.ConfigFile, config + "AllowStreamLocalForwarding no\n");  // as hardened servers set it
+        try
+        {
+            await host.StartAsync();
+            var log = new CapturingLogger();
+            var options = OptionsFor(host, 35) with { Logger = log };
+            await ConnectAndEchoAsync(host, options);  // starts the keeper, and the master's forward to it
+            var sessions = Sessions(host);
+            Assert.True((await ConnectAndEchoAsync(host, options)).InSession);  // the channel is refused: the usual start
+            Assert.Contains("the host refuses forwarded Unix sockets", log.AllText);
+            var tries = Regex.Count(log.AllText, "the kept runtime did not answer");
+            Assert.Equal(1, tries);
+            Assert.True((await ConnectAndEchoAsync(host, options)).InSession);
+            Assert.Equal(sessions + 2, Sessions(host));
+            Assert.Equal(tries, Regex.Count(log.AllText, "the kept runtime did not answer"));  // not tried again
+        }
+        finally
+        {
+            await host.StopAsync();
+            File.WriteAllText(host.ConfigFile, config);
+            await host.StartAsync();
+        }
+    }
+
+    [Fact]
     public async Task Without_sharing_no_runtime_is_kept()
     {
         var host = rig.Hosts[^1];

@@ -36,6 +36,30 @@ internal sealed record RuntimeKeeping(string Name, string LocalSocket, TimeSpan 
         return new(name, Path.Combine(folder, "k" + name), persist, sshArgv, host);
     }
 
+    /// <summary>The control socket (the master's); its bind time tells one master from the next.</summary>
+    string ControlSocket => MuxArgv.First(a => a.StartsWith("ControlPath=", StringComparison.Ordinal))["ControlPath=".Length..];
+
+    string RefusedMarker => LocalSocket + ".refused";
+
+    /// <summary>True when the host refused this master a forwarded channel to its keeper (sshd's
+    /// <c>AllowStreamLocalForwarding no</c>): the runtime is not kept while that master lives.</summary>
+    public bool RefusedByHost()
+    {
+        try
+        {
+            return File.Exists(RefusedMarker) && File.ReadAllText(RefusedMarker) == MasterStamp();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Remembers that the host refuses this master the channel (until another master replaces it).</summary>
+    public void MarkRefused() => File.WriteAllText(RefusedMarker, MasterStamp());
+
+    string MasterStamp() => File.GetLastWriteTimeUtc(ControlSocket).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Asks the master to forward <see cref="LocalSocket"/> to <paramref name="remoteSocket"/>; returns null, or
     /// why it did not (a master that is gone, a path ssh would misread, an sshd refusing Unix socket forwarding).
