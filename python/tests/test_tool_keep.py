@@ -53,6 +53,8 @@ def ids(client):
 
 class TestKeep(unittest.TestCase):
     def setUp(self):
+        # (a developer's forwarded agent would make the runtime refuse to be kept: not what these tests are about)
+        self.agent = os.environ.pop("SSH_AUTH_SOCK", None)
         self.client = support.Client()
         self.keep = self.client.sync("Keep", KEEP_SOURCE)
         self.name = uuid.uuid4().hex[:16]
@@ -62,6 +64,8 @@ class TestKeep(unittest.TestCase):
         for s in self.sockets:
             s.close()
         self.client.close()
+        if self.agent is not None:
+            os.environ["SSH_AUTH_SOCK"] = self.agent
         folder = os.path.join(os.path.expanduser("~"), ".cache", "rmote", "run", self.name)
         wait_until(lambda: not os.path.exists(folder + ".lock"), "the keeper to exit and remove its lock file", timeout=30)
 
@@ -115,6 +119,17 @@ class TestKeep(unittest.TestCase):
         self.assertTrue(self.start()["started"])
         wait_until(lambda: _connects(path), "the new keeper to listen")
 
+    def test_a_session_that_forwards_an_agent_is_not_kept(self):
+        keep = tool_support.load("keep")
+        Keep = tool_support.tool_class(keep)
+        os.environ["SSH_AUTH_SOCK"] = "/tmp/ssh-XXXX/agent.1"
+        try:
+            answer = Keep.start(self.name, 1.0, ["-I", "-S", "-c", support.STAGE1], support.payload())
+        finally:
+            del os.environ["SSH_AUTH_SOCK"]
+        self.assertIsNone(answer["socket"])
+        self.assertIn("SSH_AUTH_SOCK", answer["reason"])
+
     def test_refuses_a_folder_others_can_enter_and_a_bad_name(self):
         keep = tool_support.load("keep")
         with tempfile.TemporaryDirectory() as home:
@@ -123,6 +138,13 @@ class TestKeep(unittest.TestCase):
             self.assertIsNone(keep._socket_folder(home))
             os.chmod(os.path.join(home, ".cache", "rmote"), 0o700)
             self.assertEqual(keep._socket_folder(home), os.path.join(home, ".cache", "rmote", "run"))
+            # ~/.cache that others can write, or a link: they could swap the folders below for their own
+            os.chmod(os.path.join(home, ".cache"), 0o777)
+            self.assertIsNone(keep._socket_folder(home))
+            os.chmod(os.path.join(home, ".cache"), 0o755)
+            os.rename(os.path.join(home, ".cache"), os.path.join(home, "elsewhere"))
+            os.symlink(os.path.join(home, "elsewhere"), os.path.join(home, ".cache"))
+            self.assertIsNone(keep._socket_folder(home))
         with self.assertRaises(support.RemoteError):
             self.client.call(self.keep, "start", "../../x", 1.0, [], b"")
 

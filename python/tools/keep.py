@@ -30,6 +30,16 @@ def _private_folder(path):
     return path
 
 
+def _nobody_else_writes(path):
+    """A real folder (no symbolic link) of this user or root that no one else can write: whoever could would be able
+    to put another socket where sshd connects for this user."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return (st.st_mode & 0o170000) == 0o040000 and st.st_uid in (0, os.geteuid()) and not st.st_mode & 0o022
+
+
 def _socket_folder(home=None):
     if home is None:
         import pwd
@@ -37,6 +47,8 @@ def _socket_folder(home=None):
     cache = os.path.join(home, ".cache")
     if not os.path.isdir(cache):
         _private_folder(cache)
+    if not (_nobody_else_writes(os.path.realpath(home)) and _nobody_else_writes(cache)):
+        return None
     # ~/.cache/rmote is the code cache's folder too: both refuse one that others can enter or replace
     rmote = _private_folder(os.path.join(cache, "rmote"))
     return rmote and _private_folder(os.path.join(rmote, "run"))
@@ -149,9 +161,13 @@ class Keep(Tool):
         ``interpreter_args`` start the bootstrap's first stage, ``payload`` is the bootstrap the controller sent; the keeper's loop follows it."""
         if not name or any(c not in "0123456789abcdef" for c in name):
             raise ValueError("the keeper's name must be lower-case hex")
+        if os.environ.get("SSH_AUTH_SOCK"):
+            # The kept runtimes would carry this session's agent socket, gone with the session.
+            return {"socket": None, "reason": "the SSH session forwards an agent (SSH_AUTH_SOCK), which a kept runtime would outlive"}
         folder = _socket_folder()
         if folder is None:
-            return {"socket": None, "reason": "~/.cache/rmote/run is not a folder only this user can enter"}
+            return {"socket": None, "reason": "the home folder, ~/.cache, ~/.cache/rmote or ~/.cache/rmote/run is a symbolic link "
+                    "or others can write it (or, below ~/.cache, enter it)"}
         path = os.path.join(folder, name)
         if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
             return {"socket": None, "reason": "the socket path %s is too long for a Unix socket" % path}
