@@ -20,14 +20,23 @@ sealed partial class FrontEnds
     readonly string dir;
     readonly Dictionary<string, string> env;
 
-    FrontEnds(string dir, Dictionary<string, string> env, string suffix) =>
+    FrontEnds(string dir, Dictionary<string, string> env, string suffix)
+    {
         (this.dir, this.env, MsBuildDest, CakeDest) = (dir, env, "b-msb" + suffix, "b-cake" + suffix);
+        (MsBuildNotKeptDest, CakeNotKeptDest) = ("b-msb-nk" + suffix, "b-cake-nk" + suffix);
+    }
 
     /// <summary>The deploy target's folder under each host's /srv.</summary>
     public string MsBuildDest { get; }
 
     /// <summary>The cake script's folder under each host's /srv.</summary>
     public string CakeDest { get; }
+
+    /// <summary>The destination folders (under /srv) of the deploys with KeepRuntime off (BenchDeployNotKept, DeployNotKept).</summary>
+    public string MsBuildNotKeptDest { get; }
+
+    /// <inheritdoc cref="MsBuildNotKeptDest"/>
+    public string CakeNotKeptDest { get; }
 
     /// <summary>JIT inside the Rmote steps of each timed msbuild deploy, and the whole process's by the last step's end.</summary>
     public List<JitSample> MsBuildJit { get; } = [];
@@ -153,12 +162,17 @@ sealed partial class FrontEnds
             <PackageReference Include="Rmote.MSBuild" Version="{version}" />
             {string.Join("\n    ", bench.Hosts.Select(h =>
                 $"""<RmoteHost Include="{h.Target}" Name="{h.Name}" IdentityFile="{h.IdentityFile}" KnownHostsFile="{h.KnownHostsFile}" Python="{Bench.RemotePython}" />"""))}
+            <RmoteHostNotKept Include="@(RmoteHost)" KeepRuntime="false" />
             <AppFiles Include="{bench.Src}/**" />
           </ItemGroup>
           <Target Name="BenchEmpty" />
           <Target Name="BenchDeploy">
             <RmoteCopy Hosts="@(RmoteHost)" SourceFiles="@(AppFiles)" DestinationFolder="/srv/{MsBuildDest}" />
             <RmoteExec Hosts="@(RmoteHost)" ShellCommand="true" />
+          </Target>
+          <Target Name="BenchDeployNotKept">
+            <RmoteCopy Hosts="@(RmoteHostNotKept)" SourceFiles="@(AppFiles)" DestinationFolder="/srv/{MsBuildNotKeptDest}" />
+            <RmoteExec Hosts="@(RmoteHostNotKept)" ShellCommand="true" />
           </Target>
         </Project>
         """;
@@ -172,6 +186,11 @@ sealed partial class FrontEnds
         {
             RmoteCopy(hosts, "{{bench.Src}}", "/srv/{{CakeDest}}", Conn(new RmoteCopySettings()));
             RmoteExec(hosts, "true", Conn(new RmoteExecSettings()));
+        });
+        Task("DeployNotKept").Does(() =>
+        {
+            RmoteCopy(hosts, "{{bench.Src}}", "/srv/{{CakeNotKeptDest}}", Conn(new RmoteCopySettings()).WithKeepRuntime(false));
+            RmoteExec(hosts, "true", Conn(new RmoteExecSettings()).WithKeepRuntime(false));
         });
         RunTarget(Argument("target", "Deploy"));
         """;

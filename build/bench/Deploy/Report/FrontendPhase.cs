@@ -5,16 +5,19 @@ using System.Globalization;
 /// of the same tool's empty target timed in the same rounds, against rsync -a with and without OpenSSH connection
 /// sharing (ControlMaster, as Rmote shares its own), for cold, no-change and one-changed deploys, and against
 /// rsync -a --fsync, durable as Rmote's copy is (each file fsynced before its rename), and, as information, against
-/// rsync -a offering AES-GCM first, the cipher order Rmote's new connections use here. The same deploys with the IL-only
-/// packages (no ReadyToRun) run in the same rounds as information (BENCH_FRONTEND_IL=0: not).
+/// rsync -a offering AES-GCM first, the cipher order Rmote's new connections use here. The same deploys with KeepRuntime
+/// off (each connection an SSH session and an interpreter, as before kept runtimes) and with the IL-only packages (no
+/// ReadyToRun; BENCH_FRONTEND_IL=0: not) run in the same rounds as information.
 /// </summary>
 static class FrontendPhase
 {
     // One round's steps, in this order in each result array.
-    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, RsyncFsync = 6, RsyncAes = 7, MsDeployIl = 8, CakeDeployIl = 9;
+    const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, RsyncFsync = 6, RsyncAes = 7,
+        MsDeployNotKept = 8, CakeDeployNotKept = 9, MsDeployIl = 10, CakeDeployIl = 11;
 
     static readonly string[] StepNames =
-        ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "rsync --fsync", "rsync AES-GCM", "msbuild deploy, IL", "cake deploy, IL"];
+        ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "rsync --fsync", "rsync AES-GCM",
+         "msbuild deploy, not kept", "cake deploy, not kept", "msbuild deploy, IL", "cake deploy, IL"];
 
     public static async Task RunAsync(Bench bench, ResultTable table)
     {
@@ -57,11 +60,14 @@ static class FrontendPhase
                 Deploy("b-rsync-fs", () => Peers.Rsync(bench, bench.Src, "b-rsync-fs", Peers.SshE, "--fsync")),
                 // Rmote offers AES-GCM first on a CPU with AES instructions: the same cipher for rsync, as information.
                 Deploy("b-rsync-aes", () => Peers.Rsync(bench, bench.Src, "b-rsync-aes", Peers.SshEAesGcm)),
+                // The same deploys with KeepRuntime off (as before kept runtimes): each connection an SSH session and an interpreter.
+                Deploy(fe.MsBuildNotKeptDest, () => fe.MsBuildAsync("BenchDeployNotKept")),
+                Deploy(fe.CakeNotKeptDest, () => fe.CakeAsync("DeployNotKept")),
             };
             if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
             // Every tool up to date before the first no-change round.
             if (work == "no-change" || only is { Length: > 0 })
-                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
+                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployNotKept, CakeDeployNotKept, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
                     await steps[k]();
             var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
             var times = new List<double[]>();
@@ -77,7 +83,7 @@ static class FrontendPhase
             };
             for (var i = 0; i < rounds; i++)
             {
-                // 8 or 10 steps, 40320 or 3628800 orders: a prime stride spreads the rounds over them (every step early and late).
+                // 10 or 12 steps, millions of orders: a prime stride spreads the rounds over them (every step early and late).
                 var t = await Rounds.Rotated(i * 139, [.. Enumerable.Range(0, steps.Count).Select(Cpu)]);
                 times.Add(t);
                 Console.WriteLine($"  front-end {work} round {i + 1}: " + string.Join(", ", t.Select((x, k) => $"{StepNames[k]} {x:0.00}s")));
@@ -93,8 +99,12 @@ static class FrontendPhase
         {
             await f.MsBuildAsync("BenchDeploy");  // the last round may have ended with a change only another tool has seen
             await f.CakeAsync("Deploy");
+            await f.MsBuildAsync("BenchDeployNotKept");
+            await f.CakeAsync("DeployNotKept");
             bench.VerifySame(f.MsBuildDest);
             bench.VerifySame(f.CakeDest);
+            bench.VerifySame(f.MsBuildNotKeptDest);
+            bench.VerifySame(f.CakeNotKeptDest);
         }
     }
 
@@ -103,7 +113,8 @@ static class FrontendPhase
         double M(int k) => Rounds.Median(rounds.Select(x => x[k]));
         // The goal's peer: rsync sharing its connection for a redeploy (as Rmote does), plain rsync for a cold one.
         var (peer, peerName, goal) = work == "cold" ? (M(Rsync), "rsync -a", "<= 0.8x") : (M(RsyncShared), "rsync -a, ControlMaster", "<= 1.0x");
-        foreach (var (tool, deploy, empty, ilDeploy) in new[] { ("msbuild", MsDeploy, MsEmpty, MsDeployIl), ("cake", CakeDeploy, CakeEmpty, CakeDeployIl) })
+        var tools = new[] { ("msbuild", MsDeploy, MsEmpty, MsDeployIl, MsDeployNotKept), ("cake", CakeDeploy, CakeEmpty, CakeDeployIl, CakeDeployNotKept) };
+        foreach (var (tool, deploy, empty, ilDeploy, notKept) in tools)
         {
             var net = M(deploy) - M(empty);
             table.Row($"{work}, fresh `dotnet {tool}` net of {M(empty).ToString("0.00", CultureInfo.InvariantCulture)}s start", net, peer, peerName, goal);
@@ -115,6 +126,7 @@ static class FrontendPhase
                 table.Row($"{work}, fresh `dotnet {tool}` net", net, M(RsyncAes), "rsync -a, AES-GCM first", "(info)");
             }
             else table.Row($"{work}, fresh `dotnet {tool}` net", net, M(Rsync), "rsync -a", "(info)");
+            table.Row($"{work}, fresh `dotnet {tool}` net, KeepRuntime off", M(notKept) - M(empty), peer, peerName, "(info: before)");
             if (withIl) table.Row($"{work}, fresh `dotnet {tool}` net, IL-only packages", M(ilDeploy) - M(empty), peer, peerName, "(info: before)");
         }
         table.Row($"{work}, rsync -a with ControlMaster", M(RsyncShared), M(Rsync), "rsync -a", "(info)");
