@@ -48,15 +48,18 @@ public sealed partial class PythonTool : Wire.IRemoteCode
 
     /// <summary>
     /// The modules shipped with the runtime that a tool may import, synced in front of the first tool that does
-    /// (not in the bootstrap: a connection that never writes a file never pays for the file helpers).
+    /// (not in the bootstrap: a connection that never writes a file never pays for the file helpers). Each is read,
+    /// stripped and hashed on first use: a fresh build process that only copies files never pays for the templates'.
     /// </summary>
-    static readonly Dictionary<string, PythonTool> ShippedModules = new(StringComparer.Ordinal)
+    static readonly Dictionary<string, Lazy<PythonTool>> ShippedModules = new(StringComparer.Ordinal)
     {
-        ["rmote_toolkit"] = new("rmote_toolkit", EmbeddedPython.Read("toolkit.py"), isModule: true, shipped: true),
-        ["rmote_deploy_tree"] = new("rmote_deploy_tree", EmbeddedPython.Read("deploy_tree.py"), isModule: true, shipped: true),
-        ["rmote_compat"] = new("rmote_compat", EmbeddedPython.Read("compat.py"), isModule: true, shipped: true),
-        ["rmote_template"] = new("rmote_template", EmbeddedPython.Read("template_engine.py"), isModule: true, shipped: true),
+        ["rmote_toolkit"] = Shipped("rmote_toolkit", "toolkit.py"),
+        ["rmote_deploy_tree"] = Shipped("rmote_deploy_tree", "deploy_tree.py"),
+        ["rmote_compat"] = Shipped("rmote_compat", "compat.py"),
+        ["rmote_template"] = Shipped("rmote_template", "template_engine.py"),
     };
+
+    static Lazy<PythonTool> Shipped(string name, string fileName) => new(() => new(name, EmbeddedPython.Read(fileName), isModule: true, shipped: true));
 
     /// <summary>The Python class name.</summary>
     public string Name { get; }
@@ -79,7 +82,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     /// (<c>from rmote.protocol import Tool</c>) gets <c>rmote_compat</c>, and the Template tool that renders its
     /// <c>Template</c> / <c>render_template</c> when it names them.</summary>
     internal IReadOnlyList<PythonTool> Modules => modules ??= ModuleImportPattern().Matches(Source)
-        .Select(m => ShippedModules.GetValueOrDefault(m.Groups[1].Value))
+        .Select(m => ShippedModules.GetValueOrDefault(m.Groups[1].Value)?.Value)
         .Concat(RmoteCompatModules())
         .OfType<PythonTool>().Where(m => m != this).Distinct().ToArray();
     PythonTool[]? modules;
@@ -88,7 +91,7 @@ public sealed partial class PythonTool : Wire.IRemoteCode
     {
         if (IsModule || !RmoteImportPattern().IsMatch(Source)) yield break;
         if (RmoteTemplateUsePattern().IsMatch(Source)) yield return Tools.Template.Tool;
-        yield return ShippedModules["rmote_compat"];
+        yield return ShippedModules["rmote_compat"].Value;
     }
 
     /// <summary>The SYNC frame naming the source by its SHA-256 instead of carrying it (the host's code cache has it).</summary>

@@ -29,12 +29,16 @@ internal sealed record RuntimeKeeping(string Name, string LocalSocket, TimeSpan 
         if (sshArgv.FirstOrDefault(a => a.StartsWith("ControlPath=", StringComparison.Ordinal)) is not { } controlPath) return null;
         var folder = Path.GetDirectoryName(controlPath["ControlPath=".Length..]);
         if (folder is null) return null;
-        // The runtime sent (its version, the code cache setting) is part of the name: a new Rmote starts a new keeper.
-        var runtime = SHA256.HashData(Bootstrap.Payload(options.CodeCache));
-        var name = Convert.ToHexStringLower(SHA256.HashData(
-            Encoding.UTF8.GetBytes(string.Join('\0', sshArgv) + "\0" + host + "\0" + remoteCommand + "\0" + Convert.ToHexString(runtime))), 0, 8);
+        // The runtime (its sources, the code cache setting) is part of the name: a new Rmote starts a new keeper.
+        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join('\0', sshArgv) + "\0" + host + "\0" + remoteCommand + "\0" + ShippedSources.Value + (options.CodeCache ? "\0cache" : ""))), 0, 8);
         return new(name, Path.Combine(folder, "k" + name), persist, sshArgv, host);
     }
+
+    /// <summary>SHA-256 of what a keeper runs (the loader, the runtime, its loop), not of the built payload: a fresh build
+    /// process names its keeper without compressing the runtime, which only the first connection sends.</summary>
+    static readonly Lazy<string> ShippedSources = new(() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Join('\0', EmbeddedPython.Read("loader.py"), EmbeddedPython.Read("runtime.py"), EmbeddedPython.Read("keep.py"))))));
 
     /// <summary>The control socket (the master's); its bind time tells one master from the next.</summary>
     string ControlSocket => MuxArgv.First(a => a.StartsWith("ControlPath=", StringComparison.Ordinal))["ControlPath=".Length..];
