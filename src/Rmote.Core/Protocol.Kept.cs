@@ -16,27 +16,35 @@ public sealed partial class Protocol
     static readonly TimeSpan KeptAnswerBound = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Connects to the host's kept runtime through the master's forwarded socket; null when there is none to reach
-    /// (no forward yet, the master or the keeper is gone, the host refuses the channel, or it did not answer within
-    /// <see cref="KeptAnswerBound"/>): the caller starts the usual way.
+    /// Connects to the host's kept runtime through the master's forwarded socket. Kept is null when there is none to
+    /// reach (no forward yet, the master or the keeper is gone, the host refuses the channel, or nothing answered within
+    /// <see cref="KeptAnswerBound"/> or the connect timeout): the caller starts the usual way. ChannelEnded: the channel
+    /// ended before a byte came (no keeper listens, or the host refuses the channel).
     /// </summary>
-    static async Task<(Protocol? Kept, bool Refused)> TryKeptAsync(TransportPlan plan, RuntimeKeeping keeping, ILogger logger, CancellationToken cancellationToken)
+    static async Task<(Protocol? Kept, bool ChannelEnded)> TryKeptAsync(TransportPlan plan, RuntimeKeeping keeping, ILogger logger, CancellationToken cancellationToken)
     {
         if (!File.Exists(keeping.LocalSocket) || keeping.RefusedByHost()) return (null, false);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(KeptAnswerBound < plan.Options.ConnectTimeout ? KeptAnswerBound : plan.Options.ConnectTimeout);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(keeping.LocalSocket), cancellationToken).ConfigureAwait(false);
+            // (bounded too: a frozen master's listening queue can fill up)
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(keeping.LocalSocket), bound.Token).ConfigureAwait(false);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            logger.LogDebug("[{Host}] no kept runtime: the forwarded socket refused the connection ({Error}); starting one", plan.Name, e.SocketErrorCode);
+            logger.LogDebug("[{Host}] no kept runtime: the forwarded socket did not take the connection ({Error}); starting one", plan.Name,
+                e is SocketException s ? s.SocketErrorCode.ToString() : "no answer in time");
             return (null, false);
         }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
         var protocol = new Protocol(plan.Name, null, new SocketSendStream(socket), new NetworkStream(socket, ownsSocket: false), plan.Options) { keptSocket = socket };
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(KeptAnswerBound < plan.Options.ConnectTimeout ? KeptAnswerBound : plan.Options.ConnectTimeout);
         try
         {
             await protocol.HandshakeAsync(plan.Options, bound.Token, sendBootstrap: false).ConfigureAwait(false);

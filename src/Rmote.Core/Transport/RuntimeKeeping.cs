@@ -19,8 +19,9 @@ namespace Rmote.Transport;
 /// <param name="Host">The ssh host argument.</param>
 internal sealed record RuntimeKeeping(string Name, string LocalSocket, TimeSpan Idle, IReadOnlyList<string> MuxArgv, string Host)
 {
-    /// <summary>The keeping of a shared connection, or null: not shared, run through sudo (the keeper would be root's,
-    /// out of the login user's reach), or the user's own options choose the control socket or master.</summary>
+    /// <summary>The keeping of a shared connection, or null: <see cref="SshOptions.KeepRuntime"/> off, not shared, run
+    /// through sudo (the keeper would be root's, out of the login user's reach), or the user's own options choose the
+    /// control socket, the master or Unix socket forwarding.</summary>
     public static RuntimeKeeping? For(IReadOnlyList<string> sshArgv, string host, string remoteCommand, SshOptions options, TimeSpan persist)
     {
         if (!options.KeepRuntime || options.Sudo || options.Options.Any(o => o.Contains("ControlPath", StringComparison.OrdinalIgnoreCase)
