@@ -2,7 +2,7 @@ using System.Globalization;
 using Rmote.Deploy;
 
 /// <summary>
-/// `--copy-child INVENTORY SRC DEST [--parallel N] [--unshared]`: one copy of a folder to every host, as a user's tool
+/// `--copy-child INVENTORY SRC DEST [--parallel N] [--unshared] [--not-kept]`: one copy of a folder to every host, as a user's tool
 /// runs it (a fresh process: connect, copy, exit), with the bench's A/B knobs (BENCH_DURABLE, ...). Prints its own peak
 /// RSS and CPU for the parent to report.
 /// </summary>

@@ -45,7 +45,8 @@ static class FanOut
         return 0;
     }
 
-    /// <summary>A session to the inventory args[1]; --unshared turns ssh connection sharing off, --parallel N bounds the fan-out.</summary>
+    /// <summary>A session to the inventory args[1]; --unshared turns ssh connection sharing off, --not-kept the hosts' kept
+    /// runtimes (KeepRuntime), --parallel N bounds the fan-out.</summary>
     public static async Task<FleetSession> ConnectAsync(string[] args)
     {
         var shared = !args.Contains("--unshared");
@@ -55,6 +56,7 @@ static class FanOut
         {
             Host = t.Host, Port = t.Port, User = t.User, Identity = t.Identity, KnownHostsFile = t.KnownHosts, Name = t.Name, Python = t.Python,
             ConnectionPersist = shared ? null : TimeSpan.Zero,
+            KeepRuntime = !args.Contains("--not-kept"),
         });
         var session = await FleetSession.ConnectAsync(specs, new FleetOptions { MaxParallel = parallel });
         if (!session.Connects.AllSucceeded)

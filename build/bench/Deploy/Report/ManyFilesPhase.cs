@@ -28,11 +28,11 @@ static class ManyFilesPhase
             new FanOut.Target(h.Name, h.HostName, h.Port, h.User, h.IdentityFile, h.KnownHostsFile, Bench.RemotePython)));
         var (self, selfArgs) = FanOut.Self();
 
-        async Task<Run> Rmote(Tool t)
+        async Task<Run> Rmote(Tool t, bool notKept = false)
         {
             await Bench.Settle();
             var cpu = CpuSampler.Start(bench);
-            var m = await Measured.RunAsync(self, [.. selfArgs, "--copy-child", inventory, src, "/srv/" + t.Dest]);
+            var m = await Measured.RunAsync(self, [.. selfArgs, "--copy-child", inventory, src, "/srv/" + t.Dest, .. notKept ? ["--not-kept"] : Array.Empty<string>()]);
             return new Run(m.Seconds, CopyChild.Field(m.Stdout, "hwm_kib"), m.TreePeakKib, await cpu.StopAsync());
         }
         async Task<Run> Rsync(Tool t, Func<Rmote.TestRig.SshHost, string> ssh)
@@ -45,7 +45,9 @@ static class ManyFilesPhase
         const string Goal = "<= 1.00x rsync";
         Tool[] tools =
         [
-            new("rmote", RmoteDest, true, "", Rmote),
+            new("rmote", RmoteDest, true, "", t => Rmote(t)),
+            // The same with KeepRuntime off (each connection an SSH session and an interpreter on the host): the before row.
+            new("rmote, KeepRuntime off", "m-rmote-nk", true, "(info: before)", t => Rmote(t, notKept: true)),
             new("rsync -a", "m-rsync", false, Goal, t => Rsync(t, Peers.SshE)),
             new("rsync -a ControlMaster", "m-rsync-cm", true, Goal, t => Rsync(t, h => Peers.SshESharing(bench, h))),
             // Rmote offers AES-GCM first on a CPU with AES instructions: the same cipher for rsync, as information.
