@@ -73,7 +73,9 @@ public sealed partial class Protocol
             logger.LogWarning("[{Host}] SSH host-key checking is relaxed ({Policy}): the connection is open to impersonation.", name, ssh.HostKeyChecking);
         // (before the cipher choice: that runs ssh -G, and the kept runtime's channel rides the master's cipher)
         var channelEnded = false;
-        if (plan.Keeping is { } keeping)
+        // (a host that refused this master the channel is not tried again: see RuntimeKeeping.RefusedByHost)
+        var keeping = plan.Keeping is { } k && !k.RefusedByHost() ? k : null;
+        if (keeping is not null)
         {
             (var kept, channelEnded) = await TryKeptAsync(plan, keeping, logger, cancellationToken).ConfigureAwait(false);
             if (kept is not null) return kept;
@@ -89,7 +91,7 @@ public sealed partial class Protocol
         {
             await protocol.HandshakeAsync(options, cancellationToken).ConfigureAwait(false);
             logger.LogDebug("[{Host}] connected: Python {Python}, pid {Pid}", name, protocol.Info.Python, protocol.Info.Pid);
-            if (plan.Keeping is { } toKeep && !toKeep.RefusedByHost()) protocol.StartKeeping(toKeep, options, channelEnded);
+            if (keeping is not null) protocol.StartKeeping(keeping, options, channelEnded);
             return protocol;
         }
         catch (Exception e) when (e is NoMarkerException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

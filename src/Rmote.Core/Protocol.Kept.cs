@@ -23,7 +23,7 @@ public sealed partial class Protocol
     /// </summary>
     static async Task<(Protocol? Kept, bool ChannelEnded)> TryKeptAsync(TransportPlan plan, RuntimeKeeping keeping, ILogger logger, CancellationToken cancellationToken)
     {
-        if (!File.Exists(keeping.LocalSocket) || keeping.RefusedByHost()) return (null, false);
+        if (!File.Exists(keeping.LocalSocket)) return (null, false);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(KeptAnswerBound < plan.Options.ConnectTimeout ? KeptAnswerBound : plan.Options.ConnectTimeout);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -17,7 +17,8 @@ namespace Rmote.Transport;
 /// <param name="Idle">How long the keeper waits for a connection before it exits: the connection's persist time.</param>
 /// <param name="MuxArgv">ssh with the connection's options and control socket (<c>-O forward</c> and the host are added).</param>
 /// <param name="Host">The ssh host argument.</param>
-internal sealed record RuntimeKeeping(string Name, string LocalSocket, TimeSpan Idle, IReadOnlyList<string> MuxArgv, string Host)
+/// <param name="ControlSocket">The master's control socket; its bind time tells one master from the next.</param>
+internal sealed record RuntimeKeeping(string Name, string LocalSocket, TimeSpan Idle, IReadOnlyList<string> MuxArgv, string Host, string ControlSocket)
 {
     /// <summary>The keeping of a shared connection, or null: <see cref="SshOptions.KeepRuntime"/> off, not shared, run
     /// through sudo (the keeper would be root's, out of the login user's reach), or the user's own options choose the
@@ -27,22 +28,19 @@ internal sealed record RuntimeKeeping(string Name, string LocalSocket, TimeSpan 
         if (!options.KeepRuntime || options.Sudo || options.Options.Any(o => o.Contains("ControlPath", StringComparison.OrdinalIgnoreCase)
                 || o.Contains("ControlMaster", StringComparison.OrdinalIgnoreCase) || o.Contains("StreamLocal", StringComparison.OrdinalIgnoreCase)))
             return null;
-        if (sshArgv.FirstOrDefault(a => a.StartsWith("ControlPath=", StringComparison.Ordinal)) is not { } controlPath) return null;
-        var folder = Path.GetDirectoryName(controlPath["ControlPath=".Length..]);
-        if (folder is null) return null;
+        if (sshArgv.FirstOrDefault(a => a.StartsWith("ControlPath=", StringComparison.Ordinal)) is not { } option) return null;
+        var controlSocket = option["ControlPath=".Length..];
+        if (Path.GetDirectoryName(controlSocket) is not { } folder) return null;
         // The runtime (its sources, the code cache setting) is part of the name: a new Rmote starts a new keeper.
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join('\0', sshArgv) + "\0" + host + "\0" + remoteCommand + "\0" + ShippedSources.Value + (options.CodeCache ? "\0cache" : ""))), 0, 8);
-        return new(name, Path.Combine(folder, "k" + name), persist, sshArgv, host);
+        return new(name, Path.Combine(folder, "k" + name), persist, sshArgv, host, controlSocket);
     }
 
     /// <summary>SHA-256 of what a keeper runs (the loader, the runtime, its loop), not of the built payload: a fresh build
     /// process names its keeper without compressing the runtime, which only the first connection sends.</summary>
     static readonly Lazy<string> ShippedSources = new(() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
         string.Join('\0', EmbeddedPython.Read("loader.py"), EmbeddedPython.Read("runtime.py"), EmbeddedPython.Read("keep.py"))))));
-
-    /// <summary>The control socket (the master's); its bind time tells one master from the next.</summary>
-    string ControlSocket => MuxArgv.First(a => a.StartsWith("ControlPath=", StringComparison.Ordinal))["ControlPath=".Length..];
 
     string RefusedMarker => LocalSocket + ".refused";
 
