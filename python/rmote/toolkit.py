@@ -46,6 +46,18 @@ def unlink_quietly(path, dir_fd=None):
         pass
 
 
+def private_folder(path):
+    """True when ``path`` is a folder only this user can enter, made (mode 0700) if missing; False when it is anything
+    else: a link, another user's, open to others, or impossible to make. Per-user state under ~/.cache/rmote (the
+    deploy's temp marks, the kept runtimes' sockets) lives only in such folders."""
+    try:
+        os.makedirs(path, 0o700, exist_ok=True)
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o077
+
+
 def fsync_quietly(fd):
     """fsync fd; a filesystem that refuses (some do for folders) is no error."""
     try:

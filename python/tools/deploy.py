@@ -43,8 +43,8 @@ import _thread
 import time
 import zlib
 
-from rmote_toolkit import (TEMP_MARK, chmod_at, fsync_quietly, group_id, open_folder, owner_id, real_path, temp_leaf,
-                           unlink_quietly)
+from rmote_toolkit import (TEMP_MARK, chmod_at, fsync_quietly, group_id, open_folder, owner_id, private_folder, real_path,
+                           temp_leaf, unlink_quietly)
 from rmote_deploy_tree import (
     _CLOEXEC, _DIR_OPEN, _FILE_READ, _Tree, _check_rel, _cleanup_temps_at, _extraneous_at, _keep_set,
     _lstat_at, _open_dir_at, _remove_at, _sha256_at, _sha256_fd, _sorted_entries, _symlink_refused, _walk, _walk_fd,
@@ -652,9 +652,7 @@ class _TempMarks:
                 self.folder = os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, ".cache", "rmote", "deploy-temps")
             if self.node is None:
                 self.node = os.uname()[1].replace("/", "_") or "host"
-            os.makedirs(self.folder, 0o700, exist_ok=True)
-            st = os.lstat(self.folder)
-            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+            if not private_folder(self.folder):
                 raise OSError(errno.EPERM, "marks folder is not private", self.folder)
             return self.folder
         except (OSError, KeyError):

@@ -12,22 +12,10 @@ import os
 import select
 import sys
 
+from rmote_toolkit import private_folder
+
 _LOCK_EXCLUSIVE_NOW = 2 | 4  # fcntl.LOCK_EX | fcntl.LOCK_NB (Linux and the BSDs)
 _MAX_SOCKET_PATH = 107       # sun_path holds 108 bytes with the NUL
-
-
-def _private_folder(path):
-    """``path`` as a folder only this user can enter, created if missing; None if it is anything else."""
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
-    st = os.lstat(path)
-    if (st.st_mode & 0o170000) != 0o040000 or st.st_uid != os.geteuid() or st.st_mode & 0o077:
-        return None
-    return path
 
 
 def _nobody_else_writes(path):
@@ -46,12 +34,12 @@ def _socket_folder(home=None):
         home = pwd.getpwuid(os.geteuid()).pw_dir
     cache = os.path.join(home, ".cache")
     if not os.path.isdir(cache):
-        _private_folder(cache)
+        private_folder(cache)
     if not (_nobody_else_writes(os.path.realpath(home)) and _nobody_else_writes(cache)):
         return None
     # ~/.cache/rmote is the code cache's folder too: both refuse one that others can enter or replace
-    rmote = _private_folder(os.path.join(cache, "rmote"))
-    return rmote and _private_folder(os.path.join(rmote, "run"))
+    rmote, run = os.path.join(cache, "rmote"), os.path.join(cache, "rmote", "run")
+    return run if private_folder(rmote) and private_folder(run) else None
 
 
 def _running(path):
