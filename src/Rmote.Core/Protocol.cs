@@ -71,6 +71,9 @@ public sealed partial class Protocol : IAsyncDisposable
     /// <summary>True until the connection ends.</summary>
     public bool IsConnected => closedReason is null;
 
+    /// <summary>No call is waiting for its answer (a connection handed to another build must carry nothing of this one).</summary>
+    internal bool Idle => pending.IsEmpty;
+
     /// <summary>Completes when the connection ends, for whatever reason.</summary>
     public Task Completion => readLoop;
 

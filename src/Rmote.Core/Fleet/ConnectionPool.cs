@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Rmote.Tools;
 using Rmote.Transport;
 
 namespace Rmote.Fleet;
@@ -19,6 +20,13 @@ namespace Rmote.Fleet;
 public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsyncDisposable
 {
     readonly ConcurrentDictionary<string, Lazy<Task<Protocol>>> open = new();
+    readonly ConcurrentDictionary<string, HostSpec> specs = new();
+
+    /// <summary>Where open connections go when the pool is disposed, and come from before a connect (null: none; they are closed).</summary>
+    internal IConnectionParking? Parking { get; init; }
+
+    /// <summary>How long a parked connection may take to answer a ping before it is closed and the host connected afresh.</summary>
+    static readonly TimeSpan ParkedCheck = TimeSpan.FromSeconds(5);
 
     /// <summary>Hosts with a connection (or a connect under way or remembered as failed).</summary>
     public int Count => open.Count;
@@ -36,7 +44,9 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
         while (true)
         {
             // Not the caller's token: the connection outlives the step that opened it.
-            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => ConnectRetry.StartAsync(plan, spec, logger, CancellationToken.None)));
+            var entry = open.GetOrAdd(key, _ => new Lazy<Task<Protocol>>(() => Parking is null
+                ? ConnectRetry.StartAsync(plan, spec, logger, CancellationToken.None)
+                : ParkedOrNewAsync(Parking, plan, spec, logger)));
             Protocol protocol;
             try
             {
@@ -53,7 +63,27 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
         }
     }
 
-    /// <summary>Closes every connection, in parallel; the pool can be used again afterwards.</summary>
+    /// <summary>A parked connection for the host that still answers, else a new one.</summary>
+    async Task<Protocol> ParkedOrNewAsync(IConnectionParking parking, TransportPlan plan, HostSpec spec, ILogger? logger)
+    {
+        specs[plan.Key] = spec;
+        while (parking.TryTake(plan.Key, logger) is { } parked)
+        {
+            try
+            {
+                // A host that went away while the connection was parked would hang the step's first call.
+                await parked.CallAsync(Diag.Ping).WaitAsync(ParkedCheck).ConfigureAwait(false);
+                return parked;
+            }
+            catch (Exception)
+            {
+                await parked.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        return await ConnectRetry.StartAsync(plan, spec, logger, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes every connection (or parks it, see <see cref="Parking"/>), in parallel; the pool can be used again afterwards.</summary>
     public ValueTask DisposeAsync()
     {
         var entries = open.ToArray();
@@ -61,7 +91,12 @@ public sealed class ConnectionPool(bool rememberFailedConnects = false) : IAsync
         // The closes' own task, no async layer over it: one state machine less to JIT at a build process's end.
         return new ValueTask(Task.WhenAll(entries.Select(async e =>
         {
-            try { await (await e.Value.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
+            try
+            {
+                var protocol = await e.Value.Value.ConfigureAwait(false);
+                if (Parking != null && specs.TryGetValue(e.Key, out var spec) && Parking.Park(e.Key, protocol, spec)) return;
+                await protocol.DisposeAsync().ConfigureAwait(false);
+            }
             catch (Exception) { /* a connect that failed has nothing to close */ }
         })));
     }

@@ -59,7 +59,7 @@ internal static class SshConnectionSharing
 
     /// <summary>Creates the folder (mode 0700) if needed; a reason not to use it (a warning: someone else could own it), or null when it is safe.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    static NotShared? PreparePrivateFolder(string folder, string socket)
+    internal static NotShared? PreparePrivateFolder(string folder, string socket)
     {
         try
         {
