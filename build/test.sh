@@ -10,6 +10,8 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 results="$repo_root/build/out/test-results"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The Rmote build servers the tests' builds start exit 30 s after their last build, not after the default 10 min.
+export RMOTE_BUILD_SERVER_IDLE=30
 start=$(date +%s)
 step() { printf '\n==== %s (t+%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Rmote.MSBuild.Server;
 using Rmote.Operations;
 
 namespace Rmote.MSBuild;
@@ -21,6 +22,8 @@ public sealed class RmoteRecap : Microsoft.Build.Utilities.Task
     /// <inheritdoc/>
     public override bool Execute()
     {
+        // The recap is where the build's tasks ran: in the build server when the build uses one.
+        if (BuildServerClient.TryRun(this, CancellationToken.None, out var ranThere)) return ranThere;
         if (BuildEngine is not IBuildEngine4 engine) return true;
         var recap = BuildRecap.For(engine, Project ?? BuildEngine.ProjectFileOfTaskNode ?? "");
         var lines = recap.Lines();

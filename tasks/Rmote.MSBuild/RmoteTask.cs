@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Rmote.Fleet;
+using Rmote.MSBuild.Server;
 using Rmote.Operations;
 using Rmote.Operations.Templates;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -110,10 +111,11 @@ public abstract class RmoteTask : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <inheritdoc/>
     public sealed override bool Execute()
     {
-        var jit = JitWindow.Start();
+        // In the build server the build process measures its own JIT; the server's is not the build's.
+        var jit = BuildEngine is ServerBuildEngine ? null : JitWindow.Start();
         try
         {
-            return ExecuteStep();
+            return BuildServerClient.TryRun(this, cancel.Token, out var ranThere) ? ranThere : ExecuteStep();
         }
         finally
         {

@@ -18,6 +18,9 @@ internal static class MsBuild
         env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         env["DOTNET_NOLOGO"] = "1";
         env["MSBUILDTERMINALLOGGER"] = "off";
+        // Builds after a project's first run their Rmote tasks in its build server, as users' do; a test's servers
+        // exit soon after its last build instead of after the default ten minutes.
+        env["RMOTE_BUILD_SERVER_IDLE"] = "30";
         return env;
     }
 
