@@ -24,7 +24,14 @@ sealed partial class FrontEnds
     {
         (this.dir, this.env, MsBuildDest, CakeDest) = (dir, env, "b-msb" + suffix, "b-cake" + suffix);
         (MsBuildNotKeptDest, CakeNotKeptDest) = ("b-msb-nk" + suffix, "b-cake-nk" + suffix);
+        MsBuildInProcessDest = "b-msb-ip" + suffix;
     }
+
+    /// <summary>The destination folder (under /srv) of the msbuild deploy that runs its tasks inside the build process (no build server).</summary>
+    public string MsBuildInProcessDest { get; }
+
+    /// <summary>JIT inside the Rmote steps of each timed in-process msbuild deploy.</summary>
+    public List<JitSample> MsBuildInProcessJit { get; } = [];
 
     /// <summary>The deploy target's folder under each host's /srv.</summary>
     public string MsBuildDest { get; }
@@ -92,6 +99,10 @@ sealed partial class FrontEnds
 
     /// <summary>A fresh `dotnet msbuild -t:<paramref name="target"/>` (BenchEmpty or BenchDeploy), timed (s).</summary>
     public Task<double> MsBuildAsync(string target) => TimeAsync(["msbuild", "bench.csproj", "-t:" + target, "-nologo", "-v:m", "-nodeReuse:false"], MsBuildJit);
+
+    /// <summary>The same deploy with its tasks inside the build process (<c>-p:RmoteBuildServer=false</c>), as before the build server, timed (s).</summary>
+    public Task<double> MsBuildInProcessAsync() =>
+        TimeAsync(["msbuild", "bench.csproj", "-t:BenchDeployInProcess", "-nologo", "-v:m", "-nodeReuse:false", "-p:RmoteBuildServer=false"], MsBuildInProcessJit);
 
     /// <summary>A fresh `dotnet cake --target=<paramref name="target"/>` (Empty or Deploy), timed (s).</summary>
     public Task<double> CakeAsync(string target) => TimeAsync(["cake", "build.cake", "--target=" + target], CakeJit);
@@ -168,6 +179,10 @@ sealed partial class FrontEnds
           <Target Name="BenchEmpty" />
           <Target Name="BenchDeploy">
             <RmoteCopy Hosts="@(RmoteHost)" SourceFiles="@(AppFiles)" DestinationFolder="/srv/{MsBuildDest}" />
+            <RmoteExec Hosts="@(RmoteHost)" ShellCommand="true" />
+          </Target>
+          <Target Name="BenchDeployInProcess">
+            <RmoteCopy Hosts="@(RmoteHost)" SourceFiles="@(AppFiles)" DestinationFolder="/srv/{MsBuildInProcessDest}" />
             <RmoteExec Hosts="@(RmoteHost)" ShellCommand="true" />
           </Target>
           <Target Name="BenchDeployNotKept">

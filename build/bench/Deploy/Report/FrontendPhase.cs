@@ -6,18 +6,19 @@ using System.Globalization;
 /// sharing (ControlMaster, as Rmote shares its own), for cold, no-change and one-changed deploys, and against
 /// rsync -a --fsync, durable as Rmote's copy is (each file fsynced before its rename), and, as information, against
 /// rsync -a offering AES-GCM first, the cipher order Rmote's new connections use here. The same deploys with KeepRuntime
-/// off (each connection an SSH session and an interpreter, as before kept runtimes) and with the IL-only packages (no
-/// ReadyToRun; BENCH_FRONTEND_IL=0: not) run in the same rounds as information.
+/// off (each connection an SSH session and an interpreter, as before kept runtimes), the msbuild deploy with its tasks in
+/// the build process (-p:RmoteBuildServer=false, as before the build server) and the IL-only packages (no ReadyToRun;
+/// BENCH_FRONTEND_IL=0: not) run in the same rounds as information.
 /// </summary>
 static class FrontendPhase
 {
     // One round's steps, in this order in each result array.
     const int MsEmpty = 0, MsDeploy = 1, CakeEmpty = 2, CakeDeploy = 3, Rsync = 4, RsyncShared = 5, RsyncFsync = 6, RsyncAes = 7,
-        MsDeployNotKept = 8, CakeDeployNotKept = 9, MsDeployIl = 10, CakeDeployIl = 11;
+        MsDeployNotKept = 8, CakeDeployNotKept = 9, MsDeployInProcess = 10, MsDeployIl = 11, CakeDeployIl = 12;
 
     static readonly string[] StepNames =
         ["msbuild empty", "msbuild deploy", "cake empty", "cake deploy", "rsync", "rsync+ControlMaster", "rsync --fsync", "rsync AES-GCM",
-         "msbuild deploy, not kept", "cake deploy, not kept", "msbuild deploy, IL", "cake deploy, IL"];
+         "msbuild deploy, not kept", "cake deploy, not kept", "msbuild deploy, in process", "msbuild deploy, IL", "cake deploy, IL"];
 
     public static async Task RunAsync(Bench bench, ResultTable table)
     {
@@ -63,13 +64,15 @@ static class FrontendPhase
                 // The same deploys with KeepRuntime off (as before kept runtimes): each connection an SSH session and an interpreter.
                 Deploy(fe.MsBuildNotKeptDest, () => fe.MsBuildAsync("BenchDeployNotKept")),
                 Deploy(fe.CakeNotKeptDest, () => fe.CakeAsync("DeployNotKept")),
+                // The msbuild deploy with its tasks inside the build process (as before the build server).
+                Deploy(fe.MsBuildInProcessDest, fe.MsBuildInProcessAsync),
             };
             if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
             // Every tool up to date before the first no-change round.
             if (work == "no-change" || only is { Length: > 0 })
-                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployNotKept, CakeDeployNotKept, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
+                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployNotKept, CakeDeployNotKept, MsDeployInProcess, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
                     await steps[k]();
-            var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0);
+            var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0, fe.MsBuildInProcessJit.Count);
             var times = new List<double[]>();
             var cpu = steps.Select(_ => new List<(double Local, double Host)>()).ToArray();
             // Where the time goes: CPU of the step's local processes (the dotnet process, rsync and their ssh clients
@@ -83,13 +86,14 @@ static class FrontendPhase
             };
             for (var i = 0; i < rounds; i++)
             {
-                // 10 or 12 steps, millions of orders: a prime stride spreads the rounds over them (every step early and late).
+                // 11 or 13 steps, millions of orders: a prime stride spreads the rounds over them (every step early and late).
                 var t = await Rounds.Rotated(i * 139, [.. Enumerable.Range(0, steps.Count).Select(Cpu)]);
                 times.Add(t);
                 Console.WriteLine($"  front-end {work} round {i + 1}: " + string.Join(", ", t.Select((x, k) => $"{StepNames[k]} {x:0.00}s")));
             }
             AddRows(table, work, times, il != null);
-            Console.WriteLine($"  front-end {work} JIT per deploy, medians: msbuild {JitText(fe.MsBuildJit.Skip(jitFrom.Item1))}; cake {JitText(fe.CakeJit.Skip(jitFrom.Item2))}");
+            Console.WriteLine($"  front-end {work} JIT per deploy, medians: msbuild {JitText(fe.MsBuildJit.Skip(jitFrom.Item1))}; cake {JitText(fe.CakeJit.Skip(jitFrom.Item2))}; "
+                + $"msbuild in process {JitText(fe.MsBuildInProcessJit.Skip(jitFrom.Item5))}");
             if (il != null)
                 Console.WriteLine($"  front-end {work} JIT per deploy, IL packages: msbuild {JitText(il.MsBuildJit.Skip(jitFrom.Item3))}; cake {JitText(il.CakeJit.Skip(jitFrom.Item4))}");
             Console.WriteLine($"  front-end {work} CPU ms per run, medians: " + string.Join("; ", cpu.Select((c, k) =>
@@ -101,10 +105,12 @@ static class FrontendPhase
             await f.CakeAsync("Deploy");
             await f.MsBuildAsync("BenchDeployNotKept");
             await f.CakeAsync("DeployNotKept");
+            await f.MsBuildInProcessAsync();
             bench.VerifySame(f.MsBuildDest);
             bench.VerifySame(f.CakeDest);
             bench.VerifySame(f.MsBuildNotKeptDest);
             bench.VerifySame(f.CakeNotKeptDest);
+            bench.VerifySame(f.MsBuildInProcessDest);
         }
     }
 
@@ -127,6 +133,7 @@ static class FrontendPhase
             }
             else table.Row($"{work}, fresh `dotnet {tool}` net", net, M(Rsync), "rsync -a", "(info)");
             table.Row($"{work}, fresh `dotnet {tool}` net, KeepRuntime off", M(notKept) - M(empty), peer, peerName, "(info: before)");
+            if (tool == "msbuild") table.Row($"{work}, fresh `dotnet msbuild` net, tasks in the build process", M(MsDeployInProcess) - M(empty), peer, peerName, "(info: before)");
             if (withIl) table.Row($"{work}, fresh `dotnet {tool}` net, IL-only packages", M(ilDeploy) - M(empty), peer, peerName, "(info: before)");
         }
         table.Row($"{work}, rsync -a with ControlMaster", M(RsyncShared), M(Rsync), "rsync -a", "(info)");
