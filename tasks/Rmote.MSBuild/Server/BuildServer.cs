@@ -72,7 +72,7 @@ internal static class BuildServer
         catch (IOException) { return null; }
     }
 
-    /// <summary>What the connections share: the builds' scopes, the working folder, the idle clock.</summary>
+    /// <summary>What the connections share: the builds' scopes, the environment's hash, the idle clock.</summary>
     internal sealed class State(TimeSpan idle, string environmentHash, CancellationTokenSource stop)
     {
         readonly ConcurrentDictionary<string, BuildScope> builds = new();

@@ -15,6 +15,8 @@ internal sealed class BuildServerSession : IDisposable
     static readonly object Gate = new();
     readonly object modeGate = new();
     bool? usesServer;
+    // A connection reached the server: it may hold this build's connections and recap, to be ended with the build.
+    bool reachedServer;
 
     BuildServerSession(string? socket, string? whyNot)
     {
@@ -63,7 +65,7 @@ internal sealed class BuildServerSession : IDisposable
             try
             {
                 socket.Connect(new UnixDomainSocketEndPoint(Socket));
-                usesServer = true;
+                usesServer = reachedServer = true;
                 return socket;
             }
             catch (SocketException e)
@@ -97,6 +99,6 @@ internal sealed class BuildServerSession : IDisposable
     // MSBuild calls this at the end of the build: the server parks the build's connections. Nothing waits for it.
     public void Dispose()
     {
-        if (usesServer == true && Socket != null) TaskFrames.Notify(Socket, TaskFrames.EndBuild, BuildId);
+        if (reachedServer && Socket != null) TaskFrames.Notify(Socket, TaskFrames.EndBuild, BuildId);
     }
 }

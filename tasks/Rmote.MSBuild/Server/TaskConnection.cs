@@ -42,6 +42,19 @@ internal sealed class TaskConnection(Socket socket, BuildServer.State state)
         {
             // The build went away or sent something else: nothing of it ran, or the task was cancelled.
         }
+        catch (Exception e)
+        {
+            // A fault of the server's own (not of a task: Run catches those) fails this build's task with the reason,
+            // and leaves the server and the other builds it serves running.
+            Write(w =>
+            {
+                TaskFrames.WriteEvent(w, new BuildErrorEventArgs(null, ErrorCodes.Other, null, 0, 0, 0, 0,
+                    $"the Rmote build server failed: {e.GetType().Name}: {e.Message}", null, "RmoteBuildServer"));
+                w.Write(TaskFrames.Done);
+                w.Write(false);
+                w.Write(0);  // no outputs
+            });
+        }
     }
 
     void Run(BinaryReader reader)
