@@ -70,7 +70,8 @@ static class FrontendPhase
             if (il != null) steps.AddRange([Deploy(il.MsBuildDest, () => il.MsBuildAsync("BenchDeploy")), Deploy(il.CakeDest, () => il.CakeAsync("Deploy"))]);
             // Every tool up to date before the first no-change round.
             if (work == "no-change" || only is { Length: > 0 })
-                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployNotKept, CakeDeployNotKept, MsDeployInProcess, MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
+                foreach (var k in new[] { MsDeploy, CakeDeploy, Rsync, RsyncShared, RsyncFsync, RsyncAes, MsDeployNotKept, CakeDeployNotKept, MsDeployInProcess,
+                             MsDeployIl, CakeDeployIl }.Where(k => k < steps.Count))
                     await steps[k]();
             var jitFrom = (fe.MsBuildJit.Count, fe.CakeJit.Count, il?.MsBuildJit.Count ?? 0, il?.CakeJit.Count ?? 0, fe.MsBuildInProcessJit.Count);
             var times = new List<double[]>();
