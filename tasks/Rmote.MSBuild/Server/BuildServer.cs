@@ -17,12 +17,13 @@ internal static class BuildServer
         if (!OperatingSystem.IsLinux()) return 2;  // builds elsewhere never start one (BuildServerName)
         Libc.setsid();
         // Only a server whose environment is the one the build hashed may run its tasks.
-        if (BuildServerName.Socket(out _) != socketPath) return 3;
+        var hash = BuildServerName.Hash();
+        if (BuildServerName.Socket(hash, out _) != socketPath) return 3;
         using var lockFile = TryLock(socketPath + ".lock");
         if (lockFile == null) return 0;  // another build started one a moment ago
         File.Delete(socketPath);  // one that crashed left its socket
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var state = new State(idle, Convert.ToHexStringLower(BuildServerName.Hash()), stop);
+        var state = new State(idle, Convert.ToHexStringLower(hash), stop);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

@@ -24,8 +24,9 @@ internal static class BuildServerName
     // working folder is hashed as the process's own).
     static readonly HashSet<string> Ignored = ["PWD", "OLDPWD", "_", "SHLVL"];
 
-    /// <summary>The socket in the control socket folder (~/.cache/rmote/ssh, checked as for SSH masters), or null with why not.</summary>
-    public static string? Socket(out string? whyNot)
+    /// <summary>The socket of the server whose <see cref="Hash"/> is <paramref name="hash"/>, in the control socket folder
+    /// (~/.cache/rmote/ssh, checked as for SSH masters), or null with why not.</summary>
+    public static string? Socket(byte[] hash, out string? whyNot)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -33,7 +34,7 @@ internal static class BuildServerName
             return null;
         }
         var folder = SshConnectionSharing.DefaultFolder;
-        var socket = Path.Combine(folder, Prefix + Convert.ToHexStringLower(Hash(), 0, 8));
+        var socket = Path.Combine(folder, Prefix + Convert.ToHexStringLower(hash, 0, 8));
         whyNot = SshConnectionSharing.PreparePrivateFolder(folder, socket)?.Reason;
         return whyNot == null ? socket : null;
     }

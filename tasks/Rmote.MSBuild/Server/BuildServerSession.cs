@@ -18,8 +18,9 @@ internal sealed class BuildServerSession : IDisposable
     // A connection reached the server: it may hold this build's connections and recap, to be ended with the build.
     bool reachedServer;
 
-    BuildServerSession(string? socket, string? whyNot)
+    BuildServerSession(byte[] hash, string? socket, string? whyNot)
     {
+        EnvironmentHash = Convert.ToHexStringLower(hash);
         Socket = socket;
         WhyNot = whyNot;
         if (socket == null) usesServer = false;
@@ -32,7 +33,7 @@ internal sealed class BuildServerSession : IDisposable
     public string? WhyNot { get; private set; }
 
     /// <summary>Sent with every request; the server refuses a build whose environment is not its own.</summary>
-    public string EnvironmentHash { get; } = Convert.ToHexStringLower(BuildServerName.Hash());
+    public string EnvironmentHash { get; }
 
     /// <summary>Names the build in the server.</summary>
     public string BuildId { get; } = Guid.NewGuid().ToString("N");
@@ -45,8 +46,10 @@ internal sealed class BuildServerSession : IDisposable
             var key = Key + Environment.CurrentDirectory;
             if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is BuildServerSession existing) return existing;
             string? socket = null, whyNot = null;
-            if (BuildServerSettings.Enabled(engine as IBuildEngine6)) socket = BuildServerName.Socket(out whyNot);
-            var session = new BuildServerSession(socket, whyNot);
+            var enabled = BuildServerSettings.Enabled(engine as IBuildEngine6);
+            var hash = enabled ? BuildServerName.Hash() : [];
+            if (enabled) socket = BuildServerName.Socket(hash, out whyNot);
+            var session = new BuildServerSession(hash, socket, whyNot);
             engine.RegisterTaskObject(key, session, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return session;
         }

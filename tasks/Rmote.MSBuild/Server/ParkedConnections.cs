@@ -61,10 +61,11 @@ internal sealed class ParkedConnections : IConnectionParking
         List<Protocol> stale = [];
         lock (gate)
         {
+            var now = Environment.TickCount64;
             foreach (var (key, list) in parked.ToList())
             {
-                stale.AddRange(list.Where(p => !p.Protocol.IsConnected || Environment.TickCount64 >= p.Until).Select(p => p.Protocol));
-                list.RemoveAll(p => !p.Protocol.IsConnected || Environment.TickCount64 >= p.Until);
+                stale.AddRange(list.Where(p => !p.Protocol.IsConnected || now >= p.Until).Select(p => p.Protocol));
+                list.RemoveAll(p => stale.Contains(p.Protocol));
                 if (list.Count == 0) parked.Remove(key);
             }
         }
