@@ -84,8 +84,9 @@ internal static class ControlSocketSafety
     [DllImport("libc", SetLastError = true)]
     static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buf);
 
+    /// <summary>This process's effective user id.</summary>
     [DllImport("libc")]
-    static extern uint geteuid();
+    internal static extern uint geteuid();
 
     [DllImport("libc")]
     static extern nint getpwuid(uint uid);

@@ -35,7 +35,7 @@ internal sealed class RemoteProcess : IAsyncDisposable
     /// writes (temp files left, "connection lost"). In a session of its own, ssh ends when the controller closes it.
     /// ssh runs with BatchMode=yes, so it never needs the terminal. (null where there is no setsid: as before.)
     /// </summary>
-    static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+    internal static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     public static RemoteProcess Start(string host, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? environment, bool viaSsh, Action<string>? onStderrLine,
         RateQuota? stderrQuota = null)

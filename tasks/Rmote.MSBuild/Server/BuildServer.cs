@@ -15,7 +15,6 @@ internal static class BuildServer
     public static async Task<int> RunAsync(string socketPath, TimeSpan idle, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux()) return 2;  // builds elsewhere never start one (BuildServerName)
-        Libc.setsid();
         // Only a server whose environment is the one the build hashed may run its tasks.
         var hash = BuildServerName.Hash();
         if (BuildServerName.Socket(hash, out _) != socketPath) return 3;

@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Rmote.Transport;
 
 namespace Rmote.MSBuild.Server;
 
-/// <summary>Starts a build server in the background, detached from the build: no standard streams of the build, its own session.</summary>
+/// <summary>
+/// Starts a build server in the background, detached from the build: no standard streams of the build, and a session
+/// of its own (through util-linux setsid, as Rmote's ssh clients are), so the terminal's Ctrl+C reaches only the build.
+/// </summary>
 internal static class BuildServerLauncher
 {
     /// <summary>The started process's id, or null when this MSBuild does not run on the dotnet host (nothing to start the server with).</summary>
@@ -16,8 +20,9 @@ internal static class BuildServerLauncher
         // The shell points the server's standard streams at /dev/null before it runs: a build whose output is piped
         // (dotnet msbuild | tee) must see its end when the build ends, not when the server exits.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Environment.CurrentDirectory };
-        foreach (var arg in (string[])["-c", "exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1", dotnet, "exec", "--runtimeconfig", config, assembly,
-            BuildServerProgram.Flag, socket, BuildServerName.MsBuildFolder, BuildServerSettings.IdleSeconds.ToString(CultureInfo.InvariantCulture)])
+        string[] server = [dotnet, "exec", "--runtimeconfig", config, assembly,
+            BuildServerProgram.Flag, socket, BuildServerName.MsBuildFolder, BuildServerSettings.IdleSeconds.ToString(CultureInfo.InvariantCulture)];
+        foreach (var arg in (string[])["-c", "exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1", .. RemoteProcess.Setsid is { } setsid ? [setsid, .. server] : server])
             start.ArgumentList.Add(arg);
         try
         {

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Build.Framework;
+using Rmote.Transport;
 
 namespace Rmote.MSBuild.Server;
 
@@ -155,7 +156,7 @@ internal sealed class TaskConnection(Socket socket, BuildServer.State state)
     {
         var credentials = new byte[12];  // struct ucred: pid, uid, gid
         const int SolSocket = 1, SoPeerCred = 17;
-        return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == credentials.Length
-            && BitConverter.ToUInt32(credentials, 4) == Libc.geteuid();
+        return OperatingSystem.IsLinux() && socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == credentials.Length
+            && BitConverter.ToUInt32(credentials, 4) == ControlSocketSafety.geteuid();
     }
 }
